@@ -1,0 +1,1 @@
+// common.glsl - helpers shared by every compute shader (prepended by rwkv_gpu_program).
