@@ -1,0 +1,784 @@
+/* tokenizer.c - the RWKV world tokenizer: vocabulary parsing and a double-array trie.
+ *
+ * Facts used (no code taken from these):
+ * - BlinkDL's rwkv_tokenizer.py (TRIE_TOKENIZER): each vocabulary line is
+ *   "<id> <python literal> <byte length>", str literals are UTF-8 encoded, and
+ *   encoding is greedy: at each position the longest token that is a prefix of
+ *   the remaining bytes wins.
+ * - llama.cpp convert_hf_to_gguf.py (_set_vocab_rwkv_world): GGUF tokens are
+ *   repr(token_bytes)[2:-1], id 0 is "<s>" (CONTROL), fillers "[PADn]" are UNUSED;
+ *   llama-vocab.cpp llama_unescape_rwkv_token undoes \t \n \r \xhh and
+ *   backslash + any other character.
+ * - The double array is Aoe's (1989) structure as used by darts: child of s on
+ *   byte c is u = base[s] + c, valid iff check[u] == s; placement by first fit
+ *   with darts' "next check position" heuristic. */
+#include "tokenizer.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One double-array cell. value: token id ending at this node, or -1. */
+typedef struct tk_cell {
+  int32_t base;
+  int32_t check;
+  int32_t value;
+} tk_cell;
+
+struct rwkv_tokenizer {
+  uint32_t n;        /* vocab size (ids 0..n-1) */
+  uint32_t *off;     /* n + 1 offsets into blob: token i is blob[off[i] .. off[i+1]) */
+  char *blob;
+  size_t max_len;    /* longest token */
+  tk_cell *da;       /* double array; da[0] is the root */
+  size_t da_size;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static int hexval(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Append code point cp as UTF-8; 0 on success, -1 for surrogates / out of range. */
+static int put_utf8(uint8_t *o, size_t *k, uint32_t cp) {
+  if (cp < 0x80) {
+    o[(*k)++] = (uint8_t)cp;
+  } else if (cp < 0x800) {
+    o[(*k)++] = (uint8_t)(0xC0 | (cp >> 6));
+    o[(*k)++] = (uint8_t)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) return -1;
+    o[(*k)++] = (uint8_t)(0xE0 | (cp >> 12));
+    o[(*k)++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    o[(*k)++] = (uint8_t)(0x80 | (cp & 0x3F));
+  } else if (cp <= 0x10FFFF) {
+    o[(*k)++] = (uint8_t)(0xF0 | (cp >> 18));
+    o[(*k)++] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    o[(*k)++] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    o[(*k)++] = (uint8_t)(0x80 | (cp & 0x3F));
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t n) {
+  uint8_t c = s[0];
+  size_t len;
+  uint8_t lo = 0x80, hi = 0xBF;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else return 0;
+  if (n < len) return 0;
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (size_t i = 2; i < len; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+  return len;
+}
+
+/* Parse a Python str or bytes literal s[0..n) into o (which holds >= n bytes).
+ * On failure returns -1 and writes a reason into why. */
+static int parse_py_literal(const char *s, size_t n, uint8_t *o, size_t *olen, char *why,
+                            size_t whylen) {
+  const uint8_t *p = (const uint8_t *)s;
+  size_t i = 0, k = 0;
+  int is_bytes = 0;
+  if (n > 0 && (p[0] == 'b' || p[0] == 'B')) { is_bytes = 1; i = 1; }
+  if (i >= n || (p[i] != '\'' && p[i] != '"')) {
+    snprintf(why, whylen, "token is not a quoted Python %s literal", is_bytes ? "bytes" : "str");
+    return -1;
+  }
+  uint8_t q = p[i];
+  if (n < i + 2 || p[n - 1] != q) {
+    snprintf(why, whylen, "literal does not end with its opening quote %c", q);
+    return -1;
+  }
+  size_t end = n - 1;
+  i++;
+  while (i < end) {
+    uint8_t c = p[i];
+    if (c == q) {
+      snprintf(why, whylen, "unescaped quote %c inside the literal at column %zu", q, i);
+      return -1;
+    }
+    if (c != '\\') {
+      if (c < 0x80) { o[k++] = c; i++; continue; }
+      if (is_bytes) {
+        snprintf(why, whylen, "non-ASCII byte 0x%02x in a bytes literal at column %zu", c, i);
+        return -1;
+      }
+      size_t m = utf8_seq(p + i, end - i);
+      if (m == 0) {
+        snprintf(why, whylen, "invalid UTF-8 byte 0x%02x at column %zu", c, i);
+        return -1;
+      }
+      memcpy(o + k, p + i, m);
+      k += m;
+      i += m;
+      continue;
+    }
+    /* escape */
+    size_t at = i;
+    if (i + 1 >= end) {
+      snprintf(why, whylen, "dangling backslash at column %zu", at);
+      return -1;
+    }
+    uint8_t e = p[i + 1];
+    i += 2;
+    uint32_t v;
+    int ndig = 0;
+    switch (e) {
+    case '\\': o[k++] = '\\'; continue;
+    case '\'': o[k++] = '\''; continue;
+    case '"': o[k++] = '"'; continue;
+    case 'a': o[k++] = 7; continue;
+    case 'b': o[k++] = 8; continue;
+    case 'f': o[k++] = 12; continue;
+    case 'n': o[k++] = 10; continue;
+    case 'r': o[k++] = 13; continue;
+    case 't': o[k++] = 9; continue;
+    case 'v': o[k++] = 11; continue;
+    case 'x': ndig = 2; break;
+    case 'u': ndig = is_bytes ? 0 : 4; break;
+    case 'U': ndig = is_bytes ? 0 : 8; break;
+    default: break;
+    }
+    if (e >= '0' && e <= '7') {
+      v = (uint32_t)(e - '0');
+      for (int d = 0; d < 2 && i < end && p[i] >= '0' && p[i] <= '7'; d++, i++)
+        v = v * 8 + (uint32_t)(p[i] - '0');
+    } else if (ndig > 0) {
+      v = 0;
+      for (int d = 0; d < ndig; d++) {
+        int h = i < end ? hexval(p[i]) : -1;
+        if (h < 0) {
+          snprintf(why, whylen, "bad escape \\%c at column %zu: expected %d hex digits", e, at,
+                   ndig);
+          return -1;
+        }
+        v = v * 16 + (uint32_t)h;
+        i++;
+      }
+    } else {
+      snprintf(why, whylen, "bad escape \\%c at column %zu", e >= 0x20 && e < 0x7f ? e : '?',
+               at);
+      return -1;
+    }
+    if (is_bytes) {
+      if (v > 0xFF) {
+        snprintf(why, whylen, "escape at column %zu gives %u, more than a byte", at, v);
+        return -1;
+      }
+      o[k++] = (uint8_t)v;
+    } else if (put_utf8(o, &k, v) != 0) {
+      snprintf(why, whylen, "escape at column %zu gives U+%04X, not encodable as UTF-8", at, v);
+      return -1;
+    }
+  }
+  *olen = k;
+  return 0;
+}
+
+/* llama.cpp's GGUF escaped form -> raw bytes (o holds >= n bytes). */
+static int unescape_gguf(const uint8_t *p, size_t n, uint8_t *o, size_t *olen, char *why,
+                         size_t whylen) {
+  size_t i = 0, k = 0;
+  while (i < n) {
+    uint8_t c = p[i];
+    if (c != '\\') { o[k++] = c; i++; continue; }
+    if (i + 1 >= n) {
+      snprintf(why, whylen, "dangling backslash at byte %zu", i);
+      return -1;
+    }
+    uint8_t e = p[i + 1];
+    switch (e) {
+    case 't': o[k++] = 9; i += 2; break;
+    case 'n': o[k++] = 10; i += 2; break;
+    case 'r': o[k++] = 13; i += 2; break;
+    case '\\': case '\'': case '"': o[k++] = e; i += 2; break;
+    case 'x': {
+      int h1 = i + 2 < n ? hexval(p[i + 2]) : -1;
+      int h2 = i + 3 < n ? hexval(p[i + 3]) : -1;
+      if (h1 < 0 || h2 < 0) {
+        snprintf(why, whylen, "bad escape \\x at byte %zu: expected 2 hex digits", i);
+        return -1;
+      }
+      o[k++] = (uint8_t)(h1 * 16 + h2);
+      i += 4;
+      break;
+    }
+    default:
+      snprintf(why, whylen, "bad escape \\%c at byte %zu", e >= 0x20 && e < 0x7f ? e : '?', i);
+      return -1;
+    }
+  }
+  *olen = k;
+  return 0;
+}
+
+/* ---------------------------------------------------------- trie building */
+
+typedef struct tk_key {
+  const uint8_t *p;
+  uint32_t len;
+  int32_t id;
+} tk_key;
+
+static int key_cmp(const void *a, const void *b) {
+  const tk_key *x = a, *y = b;
+  uint32_t m = x->len < y->len ? x->len : y->len;
+  int c = memcmp(x->p, y->p, m);
+  if (c) return c;
+  return (x->len > y->len) - (x->len < y->len);
+}
+
+typedef struct tk_frame {
+  int32_t s;
+  uint32_t depth;
+  size_t lo, hi;
+} tk_frame;
+
+typedef struct tk_builder {
+  tk_cell *cells;
+  uint8_t *used;
+  size_t cap;
+  size_t next_check;
+  size_t max_index;
+} tk_builder;
+
+static int builder_grow(tk_builder *b, size_t need) {
+  if (need <= b->cap) return 0;
+  size_t nc = b->cap ? b->cap : 4096;
+  while (nc < need) nc *= 2;
+  if (nc > (size_t)INT32_MAX) return -1;
+  tk_cell *c = realloc(b->cells, nc * sizeof *c);
+  if (!c) return -1;
+  b->cells = c;
+  uint8_t *u = realloc(b->used, nc);
+  if (!u) return -1;
+  b->used = u;
+  for (size_t i = b->cap; i < nc; i++) {
+    b->cells[i].base = 0;
+    b->cells[i].check = -1;
+    b->cells[i].value = -1;
+    b->used[i] = 0;
+  }
+  b->cap = nc;
+  return 0;
+}
+
+/* Find base such that base + labels[j] is free for all j (base >= 1). */
+static int find_base(tk_builder *b, const uint8_t *labels, int k, int32_t *out) {
+  size_t pos = b->next_check > (size_t)labels[0] + 1 ? b->next_check : (size_t)labels[0] + 1;
+  size_t start = pos, nonzero = 0;
+  int first = 1;
+  for (;; pos++) {
+    if (builder_grow(b, pos + 257) != 0) return -1;
+    if (b->used[pos]) { nonzero++; continue; }
+    if (first) { b->next_check = pos; first = 0; }
+    size_t base = pos - labels[0];
+    int ok = 1;
+    for (int j = 1; j < k; j++)
+      if (b->used[base + labels[j]]) { ok = 0; break; }
+    if (!ok) continue;
+    /* darts' heuristic: skip a region that is nearly full */
+    if (pos > start && nonzero * 20 >= (pos - start + 1) * 19) b->next_check = pos;
+    *out = (int32_t)base;
+    return 0;
+  }
+}
+
+/* Build t->da from the tokens in t->off / t->blob (empty tokens are not inserted).
+ * lines (optional) gives the vocab line of each id for messages. */
+static int tk_build(rwkv_tokenizer *t, const char *name, const uint32_t *lines, rwkv_error *err) {
+  size_t nk = 0;
+  tk_key *keys = malloc((size_t)t->n * sizeof *keys);
+  if (!keys) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory for %u tokens", name, t->n);
+  for (uint32_t i = 0; i < t->n; i++) {
+    uint32_t len = t->off[i + 1] - t->off[i];
+    if (!len) continue;
+    keys[nk].p = (const uint8_t *)t->blob + t->off[i];
+    keys[nk].len = len;
+    keys[nk].id = (int32_t)i;
+    nk++;
+  }
+  qsort(keys, nk, sizeof *keys, key_cmp);
+  for (size_t i = 1; i < nk; i++) {
+    if (key_cmp(&keys[i - 1], &keys[i]) == 0) {
+      int32_t a = keys[i - 1].id < keys[i].id ? keys[i - 1].id : keys[i].id;
+      int32_t c = keys[i - 1].id < keys[i].id ? keys[i].id : keys[i - 1].id;
+      int rc;
+      if (lines)
+        rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                         "%s:%u: duplicate token: id %d has the same %u bytes as id %d (line %u)",
+                         name, lines[c], c, keys[i].len, a, lines[a]);
+      else
+        rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                         "%s: duplicate token: id %d has the same %u bytes as id %d", name, c,
+                         keys[i].len, a);
+      free(keys);
+      return rc;
+    }
+  }
+
+  tk_builder b = {0};
+  tk_frame *stack = NULL;
+  size_t sp = 0, scap = 0;
+  int rc = RWKV_OK;
+  if (builder_grow(&b, 1024) != 0) goto nomem;
+  b.used[0] = 1;
+  b.cells[0].check = -1;
+  b.next_check = 1;
+  scap = 256;
+  stack = malloc(scap * sizeof *stack);
+  if (!stack) goto nomem;
+  stack[sp++] = (tk_frame){0, 0, 0, nk};
+  while (sp > 0) {
+    tk_frame f = stack[--sp];
+    size_t lo = f.lo;
+    if (lo < f.hi && keys[lo].len == f.depth) {
+      b.cells[f.s].value = keys[lo].id;
+      lo++;
+    }
+    if (lo == f.hi) { b.cells[f.s].base = 0; continue; }
+    uint8_t labels[256];
+    size_t starts[257];
+    int k = 0;
+    for (size_t i = lo; i < f.hi; i++) {
+      uint8_t c = keys[i].p[f.depth];
+      if (k == 0 || labels[k - 1] != c) {
+        labels[k] = c;
+        starts[k] = i;
+        k++;
+      }
+    }
+    starts[k] = f.hi;
+    int32_t base;
+    if (find_base(&b, labels, k, &base) != 0) goto nomem;
+    b.cells[f.s].base = base;
+    if (sp + (size_t)k > scap) {
+      while (sp + (size_t)k > scap) scap *= 2;
+      tk_frame *ns = realloc(stack, scap * sizeof *ns);
+      if (!ns) goto nomem;
+      stack = ns;
+    }
+    for (int j = 0; j < k; j++) {
+      size_t u = (size_t)base + labels[j];
+      b.used[u] = 1;
+      b.cells[u].check = f.s;
+      if (u > b.max_index) b.max_index = u;
+    }
+    for (int j = k - 1; j >= 0; j--)
+      stack[sp++] = (tk_frame){base + labels[j], f.depth + 1, starts[j], starts[j + 1]};
+  }
+  /* Every read is da[base + c] with base <= max_index (or 0) and c <= 255. */
+  size_t size = b.max_index + 257;
+  if (builder_grow(&b, size) != 0) goto nomem;
+  tk_cell *da = realloc(b.cells, size * sizeof *da);
+  if (!da) goto nomem;
+  t->da = da;
+  t->da_size = size;
+  b.cells = NULL;
+  goto done;
+nomem:
+  rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory building the token trie", name);
+done:
+  free(b.cells);
+  free(b.used);
+  free(stack);
+  free(keys);
+  return rc;
+}
+
+static rwkv_tokenizer *tk_alloc(uint32_t n, size_t blob_size) {
+  rwkv_tokenizer *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  t->n = n;
+  t->off = calloc((size_t)n + 1, sizeof *t->off);
+  t->blob = malloc(blob_size ? blob_size : 1);
+  if (!t->off || !t->blob) {
+    rwkv_tokenizer_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+void rwkv_tokenizer_free(rwkv_tokenizer *t) {
+  if (!t) return;
+  free(t->off);
+  free(t->blob);
+  free(t->da);
+  free(t);
+}
+
+uint32_t rwkv_tokenizer_vocab_size(const rwkv_tokenizer *t) { return t ? t->n : 0; }
+
+size_t rwkv_tokenizer_max_token_len(const rwkv_tokenizer *t) { return t ? t->max_len : 0; }
+
+/* ------------------------------------------------------------ vocab file */
+
+static int parse_uint(const char *s, size_t n, uint64_t *v) {
+  if (n == 0 || n > 18) return -1;
+  uint64_t x = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    x = x * 10 + (uint64_t)(s[i] - '0');
+  }
+  *v = x;
+  return 0;
+}
+
+int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error *err) {
+  if (!out || !path) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenizer_load_vocab: NULL argument");
+  *out = NULL;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char *text = NULL;
+  size_t size = 0;
+  {
+    long sz = -1;
+    if (fseek(fp, 0, SEEK_END) == 0) sz = ftell(fp);
+    if (sz < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+      fclose(fp);
+      return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot determine size", path);
+    }
+    if ((unsigned long)sz > (unsigned long)UINT32_MAX) {
+      fclose(fp);
+      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %ld bytes is too large for a vocabulary",
+                         path, sz);
+    }
+    size = (size_t)sz;
+    text = malloc(size + 1);
+    if (!text) {
+      fclose(fp);
+      return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, size);
+    }
+    if (fread(text, 1, size, fp) != size) {
+      free(text);
+      fclose(fp);
+      return rwkv_errorf(err, RWKV_ERR_IO, "%s: read failed", path);
+    }
+    fclose(fp);
+    text[size] = '\n';
+  }
+
+  /* Entries: every line, except an empty remainder after the final newline. */
+  uint32_t n_lines = 0;
+  for (size_t i = 0; i < size; i++)
+    if (text[i] == '\n') n_lines++;
+  if (size > 0 && text[size - 1] != '\n') n_lines++;
+  if (n_lines == 0) {
+    free(text);
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: empty vocabulary", path);
+  }
+  if (n_lines >= (uint32_t)INT32_MAX) {
+    free(text);
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: too many lines", path);
+  }
+
+  int rc = RWKV_OK;
+  uint32_t n = n_lines + 1; /* id 0 is end-of-text */
+  rwkv_tokenizer *t = tk_alloc(n, size);
+  uint8_t *tmp = malloc(size + 1);          /* token bytes in line order */
+  uint32_t *start = calloc(n, sizeof *start); /* per id: offset in tmp */
+  uint32_t *len = calloc(n, sizeof *len);
+  uint32_t *lines = calloc(n, sizeof *lines); /* per id: 1-based line, 0 = not seen */
+  if (!t || !tmp || !start || !len || !lines) {
+    rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", path);
+    goto fail;
+  }
+  size_t pos = 0, used = 0;
+  for (uint32_t ln = 1; ln <= n_lines; ln++) {
+    size_t eol = pos;
+    while (text[eol] != '\n') eol++;
+    size_t le = eol;
+    if (le > pos && text[le - 1] == '\r') le--;
+    const char *l = text + pos;
+    size_t ll = le - pos;
+    size_t line_off = pos;
+    pos = eol + 1;
+    char why[160];
+    if (ll == 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s:%u (offset %zu): empty line", path, ln, line_off);
+      goto fail;
+    }
+    const char *sp1 = memchr(l, ' ', ll);
+    size_t j2 = ll;
+    while (j2 > 0 && l[j2 - 1] != ' ') j2--;
+    if (!sp1 || j2 == 0 || (size_t)(sp1 - l) + 1 >= j2) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): garbage line: expected '<id> <literal> <byte length>'",
+                       path, ln, line_off);
+      goto fail;
+    }
+    size_t j1 = (size_t)(sp1 - l); /* first space */
+    uint64_t id, blen;
+    if (parse_uint(l, j1, &id) != 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s:%u (offset %zu): garbage line: bad id '%.*s'",
+                       path, ln, line_off, (int)(j1 < 40 ? j1 : 40), l);
+      goto fail;
+    }
+    if (parse_uint(l + j2, ll - j2, &blen) != 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): garbage line: bad byte length '%.*s'", path, ln,
+                       line_off, (int)(ll - j2 < 40 ? ll - j2 : 40), l + j2);
+      goto fail;
+    }
+    if (id == 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): id 0 is reserved for end-of-text", path, ln, line_off);
+      goto fail;
+    }
+    if (id > n_lines) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): id %llu out of range: ids must be contiguous 1..%u "
+                       "(one per line)",
+                       path, ln, line_off, (unsigned long long)id, n_lines);
+      goto fail;
+    }
+    if (lines[id]) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): duplicate id %llu (first on line %u)", path, ln,
+                       line_off, (unsigned long long)id, lines[id]);
+      goto fail;
+    }
+    size_t got;
+    if (parse_py_literal(l + j1 + 1, j2 - 1 - (j1 + 1), tmp + used, &got, why, sizeof why) != 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s:%u (offset %zu): id %llu: %s", path, ln,
+                       line_off, (unsigned long long)id, why);
+      goto fail;
+    }
+    if (got == 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s:%u (offset %zu): id %llu: empty token", path,
+                       ln, line_off, (unsigned long long)id);
+      goto fail;
+    }
+    if (got != blen) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT,
+                       "%s:%u (offset %zu): id %llu: byte length mismatch: literal has %zu bytes, "
+                       "line says %llu",
+                       path, ln, line_off, (unsigned long long)id, got, (unsigned long long)blen);
+      goto fail;
+    }
+    lines[id] = ln;
+    start[id] = (uint32_t)used;
+    len[id] = (uint32_t)got;
+    used += got;
+  }
+  /* lay the tokens out in id order */
+  {
+    uint32_t o = 0;
+    t->off[0] = 0;
+    for (uint32_t id = 1; id < n; id++) {
+      memcpy(t->blob + o, tmp + start[id], len[id]);
+      t->off[id] = o;
+      o += len[id];
+      if (len[id] > t->max_len) t->max_len = len[id];
+    }
+    t->off[n] = o;
+  }
+  rc = tk_build(t, path, lines, err);
+  if (rc != RWKV_OK) goto fail;
+  free(text);
+  free(tmp);
+  free(start);
+  free(len);
+  free(lines);
+  *out = t;
+  return RWKV_OK;
+fail:
+  free(text);
+  free(tmp);
+  free(start);
+  free(len);
+  free(lines);
+  rwkv_tokenizer_free(t);
+  return rc;
+}
+
+/* ------------------------------------------------------ token lists (GGUF) */
+
+int rwkv_tokenizer_from_tokens_typed(const gguf_str *tokens, const int32_t *types, uint64_t n,
+                                     int escaped, const char *name, rwkv_tokenizer **out,
+                                     rwkv_error *err) {
+  if (!name) name = "tokens";
+  if (!out || (!tokens && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: NULL argument", name);
+  *out = NULL;
+  if (n == 0) return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: empty token list", name);
+  if (n >= (uint64_t)INT32_MAX)
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %llu tokens is too many", name,
+                       (unsigned long long)n);
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < n; i++) {
+    if (tokens[i].len > 0 && !tokens[i].ptr)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: token %llu has no data", name,
+                         (unsigned long long)i);
+    total += tokens[i].len;
+    if (total > UINT32_MAX)
+      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: tokens total more than 4 GiB", name);
+  }
+  rwkv_tokenizer *t = tk_alloc((uint32_t)n, (size_t)total);
+  if (!t) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", name);
+  uint32_t o = 0;
+  int rc;
+  for (uint64_t i = 0; i < n; i++) {
+    t->off[i] = o;
+    if (types && (types[i] == RWKV_TOKEN_TYPE_CONTROL || types[i] == RWKV_TOKEN_TYPE_UNUSED))
+      continue;
+    const uint8_t *p = (const uint8_t *)tokens[i].ptr;
+    size_t l = (size_t)tokens[i].len, got = l;
+    char why[128];
+    if (escaped) {
+      if (unescape_gguf(p, l, (uint8_t *)t->blob + o, &got, why, sizeof why) != 0) {
+        rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: token %llu \"%.*s\": %s", name,
+                         (unsigned long long)i, (int)(l < 60 ? l : 60), (const char *)p, why);
+        goto fail;
+      }
+    } else if (l) {
+      memcpy(t->blob + o, p, l);
+    }
+    if (got == 0) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: token %llu is empty", name,
+                       (unsigned long long)i);
+      goto fail;
+    }
+    o += (uint32_t)got;
+    if (got > t->max_len) t->max_len = got;
+  }
+  t->off[n] = o;
+  rc = tk_build(t, name, NULL, err);
+  if (rc != RWKV_OK) goto fail;
+  *out = t;
+  return RWKV_OK;
+fail:
+  rwkv_tokenizer_free(t);
+  return rc;
+}
+
+int rwkv_tokenizer_from_tokens(const gguf_str *tokens, uint64_t n, int escaped, const char *name,
+                               rwkv_tokenizer **out, rwkv_error *err) {
+  return rwkv_tokenizer_from_tokens_typed(tokens, NULL, n, escaped, name, out, err);
+}
+
+/* ------------------------------------------------------- encode / decode */
+
+int rwkv_tokenize(const rwkv_tokenizer *t, const void *text, size_t len, int32_t *ids,
+                  size_t *n_ids, rwkv_error *err) {
+  if (!t || !n_ids || (len && (!text || !ids)))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenize: NULL argument");
+  const uint8_t *p = text;
+  const tk_cell *da = t->da;
+  size_t pos = 0, n = 0;
+  while (pos < len) {
+    int32_t s = 0, best = -1;
+    size_t i = pos, end = pos;
+    do {
+      int32_t u = da[s].base + p[i];
+      if (da[u].check != s) break;
+      s = u;
+      i++;
+      if (da[s].value >= 0) {
+        best = da[s].value;
+        end = i;
+      }
+    } while (i < len);
+    if (best < 0) {
+      *n_ids = n;
+      return rwkv_errorf(err, RWKV_ERR_ARG,
+                         "rwkv_tokenize: byte 0x%02x at offset %zu has no token in the vocabulary",
+                         p[pos], pos);
+    }
+    ids[n++] = best;
+    pos = end;
+  }
+  *n_ids = n;
+  return RWKV_OK;
+}
+
+int rwkv_token_bytes(const rwkv_tokenizer *t, int32_t id, const char **bytes, size_t *len,
+                     rwkv_error *err) {
+  if (!t || !bytes || !len) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_token_bytes: NULL argument");
+  if (id < 0 || (uint32_t)id >= t->n)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "token id %d out of range (vocab size %u)", id, t->n);
+  *bytes = t->blob + t->off[id];
+  *len = t->off[id + 1] - t->off[id];
+  return RWKV_OK;
+}
+
+int rwkv_detokenize(const rwkv_tokenizer *t, const int32_t *ids, size_t n, char *out, size_t cap,
+                    size_t *out_len, rwkv_error *err) {
+  if (!t || !out_len || (n && !ids) || (cap && !out))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_detokenize: NULL argument");
+  size_t need = 0;
+  for (size_t i = 0; i < n; i++) {
+    int32_t id = ids[i];
+    if (id < 0 || (uint32_t)id >= t->n)
+      return rwkv_errorf(err, RWKV_ERR_ARG,
+                         "rwkv_detokenize: token id %d at index %zu out of range (vocab size %u)",
+                         id, i, t->n);
+    need += t->off[id + 1] - t->off[id];
+  }
+  *out_len = need;
+  if (need > cap)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_detokenize: output needs %zu bytes, buffer has %zu",
+                       need, cap);
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint32_t a = t->off[ids[i]], b = t->off[ids[i] + 1];
+    memcpy(out + o, t->blob + a, b - a);
+    o += b - a;
+  }
+  return RWKV_OK;
+}
+
+int rwkv_token_escape(const void *bytes, size_t len, char *out, size_t cap, size_t *out_len,
+                      rwkv_error *err) {
+  if (!out_len || (len && !bytes) || (cap && !out))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_token_escape: NULL argument");
+  const uint8_t *p = bytes;
+  /* CPython bytes repr: quote with " only when ' occurs and " does not. */
+  int has_sq = memchr(p, '\'', len) != NULL, has_dq = memchr(p, '"', len) != NULL;
+  int esc_sq = !(has_sq && !has_dq);
+  static const char hex[] = "0123456789abcdef";
+  size_t o = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    o = 0;
+    for (size_t i = 0; i < len; i++) {
+      uint8_t c = p[i];
+      char buf[4];
+      size_t m;
+      if (c == '\\') { buf[0] = '\\'; buf[1] = '\\'; m = 2; }
+      else if (c == '\'' && esc_sq) { buf[0] = '\\'; buf[1] = '\''; m = 2; }
+      else if (c == '\t') { buf[0] = '\\'; buf[1] = 't'; m = 2; }
+      else if (c == '\n') { buf[0] = '\\'; buf[1] = 'n'; m = 2; }
+      else if (c == '\r') { buf[0] = '\\'; buf[1] = 'r'; m = 2; }
+      else if (c < 0x20 || c >= 0x7f) {
+        buf[0] = '\\'; buf[1] = 'x'; buf[2] = hex[c >> 4]; buf[3] = hex[c & 15]; m = 4;
+      } else { buf[0] = (char)c; m = 1; }
+      if (pass == 1) memcpy(out + o, buf, m);
+      o += m;
+    }
+    if (pass == 0) {
+      *out_len = o;
+      if (o > cap)
+        return rwkv_errorf(err, RWKV_ERR_ARG,
+                           "rwkv_token_escape: output needs %zu bytes, buffer has %zu", o, cap);
+    }
+  }
+  return RWKV_OK;
+}
