@@ -1,1 +1,398 @@
-// common.glsl - helpers shared by every compute shader (prepended by rwkv_gpu_program).
+// common.glsl - helpers shared by every compute shader (prepended by rwkv_gpu_program
+// after "#version 310 es" and the caller's #defines, before the shader body).
+//
+// Extensions: #extension lines must precede any code, so they are switched on
+// here from defines: RWKV_SUBGROUP (GL_KHR_shader_subgroup basic + arithmetic).
+// Other shaders needing other extensions pass "#extension ..." in their defines.
+//
+// Packed weights: a shader that #defines RWKV_WEIGHT_BINDING <n> gets a readonly
+// uint[] SSBO `rwkv_w` at that binding holding ggml blocks exactly as stored in
+// GGUF, plus byte-address helpers and per-type decoders. Block layouts follow
+// ggml's ggml/src/ggml-common.h (block_q4_0 ... block_q6_K) and the reference
+// decoders dequantize_row_* in ggml/src/ggml-quants.c (facts only; code is ours).
+// Buffers must be padded by at least 8 bytes past the last block (w_u32 may
+// touch the next word).
+#ifdef RWKV_SUBGROUP
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#endif
+
+precision highp float;
+precision highp int;
+
+// ggml type ids (ggml.h enum ggml_type).
+#define RWKV_T_F32 0
+#define RWKV_T_F16 1
+#define RWKV_T_Q4_0 2
+#define RWKV_T_Q4_1 3
+#define RWKV_T_Q5_0 6
+#define RWKV_T_Q5_1 7
+#define RWKV_T_Q8_0 8
+#define RWKV_T_Q2_K 10
+#define RWKV_T_Q3_K 11
+#define RWKV_T_Q4_K 12
+#define RWKV_T_Q5_K 13
+#define RWKV_T_Q6_K 14
+#define RWKV_T_BF16 30
+
+float f16_to_f32(uint h) { return unpackHalf2x16(h).x; }
+float bf16_to_f32(uint h) { return uintBitsToFloat(h << 16); }
+// Four unsigned / signed bytes of a word as floats, lowest byte first.
+vec4 u8x4(uint u) { return vec4(uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu); }
+vec4 s8x4(uint u) {
+  int i = int(u);
+  return vec4(bitfieldExtract(i, 0, 8), bitfieldExtract(i, 8, 8), bitfieldExtract(i, 16, 8),
+              bitfieldExtract(i, 24, 8));
+}
+// Bits b, b+1, b+2, b+3 of u as 0/1 floats.
+vec4 bits4(uint u, uint b) { return vec4((uvec4(u) >> (uvec4(0u, 1u, 2u, 3u) + b)) & 1u); }
+
+#ifdef RWKV_WEIGHT_BINDING
+layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights { uint rwkv_w[]; };
+
+uint w_u8(uint b) { return (rwkv_w[b >> 2] >> ((b & 3u) << 3)) & 0xFFu; }
+// b must be even (every half in a ggml block is).
+uint w_u16(uint b) { return (rwkv_w[b >> 2] >> ((b & 2u) << 3)) & 0xFFFFu; }
+// Any alignment.
+uint w_u32(uint b) {
+  uint s = (b & 3u) << 3;
+  uint lo = rwkv_w[b >> 2];
+  uint hi = rwkv_w[(b >> 2) + 1u];
+  return s == 0u ? lo : ((lo >> s) | (hi << (32u - s)));
+}
+float w_f16(uint b) { return f16_to_f32(w_u16(b)); }
+
+// ---- whole-group decoders: 8 consecutive elements e0..e0+7 (e0 % 8 == 0) of the
+// block at byte offset blk; within a block 8 such elements share one scale. ----
+
+// block_q8_0: half d; int8 qs[32]  (34 bytes)
+void dq8_q8_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk);
+  lo = d * s8x4(w_u32(blk + 2u + e0));
+  hi = d * s8x4(w_u32(blk + 6u + e0));
+}
+// block_q4_0: half d; uint8 qs[16]; element j<16 low nibble of qs[j], j>=16 high nibble of qs[j-16]
+void dq8_q4_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + 2u + (e0 & 15u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) - 8.0);
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) - 8.0);
+}
+// block_q4_1: half d; half m; uint8 qs[16]; x = d*q + m  (20 bytes)
+void dq8_q4_1(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk), m = w_f16(blk + 2u);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + 4u + (e0 & 15u);
+  lo = d * u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + m;
+  hi = d * u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + m;
+}
+// block_q5_0: half d; uint8 qh[4]; uint8 qs[16]; 5th bit of element j is bit j of qh (22 bytes)
+void dq8_q5_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk);
+  uint qh = w_u32(blk + 2u);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + 6u + (e0 & 15u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0) - 16.0);
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0 + 4u) - 16.0);
+}
+// block_q5_1: half d; half m; uint8 qh[4]; uint8 qs[16]; x = d*q + m (24 bytes)
+void dq8_q5_1(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk), m = w_f16(blk + 2u);
+  uint qh = w_u32(blk + 4u);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + 8u + (e0 & 15u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0)) + m;
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0 + 4u)) + m;
+}
+// block_q2_K: uint8 scales[16] (low 4 bits scale, high 4 bits min); uint8 qs[64]; half d; half dmin
+// (84 bytes). Element e: half h = e/128, r = e%128, j = r/32, l = r%32:
+// q = (qs[32h+l] >> 2j) & 3, scale index 8h + 2j + l/16; x = d*sc*q - dmin*m.
+void dq8_q2_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  uint h = e0 >> 7, r = e0 & 127u, j = r >> 5, l = r & 31u;
+  uint sc = w_u8(blk + 8u * h + 2u * j + (l >> 4));
+  float d = w_f16(blk + 80u) * float(sc & 15u), m = w_f16(blk + 82u) * float(sc >> 4);
+  uint b = blk + 16u + 32u * h + l, sh = 2u * j;
+  lo = d * u8x4((w_u32(b) >> sh) & 0x03030303u) - m;
+  hi = d * u8x4((w_u32(b + 4u) >> sh) & 0x03030303u) - m;
+}
+// block_q3_K: uint8 hmask[32]; uint8 qs[64]; uint8 scales[12] (16 6-bit scales, bias 32); half d
+// (110 bytes). Element e (h, r, j, l as q2_K): q = ((qs[32h+l] >> 2j) & 3) - (hmask[l] bit (4h+j) ? 0 : 4).
+// Scale i: low 4 bits from scales[i] (i<8) or scales[i-8]>>4, high 2 bits scales[8+i%4] >> 2(i/4).
+int q3k_scale(uint blk, uint i) {
+  uint lo4 = i < 8u ? (w_u8(blk + 96u + i) & 15u) : (w_u8(blk + 96u + i - 8u) >> 4);
+  uint hi2 = (w_u8(blk + 104u + (i & 3u)) >> (2u * (i >> 2))) & 3u;
+  return int(lo4 | (hi2 << 4)) - 32;
+}
+void dq8_q3_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  uint h = e0 >> 7, r = e0 & 127u, j = r >> 5, l = r & 31u;
+  float d = w_f16(blk + 108u) * float(q3k_scale(blk, 8u * h + 2u * j + (l >> 4)));
+  uint b = blk + 32u + 32u * h + l, sh = 2u * j, hb = 4u * h + j;
+  vec4 q0 = u8x4((w_u32(b) >> sh) & 0x03030303u);
+  vec4 q1 = u8x4((w_u32(b + 4u) >> sh) & 0x03030303u);
+  vec4 m0 = u8x4((w_u32(blk + l) >> hb) & 0x01010101u);
+  vec4 m1 = u8x4((w_u32(blk + l + 4u) >> hb) & 0x01010101u);
+  lo = d * (q0 + 4.0 * m0 - 4.0);
+  hi = d * (q1 + 4.0 * m1 - 4.0);
+}
+// 6-bit scale/min pair j (0..7) of q4_K/q5_K (ggml get_scale_min_k4), scales at byte s.
+void k4_scale_min(uint s, uint j, out float sc, out float mn) {
+  if (j < 4u) {
+    sc = float(w_u8(s + j) & 63u);
+    mn = float(w_u8(s + j + 4u) & 63u);
+  } else {
+    uint a = w_u8(s + j + 4u);
+    sc = float((a & 15u) | ((w_u8(s + j - 4u) >> 6) << 4));
+    mn = float((a >> 4) | ((w_u8(s + j) >> 6) << 4));
+  }
+}
+// block_q4_K: half d; half dmin; uint8 scales[12]; uint8 qs[128] (144 bytes). Element e:
+// g = e/64, r = e%64: q = nibble (r>=32 high) of qs[32g + r%32], scale/min pair 2g + r/32.
+void dq8_q4_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  uint g = e0 >> 6, r = e0 & 63u;
+  float sc, mn;
+  k4_scale_min(blk + 4u, 2u * g + (r >> 5), sc, mn);
+  float d = w_f16(blk) * sc, m = w_f16(blk + 2u) * mn;
+  uint b = blk + 16u + 32u * g + (r & 31u), sh = (r >> 5) << 2;
+  lo = d * u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) - m;
+  hi = d * u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) - m;
+}
+// block_q5_K: half d; half dmin; uint8 scales[12]; uint8 qh[32]; uint8 qs[128] (176 bytes).
+// As q4_K plus a 5th bit: bit (2g + r/32) of qh[r%32].
+void dq8_q5_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  uint g = e0 >> 6, r = e0 & 63u, l = r & 31u, p = 2u * g + (r >> 5);
+  float sc, mn;
+  k4_scale_min(blk + 4u, p, sc, mn);
+  float d = w_f16(blk) * sc, m = w_f16(blk + 2u) * mn;
+  uint b = blk + 48u + 32u * g + l, sh = (r >> 5) << 2;
+  vec4 h0 = u8x4((w_u32(blk + 16u + l) >> p) & 0x01010101u);
+  vec4 h1 = u8x4((w_u32(blk + 20u + l) >> p) & 0x01010101u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + 16.0 * h0) - m;
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + 16.0 * h1) - m;
+}
+// block_q6_K: uint8 ql[128]; uint8 qh[64]; int8 scales[16]; half d (210 bytes). Element e:
+// h = e/128, r = e%128, k = r/32, l = r%32: low 4 bits = nibble (k>=2 high) of ql[64h + 32(k&1) + l],
+// high 2 bits = (qh[32h + l] >> 2k) & 3, q - 32, scale scales[8h + l/16 + 2k].
+void dq8_q6_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  uint h = e0 >> 7, r = e0 & 127u, k = r >> 5, l = r & 31u;
+  float d = w_f16(blk + 208u) *
+            float(bitfieldExtract(int(w_u8(blk + 192u + 8u * h + (l >> 4) + 2u * k)), 0, 8));
+  uint b = blk + 64u * h + 32u * (k & 1u) + l, sh = (k >> 1) << 2;
+  uint qb = blk + 128u + 32u * h + l, hs = 2u * k;
+  uint a0 = ((w_u32(b) >> sh) & 0x0F0F0F0Fu) | (((w_u32(qb) >> hs) & 0x03030303u) << 4);
+  uint a1 = ((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) | (((w_u32(qb + 4u) >> hs) & 0x03030303u) << 4);
+  lo = d * (u8x4(a0) - 32.0);
+  hi = d * (u8x4(a1) - 32.0);
+}
+// Float types: 8 elements at byte offset b (b % 4 == 0 for f32, even for f16/bf16).
+void dq8_f32(uint b, out vec4 lo, out vec4 hi) {
+  uint i = b >> 2;
+  lo = uintBitsToFloat(uvec4(rwkv_w[i], rwkv_w[i + 1u], rwkv_w[i + 2u], rwkv_w[i + 3u]));
+  hi = uintBitsToFloat(uvec4(rwkv_w[i + 4u], rwkv_w[i + 5u], rwkv_w[i + 6u], rwkv_w[i + 7u]));
+}
+void dq8_f16(uint b, out vec4 lo, out vec4 hi) {
+  uint a = w_u32(b), c = w_u32(b + 4u), e = w_u32(b + 8u), f = w_u32(b + 12u);
+  lo = vec4(unpackHalf2x16(a), unpackHalf2x16(c));
+  hi = vec4(unpackHalf2x16(e), unpackHalf2x16(f));
+}
+void dq8_bf16(uint b, out vec4 lo, out vec4 hi) {
+  uint a = w_u32(b), c = w_u32(b + 4u), e = w_u32(b + 8u), f = w_u32(b + 12u);
+  lo = uintBitsToFloat(uvec4(a << 16, a & 0xFFFF0000u, c << 16, c & 0xFFFF0000u));
+  hi = uintBitsToFloat(uvec4(e << 16, e & 0xFFFF0000u, f << 16, f & 0xFFFF0000u));
+}
+
+// ---- single-element decoders: element i of the block at byte offset blk ----
+// (GLSL ES has no ## token pasting, so these are spelled out.)
+float dequant_q8_0(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q8_0(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q4_0(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q4_0(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q4_1(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q4_1(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q5_0(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q5_0(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q5_1(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q5_1(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q2_K(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q2_K(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q3_K(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q3_K(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q4_K(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q4_K(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q5_K(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q5_K(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_q6_K(uint blk, uint i) {
+  vec4 lo, hi;
+  dq8_q6_K(blk, i & ~7u, lo, hi);
+  uint k = i & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+}
+float dequant_f32(uint b, uint i) { return uintBitsToFloat(rwkv_w[(b >> 2) + i]); }
+float dequant_f16(uint b, uint i) { return f16_to_f32(w_u16(b + 2u * i)); }
+float dequant_bf16(uint b, uint i) { return bf16_to_f32(w_u16(b + 2u * i)); }
+
+// ---- RWKV_WTYPE selects one type for the generic row helpers below ----
+#ifdef RWKV_WTYPE
+#if RWKV_WTYPE == RWKV_T_F32
+#define RWKV_QK 1u
+#define RWKV_QB 4u
+#define RWKV_WFLOAT 1
+#elif RWKV_WTYPE == RWKV_T_F16 || RWKV_WTYPE == RWKV_T_BF16
+#define RWKV_QK 1u
+#define RWKV_QB 2u
+#define RWKV_WFLOAT 1
+#elif RWKV_WTYPE == RWKV_T_Q8_0
+#define RWKV_QK 32u
+#define RWKV_QB 34u
+#define RWKV_DQ8 dq8_q8_0
+#elif RWKV_WTYPE == RWKV_T_Q4_0
+#define RWKV_QK 32u
+#define RWKV_QB 18u
+#define RWKV_DQ8 dq8_q4_0
+#elif RWKV_WTYPE == RWKV_T_Q4_1
+#define RWKV_QK 32u
+#define RWKV_QB 20u
+#define RWKV_DQ8 dq8_q4_1
+#elif RWKV_WTYPE == RWKV_T_Q5_0
+#define RWKV_QK 32u
+#define RWKV_QB 22u
+#define RWKV_DQ8 dq8_q5_0
+#elif RWKV_WTYPE == RWKV_T_Q5_1
+#define RWKV_QK 32u
+#define RWKV_QB 24u
+#define RWKV_DQ8 dq8_q5_1
+#elif RWKV_WTYPE == RWKV_T_Q2_K
+#define RWKV_QK 256u
+#define RWKV_QB 84u
+#define RWKV_DQ8 dq8_q2_K
+#elif RWKV_WTYPE == RWKV_T_Q3_K
+#define RWKV_QK 256u
+#define RWKV_QB 110u
+#define RWKV_DQ8 dq8_q3_K
+#elif RWKV_WTYPE == RWKV_T_Q4_K
+#define RWKV_QK 256u
+#define RWKV_QB 144u
+#define RWKV_DQ8 dq8_q4_K
+#elif RWKV_WTYPE == RWKV_T_Q5_K
+#define RWKV_QK 256u
+#define RWKV_QB 176u
+#define RWKV_DQ8 dq8_q5_K
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+#define RWKV_QK 256u
+#define RWKV_QB 210u
+#define RWKV_DQ8 dq8_q6_K
+#else
+#error "RWKV_WTYPE: unsupported ggml type id"
+#endif
+
+// Elements e0..e0+7 (e0 % 8 == 0) of the row starting at byte rb. For float types
+// the row length must be a multiple of 8 here; see w_row8_tail.
+void w_row8(uint rb, uint e0, out vec4 lo, out vec4 hi) {
+#if defined(RWKV_WFLOAT)
+#if RWKV_WTYPE == RWKV_T_F32
+  dq8_f32(rb + 4u * e0, lo, hi);
+#elif RWKV_WTYPE == RWKV_T_F16
+  dq8_f16(rb + 2u * e0, lo, hi);
+#else
+  dq8_bf16(rb + 2u * e0, lo, hi);
+#endif
+#else
+  RWKV_DQ8(rb + (e0 / RWKV_QK) * RWKV_QB, e0 % RWKV_QK, lo, hi);
+#endif
+}
+// Element e of the row at byte rb.
+float w_row1(uint rb, uint e) {
+#if RWKV_WTYPE == RWKV_T_F32
+  return dequant_f32(rb, e);
+#elif RWKV_WTYPE == RWKV_T_F16
+  return dequant_f16(rb, e);
+#elif RWKV_WTYPE == RWKV_T_BF16
+  return dequant_bf16(rb, e);
+#else
+  vec4 lo, hi;
+  w_row8(rb, e & ~7u, lo, hi);
+  uint k = e & 7u;
+  return k < 4u ? lo[k] : hi[k - 4u];
+#endif
+}
+#endif // RWKV_WTYPE
+#endif // RWKV_WEIGHT_BINDING
+
+// ---- RWKV kernels' shared buffers and reductions ------------------------------
+// The forward-pass kernels (rwkv_*.comp) define RWKV_BUFFERS and RED_N (their
+// workgroup size) and share one binding layout: an activation arena, the packed
+// per-layer parameter vectors, the state pool and the per-sequence table
+// (start row, state offset).
+#ifdef RWKV_BUFFERS
+layout(std430, binding = 0) buffer Act { float act[]; };
+layout(std430, binding = 1) readonly buffer Par { float par[]; };
+layout(std430, binding = 2) buffer State { float st[]; };
+layout(std430, binding = 3) readonly buffer Seq { uint seq[]; };
+#endif
+
+#ifdef RED_N
+shared float red_buf[RED_N];
+// Sum of v over the workgroup (all RED_N invocations must call it).
+float wg_sum(float v) {
+  uint i = gl_LocalInvocationID.x;
+  barrier(); // the previous call's readers are done with red_buf[0]
+  red_buf[i] = v;
+  barrier();
+  for (uint s = uint(RED_N) / 2u; s > 0u; s >>= 1u) {
+    if (i < s) red_buf[i] += red_buf[i + s];
+    barrier();
+  }
+  return red_buf[0];
+}
+#endif
+
+#if defined(RWKV_BUFFERS) && defined(RED_N)
+// (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy.
+vec2 ln_stats(uint off, uint n, float eps) {
+  float s = 0.0;
+  for (uint c = gl_LocalInvocationID.x; c < n; c += uint(RED_N)) s += act[off + c];
+  float mean = wg_sum(s) / float(n);
+  s = 0.0;
+  for (uint c = gl_LocalInvocationID.x; c < n; c += uint(RED_N)) {
+    float d = act[off + c] - mean;
+    s += d * d;
+  }
+  return vec2(mean, inversesqrt(wg_sum(s) / float(n) + eps));
+}
+#endif

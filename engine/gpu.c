@@ -1,0 +1,602 @@
+/* gpu.c - headless EGL + OpenGL ES 3.1/3.2 compute context (see gpu.h).
+ *
+ * EGL facts used (Khronos registry): EGL_EXT_platform_base (eglGetPlatformDisplayEXT),
+ * EGL_KHR_platform_gbm / EGL_MESA_platform_gbm, EGL_EXT_device_enumeration +
+ * EGL_EXT_platform_device (eglQueryDevicesEXT), EGL_EXT_device_query
+ * (eglQueryDeviceStringEXT), EGL_EXT_device_drm(_render_node), Mesa's
+ * EGL_MESA_device_software marker, EGL_MESA_platform_surfaceless,
+ * EGL_KHR_surfaceless_context, EGL_KHR_no_config_context, EGL_KHR_display_reference.
+ * GL_KHR_shader_subgroup queries: GL_SUBGROUP_SIZE_KHR etc. from the extension spec. */
+#include "gpu.h"
+
+#include <EGL/egl.h>
+#include <EGL/eglext.h>
+#include <GLES3/gl32.h>
+#include <GLES2/gl2ext.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gbm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shaders.h"
+
+#ifndef GL_SUBGROUP_SIZE_KHR
+#define GL_SUBGROUP_SIZE_KHR 0x9532
+#define GL_SUBGROUP_SUPPORTED_STAGES_KHR 0x9533
+#define GL_SUBGROUP_SUPPORTED_FEATURES_KHR 0x9534
+#define GL_SUBGROUP_FEATURE_ARITHMETIC_BIT_KHR 0x00000004
+#endif
+
+typedef struct prog_entry {
+  char *name;
+  char *defines;
+  GLuint prog;
+} prog_entry;
+
+struct rwkv_gpu {
+  EGLDisplay dpy;
+  EGLContext ctx;
+  struct gbm_device *gbm;
+  int drm_fd;
+  rwkv_gpu_info info;
+  prog_entry *progs;
+  size_t n_progs, cap_progs;
+  uint64_t bytes;
+};
+
+/* Whole-word search in a space-separated extension list. */
+static int has_ext(const char *list, const char *ext) {
+  if (!list || !ext) return 0;
+  size_t n = strlen(ext);
+  const char *p = list;
+  while ((p = strstr(p, ext)) != NULL) {
+    if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+    p += n;
+  }
+  return 0;
+}
+
+static const char *egl_err_name(EGLint e) {
+  switch (e) {
+  case EGL_SUCCESS: return "EGL_SUCCESS";
+  case EGL_NOT_INITIALIZED: return "EGL_NOT_INITIALIZED";
+  case EGL_BAD_ACCESS: return "EGL_BAD_ACCESS";
+  case EGL_BAD_ALLOC: return "EGL_BAD_ALLOC";
+  case EGL_BAD_ATTRIBUTE: return "EGL_BAD_ATTRIBUTE";
+  case EGL_BAD_CONFIG: return "EGL_BAD_CONFIG";
+  case EGL_BAD_CONTEXT: return "EGL_BAD_CONTEXT";
+  case EGL_BAD_DISPLAY: return "EGL_BAD_DISPLAY";
+  case EGL_BAD_MATCH: return "EGL_BAD_MATCH";
+  case EGL_BAD_PARAMETER: return "EGL_BAD_PARAMETER";
+  case EGL_BAD_SURFACE: return "EGL_BAD_SURFACE";
+  default: return "EGL error";
+  }
+}
+
+static void append(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void append(char *buf, size_t cap, const char *fmt, ...) {
+  size_t n = strlen(buf);
+  if (n + 1 >= cap) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf + n, cap - n, fmt, ap);
+  va_end(ap);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src) {
+  if (!src) src = "";
+  snprintf(dst, cap, "%s", src);
+}
+
+/* Initialize dpy and make a GLES 3.2/3.1 context current with no surface.
+ * On failure writes the reason to why and leaves nothing alive except what the
+ * caller must terminate (the display is terminated here when initialized). */
+static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
+  (void)track_refs;
+  EGLint major = 0, minor = 0;
+  if (dpy == EGL_NO_DISPLAY) {
+    snprintf(why, cap, "no display (%s)", egl_err_name(eglGetError()));
+    return -1;
+  }
+  if (!eglInitialize(dpy, &major, &minor)) {
+    snprintf(why, cap, "eglInitialize failed (%s)", egl_err_name(eglGetError()));
+    return -1;
+  }
+  const char *exts = eglQueryString(dpy, EGL_EXTENSIONS);
+  if (!has_ext(exts, "EGL_KHR_surfaceless_context")) {
+    snprintf(why, cap, "EGL %d.%d display lacks EGL_KHR_surfaceless_context", major, minor);
+    eglTerminate(dpy);
+    return -1;
+  }
+  if (!eglBindAPI(EGL_OPENGL_ES_API)) {
+    snprintf(why, cap, "eglBindAPI(EGL_OPENGL_ES_API) failed (%s)", egl_err_name(eglGetError()));
+    eglTerminate(dpy);
+    return -1;
+  }
+  EGLConfig cfg = EGL_NO_CONFIG_KHR;
+  const EGLint cfg_attr[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_SURFACE_TYPE, 0,
+                             EGL_NONE};
+  EGLint ncfg = 0;
+  int have_cfg = eglChooseConfig(dpy, cfg_attr, &cfg, 1, &ncfg) && ncfg > 0;
+  if (!have_cfg) {
+    const EGLint cfg_attr2[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_NONE};
+    have_cfg = eglChooseConfig(dpy, cfg_attr2, &cfg, 1, &ncfg) && ncfg > 0;
+  }
+  if (!have_cfg) {
+    if (!has_ext(exts, "EGL_KHR_no_config_context")) {
+      snprintf(why, cap, "no EGL config with EGL_OPENGL_ES3_BIT and no EGL_KHR_no_config_context");
+      eglTerminate(dpy);
+      return -1;
+    }
+    cfg = EGL_NO_CONFIG_KHR;
+  }
+  EGLContext ctx = EGL_NO_CONTEXT;
+  int gles_minor = 0;
+  for (int m = 2; m >= 1 && ctx == EGL_NO_CONTEXT; m--) {
+    const EGLint ctx_attr[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, m,
+                               EGL_NONE};
+    ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, ctx_attr);
+    if (ctx != EGL_NO_CONTEXT) gles_minor = m;
+  }
+  if (ctx == EGL_NO_CONTEXT) {
+    snprintf(why, cap, "eglCreateContext(GLES 3.2 and 3.1) failed (%s)",
+             egl_err_name(eglGetError()));
+    eglTerminate(dpy);
+    return -1;
+  }
+  if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+    snprintf(why, cap, "eglMakeCurrent with no surface failed (%s)", egl_err_name(eglGetError()));
+    eglDestroyContext(dpy, ctx);
+    eglTerminate(dpy);
+    return -1;
+  }
+  const char *ver = (const char *)glGetString(GL_VERSION);
+  int vmaj = 0, vmin = 0;
+  if (!ver || sscanf(ver, "OpenGL ES %d.%d", &vmaj, &vmin) != 2 || vmaj < 3 ||
+      (vmaj == 3 && vmin < 1)) {
+    snprintf(why, cap, "context is \"%s\", need OpenGL ES 3.1+", ver ? ver : "(null)");
+    eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    eglDestroyContext(dpy, ctx);
+    eglTerminate(dpy);
+    return -1;
+  }
+  g->dpy = dpy;
+  g->ctx = ctx;
+  g->info.gles_minor = vmaj > 3 ? 2 : (vmin >= 2 ? 2 : (gles_minor ? 1 : vmin));
+  return 0;
+}
+
+static int gl_has_ext(const char *name) {
+  GLint n = 0;
+  glGetIntegerv(GL_NUM_EXTENSIONS, &n);
+  for (GLint i = 0; i < n; i++) {
+    const char *e = (const char *)glGetStringi(GL_EXTENSIONS, (GLuint)i);
+    if (e && strcmp(e, name) == 0) return 1;
+  }
+  return 0;
+}
+
+static void fill_info(rwkv_gpu *g) {
+  rwkv_gpu_info *in = &g->info;
+  copy_str(in->vendor, sizeof in->vendor, (const char *)glGetString(GL_VENDOR));
+  copy_str(in->renderer, sizeof in->renderer, (const char *)glGetString(GL_RENDERER));
+  copy_str(in->version, sizeof in->version, (const char *)glGetString(GL_VERSION));
+  copy_str(in->glsl, sizeof in->glsl, (const char *)glGetString(GL_SHADING_LANGUAGE_VERSION));
+  in->software = strstr(in->renderer, "llvmpipe") || strstr(in->renderer, "softpipe") ||
+                 strstr(in->renderer, "SwiftShader") || strstr(in->renderer, "lavapipe");
+  GLint v = 0;
+  glGetIntegerv(GL_MAX_COMPUTE_SHARED_MEMORY_SIZE, &v);
+  in->max_shared = v;
+  v = 0;
+  glGetIntegerv(GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS, &v);
+  in->max_invocations = v;
+  v = 0;
+  glGetIntegeri_v(GL_MAX_COMPUTE_WORK_GROUP_COUNT, 0, &v);
+  in->max_groups_x = v;
+  GLint64 v64 = 0;
+  glGetInteger64v(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &v64);
+  in->max_ssbo = (long long)v64;
+  v = 0;
+  glGetIntegerv(GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS, &v);
+  in->max_ssbo_bindings = v;
+  in->has_subgroup = 0;
+  in->subgroup_size = 0;
+  if (gl_has_ext("GL_KHR_shader_subgroup")) {
+    GLint size = 0, stages = 0, feats = 0;
+    glGetIntegerv(GL_SUBGROUP_SIZE_KHR, &size);
+    glGetIntegerv(GL_SUBGROUP_SUPPORTED_STAGES_KHR, &stages);
+    glGetIntegerv(GL_SUBGROUP_SUPPORTED_FEATURES_KHR, &feats);
+    in->subgroup_size = size > 0 ? size : 0;
+    in->has_subgroup = (stages & GL_COMPUTE_SHADER_BIT) &&
+                       (feats & GL_SUBGROUP_FEATURE_ARITHMETIC_BIT_KHR) && size > 0;
+  }
+  while (glGetError() != GL_NO_ERROR) {
+  }
+}
+
+static int env_int(const char *name, int *out) {
+  const char *s = getenv(name);
+  if (!s || !*s) return 0;
+  char *end = NULL;
+  long v = strtol(s, &end, 10);
+  if (*end != '\0' || v < -1 || v > 1000000) return -1;
+  *out = (int)v;
+  return 1;
+}
+
+static int try_gbm(rwkv_gpu *g, char *why, size_t cap) {
+  PFNEGLGETPLATFORMDISPLAYEXTPROC get_dpy =
+      (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+  const char *cexts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+  if (!get_dpy || !has_ext(cexts, "EGL_EXT_platform_base")) {
+    snprintf(why, cap, "no EGL_EXT_platform_base");
+    return -1;
+  }
+  if (!has_ext(cexts, "EGL_KHR_platform_gbm") && !has_ext(cexts, "EGL_MESA_platform_gbm")) {
+    snprintf(why, cap, "no EGL_KHR_platform_gbm");
+    return -1;
+  }
+  snprintf(why, cap, "no usable /dev/dri/renderD*");
+  char tried[512] = "";
+  for (int i = 128; i < 192; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/dev/dri/renderD%d", i);
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno != ENOENT) append(tried, sizeof tried, "%s%s: %s", *tried ? "; " : "", path,
+                                  strerror(errno));
+      continue;
+    }
+    struct gbm_device *gbm = gbm_create_device(fd);
+    if (!gbm) {
+      append(tried, sizeof tried, "%s%s: gbm_create_device failed", *tried ? "; " : "", path);
+      close(fd);
+      continue;
+    }
+    char sub[256];
+    EGLDisplay dpy = get_dpy(EGL_PLATFORM_GBM_KHR, gbm, NULL);
+    if (make_context(g, dpy, 0, sub, sizeof sub) == 0) {
+      g->gbm = gbm;
+      g->drm_fd = fd;
+      copy_str(g->info.platform, sizeof g->info.platform, "gbm");
+      copy_str(g->info.device, sizeof g->info.device, path);
+      return 0;
+    }
+    append(tried, sizeof tried, "%s%s: %s", *tried ? "; " : "", path, sub);
+    gbm_device_destroy(gbm);
+    close(fd);
+  }
+  if (*tried) snprintf(why, cap, "%s", tried);
+  return -1;
+}
+
+static int is_software_dev(PFNEGLQUERYDEVICESTRINGEXTPROC qstr, EGLDeviceEXT d) {
+  const char *e = qstr ? qstr(d, EGL_EXTENSIONS) : NULL;
+  return has_ext(e, "EGL_MESA_device_software");
+}
+
+static void device_name(PFNEGLQUERYDEVICESTRINGEXTPROC qstr, EGLDeviceEXT d, int idx, char *out,
+                        size_t cap) {
+  const char *e = qstr ? qstr(d, EGL_EXTENSIONS) : NULL;
+  const char *node = NULL;
+  if (qstr && has_ext(e, "EGL_EXT_device_drm_render_node"))
+    node = qstr(d, EGL_DRM_RENDER_NODE_FILE_EXT);
+  if (!node && qstr && has_ext(e, "EGL_EXT_device_drm")) node = qstr(d, EGL_DRM_DEVICE_FILE_EXT);
+  if (node)
+    snprintf(out, cap, "EGL device %d: %s", idx, node);
+  else
+    snprintf(out, cap, "EGL device %d: %s", idx, e && *e ? e : "(no extensions)");
+}
+
+/* want_index >= 0: only that device; software: only software devices. */
+static int try_device(rwkv_gpu *g, int want_index, int software, char *why, size_t cap) {
+  const char *cexts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+  PFNEGLGETPLATFORMDISPLAYEXTPROC get_dpy =
+      (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+  PFNEGLQUERYDEVICESEXTPROC qdev =
+      (PFNEGLQUERYDEVICESEXTPROC)eglGetProcAddress("eglQueryDevicesEXT");
+  PFNEGLQUERYDEVICESTRINGEXTPROC qstr =
+      (PFNEGLQUERYDEVICESTRINGEXTPROC)eglGetProcAddress("eglQueryDeviceStringEXT");
+  if (!has_ext(cexts, "EGL_EXT_platform_device") || !get_dpy || !qdev) {
+    snprintf(why, cap, "no EGL_EXT_platform_device / eglQueryDevicesEXT");
+    return -1;
+  }
+  EGLDeviceEXT devs[32];
+  EGLint n = 0;
+  if (!qdev(32, devs, &n) || n <= 0) {
+    snprintf(why, cap, "eglQueryDevicesEXT found no devices (%s)", egl_err_name(eglGetError()));
+    return -1;
+  }
+  if (want_index >= n) {
+    snprintf(why, cap, "RWKV_GPU_DEVICE/device index %d out of range: %d EGL device%s (0..%d)",
+             want_index, (int)n, n == 1 ? "" : "s", (int)n - 1);
+    return -1;
+  }
+  int order[32], k = 0;
+  if (want_index >= 0) {
+    order[k++] = want_index;
+  } else {
+    for (int pass = 0; pass < 2; pass++)
+      for (int i = 0; i < n; i++) {
+        int sw = is_software_dev(qstr, devs[i]);
+        if (software ? (pass == 0 && sw) : (sw == pass)) order[k++] = i;
+      }
+    if (k == 0) {
+      snprintf(why, cap, "software device requested but none of %d EGL devices has "
+                         "EGL_MESA_device_software", (int)n);
+      return -1;
+    }
+  }
+  why[0] = '\0';
+  const EGLint track[] = {EGL_TRACK_REFERENCES_KHR, EGL_TRUE, EGL_NONE};
+  int can_track = has_ext(cexts, "EGL_KHR_display_reference");
+  for (int j = 0; j < k; j++) {
+    int i = order[j];
+    char name[256], sub[256];
+    device_name(qstr, devs[i], i, name, sizeof name);
+    EGLDisplay dpy = get_dpy(EGL_PLATFORM_DEVICE_EXT, devs[i], can_track ? track : NULL);
+    if (make_context(g, dpy, can_track, sub, sizeof sub) == 0) {
+      copy_str(g->info.platform, sizeof g->info.platform, "device");
+      copy_str(g->info.device, sizeof g->info.device, name);
+      return 0;
+    }
+    append(why, cap, "%s%s: %s", *why ? "; " : "", name, sub);
+  }
+  return -1;
+}
+
+static int try_surfaceless(rwkv_gpu *g, char *why, size_t cap) {
+  const char *cexts = eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS);
+  PFNEGLGETPLATFORMDISPLAYEXTPROC get_dpy =
+      (PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+  if (!has_ext(cexts, "EGL_MESA_platform_surfaceless") || !get_dpy) {
+    snprintf(why, cap, "no EGL_MESA_platform_surfaceless");
+    return -1;
+  }
+  EGLDisplay dpy = get_dpy(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
+  if (make_context(g, dpy, 0, why, cap) == 0) {
+    copy_str(g->info.platform, sizeof g->info.platform, "surfaceless");
+    copy_str(g->info.device, sizeof g->info.device, "surfaceless");
+    return 0;
+  }
+  return -1;
+}
+
+int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
+  if (!out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_open: out is NULL");
+  *out = NULL;
+  int device = opts ? opts->device : -1;
+  int software = opts ? opts->software : 0;
+  if (device < -1) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu: device index %d is negative", device);
+  if (device < 0) {
+    int r = env_int("RWKV_GPU_DEVICE", &device);
+    if (r < 0)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "RWKV_GPU_DEVICE=\"%s\" is not a device index",
+                         getenv("RWKV_GPU_DEVICE"));
+  }
+  if (!software) {
+    int sw = 0;
+    if (env_int("RWKV_GPU_SOFTWARE", &sw) != 0 && sw == 1) software = 1;
+  }
+  rwkv_gpu *g = calloc(1, sizeof *g);
+  if (!g) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu: out of memory");
+  g->drm_fd = -1;
+  char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
+       why_sl[256] = "skipped (device or software requested)";
+  int ok = 0;
+  int explicit_choice = device >= 0 || software;
+  if (!explicit_choice) ok = try_gbm(g, why_gbm, sizeof why_gbm) == 0;
+  if (!ok) ok = try_device(g, device, software, why_dev, sizeof why_dev) == 0;
+  if (!ok && !explicit_choice) ok = try_surfaceless(g, why_sl, sizeof why_sl) == 0;
+  if (!ok) {
+    free(g);
+    return rwkv_errorf(err, RWKV_ERR_GPU,
+                       "gpu: no OpenGL ES 3.1 compute context: gbm: %s | device: %s | "
+                       "surfaceless: %s",
+                       why_gbm, why_dev, why_sl);
+  }
+  fill_info(g);
+  *out = g;
+  return RWKV_OK;
+}
+
+void rwkv_gpu_close(rwkv_gpu *g) {
+  if (!g) return;
+  if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
+    eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
+    for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
+    eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+    eglDestroyContext(g->dpy, g->ctx);
+  }
+  for (size_t i = 0; i < g->n_progs; i++) {
+    free(g->progs[i].name);
+    free(g->progs[i].defines);
+  }
+  free(g->progs);
+  if (g->dpy != EGL_NO_DISPLAY) eglTerminate(g->dpy);
+  eglReleaseThread();
+  if (g->gbm) gbm_device_destroy(g->gbm);
+  if (g->drm_fd >= 0) close(g->drm_fd);
+  free(g);
+}
+
+const rwkv_gpu_info *rwkv_gpu_get_info(const rwkv_gpu *g) { return g ? &g->info : NULL; }
+
+int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err) {
+  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu: NULL context");
+  if (eglGetCurrentContext() == g->ctx) return RWKV_OK;
+  if (!eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx))
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu: eglMakeCurrent failed (%s)",
+                       egl_err_name(eglGetError()));
+  return RWKV_OK;
+}
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+/* Shorten the defines for messages: newlines become "; ". */
+static void defines_for_msg(const char *defines, char *out, size_t cap) {
+  size_t j = 0;
+  if (!defines || !*defines) defines = "(none)";
+  for (size_t i = 0; defines[i] && j + 3 < cap; i++) {
+    if (defines[i] == '\n') {
+      if (defines[i + 1]) {
+        out[j++] = ';';
+        out[j++] = ' ';
+      }
+    } else {
+      out[j++] = defines[i];
+    }
+  }
+  out[j] = '\0';
+}
+
+int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                     rwkv_error *err) {
+  if (prog) *prog = 0;
+  if (!g || !name || !prog) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program: NULL argument");
+  if (!defines) defines = "";
+  for (size_t i = 0; i < g->n_progs; i++)
+    if (strcmp(g->progs[i].name, name) == 0 && strcmp(g->progs[i].defines, defines) == 0) {
+      *prog = g->progs[i].prog;
+      return RWKV_OK;
+    }
+  char dmsg[256];
+  defines_for_msg(defines, dmsg, sizeof dmsg);
+  const char *body = rwkv_shader_text(name);
+  if (!body || strcmp(name, "common") == 0)
+    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": no glsl/%s.comp embedded", name,
+                       name);
+  const char *common = rwkv_shader_text("common");
+  if (!common) common = "";
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  size_t dl = strlen(defines);
+  const char *srcs[7] = {"#version 310 es\n", defines,
+                         (dl && defines[dl - 1] != '\n') ? "\n" : "",
+                         "#line 1 1\n", common, "\n#line 1 2\n", body};
+  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
+  if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
+  glShaderSource(sh, 7, srcs, NULL);
+  glCompileShader(sh);
+  GLint ok = 0;
+  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+  char log[640];
+  if (!ok) {
+    log[0] = '\0';
+    glGetShaderInfoLog(sh, sizeof log, NULL, log);
+    glDeleteShader(sh);
+    return rwkv_errorf(err, RWKV_ERR_SHADER,
+                       "shader \"%s\" (defines: %s) failed to compile (source 1 = common.glsl, "
+                       "2 = %s.comp): %s",
+                       name, dmsg, name, log);
+  }
+  GLuint p = glCreateProgram();
+  glAttachShader(p, sh);
+  glLinkProgram(p);
+  glDeleteShader(sh);
+  glGetProgramiv(p, GL_LINK_STATUS, &ok);
+  if (!ok) {
+    log[0] = '\0';
+    glGetProgramInfoLog(p, sizeof log, NULL, log);
+    glDeleteProgram(p);
+    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\" (defines: %s) failed to link: %s",
+                       name, dmsg, log);
+  }
+  if (g->n_progs == g->cap_progs) {
+    size_t nc = g->cap_progs ? g->cap_progs * 2 : 16;
+    prog_entry *np = realloc(g->progs, nc * sizeof *np);
+    if (!np) {
+      glDeleteProgram(p);
+      return rwkv_errorf(err, RWKV_ERR_NOMEM, "shader \"%s\": out of memory", name);
+    }
+    g->progs = np;
+    g->cap_progs = nc;
+  }
+  prog_entry *e = &g->progs[g->n_progs];
+  e->name = dupstr(name);
+  e->defines = dupstr(defines);
+  if (!e->name || !e->defines) {
+    free(e->name);
+    free(e->defines);
+    glDeleteProgram(p);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "shader \"%s\": out of memory", name);
+  }
+  e->prog = p;
+  g->n_progs++;
+  *prog = p;
+  return RWKV_OK;
+}
+
+static const char *gl_err_name(GLenum e) {
+  switch (e) {
+  case GL_INVALID_ENUM: return "GL_INVALID_ENUM";
+  case GL_INVALID_VALUE: return "GL_INVALID_VALUE";
+  case GL_INVALID_OPERATION: return "GL_INVALID_OPERATION";
+  case GL_OUT_OF_MEMORY: return "GL_OUT_OF_MEMORY";
+  case GL_INVALID_FRAMEBUFFER_OPERATION: return "GL_INVALID_FRAMEBUFFER_OPERATION";
+  default: return "GL error";
+  }
+}
+
+int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf,
+                    rwkv_error *err) {
+  if (buf) *buf = 0;
+  if (!g || !buf) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer: NULL argument");
+  if (bytes == 0) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer: zero-size buffer");
+  if (bytes > (uint64_t)PTRDIFF_MAX)
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer: %llu bytes is too large",
+                       (unsigned long long)bytes);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  GLuint b = 0;
+  glGenBuffers(1, &b);
+  if (!b) return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer: glGenBuffers failed");
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, data,
+               data ? GL_STATIC_DRAW : GL_DYNAMIC_DRAW);
+  GLenum e = glGetError();
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+  if (e != GL_NO_ERROR) {
+    glDeleteBuffers(1, &b);
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer: glBufferData(%llu bytes) failed: %s%s",
+                       (unsigned long long)bytes, gl_err_name(e),
+                       e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+  }
+  *buf = b;
+  g->bytes += bytes;
+  return RWKV_OK;
+}
+
+int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err) {
+  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_check: NULL context");
+  GLenum e = glGetError();
+  if (e == GL_NO_ERROR) return RWKV_OK;
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  return rwkv_errorf(err, RWKV_ERR_GPU, "%s: %s%s", what ? what : "gpu", gl_err_name(e),
+                     e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+}
+
+uint64_t rwkv_gpu_bytes(const rwkv_gpu *g) { return g ? g->bytes : 0; }
+
+void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
+  if (!g || !buf) return;
+  if (rwkv_gpu_make_current(g, NULL) != RWKV_OK) return;
+  GLuint b = buf;
+  glDeleteBuffers(1, &b);
+  g->bytes = g->bytes >= bytes ? g->bytes - bytes : 0;
+}

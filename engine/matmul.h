@@ -1,0 +1,62 @@
+/* matmul.h - quantized weight matrices resident on the GPU, and y = W·x dispatches.
+ *
+ * A weight is a ggml [K, M] matrix (ne0 = K inputs contiguous, ne1 = M outputs) of any
+ * type in quant.h, uploaded as its packed GGUF blocks byte for byte (no CPU dequant or
+ * repacking); glsl/matmul.comp decodes the blocks (helpers in glsl/common.glsl).
+ * Rows are split into several buffers ("chunks") when the matrix exceeds the
+ * driver's GL_MAX_SHADER_STORAGE_BLOCK_SIZE or the workgroup-count limit.
+ *
+ * Dispatch: for t < T, i < M:
+ *   y[t*ldy + yoff + i] = (accumulate ? y[...] : 0) + sum_j W[i,j] * x[t*ldx + xoff + j]
+ * x and y are float32 SSBOs (rwkv_gpu_buffer) and must not overlap. Indices are in
+ * floats. No glFinish or readback: the dispatch ends with
+ * glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT) so the next dispatch sees y. */
+#ifndef RWKV_MATMUL_H
+#define RWKV_MATMUL_H
+
+#include <stdint.h>
+
+#include "gguf.h"
+#include "gpu.h"
+#include "rwkv_error.h"
+
+typedef struct rwkv_mm_chunk {
+  unsigned buf;     /* SSBO of rows [row0, row0 + rows) */
+  uint64_t bytes;   /* allocated bytes (rows * row_bytes + padding) */
+  uint32_t row0, rows;
+} rwkv_mm_chunk;
+
+typedef struct rwkv_mm_weight {
+  char name[96];        /* for messages */
+  uint32_t type;        /* ggml type id */
+  uint32_t K, M;        /* inputs (ne0), outputs (ne1) */
+  uint64_t row_bytes;   /* bytes of one row of K elements */
+  uint32_t n_chunks;
+  rwkv_mm_chunk *chunks;
+  unsigned prog[2];     /* [0] T == 1 kernel, [1] T > 1 (token-tiled) kernel */
+  uint32_t rows_per_wg[2], tt[2];
+} rwkv_mm_weight;
+
+/* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].
+ * name is used in messages (may be NULL). On failure *w is empty and nothing leaks. */
+int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
+                   const void *data, uint64_t size, rwkv_mm_weight *w, rwkv_error *err);
+/* Upload a 2-D GGUF tensor (trailing dims must be 1) straight from the mapping. */
+int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, rwkv_error *err);
+/* Free the buffers; safe on an empty or already freed weight. */
+void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w);
+
+typedef struct rwkv_mm_args {
+  unsigned x;          /* float32 SSBO */
+  uint64_t xoff, ldx;  /* token t reads x[t*ldx + xoff .. + K) */
+  unsigned y;          /* float32 SSBO */
+  uint64_t yoff, ldy;  /* token t writes y[t*ldy + yoff .. + M) */
+  uint32_t T;          /* tokens, >= 1 */
+  int accumulate;      /* 1: add to y, 0: overwrite */
+} rwkv_mm_args;
+
+/* Record the dispatch(es). Checks the index ranges against the buffers' sizes. */
+int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
+                     rwkv_error *err);
+
+#endif

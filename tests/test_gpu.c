@@ -1,0 +1,157 @@
+/* test_gpu.c - headless context, options, shader errors, program cache, a dispatch. */
+#include <GLES3/gl31.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpu.h"
+#include "testutil.h"
+
+static void test_context(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  int rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return;
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  if (!getenv("RWKV_GPU_QUIET"))
+    printf("platform %s, device %s\nGL %s | %s | %s | %s\nsubgroup %d size %d shared %d inv %d "
+           "ssbo %lld\n", in->platform, in->device, in->vendor, in->renderer, in->version,
+           in->glsl, in->has_subgroup, in->subgroup_size, in->max_shared, in->max_invocations,
+           in->max_ssbo);
+  CHECK(in->platform[0] && in->device[0]);
+  CHECK(in->vendor[0] && in->renderer[0] && in->version[0] && in->glsl[0]);
+  CHECK(strncmp(in->version, "OpenGL ES 3.", 12) == 0);
+  CHECK(in->gles_minor == 1 || in->gles_minor == 2);
+  CHECK(in->max_shared >= 16384);
+  CHECK(in->max_invocations >= 128);
+  CHECK(in->max_groups_x >= 65535);
+  CHECK(in->max_ssbo >= (1 << 24));
+  CHECK(in->max_ssbo_bindings >= 4);
+  if (in->has_subgroup) CHECK(in->subgroup_size > 0);
+  /* This machine: Mesa llvmpipe through EGL's device platform. */
+  if (strstr(in->renderer, "llvmpipe")) {
+    CHECK_MSG(strcmp(in->platform, "device") == 0, "platform %s", in->platform);
+    CHECK(in->software == 1);
+  }
+  CHECK_OK(rwkv_gpu_make_current(g, &err), &err);
+  rwkv_gpu_close(g);
+  rwkv_gpu_close(NULL);
+}
+
+static void test_software_and_bad_device(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  rwkv_gpu_opts o = {.device = -1, .software = 1};
+  int rc = rwkv_gpu_open(&o, &g, &err);
+  CHECK_OK(rc, &err);
+  if (rc == RWKV_OK) {
+    const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+    CHECK(strcmp(in->platform, "device") == 0);
+    CHECK(in->software == 1);
+    CHECK(strstr(in->renderer, "llvmpipe") != NULL);
+    rwkv_gpu_close(g);
+  }
+  /* The environment variable does the same. */
+  setenv("RWKV_GPU_SOFTWARE", "1", 1);
+  g = NULL;
+  rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_OK(rc, &err);
+  if (rc == RWKV_OK) {
+    CHECK(rwkv_gpu_get_info(g)->software == 1);
+    rwkv_gpu_close(g);
+  }
+  unsetenv("RWKV_GPU_SOFTWARE");
+
+  o.device = 999;
+  o.software = 0;
+  g = (rwkv_gpu *)&o; /* must be reset to NULL */
+  rc = rwkv_gpu_open(&o, &g, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "index 999 out of range");
+  CHECK(g == NULL);
+  setenv("RWKV_GPU_DEVICE", "998", 1);
+  rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "998");
+  setenv("RWKV_GPU_DEVICE", "abc", 1);
+  rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_ARG, "RWKV_GPU_DEVICE");
+  unsetenv("RWKV_GPU_DEVICE");
+  rc = rwkv_gpu_open(NULL, NULL, &err);
+  CHECK(rc == RWKV_ERR_ARG);
+}
+
+static void test_programs_and_dispatch(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  int rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return;
+  unsigned p = 1;
+  rc = rwkv_gpu_program(g, "matmul", "#error boom\n", &p, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_SHADER, "matmul");
+  CHECK_MSG(strstr(err.msg, "boom") != NULL, "log missing: %s", err.msg);
+  CHECK_MSG(strstr(err.msg, "#error boom") != NULL, "defines missing: %s", err.msg);
+  CHECK(p == 0);
+  rc = rwkv_gpu_program(g, "no_such_shader", NULL, &p, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_SHADER, "no_such_shader");
+  rc = rwkv_gpu_program(g, "common", NULL, &p, &err);
+  CHECK(rc != RWKV_OK);
+
+  const char *defs = "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_WTYPE 0\n#define WG 64\n"
+                     "#define LANES 1\n#define TT 1\n";
+  unsigned p1 = 0, p2 = 0, p3 = 0;
+  CHECK_OK(rwkv_gpu_program(g, "matmul", defs, &p1, &err), &err);
+  CHECK_OK(rwkv_gpu_program(g, "matmul", defs, &p2, &err), &err);
+  CHECK(p1 != 0 && p1 == p2);
+  const char *defs2 = "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_WTYPE 1\n#define WG 64\n"
+                      "#define LANES 1\n#define TT 1\n";
+  CHECK_OK(rwkv_gpu_program(g, "matmul", defs2, &p3, &err), &err);
+  CHECK(p3 != 0 && p3 != p1);
+
+  /* A tiny end-to-end dispatch: 3 x 2 F32 matrix times a vector. */
+  float wdat[6 + 4] = {1, 2, 3, 4, 5, 6}; /* rows (1,2,3), (4,5,6); padding */
+  float xdat[3] = {1, -1, 2}, ydat[2] = {0, 0};
+  unsigned wb = 0, xb = 0, yb = 0;
+  uint64_t before = rwkv_gpu_bytes(g);
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof wdat, wdat, &wb, &err), &err);
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof xdat, xdat, &xb, &err), &err);
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof ydat, ydat, &yb, &err), &err);
+  CHECK(rwkv_gpu_bytes(g) == before + sizeof wdat + sizeof xdat + sizeof ydat);
+  glUseProgram(p1);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, wb);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, xb);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, yb);
+  unsigned u[9] = {2, 3, 1, 3, 0, 2, 0, 0, 12};
+  for (int i = 0; i < 9; i++) glUniform1ui(i, u[i]);
+  glDispatchCompute(1, 1, 1);
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+  CHECK_OK(rwkv_gpu_check(g, "dispatch", &err), &err);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, yb);
+  const float *out = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, sizeof ydat, GL_MAP_READ_BIT);
+  CHECK(out != NULL);
+  if (out) {
+    CHECK_MSG(out[0] == 5.0f && out[1] == 11.0f, "got %g %g", out[0], out[1]);
+    glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  }
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+  rwkv_gpu_buffer_free(g, wb, sizeof wdat);
+  rwkv_gpu_buffer_free(g, xb, sizeof xdat);
+  rwkv_gpu_buffer_free(g, yb, sizeof ydat);
+  CHECK(rwkv_gpu_bytes(g) == before);
+
+  /* Bad buffer requests are errors, not crashes. */
+  unsigned b = 7;
+  CHECK(rwkv_gpu_buffer(g, 0, NULL, &b, &err) == RWKV_ERR_ARG && b == 0);
+  rc = rwkv_gpu_buffer(g, UINT64_MAX, NULL, &b, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "bytes");
+  CHECK(b == 0);
+  CHECK_OK(rwkv_gpu_check(g, "after errors", &err), &err);
+  rwkv_gpu_close(g);
+}
+
+int main(void) {
+  test_context();
+  test_software_and_bad_device();
+  test_programs_and_dispatch();
+  return test_result("test_gpu");
+}
