@@ -53,6 +53,13 @@ int rwkv_dequantize(uint32_t type, const void *src, float *dst, uint64_t n, rwkv
  * error; they need not match ggml's bit for bit, only its layout. */
 int rwkv_quantize(uint32_t type, const float *src, void *dst, uint64_t n, rwkv_error *err);
 
+/* Dot product of one row of n elements of type (a multiple of the block size)
+ * with x, in double: the row is dequantized block by block exactly as
+ * rwkv_dequantize does, each product and the sum taken in double. For the CPU
+ * reference forward and tests. Pure: safe from several threads. */
+int rwkv_dot_row(uint32_t type, const void *row, const float *x, uint64_t n, double *out,
+                 rwkv_error *err);
+
 /* IEEE half and bfloat16 conversions (round to nearest even). */
 float rwkv_f16_to_f32(uint16_t h);
 uint16_t rwkv_f32_to_f16(float f);
