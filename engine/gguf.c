@@ -495,7 +495,7 @@ int gguf_open(const char *path, gguf_file **out, rwkv_error *err) {
   if (!out) return rwkv_errorf(err, RWKV_ERR_ARG, "gguf_open: out is NULL");
   *out = NULL;
   if (!path) return rwkv_errorf(err, RWKV_ERR_ARG, "gguf_open: path is NULL");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* no blocking on a FIFO */
   if (fd < 0) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   if (fstat(fd, &st) != 0) {

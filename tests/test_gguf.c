@@ -13,28 +13,6 @@
 #include "quant.h"
 #include "testutil.h"
 
-#if !RWKV_HAVE_QUANT
-/* Temporary stand-in until engine/quant.c lands: weak, so the real
- * definitions win as soon as they exist. Block sizes from ggml-common.h. */
-static const rwkv_type_info stub_types[] = {
-    {0, "f32", 1, 4},       {1, "f16", 1, 2},       {2, "q4_0", 32, 18},    {3, "q4_1", 32, 20},
-    {6, "q5_0", 32, 22},    {7, "q5_1", 32, 24},    {8, "q8_0", 32, 34},    {10, "q2_K", 256, 84},
-    {11, "q3_K", 256, 110}, {12, "q4_K", 256, 144}, {13, "q5_K", 256, 176}, {14, "q6_K", 256, 210},
-    {30, "bf16", 1, 2},
-};
-__attribute__((weak)) const rwkv_type_info *rwkv_type_get(uint32_t type) {
-  for (size_t i = 0; i < sizeof stub_types / sizeof stub_types[0]; i++)
-    if (stub_types[i].id == type) return &stub_types[i];
-  return NULL;
-}
-__attribute__((weak)) uint64_t rwkv_type_row_bytes(uint32_t type, uint64_t n) {
-  const rwkv_type_info *t = rwkv_type_get(type);
-  if (!t || n % t->block) return 0;
-  if (n / t->block > UINT64_MAX / t->bytes) return 0;
-  return n / t->block * t->bytes;
-}
-#endif
-
 static char tmpdir[256];
 
 static const char *tpath(const char *name) {
