@@ -36,6 +36,25 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
     c->lanes = 32;
     c->wg = 128;
   }
+  /* Tuning / testing overrides: RWKV_MM_LANES=<power of two> invocations per row
+   * (workgroup of 4 rows, or 64 invocations for LANES=1), RWKV_MM_TT=<1..32>
+   * tokens per pass for T > 1. RWKV_MM_NO_SUBGROUP=1 forces the shared-memory reduction. */
+  const char *s = getenv("RWKV_MM_LANES");
+  if (s && *s) {
+    unsigned v = (unsigned)strtoul(s, NULL, 10);
+    if (is_pow2(v) && v <= 256) {
+      c->lanes = v;
+      c->wg = v == 1 ? 64 : 4 * v;
+      c->subgroup = in->has_subgroup && v == (unsigned)in->subgroup_size;
+    }
+  }
+  s = getenv("RWKV_MM_NO_SUBGROUP");
+  if (s && strcmp(s, "1") == 0) c->subgroup = 0;
+  s = getenv("RWKV_MM_TT");
+  if (prefill && s && *s) {
+    unsigned v = (unsigned)strtoul(s, NULL, 10);
+    if (v >= 1 && v <= 32) c->tt = v;
+  }
   if (in->max_invocations > 0 && c->wg > (unsigned)in->max_invocations) {
     c->wg = (unsigned)in->max_invocations;
     if (c->lanes > c->wg) c->lanes = c->wg;
@@ -183,8 +202,14 @@ int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a
   if (a->T == 0 || !a->x || !a->y)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, x = %u, y = %u (need T >= 1 and buffers)",
                        w->name, a->T, a->x, a->y);
-  if (a->x == a->y)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x and y are the same buffer", w->name);
+  if (a->x == a->y) { /* one arena buffer is fine as long as the ranges are disjoint */
+    uint64_t x1 = a->xoff + (uint64_t)(a->T - 1) * a->ldx + w->K;
+    uint64_t y1 = a->yoff + (uint64_t)(a->T - 1) * a->ldy + w->M;
+    if (a->xoff < y1 && a->yoff < x1)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x [%llu, %llu) and y [%llu, %llu) overlap in one buffer",
+                         w->name, (unsigned long long)a->xoff, (unsigned long long)x1,
+                         (unsigned long long)a->yoff, (unsigned long long)y1);
+  }
   if (a->T > 1 && a->ldy < w->M)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: ldy %llu < M %u makes tokens' outputs overlap",
                        w->name, (unsigned long long)a->ldy, w->M);

@@ -8,8 +8,8 @@
  *
  * Dispatch: for t < T, i < M:
  *   y[t*ldy + yoff + i] = (accumulate ? y[...] : 0) + sum_j W[i,j] * x[t*ldx + xoff + j]
- * x and y are float32 SSBOs (rwkv_gpu_buffer) and must not overlap. Indices are in
- * floats. No glFinish or readback: the dispatch ends with
+ * x and y are float32 SSBOs (rwkv_gpu_buffer); they may be one buffer when the x range
+ * [xoff, xoff+(T-1)*ldx+K) and the y range are disjoint. Indices are in floats. No glFinish or readback: the dispatch ends with
  * glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT) so the next dispatch sees y. */
 #ifndef RWKV_MATMUL_H
 #define RWKV_MATMUL_H

@@ -1,0 +1,299 @@
+/* test_matmul.c - GPU matmul of packed ggml weights (matmul.h, glsl/matmul.comp).
+ *  1. quant-vectors.gguf: for every type, m.<t> · x on the GPU matches y.<t> (ggml's
+ *     dequantization times x in double) within 1e-4 relative.
+ *  2. random K x M matrices of every type (rwkv_quantize), T = 1, 5, 37 tokens with
+ *     strides, offsets and accumulate, against a double CPU product of
+ *     rwkv_dequantize's weights; outputs outside the written slots stay untouched.
+ *  3. argument and range errors. */
+#include <GLES3/gl31.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf.h"
+#include "gpu.h"
+#include "matmul.h"
+#include "quant.h"
+#include "testutil.h"
+
+static const char *type_names[] = {"f32",  "f16",  "bf16", "q8_0", "q4_0", "q4_1", "q5_0",
+                                   "q5_1", "q2_K", "q3_K", "q4_K", "q5_K", "q6_K"};
+#define N_TYPES (sizeof type_names / sizeof type_names[0])
+
+static int read_floats(unsigned buf, float *out, size_t n) {
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, buf);
+  const float *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n * 4),
+                                    GL_MAP_READ_BIT);
+  if (!p) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    return -1;
+  }
+  memcpy(out, p, n * 4);
+  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+  return 0;
+}
+
+static void test_vectors(rwkv_gpu *g) {
+  rwkv_error err = {0};
+  gguf_file *f = NULL;
+  int rc = gguf_open(test_data("quant-vectors.gguf"), &f, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return;
+  const gguf_tensor *x = gguf_find_tensor(f, "x");
+  const gguf_tensor *m32 = gguf_find_tensor(f, "m.f32");
+  CHECK(x && m32 && x->type == RWKV_TYPE_F32 && m32->type == RWKV_TYPE_F32);
+  if (!x || !m32) {
+    gguf_close(f);
+    return;
+  }
+  const uint64_t K = m32->ne[0], M = m32->ne[1];
+  CHECK(K == 512 && M == 16 && x->ne[0] == K);
+  unsigned xb = 0, yb = 0;
+  CHECK_OK(rwkv_gpu_buffer(g, K * 4, x->data, &xb, &err), &err);
+  CHECK_OK(rwkv_gpu_buffer(g, M * 4, NULL, &yb, &err), &err);
+  const float *xv = (const float *)x->data;
+  for (size_t ti = 0; ti < N_TYPES; ti++) {
+    char mname[32], yname[32];
+    snprintf(mname, sizeof mname, "m.%s", type_names[ti]);
+    snprintf(yname, sizeof yname, "y.%s", type_names[ti]);
+    const gguf_tensor *m = gguf_find_tensor(f, mname), *yt = gguf_find_tensor(f, yname);
+    CHECK_MSG(m != NULL, "%s missing", mname);
+    if (!m) continue;
+    double ref[16];
+    if (yt) {
+      CHECK(yt->ne[0] == M && yt->type == RWKV_TYPE_F32);
+      for (uint64_t i = 0; i < M; i++) ref[i] = ((const float *)yt->data)[i];
+    } else { /* f32: the matrix itself in double */
+      const float *w = (const float *)m32->data;
+      for (uint64_t i = 0; i < M; i++) {
+        ref[i] = 0;
+        for (uint64_t j = 0; j < K; j++) ref[i] += (double)w[i * K + j] * xv[j];
+      }
+    }
+    rwkv_mm_weight w;
+    rc = rwkv_mm_upload_tensor(g, m, &w, &err);
+    CHECK_OK(rc, &err);
+    if (rc) continue;
+    CHECK(w.K == K && w.M == M && w.type == m->type);
+    rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = 1};
+    rc = rwkv_mm_dispatch(g, &w, &a, &err);
+    CHECK_OK(rc, &err);
+    float y[16] = {0};
+    CHECK(read_floats(yb, y, M) == 0);
+    double maxref = 0;
+    for (uint64_t i = 0; i < M; i++) maxref = fabs(ref[i]) > maxref ? fabs(ref[i]) : maxref;
+    double worst = 0;
+    for (uint64_t i = 0; i < M; i++) {
+      double d = fabs(y[i] - ref[i]) / maxref;
+      if (d > worst) worst = d;
+    }
+    CHECK_MSG(worst <= 1e-4, "%s: max relative diff %g (y[0] %g ref %g)", type_names[ti], worst,
+              y[0], ref[0]);
+    rwkv_mm_free(g, &w);
+  }
+  rwkv_gpu_buffer_free(g, xb, K * 4);
+  rwkv_gpu_buffer_free(g, yb, M * 4);
+  gguf_close(f);
+}
+
+/* xorshift in a local state (no globals) */
+static float frand(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return (float)((double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+/* One type, one shape: T tokens with strides/offsets, overwrite then accumulate. */
+static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uint64_t *seed) {
+  rwkv_error err = {0};
+  const rwkv_type_info *ti = rwkv_type_get(type);
+  CHECK(ti != NULL);
+  if (!ti) return;
+  uint64_t rb = rwkv_type_row_bytes(type, K);
+  float *wf = malloc((size_t)K * M * 4), *wd = malloc((size_t)K * M * 4);
+  uint8_t *wq = malloc(rb * M);
+  for (uint64_t i = 0; i < (uint64_t)K * M; i++) wf[i] = frand(seed) * (i % 97 == 0 ? 4.f : 1.f);
+  int rc = RWKV_OK;
+  if (type == RWKV_TYPE_F32) {
+    memcpy(wq, wf, (size_t)K * M * 4);
+  } else {
+    rc = rwkv_quantize(type, wf, wq, (uint64_t)K * M, &err);
+    CHECK_OK(rc, &err);
+  }
+  if (rc == RWKV_OK) {
+    rc = rwkv_dequantize(type, wq, wd, (uint64_t)K * M, &err);
+    CHECK_OK(rc, &err);
+  }
+  rwkv_mm_weight w;
+  if (rc == RWKV_OK) {
+    rc = rwkv_mm_upload(g, "rand", type, K, M, wq, rb * M, &w, &err);
+    CHECK_OK(rc, &err);
+  }
+  static const uint32_t Ts[] = {1, 5, 37};
+  for (size_t k = 0; rc == RWKV_OK && k < 3; k++) {
+    uint32_t T = Ts[k];
+    uint64_t ldx = K + 3, xoff = 5, ldy = M + 7, yoff = 2;
+    uint64_t nx = (T - 1) * ldx + xoff + K + 4, ny = (T - 1) * ldy + yoff + M + 3;
+    float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
+    double *ref = malloc((size_t)T * M * sizeof *ref), *mag = malloc((size_t)T * M * sizeof *mag);
+    for (uint64_t i = 0; i < nx; i++) x[i] = frand(seed);
+    for (uint64_t i = 0; i < ny; i++) y0[i] = 1000.0f + (float)i;
+    for (uint32_t t = 0; t < T; t++)
+      for (uint32_t i = 0; i < M; i++) {
+        double s = 0, a = 0;
+        for (uint32_t j = 0; j < K; j++) {
+          double p = (double)wd[(uint64_t)i * K + j] * x[t * ldx + xoff + j];
+          s += p;
+          a += fabs(p);
+        }
+        ref[(size_t)t * M + i] = s;
+        mag[(size_t)t * M + i] = a;
+      }
+    unsigned xb = 0, yb = 0;
+    CHECK_OK(rwkv_gpu_buffer(g, nx * 4, x, &xb, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &yb, &err), &err);
+    for (int acc = 0; acc < 2; acc++) {
+      rwkv_mm_args a = {.x = xb, .xoff = xoff, .ldx = ldx, .y = yb, .yoff = yoff, .ldy = ldy,
+                        .T = T, .accumulate = acc};
+      /* acc = 1 runs on top of the acc = 0 result: expect 2x the product. */
+      rc = rwkv_mm_dispatch(g, &w, &a, &err);
+      CHECK_OK(rc, &err);
+      CHECK(read_floats(yb, y, ny) == 0);
+      int bad = 0;
+      for (uint64_t i = 0; i < ny && bad < 3; i++) {
+        uint64_t t = i >= yoff ? (i - yoff) / ldy : UINT64_MAX, r = i >= yoff ? (i - yoff) % ldy : 0;
+        if (t < T && r < M) {
+          double want = (acc + 1) * ref[t * M + r];
+          double tol = 1e-4 * (acc + 1) * mag[t * M + r] + 1e-6;
+          if (fabs(y[i] - want) > tol) {
+            bad++;
+            CHECK_MSG(0, "%s K%u M%u T%u acc%d: y[t%llu,i%llu] = %.7g, want %.7g", ti->name, K,
+                      M, T, acc, (unsigned long long)t, (unsigned long long)r, y[i], want);
+          }
+        } else if (y[i] != y0[i]) {
+          bad++;
+          CHECK_MSG(0, "%s T%u: y[%llu] outside the output was overwritten (%g)", ti->name, T,
+                    (unsigned long long)i, y[i]);
+        }
+      }
+      test_checks++;
+    }
+    rwkv_gpu_buffer_free(g, xb, nx * 4);
+    rwkv_gpu_buffer_free(g, yb, ny * 4);
+    free(x);
+    free(y0);
+    free(y);
+    free(ref);
+    free(mag);
+  }
+  if (rc == RWKV_OK || w.n_chunks) rwkv_mm_free(g, &w);
+  free(wf);
+  free(wd);
+  free(wq);
+}
+
+static void test_random(rwkv_gpu *g) {
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  for (size_t ti = 0; ti < N_TYPES; ti++) {
+    const rwkv_type_info *t = rwkv_type_by_name(type_names[ti]);
+    CHECK_MSG(t != NULL, "type %s", type_names[ti]);
+    if (!t) continue;
+    check_random(g, t->id, 768, 100, &seed);
+  }
+  /* float rows whose length is not a multiple of 8, and a single row / column */
+  check_random(g, RWKV_TYPE_F32, 13, 9, &seed);
+  check_random(g, RWKV_TYPE_F16, 21, 3, &seed);
+  check_random(g, RWKV_TYPE_BF16, 5, 1, &seed);
+  check_random(g, RWKV_TYPE_Q8_0, 32, 1, &seed);
+  check_random(g, RWKV_TYPE_Q4_K, 256, 130, &seed);
+}
+
+static void test_errors(rwkv_gpu *g) {
+  rwkv_error err = {0};
+  float data[64] = {0};
+  rwkv_mm_weight w;
+  int rc = rwkv_mm_upload(g, "w.bad", RWKV_TYPE_F32, 8, 2, data, 63, &w, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_FORMAT, "w.bad");
+  CHECK(w.n_chunks == 0);
+  rc = rwkv_mm_upload(g, "w.q", RWKV_TYPE_Q4_K, 100, 1, data, 144, &w, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_FORMAT, "w.q");
+  rc = rwkv_mm_upload(g, "w.t", 99, 8, 1, data, 32, &w, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_UNSUPPORTED, "w.t");
+  rc = rwkv_mm_upload(g, "w.ok", RWKV_TYPE_F32, 8, 4, data, 128, &w, &err);
+  CHECK_OK(rc, &err);
+  unsigned xb = 0, yb = 0;
+  CHECK_OK(rwkv_gpu_buffer(g, 8 * 4, data, &xb, &err), &err);
+  CHECK_OK(rwkv_gpu_buffer(g, 4 * 4, data, &yb, &err), &err);
+  rwkv_mm_args a = {.x = xb, .ldx = 8, .y = yb, .ldy = 4, .T = 1};
+  CHECK_OK(rwkv_mm_dispatch(g, &w, &a, &err), &err);
+  a.xoff = 1;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "x needs 9 floats");
+  a.xoff = 0;
+  a.T = 2;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "x needs");
+  a.T = 1;
+  a.yoff = 1;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "y needs 5 floats");
+  a.yoff = 0;
+  a.T = 0;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "w.ok");
+  a.T = 1;
+  a.y = xb;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "overlap");
+  { /* one buffer holding x at [0, 8) and y at [8, 12) is fine */
+    float both[12] = {1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0}, out[12];
+    float wd[32];
+    for (int i = 0; i < 32; i++) wd[i] = (float)(i % 5) - 2.0f;
+    rwkv_mm_weight w2;
+    unsigned ab = 0;
+    CHECK_OK(rwkv_mm_upload(g, "w.arena", RWKV_TYPE_F32, 8, 4, wd, 128, &w2, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, sizeof both, both, &ab, &err), &err);
+    rwkv_mm_args b = {.x = ab, .ldx = 8, .y = ab, .yoff = 8, .ldy = 4, .T = 1};
+    CHECK_OK(rwkv_mm_dispatch(g, &w2, &b, &err), &err);
+    CHECK(read_floats(ab, out, 12) == 0);
+    for (int i = 0; i < 4; i++) {
+      float want = 0;
+      for (int j = 0; j < 8; j++) want += wd[i * 8 + j] * both[j];
+      CHECK_MSG(out[8 + i] == want, "arena y[%d] = %g, want %g", i, out[8 + i], want);
+    }
+    rwkv_gpu_buffer_free(g, ab, sizeof both);
+    rwkv_mm_free(g, &w2);
+  }
+  a.y = 12345;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "not a live buffer");
+  rwkv_mm_free(g, &w);
+  rwkv_mm_free(g, &w);
+  a.y = yb;
+  CHECK_ERR(rwkv_mm_dispatch(g, &w, &a, &err), &err, RWKV_ERR_ARG, "not uploaded");
+  rwkv_gpu_buffer_free(g, xb, 32);
+  rwkv_gpu_buffer_free(g, yb, 16);
+  CHECK(rwkv_gpu_bytes(g) == 0);
+}
+
+int main(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  int rc = rwkv_gpu_open(NULL, &g, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return test_result("test_matmul");
+  test_vectors(g);
+  test_random(g);
+  test_errors(g);
+  /* The other kernel shapes (GPU-style rows shared by 32 / 8 lanes with a shared-memory
+   * or subgroup reduction, other token tiles) on whatever device this is. */
+  static const char *shapes[][2] = {{"32", "8"}, {"8", "3"}, {"1", "16"}, {"4", "1"}};
+  for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+    setenv("RWKV_MM_LANES", shapes[k][0], 1);
+    setenv("RWKV_MM_TT", shapes[k][1], 1);
+    test_vectors(g);
+    test_random(g);
+  }
+  unsetenv("RWKV_MM_LANES");
+  unsetenv("RWKV_MM_TT");
+  CHECK(rwkv_gpu_bytes(g) == 0);
+  rwkv_gpu_close(g);
+  return test_result("test_matmul");
+}
