@@ -1,0 +1,387 @@
+/* forward.c - the RWKV-7 forward pass as a sequence of GPU dispatches.
+ *
+ * A pass runs R = B*T rows: B sequences of T positions each (row = b*T + t).
+ * Sequence b's tokens sit right-aligned in its T rows; rows before
+ * seq[b].start are padding that every kernel skips, so sequences of unequal
+ * length share one pass. Activations live in one arena buffer (act_buf) at the
+ * offsets computed by arena_layout; the kernels are in glsl/rwkv_*.comp.
+ *
+ * The steps follow ../shared/testdata/README.md ("The RWKV-7 forward pass"),
+ * BlinkDL's RWKV-LM rwkv_v7 reference and llama.cpp's build_rwkv7 graph.
+ * No CPU round trip happens inside a pass; results are read back once. */
+#include <GLES3/gl31.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "quant.h"
+
+/* Offsets (in floats) of the activation arena's regions for R rows. */
+typedef struct arena {
+  uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, hidden;
+  uint64_t total;
+} arena;
+
+static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
+  arena a;
+  uint64_t o = 0, RD = (uint64_t)R * d->n_embd;
+#define TAKE(field, n) (a.field = (uint32_t)o, o += (n))
+  TAKE(x, RD);
+  TAKE(mix, 6 * RD);
+  TAKE(r, RD); TAKE(k, RD); TAKE(v, RD);
+  TAKE(wh, (uint64_t)R * d->rank_w); TAKE(ah, (uint64_t)R * d->rank_a);
+  TAKE(vh, (uint64_t)R * d->rank_v); TAKE(gh, (uint64_t)R * d->rank_g);
+  TAKE(wl, RD); TAKE(al, RD); TAKE(vl, RD); TAKE(g, RD);
+  TAKE(vfirst, RD); TAKE(y, RD);
+  TAKE(ffh, (uint64_t)R * d->n_ffn);
+  TAKE(last, (uint64_t)B * d->n_embd);
+  TAKE(hidden, RD);
+#undef TAKE
+  a.total = o;
+  return a;
+}
+
+/* ---- programs ---------------------------------------------------------------- */
+
+static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
+  char defs[512];
+  uint32_t wg = m->d.n_embd >= 256 ? 256 : 64;
+  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s", wg,
+           m->d.head_size, extra ? extra : "");
+  return rwkv_gpu_program(m->gpu, name, defs, out, err);
+}
+
+int forward_init(rwkv_model *m, rwkv_error *err) {
+  model_progs *p = &m->prog;
+  char emb[256], wkv[128];
+  snprintf(emb, sizeof emb, "#define EMBED 1\n#define MAXD %u\n#define RWKV_WEIGHT_BINDING 5\n#define RWKV_WTYPE %u\n",
+           m->d.n_embd, m->emb_type);
+  snprintf(wkv, sizeof wkv, "#undef RED_N\n#define RED_N %u\n", m->d.head_size);
+  int rc = RWKV_OK;
+  if (rc == RWKV_OK) rc = program(m, "rwkv_norm", emb, &p->embed, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_norm", NULL, &p->ln_out, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_TANH 1\n", &p->tanh_, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_SIGMOID 1\n", &p->sigmoid_, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_RELU2 1\n", &p->relu2, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
+  return rc;
+}
+
+static void free_buf(rwkv_model *m, unsigned *buf, uint64_t bytes) {
+  if (*buf) rwkv_gpu_buffer_free(m->gpu, *buf, bytes);
+  *buf = 0;
+}
+
+void forward_free(rwkv_model *m) {
+  free_buf(m, &m->act_buf, m->act_floats * 4);
+  free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
+  free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
+  free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
+}
+
+/* Scratch for R rows of B sequences and `outs` output rows. */
+static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, rwkv_error *err) {
+  int rc = RWKV_OK;
+  arena a = arena_layout(&m->d, R, B);
+  if (a.total > m->act_floats || R > m->act_rows) {
+    free_buf(m, &m->act_buf, m->act_floats * 4);
+    free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
+    m->act_floats = a.total;
+    m->act_rows = R;
+    if ((rc = rwkv_gpu_buffer(m->gpu, a.total * 4, NULL, &m->act_buf, err)) != RWKV_OK ||
+        (rc = rwkv_gpu_buffer(m->gpu, (uint64_t)R * 4, NULL, &m->tok_buf, err)) != RWKV_OK) {
+      m->act_floats = m->act_rows = 0;
+      return rc;
+    }
+  }
+  if (B > m->seq_cap) {
+    free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
+    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)B * 8, NULL, &m->seq_buf, err)) != RWKV_OK) {
+      m->seq_cap = 0;
+      return rc;
+    }
+    m->seq_cap = B;
+  }
+  if (outs > m->out_rows) {
+    free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
+    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)outs * m->d.n_vocab * 4, NULL, &m->out_buf, err)) != RWKV_OK) {
+      m->out_rows = 0;
+      return rc;
+    }
+    m->out_rows = outs;
+  }
+  return RWKV_OK;
+}
+
+/* ---- dispatch helpers ------------------------------------------------------------ */
+
+static void use(rwkv_model *m, unsigned prog) {
+  glUseProgram(prog);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->act_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->par_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->pool_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, m->seq_buf);
+}
+static void u32(unsigned prog, const char *name, uint32_t v) {
+  glUniform1ui(glGetUniformLocation(prog, name), v);
+}
+static void f32(unsigned prog, const char *name, float v) {
+  glUniform1f(glGetUniformLocation(prog, name), v);
+}
+static void run(uint32_t x, uint32_t y) {
+  glDispatchCompute(x, y, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+}
+
+/* y = W.x over R rows of the arena (accumulate: y += W.x). */
+static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int acc,
+              rwkv_error *err) {
+  rwkv_mm_args a = {m->act_buf, x, w->K, m->act_buf, y, w->M, R, acc};
+  return rwkv_mm_dispatch(m->gpu, w, &a, err);
+}
+
+static void act_fn(rwkv_model *m, unsigned prog, uint32_t off, uint32_t n) {
+  use(m, prog);
+  u32(prog, "off", off);
+  u32(prog, "n", n);
+  run((n + 255) / 256, 1);
+}
+
+/* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
+static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
+                   uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t prev_off) {
+  uint32_t D = m->d.n_embd;
+  use(m, prog);
+  u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
+  u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", a->last);
+  u32(prog, "ln_w", par + ln_w * D); u32(prog, "ln_b", par + ln_b * D);
+  u32(prog, "lerp_off", par + lerp * D); u32(prog, "prev_off", prev_off);
+  f32(prog, "eps", m->d.eps);
+  run(R, 1);
+}
+
+/* ---- the pass ------------------------------------------------------------------------ */
+
+/* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
+static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  const model_layer *W = &m->layers[l];
+  uint32_t D = d->n_embd, R = B * T, RD = R * D, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats); /* this layer's offset inside a state */
+  int rc = RWKV_OK;
+
+  /* xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g */
+  ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, lay);
+  uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
+
+  /* r, k, v and the low-rank paths (w: tanh, a: linear, v: linear, g: sigmoid) */
+  if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
+  if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);
+  if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
+  if (!rc) rc = mm(m, &W->w1, xw, a->wh, R, 0, err);
+  if (!rc) act_fn(m, m->prog.tanh_, a->wh, R * d->rank_w);
+  if (!rc) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
+  if (!rc) rc = mm(m, &W->a1, xa, a->ah, R, 0, err);
+  if (!rc) rc = mm(m, &W->a2, a->ah, a->al, R, 0, err);
+  if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
+  if (!rc && l > 0) rc = mm(m, &W->v2, a->vh, a->vl, R, 0, err);
+  if (!rc) rc = mm(m, &W->g1, xg, a->gh, R, 0, err);
+  if (!rc) act_fn(m, m->prog.sigmoid_, a->gh, R * d->rank_g);
+  if (!rc) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
+  if (rc) return rc;
+
+  /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
+  unsigned p = m->prog.wkv;
+  use(m, p);
+  u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0); u32(p, "lay", lay);
+  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
+  u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
+  u32(p, "vfirst_off", a->vfirst); u32(p, "y_off", a->y); u32(p, "last_off", a->last);
+  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
+  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
+  u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
+  f32(p, "gn_eps", 1e-5f * (float)d->head_size);
+  run(d->n_head, B);
+
+  /* x += Wo.y */
+  return mm(m, &W->wo, a->y, a->x, R, 1, err);
+}
+
+/* Channel mix of layer l (the FFN): x += Wv.relu(Wk.xk)^2. */
+static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
+  const model_layer *W = &m->layers[l];
+  uint32_t D = m->d.n_embd, R = B * T, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
+  ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, lay + D);
+  /* ffn_prev <- the last row's LN2(x) (after every row has read the old one) */
+  unsigned p = m->prog.store_prev;
+  use(m, p);
+  u32(p, "off", a->last); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
+  u32(p, "prev_off", lay + D);
+  run((B * D + 255) / 256, 1);
+  int rc = mm(m, &W->ffn_key, a->mix, a->ffh, R, 0, err);
+  if (!rc) act_fn(m, m->prog.relu2, a->ffh, R * m->d.n_ffn);
+  if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
+  return rc;
+}
+
+/* Run B sequences of T rows: seq[2b] = start row, seq[2b+1] = state offset;
+ * tokens[R]. Leaves outputs (hidden or logits) for the selected rows in the
+ * arena's hidden region / out_buf. */
+static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
+                int output, int embed, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  uint32_t R = B * T, D = d->n_embd;
+  uint32_t outs = output == RWKV_OUTPUT_ALL ? R : output == RWKV_OUTPUT_LAST ? B : 0;
+  int rc = ensure_scratch(m, R, B, embed ? 0 : outs, err);
+  if (rc) return rc;
+  arena a = arena_layout(d, R, B);
+  uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
+
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tok_buf);
+  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)R * 4, tokens);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
+  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)B * 8, seq);
+
+  /* 1. x = LN0(emb[token]) */
+  unsigned p = m->prog.embed;
+  use(m, p);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, m->tok_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, m->emb_buf);
+  u32(p, "D", D); u32(p, "out_off", a.x);
+  u32(p, "row_bytes", (uint32_t)rwkv_type_row_bytes(m->emb_type, D));
+  u32(p, "ln_w", gpar + PAR_LN0_W * D); u32(p, "ln_b", gpar + PAR_LN0_B * D);
+  f32(p, "eps", d->eps);
+  run(R, 1);
+
+  /* 2. the layers */
+  for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
+    rc = time_mix(m, l, &a, B, T, err);
+    if (!rc) rc = channel_mix(m, l, &a, B, T, err);
+  }
+  if (rc || !outs) return rc ? rc : rwkv_gpu_check(m->gpu, "forward pass", err);
+
+  /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
+  p = m->prog.ln_out;
+  use(m, p);
+  u32(p, "D", D); u32(p, "T", T); u32(p, "in_off", a.x); u32(p, "out_off", a.hidden);
+  u32(p, "ln_w", gpar + PAR_LNOUT_W * D); u32(p, "ln_b", gpar + PAR_LNOUT_B * D);
+  u32(p, "last_only", output == RWKV_OUTPUT_LAST);
+  f32(p, "eps", d->eps);
+  run(outs, 1);
+  if (!embed) {
+    rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
+    rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
+  }
+  return rc ? rc : rwkv_gpu_check(m->gpu, "forward pass", err);
+}
+
+/* Copy n floats of the result (hidden region or out_buf) starting at float `first` into dst. */
+static int read_back(rwkv_model *m, int embed, uint64_t first, uint64_t n, float *dst, rwkv_error *err) {
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, embed ? m->act_buf : m->out_buf);
+  const void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)(first * 4), (GLsizeiptr)(n * 4),
+                                   GL_MAP_READ_BIT);
+  if (!p) {
+    int rc = rwkv_gpu_check(m->gpu, "mapping the output", err);
+    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "mapping the output failed");
+  }
+  memcpy(dst, p, n * 4);
+  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  return RWKV_OK;
+}
+
+uint32_t rwkv_output_width(const rwkv_model *m, const rwkv_forward_opts *o) {
+  return o && o->embed ? m->d.n_embd : m->d.n_vocab;
+}
+
+static int check_tokens(const rwkv_model *m, const int32_t *ids, size_t n, rwkv_error *err) {
+  for (size_t i = 0; i < n; i++)
+    if (ids[i] < 0 || (uint32_t)ids[i] >= m->d.n_vocab)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "token %zu is %d, outside the vocabulary [0, %u)", i, (int)ids[i],
+                         m->d.n_vocab);
+  return RWKV_OK;
+}
+
+int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
+                       size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err) {
+  rwkv_forward_opts o = {RWKV_OUTPUT_LAST, 0, 0};
+  if (opts) o = *opts;
+  if (!m || !states || !ids || !n || b == 0)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: model, states, tokens and counts are required");
+  if (o.output != RWKV_OUTPUT_NONE && !out)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: no output buffer");
+  if (o.output < RWKV_OUTPUT_NONE || o.output > RWKV_OUTPUT_ALL)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: output must be none, last or all");
+  size_t maxn = 0;
+  for (size_t i = 0; i < b; i++) {
+    if (!states[i] || states[i]->m != m)
+      return rwkv_errorf(err, RWKV_ERR_STATE, "rwkv_forward: state %zu does not belong to this model", i);
+    for (size_t j = 0; j < i; j++)
+      if (states[j] == states[i]) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: state %zu is given twice", i);
+    if (n[i] == 0 || !ids[i]) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: sequence %zu has no tokens", i);
+    int rc = check_tokens(m, ids[i], n[i], err);
+    if (rc) return rwkv_error_prefix(err, "rwkv_forward: sequence %zu", i);
+    if (n[i] > maxn) maxn = n[i];
+  }
+  uint32_t chunk = o.chunk ? o.chunk : m->chunk;
+  uint32_t W = rwkv_output_width(m, &o);
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc) return rc;
+
+  /* Chunks in time: chunk c covers positions [c*chunk, (c+1)*chunk) of every
+   * sequence, right-aligned so each sequence's last token ends the last chunk. */
+  uint32_t *seq = malloc(b * 2 * sizeof *seq);
+  int32_t *tok = malloc((size_t)b * chunk * sizeof *tok);
+  size_t *outpos = calloc(b, sizeof *outpos); /* ALL: where sequence i's next vector goes */
+  if (!seq || !tok || !outpos) {
+    free(seq); free(tok); free(outpos);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "rwkv_forward: no memory for %zu sequences", b);
+  }
+  for (size_t i = 1; i < b; i++) outpos[i] = outpos[i - 1] + n[i - 1] * W;
+  size_t nchunks = (maxn + chunk - 1) / chunk;
+  for (size_t c = 0; c < nchunks && !rc; c++) {
+    /* position p in [0, maxn) of the aligned timeline; sequence i starts at maxn - n[i] */
+    size_t p0 = c * chunk, T = maxn - p0 < chunk ? maxn - p0 : chunk;
+    int any_output = 0;
+    for (size_t i = 0; i < b; i++) {
+      size_t first = maxn - n[i]; /* aligned position of token 0 */
+      size_t start = first > p0 ? first - p0 : 0;
+      if (start > T) start = T;
+      seq[2 * i] = (uint32_t)start;
+      seq[2 * i + 1] = (uint32_t)state_offset(states[i]);
+      for (size_t t = 0; t < T; t++)
+        tok[i * T + t] = t < start ? 0 : ids[i][p0 + t - first];
+      if (start < T) any_output = 1;
+    }
+    int last_chunk = c + 1 == nchunks;
+    int want = o.output == RWKV_OUTPUT_ALL ? RWKV_OUTPUT_ALL : (last_chunk ? o.output : RWKV_OUTPUT_NONE);
+    (void)any_output;
+    rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
+    if (rc) break;
+    uint64_t base = o.embed ? arena_layout(&m->d, (uint32_t)(b * T), (uint32_t)b).hidden : 0;
+    if (want == RWKV_OUTPUT_LAST) {
+      rc = read_back(m, o.embed, base, (uint64_t)b * W, out, err);
+    } else if (want == RWKV_OUTPUT_ALL) {
+      for (size_t i = 0; i < b && !rc; i++) {
+        size_t start = seq[2 * i];
+        if (start >= T) continue;
+        rc = read_back(m, o.embed, base + ((uint64_t)i * T + start) * W, (uint64_t)(T - start) * W,
+                       out + outpos[i], err);
+        outpos[i] += (T - start) * W;
+      }
+    }
+  }
+  free(seq); free(tok); free(outpos);
+  return rc;
+}
+
+int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, const rwkv_forward_opts *opts,
+                 float *out, rwkv_error *err) {
+  return rwkv_forward_batch(m, &s, &ids, &n, 1, opts, out, err);
+}

@@ -1,0 +1,205 @@
+/* model.c - load an RWKV-7 GGUF model onto the GPU.
+ *
+ * The file is mapped (gguf.c), described and checked (rwkv7.c), and every
+ * big matrix is copied from the mapping into its own GPU buffer as stored:
+ * no CPU dequantization, no staging copy. */
+#include <GLES3/gl31.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model.h"
+#include "quant.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+rwkv_model_opts rwkv_model_default_opts(void) {
+  rwkv_model_opts o;
+  memset(&o, 0, sizeof o);
+  o.gpu_opts.device = -1;
+  return o;
+}
+
+/* Widen a small F32/F16 vector of n floats into dst. */
+static int widen(const gguf_file *f, const gguf_tensor *t, uint32_t n, float *dst, rwkv_error *err) {
+  if (!t) {
+    memset(dst, 0, n * sizeof *dst);
+    return RWKV_OK;
+  }
+  if (rwkv_dequantize(t->type, t->data, dst, n, err) != RWKV_OK)
+    return rwkv_error_prefix(err, "%s: tensor '%.*s'", f->path, (int)t->name.len, t->name.ptr);
+  return RWKV_OK;
+}
+
+/* Pack the per-layer vectors and the global norms into one float buffer. */
+static int upload_params(rwkv_model *m, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  uint32_t D = d->n_embd;
+  size_t n = ((size_t)d->n_layer * PAR_PER_LAYER + PAR_GLOBAL) * D;
+  float *p = calloc(n, sizeof *p);
+  if (!p) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for %zu parameter floats", m->path, n);
+  int rc = RWKV_OK;
+  for (uint32_t l = 0; l < d->n_layer && rc == RWKV_OK; l++) {
+    const rwkv7_layer *L = &d->layers[l];
+    float *q = p + (size_t)l * PAR_PER_LAYER * D;
+    const gguf_tensor *vecs[PAR_PER_LAYER] = {0};
+    vecs[PAR_LN1_W] = L->ln1_w; vecs[PAR_LN1_B] = L->ln1_b;
+    vecs[PAR_LN2_W] = L->ln2_w; vecs[PAR_LN2_B] = L->ln2_b;
+    vecs[PAR_W0] = L->w0; vecs[PAR_A0] = L->a0; vecs[PAR_V0] = L->v0;
+    vecs[PAR_K_K] = L->k_k; vecs[PAR_K_A] = L->k_a; vecs[PAR_R_K] = L->r_k;
+    vecs[PAR_LNX_W] = L->lnx_w; vecs[PAR_LNX_B] = L->lnx_b; vecs[PAR_FFN_LERP] = L->ffn_lerp;
+    for (int i = 0; i < PAR_PER_LAYER && rc == RWKV_OK; i++)
+      if (i < PAR_LERP || i >= PAR_LERP + 6) rc = widen(m->file, vecs[i], D, q + (size_t)i * D, err);
+    if (rc == RWKV_OK) rc = widen(m->file, L->lerp, 6 * D, q + (size_t)PAR_LERP * D, err);
+  }
+  float *g = p + (size_t)d->n_layer * PAR_PER_LAYER * D;
+  if (rc == RWKV_OK) rc = widen(m->file, d->ln0_w, D, g + PAR_LN0_W * D, err);
+  if (rc == RWKV_OK) rc = widen(m->file, d->ln0_b, D, g + PAR_LN0_B * D, err);
+  if (rc == RWKV_OK) rc = widen(m->file, d->lnout_w, D, g + PAR_LNOUT_W * D, err);
+  if (rc == RWKV_OK) rc = widen(m->file, d->lnout_b, D, g + PAR_LNOUT_B * D, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, n * sizeof *p, p, &m->par_buf, err);
+  free(p);
+  return rc;
+}
+
+static int upload(rwkv_model *m, const gguf_tensor *t, rwkv_mm_weight *w, uint64_t *done,
+                  rwkv_error *err) {
+  if (!t) return RWKV_OK;
+  int rc = rwkv_mm_upload_tensor(m->gpu, t, w, err);
+  if (rc != RWKV_OK)
+    return rwkv_error_prefix(err, "%s: uploading '%.*s'", m->path, (int)t->name.len, t->name.ptr);
+  *done += t->size;
+  return RWKV_OK;
+}
+
+static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  uint64_t done = 0, total = m->file->size;
+  m->layers = calloc(d->n_layer, sizeof *m->layers);
+  if (!m->layers) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for layers", m->path);
+
+  m->emb_type = d->emb->type;
+  /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
+   * one word past a block, hence the padding */
+  int rc = rwkv_gpu_buffer(m->gpu, d->emb->size + 16, NULL, &m->emb_buf, err);
+  if (rc == RWKV_OK) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->emb_buf);
+    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)d->emb->size, d->emb->data);
+    rc = rwkv_gpu_check(m->gpu, "uploading the embedding", err);
+  }
+  if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
+  done += d->emb->size;
+  if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
+  for (uint32_t l = 0; l < d->n_layer; l++) {
+    const rwkv7_layer *L = &d->layers[l];
+    model_layer *W = &m->layers[l];
+    const gguf_tensor *src[] = {L->wr, L->wk, L->wv, L->wo, L->w1, L->w2, L->a1, L->a2,
+                                L->v1, L->v2, L->g1, L->g2, L->ffn_key, L->ffn_value};
+    rwkv_mm_weight *dst[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1, &W->a2,
+                             &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
+    for (size_t i = 0; i < sizeof src / sizeof *src; i++)
+      if ((rc = upload(m, src[i], dst[i], &done, err)) != RWKV_OK) return rc;
+    if (o->progress) o->progress(o->progress_ud, done, total);
+  }
+  return upload_params(m, err);
+}
+
+static void fill_info(rwkv_model *m) {
+  const rwkv7_desc *d = &m->d;
+  rwkv_model_info *in = &m->info;
+  in->arch = "rwkv7";
+  in->path = m->path;
+  in->file_type = d->file_type;
+  in->n_layer = d->n_layer; in->n_embd = d->n_embd; in->n_head = d->n_head;
+  in->head_size = d->head_size; in->n_ffn = d->n_ffn; in->n_vocab = d->n_vocab;
+  in->rank_w = d->rank_w; in->rank_a = d->rank_a; in->rank_v = d->rank_v; in->rank_g = d->rank_g;
+  in->file_bytes = m->file->size;
+  for (uint64_t i = 0; i < m->file->n_tensors; i++) {
+    const gguf_tensor *t = &m->file->tensors[i];
+    in->n_params += t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3];
+    const rwkv_type_info *ti = rwkv_type_get(t->type);
+    const char *name = ti ? ti->name : "?";
+    uint32_t k = 0;
+    while (k < in->n_tensor_types && strcmp(in->tensor_types[k], name) != 0) k++;
+    if (k == in->n_tensor_types && k < 16) in->tensor_types[in->n_tensor_types++] = name;
+    if (k < 16) in->tensor_type_count[k]++;
+  }
+}
+
+int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **out,
+                    rwkv_error *err) {
+  if (out) *out = NULL;
+  if (!path || !out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_model_load: path and out are required");
+  double t0 = now_ms();
+  rwkv_model_opts o = opts ? *opts : rwkv_model_default_opts();
+  rwkv_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->path = strdup(path))) {
+    free(m);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for the model", path);
+  }
+  m->chunk = o.chunk ? o.chunk : 256;
+  int rc = gguf_open(path, &m->file, err);
+  if (rc == RWKV_OK) rc = rwkv7_describe(m->file, &m->d, err);
+  if (rc == RWKV_OK && gguf_find_kv(m->file, "tokenizer.ggml.tokens"))
+    rc = rwkv_tokenizer_from_gguf(m->file, &m->tok, err);
+  if (rc == RWKV_OK) {
+    if (o.gpu) {
+      m->gpu = o.gpu;
+    } else {
+      rc = rwkv_gpu_open(&o.gpu_opts, &m->gpu, err);
+      m->own_gpu = rc == RWKV_OK;
+    }
+  }
+  if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
+  if (rc == RWKV_OK) rc = forward_init(m, err);
+  if (rc == RWKV_OK) rc = state_pool_init(m, err);
+  if (rc == RWKV_OK) {
+    glFinish(); /* "ready for the first token" includes the uploads */
+    fill_info(m);
+    m->info.gpu_bytes = rwkv_gpu_bytes(m->gpu);
+    m->info.load_ms = now_ms() - t0;
+    *out = m;
+    return RWKV_OK;
+  }
+  rwkv_model_free(m);
+  return rc;
+}
+
+void rwkv_model_free(rwkv_model *m) {
+  if (!m) return;
+  if (m->gpu) {
+    rwkv_gpu_make_current(m->gpu, NULL);
+    state_pool_free(m);
+    forward_free(m);
+    if (m->layers) {
+      for (uint32_t l = 0; l < m->d.n_layer; l++) {
+        model_layer *W = &m->layers[l];
+        rwkv_mm_weight *ws[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1,
+                                &W->a2, &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
+        for (size_t i = 0; i < sizeof ws / sizeof *ws; i++) rwkv_mm_free(m->gpu, ws[i]);
+      }
+    }
+    rwkv_mm_free(m->gpu, &m->head);
+    if (m->emb_buf) rwkv_gpu_buffer_free(m->gpu, m->emb_buf, m->d.emb ? m->d.emb->size + 16 : 0);
+    if (m->par_buf)
+      rwkv_gpu_buffer_free(m->gpu, m->par_buf,
+                           ((uint64_t)m->d.n_layer * PAR_PER_LAYER + PAR_GLOBAL) * m->d.n_embd * 4);
+    if (m->own_gpu) rwkv_gpu_close(m->gpu);
+  }
+  free(m->layers);
+  rwkv_tokenizer_free(m->tok);
+  rwkv7_desc_free(&m->d);
+  gguf_close(m->file);
+  free(m->path);
+  free(m);
+}
+
+const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m) { return m ? &m->info : NULL; }
+const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m) { return m ? m->tok : NULL; }
+rwkv_gpu *rwkv_model_gpu(const rwkv_model *m) { return m ? m->gpu : NULL; }

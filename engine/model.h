@@ -1,0 +1,87 @@
+/* model.h - what a loaded model holds (private to the engine).
+ *
+ * Big matrices stay in their GGUF types in one GPU buffer each (matmul.h).
+ * The small per-layer vectors (norms, lerps, w0/a0/v0, k_k, k_a, r_k, ln_x)
+ * are packed into one float32 "params" buffer: PAR_* slots of n_embd floats
+ * per layer, then the global norms. Widening F16 vectors to F32 there costs
+ * well under 0.1% of the bytes and keeps every kernel type-free.
+ *
+ * States live in one pool buffer (state.c) so that a batch of sequences can
+ * be run by one dispatch per step: a state is a slot in the pool. */
+#ifndef RWKV_MODEL_H
+#define RWKV_MODEL_H
+
+#include "gguf.h"
+#include "matmul.h"
+#include "rwkv.h"
+#include "rwkv7.h"
+
+enum {
+  PAR_LN1_W, PAR_LN1_B, PAR_LN2_W, PAR_LN2_B,
+  PAR_LERP, /* 6 vectors: r, w, k, v, a, g */
+  PAR_W0 = PAR_LERP + 6, PAR_A0, PAR_V0, PAR_K_K, PAR_K_A, PAR_R_K, PAR_LNX_W, PAR_LNX_B,
+  PAR_FFN_LERP,
+  PAR_PER_LAYER
+};
+enum { PAR_LN0_W, PAR_LN0_B, PAR_LNOUT_W, PAR_LNOUT_B, PAR_GLOBAL };
+
+typedef struct model_layer {
+  rwkv_mm_weight wr, wk, wv, wo;
+  rwkv_mm_weight w1, w2, a1, a2, v1, v2, g1, g2;
+  rwkv_mm_weight ffn_key, ffn_value;
+} model_layer;
+
+/* Compiled programs of the forward pass, looked up once at load. */
+typedef struct model_progs {
+  unsigned embed, ln_mix6, ln_mix1, wkv, tanh_, sigmoid_, relu2, store_prev, zero, ln_out;
+} model_progs;
+
+struct rwkv_model {
+  rwkv_gpu *gpu;
+  int own_gpu;
+  gguf_file *file;
+  rwkv7_desc d;
+  rwkv_tokenizer *tok;
+  rwkv_model_info info;
+  char *path;
+  const char *type_names[16];
+
+  unsigned emb_buf;   /* token_embd as stored */
+  uint32_t emb_type;
+  rwkv_mm_weight head;
+  model_layer *layers;
+  unsigned par_buf;
+  model_progs prog;
+  uint32_t chunk;
+
+  /* state pool: slot i occupies floats [i*state_floats, (i+1)*state_floats) */
+  unsigned pool_buf;
+  uint32_t pool_cap;
+  unsigned char *slot_used;
+  size_t state_floats;
+  size_t layer_floats; /* att_prev, ffn_prev, S of one layer */
+  uint32_t n_states;
+
+  /* scratch sized for act_rows rows */
+  unsigned act_buf, out_buf, tok_buf, seq_buf;
+  uint32_t act_rows, out_rows, seq_cap;
+  uint64_t act_floats;
+};
+
+struct rwkv_state {
+  rwkv_model *m;
+  uint32_t slot;
+};
+
+/* state.c */
+int state_pool_init(rwkv_model *m, rwkv_error *err);
+void state_pool_free(rwkv_model *m);
+static inline uint64_t state_offset(const rwkv_state *s) {
+  return (uint64_t)s->slot * s->m->state_floats;
+}
+
+/* forward.c */
+int forward_init(rwkv_model *m, rwkv_error *err);
+void forward_free(rwkv_model *m);
+
+#endif

@@ -1,0 +1,124 @@
+/* rwkv.h - the rwkv-lua engine: RWKV-7 models on OpenGL ES compute.
+ *
+ * The calls below are the whole engine for C programs that want no Lua.
+ * Conventions (as everywhere in the engine):
+ *   - a call that can fail returns RWKV_OK (0) or an error code from
+ *     rwkv_error.h and fills *err (err may be NULL) with a message that names
+ *     the file, tensor or argument at fault;
+ *   - objects are created by *_new / *_load and released by *_free; a NULL
+ *     pointer given to *_free is ignored;
+ *   - a model and its states belong to one GPU context, which is current on
+ *     the thread that uses them (one thread at a time).
+ *
+ * The forward pass is RWKV-7 "x070" (BlinkDL's RWKV-LM, rwkv_v7 reference;
+ * llama.cpp's rwkv7 graph). Weights stay in their GGUF types on the GPU. */
+#ifndef RWKV_H
+#define RWKV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gpu.h"
+#include "rwkv_error.h"
+#include "tokenizer.h"
+
+#define RWKV_VERSION "0.1.0"
+
+typedef struct rwkv_model rwkv_model;
+typedef struct rwkv_state rwkv_state;
+
+/* ---- models --------------------------------------------------------------- */
+
+typedef struct rwkv_model_opts {
+  rwkv_gpu *gpu;          /* use this context (not owned); NULL: open one (below) */
+  rwkv_gpu_opts gpu_opts; /* used when gpu is NULL; zero = automatic (device -1 is auto) */
+  uint32_t chunk;         /* prefill chunk in tokens; 0 = default (256) */
+  /* Called during load with done/total bytes; may be NULL. */
+  void (*progress)(void *ud, uint64_t done, uint64_t total);
+  void *progress_ud;
+} rwkv_model_opts;
+
+/* rwkv_model_opts with defaults (automatic device, default chunk). */
+rwkv_model_opts rwkv_model_default_opts(void);
+
+typedef struct rwkv_model_info {
+  const char *arch;        /* "rwkv7" */
+  const char *path;
+  const char *file_type;   /* "F32", "F16", "Q4_K_M", ... */
+  uint32_t n_layer, n_embd, n_head, head_size, n_ffn, n_vocab;
+  uint32_t rank_w, rank_a, rank_v, rank_g;
+  uint64_t n_params;
+  uint64_t file_bytes;
+  uint64_t gpu_bytes;      /* weights resident on the GPU */
+  double load_ms;          /* open to ready for the first token */
+  uint32_t n_tensor_types; /* entries used in tensor_types */
+  const char *tensor_types[16]; /* distinct ggml type names of the tensors */
+  uint32_t tensor_type_count[16];
+} rwkv_model_info;
+
+/* Map a GGUF file, check it is an rwkv7 model, upload its weights as stored. */
+int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **out,
+                    rwkv_error *err);
+void rwkv_model_free(rwkv_model *m);
+const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m);
+/* The model's tokenizer (from its GGUF metadata), or NULL if it has none. */
+const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m);
+rwkv_gpu *rwkv_model_gpu(const rwkv_model *m);
+
+/* ---- states --------------------------------------------------------------- */
+/* A state lives on the GPU. Its CPU form is one float array of
+ * rwkv_state_size() floats laid out per layer l = 0..n_layer-1 as
+ *   att_prev[n_embd], ffn_prev[n_embd], wkv[n_head][head_size][head_size]
+ * where wkv[h][i][j] is head h's matrix S, row i a value dimension and column j
+ * a key dimension (BlinkDL's reference order). */
+
+int rwkv_state_new(rwkv_model *m, rwkv_state **out, rwkv_error *err);
+void rwkv_state_free(rwkv_state *s);
+/* A copy made on the GPU. */
+int rwkv_state_clone(const rwkv_state *s, rwkv_state **out, rwkv_error *err);
+/* Copy src into dst (same model) on the GPU. */
+int rwkv_state_copy(rwkv_state *dst, const rwkv_state *src, rwkv_error *err);
+/* Back to zeros (the state before any token). */
+int rwkv_state_reset(rwkv_state *s, rwkv_error *err);
+rwkv_model *rwkv_state_model(const rwkv_state *s);
+/* Number of floats in the CPU form. */
+size_t rwkv_state_size(const rwkv_model *m);
+/* Read the whole state in one transfer into dst (n floats, n == size). */
+int rwkv_state_read(const rwkv_state *s, float *dst, size_t n, rwkv_error *err);
+/* Replace the state by src (n floats, n == size). */
+int rwkv_state_write(rwkv_state *s, const float *src, size_t n, rwkv_error *err);
+/* File form: header naming the model shape, the floats, a checksum. Written
+ * atomically (temp file + rename). */
+int rwkv_state_save(const rwkv_state *s, const char *path, rwkv_error *err);
+/* A state from a file written by rwkv_state_save for a model of the same
+ * shape; other shapes, versions or damaged files are refused. */
+int rwkv_state_load(rwkv_model *m, const char *path, rwkv_state **out, rwkv_error *err);
+
+/* ---- the forward pass ------------------------------------------------------ */
+
+enum { RWKV_OUTPUT_NONE = 0, RWKV_OUTPUT_LAST = 1, RWKV_OUTPUT_ALL = 2 };
+
+typedef struct rwkv_forward_opts {
+  int output;     /* RWKV_OUTPUT_*: which tokens' vectors to return */
+  int embed;      /* 1: return the hidden vector (ln_out output, n_embd) and
+                     skip the head; 0: logits (n_vocab) */
+  uint32_t chunk; /* tokens per GPU pass; 0 = the model's default */
+} rwkv_forward_opts;
+
+/* Width of one output vector under opts (n_vocab or n_embd). */
+uint32_t rwkv_output_width(const rwkv_model *m, const rwkv_forward_opts *opts);
+
+/* Feed n tokens (n >= 1) to state s, advancing it. out (may be NULL when output
+ * is NONE) receives width floats for LAST, n*width for ALL. */
+int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n,
+                 const rwkv_forward_opts *opts, float *out, rwkv_error *err);
+
+/* b independent sequences in one pass: sequence i feeds n[i] tokens ids[i] to
+ * states[i] (distinct states of model m). out receives, per sequence in
+ * order, width floats (LAST) or n[i]*width floats (ALL). Results equal b calls
+ * of rwkv_forward. */
+int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids,
+                       const size_t *n, size_t b, const rwkv_forward_opts *opts, float *out,
+                       rwkv_error *err);
+
+#endif

@@ -1,0 +1,210 @@
+/* test_forward.c - the GPU forward pass on the tiny trained model against the
+ * independent float64 reference data in tests/data (from ../shared/testdata):
+ * rwkv.cpp's expected logits after '"in', and every step of tiny-*-seq1, by
+ * decode (one token at a time), by prefill (all at once, in several chunk
+ * sizes) and in a batch with other sequences; F32 within 1e-4, F16 within 1e-3
+ * (tolerances of ../shared/testdata/README.md). */
+#include <math.h>
+
+#include "rwkv.h"
+#include "testutil.h"
+
+#define V 256
+#define D 64
+#define STEPS 48
+
+static int32_t seq_tokens[STEPS];
+static float ref_logits[STEPS * V], ref_hidden[STEPS * D];
+
+static int load_ref(const char *stem) {
+  char path[256];
+  size_t n;
+  snprintf(path, sizeof path, "%s.tokens.txt", stem);
+  char *txt = test_read_file(test_data(path), &n);
+  if (!txt) return 0;
+  int k = 0;
+  for (char *p = txt; k < STEPS;) {
+    char *e;
+    long v = strtol(p, &e, 10);
+    if (e == p) break;
+    seq_tokens[k++] = (int32_t)v;
+    p = e;
+  }
+  free(txt);
+  snprintf(path, sizeof path, "%s.logits.f32", stem);
+  float *l = test_read_file(test_data(path), &n);
+  if (!l || n != sizeof ref_logits) { free(l); return 0; }
+  memcpy(ref_logits, l, n);
+  free(l);
+  snprintf(path, sizeof path, "%s.hidden.f32", stem);
+  float *h = test_read_file(test_data(path), &n);
+  if (!h || n != sizeof ref_hidden) { free(h); return 0; }
+  memcpy(ref_hidden, h, n);
+  free(h);
+  return k == STEPS;
+}
+
+static double max_diff(const float *a, const float *b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - b[i]);
+    if (!(d <= m)) m = d; /* NaN propagates */
+  }
+  return m;
+}
+
+static void test_expected_logits(rwkv_model *m) {
+  size_t n;
+  float *want = test_read_file(test_data("expected-logits-7v0-834K.bin"), &n);
+  CHECK(want && n == V * 4);
+  if (!want) return;
+  rwkv_error err;
+  rwkv_state *s;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  float logits[V];
+  const int32_t in[3] = {'"', 'i', 'n'};
+  for (int i = 0; i < 3; i++) CHECK_OK(rwkv_forward(m, s, &in[i], 1, NULL, logits, &err), &err);
+  double sum = 0;
+  for (int i = 0; i < V; i++) sum += (double)logits[i] - want[i];
+  double md = max_diff(logits, want, V);
+  printf("expected logits: sum of diffs %.3g, max |diff| %.3g\n", sum, md);
+  CHECK_MSG(fabs(sum) <= 0.001, "sum of diffs %g", sum);
+  CHECK_MSG(md <= 1e-4, "max diff %g", md);
+  rwkv_state_free(s);
+  free(want);
+}
+
+/* Decode one by one, then prefill with several chunk sizes, ALL and LAST. */
+static void test_sequence(rwkv_model *m, double tol) {
+  rwkv_error err;
+  rwkv_state *s;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  float logits[V], hidden[D];
+  double worst = 0, worst_h = 0;
+  rwkv_forward_opts emb = {RWKV_OUTPUT_LAST, 1, 0};
+  for (int t = 0; t < STEPS; t++) {
+    rwkv_state *c;
+    CHECK_OK(rwkv_state_clone(s, &c, &err), &err);
+    CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, logits, &err), &err);
+    CHECK_OK(rwkv_forward(m, c, &seq_tokens[t], 1, &emb, hidden, &err), &err);
+    rwkv_state_free(c);
+    double d = max_diff(logits, ref_logits + t * V, V), dh = max_diff(hidden, ref_hidden + t * D, D);
+    if (d > worst) worst = d;
+    if (dh > worst_h) worst_h = dh;
+  }
+  printf("decode: max |logit diff| %.3g, max |hidden diff| %.3g over %d steps\n", worst, worst_h, STEPS);
+  CHECK_MSG(worst <= tol, "decode logits max diff %g > %g", worst, tol);
+  CHECK_MSG(worst_h <= tol, "decode hidden max diff %g > %g", worst_h, tol);
+
+  float *all = malloc(sizeof(float) * STEPS * V);
+  const uint32_t chunks[] = {0, 1, 5, 16, 48, 100};
+  for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
+    rwkv_forward_opts o = {RWKV_OUTPUT_ALL, 0, chunks[c]};
+    CHECK_OK(rwkv_state_reset(s, &err), &err);
+    CHECK_OK(rwkv_forward(m, s, seq_tokens, STEPS, &o, all, &err), &err);
+    double d = max_diff(all, ref_logits, (size_t)STEPS * V);
+    printf("prefill chunk %u: max |logit diff| %.3g\n", chunks[c], d);
+    CHECK_MSG(d <= tol, "prefill (chunk %u) max diff %g", chunks[c], d);
+  }
+  /* LAST after a split: 30 tokens, then 18 more, hidden of all */
+  rwkv_forward_opts last = {RWKV_OUTPUT_LAST, 0, 7};
+  CHECK_OK(rwkv_state_reset(s, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, seq_tokens, 30, &last, logits, &err), &err);
+  CHECK(max_diff(logits, ref_logits + 29 * V, V) <= tol);
+  rwkv_forward_opts hall = {RWKV_OUTPUT_ALL, 1, 8};
+  CHECK_OK(rwkv_forward(m, s, seq_tokens + 30, STEPS - 30, &hall, all, &err), &err);
+  CHECK(max_diff(all, ref_hidden + 30 * D, (size_t)(STEPS - 30) * D) <= tol);
+  /* NONE advances the state as well */
+  rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0};
+  CHECK_OK(rwkv_state_reset(s, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, seq_tokens, STEPS - 1, &none, NULL, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, seq_tokens + STEPS - 1, 1, NULL, logits, &err), &err);
+  CHECK(max_diff(logits, ref_logits + (STEPS - 1) * V, V) <= tol);
+  free(all);
+  rwkv_state_free(s);
+}
+
+/* Three sequences of different lengths in one batch equal one-by-one runs. */
+static void test_batch(rwkv_model *m, double tol) {
+  rwkv_error err;
+  rwkv_state *st[3];
+  for (int i = 0; i < 3; i++) CHECK_OK(rwkv_state_new(m, &st[i], &err), &err);
+  const int32_t *ids[3] = {seq_tokens, seq_tokens, seq_tokens + 10};
+  size_t n[3] = {STEPS, 20, 3};
+  float out[3 * V];
+  rwkv_forward_opts o = {RWKV_OUTPUT_LAST, 0, 16};
+  CHECK_OK(rwkv_forward_batch(m, st, ids, n, 3, &o, out, &err), &err);
+  CHECK(max_diff(out, ref_logits + (STEPS - 1) * V, V) <= tol);
+  CHECK(max_diff(out + V, ref_logits + 19 * V, V) <= tol);
+  /* sequence 2 is tokens 10..12 from a zero state: compare with a plain run */
+  rwkv_state *one;
+  float single[V];
+  CHECK_OK(rwkv_state_new(m, &one, &err), &err);
+  CHECK_OK(rwkv_forward(m, one, seq_tokens + 10, 3, NULL, single, &err), &err);
+  CHECK(max_diff(out + 2 * V, single, V) <= 1e-5);
+  /* decode step for all three together continues each state */
+  const int32_t nxt[3] = {'x', seq_tokens[20], 'y'};
+  const int32_t *ids2[3] = {&nxt[0], &nxt[1], &nxt[2]};
+  size_t n2[3] = {1, 1, 1};
+  CHECK_OK(rwkv_forward_batch(m, st, ids2, n2, 3, NULL, out, &err), &err);
+  CHECK(max_diff(out + V, ref_logits + 20 * V, V) <= tol);
+  for (int i = 0; i < 3; i++) rwkv_state_free(st[i]);
+  rwkv_state_free(one);
+}
+
+static void test_state_io(rwkv_model *m) {
+  rwkv_error err;
+  rwkv_state *s, *t;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, seq_tokens, 20, &(rwkv_forward_opts){RWKV_OUTPUT_NONE, 0, 0}, NULL, &err), &err);
+  size_t n = rwkv_state_size(m);
+  CHECK(n == 12 * (2 * D + D * D));
+  float *a = malloc(n * 4), *b = malloc(n * 4);
+  CHECK_OK(rwkv_state_read(s, a, n, &err), &err);
+  CHECK_ERR(rwkv_state_read(s, a, n - 1, &err), &err, RWKV_ERR_ARG, "floats");
+  /* write into a fresh state, read back identical, continue identically */
+  CHECK_OK(rwkv_state_new(m, &t, &err), &err);
+  CHECK_OK(rwkv_state_write(t, a, n, &err), &err);
+  CHECK_OK(rwkv_state_read(t, b, n, &err), &err);
+  CHECK(memcmp(a, b, n * 4) == 0);
+  float la[V], lb[V];
+  CHECK_OK(rwkv_forward(m, s, seq_tokens + 20, 1, NULL, la, &err), &err);
+  CHECK_OK(rwkv_forward(m, t, seq_tokens + 20, 1, NULL, lb, &err), &err);
+  CHECK(memcmp(la, lb, sizeof la) == 0);
+  CHECK(max_diff(la, ref_logits + 20 * V, V) <= 1e-4);
+  /* the ffn_prev of layer 0 is the LN2 input of the last token: not all zeros */
+  int nz = 0;
+  for (int i = D; i < 2 * D; i++) nz |= a[i] != 0;
+  CHECK(nz);
+  free(a);
+  free(b);
+  rwkv_state_free(s);
+  rwkv_state_free(t);
+}
+
+int main(void) {
+  rwkv_error err;
+  rwkv_model *m = NULL;
+  int rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return test_result("test_forward");
+  const rwkv_model_info *in = rwkv_model_get_info(m);
+  printf("loaded %s: %u layers, n_embd %u, %s, %.1f ms\n", in->path, in->n_layer, in->n_embd, in->file_type,
+         in->load_ms);
+  CHECK(in->n_vocab == V && in->n_embd == D);
+  test_expected_logits(m);
+  CHECK(load_ref("tiny-fp32-seq1"));
+  test_sequence(m, 1e-4);
+  test_batch(m, 1e-4);
+  test_state_io(m);
+  rwkv_model_free(m);
+
+  rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F16.gguf", NULL, &m, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return test_result("test_forward");
+  CHECK(load_ref("tiny-fp16-seq1"));
+  test_sequence(m, 1e-3);
+  test_batch(m, 1e-3);
+  rwkv_model_free(m);
+  return test_result("test_forward");
+}
