@@ -10,8 +10,8 @@
  *   llama-vocab.cpp llama_unescape_rwkv_token undoes \t \n \r \xhh and
  *   backslash + any other character.
  * - The double array is Aoe's (1989) structure as used by darts: child of s on
- *   byte c is u = base[s] + c, valid iff check[u] == s; placement by first fit
- *   with darts' "next check position" heuristic. */
+ *   byte c is u = base[s] + c, valid iff check[u] == s; nodes placed breadth
+ *   first by a bounded first-fit search. */
 #include "tokenizer.h"
 
 #include <errno.h>
@@ -20,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One double-array cell. value: token id ending at this node, or -1. */
+/* One double-array cell (8 bytes, so the whole world trie fits in L2).
+ * check = (parent index << 1) | terminal; a free cell (and the root) has
+ * check UINT32_MAX, whose parent part no real node reaches. A terminal
+ * node's token id is in the separate value array. */
 typedef struct tk_cell {
-  int32_t base;
-  int32_t check;
-  int32_t value;
+  uint32_t base;
+  uint32_t check;
 } tk_cell;
 
 struct rwkv_tokenizer {
@@ -33,6 +35,7 @@ struct rwkv_tokenizer {
   char *blob;
   size_t max_len;    /* longest token */
   tk_cell *da;       /* double array; da[0] is the root */
+  int32_t *value;    /* per cell: token id of a terminal node, else -1 */
   size_t da_size;
 };
 
@@ -248,63 +251,71 @@ static int key_cmp(const void *a, const void *b) {
 }
 
 typedef struct tk_frame {
-  int32_t s;
-  uint32_t depth;
-  size_t lo, hi;
+  uint32_t s, depth, lo, hi; /* node, its depth, its keys [lo, hi) */
 } tk_frame;
 
+/* Placement state: every cell below head is used, every cell above
+ * max_index is free. */
 typedef struct tk_builder {
   tk_cell *cells;
-  uint8_t *used;
+  int32_t *value;
   size_t cap;
-  size_t next_check;
+  size_t head;
   size_t max_index;
 } tk_builder;
+
+#define TK_MAX_CELLS ((size_t)1 << 29)
+#define TK_FREE UINT32_MAX
 
 static int builder_grow(tk_builder *b, size_t need) {
   if (need <= b->cap) return 0;
   size_t nc = b->cap ? b->cap : 4096;
   while (nc < need) nc *= 2;
-  if (nc > (size_t)INT32_MAX) return -1;
+  if (nc > TK_MAX_CELLS) return -1;
   tk_cell *c = realloc(b->cells, nc * sizeof *c);
   if (!c) return -1;
   b->cells = c;
-  uint8_t *u = realloc(b->used, nc);
-  if (!u) return -1;
-  b->used = u;
+  int32_t *v = realloc(b->value, nc * sizeof *v);
+  if (!v) return -1;
+  b->value = v;
   for (size_t i = b->cap; i < nc; i++) {
-    b->cells[i].base = 0;
-    b->cells[i].check = -1;
-    b->cells[i].value = -1;
-    b->used[i] = 0;
+    c[i].base = 0;
+    c[i].check = TK_FREE;
+    v[i] = -1;
   }
   b->cap = nc;
   return 0;
 }
 
-/* Find base such that base + labels[j] is free for all j (base >= 1). */
-static int find_base(tk_builder *b, const uint8_t *labels, int k, int32_t *out) {
-  size_t pos = b->next_check > (size_t)labels[0] + 1 ? b->next_check : (size_t)labels[0] + 1;
-  size_t start = pos, nonzero = 0;
-  int first = 1;
-  for (;; pos++) {
-    if (builder_grow(b, pos + 257) != 0) return -1;
-    if (b->used[pos]) { nonzero++; continue; }
-    if (first) { b->next_check = pos; first = 0; }
-    size_t base = pos - labels[0];
+/* A base such that base + labels[j] is free for every j: first fit over the
+ * next few hundred cells from the lowest free one, else past the last used cell
+ * (single-child nodes, most of the trie, fill the holes this leaves). */
+static int find_base(tk_builder *b, const uint8_t *labels, int k, uint32_t *out) {
+  if (builder_grow(b, b->max_index + 257) != 0) return -1; /* base + label stays inside */
+  while (b->head <= b->max_index && b->cells[b->head].check != TK_FREE) b->head++;
+  size_t lim = b->head + 512;
+  if (lim > b->max_index + 1) lim = b->max_index + 1;
+  for (size_t f = b->head; f < lim; f++) {
+    if (b->cells[f].check != TK_FREE || f < labels[0]) continue;
+    size_t base = f - labels[0];
     int ok = 1;
     for (int j = 1; j < k; j++)
-      if (b->used[base + labels[j]]) { ok = 0; break; }
-    if (!ok) continue;
-    /* darts' heuristic: skip a region that is nearly full */
-    if (pos > start && nonzero * 20 >= (pos - start + 1) * 19) b->next_check = pos;
-    *out = (int32_t)base;
-    return 0;
+      if (b->cells[base + labels[j]].check != TK_FREE) { ok = 0; break; }
+    if (ok) {
+      *out = (uint32_t)base;
+      return 0;
+    }
   }
+  size_t base = b->max_index + 1 > labels[0] ? b->max_index + 1 - labels[0] : 0;
+  if (builder_grow(b, base + 257) != 0) return -1;
+  *out = (uint32_t)base;
+  return 0;
 }
 
 /* Build t->da from the tokens in t->off / t->blob (empty tokens are not inserted).
- * lines (optional) gives the vocab line of each id for messages. */
+ * Nodes are placed breadth first, so the short prefixes that most text walks
+ * sit together at the start of the array. lines (optional) gives the vocab
+ * line of each id for messages. */
 static int tk_build(rwkv_tokenizer *t, const char *name, const uint32_t *lines, rwkv_error *err) {
   size_t nk = 0;
   tk_key *keys = malloc((size_t)t->n * sizeof *keys);
@@ -337,29 +348,26 @@ static int tk_build(rwkv_tokenizer *t, const char *name, const uint32_t *lines, 
   }
 
   tk_builder b = {0};
-  tk_frame *stack = NULL;
-  size_t sp = 0, scap = 0;
+  b.head = 1;
+  tk_frame *q = NULL;
+  size_t qh = 0, qt = 0, qcap = 0;
   int rc = RWKV_OK;
-  if (builder_grow(&b, 1024) != 0) goto nomem;
-  b.used[0] = 1;
-  b.cells[0].check = -1;
-  b.next_check = 1;
-  scap = 256;
-  stack = malloc(scap * sizeof *stack);
-  if (!stack) goto nomem;
-  stack[sp++] = (tk_frame){0, 0, 0, nk};
-  while (sp > 0) {
-    tk_frame f = stack[--sp];
-    size_t lo = f.lo;
-    if (lo < f.hi && keys[lo].len == f.depth) {
-      b.cells[f.s].value = keys[lo].id;
-      lo++;
-    }
-    if (lo == f.hi) { b.cells[f.s].base = 0; continue; }
+  /* a trie has at most one node per token byte (plus the root) */
+  if (builder_grow(&b, (t->off[t->n] + 1024) / 2) != 0) goto nomem;
+  b.cells[0].check = TK_FREE; /* the root has no parent */
+  qcap = 4096;
+  q = malloc(qcap * sizeof *q);
+  if (!q) goto nomem;
+  q[qt++] = (tk_frame){0, 0, 0, (uint32_t)nk};
+  while (qh < qt) {
+    tk_frame f = q[qh++];
+    uint32_t lo = f.lo;
+    if (lo < f.hi && keys[lo].len == f.depth) lo++; /* this node's own token */
+    if (lo == f.hi) continue;                       /* leaf: base stays 0 */
     uint8_t labels[256];
-    size_t starts[257];
+    uint32_t starts[257];
     int k = 0;
-    for (size_t i = lo; i < f.hi; i++) {
+    for (uint32_t i = lo; i < f.hi; i++) {
       uint8_t c = keys[i].p[f.depth];
       if (k == 0 || labels[k - 1] != c) {
         labels[k] = c;
@@ -368,39 +376,49 @@ static int tk_build(rwkv_tokenizer *t, const char *name, const uint32_t *lines, 
       }
     }
     starts[k] = f.hi;
-    int32_t base;
+    uint32_t base;
     if (find_base(&b, labels, k, &base) != 0) goto nomem;
     b.cells[f.s].base = base;
-    if (sp + (size_t)k > scap) {
-      while (sp + (size_t)k > scap) scap *= 2;
-      tk_frame *ns = realloc(stack, scap * sizeof *ns);
-      if (!ns) goto nomem;
-      stack = ns;
+    if (qt + (size_t)k > qcap && qh >= qcap / 2) { /* reuse the consumed front */
+      memmove(q, q + qh, (qt - qh) * sizeof *q);
+      qt -= qh;
+      qh = 0;
+    }
+    if (qt + (size_t)k > qcap) {
+      while (qt + (size_t)k > qcap) qcap *= 2;
+      tk_frame *nq = realloc(q, qcap * sizeof *nq);
+      if (!nq) goto nomem;
+      q = nq;
     }
     for (int j = 0; j < k; j++) {
       size_t u = (size_t)base + labels[j];
-      b.used[u] = 1;
-      b.cells[u].check = f.s;
+      const tk_key *first = &keys[starts[j]];
+      int term = first->len == f.depth + 1;
       if (u > b.max_index) b.max_index = u;
+      b.cells[u].check = (f.s << 1) | (uint32_t)term;
+      if (term) b.value[u] = first->id;
+      q[qt++] = (tk_frame){(uint32_t)u, f.depth + 1, starts[j], starts[j + 1]};
     }
-    for (int j = k - 1; j >= 0; j--)
-      stack[sp++] = (tk_frame){base + labels[j], f.depth + 1, starts[j], starts[j + 1]};
   }
   /* Every read is da[base + c] with base <= max_index (or 0) and c <= 255. */
   size_t size = b.max_index + 257;
   if (builder_grow(&b, size) != 0) goto nomem;
   tk_cell *da = realloc(b.cells, size * sizeof *da);
   if (!da) goto nomem;
-  t->da = da;
-  t->da_size = size;
   b.cells = NULL;
+  t->da = da;
+  int32_t *val = realloc(b.value, size * sizeof *val);
+  if (!val) goto nomem;
+  b.value = NULL;
+  t->value = val;
+  t->da_size = size;
   goto done;
 nomem:
   rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory building the token trie", name);
 done:
   free(b.cells);
-  free(b.used);
-  free(stack);
+  free(b.value);
+  free(q);
   free(keys);
   return rc;
 }
@@ -423,6 +441,7 @@ void rwkv_tokenizer_free(rwkv_tokenizer *t) {
   free(t->off);
   free(t->blob);
   free(t->da);
+  free(t->value);
   free(t);
 }
 
@@ -494,11 +513,12 @@ int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error
   int rc = RWKV_OK;
   uint32_t n = n_lines + 1; /* id 0 is end-of-text */
   rwkv_tokenizer *t = tk_alloc(n, size);
-  uint8_t *tmp = malloc(size + 1);          /* token bytes in line order */
-  uint32_t *start = calloc(n, sizeof *start); /* per id: offset in tmp */
+  uint8_t *tmp = NULL;                       /* token bytes in line order, if reordering */
+  uint32_t *start = calloc(n, sizeof *start); /* per id: offset in line-order bytes */
   uint32_t *len = calloc(n, sizeof *len);
   uint32_t *lines = calloc(n, sizeof *lines); /* per id: 1-based line, 0 = not seen */
-  if (!t || !tmp || !start || !len || !lines) {
+  int in_order = 1;
+  if (!t || !start || !len || !lines) {
     rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", path);
     goto fail;
   }
@@ -558,7 +578,8 @@ int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error
       goto fail;
     }
     size_t got;
-    if (parse_py_literal(l + j1 + 1, j2 - 1 - (j1 + 1), tmp + used, &got, why, sizeof why) != 0) {
+    if (parse_py_literal(l + j1 + 1, j2 - 1 - (j1 + 1), (uint8_t *)t->blob + used, &got, why,
+                         sizeof why) != 0) {
       rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s:%u (offset %zu): id %llu: %s", path, ln,
                        line_off, (unsigned long long)id, why);
       goto fail;
@@ -576,16 +597,25 @@ int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error
       goto fail;
     }
     lines[id] = ln;
+    if (id != ln) in_order = 0;
     start[id] = (uint32_t)used;
     len[id] = (uint32_t)got;
     used += got;
   }
-  /* lay the tokens out in id order */
+  /* lay the tokens out in id order (the blob already is when line k has id k) */
+  if (!in_order) {
+    tmp = malloc(used ? used : 1);
+    if (!tmp) {
+      rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", path);
+      goto fail;
+    }
+    memcpy(tmp, t->blob, used);
+  }
   {
     uint32_t o = 0;
     t->off[0] = 0;
     for (uint32_t id = 1; id < n; id++) {
-      memcpy(t->blob + o, tmp + start[id], len[id]);
+      if (tmp) memcpy(t->blob + o, tmp + start[id], len[id]);
       t->off[id] = o;
       o += len[id];
       if (len[id] > t->max_len) t->max_len = len[id];
@@ -685,18 +715,21 @@ int rwkv_tokenize(const rwkv_tokenizer *t, const void *text, size_t len, int32_t
   const tk_cell *da = t->da;
   size_t pos = 0, n = 0;
   while (pos < len) {
-    int32_t s = 0, best = -1;
+    /* Walk as far as the trie goes, remembering the last terminal node. */
+    uint32_t s = 0, last = 0;
     size_t i = pos, end = pos;
     do {
-      int32_t u = da[s].base + p[i];
-      if (da[u].check != s) break;
+      uint32_t u = da[s].base + p[i];
+      uint32_t c = da[u].check;
+      if ((c >> 1) != s) break;
       s = u;
       i++;
-      if (da[s].value >= 0) {
-        best = da[s].value;
+      if (c & 1) {
+        last = u;
         end = i;
       }
     } while (i < len);
+    int32_t best = last ? t->value[last] : -1;
     if (best < 0) {
       *n_ids = n;
       return rwkv_errorf(err, RWKV_ERR_ARG,
