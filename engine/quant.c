@@ -66,18 +66,14 @@ uint16_t rwkv_f32_to_f16(float f) {
     if (e < 102) return sign; /* below 2^-25: rounds to zero */
     uint32_t m = (u & 0x7fffffu) | 0x800000u;
     uint32_t shift = 126 - e; /* 14..24 */
-    uint32_t q = m >> shift;
-    uint32_t rem = m & ((1u << shift) - 1);
-    uint32_t halfway = 1u << (shift - 1);
-    if (rem > halfway || (rem == halfway && (q & 1))) q++;
+    /* round to nearest even without branches: add half-1 plus the kept lsb */
+    uint32_t q = (m + (1u << (shift - 1)) - 1u + ((m >> shift) & 1u)) >> shift;
     return (uint16_t)(sign | q);
   }
   /* normal: rebias the exponent, round 13 dropped bits to nearest even; a carry
    * into the exponent is the correct result */
-  uint32_t h = (u - (112u << 23)) >> 13;
-  uint32_t rem = u & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) h++;
-  return (uint16_t)(sign | h);
+  uint32_t v = u - (112u << 23);
+  return (uint16_t)(sign | ((v + 0xfffu + ((v >> 13) & 1u)) >> 13));
 }
 
 float rwkv_bf16_to_f32(uint16_t h) { return u2f((uint32_t)h << 16); }
@@ -102,12 +98,23 @@ static uint16_t f16_sat(float f) {
   return rwkv_f32_to_f16(f);
 }
 
-/* nearest integer of v clamped to [lo, hi]; nan gives 0 clamped. */
+/* Nearest integer (ties to even) of v clamped to [lo, hi], |lo|, |hi| < 2^22;
+ * nan gives hi. Adding 1.5 * 2^23 leaves the rounded integer in the low
+ * mantissa bits (the classic magic-number rounding), no float->int conversion
+ * of an out-of-range value can happen. */
 static int qround(float v, int lo, int hi) {
-  if (!(v == v)) v = 0.0f;
-  if (v <= (float)lo) return lo;
-  if (v >= (float)hi) return hi;
-  return (int)floorf(v + 0.5f);
+  v = fmaxf((float)lo, fminf((float)hi, v));
+  const uint32_t u = f2u(v + 12582912.0f);
+  return (int)(u & 0x7fffffu) - 0x400000;
+}
+
+/* Same as qround, as a float: used in the candidate loops below, which are
+ * written so that the compiler can run the candidates side by side in SIMD
+ * lanes (comparisons map to min/max, no float->int conversion). */
+static inline float qroundf(float v, float lo, float hi) {
+  v = v < lo ? lo : v;
+  v = v > hi ? hi : v;
+  return (v + 12582912.0f) - 12582912.0f;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -191,11 +198,12 @@ static void deq_q8_0(const uint8_t *s, float *y, uint64_t nb) {
 static void deq_q2_K(const uint8_t *s, float *y, uint64_t nb) {
   for (uint64_t b = 0; b < nb; b++, s += 84) {
     const float d = rd16(s + 80), dmin = rd16(s + 82);
-    for (int i = 0; i < QK_K; i++) {
-      const uint8_t sc = s[i / 16];
+    for (int j = 0; j < 16; j++) {
+      const uint8_t sc = s[j];
       const float dl = d * (float)(sc & 0x0f), ml = dmin * (float)(sc >> 4);
-      const int q = (s[16 + 32 * (i / 128) + i % 32] >> (2 * ((i % 128) / 32))) & 3;
-      *y++ = dl * (float)q - ml;
+      const uint8_t *qs = s + 16 + 32 * (j / 8) + 16 * (j % 2);
+      const int shift = 2 * ((j % 8) / 2);
+      for (int l = 0; l < 16; l++) *y++ = dl * (float)((qs[l] >> shift) & 3) - ml;
     }
   }
 }
@@ -215,11 +223,15 @@ static int q3k_scale(const uint8_t *sc, int j) {
 static void deq_q3_K(const uint8_t *s, float *y, uint64_t nb) {
   for (uint64_t b = 0; b < nb; b++, s += 110) {
     const float d_all = rd16(s + 108);
-    for (int i = 0; i < QK_K; i++) {
-      const float dl = d_all * (float)q3k_scale(s + 96, i / 16);
-      const int lo = (s[32 + 32 * (i / 128) + i % 32] >> (2 * ((i % 128) / 32))) & 3;
-      const int hi = (s[i % 32] >> (i / 32)) & 1;
-      *y++ = dl * (float)(lo - (hi ? 0 : 4));
+    for (int j = 0; j < 16; j++) {
+      const float dl = d_all * (float)q3k_scale(s + 96, j);
+      /* elements 16j .. 16j+15: i % 32 = 16*(j%2) + l, i / 32 = j / 2 */
+      const uint8_t *qs = s + 32 + 32 * (j / 8) + 16 * (j % 2), *hm = s + 16 * (j % 2);
+      const int shift = 2 * ((j % 8) / 2), hbit = j / 2;
+      for (int l = 0; l < 16; l++) {
+        const int lo = (qs[l] >> shift) & 3, hi = (hm[l] >> hbit) & 1;
+        *y++ = dl * (float)(lo - (hi ? 0 : 4));
+      }
     }
   }
 }
@@ -304,12 +316,14 @@ static void deq_q6_K(const uint8_t *s, float *y, uint64_t nb) {
 /* ------------------------------------------------------------------------ */
 /* scale search                                                              */
 
+#define NCAND 8
+
 /* Symmetric fit x ~ d*q, q in [qmin, qmax] (qmin < 0 < qmax). The element of
- * largest magnitude is placed at candidate positions around qmin (and, for the
- * opposite sign, around qmax); each candidate's q is refitted by least squares
- * (d = sum xq / sum qq, residual sum xx - (sum xq)^2 / sum qq) and the best d
- * returned (0 for an all-zero block). ncand >= 2. */
-static float fit_sym(const float *x, int n, int qmin, int qmax, int ncand) {
+ * largest magnitude is placed at NCAND candidate positions: six around qmin
+ * (-0.45 .. +0.45) and two around qmax; each candidate's q is refitted by least
+ * squares (d = sum xq / sum qq, residual sum xx - (sum xq)^2 / sum qq) and the
+ * best d returned (0 for an all-zero block). */
+static float fit_sym(const float *x, int n, int qmin, int qmax) {
   float mx = 0.0f, amax = 0.0f;
   for (int i = 0; i < n; i++) {
     float a = fabsf(x[i]);
@@ -319,28 +333,30 @@ static float fit_sym(const float *x, int n, int qmin, int qmax, int ncand) {
     }
   }
   if (!(amax > 0.0f)) return 0.0f;
+  static const float off[NCAND] = {-0.45f, -0.27f, -0.09f, 0.09f, 0.27f, 0.45f, 0.4f, -0.2f};
+  float id[NCAND], sxq[NCAND], sqq[NCAND];
+  for (int k = 0; k < NCAND; k++) {
+    const float r = k < 6 ? (float)qmin + off[k] : (float)qmax + off[k];
+    id[k] = r / mx; /* 1/d for d = mx / r */
+    sxq[k] = sqq[k] = 0.0f;
+  }
+  const float lo = (float)qmin, hi = (float)qmax;
+  for (int i = 0; i < n; i++) {
+    const float xi = x[i];
+    for (int k = 0; k < NCAND; k++) {
+      const float q = qroundf(xi * id[k], lo, hi);
+      sxq[k] += xi * q;
+      sqq[k] += q * q;
+    }
+  }
   double best = -1.0;
   float best_d = mx / (float)qmin;
-  int nneg = ncand - ncand / 3; /* most candidates on the longer (negative) side */
-  for (int k = 0; k < ncand; k++) {
-    float r;
-    if (k < nneg)
-      r = (float)qmin - 0.45f + 0.9f * (float)k / (float)(nneg > 1 ? nneg - 1 : 1);
-    else
-      r = (float)qmax + 0.45f - 0.9f * (float)(k - nneg) / (float)(ncand - nneg > 1 ? ncand - nneg - 1 : 1);
-    const float d = mx / r;
-    const float id = 1.0f / d;
-    double sxq = 0.0, sqq = 0.0;
-    for (int i = 0; i < n; i++) {
-      const int q = qround(x[i] * id, qmin, qmax);
-      sxq += (double)x[i] * q;
-      sqq += (double)q * q;
-    }
-    if (sqq <= 0.0) continue;
-    const double gain = sxq * sxq / sqq; /* error = sum xx - gain */
+  for (int k = 0; k < NCAND; k++) {
+    if (!(sqq[k] > 0.0f)) continue;
+    const double gain = (double)sxq[k] * sxq[k] / sqq[k]; /* error = sum xx - gain */
     if (gain > best) {
       best = gain;
-      best_d = (float)(sxq / sqq);
+      best_d = sxq[k] / sqq[k];
     }
   }
   return best_d;
@@ -351,13 +367,12 @@ static float fit_sym(const float *x, int n, int qmin, int qmax, int ncand) {
  * block minimum and range divisors nmax * (0.9 .. 1.25); each refitted by least
  * squares on (d, m). Returns the best pair (float, not yet rounded). */
 static void fit_affine(const float *x, int n, int nmax, bool nonpos_m, float *pd, float *pm) {
-  float lo = x[0], hi = x[0];
-  double sx = 0.0, sxx = 0.0;
+  float lo = x[0], hi = x[0], sx = 0.0f, sxx = 0.0f;
   for (int i = 0; i < n; i++) {
-    if (x[i] < lo) lo = x[i];
-    if (x[i] > hi) hi = x[i];
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
     sx += x[i];
-    sxx += (double)x[i] * x[i];
+    sxx += x[i] * x[i];
   }
   if (nonpos_m && lo > 0.0f) lo = 0.0f;
   if (!(hi > lo)) {
@@ -365,35 +380,41 @@ static void fit_affine(const float *x, int n, int nmax, bool nonpos_m, float *pd
     *pm = lo;
     return;
   }
+  static const float fac[NCAND] = {0.9f, 0.95f, 1.0f, 1.05f, 1.1f, 1.15f, 1.2f, 1.3f};
+  float id[NCAND], sq[NCAND], sqq[NCAND], sxq[NCAND];
+  for (int k = 0; k < NCAND; k++) {
+    id[k] = ((float)nmax * fac[k]) / (hi - lo);
+    sq[k] = sqq[k] = sxq[k] = 0.0f;
+  }
+  const float top = (float)nmax;
+  for (int i = 0; i < n; i++) {
+    const float xi = x[i], xl = x[i] - lo;
+    for (int k = 0; k < NCAND; k++) {
+      const float q = qroundf(xl * id[k], 0.0f, top);
+      sq[k] += q;
+      sqq[k] += q * q;
+      sxq[k] += xi * q;
+    }
+  }
   double best = INFINITY;
   float best_d = (hi - lo) / (float)nmax, best_m = lo;
-  static const float fac[] = {0.9f, 0.95f, 1.0f, 1.05f, 1.1f, 1.18f, 1.25f};
-  for (size_t k = 0; k < sizeof fac / sizeof fac[0]; k++) {
-    const float d0 = (hi - lo) / ((float)nmax * fac[k]);
-    const float id = 1.0f / d0;
-    double sq = 0.0, sqq = 0.0, sxq = 0.0;
-    for (int i = 0; i < n; i++) {
-      const int q = qround((x[i] - lo) * id, 0, nmax);
-      sq += q;
-      sqq += (double)q * q;
-      sxq += (double)x[i] * q;
-    }
+  for (int k = 0; k < NCAND; k++) {
     /* least squares [sqq sq; sq n] [d; m] = [sxq; sx] */
-    double det = sqq * n - sq * sq;
+    const double det = (double)sqq[k] * n - (double)sq[k] * sq[k];
     double d, m;
     if (det > 0.0) {
-      d = (sxq * n - sq * sx) / det;
-      m = (sqq * sx - sq * sxq) / det;
+      d = ((double)sxq[k] * n - (double)sq[k] * sx) / det;
+      m = ((double)sqq[k] * sx - (double)sq[k] * sxq[k]) / det;
     } else {
-      d = d0;
+      d = 1.0 / id[k];
       m = lo;
     }
     if (nonpos_m && m > 0.0) {
       m = 0.0;
-      d = sqq > 0.0 ? sxq / sqq : 0.0;
+      d = sqq[k] > 0.0f ? (double)sxq[k] / sqq[k] : 0.0;
     }
     if (d < 0.0) continue;
-    const double e = sxx - 2.0 * d * sxq - 2.0 * m * sx + d * d * sqq + 2.0 * d * m * sq + m * m * n;
+    const double e = sxx - 2.0 * d * sxq[k] - 2.0 * m * sx + d * d * sqq[k] + 2.0 * d * m * sq[k] + m * m * n;
     if (e < best) {
       best = e;
       best_d = (float)d;
@@ -418,8 +439,8 @@ static void qnt_bf16(const float *x, uint8_t *d, uint64_t nb) {
 }
 
 /* Symmetric 32-element block: half scale at b, then element codes q - qmin. */
-static float sym_block(const float *x, uint8_t *b, int qmin, int qmax, int ncand, int *q) {
-  const uint16_t dh = f16_sat(fit_sym(x, 32, qmin, qmax, ncand));
+static float sym_block(const float *x, uint8_t *b, int qmin, int qmax, int *q) {
+  const uint16_t dh = f16_sat(fit_sym(x, 32, qmin, qmax));
   wr16(b, dh);
   const float d = rwkv_f16_to_f32(dh);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;
@@ -430,7 +451,7 @@ static float sym_block(const float *x, uint8_t *b, int qmin, int qmax, int ncand
 static void qnt_q4_0(const float *x, uint8_t *b, uint64_t nb) {
   for (uint64_t i = 0; i < nb; i++, x += 32, b += 18) {
     int q[32];
-    sym_block(x, b, -8, 7, 9, q);
+    sym_block(x, b, -8, 7, q);
     for (int j = 0; j < 16; j++) b[2 + j] = (uint8_t)(q[j] | (q[j + 16] << 4));
   }
 }
@@ -438,7 +459,7 @@ static void qnt_q4_0(const float *x, uint8_t *b, uint64_t nb) {
 static void qnt_q5_0(const float *x, uint8_t *b, uint64_t nb) {
   for (uint64_t i = 0; i < nb; i++, x += 32, b += 22) {
     int q[32];
-    sym_block(x, b, -16, 15, 9, q);
+    sym_block(x, b, -16, 15, q);
     uint32_t qh = 0;
     for (int j = 0; j < 16; j++) {
       b[6 + j] = (uint8_t)((q[j] & 0x0f) | ((q[j + 16] & 0x0f) << 4));
@@ -452,7 +473,7 @@ static void qnt_q5_0(const float *x, uint8_t *b, uint64_t nb) {
 static void qnt_q8_0(const float *x, uint8_t *b, uint64_t nb) {
   for (uint64_t i = 0; i < nb; i++, x += 32, b += 34) {
     int q[32];
-    sym_block(x, b, -128, 127, 4, q);
+    sym_block(x, b, -128, 127, q);
     for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)(q[j] - 128);
   }
 }
@@ -523,32 +544,34 @@ static void kquant_affine(const float *x, int nsub, int sub, int nmax, int smax,
   for (int j = 0; j < nsub; j++) {
     const float *xs = x + j * sub;
     const int L0 = qround(sc[j] * id, 0, smax), M0 = qround(mn[j] * idmin, 0, smax);
-    /* the rounded codes are a start: try the neighbours, keep the best pair */
-    double best = INFINITY;
-    L[j] = L0;
-    M[j] = M0;
-    for (int l = L0 - 1; l <= L0 + 1; l++) {
-      if (l < 0 || l > smax) continue;
-      for (int m = M0 - 1; m <= M0 + 1; m++) {
-        if (m < 0 || m > smax) continue;
-        const float ds = d * (float)l, ms = dmin * (float)m;
-        const float ids = ds > 0.0f ? 1.0f / ds : 0.0f;
-        double e = 0.0;
-        for (int i = 0; i < sub; i++) {
-          const int qi = qround((xs[i] + ms) * ids, 0, nmax);
-          const double r = (double)xs[i] - ((double)(ds * (float)qi) - ms);
-          e += r * r;
-        }
-        if (e < best) {
-          best = e;
-          L[j] = l;
-          M[j] = m;
-        }
+    /* the rounded codes are a start: try the 3 x 3 neighbours (clamped; a
+     * repeated pair is harmless), keep the pair with the least squared error */
+    float ds[9], ms[9], ids[9], e[9];
+    int cl[9], cm[9];
+    for (int c = 0; c < 9; c++) {
+      int l = L0 + c / 3 - 1, m = M0 + c % 3 - 1;
+      cl[c] = l < 0 ? 0 : l > smax ? smax : l;
+      cm[c] = m < 0 ? 0 : m > smax ? smax : m;
+      ds[c] = d * (float)cl[c];
+      ms[c] = dmin * (float)cm[c];
+      ids[c] = ds[c] > 0.0f ? 1.0f / ds[c] : 0.0f;
+      e[c] = 0.0f;
+    }
+    const float top = (float)nmax;
+    for (int i = 0; i < sub; i++) {
+      const float xi = xs[i];
+      for (int c = 0; c < 9; c++) {
+        const float r = xi - (ds[c] * qroundf((xi + ms[c]) * ids[c], 0.0f, top) - ms[c]);
+        e[c] += r * r;
       }
     }
-    const float ds = d * (float)L[j], ms = dmin * (float)M[j];
-    const float ids = ds > 0.0f ? 1.0f / ds : 0.0f;
-    for (int i = 0; i < sub; i++) q[j * sub + i] = qround((xs[i] + ms) * ids, 0, nmax);
+    int bc = 4; /* (L0, M0) wins ties */
+    for (int c = 0; c < 9; c++)
+      if (e[c] < e[bc]) bc = c;
+    L[j] = cl[bc];
+    M[j] = cm[bc];
+    const float fm = ms[bc], fid = ids[bc];
+    for (int i = 0; i < sub; i++) q[j * sub + i] = qround((xs[i] + fm) * fid, 0, nmax);
   }
 }
 
@@ -615,11 +638,11 @@ static void qnt_q5_K(const float *x, uint8_t *b, uint64_t nb) {
  * q in [-4, 3], scales in [-32, 31]; Q6_K: q in [-32, 31], scales in [-128, 127]).
  * The sub-scale of largest magnitude maps to the most negative scale code.
  * Fills the super-block half d, scale codes L and element codes q (signed). */
-static void kquant_sym(const float *x, int qmin, int qmax, int smin, int smax, int ncand,
-                       uint16_t *dh, int *L, int *q) {
+static void kquant_sym(const float *x, int qmin, int qmax, int smin, int smax, uint16_t *dh, int *L,
+                       int *q) {
   float sc[16], msc = 0.0f, amsc = 0.0f;
   for (int j = 0; j < 16; j++) {
-    sc[j] = fit_sym(x + 16 * j, 16, qmin, qmax, ncand);
+    sc[j] = fit_sym(x + 16 * j, 16, qmin, qmax);
     if (fabsf(sc[j]) > amsc) {
       amsc = fabsf(sc[j]);
       msc = sc[j];
@@ -631,25 +654,25 @@ static void kquant_sym(const float *x, int qmin, int qmax, int smin, int smax, i
   for (int j = 0; j < 16; j++) {
     const float *xs = x + 16 * j;
     const int L0 = qround(sc[j] * id, smin, smax);
-    double best = INFINITY;
-    L[j] = L0;
-    for (int l = L0 - 1; l <= L0 + 1; l++) {
-      if (l < smin || l > smax) continue;
-      const float ds = d * (float)l;
-      const float ids = ds != 0.0f ? 1.0f / ds : 0.0f;
-      double e = 0.0;
-      for (int i = 0; i < 16; i++) {
-        const double r = (double)xs[i] - (double)(ds * (float)qround(xs[i] * ids, qmin, qmax));
-        e += r * r;
-      }
-      if (e < best) {
-        best = e;
-        L[j] = l;
-      }
+    float ds[3], ids[3], e[3];
+    int cl[3];
+    for (int c = 0; c < 3; c++) {
+      int l = L0 + c - 1;
+      cl[c] = l < smin ? smin : l > smax ? smax : l;
+      ds[c] = d * (float)cl[c];
+      ids[c] = ds[c] != 0.0f ? 1.0f / ds[c] : 0.0f;
+      e[c] = 0.0f;
     }
-    const float ds = d * (float)L[j];
-    const float ids = ds != 0.0f ? 1.0f / ds : 0.0f;
-    for (int i = 0; i < 16; i++) q[16 * j + i] = qround(xs[i] * ids, qmin, qmax);
+    for (int i = 0; i < 16; i++)
+      for (int c = 0; c < 3; c++) {
+        const float r = xs[i] - ds[c] * qroundf(xs[i] * ids[c], (float)qmin, (float)qmax);
+        e[c] += r * r;
+      }
+    int bc = 1;
+    for (int c = 0; c < 3; c++)
+      if (e[c] < e[bc]) bc = c;
+    L[j] = cl[bc];
+    for (int i = 0; i < 16; i++) q[16 * j + i] = qround(xs[i] * ids[bc], qmin, qmax);
   }
 }
 
@@ -657,7 +680,7 @@ static void qnt_q3_K(const float *x, uint8_t *b, uint64_t nb) {
   for (uint64_t k = 0; k < nb; k++, x += QK_K, b += 110) {
     int L[16], q[QK_K];
     uint16_t dh;
-    kquant_sym(x, -4, 3, -32, 31, 7, &dh, L, q);
+    kquant_sym(x, -4, 3, -32, 31, &dh, L, q);
     memset(b, 0, 32); /* hmask */
     for (int i = 0; i < QK_K; i++) {
       q[i] += 4; /* 0..7 */
@@ -682,7 +705,7 @@ static void qnt_q6_K(const float *x, uint8_t *b, uint64_t nb) {
   for (uint64_t k = 0; k < nb; k++, x += QK_K, b += 210) {
     int L[16], q[QK_K];
     uint16_t dh;
-    kquant_sym(x, -32, 31, -128, 127, 4, &dh, L, q);
+    kquant_sym(x, -32, 31, -128, 127, &dh, L, q);
     memset(b + 128, 0, 64);
     for (int h = 0; h < 2; h++) {
       uint8_t *ql = b + 64 * h, *qh = b + 128 + 32 * h;
