@@ -190,7 +190,7 @@ static int parse_bin(conv *c, rwkv_error *err) {
       r->ne[i] = (uint64_t)d;
       if (n > (c->size / 2 + 1) / (uint64_t)d) /* n * d would exceed the file */
         return rwkv_errorf(err, RWKV_ERR_FORMAT,
-                           "%s: offset %llu: tensor dimensions multiply past the file size", c->in_path,
+                           "%s: offset %llu: tensor dimensions need more data than the file holds (truncated or corrupt)", c->in_path,
                            (unsigned long long)p);
       n *= (uint64_t)d;
       p += 4;
@@ -224,7 +224,7 @@ static int parse_bin(conv *c, rwkv_error *err) {
     off = p + bytes;
   }
   if (c->n_rec == 0)
-    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset 24: no tensors after the header", c->in_path);
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: truncated at offset 24: no tensors after the header", c->in_path);
   return RWKV_OK;
 }
 
@@ -371,6 +371,24 @@ static int big_type(conv *c, const type_opt *opt, const char *name, int layer, u
   return 2; /* fell back */
 }
 
+/* Every tensor the rwkv7 layout needs must be in the input (named as rwkv.cpp names it). */
+static int check_complete(const conv *c, rwkv_error *err) {
+  const bin_record *r;
+  int rc;
+  for (size_t k = 0; k < sizeof TOP_MAP / sizeof TOP_MAP[0]; k++)
+    if ((rc = need_rec(c, TOP_MAP[k].from, &r, err))) return rc;
+  for (uint32_t il = 0; il < c->n_layer; il++) {
+    for (size_t k = 0; k < sizeof LAYER_MAP / sizeof LAYER_MAP[0]; k++) {
+      const char *from = LAYER_MAP[k].from;
+      if (il == 0 && strncmp(from, "att.v", 5) == 0) continue; /* no value residual in layer 0 */
+      char key[MAX_KEY + 32];
+      snprintf(key, sizeof key, "blocks.%u.%s", il, from);
+      if ((rc = need_rec(c, key, &r, err))) return rc;
+    }
+  }
+  return RWKV_OK;
+}
+
 static int plan(conv *c, const type_opt *opt, rwkv7_convert_stats *st, rwkv_error *err) {
   c->out = calloc(c->n_rec, sizeof *c->out);
   if (!c->out) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", c->in_path);
@@ -445,6 +463,8 @@ static int plan(conv *c, const type_opt *opt, rwkv7_convert_stats *st, rwkv_erro
     if (o->ne[0] > c->scratch_n) c->scratch_n = o->ne[0];
     c->n_out++;
   }
+  int rc0 = check_complete(c, err);
+  if (rc0) return rc0;
   c->scratch = malloc(c->scratch_n * sizeof(float));
   if (!c->scratch) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", c->in_path);
   return RWKV_OK;
