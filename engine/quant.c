@@ -364,7 +364,7 @@ static float fit_sym(const float *x, int n, int qmin, int qmax) {
 
 /* Affine fit x ~ d*q + m, q in [0, nmax], d >= 0. With nonpos_m the offset is
  * kept <= 0 (K-quants store -m as an unsigned min). Candidates: offset at the
- * block minimum and range divisors nmax * (0.9 .. 1.25); each refitted by least
+ * block minimum and range divisors nmax * (0.9 .. 1.3); each refitted by least
  * squares on (d, m). Returns the best pair (float, not yet rounded). */
 static void fit_affine(const float *x, int n, int nmax, bool nonpos_m, float *pd, float *pm) {
   float lo = x[0], hi = x[0], sx = 0.0f, sxx = 0.0f;
