@@ -462,51 +462,21 @@ static int parse_uint(const char *s, size_t n, uint64_t *v) {
   return 0;
 }
 
-int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error *err) {
-  if (!out || !path) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenizer_load_vocab: NULL argument");
-  *out = NULL;
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  char *text = NULL;
-  size_t size = 0;
-  {
-    long sz = -1;
-    if (fseek(fp, 0, SEEK_END) == 0) sz = ftell(fp);
-    if (sz < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-      fclose(fp);
-      return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot determine size", path);
-    }
-    if ((unsigned long)sz > (unsigned long)UINT32_MAX) {
-      fclose(fp);
-      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %ld bytes is too large for a vocabulary",
-                         path, sz);
-    }
-    size = (size_t)sz;
-    text = malloc(size + 1);
-    if (!text) {
-      fclose(fp);
-      return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, size);
-    }
-    if (fread(text, 1, size, fp) != size) {
-      free(text);
-      fclose(fp);
-      return rwkv_errorf(err, RWKV_ERR_IO, "%s: read failed", path);
-    }
-    fclose(fp);
-    text[size] = '\n';
-  }
-
+/* Parse a vocabulary held in text[0..size) (text[size] must be writable: it
+ * becomes a '\n' sentinel). path names the source in messages. text stays the
+ * caller's. */
+static int vocab_parse(char *text, size_t size, const char *path, rwkv_tokenizer **out,
+                       rwkv_error *err) {
+  text[size] = '\n';
   /* Entries: every line, except an empty remainder after the final newline. */
   uint32_t n_lines = 0;
   for (size_t i = 0; i < size; i++)
     if (text[i] == '\n') n_lines++;
   if (size > 0 && text[size - 1] != '\n') n_lines++;
   if (n_lines == 0) {
-    free(text);
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: empty vocabulary", path);
   }
   if (n_lines >= (uint32_t)INT32_MAX) {
-    free(text);
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: too many lines", path);
   }
 
@@ -624,7 +594,6 @@ int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error
   }
   rc = tk_build(t, path, lines, err);
   if (rc != RWKV_OK) goto fail;
-  free(text);
   free(tmp);
   free(start);
   free(len);
@@ -632,12 +601,61 @@ int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error
   *out = t;
   return RWKV_OK;
 fail:
-  free(text);
   free(tmp);
   free(start);
   free(len);
   free(lines);
   rwkv_tokenizer_free(t);
+  return rc;
+}
+
+int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error *err) {
+  if (!out || !path) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenizer_load_vocab: NULL argument");
+  *out = NULL;
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  long sz = -1;
+  if (fseek(fp, 0, SEEK_END) == 0) sz = ftell(fp);
+  if (sz < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+    fclose(fp);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot determine size (a directory?)", path);
+  }
+  if ((unsigned long)sz > (unsigned long)UINT32_MAX) {
+    fclose(fp);
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %ld bytes is too large for a vocabulary", path,
+                       sz);
+  }
+  size_t size = (size_t)sz;
+  char *text = malloc(size + 1);
+  if (!text) {
+    fclose(fp);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, size);
+  }
+  if (fread(text, 1, size, fp) != size) {
+    free(text);
+    fclose(fp);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: read failed", path);
+  }
+  fclose(fp);
+  int rc = vocab_parse(text, size, path, out, err);
+  free(text);
+  return rc;
+}
+
+int rwkv_tokenizer_load_vocab_memory(const void *data, size_t size, const char *name,
+                                     rwkv_tokenizer **out, rwkv_error *err) {
+  if (!out || (!data && size))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenizer_load_vocab_memory: NULL argument");
+  *out = NULL;
+  if (!name) name = "<memory>";
+  if (size > (size_t)UINT32_MAX)
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %zu bytes is too large for a vocabulary", name,
+                       size);
+  char *text = malloc(size + 1);
+  if (!text) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory (%zu bytes)", name, size);
+  if (size) memcpy(text, data, size);
+  int rc = vocab_parse(text, size, name, out, err);
+  free(text);
   return rc;
 }
 

@@ -23,6 +23,10 @@ typedef struct rwkv_tokenizer rwkv_tokenizer;
 /* rwkv_vocab_v20230424.txt format: "<id> <python str or bytes literal> <byte length>" per line.
  * Ids must be 1..N, each once (any order); id 0 is end-of-text (no bytes); vocab size is N + 1. */
 int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error *err);
+/* The same format from size bytes of caller memory (copied; need not be NUL-terminated);
+   name (may be NULL) stands for the file in messages. */
+int rwkv_tokenizer_load_vocab_memory(const void *data, size_t size, const char *name,
+                                     rwkv_tokenizer **out, rwkv_error *err);
 
 /* tokens[i] is token id i. escaped=1: llama.cpp's GGUF form (each token is the inside of Python's
    repr(bytes), e.g. "\\n", "\\xe4", "\\\\", "\\'"; see llama.cpp convert_hf_to_gguf.py
