@@ -1,0 +1,61 @@
+/* bench/mm.c - GPU matmul throughput: bench-mm [K M] for every weight type, T = 1 and 64.
+ * Prints microseconds per dispatch and effective weight bandwidth (GB/s). */
+#include <GLES3/gl31.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gpu.h"
+#include "matmul.h"
+#include "quant.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  uint32_t K = argc > 2 ? (uint32_t)atoi(argv[1]) : 4096, M = argc > 2 ? (uint32_t)atoi(argv[2]) : 4096;
+  static const uint32_t types[] = {0, 1, 30, 8, 2, 3, 6, 7, 10, 11, 12, 13, 14};
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  printf("%s | %s | K %u M %u\n", in->renderer, in->version, K, M);
+  float *wf = malloc((size_t)K * M * 4);
+  for (size_t i = 0; i < (size_t)K * M; i++) wf[i] = (float)((i * 2654435761u) % 1000) / 1000.f - 0.5f;
+  void *wq = malloc((size_t)K * M * 4);
+  unsigned xb, yb;
+  uint32_t Tmax = 64;
+  float *x = calloc((size_t)K * Tmax, 4);
+  rwkv_gpu_buffer(g, (uint64_t)K * Tmax * 4, x, &xb, &err);
+  rwkv_gpu_buffer(g, (uint64_t)M * Tmax * 4, NULL, &yb, &err);
+  for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+    const rwkv_type_info *t = rwkv_type_get(types[ti]);
+    uint64_t rb = rwkv_type_row_bytes(types[ti], K);
+    if (types[ti] == 0) memcpy(wq, wf, (size_t)K * M * 4);
+    else if (rwkv_quantize(types[ti], wf, wq, (uint64_t)K * M, &err)) { printf("%s: %s\n", t->name, err.msg); continue; }
+    rwkv_mm_weight w;
+    if (rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &w, &err)) { printf("%s\n", err.msg); continue; }
+    for (uint32_t T = 1; T <= Tmax; T *= 64) {
+      rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = T};
+      int reps = in->software ? 3 : 200;
+      rwkv_mm_dispatch(g, &w, &a, &err);
+      glFinish();
+      double t0 = now();
+      for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &w, &a, &err);
+      glFinish();
+      double us = (now() - t0) / reps * 1e6;
+      printf("%-5s T=%-3u %9.1f us  %7.1f GB/s weights  %8.1f tok/s-equiv\n", t->name, T, us,
+             rb * M / us * 1e-3, T / us * 1e6);
+    }
+    rwkv_mm_free(g, &w);
+  }
+  rwkv_gpu_buffer_free(g, xb, (uint64_t)K * Tmax * 4);
+  rwkv_gpu_buffer_free(g, yb, (uint64_t)M * Tmax * 4);
+  free(wf); free(wq); free(x);
+  rwkv_gpu_close(g);
+  return 0;
+}
