@@ -262,7 +262,11 @@ static int write_edited(const gguf_file *src, const edit *e, const char *out, rw
 }
 
 /* Write an edited copy, describe it; return the rc and keep the message in err. */
-static int describe_edited(const gguf_file *src, const edit *e, rwkv7_desc *d, rwkv_error *err) {
+/* The edited file stays open in *held (the description points into it) until the next call. */
+static int describe_edited(const gguf_file *src, const edit *e, rwkv7_desc *d, gguf_file **held,
+                           rwkv_error *err) {
+  gguf_close(*held);
+  *held = NULL;
   const char *p = tmp_path("edit");
   int rc = write_edited(src, e, p, err);
   CHECK_OK(rc, err);
@@ -279,7 +283,7 @@ static int describe_edited(const gguf_file *src, const edit *e, rwkv7_desc *d, r
     /* failed description leaves an empty desc */
     CHECK(d->layers == NULL && d->n_layer == 0);
   }
-  gguf_close(f);
+  *held = f;
   unlink(p);
   return rc;
 }
@@ -292,6 +296,7 @@ static void test_refusals(void) {
   if (rc) return;
   rwkv7_desc d;
   edit e;
+  gguf_file *held = NULL;
 
 #define EDIT(...)                  \
   do {                             \
@@ -299,7 +304,7 @@ static void test_refusals(void) {
     edit tmp_ = {__VA_ARGS__};     \
     e = tmp_;                      \
     rwkv_error_clear(&err);        \
-    rc = describe_edited(f, &e, &d, &err); \
+    rc = describe_edited(f, &e, &d, &held, &err); \
   } while (0)
 
   EDIT(.arch = "llama");
@@ -415,6 +420,7 @@ static void test_refusals(void) {
   /* NULL arguments */
   CHECK(rwkv7_describe(NULL, &d, &err) == RWKV_ERR_ARG);
   rwkv7_desc_free(NULL);
+  gguf_close(held);
   gguf_close(f);
 }
 
