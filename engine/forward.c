@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "generate.h"
 #include "model.h"
 #include "quant.h"
 
@@ -69,6 +70,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_RELU2 1\n", &p->relu2, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", NULL, &p->argmax, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 16, NULL, &m->argmax_buf, err);
   return rc;
 }
 
@@ -82,6 +85,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
+  free_buf(m, &m->argmax_buf, 16);
 }
 
 /* Scratch for R rows of B sequences and `outs` output rows. */
@@ -308,14 +312,14 @@ static int check_tokens(const rwkv_model *m, const int32_t *ids, size_t n, rwkv_
   return RWKV_OK;
 }
 
-int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
-                       size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err) {
+/* The batch forward; out == NULL leaves the outputs on the GPU (out_buf or
+ * the arena's hidden region) for a following GPU step such as argmax. */
+int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
+                  size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err) {
   rwkv_forward_opts o = {RWKV_OUTPUT_LAST, 0, 0};
   if (opts) o = *opts;
   if (!m || !states || !ids || !n || b == 0)
     return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: model, states, tokens and counts are required");
-  if (o.output != RWKV_OUTPUT_NONE && !out)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: no output buffer");
   if (o.output < RWKV_OUTPUT_NONE || o.output > RWKV_OUTPUT_ALL)
     return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: output must be none, last or all");
   size_t maxn = 0;
@@ -365,7 +369,9 @@ int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *
     rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
     if (rc) break;
     uint64_t base = o.embed ? arena_layout(&m->d, (uint32_t)(b * T), (uint32_t)b).hidden : 0;
-    if (want == RWKV_OUTPUT_LAST) {
+    if (!out) {
+      /* results stay on the GPU */
+    } else if (want == RWKV_OUTPUT_LAST) {
       rc = read_back(m, o.embed, base, (uint64_t)b * W, out, err);
     } else if (want == RWKV_OUTPUT_ALL) {
       for (size_t i = 0; i < b && !rc; i++) {
@@ -381,7 +387,37 @@ int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *
   return rc;
 }
 
+int rwkv_forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
+                       size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err) {
+  if (opts && opts->output != RWKV_OUTPUT_NONE && !out)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: no output buffer");
+  if (!opts && !out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_forward: no output buffer");
+  return forward_batch(m, states, ids, n, b, opts, out, err);
+}
+
 int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, const rwkv_forward_opts *opts,
                  float *out, rwkv_error *err) {
   return rwkv_forward_batch(m, &s, &ids, &n, 1, opts, out, err);
+}
+
+int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
+  if (!m || !token) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: model and token are required");
+  if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: no logits computed yet");
+  unsigned p = m->prog.argmax;
+  glUseProgram(p);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
+  u32(p, "off", 0);
+  u32(p, "n", m->d.n_vocab);
+  glDispatchCompute(1, 1, 1);
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->argmax_buf);
+  const int32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, 4, GL_MAP_READ_BIT);
+  if (!r) {
+    int rc = rwkv_gpu_check(m->gpu, "reading the argmax", err);
+    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the argmax failed");
+  }
+  *token = *r;
+  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  return rwkv_gpu_check(m->gpu, "argmax", err);
 }

@@ -33,7 +33,7 @@ typedef struct model_layer {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, tanh_, sigmoid_, relu2, store_prev, zero, ln_out;
+  unsigned embed, ln_mix6, ln_mix1, wkv, tanh_, sigmoid_, relu2, store_prev, zero, ln_out, argmax;
 } model_progs;
 
 struct rwkv_model {
@@ -63,7 +63,7 @@ struct rwkv_model {
   uint32_t n_states;
 
   /* scratch sized for act_rows rows */
-  unsigned act_buf, out_buf, tok_buf, seq_buf;
+  unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf;
   uint32_t act_rows, out_rows, seq_cap;
   uint64_t act_floats;
 };
@@ -82,6 +82,9 @@ static inline uint64_t state_offset(const rwkv_state *s) {
 
 /* forward.c */
 int forward_init(rwkv_model *m, rwkv_error *err);
+/* rwkv_forward_batch that leaves the outputs on the GPU when out is NULL. */
+int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
+                  size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err);
 void forward_free(rwkv_model *m);
 
 #endif

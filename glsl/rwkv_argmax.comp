@@ -1,0 +1,32 @@
+// rwkv_argmax.comp - index of the largest of lg[off .. off+n) (lowest index on
+// ties, like a CPU scan), written to res[0]. One workgroup: the greedy path
+// reads back 4 bytes instead of the logits.
+layout(local_size_x = 256) in;
+layout(std430, binding = 0) readonly buffer Logits { float lg[]; };
+layout(std430, binding = 1) writeonly buffer Res { int res[]; };
+uniform uint off, n;
+shared float s_v[256];
+shared uint s_i[256];
+
+void main() {
+  uint t = gl_LocalInvocationID.x;
+  float bv = -1.0 / 0.0;
+  uint bi = 0xFFFFFFFFu;
+  for (uint i = t; i < n; i += 256u) {
+    float v = lg[off + i];
+    if (v > bv || bi == 0xFFFFFFFFu) { bv = v; bi = i; }
+  }
+  s_v[t] = bv; s_i[t] = bi;
+  barrier();
+  for (uint s = 128u; s > 0u; s >>= 1u) {
+    if (t < s) {
+      float v = s_v[t + s];
+      uint i = s_i[t + s];
+      if (i != 0xFFFFFFFFu && (v > s_v[t] || (v == s_v[t] && i < s_i[t]) || s_i[t] == 0xFFFFFFFFu)) {
+        s_v[t] = v; s_i[t] = i;
+      }
+    }
+    barrier();
+  }
+  if (t == 0u) res[0] = int(s_i[0]);
+}
