@@ -15,10 +15,13 @@
 #include "tokenizer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* One double-array cell (8 bytes, so the whole world trie fits in L2).
  * check = (parent index << 1) | terminal; a free cell (and the root) has
@@ -612,13 +615,27 @@ fail:
 int rwkv_tokenizer_load_vocab(const char *path, rwkv_tokenizer **out, rwkv_error *err) {
   if (!out || !path) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_tokenizer_load_vocab: NULL argument");
   *out = NULL;
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  /* O_NONBLOCK: a FIFO must not hang the open; only regular files are read
+     (a directory opens fine with fopen and reports a nonsense size). */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    int dir = S_ISDIR(st.st_mode);
+    close(fd);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: %s, not a vocabulary file", path,
+                       dir ? "is a directory" : "not a regular file");
+  }
+  FILE *fp = fdopen(fd, "rb");
+  if (!fp) {
+    close(fd);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  }
   long sz = -1;
   if (fseek(fp, 0, SEEK_END) == 0) sz = ftell(fp);
   if (sz < 0 || fseek(fp, 0, SEEK_SET) != 0) {
     fclose(fp);
-    return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot determine size (a directory?)", path);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot determine size", path);
   }
   if ((unsigned long)sz > (unsigned long)UINT32_MAX) {
     fclose(fp);

@@ -155,7 +155,10 @@ int tinygen_write(const char *path, const tinygen_opts *o, rwkv_error *err) {
         {"channel_mix_key.weight", 5, 0},    {"channel_mix_value.weight", 6, 0},
     };
     for (size_t i = 0; i < sizeof L / sizeof L[0] && !rc; i++) {
-      if (il == 0 && strncmp(L[i].suffix, "time_mix_v", 10) == 0) continue;
+      /* layer 0 has no value-residual LoRA (time_mix_v0/v1/v2) */
+      if (il == 0 && strncmp(L[i].suffix, "time_mix_v", 10) == 0 && L[i].suffix[10] >= '0' &&
+          L[i].suffix[10] <= '9')
+        continue;
       char name[96];
       snprintf(name, sizeof name, "blk.%u.%s", il, L[i].suffix);
       switch (L[i].kind) {
