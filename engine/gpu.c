@@ -15,7 +15,8 @@
 #include <GLES2/gl2ext.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gbm.h>
+#include <dlfcn.h>
+#include <gbm.h> /* types only: libgbm is opened with dlopen when a render node exists */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@ struct rwkv_gpu {
   EGLContext ctx;
   struct gbm_device *gbm;
   int drm_fd;
+  void *gbm_lib; /* dlopen("libgbm.so.1"): machines without DRM need no libgbm */
+  void (*gbm_destroy)(struct gbm_device *);
   rwkv_gpu_info info;
   prog_entry *progs;
   size_t n_progs, cap_progs;
@@ -244,6 +247,18 @@ static int try_gbm(rwkv_gpu *g, char *why, size_t cap) {
     return -1;
   }
   snprintf(why, cap, "no usable /dev/dri/renderD*");
+  if (access("/dev/dri", F_OK) != 0) return -1;
+  if (!g->gbm_lib) g->gbm_lib = dlopen("libgbm.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!g->gbm_lib) {
+    snprintf(why, cap, "libgbm.so.1 not loadable: %s", dlerror());
+    return -1;
+  }
+  struct gbm_device *(*create)(int) = (struct gbm_device * (*)(int)) dlsym(g->gbm_lib, "gbm_create_device");
+  g->gbm_destroy = (void (*)(struct gbm_device *))dlsym(g->gbm_lib, "gbm_device_destroy");
+  if (!create || !g->gbm_destroy) {
+    snprintf(why, cap, "libgbm.so.1 lacks gbm_create_device");
+    return -1;
+  }
   char tried[512] = "";
   for (int i = 128; i < 192; i++) {
     char path[64];
@@ -254,7 +269,7 @@ static int try_gbm(rwkv_gpu *g, char *why, size_t cap) {
                                   strerror(errno));
       continue;
     }
-    struct gbm_device *gbm = gbm_create_device(fd);
+    struct gbm_device *gbm = create(fd);
     if (!gbm) {
       append(tried, sizeof tried, "%s%s: gbm_create_device failed", *tried ? "; " : "", path);
       close(fd);
@@ -270,7 +285,7 @@ static int try_gbm(rwkv_gpu *g, char *why, size_t cap) {
       return 0;
     }
     append(tried, sizeof tried, "%s%s: %s", *tried ? "; " : "", path, sub);
-    gbm_device_destroy(gbm);
+    g->gbm_destroy(gbm);
     close(fd);
   }
   if (*tried) snprintf(why, cap, "%s", tried);
@@ -422,7 +437,8 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   free(g->progs);
   if (g->dpy != EGL_NO_DISPLAY) eglTerminate(g->dpy);
   eglReleaseThread();
-  if (g->gbm) gbm_device_destroy(g->gbm);
+  if (g->gbm) g->gbm_destroy(g->gbm);
+  if (g->gbm_lib) dlclose(g->gbm_lib);
   if (g->drm_fd >= 0) close(g->drm_fd);
   free(g);
 }
