@@ -131,12 +131,23 @@ static void use(rwkv_model *m, unsigned prog) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->pool_buf);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, m->seq_buf);
 }
-static void u32(unsigned prog, const char *name, uint32_t v) {
-  glUniform1ui(glGetUniformLocation(prog, name), v);
+/* Location of uniform `name` (a string literal: cached by address) in prog. */
+static GLint uloc(rwkv_model *m, unsigned prog, const char *name) {
+  size_t h = ((uintptr_t)name * 31u + prog) % UCACHE_SIZE;
+  for (size_t i = 0; i < UCACHE_SIZE; i++, h = (h + 1) % UCACHE_SIZE) {
+    ucache_entry *e = &m->ucache[h];
+    if (e->name == name && e->prog == prog) return e->loc;
+    if (!e->name) {
+      e->prog = prog;
+      e->name = name;
+      e->loc = glGetUniformLocation(prog, name);
+      return e->loc;
+    }
+  }
+  return glGetUniformLocation(prog, name); /* cache full: still correct */
 }
-static void f32(unsigned prog, const char *name, float v) {
-  glUniform1f(glGetUniformLocation(prog, name), v);
-}
+#define u32(prog, name, v) glUniform1ui(uloc(m, (prog), (name)), (v))
+#define f32(prog, name, v) glUniform1f(uloc(m, (prog), (name)), (v))
 static void run(uint32_t x, uint32_t y) {
   glDispatchCompute(x, y, 1);
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);

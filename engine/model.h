@@ -36,6 +36,15 @@ typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, tanh_, sigmoid_, relu2, store_prev, zero, ln_out, argmax;
 } model_progs;
 
+/* Uniform locations by (program, name literal): glGetUniformLocation is a
+ * string lookup in the driver, too slow for every dispatch. */
+#define UCACHE_SIZE 512
+typedef struct ucache_entry {
+  unsigned prog;
+  const char *name;
+  int loc;
+} ucache_entry;
+
 struct rwkv_model {
   rwkv_gpu *gpu;
   int own_gpu;
@@ -66,6 +75,7 @@ struct rwkv_model {
   unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf;
   uint32_t act_rows, out_rows, seq_cap;
   uint64_t act_floats;
+  ucache_entry ucache[UCACHE_SIZE];
 };
 
 struct rwkv_state {
