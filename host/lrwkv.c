@@ -6,6 +6,7 @@
 
 #include <lauxlib.h>
 
+#include "lmodel.h"
 #include "lvector.h"
 #include "tokenizer.h"
 
@@ -242,20 +243,10 @@ static int l_tokenizer(lua_State *L) {
   return 1;
 }
 
-/* ---- model (reserved) -------------------------------------------------------------
- * rwkv.load(path [, opts]) -> model is bound against engine/rwkv.h in its own
- * file (e.g. host/lmodel.c exporting `void rwkvl_open_model(lua_State *L)` that
- * adds its functions to the module table on top of the stack); call it from
- * luaopen_rwkv below. Get the GPU with rwkvl_gpu(L); the host's default model
- * path is rwkv.model_path (registry RWKVL_MODEL_PATH_KEY). Until then, rwkv.load
- * raises a clear error. */
-static int l_load_missing(lua_State *L) {
-  return luaL_error(L, "rwkv.load: model loading is not built into this rwkv-lua yet");
-}
+/* ---- models: host/lmodel.c adds rwkv.load, rwkv.load_state, rwkv.default_model ---- */
 
 static const luaL_Reg funcs[] = {{"gpu_info", l_gpu_info},
                                  {"tokenizer", l_tokenizer},
-                                 {"load", l_load_missing},
                                  {NULL, NULL}};
 
 int luaopen_rwkv(lua_State *L) {
@@ -266,6 +257,6 @@ int luaopen_rwkv(lua_State *L) {
   lua_setfield(L, -2, "model_path");
   rwkvl_open_vector(L);
   lua_setfield(L, -2, "vector");
-  /* model bindings go here: rwkvl_open_model(L); */
+  rwkvl_open_model(L);
   return 1;
 }
