@@ -20,7 +20,7 @@
 
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
-  uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, hidden;
+  uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
   uint64_t total;
 } arena;
 
@@ -37,6 +37,7 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(vfirst, RD); TAKE(y, RD);
   TAKE(ffh, (uint64_t)R * d->n_ffn);
   TAKE(last, (uint64_t)B * d->n_embd);
+  TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
 #undef TAKE
   a.total = o;
@@ -65,6 +66,21 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
+  /* decode fuses the LoRA second stages into the WKV kernel when they are all
+   * F32 or all F16 in one buffer each (else the matmul path serves every T) */
+  uint32_t lt = m->layers[0].w2.type;
+  m->lora_fused = lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16;
+  for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
+    const model_layer *W = &m->layers[l];
+    const rwkv_mm_weight *ws[4] = {&W->w2, &W->a2, &W->g2, l ? &W->v2 : &W->w2};
+    for (int i = 0; i < 4; i++)
+      if (ws[i]->type != lt || ws[i]->n_chunks != 1) m->lora_fused = 0;
+  }
+  if (rc == RWKV_OK && m->lora_fused) {
+    char fused[256];
+    snprintf(fused, sizeof fused, "%s#define LORA2 1\n%s", wkv, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
+    rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
+  }
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_TANH 1\n", &p->tanh_, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_SIGMOID 1\n", &p->sigmoid_, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_RELU2 1\n", &p->relu2, err);
@@ -169,11 +185,13 @@ static void act_fn(rwkv_model *m, unsigned prog, uint32_t off, uint32_t n) {
 
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
-                   uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t prev_off) {
+                   uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
+                   uint32_t store_from, uint32_t store_to) {
   uint32_t D = m->d.n_embd;
   use(m, prog);
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
-  u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", a->last);
+  u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
+  u32(prog, "store_from", store_from); u32(prog, "store_to", store_to);
   u32(prog, "ln_w", par + ln_w * D); u32(prog, "ln_b", par + ln_b * D);
   u32(prog, "lerp_off", par + lerp * D); u32(prog, "prev_off", prev_off);
   f32(prog, "eps", m->d.eps);
@@ -190,29 +208,42 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   uint32_t lay = (uint32_t)(l * m->layer_floats); /* this layer's offset inside a state */
   int rc = RWKV_OK;
 
-  /* xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g */
-  ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, lay);
+  /* xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g;
+   * and the previous layer's ffn_prev, waiting in last_ffn, into the state */
+  ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
+         l > 0 ? a->last_ffn : 0, l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
 
-  /* r, k, v and the low-rank paths (w: tanh, a: linear, v: linear, g: sigmoid) */
+  /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid) */
   if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
   if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);
   if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
   if (!rc) rc = mm(m, &W->w1, xw, a->wh, R, 0, err);
   if (!rc) act_fn(m, m->prog.tanh_, a->wh, R * d->rank_w);
-  if (!rc) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
   if (!rc) rc = mm(m, &W->a1, xa, a->ah, R, 0, err);
-  if (!rc) rc = mm(m, &W->a2, a->ah, a->al, R, 0, err);
   if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
-  if (!rc && l > 0) rc = mm(m, &W->v2, a->vh, a->vl, R, 0, err);
   if (!rc) rc = mm(m, &W->g1, xg, a->gh, R, 0, err);
   if (!rc) act_fn(m, m->prog.sigmoid_, a->gh, R * d->rank_g);
-  if (!rc) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
+  /* second stages: inside the WKV kernel for one token per sequence, else matmuls */
+  int fused = T == 1 && m->lora_fused;
+  if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
+  if (!rc && !fused) rc = mm(m, &W->a2, a->ah, a->al, R, 0, err);
+  if (!rc && !fused && l > 0) rc = mm(m, &W->v2, a->vh, a->vl, R, 0, err);
+  if (!rc && !fused) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
-  unsigned p = m->prog.wkv;
+  unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
   use(m, p);
+  if (fused) {
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, W->w2.chunks[0].buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, W->a2.chunks[0].buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, (l ? W->v2 : W->w2).chunks[0].buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 7, W->g2.chunks[0].buf);
+    u32(p, "rank_w", d->rank_w); u32(p, "rank_a", d->rank_a);
+    u32(p, "rank_v", d->rank_v); u32(p, "rank_g", d->rank_g);
+    u32(p, "wh_off", a->wh); u32(p, "ah_off", a->ah); u32(p, "vh_off", a->vh); u32(p, "gh_off", a->gh);
+  }
   u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0); u32(p, "lay", lay);
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
@@ -232,13 +263,10 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   const model_layer *W = &m->layers[l];
   uint32_t D = m->d.n_embd, R = B * T, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
-  ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, lay + D);
-  /* ffn_prev <- the last row's LN2(x) (after every row has read the old one) */
-  unsigned p = m->prog.store_prev;
-  use(m, p);
-  u32(p, "off", a->last); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
-  u32(p, "prev_off", lay + D);
-  run((B * D + 255) / 256, 1);
+  /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev */
+  ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
+         0, 0);
+  (void)B;
   int rc = mm(m, &W->ffn_key, a->mix, a->ffh, R, 0, err);
   if (!rc) act_fn(m, m->prog.relu2, a->ffh, R * m->d.n_ffn);
   if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
@@ -279,7 +307,14 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
     rc = time_mix(m, l, &a, B, T, err);
     if (!rc) rc = channel_mix(m, l, &a, B, T, err);
   }
-  if (rc || !outs) return rc ? rc : rwkv_gpu_check(m->gpu, "forward pass", err);
+  if (rc) return rc;
+  /* the last layer's ffn_prev (earlier layers' were stored by their successors) */
+  p = m->prog.store_prev;
+  use(m, p);
+  u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
+  u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
+  run((B * D + 255) / 256, 1);
+  if (!outs) return rwkv_gpu_check(m->gpu, "forward pass", err);
 
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
   p = m->prog.ln_out;

@@ -33,7 +33,7 @@ typedef struct model_layer {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, tanh_, sigmoid_, relu2, store_prev, zero, ln_out, argmax;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, tanh_, sigmoid_, relu2, store_prev, zero, ln_out, argmax;
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -61,6 +61,7 @@ struct rwkv_model {
   model_layer *layers;
   unsigned par_buf;
   model_progs prog;
+  int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
   uint32_t chunk;
 
   /* state pool: slot i occupies floats [i*state_floats, (i+1)*state_floats) */

@@ -6,7 +6,8 @@
 // input is the state's prev vector for the first row, else recomputed from
 // x[row - 1]. The last row's normalized input goes to `last` so that a later
 // dispatch can store it into the state (the state's prev vector is still being
-// read by other workgroups of this one).
+// read by other workgroups of this one): the WKV kernel stores att_prev, the
+// next layer's ln_mix (store_from/store_to) or a final dispatch ffn_prev.
 layout(local_size_x = RED_N) in;
 
 uniform uint D;         // n_embd
@@ -20,6 +21,8 @@ uniform uint ln_b;
 uniform uint lerp_off;
 uniform uint prev_off;  // prev vector's offset inside this layer's state
 uniform float eps;
+uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the state
+uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 
 void main() {
   uint row = gl_WorkGroupID.x;
@@ -37,5 +40,9 @@ void main() {
     for (uint m = 0u; m < uint(NMIX); m++)
       act[mix_off + (m * R + row) * D + c] = xa + (prev - xa) * par[lerp_off + m * D + c];
     if (t == T - 1u) act[last_off + b * D + c] = xa;
+    // The previous layer's channel mix could not store its ffn_prev (its own
+    // rows were still reading the old one); its last row's input waits in
+    // store_from and is stored here, by one workgroup per sequence.
+    if (t == T - 1u && store_from != 0u) st[seq[2u * b + 1u] + store_to + c] = act[store_from + b * D + c];
   }
 }

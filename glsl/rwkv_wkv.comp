@@ -15,6 +15,29 @@ uniform float gn_eps;
 
 shared float s_decay[HS], s_kk[HS], s_k[HS], s_b[HS], s_r[HS];
 
+#ifdef LORA2
+// Decode path: the LoRA second stages (W2.tanh(W1 x_w), A2.(A1 x_a), V2.(V1 x_v),
+// G2.sigmoid(G1 x_g)) are computed here per channel instead of by four
+// matmul dispatches. W2 etc. are stored [rank, D] (row c = channel c), F32
+// or F16 (LORA_F16) as in the file.
+layout(std430, binding = 4) readonly buffer LW { uint lw2[]; };
+layout(std430, binding = 5) readonly buffer LA { uint la2[]; };
+layout(std430, binding = 6) readonly buffer LV { uint lv2[]; };
+layout(std430, binding = 7) readonly buffer LG { uint lg2[]; };
+uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
+#ifdef LORA_F16
+#define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
+#else
+#define LOAD(buf, i) uintBitsToFloat(buf[i])
+#endif
+#define LORA_DOT(buf, rank, hoff, c, row, out)                          \
+  {                                                                     \
+    out = 0.0;                                                          \
+    for (uint r_ = 0u; r_ < rank; r_++)                                 \
+      out += LOAD(buf, c * rank + r_) * act[hoff + row * rank + r_];    \
+  }
+#endif
+
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 
 void main() {
@@ -26,15 +49,25 @@ void main() {
   for (int j = 0; j < HS; j++) S[j] = st[sidx + uint(j)];
 
   for (uint t = start; t < T; t++) {
-    uint e = (b * T + t) * D + c;
+    uint row = b * T + t, e = row * D + c;
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
-    float decay = exp(-0.606531 * sigm(par[w0 + c] + act[wl_off + e]));
-    float a = sigm(par[a0 + c] + act[al_off + e]);
+#ifdef LORA2
+    float wl, al, vl, g;
+    LORA_DOT(lw2, rank_w, wh_off, c, row, wl)
+    LORA_DOT(la2, rank_a, ah_off, c, row, al)
+    LORA_DOT(lg2, rank_g, gh_off, c, row, g)
+    vl = 0.0;
+    if (layer0 == 0u) LORA_DOT(lv2, rank_v, vh_off, c, row, vl)
+#else
+    float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
+#endif
+    float decay = exp(-0.606531 * sigm(par[w0 + c] + wl));
+    float a = sigm(par[a0 + c] + al);
     float kk = k * par[k_k + c];
     kk /= max(sqrt(wg_sum(kk * kk)), 1e-12);
     k = k * (1.0 + (a - 1.0) * par[k_a + c]);
     if (layer0 != 0u) act[vfirst_off + e] = v;
-    else v = v + (act[vfirst_off + e] - v) * sigm(par[v0 + c] + act[vl_off + e]);
+    else v = v + (act[vfirst_off + e] - v) * sigm(par[v0 + c] + vl);
 
     s_decay[i] = decay; s_kk[i] = kk; s_k[i] = k; s_b[i] = kk * a; s_r[i] = r;
     barrier();
@@ -50,7 +83,7 @@ void main() {
     float var = wg_sum((o - mean) * (o - mean)) / float(HS);
     float y = (o - mean) * inversesqrt(var + gn_eps) * par[lnx_w + c] + par[lnx_b + c];
     y += wg_sum(r * k * par[r_k + c]) * v;
-    act[y_off + e] = y * act[g_off + e];
+    act[y_off + e] = y * g;
     barrier(); // shared arrays are rewritten by the next step
   }
   for (int j = 0; j < HS; j++) st[sidx + uint(j)] = S[j];
