@@ -48,6 +48,7 @@ struct rwkv_gpu {
   prog_entry *progs;
   size_t n_progs, cap_progs;
   uint64_t bytes;
+  uint64_t limit; /* 0: none */
 };
 
 /* Whole-word search in a space-separated extension list. */
@@ -400,9 +401,21 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
     int sw = 0;
     if (env_int("RWKV_GPU_SOFTWARE", &sw) != 0 && sw == 1) software = 1;
   }
+  uint64_t limit = opts ? opts->memory_limit : 0;
+  const char *ls = getenv("RWKV_GPU_MEMORY_LIMIT");
+  if (!limit && ls && *ls) {
+    char *end;
+    unsigned long long v = strtoull(ls, &end, 10);
+    int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 : *end == 'G' || *end == 'g' ? 30 : 0;
+    if (shift) end++;
+    if (end == ls || *end || v == 0 || v > (~0ull >> shift))
+      return rwkv_errorf(err, RWKV_ERR_ARG, "RWKV_GPU_MEMORY_LIMIT=\"%s\" is not a byte count (e.g. 512M)", ls);
+    limit = (uint64_t)v << shift;
+  }
   rwkv_gpu *g = calloc(1, sizeof *g);
   if (!g) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu: out of memory");
   g->drm_fd = -1;
+  g->limit = limit;
   char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
        why_sl[256] = "skipped (device or software requested)";
   int ok = 0;
@@ -574,6 +587,10 @@ int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf
   if (bytes > (uint64_t)PTRDIFF_MAX)
     return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer: %llu bytes is too large",
                        (unsigned long long)bytes);
+  if (g->limit && (bytes > g->limit || g->bytes > g->limit - bytes))
+    return rwkv_errorf(err, RWKV_ERR_GPU,
+                       "gpu_buffer: out of GPU memory: %llu bytes requested, %llu of the %llu-byte limit in use",
+                       (unsigned long long)bytes, (unsigned long long)g->bytes, (unsigned long long)g->limit);
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
   while (glGetError() != GL_NO_ERROR) {

@@ -24,6 +24,10 @@ typedef struct rwkv_gpu rwkv_gpu;
 typedef struct rwkv_gpu_opts {
   int device;   /* index into EGL devices, -1 = automatic (env RWKV_GPU_DEVICE) */
   int software; /* 1 = force the software device (env RWKV_GPU_SOFTWARE=1) */
+  /* Refuse buffers beyond this many bytes in all (0 = no limit; env
+   * RWKV_GPU_MEMORY_LIMIT, with an optional K/M/G suffix). Lets a host cap the
+   * engine's GPU memory, and tests make "the model does not fit" happen. */
+  uint64_t memory_limit;
 } rwkv_gpu_opts;
 
 typedef struct rwkv_gpu_info {

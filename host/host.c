@@ -30,6 +30,7 @@ struct rwkvh {
   long long used;   /* instructions counted in the current top-level call */
   double start;     /* monotonic seconds at its start */
   int depth;        /* nesting of rwkvh_pcall */
+  int exceeded;     /* 1: instruction limit, 2: time limit hit in this call */
   volatile sig_atomic_t running;   /* Lua code runs under rwkvh_pcall */
   volatile sig_atomic_t interrupt; /* stop the running code at the next hook */
   volatile sig_atomic_t idle_interrupt; /* interrupt that came while nothing ran */
@@ -67,12 +68,18 @@ static void hook(lua_State *L, lua_Debug *ar) {
     set_normal_hook(h);
     luaL_error(L, "interrupted!");
   }
-  if (h->instr_limit > 0) {
+  if (h->instr_limit > 0 && !h->exceeded) {
     h->used += HOOK_STEP;
-    if (h->used > h->instr_limit) luaL_error(L, "instruction limit (%I) exceeded", (lua_Integer)h->instr_limit);
+    if (h->used > h->instr_limit) h->exceeded = 1;
   }
-  if (h->time_limit > 0 && now_s() - h->start > h->time_limit)
+  if (h->time_limit > 0 && !h->exceeded && now_s() - h->start > h->time_limit) h->exceeded = 2;
+  if (h->exceeded) {
+    /* From now on every instruction raises, so a script cannot swallow the
+       error with pcall and go on: the code after each pcall fails at once. */
+    lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    if (h->exceeded == 1) luaL_error(L, "instruction limit (%I) exceeded", (lua_Integer)h->instr_limit);
     luaL_error(L, "time limit (%f s) exceeded", (lua_Number)h->time_limit);
+  }
 }
 
 void rwkvh_interrupt(rwkvh *h) {
@@ -154,6 +161,7 @@ int rwkvh_pcall(rwkvh *h, int nargs, int nresults) {
   int top = h->depth++ == 0;
   if (top) {
     h->used = 0;
+    h->exceeded = 0;
     h->start = now_s();
     h->interrupt = 0;
     h->idle_interrupt = 0;
@@ -164,6 +172,7 @@ int rwkvh_pcall(rwkvh *h, int nargs, int nresults) {
   if (top) {
     h->running = 0;
     h->interrupt = 0;
+    h->exceeded = 0;
     set_normal_hook(h);
     if (h->sigint_installed) install_sigint(h, NULL);
   }
@@ -295,7 +304,7 @@ static int setup(lua_State *L) {
     lua_pushstring(L, o->model_path);
     lua_setfield(L, LUA_REGISTRYINDEX, RWKVL_MODEL_PATH_KEY);
   }
-  rwkv_gpu_opts go = {o->device, o->software};
+  rwkv_gpu_opts go = {o->device, o->software, 0};
   rwkvl_set_gpu_opts(L, &go);
 
   luaL_requiref(L, "rwkv", luaopen_rwkv, 1);

@@ -1,0 +1,120 @@
+/* test_faults.c - GPU faults end in clear errors, free what was made, and
+ * leave the engine usable: a model that does not fit (a GPU memory limit),
+ * a state pool that cannot grow, a forward whose scratch cannot be had, and
+ * misuse of states across models. Run under ASan for the "no leak" part. */
+#include "rwkv.h"
+#include "testutil.h"
+
+#define MODEL RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf"
+
+static rwkv_gpu *gpu_with_limit(uint64_t limit) {
+  rwkv_error err;
+  rwkv_gpu_opts go = {.device = -1, .software = 0, .memory_limit = limit};
+  rwkv_gpu *g = NULL;
+  CHECK_OK(rwkv_gpu_open(&go, &g, &err), &err);
+  return g;
+}
+
+static void test_model_does_not_fit(void) {
+  rwkv_gpu *g = gpu_with_limit(1 << 20); /* the F32 model needs ~3.3 MB */
+  if (!g) return;
+  rwkv_model_opts o = rwkv_model_default_opts();
+  o.gpu = g;
+  rwkv_model *m = (rwkv_model *)1;
+  rwkv_error err;
+  int rc = rwkv_model_load(MODEL, &o, &m, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "out of GPU memory");
+  CHECK(strstr(err.msg, "tiny-rwkv7-834K-F32.gguf") != NULL); /* names the file */
+  CHECK(strstr(err.msg, "uploading '") != NULL);               /* and the tensor */
+  CHECK(m == NULL);
+  CHECK_MSG(rwkv_gpu_bytes(g) == 0, "%llu bytes left on the GPU after a failed load",
+            (unsigned long long)rwkv_gpu_bytes(g));
+  rwkv_gpu_close(g);
+}
+
+static void test_pool_and_scratch(void) {
+  /* enough for the model and a few states, not for many */
+  rwkv_gpu *g = gpu_with_limit(6u << 20);
+  if (!g) return;
+  rwkv_model_opts o = rwkv_model_default_opts();
+  o.gpu = g;
+  rwkv_model *m;
+  rwkv_error err;
+  int rc = rwkv_model_load(MODEL, &o, &m, &err);
+  CHECK_OK(rc, &err);
+  if (rc) {
+    rwkv_gpu_close(g);
+    return;
+  }
+  rwkv_state *s[256];
+  int n = 0;
+  while (n < 256 && (rc = rwkv_state_new(m, &s[n], &err)) == RWKV_OK) n++;
+  CHECK(n > 1 && n < 256);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "out of GPU memory");
+  /* the model and its states still work */
+  const int32_t ids[3] = {'"', 'i', 'n'};
+  float logits[256];
+  CHECK_OK(rwkv_forward(m, s[0], ids, 3, NULL, logits, &err), &err);
+  size_t want_size;
+  float *want = test_read_file(test_data("expected-logits-7v0-834K.bin"), &want_size);
+  double md = 0;
+  for (int i = 0; want && i < 256; i++) md = fmax(md, fabs(logits[i] - want[i]));
+  CHECK(want && md < 1e-4);
+  free(want);
+  for (int i = 1; i < n; i++) rwkv_state_free(s[i]);
+  /* a prefill chunk whose scratch does not fit fails cleanly, then smaller ones work */
+  int32_t many[4096];
+  for (int i = 0; i < 4096; i++) many[i] = 'a' + i % 26;
+  rwkv_forward_opts big = {RWKV_OUTPUT_NONE, 0, 4096};
+  rc = rwkv_forward(m, s[0], many, 4096, &big, NULL, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_GPU, "out of GPU memory");
+  rwkv_forward_opts small = {RWKV_OUTPUT_LAST, 0, 64};
+  CHECK_OK(rwkv_state_reset(s[0], &err), &err);
+  CHECK_OK(rwkv_forward(m, s[0], ids, 3, &small, logits, &err), &err);
+  rwkv_state_free(s[0]);
+  rwkv_model_free(m);
+  CHECK_MSG(rwkv_gpu_bytes(g) == 0, "%llu bytes left after freeing the model",
+            (unsigned long long)rwkv_gpu_bytes(g));
+  rwkv_gpu_close(g);
+}
+
+static void test_misuse(void) {
+  rwkv_error err;
+  rwkv_model *a, *b;
+  CHECK_OK(rwkv_model_load(MODEL, NULL, &a, &err), &err);
+  CHECK_OK(rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F16.gguf", NULL, &b, &err), &err);
+  rwkv_state *sa, *sb;
+  CHECK_OK(rwkv_state_new(a, &sa, &err), &err);
+  CHECK_OK(rwkv_state_new(b, &sb, &err), &err);
+  int32_t id = 'x', bad = 300;
+  float out[256];
+  CHECK_ERR(rwkv_forward(a, sb, &id, 1, NULL, out, &err), &err, RWKV_ERR_STATE, "does not belong");
+  CHECK_ERR(rwkv_state_copy(sa, sb, &err), &err, RWKV_ERR_STATE, "different models");
+  CHECK_ERR(rwkv_forward(a, sa, &bad, 1, NULL, out, &err), &err, RWKV_ERR_ARG, "outside the vocabulary");
+  CHECK_ERR(rwkv_forward(a, sa, &id, 0, NULL, out, &err), &err, RWKV_ERR_ARG, "no tokens");
+  CHECK_ERR(rwkv_forward(a, sa, &id, 1, NULL, NULL, &err), &err, RWKV_ERR_ARG, "no output buffer");
+  rwkv_forward_opts odd = {7, 0, 0};
+  CHECK_ERR(rwkv_forward(a, sa, &id, 1, &odd, out, &err), &err, RWKV_ERR_ARG, "none, last or all");
+  rwkv_state *twice[2] = {sa, sa};
+  const int32_t *ids[2] = {&id, &id};
+  size_t n[2] = {1, 1};
+  CHECK_ERR(rwkv_forward_batch(a, twice, ids, n, 2, NULL, out, &err), &err, RWKV_ERR_ARG, "twice");
+  float *big = calloc(rwkv_state_size(a) + 1, sizeof *big);
+  CHECK_ERR(rwkv_state_write(sa, big, rwkv_state_size(a) + 1, &err), &err, RWKV_ERR_STATE, "floats");
+  free(big);
+  /* after all that, a normal call works */
+  CHECK_OK(rwkv_forward(a, sa, &id, 1, NULL, out, &err), &err);
+  rwkv_state_free(sa);
+  rwkv_state_free(sb);
+  rwkv_model_free(a);
+  rwkv_model_free(b);
+  CHECK_ERR(rwkv_model_load(RWKV_SOURCE_DIR "/no/such/model.gguf", NULL, &a, &err), &err, RWKV_ERR_IO,
+            "no/such/model.gguf");
+}
+
+int main(void) {
+  test_model_does_not_fit();
+  test_pool_and_scratch();
+  test_misuse();
+  return test_result("test_faults");
+}
