@@ -44,14 +44,20 @@ for t in $TARGETS; do
   log="$B/fuzz_$t.log"
   echo "== fuzz_$t: running ${SECS}s (log $log)"
   set +e
-  ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  PAR=""
+  [ "$JOBS" -gt 1 ] && PAR="-jobs=$JOBS -workers=$JOBS"
+  # run inside $B: with -jobs, libFuzzer writes fuzz-N.log files into the current folder
+  (cd "$B" && rm -f fuzz-*.log && \
+   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
+   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$B/fuzz_$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -jobs="$JOBS" -workers="$JOBS" -artifact_prefix="$B/crashes_$t/" \
-    "$B/corpus_$t" "tests/fuzz/corpus_$t" >"$log" 2>&1
+    $PAR -artifact_prefix="$B/crashes_$t/" \
+    "$B/corpus_$t" "$ROOT/tests/fuzz/corpus_$t") >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -h '^stat::number_of_executed_units' "$log" "$B"/fuzz-*.log 2>/dev/null | awk '{s+=$2} END {print s+0}')
+  if [ "$JOBS" -gt 1 ]; then wl="$B/fuzz-*.log"; else wl=""; fi
+  # shellcheck disable=SC2086
+  execs=$(grep -h '^stat::number_of_executed_units' "$log" $wl 2>/dev/null | awk '{s+=$2} END {print s+0}')
   corpus=$(ls "$B/corpus_$t" | wc -l)
   seeds=$(ls "tests/fuzz/corpus_$t" | wc -l)
   crashes=$(ls "$B/crashes_$t" | wc -l)
