@@ -117,7 +117,7 @@ static int rd_u64(cursor *c, uint64_t *v, const char *what) {
 }
 
 static int rd_str(cursor *c, gguf_str *s, const char *what) {
-  uint64_t at = c->pos, n;
+  uint64_t at = c->pos, n = 0;
   int rc = rd_u64(c, &n, what);
   if (rc) return rc;
   if (n > left(c)) {
@@ -176,8 +176,8 @@ static int skip_value(cursor *c, uint32_t t, int depth, gguf_str *strs, const ch
 static int skip_array(cursor *c, int depth, uint32_t *arr_type, uint64_t *arr_n, const uint8_t **first,
                       gguf_str **strs_out, const char *key) {
   uint64_t at = c->pos;
-  uint32_t et;
-  uint64_t n;
+  uint32_t et = 0;
+  uint64_t n = 0;
   int rc;
   if (depth >= GGUF_MAX_ARRAY_DEPTH)
     return rwkv_errorf(c->err, RWKV_ERR_FORMAT, "%s: byte %llu: key '%s': arrays nested deeper than %d",
@@ -427,7 +427,7 @@ static int parse(gguf_file *f, rwkv_error *err) {
   if (f->version != 2 && f->version != 3)
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED,
                        "%s: byte 4: GGUF version %u is not supported (only versions 2 and 3)", f->path, f->version);
-  uint64_t n_t, n_kv;
+  uint64_t n_t = 0, n_kv = 0;
   if ((rc = rd_u64(&c, &n_t, "tensor count")) || (rc = rd_u64(&c, &n_kv, "kv count"))) return rc;
   /* each kv needs >= 12 bytes (key length + type), each tensor info >= 24 */
   if (n_kv > left(&c) / 12)

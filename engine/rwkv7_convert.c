@@ -163,7 +163,7 @@ static int parse_bin(conv *c, rwkv_error *err) {
     bin_record *r = &c->rec[c->n_rec];
     memset(r, 0, sizeof *r);
     r->offset = off;
-    int32_t nd, kl, ty;
+    int32_t nd = 0, kl = 0, ty = 0;
     if ((rc = rd_i32(c, off, &nd, "record n_dims", err))) return rc;
     if ((rc = rd_i32(c, off + 4, &kl, "record key_len", err))) return rc;
     if ((rc = rd_i32(c, off + 8, &ty, "record type", err))) return rc;
@@ -182,7 +182,7 @@ static int parse_bin(conv *c, rwkv_error *err) {
     uint64_t p = off + 12, n = 1;
     for (int i = 0; i < 4; i++) r->ne[i] = 1;
     for (int i = 0; i < nd; i++) {
-      int32_t d;
+      int32_t d = 0;
       if ((rc = rd_i32(c, p, &d, "record dimension", err))) return rc;
       if (d <= 0)
         return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: dimension %d is %d, must be positive",

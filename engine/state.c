@@ -6,6 +6,8 @@
  * the layout documented in rwkv.h; it is read back in one mapping. */
 #include <GLES3/gl31.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +218,21 @@ int rwkv_state_save(const rwkv_state *s, const char *path, rwkv_error *err) {
 int rwkv_state_load(rwkv_model *m, const char *path, rwkv_state **out, rwkv_error *err) {
   if (out) *out = NULL;
   if (!m || !path || !out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_state_load: model, path and out are required");
-  FILE *f = fopen(path, "rb");
-  if (!f) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  /* non-blocking open and a regular-file check: a FIFO must not hang us */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat sb;
+  int st = fstat(fd, &sb);
+  if (st != 0 || !S_ISREG(sb.st_mode)) {
+    close(fd);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: %s, not a state file", path,
+                       st != 0 ? strerror(errno) : S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file");
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  }
   state_header h, want;
   header_for(m, &want);
   int rc = RWKV_OK;

@@ -697,7 +697,16 @@ static void test_states(void) {
   }
   /* missing file, directory, empty file */
   SCASE(m, tpath("no-such.state"), RWKV_ERR_IO, "cannot open");
-  SCASE(m, tmpdir, RWKV_ERR_STATE, "not an rwkv-lua state file");
+  SCASE(m, tmpdir, RWKV_ERR_IO, "is a directory, not a state file");
+  {
+    /* a FIFO with no writer must be refused, not block */
+    const char *fifo = tpath("state.fifo");
+    unlink(fifo);
+    if (mkfifo(fifo, 0600) == 0) {
+      SCASE(m, fifo, RWKV_ERR_IO, "not a regular file");
+      unlink(fifo);
+    }
+  }
   spit(p, b, 0);
   SCASE(m, p, RWKV_ERR_STATE, "bad header");
   /* saving over a directory / into a missing folder fails by name, leaves nothing */
