@@ -1,5 +1,6 @@
-/* bench/mm.c - GPU matmul throughput: bench-mm [K M] for every weight type, T = 1 and 64.
- * Prints microseconds per dispatch and effective weight bandwidth (GB/s). */
+/* bench/mm.c - GPU matmul throughput: bench-mm [K M [T ...]] for every weight type
+ * (default T = 1 and 64; BENCH_MM_TYPES=f16,q4_K,... picks types). Prints microseconds
+ * per dispatch, effective weight bandwidth (GB/s) and GFLOP/s (2*K*M*T per dispatch). */
 #include <GLES3/gl31.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,12 @@ static double now(void) {
 int main(int argc, char **argv) {
   uint32_t K = argc > 2 ? (uint32_t)atoi(argv[1]) : 4096, M = argc > 2 ? (uint32_t)atoi(argv[2]) : 4096;
   static const uint32_t types[] = {0, 1, 30, 8, 2, 3, 6, 7, 10, 11, 12, 13, 14};
+  uint32_t Ts[16] = {1, 64}, nT = 2;
+  if (argc > 3) {
+    nT = 0;
+    for (int i = 3; i < argc && nT < 16; i++) Ts[nT++] = (uint32_t)atoi(argv[i]);
+  }
+  const char *sel = getenv("BENCH_MM_TYPES");
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
   if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
@@ -28,28 +35,38 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < (size_t)K * M; i++) wf[i] = (float)((i * 2654435761u) % 1000) / 1000.f - 0.5f;
   void *wq = malloc((size_t)K * M * 4);
   unsigned xb, yb;
-  uint32_t Tmax = 64;
+  uint32_t Tmax = 1;
+  for (uint32_t i = 0; i < nT; i++)
+    if (Ts[i] > Tmax) Tmax = Ts[i];
   float *x = calloc((size_t)K * Tmax, 4);
   rwkv_gpu_buffer(g, (uint64_t)K * Tmax * 4, x, &xb, &err);
   rwkv_gpu_buffer(g, (uint64_t)M * Tmax * 4, NULL, &yb, &err);
   for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
     const rwkv_type_info *t = rwkv_type_get(types[ti]);
+    if (sel && *sel) {
+      char pat[16];
+      snprintf(pat, sizeof pat, ",%s,", t->name);
+      char list[256];
+      snprintf(list, sizeof list, ",%s,", sel);
+      if (!strstr(list, pat)) continue;
+    }
     uint64_t rb = rwkv_type_row_bytes(types[ti], K);
     if (types[ti] == 0) memcpy(wq, wf, (size_t)K * M * 4);
     else if (rwkv_quantize(types[ti], wf, wq, (uint64_t)K * M, &err)) { printf("%s: %s\n", t->name, err.msg); continue; }
     rwkv_mm_weight w;
     if (rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &w, &err)) { printf("%s\n", err.msg); continue; }
-    for (uint32_t T = 1; T <= Tmax; T *= 64) {
+    for (uint32_t k = 0; k < nT; k++) {
+      uint32_t T = Ts[k];
       rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = T};
-      int reps = in->software ? 3 : 200;
+      int reps = in->software ? 3 : (T > 64 ? 20 : 200);
       rwkv_mm_dispatch(g, &w, &a, &err);
       glFinish();
       double t0 = now();
       for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &w, &a, &err);
       glFinish();
       double us = (now() - t0) / reps * 1e6;
-      printf("%-5s T=%-3u %9.1f us  %7.1f GB/s weights  %8.1f tok/s-equiv\n", t->name, T, us,
-             rb * M / us * 1e-3, T / us * 1e6);
+      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s\n", t->name, T, us,
+             rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3);
     }
     rwkv_mm_free(g, &w);
   }

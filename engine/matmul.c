@@ -12,52 +12,131 @@
 #define MM_PAD 16 /* bytes past the last block: w_u32 reads one word ahead */
 
 typedef struct mm_cfg {
-  unsigned wg, lanes, tt;
+  unsigned kernel;                 /* 0 rows, 1 tiled */
+  unsigned wg, lanes, nr, tt, unr; /* rows kernel */
+  unsigned xsh, xch;               /* rows kernel: x in shared memory, floats per pass */
+  unsigned bm, bt, bk;             /* tiled kernel */
   int subgroup;
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
 
-/* Kernel shape per device: llvmpipe runs invocations as SIMD lanes and pays for
- * barriers, so one invocation per row; GPUs share a row across a subgroup. */
+static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *out) {
+  const char *s = getenv(name);
+  if (!s || !*s) return 0;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  if (*end || v < lo || v > hi) return 0;
+  *out = (unsigned)v;
+  return 1;
+}
+
+/* Kernel shape per device. llvmpipe runs invocations as SIMD lanes and pays for
+ * barriers: one invocation per row, x read straight from the buffer, TT = 8 tokens per
+ * pass for prefill. GPUs: decode shares a row across a subgroup, NR rows per lane group,
+ * x staged once per workgroup in shared memory; prefill uses the tiled kernel. */
 static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
-  c->tt = prefill ? 8 : 1;
-  c->subgroup = 0;
+  memset(c, 0, sizeof *c);
+  c->tt = 1;
+  c->nr = 1;
+  c->unr = 1;
+  c->xch = 2048;
+  c->bm = 64;
+  c->bt = 64;
+  c->bk = 32;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
-  } else if (in->has_subgroup && is_pow2((unsigned)in->subgroup_size) &&
-             in->subgroup_size >= 4 && in->subgroup_size <= 128 &&
-             4 * in->subgroup_size <= in->max_invocations) {
-    c->lanes = (unsigned)in->subgroup_size;
-    c->wg = 4 * c->lanes;
-    c->subgroup = 1;
+    if (prefill) c->tt = 8;
   } else {
-    c->lanes = 32;
-    c->wg = 128;
-  }
-  /* Tuning / testing overrides: RWKV_MM_LANES=<power of two> invocations per row
-   * (workgroup of 4 rows, or 64 invocations for LANES=1), RWKV_MM_TT=<1..32>
-   * tokens per pass for T > 1. RWKV_MM_NO_SUBGROUP=1 forces the shared-memory reduction. */
-  const char *s = getenv("RWKV_MM_LANES");
-  if (s && *s) {
-    unsigned v = (unsigned)strtoul(s, NULL, 10);
-    if (is_pow2(v) && v <= 256) {
-      c->lanes = v;
-      c->wg = v == 1 ? 64 : 4 * v;
-      c->subgroup = in->has_subgroup && v == (unsigned)in->subgroup_size;
+    if (in->has_subgroup && is_pow2((unsigned)in->subgroup_size) && in->subgroup_size >= 4 &&
+        in->subgroup_size <= 128 && 4 * in->subgroup_size <= in->max_invocations) {
+      c->lanes = (unsigned)in->subgroup_size;
+      c->subgroup = 1;
+    } else {
+      c->lanes = 32;
     }
+    c->wg = 4 * c->lanes;
+    c->nr = 2;
+    c->unr = 2;
+    c->xsh = 0; /* H100 sweep: L1-cached x beat shared x (f16 27.9 vs 35.6 us) */
+    c->bm = 128; /* H100 sweep, 2560x10240 T=512: q4_K 15.1 vs 11.2 TFLOP/s */
+    c->bk = 16;
+    c->kernel = prefill ? 1 : 0;
+    if (prefill) c->tt = 8;
   }
-  s = getenv("RWKV_MM_NO_SUBGROUP");
-  if (s && strcmp(s, "1") == 0) c->subgroup = 0;
-  s = getenv("RWKV_MM_TT");
-  if (prefill && s && *s) {
-    unsigned v = (unsigned)strtoul(s, NULL, 10);
-    if (v >= 1 && v <= 32) c->tt = v;
+  /* Tuning / testing overrides (read at upload):
+   *   RWKV_MM_LANES=<pow2 <= 256> invocations per row (workgroup 4 rows, 64 for 1)
+   *   RWKV_MM_WG, RWKV_MM_NR (rows per lane group), RWKV_MM_UNR (units in flight),
+   *   RWKV_MM_XSH=0|1, RWKV_MM_XCH=<floats, multiple of 8>, RWKV_MM_NO_SUBGROUP=1
+   *   RWKV_MM_TT=<1..32> prefill through the rows kernel with TT tokens per pass
+   *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8). */
+  unsigned v;
+  if (env_uint("RWKV_MM_LANES", 1, 256, &v) && is_pow2(v)) {
+    c->lanes = v;
+    c->wg = v == 1 ? 64 : 4 * v;
+    c->subgroup = in->has_subgroup && v == (unsigned)in->subgroup_size;
   }
-  if (in->max_invocations > 0 && c->wg > (unsigned)in->max_invocations) {
-    c->wg = (unsigned)in->max_invocations;
+  if (env_uint("RWKV_MM_WG", 1, 1024, &v) && v % c->lanes == 0) c->wg = v;
+  if (env_uint("RWKV_MM_NR", 1, 8, &v)) c->nr = v;
+  if (env_uint("RWKV_MM_UNR", 1, 8, &v)) c->unr = v;
+  if (env_uint("RWKV_MM_XSH", 0, 1, &v)) c->xsh = v;
+  if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
+  if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
+  if (prefill && env_uint("RWKV_MM_TT", 1, 32, &v)) {
+    c->tt = v;
+    c->kernel = 0;
+  }
+  if (prefill && env_uint("RWKV_MM_TILED", 0, 1, &v)) c->kernel = v;
+  if (env_uint("RWKV_MM_BM", 4, 256, &v) && v % 4 == 0) c->bm = v;
+  if (env_uint("RWKV_MM_BT", 4, 256, &v) && v % 4 == 0) c->bt = v;
+  if (env_uint("RWKV_MM_BK", 8, 256, &v) && v % 8 == 0) c->bk = v;
+  unsigned maxinv = in->max_invocations > 0 ? (unsigned)in->max_invocations : 128;
+  unsigned maxsh = in->max_shared > 0 ? (unsigned)in->max_shared : 16384;
+  if (c->wg > maxinv) {
+    c->wg = maxinv;
     if (c->lanes > c->wg) c->lanes = c->wg;
+  }
+  while (c->xsh && c->xch > 8 && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh)
+    c->xch /= 2;
+  while ((c->bm / 4) * (c->bt / 4) > maxinv || 4u * c->bk * (c->bm + c->bt) > maxsh) {
+    if (c->bk > 8) c->bk /= 2;
+    else if (c->bt > 4) c->bt /= 2;
+    else c->bm /= 2;
+  }
+}
+
+/* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */
+static uint64_t packed_block_bytes(const rwkv_type_info *ti) {
+  return ti->block == 1 ? ti->bytes : (ti->bytes + 3u) & ~3u;
+}
+static uint64_t packed_stride(const rwkv_type_info *ti, uint64_t K) {
+  uint64_t b = (K / ti->block) * packed_block_bytes(ti);
+  return (b + 15u) & ~15ull;
+}
+
+/* One GGUF row to the GPU layout (see matmul.h): blocks padded to 4 bytes, q4_0 / q5_0
+ * / q8_0 with their leading f16 scale moved behind the quants (ggml-common.h layouts),
+ * the row padded with zeros to `stride`. */
+static void pack_row(const rwkv_type_info *ti, uint64_t K, const uint8_t *src, uint8_t *dst,
+                     uint64_t stride) {
+  memset(dst, 0, stride);
+  if (ti->block == 1) {
+    memcpy(dst, src, K * ti->bytes);
+    return;
+  }
+  uint64_t nb = K / ti->block, pb = packed_block_bytes(ti), qb = ti->bytes;
+  for (uint64_t b = 0; b < nb; b++, src += qb, dst += pb) {
+    switch (ti->id) {
+    case RWKV_TYPE_Q4_0: /* d[2] qs[16] -> qs d */
+    case RWKV_TYPE_Q5_0: /* d[2] qh[4] qs[16] -> qh qs d */
+    case RWKV_TYPE_Q8_0: /* d[2] qs[32] -> qs d */
+      memcpy(dst, src + 2, qb - 2);
+      memcpy(dst + qb - 2, src, 2);
+      break;
+    default:
+      memcpy(dst, src, qb);
+    }
   }
 }
 
@@ -69,6 +148,125 @@ void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
   free(w->chunks);
   weight_clear(w);
+}
+
+/* Rows come from n parts (data[i], rows[i]), each rows[i] * row_bytes long. */
+static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K,
+                           const void *const *data, const uint64_t *rows_of, uint32_t n,
+                           rwkv_mm_weight *w, rwkv_error *err) {
+  weight_clear(w);
+  snprintf(w->name, sizeof w->name, "%s", name ? name : "(weight)");
+  const rwkv_type_info *ti = rwkv_type_get(type);
+  if (!ti) return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: unsupported tensor type %u",
+                              w->name, type);
+  uint64_t M = 0;
+  for (uint32_t i = 0; i < n; i++) M += rows_of[i];
+  if (K == 0 || M == 0 || K > 0xFFFFFFF0u || M > 0xFFFFFFF0u)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: bad shape [%llu, %llu]", w->name,
+                       (unsigned long long)K, (unsigned long long)M);
+  uint64_t rb = rwkv_type_row_bytes(type, K);
+  if (rb == 0)
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: row of %llu elements is not a whole number "
+                       "of %s blocks (%u elements)", w->name, (unsigned long long)K, ti->name,
+                       ti->block);
+  uint64_t stride = packed_stride(ti, K);
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  mm_cfg cfg[2];
+  pick_cfg(in, 0, &cfg[0]);
+  pick_cfg(in, 1, &cfg[1]);
+  /* Rows per chunk: the SSBO block-size limit, 32-bit byte addresses in the
+   * shader, and the workgroup-count limit (with slack for 4 groups' rounding). */
+  uint64_t max_bytes = in->max_ssbo > 0 ? (uint64_t)in->max_ssbo : (1ull << 27);
+  if (max_bytes > (1ull << 31)) max_bytes = 1ull << 31;
+  if (max_bytes <= MM_PAD || stride > max_bytes - MM_PAD)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: one row is %llu bytes, the GPU's "
+                       "largest storage block is %lld", w->name, (unsigned long long)stride,
+                       in->max_ssbo);
+  uint64_t max_rows = (max_bytes - MM_PAD) / stride;
+  uint64_t groups = in->max_groups_x > 0 ? (uint64_t)in->max_groups_x : 65535;
+  for (int v = 0; v < 2; v++) {
+    uint64_t rpw = cfg[v].kernel ? cfg[v].bm : (uint64_t)(cfg[v].wg / cfg[v].lanes) * cfg[v].nr;
+    uint64_t r = (groups - RWKV_MM_MAX_GROUPS) * rpw;
+    if (r < max_rows) max_rows = r;
+  }
+  w->type = type;
+  w->K = (uint32_t)K;
+  w->M = (uint32_t)M;
+  w->row_bytes = rb;
+  w->stride = stride;
+  for (int v = 0; v < 2; v++) {
+    char defs[512];
+    const mm_cfg *c = &cfg[v];
+    snprintf(defs, sizeof defs,
+             "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
+             "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
+             "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
+             "#define BK %u\n#define WGT %u\n%s",
+             type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
+             c->bt, c->bk, (c->bm / 4) * (c->bt / 4), c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
+    int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
+    if (rc) {
+      rwkv_error_prefix(err, "%s", w->name);
+      weight_clear(w);
+      return rc;
+    }
+    w->rows_per_wg[v] = c->kernel ? c->bm : (c->wg / c->lanes) * c->nr;
+    w->tt[v] = c->kernel ? c->bt : c->tt;
+  }
+  uint64_t n_chunks = (M + max_rows - 1) / max_rows;
+  w->chunks = calloc(n_chunks, sizeof *w->chunks);
+  /* staging: up to 4 MiB of packed rows at a time */
+  uint64_t stage_rows = (4u << 20) / stride ? (4u << 20) / stride : 1;
+  uint8_t *stage = malloc((size_t)(stage_rows * stride));
+  if (!w->chunks || !stage) {
+    free(stage);
+    free(w->chunks);
+    weight_clear(w);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
+  }
+  uint32_t part = 0;
+  uint64_t prow = 0; /* next row within part */
+  int rc = RWKV_OK;
+  for (uint64_t c = 0; c < n_chunks && !rc; c++) {
+    uint64_t row0 = c * max_rows;
+    uint64_t rows = M - row0 < max_rows ? M - row0 : max_rows;
+    uint64_t bytes = rows * stride + MM_PAD;
+    unsigned buf = 0;
+    rc = rwkv_gpu_buffer(g, bytes, NULL, &buf, err);
+    if (rc == RWKV_OK) {
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, buf);
+      for (uint64_t r = 0; r < rows;) {
+        uint64_t k = 0;
+        for (; k < stage_rows && r + k < rows; k++) {
+          while (prow >= rows_of[part]) {
+            part++;
+            prow = 0;
+          }
+          pack_row(ti, K, (const uint8_t *)data[part] + prow * rb, stage + k * stride, stride);
+          prow++;
+        }
+        glBufferSubData(GL_SHADER_STORAGE_BUFFER, (GLintptr)(r * stride), (GLsizeiptr)(k * stride),
+                        stage);
+        r += k;
+      }
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+      rc = rwkv_gpu_check(g, "glBufferSubData", err);
+      if (rc) rwkv_gpu_buffer_free(g, buf, bytes);
+    }
+    if (rc) {
+      rwkv_error_prefix(err, "%s: uploading rows %llu..%llu", w->name,
+                        (unsigned long long)row0, (unsigned long long)(row0 + rows - 1));
+      break;
+    }
+    w->chunks[c].buf = buf;
+    w->chunks[c].bytes = bytes;
+    w->chunks[c].row0 = (uint32_t)row0;
+    w->chunks[c].rows = (uint32_t)rows;
+    w->n_chunks = (uint32_t)(c + 1);
+  }
+  free(stage);
+  if (rc) rwkv_mm_free(g, w);
+  return rc;
 }
 
 int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
@@ -92,78 +290,48 @@ int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uin
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %llu bytes given, %s [%llu, %llu] needs %llu",
                        w->name, (unsigned long long)size, ti->name, (unsigned long long)K,
                        (unsigned long long)M, (unsigned long long)(rb * M));
-  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
-  mm_cfg cfg[2];
-  pick_cfg(in, 0, &cfg[0]);
-  pick_cfg(in, 1, &cfg[1]);
-  /* Rows per chunk: the SSBO block-size limit, 32-bit byte addresses in the
-   * shader, and the workgroup-count limit. */
-  uint64_t max_bytes = in->max_ssbo > 0 ? (uint64_t)in->max_ssbo : (1ull << 27);
-  if (max_bytes > (1ull << 31)) max_bytes = 1ull << 31;
-  if (max_bytes <= MM_PAD || rb > max_bytes - MM_PAD)
-    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: one row is %llu bytes, the GPU's "
-                       "largest storage block is %lld", w->name, (unsigned long long)rb,
-                       in->max_ssbo);
-  uint64_t max_rows = (max_bytes - MM_PAD) / rb;
-  uint64_t groups = in->max_groups_x > 0 ? (uint64_t)in->max_groups_x : 65535;
-  for (int v = 0; v < 2; v++) {
-    uint64_t r = groups * (cfg[v].wg / cfg[v].lanes);
-    if (r < max_rows) max_rows = r;
+  char nm[96];
+  snprintf(nm, sizeof nm, "%s", w->name);
+  return mm_upload_parts(g, nm, type, K, &data, &M, 1, w, err);
+}
+
+static void tensor_name(const gguf_tensor *t, char *name, size_t cap) {
+  size_t n = t->name.len < cap - 1 ? (size_t)t->name.len : cap - 1;
+  memcpy(name, t->name.ptr, n);
+  name[n] = '\0';
+}
+
+int rwkv_mm_upload_stacked(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K,
+                           const gguf_tensor *const *parts, uint32_t n_parts,
+                           rwkv_mm_weight *w, rwkv_error *err) {
+  if (!w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_upload_stacked: NULL weight");
+  weight_clear(w);
+  const char *nm = name ? name : "(stacked weight)";
+  if (!g || !parts || n_parts == 0 || n_parts > 64)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: NULL gpu/parts or bad part count %u", nm,
+                       n_parts);
+  const void *data[64];
+  uint64_t rows[64];
+  uint64_t rb = rwkv_type_row_bytes(type, K);
+  for (uint32_t i = 0; i < n_parts; i++) {
+    const gguf_tensor *t = parts[i];
+    if (!t) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: part %u is NULL", nm, i);
+    char tn[96];
+    tensor_name(t, tn, sizeof tn);
+    if (t->type != type || t->ne[0] != K || t->ne[2] != 1 || t->ne[3] != 1 || t->ne[1] == 0)
+      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: part %u (%s) is type %u [%llu, %llu, %llu, "
+                         "%llu], the stack needs type %u [%llu, rows]", nm, i, tn, t->type,
+                         (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                         (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], type,
+                         (unsigned long long)K);
+    if (rb == 0 || t->ne[1] > UINT64_MAX / rb || t->size != rb * t->ne[1] || !t->data)
+      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: part %u (%s) holds %llu bytes, not %llu "
+                         "rows of %llu", nm, i, tn, (unsigned long long)t->size,
+                         (unsigned long long)t->ne[1], (unsigned long long)rb);
+    data[i] = t->data;
+    rows[i] = t->ne[1];
   }
-  w->type = type;
-  w->K = (uint32_t)K;
-  w->M = (uint32_t)M;
-  w->row_bytes = rb;
-  for (int v = 0; v < 2; v++) {
-    char defs[256];
-    snprintf(defs, sizeof defs,
-             "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_WTYPE %u\n#define WG %u\n"
-             "#define LANES %u\n#define TT %u\n%s",
-             type, cfg[v].wg, cfg[v].lanes, cfg[v].tt,
-             cfg[v].subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
-    int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
-    if (rc) {
-      rwkv_error_prefix(err, "%s", w->name);
-      weight_clear(w);
-      return rc;
-    }
-    w->rows_per_wg[v] = cfg[v].wg / cfg[v].lanes;
-    w->tt[v] = cfg[v].tt;
-  }
-  uint64_t n_chunks = (M + max_rows - 1) / max_rows;
-  w->chunks = calloc(n_chunks, sizeof *w->chunks);
-  if (!w->chunks) {
-    weight_clear(w);
-    return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
-  }
-  const uint8_t *src = data;
-  for (uint64_t c = 0; c < n_chunks; c++) {
-    uint64_t row0 = c * max_rows;
-    uint64_t rows = M - row0 < max_rows ? M - row0 : max_rows;
-    uint64_t bytes = rows * rb + MM_PAD;
-    bytes = (bytes + 3) & ~3ull;
-    unsigned buf = 0;
-    int rc = rwkv_gpu_buffer(g, bytes, NULL, &buf, err);
-    if (rc == RWKV_OK) {
-      glBindBuffer(GL_SHADER_STORAGE_BUFFER, buf);
-      glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(rows * rb), src + row0 * rb);
-      glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-      rc = rwkv_gpu_check(g, "glBufferSubData", err);
-      if (rc) rwkv_gpu_buffer_free(g, buf, bytes);
-    }
-    if (rc) {
-      rwkv_error_prefix(err, "%s: uploading rows %llu..%llu", w->name,
-                        (unsigned long long)row0, (unsigned long long)(row0 + rows - 1));
-      rwkv_mm_free(g, w);
-      return rc;
-    }
-    w->chunks[c].buf = buf;
-    w->chunks[c].bytes = bytes;
-    w->chunks[c].row0 = (uint32_t)row0;
-    w->chunks[c].rows = (uint32_t)rows;
-    w->n_chunks = (uint32_t)(c + 1);
-  }
-  return RWKV_OK;
+  return mm_upload_parts(g, nm, type, K, data, rows, n_parts, w, err);
 }
 
 int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, rwkv_error *err) {
@@ -172,9 +340,7 @@ int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, 
     return rwkv_errorf(err, RWKV_ERR_ARG, "mm_upload_tensor: NULL tensor");
   }
   char name[96];
-  size_t n = t->name.len < sizeof name - 1 ? (size_t)t->name.len : sizeof name - 1;
-  memcpy(name, t->name.ptr, n);
-  name[n] = '\0';
+  tensor_name(t, name, sizeof name);
   if (t->ne[2] != 1 || t->ne[3] != 1) {
     if (w) weight_clear(w);
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: matmul weight must be 2-D, shape is "
@@ -195,73 +361,138 @@ static int buffer_floats(unsigned buf, uint64_t *n) {
   return 0;
 }
 
-int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
-                     rwkv_error *err) {
-  if (!g || !w || !a) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
-  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
-  if (a->T == 0 || !a->x || !a->y)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, x = %u, y = %u (need T >= 1 and buffers)",
-                       w->name, a->T, a->x, a->y);
-  if (a->x == a->y) { /* one arena buffer is fine as long as the ranges are disjoint */
-    uint64_t x1 = a->xoff + (uint64_t)(a->T - 1) * a->ldx + w->K;
-    uint64_t y1 = a->yoff + (uint64_t)(a->T - 1) * a->ldy + w->M;
-    if (a->xoff < y1 && a->yoff < x1)
-      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x [%llu, %llu) and y [%llu, %llu) overlap in one buffer",
-                         w->name, (unsigned long long)a->xoff, (unsigned long long)x1,
-                         (unsigned long long)a->yoff, (unsigned long long)y1);
-  }
-  if (a->T > 1 && a->ldy < w->M)
+static int check_group(const rwkv_mm_weight *w, const rwkv_mm_group *a, uint32_t gi,
+                       uint32_t T, rwkv_error *err) {
+  if (!a->x || !a->y)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: T = %u, x = %u, y = %u (need T >= 1 "
+                       "and buffers)", w->name, gi, T, a->x, a->y);
+  if (a->rows == 0 || a->row0 > w->M || a->rows > w->M - a->row0)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: rows [%u, %llu) outside the %u rows",
+                       w->name, gi, a->row0, (unsigned long long)a->row0 + a->rows, w->M);
+  if (a->act < RWKV_MM_ACT_NONE || a->act > RWKV_MM_ACT_RELU2)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: unknown activation %d", w->name, gi,
+                       a->act);
+  if (T > 1 && a->ldy < a->rows)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: ldy %llu < M %u makes tokens' outputs overlap",
-                       w->name, (unsigned long long)a->ldy, w->M);
-  int rc = rwkv_gpu_make_current(g, err);
-  if (rc) return rc;
-  while (glGetError() != GL_NO_ERROR) {
-  }
+                       w->name, (unsigned long long)a->ldy, a->rows);
+  if (a->ldx > 0xFFFFFFFFu || a->ldy > 0xFFFFFFFFu || a->xoff > 0xFFFFFFFFu ||
+      a->yoff > 0xFFFFFFFFu)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: offsets/strides must fit 32 bits", w->name);
   uint64_t nx = 0, ny = 0;
   if (buffer_floats(a->x, &nx) || buffer_floats(a->y, &ny))
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x (%u) or y (%u) is not a live buffer", w->name,
                        a->x, a->y);
-  uint64_t T1 = a->T - 1;
-  /* Extents, overflow-safe: every operand is below 2^32 after the first checks. */
-  if (a->ldx > 0xFFFFFFFFu || a->ldy > 0xFFFFFFFFu || a->xoff > 0xFFFFFFFFu ||
-      a->yoff > 0xFFFFFFFFu)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: offsets/strides must fit 32 bits", w->name);
-  uint64_t xend = T1 * a->ldx + a->xoff + w->K, yend = T1 * a->ldy + a->yoff + w->M;
+  uint64_t T1 = T - 1;
+  uint64_t xend = T1 * a->ldx + a->xoff + w->K, yend = T1 * a->ldy + a->yoff + a->rows;
   if (xend > nx || xend > 0xFFFFFFFFu)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x needs %llu floats (T %u, ldx %llu, xoff %llu, "
-                       "K %u), buffer has %llu", w->name, (unsigned long long)xend, a->T,
+                       "K %u), buffer has %llu", w->name, (unsigned long long)xend, T,
                        (unsigned long long)a->ldx, (unsigned long long)a->xoff, w->K,
                        (unsigned long long)nx);
   if (yend > ny || yend > 0xFFFFFFFFu)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: y needs %llu floats (T %u, ldy %llu, yoff %llu, "
-                       "M %u), buffer has %llu", w->name, (unsigned long long)yend, a->T,
-                       (unsigned long long)a->ldy, (unsigned long long)a->yoff, w->M,
+                       "M %u), buffer has %llu", w->name, (unsigned long long)yend, T,
+                       (unsigned long long)a->ldy, (unsigned long long)a->yoff, a->rows,
                        (unsigned long long)ny);
-  int v = a->T > 1;
-  uint64_t tiles = (a->T + w->tt[v] - 1) / w->tt[v];
+  return RWKV_OK;
+}
+
+int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                            uint32_t n, uint32_t T, rwkv_error *err) {
+  if (!g || !w || (!gr && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
+  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
+  if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, %u groups (need T >= 1, 1..%d groups)",
+                       w->name, T, n, RWKV_MM_MAX_GROUPS);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    rc = check_group(w, &gr[i], i, T, err);
+    if (rc) return rc;
+  }
+  /* a group's y range must not meet any group's x range in one buffer */
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t j = 0; j < n; j++) {
+      if (gr[i].y != gr[j].x) continue;
+      uint64_t x0 = gr[j].xoff, x1 = gr[j].xoff + (uint64_t)(T - 1) * gr[j].ldx + w->K;
+      uint64_t y0 = gr[i].yoff, y1 = gr[i].yoff + (uint64_t)(T - 1) * gr[i].ldy + gr[i].rows;
+      if (x0 < y1 && y0 < x1)
+        return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x [%llu, %llu) and y [%llu, %llu) overlap in "
+                           "one buffer", w->name, (unsigned long long)x0, (unsigned long long)x1,
+                           (unsigned long long)y0, (unsigned long long)y1);
+    }
+  int v = T > 1;
+  uint64_t tiles = (T + w->tt[v] - 1) / w->tt[v];
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   if (tiles > 65535 && tiles > (uint64_t)in->max_groups_x)
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one "
-                       "dispatch", w->name, a->T);
+                       "dispatch", w->name, T);
+  uint32_t rpw = w->rows_per_wg[v];
   glUseProgram(w->prog[v]);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, a->x);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, a->y);
-  glUniform1ui(1, w->K);
-  glUniform1ui(2, a->T);
-  glUniform1ui(3, (GLuint)a->ldx);
-  glUniform1ui(4, (GLuint)a->xoff);
-  glUniform1ui(5, (GLuint)a->ldy);
-  glUniform1ui(7, a->accumulate ? 1u : 0u);
-  glUniform1ui(8, (GLuint)w->row_bytes);
-  for (uint32_t c = 0; c < w->n_chunks; c++) {
-    const rwkv_mm_chunk *ch = &w->chunks[c];
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
-    glUniform1ui(0, ch->rows);
-    glUniform1ui(6, (GLuint)(a->yoff + ch->row0));
-    glDispatchCompute((ch->rows + w->rows_per_wg[v] - 1) / w->rows_per_wg[v], (GLuint)tiles, 1);
+  glUniform1ui(0, w->K);
+  glUniform1ui(1, T);
+  glUniform1ui(2, (GLuint)w->stride);
+  uint32_t done = 0; /* groups already dispatched, by bit */
+  for (uint32_t i = 0; i < n; i++) {
+    if (done & (1u << i)) continue;
+    uint32_t set[RWKV_MM_MAX_GROUPS], ns = 0;
+    for (uint32_t j = i; j < n; j++)
+      if (!(done & (1u << j)) && gr[j].x == gr[i].x && gr[j].y == gr[i].y) {
+        set[ns++] = j;
+        done |= 1u << j;
+      }
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
+    for (uint32_t c = 0; c < w->n_chunks; c++) {
+      const rwkv_mm_chunk *ch = &w->chunks[c];
+      GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
+      uint32_t ng = 0, wgs = 0;
+      for (uint32_t s = 0; s < ns; s++) {
+        const rwkv_mm_group *a = &gr[set[s]];
+        uint32_t lo = a->row0 > ch->row0 ? a->row0 : ch->row0;
+        uint64_t e1 = (uint64_t)a->row0 + a->rows, e2 = (uint64_t)ch->row0 + ch->rows;
+        uint32_t hi = (uint32_t)(e1 < e2 ? e1 : e2);
+        if (lo >= hi) continue;
+        ga[4 * ng] = wgs;
+        ga[4 * ng + 1] = lo - ch->row0;
+        ga[4 * ng + 2] = hi - lo;
+        ga[4 * ng + 3] = (a->accumulate ? 1u : 0u) | ((GLuint)a->act << 1);
+        gb[4 * ng] = (GLuint)a->xoff;
+        gb[4 * ng + 1] = (GLuint)a->ldx;
+        gb[4 * ng + 2] = (GLuint)(a->yoff + (lo - a->row0));
+        gb[4 * ng + 3] = (GLuint)a->ldy;
+        wgs += (hi - lo + rpw - 1) / rpw;
+        ng++;
+      }
+      if (!ng) continue;
+      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+      glUniform1ui(3, ng);
+      glUniform4uiv(4, (GLsizei)ng, ga);
+      glUniform4uiv(8, (GLsizei)ng, gb);
+      glDispatchCompute(wgs, (GLuint)tiles, 1);
+    }
   }
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   rc = rwkv_gpu_check(g, "matmul dispatch", err);
   if (rc) rwkv_error_prefix(err, "%s", w->name);
   return rc;
+}
+
+int rwkv_mm_dispatch_act(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a, int act,
+                         rwkv_error *err) {
+  if (!g || !w || !a) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
+  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
+  if (a->T == 0 || !a->x || !a->y)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, x = %u, y = %u (need T >= 1 and buffers)",
+                       w->name, a->T, a->x, a->y);
+  rwkv_mm_group gr = {0, w->M, a->x, a->xoff, a->ldx, a->y, a->yoff, a->ldy, a->accumulate,
+                      act};
+  return rwkv_mm_dispatch_groups(g, w, &gr, 1, a->T, err);
+}
+
+int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
+                     rwkv_error *err) {
+  return rwkv_mm_dispatch_act(g, w, a, RWKV_MM_ACT_NONE, err);
 }

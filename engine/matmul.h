@@ -1,8 +1,11 @@
 /* matmul.h - quantized weight matrices resident on the GPU, and y = W·x dispatches.
  *
  * A weight is a ggml [K, M] matrix (ne0 = K inputs contiguous, ne1 = M outputs) of any
- * type in quant.h, uploaded as its packed GGUF blocks byte for byte (no CPU dequant or
- * repacking); glsl/matmul.comp decodes the blocks (helpers in glsl/common.glsl).
+ * type in quant.h, uploaded as its GGUF blocks with no CPU dequantization; the only
+ * change is alignment (matmul.c pack_rows): every block is padded to 4 bytes
+ * (q4_0/q5_0/q8_0 move their f16 scale after the quants) and every row to 16 bytes, so
+ * glsl/matmul.comp reads whole aligned words / uvec4s (decoders in glsl/common.glsl
+ * under RWKV_MM_PACKED).
  * Rows are split into several buffers ("chunks") when the matrix exceeds the
  * driver's GL_MAX_SHADER_STORAGE_BLOCK_SIZE or the workgroup-count limit.
  *
@@ -30,17 +33,24 @@ typedef struct rwkv_mm_weight {
   char name[96];        /* for messages */
   uint32_t type;        /* ggml type id */
   uint32_t K, M;        /* inputs (ne0), outputs (ne1) */
-  uint64_t row_bytes;   /* bytes of one row of K elements */
+  uint64_t row_bytes;   /* bytes of one row of K elements (GGUF) */
   uint32_t n_chunks;
   rwkv_mm_chunk *chunks;
   unsigned prog[2];     /* [0] T == 1 kernel, [1] T > 1 (token-tiled) kernel */
   uint32_t rows_per_wg[2], tt[2];
+  uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].
  * name is used in messages (may be NULL). On failure *w is empty and nothing leaks. */
 int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
                    const void *data, uint64_t size, rwkv_mm_weight *w, rwkv_error *err);
+/* Upload several 2-D GGUF tensors of one type and K as ONE weight whose rows are the
+ * parts' rows in order (e.g. Wr|Wk|Wv, M = sum of the parts' ne[1]); dispatch row ranges
+ * of it with rwkv_mm_dispatch_groups. */
+int rwkv_mm_upload_stacked(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K,
+                           const gguf_tensor *const *parts, uint32_t n_parts,
+                           rwkv_mm_weight *w, rwkv_error *err);
 /* Upload a 2-D GGUF tensor (trailing dims must be 1) straight from the mapping. */
 int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, rwkv_error *err);
 /* Free the buffers; safe on an empty or already freed weight. */
@@ -55,8 +65,33 @@ typedef struct rwkv_mm_args {
   int accumulate;      /* 1: add to y, 0: overwrite */
 } rwkv_mm_args;
 
+/* Output activations: y = (accumulate ? y : 0) + act(W.x). */
+enum { RWKV_MM_ACT_NONE = 0, RWKV_MM_ACT_TANH = 1, RWKV_MM_ACT_SIGMOID = 2, RWKV_MM_ACT_RELU2 = 3 };
+/* rwkv_mm_dispatch with an output activation (RWKV_MM_ACT_*). */
+int rwkv_mm_dispatch_act(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a, int act,
+                         rwkv_error *err);
+
+/* One row range of a (stacked) weight: rows [row0, row0 + rows) read x like
+ * rwkv_mm_args and write y[t*ldy + yoff + (r - row0)]. */
+typedef struct rwkv_mm_group {
+  uint32_t row0, rows;
+  unsigned x;
+  uint64_t xoff, ldx;
+  unsigned y;
+  uint64_t yoff, ldy;
+  int accumulate;
+  int act;
+} rwkv_mm_group;
+#define RWKV_MM_MAX_GROUPS 4
+
 /* Record the dispatch(es). Checks the index ranges against the buffers' sizes. */
 int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
                      rwkv_error *err);
+
+/* Up to RWKV_MM_MAX_GROUPS row groups of w for T tokens, in one dispatch per chunk when
+ * every group uses the same x and y buffers (else one per distinct pair). A group's y
+ * range must not overlap any group's x range in the same buffer. */
+int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
+                            uint32_t n, uint32_t T, rwkv_error *err);
 
 #endif

@@ -53,6 +53,13 @@ layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights { uint
 uint w_u8(uint b) { return (rwkv_w[b >> 2] >> ((b & 3u) << 3)) & 0xFFu; }
 // b must be even (every half in a ggml block is).
 uint w_u16(uint b) { return (rwkv_w[b >> 2] >> ((b & 2u) << 3)) & 0xFFFFu; }
+#ifdef RWKV_MM_PACKED
+// matmul's upload layout (engine/matmul.c): rows padded to 16 bytes, every block padded
+// to 4 bytes and q4_0/q5_0/q8_0 with the scale moved last, so each word the decoders
+// read is aligned: one load. rwkv_w4 views the same buffer 16 bytes at a time.
+layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights4 { uvec4 rwkv_w4[]; };
+uint w_u32(uint b) { return rwkv_w[b >> 2]; }
+#else
 // Any alignment.
 uint w_u32(uint b) {
   uint s = (b & 3u) << 3;
@@ -60,11 +67,36 @@ uint w_u32(uint b) {
   uint hi = rwkv_w[(b >> 2) + 1u];
   return s == 0u ? lo : ((lo >> s) | (hi << (32u - s)));
 }
+#endif
 float w_f16(uint b) { return f16_to_f32(w_u16(b)); }
 
 // ---- whole-group decoders: 8 consecutive elements e0..e0+7 (e0 % 8 == 0) of the
 // block at byte offset blk; within a block 8 such elements share one scale. ----
 
+#ifdef RWKV_MM_PACKED
+// Packed (matmul) forms: q8_0 = qs[32], d, pad (36 bytes); q4_0 = qs[16], d, pad (20);
+// q5_0 = qh[4], qs[16], d, pad (24).
+void dq8_q8_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk + 32u);
+  lo = d * s8x4(w_u32(blk + e0));
+  hi = d * s8x4(w_u32(blk + 4u + e0));
+}
+void dq8_q4_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk + 16u);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + (e0 & 15u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) - 8.0);
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) - 8.0);
+}
+void dq8_q5_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
+  float d = w_f16(blk + 20u);
+  uint qh = w_u32(blk);
+  uint sh = (e0 >> 4) << 2;
+  uint b = blk + 4u + (e0 & 15u);
+  lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0) - 16.0);
+  hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0 + 4u) - 16.0);
+}
+#else
 // block_q8_0: half d; int8 qs[32]  (34 bytes)
 void dq8_q8_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   float d = w_f16(blk);
@@ -79,6 +111,7 @@ void dq8_q4_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) - 8.0);
   hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) - 8.0);
 }
+#endif
 // block_q4_1: half d; half m; uint8 qs[16]; x = d*q + m  (20 bytes)
 void dq8_q4_1(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   float d = w_f16(blk), m = w_f16(blk + 2u);
@@ -87,6 +120,7 @@ void dq8_q4_1(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   lo = d * u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + m;
   hi = d * u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + m;
 }
+#ifndef RWKV_MM_PACKED
 // block_q5_0: half d; uint8 qh[4]; uint8 qs[16]; 5th bit of element j is bit j of qh (22 bytes)
 void dq8_q5_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   float d = w_f16(blk);
@@ -96,6 +130,7 @@ void dq8_q5_0(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   lo = d * (u8x4((w_u32(b) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0) - 16.0);
   hi = d * (u8x4((w_u32(b + 4u) >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(qh, e0 + 4u) - 16.0);
 }
+#endif
 // block_q5_1: half d; half m; uint8 qh[4]; uint8 qs[16]; x = d*q + m (24 bytes)
 void dq8_q5_1(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   float d = w_f16(blk), m = w_f16(blk + 2u);
@@ -185,6 +220,23 @@ void dq8_q6_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   hi = d * (u8x4(a1) - 32.0);
 }
 // Float types: 8 elements at byte offset b (b % 4 == 0 for f32, even for f16/bf16).
+#ifdef RWKV_MM_PACKED
+// b % 16 == 0 here (rows padded to 16 bytes, e0 % 8 == 0): whole uvec4 loads.
+void dq8_f32(uint b, out vec4 lo, out vec4 hi) {
+  lo = uintBitsToFloat(rwkv_w4[b >> 4]);
+  hi = uintBitsToFloat(rwkv_w4[(b >> 4) + 1u]);
+}
+void dq8_f16(uint b, out vec4 lo, out vec4 hi) {
+  uvec4 q = rwkv_w4[b >> 4];
+  lo = vec4(unpackHalf2x16(q.x), unpackHalf2x16(q.y));
+  hi = vec4(unpackHalf2x16(q.z), unpackHalf2x16(q.w));
+}
+void dq8_bf16(uint b, out vec4 lo, out vec4 hi) {
+  uvec4 q = rwkv_w4[b >> 4];
+  lo = uintBitsToFloat(uvec4(q.x << 16, q.x & 0xFFFF0000u, q.y << 16, q.y & 0xFFFF0000u));
+  hi = uintBitsToFloat(uvec4(q.z << 16, q.z & 0xFFFF0000u, q.w << 16, q.w & 0xFFFF0000u));
+}
+#else
 void dq8_f32(uint b, out vec4 lo, out vec4 hi) {
   uint i = b >> 2;
   lo = uintBitsToFloat(uvec4(rwkv_w[i], rwkv_w[i + 1u], rwkv_w[i + 2u], rwkv_w[i + 3u]));
@@ -200,6 +252,7 @@ void dq8_bf16(uint b, out vec4 lo, out vec4 hi) {
   lo = uintBitsToFloat(uvec4(a << 16, a & 0xFFFF0000u, c << 16, c & 0xFFFF0000u));
   hi = uintBitsToFloat(uvec4(e << 16, e & 0xFFFF0000u, f << 16, f & 0xFFFF0000u));
 }
+#endif
 
 // ---- single-element decoders: element i of the block at byte offset blk ----
 // (GLSL ES has no ## token pasting, so these are spelled out.)
@@ -279,11 +332,19 @@ float dequant_bf16(uint b, uint i) { return bf16_to_f32(w_u16(b + 2u * i)); }
 #define RWKV_WFLOAT 1
 #elif RWKV_WTYPE == RWKV_T_Q8_0
 #define RWKV_QK 32u
+#ifdef RWKV_MM_PACKED
+#define RWKV_QB 36u
+#else
 #define RWKV_QB 34u
+#endif
 #define RWKV_DQ8 dq8_q8_0
 #elif RWKV_WTYPE == RWKV_T_Q4_0
 #define RWKV_QK 32u
+#ifdef RWKV_MM_PACKED
+#define RWKV_QB 20u
+#else
 #define RWKV_QB 18u
+#endif
 #define RWKV_DQ8 dq8_q4_0
 #elif RWKV_WTYPE == RWKV_T_Q4_1
 #define RWKV_QK 32u
@@ -291,7 +352,11 @@ float dequant_bf16(uint b, uint i) { return bf16_to_f32(w_u16(b + 2u * i)); }
 #define RWKV_DQ8 dq8_q4_1
 #elif RWKV_WTYPE == RWKV_T_Q5_0
 #define RWKV_QK 32u
+#ifdef RWKV_MM_PACKED
+#define RWKV_QB 24u
+#else
 #define RWKV_QB 22u
+#endif
 #define RWKV_DQ8 dq8_q5_0
 #elif RWKV_WTYPE == RWKV_T_Q5_1
 #define RWKV_QK 32u
@@ -303,7 +368,11 @@ float dequant_bf16(uint b, uint i) { return bf16_to_f32(w_u16(b + 2u * i)); }
 #define RWKV_DQ8 dq8_q2_K
 #elif RWKV_WTYPE == RWKV_T_Q3_K
 #define RWKV_QK 256u
+#ifdef RWKV_MM_PACKED
+#define RWKV_QB 112u
+#else
 #define RWKV_QB 110u
+#endif
 #define RWKV_DQ8 dq8_q3_K
 #elif RWKV_WTYPE == RWKV_T_Q4_K
 #define RWKV_QK 256u
@@ -315,7 +384,11 @@ float dequant_bf16(uint b, uint i) { return bf16_to_f32(w_u16(b + 2u * i)); }
 #define RWKV_DQ8 dq8_q5_K
 #elif RWKV_WTYPE == RWKV_T_Q6_K
 #define RWKV_QK 256u
+#ifdef RWKV_MM_PACKED
+#define RWKV_QB 212u
+#else
 #define RWKV_QB 210u
+#endif
 #define RWKV_DQ8 dq8_q6_K
 #else
 #error "RWKV_WTYPE: unsupported ggml type id"

@@ -1,100 +1,239 @@
-// matmul.comp - y[t*ldy + yoff + i] = (acc ? y : 0) + sum_j W[i,j] * x[t*ldx + xoff + j]
-// W: ggml [K, M] (rows of K), packed blocks of type RWKV_WTYPE in rwkv_w (binding 0).
+// matmul.comp - grouped y = act(W.x) for T tokens over packed weight rows.
+// W: ggml [K, M] rows of K, in matmul's packed layout (RWKV_MM_PACKED, common.glsl)
+// in rwkv_w (binding 0), one buffer per chunk of rows. x (binding 1), y (binding 2).
 //
-// Defines (set by engine/matmul.c):
-//   RWKV_WEIGHT_BINDING 0, RWKV_WTYPE <ggml type id>
-//   WG     invocations per workgroup
-//   LANES  invocations sharing one row (power of two; 1 = one invocation per row,
-//          no reduction, best on llvmpipe which vectorises across invocations)
-//   TT     tokens per pass: every decoded group of 8 weights is reused for TT
-//          tokens held in registers, so prefill reads each weight once per TT tokens
-//   RWKV_SUBGROUP  reduce across LANES == gl_SubgroupSize with subgroupAdd,
-//          otherwise through shared memory
-// Grid: x = ceil(M / (WG/LANES)) row groups, y = ceil(T / TT) token tiles.
-layout(local_size_x = WG) in;
+// Row groups (up to 4, rwkv_mm_dispatch_groups): group g covers chunk-local rows
+// [ga.y, ga.y + ga.z) and starts at workgroup ga.x; for its row r (local index i = r - ga.y)
+// and token t:  v = sum_j W[r,j] * x[t*ldx + xoff + j];  v = act(v);
+//               y[t*ldy + yoff + i] = (acc ? y[...] : 0) + v
+// with gb = (xoff, ldx, yoff, ldy), ga.w = acc | act << 1 (0 none, 1 tanh, 2 sigmoid,
+// 3 relu^2). Workgroups never straddle groups, so x is per-workgroup uniform.
+//
+// KERNEL 0 (rows): WG invocations, LANES of them share a row (subgroupAdd or a
+//   shared-memory reduction), NR rows per lane group reuse each x load, TT tokens per
+//   pass, UNR units of 8 weights in flight per lane. XSH: x staged in shared memory,
+//   XCH floats (per token) at a time, loaded once per workgroup.
+// KERNEL 1 (tiled, prefill): a BM x BT (rows x tokens) tile per workgroup of
+//   (BM/4)*(BT/4) invocations, each owning 4 rows x 4 tokens; per BK-wide slice of K the
+//   weights are decoded once into shared memory (transposed, vec4 of 4 rows) with the
+//   x slice (vec4 of 4 tokens), then 16 FMAs per pair of vec4 shared loads.
+// Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 
-layout(location = 0) uniform uint u_M;
-layout(location = 1) uniform uint u_K;
-layout(location = 2) uniform uint u_T;
-layout(location = 3) uniform uint u_ldx;
-layout(location = 4) uniform uint u_xoff;
-layout(location = 5) uniform uint u_ldy;
-layout(location = 6) uniform uint u_yoff;
-layout(location = 7) uniform uint u_acc;
-layout(location = 8) uniform uint u_row_bytes;
+layout(location = 0) uniform uint u_K;
+layout(location = 1) uniform uint u_T;
+layout(location = 2) uniform uint u_row_bytes;  // packed (padded) row stride
+layout(location = 3) uniform uint u_ng;
+layout(location = 4) uniform uvec4 u_ga[4];     // first workgroup, first row, rows, acc|act<<1
+layout(location = 8) uniform uvec4 u_gb[4];     // xoff, ldx, yoff, ldy
 
-#define ROWS_PER_WG (WG / LANES)
+float mm_act(float v, uint a) {
+  if (a == 1u) {  // tanh without exp overflow
+    float e = exp(-2.0 * abs(v));
+    return sign(v) * (1.0 - e) / (1.0 + e);
+  }
+  if (a == 2u) return 1.0 / (1.0 + exp(-v));
+  if (a == 3u) {
+    float r = max(v, 0.0);
+    return r * r;
+  }
+  return v;
+}
 
+void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
+  uint yi = t * gb.w + gb.z + (row - ga.y);
+  v = mm_act(v, ga.w >> 1);
+  ys[yi] = ((ga.w & 1u) != 0u ? ys[yi] : 0.0) + v;
+}
+
+// 8 weights of row rb (byte offset) at e0; float rows may end inside the group.
+void mm_w8(uint rb, uint e0, out vec4 lo, out vec4 hi) {
+#if defined(RWKV_WFLOAT)
+  if (e0 + 8u > u_K) {
+    float w[8];
+    for (uint i = 0u; i < 8u; i++) w[i] = e0 + i < u_K ? w_row1(rb, e0 + i) : 0.0;
+    lo = vec4(w[0], w[1], w[2], w[3]);
+    hi = vec4(w[4], w[5], w[6], w[7]);
+    return;
+  }
+#endif
+  w_row8(rb, e0, lo, hi);
+}
+
+#if KERNEL == 0
+layout(local_size_x = WG) in;
+#define LG (WG / LANES)
+#define ROWS_PER_WG (LG * NR)
 #if LANES > 1 && !defined(RWKV_SUBGROUP)
-shared float red[WG * TT];
+shared float red[WG * NR * TT];
+#endif
+#if XSH
+shared vec4 xsh[TT * (XCH / 4)];
 #endif
 
 void main() {
+  uint wgx = gl_WorkGroupID.x, g = 0u;
+  for (uint i = 1u; i < u_ng; i++)
+    if (wgx >= u_ga[i].x) g = i;
+  uvec4 ga = u_ga[g], gb = u_gb[g];
   uint lid = gl_LocalInvocationID.x;
   uint lane = lid % uint(LANES);
-  uint row = gl_WorkGroupID.x * uint(ROWS_PER_WG) + lid / uint(LANES);
+  uint rend = ga.y + ga.z;
+  uint r0 = ga.y + (wgx - ga.x) * uint(ROWS_PER_WG) + (lid / uint(LANES)) * uint(NR);
   uint t0 = gl_WorkGroupID.y * uint(TT);
-  bool live = row < u_M;
-  float acc[TT];
-  for (int t = 0; t < TT; t++) acc[t] = 0.0;
-
-  if (live) {
-    uint rb = row * u_row_bytes;
-    uint nfull = u_K >> 3;  // whole groups of 8
-    for (uint u = lane; u < nfull; u += uint(LANES)) {
-      uint j = u << 3;
-      vec4 lo, hi;
-      w_row8(rb, j, lo, hi);
-      for (int t = 0; t < TT; t++) {
-        uint tt = t0 + uint(t);
-        if (tt < u_T) {
-          uint xb = tt * u_ldx + u_xoff + j;
-          vec4 xl = vec4(xs[xb], xs[xb + 1u], xs[xb + 2u], xs[xb + 3u]);
-          vec4 xh = vec4(xs[xb + 4u], xs[xb + 5u], xs[xb + 6u], xs[xb + 7u]);
-          acc[t] += dot(lo, xl) + dot(hi, xh);
+  uint rbs[NR];
+  for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
+  float acc[NR * TT];
+  for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
+  uint nu8 = (u_K + 7u) >> 3;  // units of 8 (the last may be partial for float rows)
+#if XSH
+  for (uint c0 = 0u; c0 < nu8; c0 += uint(XCH / 8)) {
+    uint cn = min(uint(XCH / 8), nu8 - c0);
+    barrier();
+    for (uint i = lid; i < uint(TT * (XCH / 4)); i += uint(WG)) {
+      uint t = i / uint(XCH / 4), q = i % uint(XCH / 4), j = c0 * 8u + q * 4u;
+      uint tt = min(t0 + t, u_T - 1u), xb = tt * gb.y + gb.x + j;
+      vec4 v = vec4(0.0);
+      if (j + 3u < u_K) v = vec4(xs[xb], xs[xb + 1u], xs[xb + 2u], xs[xb + 3u]);
+      else
+        for (uint k = 0u; k < 4u; k++)
+          if (j + k < u_K) v[k] = xs[xb + k];
+      xsh[i] = v;
+    }
+    barrier();
+#else
+  {
+    uint c0 = 0u, cn = nu8;
+#endif
+    for (uint u = lane; u < cn; u += uint(LANES * UNR)) {
+      for (int k = 0; k < UNR; k++) {
+        uint uk = u + uint(k * LANES);
+        bool ok = uk < cn;
+        uint uc = min(uk, cn - 1u);
+        uint e0 = (c0 + uc) << 3;
+        vec4 xl[TT], xh[TT];
+        for (int t = 0; t < TT; t++) {
+#if XSH
+          xl[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc];
+          xh[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc + 1u];
+#else
+          uint tt = min(t0 + uint(t), u_T - 1u), xb = tt * gb.y + gb.x + e0;
+          if (e0 + 8u <= u_K) {
+            xl[t] = vec4(xs[xb], xs[xb + 1u], xs[xb + 2u], xs[xb + 3u]);
+            xh[t] = vec4(xs[xb + 4u], xs[xb + 5u], xs[xb + 6u], xs[xb + 7u]);
+          } else {
+            float v[8];
+            for (uint i = 0u; i < 8u; i++) v[i] = e0 + i < u_K ? xs[xb + i] : 0.0;
+            xl[t] = vec4(v[0], v[1], v[2], v[3]);
+            xh[t] = vec4(v[4], v[5], v[6], v[7]);
+          }
+#endif
+        }
+        for (int r = 0; r < NR; r++) {
+          vec4 lo, hi;
+          mm_w8(rbs[r], e0, lo, hi);
+          for (int t = 0; t < TT; t++) {
+            float d = dot(lo, xl[t]) + dot(hi, xh[t]);
+            acc[r * TT + t] += ok ? d : 0.0;
+          }
         }
       }
     }
-#if defined(RWKV_WFLOAT)
-    // tail of a float row whose length is not a multiple of 8
-    for (uint j = (nfull << 3) + lane; j < u_K; j += uint(LANES)) {
-      float w = w_row1(rb, j);
-      for (int t = 0; t < TT; t++) {
-        uint tt = t0 + uint(t);
-        if (tt < u_T) acc[t] += w * xs[tt * u_ldx + u_xoff + j];
-      }
-    }
-#endif
   }
 
 #if LANES > 1
 #if defined(RWKV_SUBGROUP)
-  for (int t = 0; t < TT; t++) acc[t] = subgroupAdd(acc[t]);
+  for (int i = 0; i < NR * TT; i++) acc[i] = subgroupAdd(acc[i]);
 #else
-  for (int t = 0; t < TT; t++) red[uint(t) * uint(WG) + lid] = acc[t];
+  for (int i = 0; i < NR * TT; i++) red[uint(i) * uint(WG) + lid] = acc[i];
   memoryBarrierShared();
   barrier();
   for (uint s = uint(LANES) >> 1; s > 0u; s >>= 1) {
     if (lane < s)
-      for (int t = 0; t < TT; t++)
-        red[uint(t) * uint(WG) + lid] += red[uint(t) * uint(WG) + lid + s];
+      for (int i = 0; i < NR * TT; i++)
+        red[uint(i) * uint(WG) + lid] += red[uint(i) * uint(WG) + lid + s];
     memoryBarrierShared();
     barrier();
   }
-  for (int t = 0; t < TT; t++) acc[t] = red[uint(t) * uint(WG) + lid];
+  for (int i = 0; i < NR * TT; i++) acc[i] = red[uint(i) * uint(WG) + lid];
 #endif
 #endif
 
-  if (live && lane == 0u) {
-    for (int t = 0; t < TT; t++) {
-      uint tt = t0 + uint(t);
-      if (tt < u_T) {
-        uint yi = tt * u_ldy + u_yoff + row;
-        ys[yi] = (u_acc != 0u ? ys[yi] : 0.0) + acc[t];
-      }
+  if (lane == 0u)
+    for (int r = 0; r < NR; r++) {
+      uint row = r0 + uint(r);
+      if (row < rend)
+        for (int t = 0; t < TT; t++)
+          if (t0 + uint(t) < u_T) mm_store(ga, gb, row, t0 + uint(t), acc[r * TT + t]);
+    }
+}
+
+#else  // KERNEL == 1: tiled
+
+#define TM (BM / 4)
+#define TN (BT / 4)
+// WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
+layout(local_size_x = WGT) in;
+shared vec4 wsh[BK * TM];  // [k][row quad]
+shared vec4 xsh[BK * TN];  // [k][token quad]
+
+void main() {
+  uint wgx = gl_WorkGroupID.x, g = 0u;
+  for (uint i = 1u; i < u_ng; i++)
+    if (wgx >= u_ga[i].x) g = i;
+  uvec4 ga = u_ga[g], gb = u_gb[g];
+  uint lid = gl_LocalInvocationID.x;
+  uint rend = ga.y + ga.z;
+  uint rbase = ga.y + (wgx - ga.x) * uint(BM);
+  uint t0 = gl_WorkGroupID.y * uint(BT);
+  uint tm = lid % uint(TM), tn = lid / uint(TM);
+  vec4 acc[4];
+  for (int i = 0; i < 4; i++) acc[i] = vec4(0.0);
+
+  for (uint k0 = 0u; k0 < u_K; k0 += uint(BK)) {
+    barrier();
+    // weights: BM rows x BK/8 units, consecutive invocations on consecutive rows
+    for (uint q = lid; q < uint(BM * (BK / 8)); q += uint(WGT)) {
+      uint r = q % uint(BM), gi = q / uint(BM);
+      uint e0 = k0 + gi * 8u;
+      vec4 lo = vec4(0.0), hi = vec4(0.0);
+      if (e0 < u_K) mm_w8(min(rbase + r, rend - 1u) * u_row_bytes, e0, lo, hi);
+      uint o = gi * 8u * uint(TM) + r / 4u, c = r & 3u;
+      wsh[o][c] = lo.x;
+      wsh[o + uint(TM)][c] = lo.y;
+      wsh[o + 2u * uint(TM)][c] = lo.z;
+      wsh[o + 3u * uint(TM)][c] = lo.w;
+      wsh[o + 4u * uint(TM)][c] = hi.x;
+      wsh[o + 5u * uint(TM)][c] = hi.y;
+      wsh[o + 6u * uint(TM)][c] = hi.z;
+      wsh[o + 7u * uint(TM)][c] = hi.w;
+    }
+    // x: BT tokens x BK, consecutive invocations on consecutive k
+    for (uint q = lid; q < uint(BT * BK); q += uint(WGT)) {
+      uint k = q % uint(BK), t = q / uint(BK);
+      float v = 0.0;
+      if (t0 + t < u_T && k0 + k < u_K) v = xs[(t0 + t) * gb.y + gb.x + k0 + k];
+      xsh[k * uint(TN) + t / 4u][t & 3u] = v;
+    }
+    barrier();
+    for (uint k = 0u; k < uint(BK); k++) {
+      vec4 w = wsh[k * uint(TM) + tm];
+      vec4 xv = xsh[k * uint(TN) + tn];
+      acc[0] += w.x * xv;
+      acc[1] += w.y * xv;
+      acc[2] += w.z * xv;
+      acc[3] += w.w * xv;
     }
   }
+  for (uint i = 0u; i < 4u; i++) {
+    uint row = rbase + tm * 4u + i;
+    if (row < rend)
+      for (uint j = 0u; j < 4u; j++) {
+        uint t = t0 + tn * 4u + j;
+        if (t < u_T) mm_store(ga, gb, row, t, acc[i][j]);
+      }
+  }
 }
+#endif

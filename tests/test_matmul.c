@@ -4,8 +4,14 @@
  *  2. random K x M matrices of every type (rwkv_quantize), T = 1, 5, 37 tokens with
  *     strides, offsets and accumulate, against a double CPU product of
  *     rwkv_dequantize's weights; outputs outside the written slots stay untouched.
- *  3. argument and range errors. */
+ *  3. argument and range errors.
+ *  4. stacked weights (3 GGUF parts in one buffer) dispatched as row groups with their
+ *     own x/y offsets, strides, accumulate and activations (tanh, sigmoid, relu^2),
+ *     every type, T = 1 and T = 37; plain dispatch with relu^2.
+ *  Kernel shapes: the device default, GPU-style rows (LANES/TT), x staged in shared memory
+ *  in small chunks, several rows per lane group, and the tiled prefill kernel. */
 #include <GLES3/gl31.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +217,166 @@ static void test_random(rwkv_gpu *g) {
   check_random(g, RWKV_TYPE_Q4_K, 256, 130, &seed);
 }
 
+static double act_ref(double v, int act) {
+  switch (act) {
+  case RWKV_MM_ACT_TANH: return tanh(v);
+  case RWKV_MM_ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
+  case RWKV_MM_ACT_RELU2: return v > 0 ? v * v : 0;
+  default: return v;
+  }
+}
+
+/* Stacked upload of 3 parts (rows 5, 70, 33) and 3 groups over them in one x / one y
+ * buffer, plus a 4th group in other buffers (a second dispatch). */
+static void check_groups(rwkv_gpu *g, uint32_t type, uint32_t K, uint64_t *seed) {
+  rwkv_error err = {0};
+  const rwkv_type_info *ti = rwkv_type_get(type);
+  static const uint32_t prow[3] = {5, 70, 33};
+  const uint32_t M = 108;
+  uint64_t rb = rwkv_type_row_bytes(type, K);
+  float *wf = malloc((size_t)K * M * 4), *wd = malloc((size_t)K * M * 4);
+  uint8_t *wq = malloc(rb * M);
+  for (uint64_t i = 0; i < (uint64_t)K * M; i++) wf[i] = frand(seed) * 0.2f;
+  int rc = RWKV_OK;
+  if (type == RWKV_TYPE_F32) memcpy(wq, wf, (size_t)K * M * 4);
+  else rc = rwkv_quantize(type, wf, wq, (uint64_t)K * M, &err);
+  CHECK_OK(rc, &err);
+  if (rc == RWKV_OK) rc = rwkv_dequantize(type, wq, wd, (uint64_t)K * M, &err);
+  CHECK_OK(rc, &err);
+  gguf_tensor parts[3];
+  const gguf_tensor *pp[3];
+  memset(parts, 0, sizeof parts);
+  for (int i = 0, r0 = 0; i < 3; r0 += (int)prow[i], i++) {
+    parts[i].name.ptr = "part";
+    parts[i].name.len = 4;
+    parts[i].n_dims = 2;
+    parts[i].ne[0] = K;
+    parts[i].ne[1] = prow[i];
+    parts[i].ne[2] = parts[i].ne[3] = 1;
+    parts[i].type = type;
+    parts[i].size = rb * prow[i];
+    parts[i].data = wq + (uint64_t)r0 * rb;
+    pp[i] = &parts[i];
+  }
+  rwkv_mm_weight w;
+  if (rc == RWKV_OK) {
+    rc = rwkv_mm_upload_stacked(g, "stack", type, K, pp, 3, &w, &err);
+    CHECK_OK(rc, &err);
+  }
+  if (rc == RWKV_OK) CHECK(w.M == M && w.K == K);
+  static const uint32_t Ts[] = {1, 37};
+  for (size_t k = 0; rc == RWKV_OK && k < 2; k++) {
+    uint32_t T = Ts[k];
+    /* x: 3 inputs per token side by side (ldx 3K+1), y: [5 | 70 | 33] per token (ldy 120) */
+    uint64_t ldx = 3 * (uint64_t)K + 1, ldy = 120, nx = T * ldx + 8, ny = T * ldy + 4;
+    float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
+    float *y2 = malloc((size_t)T * 40 * 4);
+    for (uint64_t i = 0; i < nx; i++) x[i] = frand(seed);
+    for (uint64_t i = 0; i < ny; i++) y0[i] = 0.5f + (float)(i % 7) * 0.25f;
+    unsigned xb = 0, yb = 0, yb2 = 0, xb2 = 0;
+    CHECK_OK(rwkv_gpu_buffer(g, nx * 4, x, &xb, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &yb, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, (uint64_t)T * 40 * 4, NULL, &yb2, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, nx * 4, x, &xb2, &err), &err);
+    rwkv_mm_group gr[4] = {
+        {0, 5, xb, 1, ldx, yb, 0, ldy, 0, RWKV_MM_ACT_TANH},
+        {5, 70, xb, 1 + K, ldx, yb, 5, ldy, 0, RWKV_MM_ACT_SIGMOID},
+        {75, 33, xb, 1 + 2 * (uint64_t)K, ldx, yb, 80, ldy, 1, RWKV_MM_ACT_RELU2},
+        {40, 40, xb2, 0, ldx, yb2, 0, 40, 0, RWKV_MM_ACT_NONE},
+    };
+    rc = rwkv_mm_dispatch_groups(g, &w, gr, 4, T, &err);
+    CHECK_OK(rc, &err);
+    CHECK(read_floats(yb, y, ny) == 0);
+    CHECK(read_floats(yb2, y2, (size_t)T * 40) == 0);
+    int bad = 0;
+    for (uint32_t t = 0; t < T && bad < 3; t++)
+      for (int gi = 0; gi < 4 && bad < 3; gi++)
+        for (uint32_t i = 0; i < gr[gi].rows && bad < 3; i++) {
+          uint32_t r = gr[gi].row0 + i;
+          double s = 0, a = 0;
+          for (uint32_t j = 0; j < K; j++) {
+            double p = (double)wd[(uint64_t)r * K + j] * x[t * ldx + gr[gi].xoff + j];
+            s += p;
+            a += fabs(p);
+          }
+          uint64_t yi = t * gr[gi].ldy + gr[gi].yoff + i;
+          double want = act_ref(s, gr[gi].act) + (gr[gi].accumulate ? y0[yi] : 0);
+          double tol = 1e-4 * (a + fabs(s) * a) + 1e-5;
+          double got = gi == 3 ? y2[yi] : y[yi];
+          if (fabs(got - want) > tol) {
+            bad++;
+            CHECK_MSG(0, "groups %s K%u T%u group %d row %u tok %u: %.7g, want %.7g", ti->name,
+                      K, T, gi, i, t, got, want);
+          }
+        }
+    for (uint32_t t = 0; t < T; t++) /* the gap [113, 120) of each token stays */
+      for (uint64_t i = 113; i < ldy; i++)
+        if (y[t * ldy + i] != y0[t * ldy + i] && bad++ < 3)
+          CHECK_MSG(0, "groups %s T%u: y gap %llu overwritten", ti->name, T, (unsigned long long)i);
+    test_checks++;
+    /* plain dispatch with relu^2 on the whole stack */
+    rwkv_mm_args pa = {.x = xb2, .xoff = 0, .ldx = ldx, .y = yb, .yoff = 0, .ldy = ldy, .T = T};
+    CHECK_OK(rwkv_mm_dispatch_act(g, &w, &pa, RWKV_MM_ACT_RELU2, &err), &err);
+    CHECK(read_floats(yb, y, ny) == 0);
+    for (uint32_t t = 0; t < T && bad < 3; t++)
+      for (uint32_t r = 0; r < M && bad < 3; r++) {
+        double s = 0, a = 0;
+        for (uint32_t j = 0; j < K; j++) {
+          double p = (double)wd[(uint64_t)r * K + j] * x[t * ldx + j];
+          s += p;
+          a += fabs(p);
+        }
+        double want = act_ref(s, RWKV_MM_ACT_RELU2), got = y[t * ldy + r];
+        if (fabs(got - want) > 1e-4 * (a + fabs(s) * a) + 1e-5) {
+          bad++;
+          CHECK_MSG(0, "relu2 %s T%u row %u tok %u: %.7g, want %.7g", ti->name, T, r, t, got, want);
+        }
+      }
+    /* errors: rows past M, bad activation, too many groups, y over another group's x */
+    rwkv_mm_group e = gr[0];
+    e.row0 = 100;
+    e.rows = 9;
+    CHECK_ERR(rwkv_mm_dispatch_groups(g, &w, &e, 1, T, &err), &err, RWKV_ERR_ARG, "outside");
+    e = gr[0];
+    e.act = 9;
+    CHECK_ERR(rwkv_mm_dispatch_groups(g, &w, &e, 1, T, &err), &err, RWKV_ERR_ARG, "activation");
+    CHECK_ERR(rwkv_mm_dispatch_groups(g, &w, gr, 5, T, &err), &err, RWKV_ERR_ARG, "groups");
+    rwkv_mm_group ov[2] = {gr[0], gr[1]};
+    ov[1].y = xb;
+    ov[1].yoff = 0;
+    CHECK_ERR(rwkv_mm_dispatch_groups(g, &w, ov, 2, T, &err), &err, RWKV_ERR_ARG, "overlap");
+    rwkv_gpu_buffer_free(g, xb, nx * 4);
+    rwkv_gpu_buffer_free(g, xb2, nx * 4);
+    rwkv_gpu_buffer_free(g, yb, ny * 4);
+    rwkv_gpu_buffer_free(g, yb2, (uint64_t)T * 40 * 4);
+    free(x);
+    free(y0);
+    free(y);
+    free(y2);
+  }
+  if (rc == RWKV_OK) {
+    /* a part of another type is refused, naming the stack */
+    parts[1].type = type == RWKV_TYPE_F32 ? RWKV_TYPE_F16 : RWKV_TYPE_F32;
+    rwkv_mm_weight w2;
+    CHECK_ERR(rwkv_mm_upload_stacked(g, "stack2", type, K, pp, 3, &w2, &err), &err,
+              RWKV_ERR_FORMAT, "stack2: part 1");
+    CHECK(w2.n_chunks == 0);
+    rwkv_mm_free(g, &w);
+  }
+  free(wf);
+  free(wd);
+  free(wq);
+}
+
+static void test_groups(rwkv_gpu *g) {
+  uint64_t seed = 0x1234567ull;
+  for (size_t ti = 0; ti < N_TYPES; ti++) {
+    const rwkv_type_info *t = rwkv_type_by_name(type_names[ti]);
+    if (t) check_groups(g, t->id, 256, &seed);
+  }
+  check_groups(g, RWKV_TYPE_F16, 45, &seed);
+}
+
 static void test_errors(rwkv_gpu *g) {
   rwkv_error err = {0};
   float data[64] = {0};
@@ -282,17 +448,32 @@ int main(void) {
   test_vectors(g);
   test_random(g);
   test_errors(g);
+  test_groups(g);
   /* The other kernel shapes (GPU-style rows shared by 32 / 8 lanes with a shared-memory
    * or subgroup reduction, other token tiles) on whatever device this is. */
-  static const char *shapes[][2] = {{"32", "8"}, {"8", "3"}, {"1", "16"}, {"4", "1"}};
+  /* env name=value pairs, applied at upload; "" unsets */
+  static const char *shapes[][6] = {
+      {"RWKV_MM_LANES", "32", "RWKV_MM_TT", "8", "RWKV_MM_NR", "1"},
+      {"RWKV_MM_LANES", "8", "RWKV_MM_TT", "3", "RWKV_MM_NR", "3"},
+      {"RWKV_MM_LANES", "1", "RWKV_MM_TT", "16", "RWKV_MM_NR", "1"},
+      {"RWKV_MM_LANES", "4", "RWKV_MM_TT", "1", "RWKV_MM_UNR", "3"},
+      /* x staged in shared memory, 3 passes of 64 floats for K = 768 */
+      {"RWKV_MM_LANES", "8", "RWKV_MM_XSH", "1", "RWKV_MM_XCH", "64"},
+      /* tiled prefill (small tiles so rows and tokens are ragged) */
+      {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "16", "RWKV_MM_BT", "8"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_BK", "16", "RWKV_MM_XSH", "1"},
+  };
+  static const char *names[] = {"RWKV_MM_LANES", "RWKV_MM_TT", "RWKV_MM_NR", "RWKV_MM_UNR",
+                                "RWKV_MM_XSH", "RWKV_MM_XCH", "RWKV_MM_TILED", "RWKV_MM_BM",
+                                "RWKV_MM_BT", "RWKV_MM_BK"};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
-    setenv("RWKV_MM_LANES", shapes[k][0], 1);
-    setenv("RWKV_MM_TT", shapes[k][1], 1);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+    for (int i = 0; i < 6; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
     test_vectors(g);
     test_random(g);
+    test_groups(g);
   }
-  unsetenv("RWKV_MM_LANES");
-  unsetenv("RWKV_MM_TT");
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
   CHECK(rwkv_gpu_bytes(g) == 0);
   rwkv_gpu_close(g);
   return test_result("test_matmul");
