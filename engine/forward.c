@@ -81,9 +81,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     snprintf(fused, sizeof fused, "%s#define LORA2 1\n%s", wkv, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
-  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_TANH 1\n", &p->tanh_, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_SIGMOID 1\n", &p->sigmoid_, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_RELU2 1\n", &p->relu2, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
   if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", NULL, &p->argmax, err);
@@ -176,11 +173,11 @@ static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, ui
   return rwkv_mm_dispatch(m->gpu, w, &a, err);
 }
 
-static void act_fn(rwkv_model *m, unsigned prog, uint32_t off, uint32_t n) {
-  use(m, prog);
-  u32(prog, "off", off);
-  u32(prog, "n", n);
-  run((n + 255) / 256, 1);
+/* y = act(W.x) over R rows of the arena. */
+static int mm_act(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
+                  rwkv_error *err) {
+  rwkv_mm_args a = {m->act_buf, x, w->K, m->act_buf, y, w->M, R, 0};
+  return rwkv_mm_dispatch_act(m->gpu, w, &a, act, err);
 }
 
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
@@ -214,16 +211,34 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
          l > 0 ? a->last_ffn : 0, l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
 
-  /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid) */
-  if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
-  if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);
-  if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
-  if (!rc) rc = mm(m, &W->w1, xw, a->wh, R, 0, err);
-  if (!rc) act_fn(m, m->prog.tanh_, a->wh, R * d->rank_w);
-  if (!rc) rc = mm(m, &W->a1, xa, a->ah, R, 0, err);
-  if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
-  if (!rc) rc = mm(m, &W->g1, xg, a->gh, R, 0, err);
-  if (!rc) act_fn(m, m->prog.sigmoid_, a->gh, R * d->rank_g);
+  /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid),
+   * as two grouped dispatches over the stacked weights */
+  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  if (W->rkv.n_chunks) {
+    rwkv_mm_group g[3] = {
+        {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+        {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+        {2 * D, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+    rc = rwkv_mm_dispatch_groups(m->gpu, &W->rkv, g, 3, R, err);
+  } else {
+    if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
+    if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);
+    if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
+  }
+  if (rc) return rc;
+  if (W->lora1.n_chunks) {
+    rwkv_mm_group g[4] = {
+        {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
+        {rw, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
+        {rw + ra, rg, m->act_buf, xg, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
+        {rw + ra + rg, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
+    rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, l > 0 ? 4 : 3, R, err);
+  } else {
+    if (!rc) rc = mm_act(m, &W->w1, xw, a->wh, R, RWKV_MM_ACT_TANH, err);
+    if (!rc) rc = mm(m, &W->a1, xa, a->ah, R, 0, err);
+    if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
+    if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
+  }
   /* second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
   if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
@@ -243,6 +258,9 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "rank_w", d->rank_w); u32(p, "rank_a", d->rank_a);
     u32(p, "rank_v", d->rank_v); u32(p, "rank_g", d->rank_g);
     u32(p, "wh_off", a->wh); u32(p, "ah_off", a->ah); u32(p, "vh_off", a->vh); u32(p, "gh_off", a->gh);
+    uint32_t eb = W->w2.type == RWKV_TYPE_F16 ? 2 : 4; /* element bytes */
+    u32(p, "st_w", (uint32_t)(W->w2.stride / eb)); u32(p, "st_a", (uint32_t)(W->a2.stride / eb));
+    u32(p, "st_v", (uint32_t)((l ? W->v2 : W->w2).stride / eb)); u32(p, "st_g", (uint32_t)(W->g2.stride / eb));
   }
   u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0); u32(p, "lay", lay);
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
@@ -267,8 +285,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
          0, 0);
   (void)B;
-  int rc = mm(m, &W->ffn_key, a->mix, a->ffh, R, 0, err);
-  if (!rc) act_fn(m, m->prog.relu2, a->ffh, R * m->d.n_ffn);
+  int rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
   return rc;
 }
@@ -449,6 +466,8 @@ int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, con
 int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
   if (!m || !token) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: model and token are required");
   if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: no logits computed yet");
+  int rc0 = rwkv_gpu_make_current(m->gpu, err);
+  if (rc0 != RWKV_OK) return rc0;
   unsigned p = m->prog.argmax;
   glUseProgram(p);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);

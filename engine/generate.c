@@ -131,9 +131,9 @@ static size_t utf8_complete(const unsigned char *b, size_t n) {
 /* Move up to k bytes of buf to the out piece. */
 static int emit(rwkv_gen *g, size_t k, size_t *len) {
   if (!reserve(&g->out, &g->out_cap, *len + k + 1)) return 0;
-  memcpy(g->out + *len, g->buf, k);
+  if (k) memcpy(g->out + *len, g->buf, k);
   *len += k;
-  memmove(g->buf, g->buf + k, g->len - k);
+  if (k) memmove(g->buf, g->buf + k, g->len - k);
   g->len -= k;
   return 1;
 }

@@ -77,6 +77,23 @@ static int upload(rwkv_model *m, const gguf_tensor *t, rwkv_mm_weight *w, uint64
   return RWKV_OK;
 }
 
+static int same_type(const gguf_tensor *const *t, uint32_t n) {
+  for (uint32_t i = 1; i < n; i++)
+    if (t[i]->type != t[0]->type || t[i]->ne[0] != t[0]->ne[0]) return 0;
+  return 1;
+}
+
+/* Upload parts (same type and K) as one stacked weight: rows of part 0, then part 1, ... */
+static int stack(rwkv_model *m, const char *what, uint32_t l, const gguf_tensor *const *parts, uint32_t n,
+                 rwkv_mm_weight *w, uint64_t *done, rwkv_error *err) {
+  char name[64];
+  snprintf(name, sizeof name, "blk.%u.%s", l, what);
+  int rc = rwkv_mm_upload_stacked(m->gpu, name, parts[0]->type, parts[0]->ne[0], parts, n, w, err);
+  if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading '%s'", m->path, name);
+  for (uint32_t i = 0; i < n; i++) *done += parts[i]->size;
+  return RWKV_OK;
+}
+
 static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint64_t done = 0, total = m->file->size;
@@ -98,8 +115,16 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   for (uint32_t l = 0; l < d->n_layer; l++) {
     const rwkv7_layer *L = &d->layers[l];
     model_layer *W = &m->layers[l];
-    const gguf_tensor *src[] = {L->wr, L->wk, L->wv, L->wo, L->w1, L->w2, L->a1, L->a2,
-                                L->v1, L->v2, L->g1, L->g2, L->ffn_key, L->ffn_value};
+    const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
+    const gguf_tensor *lo1[4] = {L->w1, L->a1, L->g1, L->v1}; /* v1 last: absent in layer 0 */
+    int stack_rkv = same_type(rkv, 3), stack_lo1 = same_type(lo1, L->v1 ? 4 : 3);
+    if (stack_rkv && (rc = stack(m, "rkv", l, rkv, 3, &W->rkv, &done, err)) != RWKV_OK) return rc;
+    if (stack_lo1 && (rc = stack(m, "lora1", l, lo1, L->v1 ? 4 : 3, &W->lora1, &done, err)) != RWKV_OK)
+      return rc;
+    const gguf_tensor *src[] = {stack_rkv ? NULL : L->wr, stack_rkv ? NULL : L->wk, stack_rkv ? NULL : L->wv,
+                                L->wo, stack_lo1 ? NULL : L->w1, L->w2, stack_lo1 ? NULL : L->a1, L->a2,
+                                stack_lo1 ? NULL : L->v1, L->v2, stack_lo1 ? NULL : L->g1, L->g2,
+                                L->ffn_key, L->ffn_value};
     rwkv_mm_weight *dst[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1, &W->a2,
                              &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
     for (size_t i = 0; i < sizeof src / sizeof *src; i++)
@@ -180,7 +205,7 @@ void rwkv_model_free(rwkv_model *m) {
     if (m->layers) {
       for (uint32_t l = 0; l < m->d.n_layer; l++) {
         model_layer *W = &m->layers[l];
-        rwkv_mm_weight *ws[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1,
+        rwkv_mm_weight *ws[] = {&W->rkv, &W->lora1, &W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1,
                                 &W->a2, &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
         for (size_t i = 0; i < sizeof ws / sizeof *ws; i++) rwkv_mm_free(m->gpu, ws[i]);
       }

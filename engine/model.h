@@ -26,6 +26,10 @@ enum {
 enum { PAR_LN0_W, PAR_LN0_B, PAR_LNOUT_W, PAR_LNOUT_B, PAR_GLOBAL };
 
 typedef struct model_layer {
+  /* rkv = Wr|Wk|Wv stacked and lora1 = W1|A1|(V1)|G1 stacked, each run by one
+   * grouped dispatch; when the types differ (mixed quant files) the parts
+   * stay separate (wr, wk, wv / w1, a1, v1, g1) */
+  rwkv_mm_weight rkv, lora1;
   rwkv_mm_weight wr, wk, wv, wo;
   rwkv_mm_weight w1, w2, a1, a2, v1, v2, g1, g2;
   rwkv_mm_weight ffn_key, ffn_value;
@@ -33,7 +37,7 @@ typedef struct model_layer {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, tanh_, sigmoid_, relu2, store_prev, zero, ln_out, argmax;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax;
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a

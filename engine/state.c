@@ -61,9 +61,10 @@ static int pool_zero(rwkv_model *m, uint64_t off, uint64_t n, rwkv_error *err);
 int rwkv_state_new(rwkv_model *m, rwkv_state **out, rwkv_error *err) {
   if (out) *out = NULL;
   if (!m || !out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_state_new: model and out are required");
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc != RWKV_OK) return rc;
   uint32_t slot = 0;
   while (slot < m->pool_cap && m->slot_used[slot]) slot++;
-  int rc = RWKV_OK;
   if (slot == m->pool_cap && (rc = pool_grow(m, err)) != RWKV_OK) return rc;
   rwkv_state *s = calloc(1, sizeof *s);
   if (!s) return rwkv_errorf(err, RWKV_ERR_NOMEM, "no memory for a state");
@@ -91,6 +92,8 @@ size_t rwkv_state_size(const rwkv_model *m) { return m ? m->state_floats : 0; }
 
 int rwkv_state_reset(rwkv_state *s, rwkv_error *err) {
   if (!s) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_state_reset: no state");
+  int rc = rwkv_gpu_make_current(s->m->gpu, err);
+  if (rc != RWKV_OK) return rc;
   return pool_zero(s->m, state_offset(s), s->m->state_floats, err);
 }
 
@@ -99,6 +102,8 @@ int rwkv_state_copy(rwkv_state *dst, const rwkv_state *src, rwkv_error *err) {
   if (dst->m != src->m) return rwkv_errorf(err, RWKV_ERR_STATE, "rwkv_state_copy: the states belong to different models");
   if (dst == src) return RWKV_OK;
   rwkv_model *m = src->m;
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc != RWKV_OK) return rc;
   glMemoryBarrier(GL_ALL_BARRIER_BITS);
   glBindBuffer(GL_COPY_READ_BUFFER, m->pool_buf);
   glBindBuffer(GL_COPY_WRITE_BUFFER, m->pool_buf);
@@ -126,6 +131,8 @@ int rwkv_state_read(const rwkv_state *s, float *dst, size_t n, rwkv_error *err) 
   if (n != m->state_floats)
     return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_state_read: buffer holds %zu floats, the state has %zu", n,
                        m->state_floats);
+  int rc0 = rwkv_gpu_make_current(m->gpu, err);
+  if (rc0 != RWKV_OK) return rc0;
   glMemoryBarrier(GL_ALL_BARRIER_BITS);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->pool_buf);
   const void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)(state_offset(s) * 4),
@@ -145,6 +152,8 @@ int rwkv_state_write(rwkv_state *s, const float *src, size_t n, rwkv_error *err)
   if (n != m->state_floats)
     return rwkv_errorf(err, RWKV_ERR_STATE, "rwkv_state_write: %zu floats given, the state has %zu", n,
                        m->state_floats);
+  int rc0 = rwkv_gpu_make_current(m->gpu, err);
+  if (rc0 != RWKV_OK) return rc0;
   glMemoryBarrier(GL_ALL_BARRIER_BITS);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->pool_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, (GLintptr)(state_offset(s) * 4), (GLsizeiptr)(n * 4), src);

@@ -1,5 +1,4 @@
-// rwkv_misc.comp - small elementwise steps, one per MODE:
-//  MODE_TANH, MODE_SIGMOID, MODE_RELU2: act[off + i] = f(act[off + i]), i < n
+// rwkv_misc.comp - small steps, one per MODE:
 //  MODE_STORE_PREV: the state's ffn_prev <- last[b] for every sequence b
 //  MODE_ZERO: st[off + i] = 0, i < n (GLES has no buffer clear)
 layout(local_size_x = 256) in; // the C side dispatches ceil(n / 256) groups
@@ -9,14 +8,7 @@ uniform uint D, T, prev_off; // MODE_STORE_PREV: n = B * D
 void main() {
   uint i = gl_GlobalInvocationID.x;
   if (i >= n) return;
-#if defined(MODE_TANH)
-  act[off + i] = tanh(act[off + i]);
-#elif defined(MODE_SIGMOID)
-  act[off + i] = 1.0 / (1.0 + exp(-act[off + i]));
-#elif defined(MODE_RELU2)
-  float r = max(act[off + i], 0.0);
-  act[off + i] = r * r;
-#elif defined(MODE_STORE_PREV)
+#if defined(MODE_STORE_PREV)
   uint b = i / D, c = i % D;
   if (seq[2u * b] < T) st[seq[2u * b + 1u] + prev_off + c] = act[off + i];
 #elif defined(MODE_ZERO)

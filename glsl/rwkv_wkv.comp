@@ -25,16 +25,17 @@ layout(std430, binding = 5) readonly buffer LA { uint la2[]; };
 layout(std430, binding = 6) readonly buffer LV { uint lv2[]; };
 layout(std430, binding = 7) readonly buffer LG { uint lg2[]; };
 uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
+uniform uint st_w, st_a, st_v, st_g; // row strides in elements (rows may be padded on upload)
 #ifdef LORA_F16
 #define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
 #else
 #define LOAD(buf, i) uintBitsToFloat(buf[i])
 #endif
-#define LORA_DOT(buf, rank, hoff, c, row, out)                          \
+#define LORA_DOT(buf, rank, stride, hoff, c, row, out)                  \
   {                                                                     \
     out = 0.0;                                                          \
     for (uint r_ = 0u; r_ < rank; r_++)                                 \
-      out += LOAD(buf, c * rank + r_) * act[hoff + row * rank + r_];    \
+      out += LOAD(buf, c * stride + r_) * act[hoff + row * rank + r_];  \
   }
 #endif
 
@@ -53,11 +54,11 @@ void main() {
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
 #ifdef LORA2
     float wl, al, vl, g;
-    LORA_DOT(lw2, rank_w, wh_off, c, row, wl)
-    LORA_DOT(la2, rank_a, ah_off, c, row, al)
-    LORA_DOT(lg2, rank_g, gh_off, c, row, g)
+    LORA_DOT(lw2, rank_w, st_w, wh_off, c, row, wl)
+    LORA_DOT(la2, rank_a, st_a, ah_off, c, row, al)
+    LORA_DOT(lg2, rank_g, st_g, gh_off, c, row, g)
     vl = 0.0;
-    if (layer0 == 0u) LORA_DOT(lv2, rank_v, vh_off, c, row, vl)
+    if (layer0 == 0u) LORA_DOT(lv2, rank_v, st_v, vh_off, c, row, vl)
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif
