@@ -102,46 +102,42 @@ static void test_programs_and_dispatch(void) {
   rc = rwkv_gpu_program(g, "common", NULL, &p, &err);
   CHECK(rc != RWKV_OK);
 
-  const char *defs = "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_WTYPE 0\n#define WG 64\n"
-                     "#define LANES 1\n#define TT 1\n";
+  /* The cache: same (name, defines) -> same program; other defines -> another.
+   * rwkv_argmax.comp needs no defines, so an unused one makes a second variant. */
   unsigned p1 = 0, p2 = 0, p3 = 0;
-  CHECK_OK(rwkv_gpu_program(g, "matmul", defs, &p1, &err), &err);
-  CHECK_OK(rwkv_gpu_program(g, "matmul", defs, &p2, &err), &err);
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", NULL, &p1, &err), &err);
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", NULL, &p2, &err), &err);
   CHECK(p1 != 0 && p1 == p2);
-  const char *defs2 = "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_WTYPE 1\n#define WG 64\n"
-                      "#define LANES 1\n#define TT 1\n";
-  CHECK_OK(rwkv_gpu_program(g, "matmul", defs2, &p3, &err), &err);
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define UNUSED_VARIANT 1\n", &p3, &err), &err);
   CHECK(p3 != 0 && p3 != p1);
 
-  /* A tiny end-to-end dispatch: 3 x 2 F32 matrix times a vector. */
-  float wdat[6 + 4] = {1, 2, 3, 4, 5, 6}; /* rows (1,2,3), (4,5,6); padding */
-  float xdat[3] = {1, -1, 2}, ydat[2] = {0, 0};
-  unsigned wb = 0, xb = 0, yb = 0;
+  /* A small end-to-end dispatch: the argmax of 1000 values (ties go to the lower index). */
+  float vals[1000];
+  for (int i = 0; i < 1000; i++) vals[i] = (float)((i * 37) % 101) - 50.0f; /* max 50, first at i = 30 */
+  int32_t res0 = -1;
+  unsigned vb = 0, rb = 0;
   uint64_t before = rwkv_gpu_bytes(g);
-  CHECK_OK(rwkv_gpu_buffer(g, sizeof wdat, wdat, &wb, &err), &err);
-  CHECK_OK(rwkv_gpu_buffer(g, sizeof xdat, xdat, &xb, &err), &err);
-  CHECK_OK(rwkv_gpu_buffer(g, sizeof ydat, ydat, &yb, &err), &err);
-  CHECK(rwkv_gpu_bytes(g) == before + sizeof wdat + sizeof xdat + sizeof ydat);
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof vals, vals, &vb, &err), &err);
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof res0, &res0, &rb, &err), &err);
+  CHECK(rwkv_gpu_bytes(g) == before + sizeof vals + sizeof res0);
   glUseProgram(p1);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, wb);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, xb);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, yb);
-  unsigned u[9] = {2, 3, 1, 3, 0, 2, 0, 0, 12};
-  for (int i = 0; i < 9; i++) glUniform1ui(i, u[i]);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, vb);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, rb);
+  glUniform1ui(glGetUniformLocation(p1, "off"), 0);
+  glUniform1ui(glGetUniformLocation(p1, "n"), 1000);
   glDispatchCompute(1, 1, 1);
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
   CHECK_OK(rwkv_gpu_check(g, "dispatch", &err), &err);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, yb);
-  const float *out = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, sizeof ydat, GL_MAP_READ_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, rb);
+  const int32_t *out = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, sizeof res0, GL_MAP_READ_BIT);
   CHECK(out != NULL);
   if (out) {
-    CHECK_MSG(out[0] == 5.0f && out[1] == 11.0f, "got %g %g", out[0], out[1]);
+    CHECK_MSG(out[0] == 30, "argmax %d, want 30", (int)out[0]);
     glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
   }
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-  rwkv_gpu_buffer_free(g, wb, sizeof wdat);
-  rwkv_gpu_buffer_free(g, xb, sizeof xdat);
-  rwkv_gpu_buffer_free(g, yb, sizeof ydat);
+  rwkv_gpu_buffer_free(g, vb, sizeof vals);
+  rwkv_gpu_buffer_free(g, rb, sizeof res0);
   CHECK(rwkv_gpu_bytes(g) == before);
 
   /* Bad buffer requests are errors, not crashes. */
