@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "generate.h"
 #include "model.h"
 #include "quant.h"
+
+static void prof_report(rwkv_model *m);
 
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
@@ -84,6 +87,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
   if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", NULL, &p->argmax, err);
+  const char *pe = getenv("RWKV_PROFILE");
+  if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 16, NULL, &m->argmax_buf, err);
   return rc;
 }
@@ -94,6 +99,9 @@ static void free_buf(rwkv_model *m, unsigned *buf, uint64_t bytes) {
 }
 
 void forward_free(rwkv_model *m) {
+  prof_report(m);
+  free(m->prof);
+  m->prof = NULL;
   free_buf(m, &m->act_buf, m->act_floats * 4);
   free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
@@ -166,6 +174,41 @@ static void run(uint32_t x, uint32_t y) {
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
 
+/* ---- profile (RWKV_PROFILE=1) ---------------------------------------------------
+ * Each step ends with a glFinish and its wall time is added to a per-step
+ * total, printed by forward_free: where a pass spends its time. It serialises
+ * the GPU, so totals are for finding the limit, not for speed figures. */
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void prof(rwkv_model *m, int step) {
+  if (!m->prof) return;
+  glFinish();
+  double t = now_us();
+  m->prof->us[step] += t - m->prof->last;
+  m->prof->calls[step]++;
+  m->prof->last = t;
+}
+
+static const char *const prof_names[PROF_STEPS] = {
+    "upload ids", "embed+ln0", "ln_mix (att)", "r,k,v", "lora first", "lora second", "wkv",
+    "output (wo)", "ln_mix (ffn)", "ffn key", "ffn value", "store prev", "ln_out", "head"};
+
+static void prof_report(rwkv_model *m) {
+  if (!m->prof) return;
+  double total = 0;
+  for (int i = 0; i < PROF_STEPS; i++) total += m->prof->us[i];
+  fprintf(stderr, "rwkv profile (%s, %u passes): step, calls, total ms, us per call, share\n", m->path,
+          m->prof->passes);
+  for (int i = 0; i < PROF_STEPS; i++)
+    if (m->prof->calls[i])
+      fprintf(stderr, "  %-14s %8llu %10.2f %9.1f %5.1f%%\n", prof_names[i], (unsigned long long)m->prof->calls[i],
+              m->prof->us[i] / 1e3, m->prof->us[i] / (double)m->prof->calls[i], 100 * m->prof->us[i] / total);
+}
+
 /* y = W.x over R rows of the arena (accumulate: y += W.x). */
 static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int acc,
               rwkv_error *err) {
@@ -209,6 +252,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
    * and the previous layer's ffn_prev, waiting in last_ffn, into the state */
   ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
          l > 0 ? a->last_ffn : 0, l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
+  prof(m, PROF_LN_ATT);
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
 
   /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid),
@@ -226,6 +270,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
   }
   if (rc) return rc;
+  prof(m, PROF_RKV);
   if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
@@ -239,6 +284,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
     if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
   }
+  prof(m, PROF_LORA1);
   /* second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
   if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
@@ -246,6 +292,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!rc && !fused && l > 0) rc = mm(m, &W->v2, a->vh, a->vl, R, 0, err);
   if (!rc && !fused) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
+  if (!fused) prof(m, PROF_LORA2);
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
   unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
@@ -271,9 +318,12 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
   run(d->n_head, B);
+  prof(m, PROF_WKV);
 
   /* x += Wo.y */
-  return mm(m, &W->wo, a->y, a->x, R, 1, err);
+  int rc2 = mm(m, &W->wo, a->y, a->x, R, 1, err);
+  prof(m, PROF_WO);
+  return rc2;
 }
 
 /* Channel mix of layer l (the FFN): x += Wv.relu(Wk.xk)^2. */
@@ -284,9 +334,12 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev */
   ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
          0, 0);
+  prof(m, PROF_LN_FFN);
   (void)B;
   int rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+  prof(m, PROF_FFN_KEY);
   if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
+  prof(m, PROF_FFN_VALUE);
   return rc;
 }
 
@@ -302,11 +355,17 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   if (rc) return rc;
   arena a = arena_layout(d, R, B);
   uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
+  if (m->prof) {
+    glFinish();
+    m->prof->last = now_us();
+    m->prof->passes++;
+  }
 
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tok_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)R * 4, tokens);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)B * 8, seq);
+  prof(m, PROF_UPLOAD);
 
   /* 1. x = LN0(emb[token]) */
   unsigned p = m->prog.embed;
@@ -318,6 +377,7 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   u32(p, "ln_w", gpar + PAR_LN0_W * D); u32(p, "ln_b", gpar + PAR_LN0_B * D);
   f32(p, "eps", d->eps);
   run(R, 1);
+  prof(m, PROF_EMBED);
 
   /* 2. the layers */
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
@@ -331,6 +391,7 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
   u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
   run((B * D + 255) / 256, 1);
+  prof(m, PROF_STORE);
   if (!outs) return rwkv_gpu_check(m->gpu, "forward pass", err);
 
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
@@ -341,9 +402,11 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   u32(p, "last_only", output == RWKV_OUTPUT_LAST);
   f32(p, "eps", d->eps);
   run(outs, 1);
+  prof(m, PROF_LN_OUT);
   if (!embed) {
     rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
     rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
+    prof(m, PROF_HEAD);
   }
   return rc ? rc : rwkv_gpu_check(m->gpu, "forward pass", err);
 }

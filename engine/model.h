@@ -49,6 +49,17 @@ typedef struct ucache_entry {
   int loc;
 } ucache_entry;
 
+/* Steps of a pass timed by RWKV_PROFILE=1 (forward.c). */
+enum {
+  PROF_UPLOAD, PROF_EMBED, PROF_LN_ATT, PROF_RKV, PROF_LORA1, PROF_LORA2, PROF_WKV, PROF_WO,
+  PROF_LN_FFN, PROF_FFN_KEY, PROF_FFN_VALUE, PROF_STORE, PROF_LN_OUT, PROF_HEAD, PROF_STEPS
+};
+typedef struct model_prof {
+  double us[PROF_STEPS], last;
+  unsigned long long calls[PROF_STEPS];
+  unsigned passes;
+} model_prof;
+
 struct rwkv_model {
   rwkv_gpu *gpu;
   int own_gpu;
@@ -81,6 +92,7 @@ struct rwkv_model {
   uint32_t act_rows, out_rows, seq_cap;
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
+  model_prof *prof; /* RWKV_PROFILE=1 */
 };
 
 struct rwkv_state {
