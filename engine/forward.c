@@ -392,7 +392,9 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
   run((B * D + 255) / 256, 1);
   prof(m, PROF_STORE);
-  if (!outs) return rwkv_gpu_check(m->gpu, "forward pass", err);
+  /* no glGetError here: with a threaded driver it waits for the driver thread.
+   * GL errors of the pass are collected where results are read back. */
+  if (!outs) return RWKV_OK;
 
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
   p = m->prog.ln_out;
@@ -408,7 +410,7 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
     rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
     prof(m, PROF_HEAD);
   }
-  return rc ? rc : rwkv_gpu_check(m->gpu, "forward pass", err);
+  return rc;
 }
 
 /* Copy n floats of the result (hidden region or out_buf) starting at float `first` into dst. */
@@ -423,7 +425,7 @@ static int read_back(rwkv_model *m, int embed, uint64_t first, uint64_t n, float
   }
   memcpy(dst, p, n * 4);
   glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return RWKV_OK;
+  return rwkv_gpu_check(m->gpu, "forward pass", err); /* the map waited for the GPU anyway */
 }
 
 uint32_t rwkv_output_width(const rwkv_model *m, const rwkv_forward_opts *o) {
