@@ -89,7 +89,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", NULL, &p->argmax, err);
   const char *pe = getenv("RWKV_PROFILE");
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
-  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 16, NULL, &m->argmax_buf, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", "#define FEED 1\n", &p->argmax_feed, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
   return rc;
 }
 
@@ -106,7 +107,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
-  free_buf(m, &m->argmax_buf, 16);
+  free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
 }
 
 /* Scratch for R rows of B sequences and `outs` output rows. */
@@ -361,8 +362,10 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
     m->prof->passes++;
   }
 
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tok_buf);
-  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)R * 4, tokens);
+  if (tokens) { /* NULL: tok_buf already holds them (forward_chain) */
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tok_buf);
+    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)R * 4, tokens);
+  }
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)B * 8, seq);
   prof(m, PROF_UPLOAD);
@@ -539,6 +542,7 @@ int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
   u32(p, "off", 0);
   u32(p, "n", m->d.n_vocab);
+  u32(p, "slot", 0);
   glDispatchCompute(1, 1, 1);
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->argmax_buf);
@@ -550,4 +554,40 @@ int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
   *token = *r;
   glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
   return rwkv_gpu_check(m->gpu, "argmax", err);
+}
+
+/* Greedy decoding chained on the GPU: k times, pick the argmax of the latest
+ * logits into tok_buf and feed it to s with no CPU round trip; the k ids are
+ * read back at the end in one mapping. The logits of the previous forward on
+ * this model must be s's (the caller's contract, as for rwkv_gpu_argmax). */
+int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err) {
+  if (!m || !s || !ids || k == 0 || k > RWKV_CHAIN_MAX)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
+  if (!m->out_buf || !m->tok_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: no logits computed yet");
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc) return rc;
+  uint32_t seq[2] = {0, (uint32_t)state_offset(s)};
+  unsigned p = m->prog.argmax_feed;
+  for (uint32_t j = 0; j < k && !rc; j++) {
+    glUseProgram(p);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
+    u32(p, "off", 0);
+    u32(p, "n", m->d.n_vocab);
+    u32(p, "slot", 1 + j);
+    run(1, 1);
+    rc = pass(m, 1, 1, seq, NULL, RWKV_OUTPUT_LAST, 0, err);
+  }
+  if (rc) return rc;
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->argmax_buf);
+  const int32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 4, (GLsizeiptr)k * 4, GL_MAP_READ_BIT);
+  if (!r) {
+    rc = rwkv_gpu_check(m->gpu, "reading the chosen tokens", err);
+    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the chosen tokens failed");
+  }
+  memcpy(ids, r, (size_t)k * 4);
+  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  return rwkv_gpu_check(m->gpu, "greedy chain", err);
 }

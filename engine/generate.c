@@ -23,6 +23,11 @@ struct rwkv_gen {
   size_t count;
   int32_t last;
   int reason;
+  /* greedy lookahead: ids decoded ahead on the GPU (q[qi..qn) not handed out
+   * yet) and the state before them, to rewind to when generation ends early */
+  int32_t q[RWKV_CHAIN_MAX];
+  uint32_t qn, qi, ahead;
+  rwkv_state *snap;
 };
 
 rwkv_gen_opts rwkv_gen_default_opts(void) {
@@ -31,11 +36,16 @@ rwkv_gen_opts rwkv_gen_default_opts(void) {
   o.sampler = rwkv_sampler_default_opts();
   o.max_tokens = 256;
   o.stop_at_eos = 1;
+  o.lookahead = 16;
   return o;
 }
 
+static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err);
+
 void rwkv_gen_free(rwkv_gen *g) {
   if (!g) return;
+  if (g->qi < g->qn) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
+  rwkv_state_free(g->snap);
   for (size_t i = 0; g->stops && i < g->o.n_stop_strings; i++) free(g->stops[i]);
   free(g->stops);
   free(g->stop_lens);
@@ -75,6 +85,10 @@ int rwkv_gen_new(rwkv_model *m, rwkv_state *s, const int32_t *prompt, size_t n, 
   int rc = rwkv_sampler_new(&o.sampler, m->d.n_vocab, &g->smp, err);
   if (rc) goto fail;
   g->greedy = rwkv_sampler_is_greedy(g->smp);
+  g->ahead = o.lookahead <= 0 ? 16 : (uint32_t)o.lookahead;
+  if (g->ahead > RWKV_CHAIN_MAX) g->ahead = RWKV_CHAIN_MAX;
+  if (!g->greedy) g->ahead = 1;
+  if (g->ahead > 1 && (rc = rwkv_state_new(m, &g->snap, err)) != RWKV_OK) goto fail;
   /* own copies of the stop lists */
   g->stop_ids = malloc((o.n_stop_ids + 1) * sizeof *g->stop_ids);
   g->stops = calloc(o.n_stop_strings + 1, sizeof *g->stops);
@@ -164,6 +178,31 @@ static int flush(rwkv_gen *g, size_t *len, int final) {
   return emit(g, utf8_complete((const unsigned char *)g->buf, safe), len);
 }
 
+/* The chain ran past the end: make the state hold the snapshot plus the
+ * first `fed` queued ids, as if the tokens had been fed one by one. */
+static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err) {
+  int rc = rwkv_state_copy(g->s, g->snap, err);
+  rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0};
+  if (!rc && fed) rc = rwkv_forward(g->m, g->s, g->q, fed, &none, NULL, err);
+  g->qn = g->qi = 0;
+  return rc;
+}
+
+/* Next greedy token from the lookahead queue, refilled by a GPU chain. */
+static int next_queued(rwkv_gen *g, int32_t *tok, rwkv_error *err) {
+  if (g->qi == g->qn) {
+    uint32_t k = g->ahead, left = (uint32_t)((size_t)g->o.max_tokens - g->count);
+    if (k > left) k = left;
+    int rc = rwkv_state_copy(g->snap, g->s, err);
+    if (!rc) rc = forward_chain(g->m, g->s, k, g->q, err);
+    if (rc) return rc;
+    g->qn = k;
+    g->qi = 0;
+  }
+  *tok = g->q[g->qi++];
+  return RWKV_OK;
+}
+
 int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_error *err) {
   if (!g || !text || !len || !done) return rwkv_errorf(err, RWKV_ERR_ARG, "generate: bad arguments");
   *len = 0;
@@ -172,7 +211,10 @@ int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_e
   if (*done) return RWKV_OK;
   int rc;
   int32_t tok;
-  if (g->greedy) {
+  int queued = g->ahead > 1;
+  if (queued) {
+    if ((rc = next_queued(g, &tok, err)) != RWKV_OK) return rc;
+  } else if (g->greedy) {
     if ((rc = rwkv_gpu_argmax(g->m, &tok, err)) != RWKV_OK) return rc;
   } else {
     tok = rwkv_sampler_sample(g->smp, g->logits);
@@ -191,14 +233,23 @@ int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_e
     memcpy(g->buf + g->len, bytes, nb);
     g->len += nb;
     if ((size_t)g->o.max_tokens <= g->count) g->reason = RWKV_GEN_MAX_TOKENS;
-    /* feed the token back: its logits are needed unless generation ends here */
-    rc = feed(g, &tok, 1, g->reason == RWKV_GEN_RUNNING, err);
+    /* feed the token back (the chain already did): its logits are needed unless generation ends here */
+    rc = queued ? RWKV_OK : feed(g, &tok, 1, g->reason == RWKV_GEN_RUNNING, err);
     if (rc) {
       g->reason = RWKV_GEN_MAX_TOKENS; /* the state is no longer in step: end here */
       return rc;
     }
   }
   if (!flush(g, len, g->reason != RWKV_GEN_RUNNING)) return rwkv_errorf(err, RWKV_ERR_NOMEM, "generate: no memory");
+  /* ended inside the queue: the state must hold exactly what feeding one by
+   * one would have fed: every token handed out, less a stop token or end of text */
+  if (queued && g->reason != RWKV_GEN_RUNNING) {
+    uint32_t fed = g->reason == RWKV_GEN_STOP_TOKEN || g->reason == RWKV_GEN_EOS ? g->qi - 1 : g->qi;
+    if (fed < g->qn) {
+      if ((rc = rewind_to(g, fed, err)) != RWKV_OK) return rc;
+    }
+    g->qn = g->qi = 0;
+  }
   *text = g->out ? g->out : "";
   *done = g->reason != RWKV_GEN_RUNNING;
   return RWKV_OK;

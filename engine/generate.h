@@ -21,6 +21,9 @@ typedef struct rwkv_gen_opts {
   const size_t *stop_lens;         /* NULL: strlen */
   size_t n_stop_strings;
   int stop_at_eos;                 /* 1 (default): a token with no bytes (id 0, end of text) ends it */
+  int lookahead;                   /* greedy: tokens decoded ahead on the GPU per CPU round trip
+                                      (0 = default 16, 1 = none); the state still ends exactly
+                                      after the tokens handed out */
 } rwkv_gen_opts;
 
 rwkv_gen_opts rwkv_gen_default_opts(void);

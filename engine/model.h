@@ -37,7 +37,7 @@ typedef struct model_layer {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed;
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -109,6 +109,9 @@ static inline uint64_t state_offset(const rwkv_state *s) {
 
 /* forward.c */
 int forward_init(rwkv_model *m, rwkv_error *err);
+/* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
+#define RWKV_CHAIN_MAX 32
+int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err);
 /* rwkv_forward_batch that leaves the outputs on the GPU when out is NULL. */
 int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
                   size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err);

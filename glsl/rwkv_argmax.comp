@@ -1,10 +1,15 @@
 // rwkv_argmax.comp - index of the largest of lg[off .. off+n) (lowest index on
-// ties, like a CPU scan), written to res[0]. One workgroup: the greedy path
-// reads back 4 bytes instead of the logits.
+// ties, like a CPU scan), written to res[slot]. One workgroup: the greedy path
+// reads back 4 bytes instead of the logits. With FEED, the index is also
+// written to tok[0], the token the next pass embeds: greedy decoding then
+// chains passes on the GPU and the CPU reads the chosen ids back in batches.
 layout(local_size_x = 256) in;
 layout(std430, binding = 0) readonly buffer Logits { float lg[]; };
 layout(std430, binding = 1) writeonly buffer Res { int res[]; };
-uniform uint off, n;
+#ifdef FEED
+layout(std430, binding = 2) writeonly buffer Tok { int tok[]; };
+#endif
+uniform uint off, n, slot;
 shared float s_v[256];
 shared uint s_i[256];
 
@@ -28,5 +33,10 @@ void main() {
     }
     barrier();
   }
-  if (t == 0u) res[0] = int(s_i[0]);
+  if (t == 0u) {
+    res[slot] = int(s_i[0]);
+#ifdef FEED
+    tok[0] = int(s_i[0]);
+#endif
+  }
 }

@@ -231,6 +231,65 @@ static void test_pieces(void) {
   rwkv_state_free(s);
 }
 
+/* Greedy decoding runs ahead on the GPU (lookahead); whatever ends the
+ * generation, the state must equal the one-token-at-a-time path's: same
+ * text, same state floats (within float noise of a different pass shape). */
+static void run_to_state(rwkv_gen_opts *o, int stop_after, char *text, size_t cap, float *state) {
+  rwkv_error err;
+  rwkv_state *s;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  const int32_t prompt[5] = {'H', 'e', 'l', 'l', 'o'};
+  rwkv_gen *g;
+  CHECK_OK(rwkv_gen_new(m, s, prompt, 5, o, &g, &err), &err);
+  size_t n = 0;
+  int done = 0, pieces = 0;
+  while (!done && (stop_after < 0 || pieces < stop_after)) {
+    const char *t;
+    size_t l;
+    if (rwkv_gen_next(g, &t, &l, &done, &err)) break;
+    if (n + l < cap) memcpy(text + n, t, l), n += l;
+    pieces++;
+  }
+  text[n] = 0;
+  rwkv_gen_free(g); /* abandoned early when stop_after cut the loop */
+  CHECK_OK(rwkv_state_read(s, state, rwkv_state_size(m), &err), &err);
+  rwkv_state_free(s);
+}
+
+static void test_lookahead_state(void) {
+  size_t n = rwkv_state_size(m);
+  float *a = malloc(n * 4), *b = malloc(n * 4);
+  char ta[256], tb[256];
+  char full[256];
+  rwkv_gen_opts base = rwkv_gen_default_opts();
+  base.sampler.temperature = 0;
+  base.max_tokens = 40;
+  base.lookahead = 1;
+  run_to_state(&base, -1, full, sizeof full, a);
+  int32_t stop_tok = (unsigned char)full[7];
+  char stop_str[3] = {full[12], full[13], 0};
+  for (int c = 0; c < 5; c++) {
+    rwkv_gen_opts o = base;
+    int cut = -1;
+    if (c == 1) { o.stop_ids = &stop_tok; o.n_stop_ids = 1; }
+    if (c == 2) { const char *ss[1] = {stop_str}; o.stop_strings = ss; o.n_stop_strings = 1; }
+    if (c == 3) cut = 3;               /* abandoned after 3 pieces */
+    if (c == 4) o.max_tokens = 21;     /* not a multiple of the lookahead */
+    const char *ss2[1] = {stop_str};
+    if (c == 2) o.stop_strings = ss2;
+    o.lookahead = 1;
+    run_to_state(&o, cut, ta, sizeof ta, a);
+    o.lookahead = 16;
+    run_to_state(&o, cut, tb, sizeof tb, b);
+    CHECK_MSG(strcmp(ta, tb) == 0, "case %d: \"%s\" vs \"%s\"", c, ta, tb);
+    double md = 0;
+    for (size_t i = 0; i < n; i++) md = fmax(md, fabs((double)a[i] - b[i]));
+    CHECK_MSG(md < 1e-4, "case %d: states differ by %g", c, md);
+  }
+  free(a);
+  free(b);
+}
+
 int main(void) {
   rwkv_error err;
   int rc = rwkv_model_load(MODEL, NULL, &m, &err);
@@ -242,6 +301,7 @@ int main(void) {
   test_state_advances();
   test_bad_options();
   test_pieces();
+  test_lookahead_state();
   rwkv_model_free(m);
   return test_result("test_generate");
 }
