@@ -17,9 +17,13 @@
 #include <fcntl.h>
 #include <dlfcn.h>
 #include <gbm.h> /* types only: libgbm is opened with dlopen when a render node exists */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shaders.h"
@@ -37,6 +41,20 @@ typedef struct prog_entry {
   GLuint prog;
 } prog_entry;
 
+/* Worker threads for rwkv_gpu_parallel (CPU-only work: copies and repacking). */
+#define POOL_MAX 8
+typedef struct worker_pool {
+  int started, quit;
+  unsigned n_workers; /* threads besides the caller */
+  pthread_t th[POOL_MAX];
+  pthread_mutex_t mu;
+  pthread_cond_t cv_work, cv_done;
+  uint64_t gen;
+  rwkv_gpu_task_fn fn;
+  void *ctx;
+  size_t n, next, finished;
+} worker_pool;
+
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
@@ -49,6 +67,12 @@ struct rwkv_gpu {
   size_t n_progs, cap_progs;
   uint64_t bytes;
   uint64_t limit; /* 0: none */
+  char *cache_dir;  /* program binary cache folder, NULL: off */
+  int cache_made;   /* 1 once cache_dir was created (or found) */
+  unsigned cache_tmp; /* counter for temp file names */
+  rwkv_gpu_stats stats;
+  unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
+  worker_pool pool;
 };
 
 /* Whole-word search in a space-separated extension list. */
@@ -385,6 +409,132 @@ static int try_surfaceless(rwkv_gpu *g, char *why, size_t cap) {
   return -1;
 }
 
+static char *cache_dir_from_env(void);
+
+/* ---- worker threads ----------------------------------------------------------------- */
+
+static void *pool_main(void *arg) {
+  worker_pool *p = arg;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (!p->quit && p->gen == seen) pthread_cond_wait(&p->cv_work, &p->mu);
+    if (p->quit) break;
+    seen = p->gen;
+    while (p->next < p->n) {
+      size_t i = p->next++;
+      rwkv_gpu_task_fn fn = p->fn;
+      void *ctx = p->ctx;
+      pthread_mutex_unlock(&p->mu);
+      fn(ctx, i);
+      pthread_mutex_lock(&p->mu);
+      if (++p->finished == p->n) pthread_cond_signal(&p->cv_done);
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
+}
+
+static void pool_stop(worker_pool *p) {
+  if (!p->started) return;
+  pthread_mutex_lock(&p->mu);
+  p->quit = 1;
+  pthread_cond_broadcast(&p->cv_work);
+  pthread_mutex_unlock(&p->mu);
+  for (unsigned i = 0; i < p->n_workers; i++) pthread_join(p->th[i], NULL);
+  pthread_cond_destroy(&p->cv_work);
+  pthread_cond_destroy(&p->cv_done);
+  pthread_mutex_destroy(&p->mu);
+  p->started = 0;
+}
+
+unsigned rwkv_gpu_threads(rwkv_gpu *g) {
+  if (!g) return 1;
+  if (g->threads) return g->threads;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  int env = 0;
+  if (env_int("RWKV_UPLOAD_THREADS", &env) == 1 && env >= 1) n = env;
+  if (n < 1) n = 1;
+  if (n > POOL_MAX) n = POOL_MAX;
+  g->threads = (unsigned)n;
+  return g->threads;
+}
+
+/* Start the workers on first use; on any failure run with the ones that started. */
+static void pool_start(rwkv_gpu *g) {
+  worker_pool *p = &g->pool;
+  if (p->started) return;
+  unsigned want = rwkv_gpu_threads(g) - 1;
+  if (want == 0) return;
+  if (pthread_mutex_init(&p->mu, NULL) != 0) return;
+  if (pthread_cond_init(&p->cv_work, NULL) != 0) {
+    pthread_mutex_destroy(&p->mu);
+    return;
+  }
+  if (pthread_cond_init(&p->cv_done, NULL) != 0) {
+    pthread_cond_destroy(&p->cv_work);
+    pthread_mutex_destroy(&p->mu);
+    return;
+  }
+  p->quit = 0;
+  p->gen = 0;
+  p->n = p->next = p->finished = 0;
+  p->n_workers = 0;
+  p->started = 1;
+  for (unsigned i = 0; i < want; i++) {
+    if (pthread_create(&p->th[i], NULL, pool_main, p) != 0) break;
+    p->n_workers++;
+  }
+  if (p->n_workers == 0) pool_stop(p);
+}
+
+void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx) {
+  if (!fn || n == 0) return;
+  if (g && n > 1) pool_start(g);
+  if (!g || n == 1 || !g->pool.started) {
+    for (size_t i = 0; i < n; i++) fn(ctx, i);
+    return;
+  }
+  worker_pool *p = &g->pool;
+  pthread_mutex_lock(&p->mu);
+  p->fn = fn;
+  p->ctx = ctx;
+  p->n = n;
+  p->next = 0;
+  p->finished = 0;
+  p->gen++;
+  pthread_cond_broadcast(&p->cv_work);
+  while (p->next < p->n) {
+    size_t i = p->next++;
+    pthread_mutex_unlock(&p->mu);
+    fn(ctx, i);
+    pthread_mutex_lock(&p->mu);
+    p->finished++;
+  }
+  while (p->finished < p->n) pthread_cond_wait(&p->cv_done, &p->mu);
+  p->n = 0;
+  pthread_mutex_unlock(&p->mu);
+}
+
+typedef struct copy_job {
+  uint8_t *dst;
+  const uint8_t *src;
+  uint64_t n, piece;
+} copy_job;
+
+static void copy_task(void *ctx, size_t i) {
+  copy_job *j = ctx;
+  uint64_t off = (uint64_t)i * j->piece;
+  uint64_t len = j->n - off < j->piece ? j->n - off : j->piece;
+  memcpy(j->dst + off, j->src + off, (size_t)len);
+}
+
+void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
+  copy_job j = {dst, src, n, 2u << 20};
+  if (n == 0) return;
+  rwkv_gpu_parallel(g, (size_t)((n + j.piece - 1) / j.piece), copy_task, &j);
+}
+
 int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   if (!out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_open: out is NULL");
   *out = NULL;
@@ -431,12 +581,19 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
                        why_gbm, why_dev, why_sl);
   }
   fill_info(g);
+  GLint formats = 0;
+  glGetIntegerv(GL_NUM_PROGRAM_BINARY_FORMATS, &formats);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  if (formats > 0) g->cache_dir = cache_dir_from_env();
   *out = g;
   return RWKV_OK;
 }
 
 void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
+  pool_stop(&g->pool);
+  free(g->cache_dir);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
@@ -491,6 +648,263 @@ static void defines_for_msg(const char *defines, char *out, size_t cap) {
   out[j] = '\0';
 }
 
+/* ---- program binary cache --------------------------------------------------------- */
+
+static double gpu_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* 64-bit FNV-1a (the key and checksums; not cryptographic, collisions are caught by
+ * a second, differently seeded hash of the key material stored in the header). */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+#define FNV_SEED 0xcbf29ce484222325ull
+#define FNV_SEED2 0x84222325cbf29ce4ull
+
+/* Hash of everything the binary depends on: each source string (with its length, so
+ * that moving text between pieces changes the key) and the driver strings. */
+static uint64_t program_key(const rwkv_gpu *g, const char *const *srcs, int n, uint64_t seed) {
+  uint64_t h = seed;
+  for (int i = 0; i < n; i++) {
+    uint64_t len = strlen(srcs[i]);
+    h = fnv1a(h, &len, sizeof len);
+    h = fnv1a(h, srcs[i], (size_t)len);
+  }
+  const char *drv[3] = {g->info.vendor, g->info.renderer, g->info.version};
+  for (int i = 0; i < 3; i++) h = fnv1a(h, drv[i], strlen(drv[i]) + 1);
+  return h;
+}
+
+#define PBC_MAGIC "RWKVPBC1"
+#define PBC_MAX (256u << 20) /* refuse larger entries */
+typedef struct pbc_header {
+  char magic[8];
+  uint32_t version;     /* 1 */
+  uint32_t format;      /* binaryFormat of glGetProgramBinary */
+  uint64_t key, key2;   /* program_key with FNV_SEED, FNV_SEED2 */
+  uint64_t length;      /* payload bytes */
+  uint64_t payload_sum; /* fnv1a of the payload */
+  uint64_t header_sum;  /* fnv1a of the fields above */
+  uint64_t reserved;
+} pbc_header;
+
+/* Cache folder from the environment; NULL when off or when no folder can be named. */
+static char *cache_dir_from_env(void) {
+  const char *e = getenv("RWKV_SHADER_CACHE");
+  char buf[4096];
+  if (e && *e) {
+    if (strcmp(e, "0") == 0) return NULL;
+    snprintf(buf, sizeof buf, "%s", e);
+  } else {
+    const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (x && x[0] == '/')
+      snprintf(buf, sizeof buf, "%s/rwkv-lua", x);
+    else if (home && home[0] == '/')
+      snprintf(buf, sizeof buf, "%s/.cache/rwkv-lua", home);
+    else
+      return NULL;
+  }
+  size_t n = strlen(buf);
+  while (n > 1 && buf[n - 1] == '/') buf[--n] = '\0';
+  if (n + 64 >= sizeof buf) return NULL;
+  char *d = malloc(n + 1);
+  if (d) memcpy(d, buf, n + 1);
+  return d;
+}
+
+/* mkdir -p; returns 0 when the folder exists afterwards. */
+static int make_dirs(const char *dir) {
+  char tmp[4160];
+  snprintf(tmp, sizeof tmp, "%s", dir);
+  for (char *p = tmp + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = '\0';
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+  struct stat st;
+  return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+static void cache_path(const rwkv_gpu *g, uint64_t key, char *out, size_t cap) {
+  snprintf(out, cap, "%s/%016llx.bin", g->cache_dir, (unsigned long long)key);
+}
+
+/* Read and check an entry: returns a malloc'd payload or NULL (absent: *bad = 0;
+ * present but unusable: *bad = 1). */
+static void *cache_read(const rwkv_gpu *g, uint64_t key, uint64_t key2, uint32_t *format,
+                        size_t *len, int *bad) {
+  char path[4224];
+  cache_path(g, key, path, sizeof path);
+  *bad = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  *bad = 1;
+  struct stat st;
+  pbc_header h;
+  void *data = NULL;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof h ||
+      read(fd, &h, sizeof h) != (ssize_t)sizeof h)
+    goto fail;
+  if (memcmp(h.magic, PBC_MAGIC, 8) != 0 || h.version != 1 || h.key != key || h.key2 != key2 ||
+      h.length == 0 || h.length > PBC_MAX || (uint64_t)st.st_size != sizeof h + h.length ||
+      h.header_sum != fnv1a(FNV_SEED, &h, offsetof(pbc_header, header_sum)))
+    goto fail;
+  data = malloc((size_t)h.length);
+  if (!data) goto fail;
+  size_t got = 0;
+  while (got < h.length) {
+    ssize_t r = read(fd, (char *)data + got, (size_t)h.length - got);
+    if (r <= 0) goto fail;
+    got += (size_t)r;
+  }
+  if (fnv1a(FNV_SEED, data, (size_t)h.length) != h.payload_sum) goto fail;
+  close(fd);
+  *format = h.format;
+  *len = (size_t)h.length;
+  *bad = 0;
+  return data;
+fail:
+  free(data);
+  close(fd);
+  return NULL;
+}
+
+/* Store p's binary; failures only count in the stats. */
+static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
+  GLint len = 0;
+  glGetProgramiv(p, GL_PROGRAM_BINARY_LENGTH, &len);
+  void *data = len > 0 && (uint64_t)len <= PBC_MAX ? malloc((size_t)len) : NULL;
+  GLenum format = 0;
+  GLsizei got = 0;
+  if (data) glGetProgramBinary(p, len, &got, &format, data);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  if (!data || got <= 0 || (!g->cache_made && make_dirs(g->cache_dir) != 0)) {
+    free(data);
+    g->stats.cache_write_errors++;
+    return;
+  }
+  g->cache_made = 1;
+  pbc_header h;
+  memset(&h, 0, sizeof h);
+  memcpy(h.magic, PBC_MAGIC, 8);
+  h.version = 1;
+  h.format = format;
+  h.key = key;
+  h.key2 = key2;
+  h.length = (uint64_t)got;
+  h.payload_sum = fnv1a(FNV_SEED, data, (size_t)got);
+  h.header_sum = fnv1a(FNV_SEED, &h, offsetof(pbc_header, header_sum));
+  char path[4224], tmp[4300];
+  cache_path(g, key, path, sizeof path);
+  snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(), g->cache_tmp++);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  int ok = fd >= 0;
+  if (ok) {
+    const char *parts[2] = {(const char *)&h, data};
+    size_t lens[2] = {sizeof h, (size_t)got};
+    for (int i = 0; i < 2 && ok; i++)
+      for (size_t off = 0; off < lens[i] && ok;) {
+        ssize_t w = write(fd, parts[i] + off, lens[i] - off);
+        if (w <= 0) ok = 0;
+        else off += (size_t)w;
+      }
+    if (close(fd) != 0) ok = 0;
+    if (ok && rename(tmp, path) != 0) ok = 0;
+    if (!ok) unlink(tmp);
+  }
+  free(data);
+  if (ok) g->stats.cache_writes++;
+  else g->stats.cache_write_errors++;
+}
+
+/* Compile + link srcs, through the binary cache when it is on. */
+static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
+                         int n, GLuint *out, rwkv_error *err) {
+  *out = 0;
+  uint64_t key = 0, key2 = 0;
+  if (g->cache_dir) {
+    key = program_key(g, srcs, n, FNV_SEED);
+    key2 = program_key(g, srcs, n, FNV_SEED2);
+    uint32_t format = 0;
+    size_t len = 0;
+    int bad = 0;
+    void *bin = cache_read(g, key, key2, &format, &len, &bad);
+    if (bin) {
+      while (glGetError() != GL_NO_ERROR) {
+      }
+      GLuint p = glCreateProgram();
+      GLint ok = 0;
+      if (p) {
+        glProgramBinary(p, (GLenum)format, bin, (GLsizei)len);
+        if (glGetError() == GL_NO_ERROR) glGetProgramiv(p, GL_LINK_STATUS, &ok);
+      }
+      free(bin);
+      if (ok) {
+        g->stats.cache_hits++;
+        *out = p;
+        return RWKV_OK;
+      }
+      if (p) glDeleteProgram(p);
+      while (glGetError() != GL_NO_ERROR) {
+      }
+      bad = 1; /* the driver refused it (driver update, other GPU): rebuild */
+    }
+    if (bad) g->stats.cache_rejected++;
+  }
+  g->stats.cache_misses++;
+  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
+  if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
+  glShaderSource(sh, n, (const GLchar *const *)srcs, NULL);
+  glCompileShader(sh);
+  GLint ok = 0;
+  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+  char log[640];
+  if (!ok) {
+    log[0] = '\0';
+    glGetShaderInfoLog(sh, sizeof log, NULL, log);
+    glDeleteShader(sh);
+    return rwkv_errorf(err, RWKV_ERR_SHADER,
+                       "shader \"%s\" (defines: %s) failed to compile (source 1 = common.glsl, "
+                       "2 = %s.comp): %s",
+                       name, dmsg, name, log);
+  }
+  GLuint p = glCreateProgram();
+  glAttachShader(p, sh);
+  if (g->cache_dir) glProgramParameteri(p, GL_PROGRAM_BINARY_RETRIEVABLE_HINT, GL_TRUE);
+  glLinkProgram(p);
+  glDeleteShader(sh);
+  glGetProgramiv(p, GL_LINK_STATUS, &ok);
+  if (!ok) {
+    log[0] = '\0';
+    glGetProgramInfoLog(p, sizeof log, NULL, log);
+    glDeleteProgram(p);
+    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\" (defines: %s) failed to link: %s",
+                       name, dmsg, log);
+  }
+  if (g->cache_dir) cache_write(g, p, key, key2);
+  *out = p;
+  return RWKV_OK;
+}
+
+void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out) {
+  if (!out) return;
+  if (!g) memset(out, 0, sizeof *out);
+  else *out = g->stats;
+}
+
+const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g) { return g ? g->cache_dir : NULL; }
+
 int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                      rwkv_error *err) {
   if (prog) *prog = 0;
@@ -515,34 +929,12 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   const char *srcs[7] = {"#version 310 es\n", defines,
                          (dl && defines[dl - 1] != '\n') ? "\n" : "",
                          "#line 1 1\n", common, "\n#line 1 2\n", body};
-  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
-  if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
-  glShaderSource(sh, 7, srcs, NULL);
-  glCompileShader(sh);
-  GLint ok = 0;
-  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
-  char log[640];
-  if (!ok) {
-    log[0] = '\0';
-    glGetShaderInfoLog(sh, sizeof log, NULL, log);
-    glDeleteShader(sh);
-    return rwkv_errorf(err, RWKV_ERR_SHADER,
-                       "shader \"%s\" (defines: %s) failed to compile (source 1 = common.glsl, "
-                       "2 = %s.comp): %s",
-                       name, dmsg, name, log);
-  }
-  GLuint p = glCreateProgram();
-  glAttachShader(p, sh);
-  glLinkProgram(p);
-  glDeleteShader(sh);
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  if (!ok) {
-    log[0] = '\0';
-    glGetProgramInfoLog(p, sizeof log, NULL, log);
-    glDeleteProgram(p);
-    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\" (defines: %s) failed to link: %s",
-                       name, dmsg, log);
-  }
+  double t0 = gpu_now_ms();
+  GLuint p = 0;
+  rc = build_program(g, name, dmsg, srcs, 7, &p, err);
+  g->stats.program_ms += gpu_now_ms() - t0;
+  if (rc) return rc;
+  g->stats.programs++;
   if (g->n_progs == g->cap_progs) {
     size_t nc = g->cap_progs ? g->cap_progs * 2 : 16;
     prog_entry *np = realloc(g->progs, nc * sizeof *np);
@@ -632,4 +1024,55 @@ void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
   GLuint b = buf;
   glDeleteBuffers(1, &b);
   g->bytes = g->bytes >= bytes ? g->bytes - bytes : 0;
+}
+
+
+int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
+                         unsigned *buf, rwkv_error *err) {
+  if (buf) *buf = 0;
+  if (!g || !buf || !fill) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill: NULL argument");
+  int rc = rwkv_gpu_buffer(g, bytes, NULL, buf, err);
+  if (rc) return rc;
+  GLuint b = *buf;
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
+  /* re-specify as STATIC_DRAW: written once, read by every dispatch */
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
+  GLenum e = glGetError();
+  int map = 1; /* RWKV_UPLOAD_MAP=0: staging copy + glBufferData (for comparisons) */
+  if (env_int("RWKV_UPLOAD_MAP", &map) != 1) map = 1;
+  void *ptr = e == GL_NO_ERROR && map
+                  ? glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)bytes,
+                                     GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT)
+                  : NULL;
+  if (ptr) {
+    fill(ctx, ptr);
+    if (glUnmapBuffer(GL_SHADER_STORAGE_BUFFER) == GL_TRUE) {
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+      return RWKV_OK;
+    }
+    /* GL_FALSE: the contents were lost (ES 3.1 6.3.1); write them again below */
+  }
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  uint8_t *stage = bytes <= (uint64_t)SIZE_MAX ? malloc((size_t)bytes) : NULL;
+  if (!stage) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    rwkv_gpu_buffer_free(g, b, bytes);
+    *buf = 0;
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu_buffer_fill: no memory for a %llu-byte staging copy",
+                       (unsigned long long)bytes);
+  }
+  fill(ctx, stage);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, stage, GL_STATIC_DRAW);
+  free(stage);
+  e = glGetError();
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+  if (e != GL_NO_ERROR) {
+    rwkv_gpu_buffer_free(g, b, bytes);
+    *buf = 0;
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer_fill: glBufferData(%llu bytes) failed: %s%s",
+                       (unsigned long long)bytes, gl_err_name(e),
+                       e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+  }
+  return RWKV_OK;
 }

@@ -72,4 +72,44 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);
 
+/* ---- program binary cache and load statistics ------------------------------------
+ * After a successful link the program binary (glGetProgramBinary) is stored in
+ * $RWKV_SHADER_CACHE (a folder), else $XDG_CACHE_HOME/rwkv-lua/, else
+ * ~/.cache/rwkv-lua/; RWKV_SHADER_CACHE=0 turns it off. One file per program,
+ * named by a 64-bit hash of (full source incl. defines, GL_VENDOR, GL_RENDERER,
+ * GL_VERSION), with a header and checksum, written atomically (temp + rename).
+ * A bad or refused entry is rebuilt and rewritten; a folder that cannot be
+ * written only means no cache. Needs GL_NUM_PROGRAM_BINARY_FORMATS > 0. */
+typedef struct rwkv_gpu_stats {
+  uint32_t programs;       /* programs built for this context (compiled or from the cache) */
+  uint32_t cache_hits;     /* loaded from a cache entry */
+  uint32_t cache_misses;   /* compiled (no entry, a bad one, or the cache is off) */
+  uint32_t cache_rejected; /* entries found but corrupt or refused by the driver (rebuilt) */
+  uint32_t cache_writes;   /* entries written */
+  uint32_t cache_write_errors; /* entries that could not be written (not an error) */
+  double program_ms;       /* wall time spent building programs */
+} rwkv_gpu_stats;
+void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
+/* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */
+const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g);
+
+/* Run fn(ctx, i) for i in [0, n) on the context's worker threads (one per core, up
+ * to 8, the caller included; made on first use, joined by rwkv_gpu_close) and
+ * return when all are done. For CPU work only (memcpy, repacking): fn must make no
+ * GL calls. Runs serially when threads are unavailable. */
+typedef void (*rwkv_gpu_task_fn)(void *ctx, size_t i);
+void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx);
+/* Number of threads rwkv_gpu_parallel uses (>= 1). */
+unsigned rwkv_gpu_threads(rwkv_gpu *g);
+
+/* New buffer of `bytes` (like rwkv_gpu_buffer, usage GL_STATIC_DRAW) filled through
+ * glMapBufferRange(WRITE | INVALIDATE_BUFFER): fill(ctx, dst) must write all `bytes`
+ * (it may spread the copy over rwkv_gpu_parallel). Falls back to a staging copy and
+ * glBufferSubData when the driver cannot map. *buf is 0 on failure. */
+typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst);
+int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
+                         unsigned *buf, rwkv_error *err);
+/* Parallel copy of n bytes (for fill functions): splits into pieces of a few MiB. */
+void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
+
 #endif

@@ -120,9 +120,10 @@ static uint64_t packed_stride(const rwkv_type_info *ti, uint64_t K) {
  * the row padded with zeros to `stride`. */
 static void pack_row(const rwkv_type_info *ti, uint64_t K, const uint8_t *src, uint8_t *dst,
                      uint64_t stride) {
-  memset(dst, 0, stride);
+  uint8_t *end = dst + stride;
   if (ti->block == 1) {
     memcpy(dst, src, K * ti->bytes);
+    memset(dst + K * ti->bytes, 0, stride - K * ti->bytes);
     return;
   }
   uint64_t nb = K / ti->block, pb = packed_block_bytes(ti), qb = ti->bytes;
@@ -137,7 +138,50 @@ static void pack_row(const rwkv_type_info *ti, uint64_t K, const uint8_t *src, u
     default:
       memcpy(dst, src, qb);
     }
+    if (pb > qb) memset(dst + qb, 0, pb - qb);
   }
+  memset(dst, 0, (size_t)(end - dst));
+}
+
+/* Packing one chunk of rows straight into the mapped buffer, split over the context's
+ * worker threads (rwkv_gpu_parallel): task i packs rows [i*rpt, (i+1)*rpt) of the chunk. */
+typedef struct pack_job {
+  rwkv_gpu *g;
+  const rwkv_type_info *ti;
+  uint64_t K, rb, stride;
+  const void *const *data;
+  const uint64_t *rows_of;
+  uint32_t n_parts;
+  uint64_t row0, rows, rpt;
+  int plain; /* GGUF rows are already the GPU layout: one memcpy per part run */
+  uint8_t *dst;
+} pack_job;
+
+static void pack_task(void *ctx, size_t i) {
+  const pack_job *j = ctx;
+  uint64_t r = (uint64_t)i * j->rpt, r_end = r + j->rpt < j->rows ? r + j->rpt : j->rows;
+  uint64_t gr = j->row0 + r; /* row of the whole (stacked) weight */
+  uint32_t part = 0;
+  while (part < j->n_parts && gr >= j->rows_of[part]) gr -= j->rows_of[part++];
+  while (r < r_end && part < j->n_parts) {
+    uint64_t n = j->rows_of[part] - gr < r_end - r ? j->rows_of[part] - gr : r_end - r;
+    const uint8_t *src = (const uint8_t *)j->data[part] + gr * j->rb;
+    uint8_t *dst = j->dst + r * j->stride;
+    if (j->plain)
+      memcpy(dst, src, (size_t)(n * j->rb));
+    else
+      for (uint64_t k = 0; k < n; k++) pack_row(j->ti, j->K, src + k * j->rb, dst + k * j->stride, j->stride);
+    r += n;
+    part++;
+    gr = 0;
+  }
+}
+
+static void pack_fill(void *ctx, uint8_t *dst) {
+  pack_job *j = ctx;
+  j->dst = dst;
+  rwkv_gpu_parallel(j->g, (size_t)((j->rows + j->rpt - 1) / j->rpt), pack_task, j);
+  memset(dst + j->rows * j->stride, 0, MM_PAD);
 }
 
 static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
@@ -215,44 +259,24 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   }
   uint64_t n_chunks = (M + max_rows - 1) / max_rows;
   w->chunks = calloc(n_chunks, sizeof *w->chunks);
-  /* staging: up to 4 MiB of packed rows at a time */
-  uint64_t stage_rows = (4u << 20) / stride ? (4u << 20) / stride : 1;
-  uint8_t *stage = malloc((size_t)(stage_rows * stride));
-  if (!w->chunks || !stage) {
-    free(stage);
-    free(w->chunks);
+  if (!w->chunks) {
     weight_clear(w);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
-  uint32_t part = 0;
-  uint64_t prow = 0; /* next row within part */
+  pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL};
+  job.rpt = (2u << 20) / stride ? (2u << 20) / stride : 1; /* ~2 MiB per task */
+  job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&
+                                                  ti->id != RWKV_TYPE_Q4_0 && ti->id != RWKV_TYPE_Q5_0 &&
+                                                  ti->id != RWKV_TYPE_Q8_0));
   int rc = RWKV_OK;
   for (uint64_t c = 0; c < n_chunks && !rc; c++) {
     uint64_t row0 = c * max_rows;
     uint64_t rows = M - row0 < max_rows ? M - row0 : max_rows;
     uint64_t bytes = rows * stride + MM_PAD;
     unsigned buf = 0;
-    rc = rwkv_gpu_buffer(g, bytes, NULL, &buf, err);
-    if (rc == RWKV_OK) {
-      glBindBuffer(GL_SHADER_STORAGE_BUFFER, buf);
-      for (uint64_t r = 0; r < rows;) {
-        uint64_t k = 0;
-        for (; k < stage_rows && r + k < rows; k++) {
-          while (prow >= rows_of[part]) {
-            part++;
-            prow = 0;
-          }
-          pack_row(ti, K, (const uint8_t *)data[part] + prow * rb, stage + k * stride, stride);
-          prow++;
-        }
-        glBufferSubData(GL_SHADER_STORAGE_BUFFER, (GLintptr)(r * stride), (GLsizeiptr)(k * stride),
-                        stage);
-        r += k;
-      }
-      glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-      rc = rwkv_gpu_check(g, "glBufferSubData", err);
-      if (rc) rwkv_gpu_buffer_free(g, buf, bytes);
-    }
+    job.row0 = row0;
+    job.rows = rows;
+    rc = rwkv_gpu_buffer_fill(g, bytes, pack_fill, &job, &buf, err);
     if (rc) {
       rwkv_error_prefix(err, "%s: uploading rows %llu..%llu", w->name,
                         (unsigned long long)row0, (unsigned long long)(row0 + rows - 1));
@@ -264,7 +288,6 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->chunks[c].rows = (uint32_t)rows;
     w->n_chunks = (uint32_t)(c + 1);
   }
-  free(stage);
   if (rc) rwkv_mm_free(g, w);
   return rc;
 }

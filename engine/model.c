@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "model.h"
@@ -94,6 +95,18 @@ static int stack(rwkv_model *m, const char *what, uint32_t l, const gguf_tensor 
   return RWKV_OK;
 }
 
+typedef struct emb_job {
+  rwkv_gpu *g;
+  const void *src;
+  uint64_t n;
+} emb_job;
+
+static void emb_fill(void *ctx, uint8_t *dst) {
+  const emb_job *j = ctx;
+  rwkv_gpu_copy(j->g, dst, j->src, j->n);
+  memset(dst + j->n, 0, 16);
+}
+
 static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint64_t done = 0, total = m->file->size;
@@ -103,12 +116,8 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   m->emb_type = d->emb->type;
   /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
    * one word past a block, hence the padding */
-  int rc = rwkv_gpu_buffer(m->gpu, d->emb->size + 16, NULL, &m->emb_buf, err);
-  if (rc == RWKV_OK) {
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->emb_buf);
-    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)d->emb->size, d->emb->data);
-    rc = rwkv_gpu_check(m->gpu, "uploading the embedding", err);
-  }
+  emb_job ej = {m->gpu, d->emb->data, d->emb->size};
+  int rc = rwkv_gpu_buffer_fill(m->gpu, d->emb->size + 16, emb_fill, &ej, &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
   done += d->emb->size;
   if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
@@ -168,10 +177,21 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for the model", path);
   }
   m->chunk = o.chunk ? o.chunk : 256;
+  rwkv_model_info *in = &m->info;
+  double t = t0, t1;
+#define LAP(field) (t1 = now_ms(), in->field += t1 - t, t = t1)
   int rc = gguf_open(path, &m->file, err);
+  /* the weights are read once, front to back: ask for readahead now (a hint; errors
+   * do not matter) */
+  if (rc == RWKV_OK && m->file->mapped) {
+    madvise((void *)m->file->base, (size_t)m->file->size, MADV_SEQUENTIAL);
+    madvise((void *)m->file->base, (size_t)m->file->size, MADV_WILLNEED);
+  }
   if (rc == RWKV_OK) rc = rwkv7_describe(m->file, &m->d, err);
+  LAP(load_open_ms);
   if (rc == RWKV_OK && gguf_find_kv(m->file, "tokenizer.ggml.tokens"))
     rc = rwkv_tokenizer_from_gguf(m->file, &m->tok, err);
+  LAP(load_tokenizer_ms);
   if (rc == RWKV_OK) {
     if (o.gpu) {
       m->gpu = o.gpu;
@@ -181,17 +201,32 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     }
   }
   if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
+  LAP(load_context_ms);
+  rwkv_gpu_stats s0, s1;
+  rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
+  rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s1);
+  LAP(load_upload_ms);
+  in->load_upload_ms -= s1.program_ms - s0.program_ms;
   if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
+  LAP(load_init_ms);
   if (rc == RWKV_OK) {
     glFinish(); /* "ready for the first token" includes the uploads */
+    LAP(load_finish_ms);
+    rwkv_gpu_stats s2;
+    rwkv_gpu_get_stats(m->gpu, &s2);
+    in->load_init_ms -= s2.program_ms - s1.program_ms;
+    in->load_programs_ms = s2.program_ms - s0.program_ms;
+    in->shader_cache_hits = s2.cache_hits - s0.cache_hits;
+    in->shader_cache_misses = s2.cache_misses - s0.cache_misses;
     fill_info(m);
     m->info.gpu_bytes = rwkv_gpu_bytes(m->gpu);
     m->info.load_ms = now_ms() - t0;
     *out = m;
     return RWKV_OK;
   }
+#undef LAP
   rwkv_model_free(m);
   return rc;
 }

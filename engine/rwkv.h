@@ -54,6 +54,13 @@ typedef struct rwkv_model_info {
   uint32_t n_tensor_types; /* entries used in tensor_types */
   const char *tensor_types[16]; /* distinct ggml type names of the tensors */
   uint32_t tensor_type_count[16];
+  /* where load_ms went (additive; ms): mapping + describing the file, the tokenizer,
+   * the GPU context (0 when the caller gave one), building shader programs (compile or
+   * binary cache), copying weights to the GPU (programs excluded), forward/state
+   * setup (programs excluded) and the final glFinish */
+  double load_open_ms, load_tokenizer_ms, load_context_ms, load_programs_ms, load_upload_ms,
+      load_init_ms, load_finish_ms;
+  uint32_t shader_cache_hits, shader_cache_misses; /* programs built during this load */
 } rwkv_model_info;
 
 /* Map a GGUF file, check it is an rwkv7 model, upload its weights as stored. */

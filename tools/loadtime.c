@@ -1,0 +1,40 @@
+/* loadtime.c - rwkv-loadtime: time rwkv_model_load (open to ready) N times, each with a
+ * fresh GPU context as a new process would have, and print where the time goes
+ * (rwkv_model_info.load_*_ms) and the shader binary cache's hits/misses. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "rwkv.h"
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: rwkv-loadtime MODEL.gguf [N]\n");
+    return 2;
+  }
+  int n = argc > 2 ? atoi(argv[2]) : 3;
+  if (n < 1 || n > 100) n = 3;
+  for (int i = 0; i < n; i++) {
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
+    rwkv_model *m = NULL;
+    rwkv_error err = {0};
+    rwkv_model_opts o = rwkv_model_default_opts();
+    if (rwkv_model_load(argv[1], &o, &m, &err) != RWKV_OK) {
+      fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
+      return 1;
+    }
+    const rwkv_model_info *in = rwkv_model_get_info(m);
+    getrusage(RUSAGE_SELF, &r1);
+    double cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
+                 (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
+    printf("load %d: %.1f ms (open %.1f, tokenizer %.1f, context %.1f, programs %.1f [%u hit, "
+           "%u miss], uploads %.1f, init %.1f, finish %.1f) %.1f MiB, cpu %.0f ms\n",
+           i, in->load_ms, in->load_open_ms, in->load_tokenizer_ms, in->load_context_ms,
+           in->load_programs_ms, in->shader_cache_hits, in->shader_cache_misses,
+           in->load_upload_ms, in->load_init_ms, in->load_finish_ms, in->gpu_bytes / 1048576.0, cpu);
+    fflush(stdout);
+    rwkv_model_free(m);
+  }
+  return 0;
+}
