@@ -1,0 +1,44 @@
+/* profile.c - where a forward pass spends its time (bench-profile).
+ *
+ *   RWKV_PROFILE=1 bench-profile MODEL.gguf T REPEAT [embed]
+ *
+ * Runs REPEAT passes of T tokens (T = 1: decode steps, one token each; T > 1:
+ * prefills of T tokens from a fresh state) with the engine's profiler on; the
+ * per-step table (glFinish between steps, so totals exceed the real pass
+ * time) is printed when the model is freed. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "rwkv.h"
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: RWKV_PROFILE=1 %s MODEL.gguf T REPEAT [embed]\n", argv[0]);
+    return 2;
+  }
+  int T = atoi(argv[2]), rep = atoi(argv[3]), embed = argc > 4;
+  if (T < 1 || rep < 1) return 2;
+  rwkv_error err;
+  rwkv_model *m;
+  if (rwkv_model_load(argv[1], NULL, &m, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  const rwkv_model_info *in = rwkv_model_get_info(m);
+  int32_t *ids = malloc(sizeof *ids * (size_t)T);
+  float *out = malloc(sizeof *out * in->n_vocab);
+  for (int i = 0; i < T; i++) ids[i] = (int32_t)((i * 7919u + 13u) % (in->n_vocab < 256 ? in->n_vocab : 256u));
+  rwkv_state *s;
+  rwkv_forward_opts o = {RWKV_OUTPUT_LAST, embed, 0};
+  int rc = !ids || !out || rwkv_state_new(m, &s, &err);
+  for (int r = 0; r < rep && !rc; r++) {
+    if (T > 1) rc = rwkv_state_reset(s, &err);
+    if (!rc) rc = rwkv_forward(m, s, ids, (size_t)T, &o, out, &err);
+  }
+  if (rc) fprintf(stderr, "%s\n", err.msg);
+  else rwkv_state_free(s);
+  rwkv_model_free(m); /* prints the profile */
+  free(ids);
+  free(out);
+  return rc ? 1 : 0;
+}
