@@ -43,8 +43,12 @@ rwkv_gen_opts rwkv_gen_default_opts(void) {
 static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err);
 
 void rwkv_gen_free(rwkv_gen *g) {
+  if (g && g->qi < g->qn) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
+  rwkv_gen_free_detached(g);
+}
+
+void rwkv_gen_free_detached(rwkv_gen *g) {
   if (!g) return;
-  if (g->qi < g->qn) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
   rwkv_state_free(g->snap);
   for (size_t i = 0; g->stops && i < g->o.n_stop_strings; i++) free(g->stops[i]);
   free(g->stops);

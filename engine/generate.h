@@ -36,7 +36,11 @@ enum { RWKV_GEN_RUNNING, RWKV_GEN_MAX_TOKENS, RWKV_GEN_STOP_TOKEN, RWKV_GEN_STOP
  * The model must have a tokenizer. */
 int rwkv_gen_new(rwkv_model *m, rwkv_state *s, const int32_t *prompt, size_t n, const rwkv_gen_opts *o,
                  rwkv_gen **out, rwkv_error *err);
+/* Free g. If greedy lookahead decoded tokens that were never handed out, the
+ * state is first rewound to end after the last token handed out. */
 void rwkv_gen_free(rwkv_gen *g);
+/* Free g without touching its state: for when the state was freed first. */
+void rwkv_gen_free_detached(rwkv_gen *g);
 
 /* Next piece of text (*text points into g, valid until the next call).
  * *done is set once generation has ended (the final piece may still hold

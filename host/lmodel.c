@@ -391,7 +391,9 @@ static void gen_release(gen_ud *gu) {
     gu->reason = rwkv_gen_reason(gu->g);
     gu->count = rwkv_gen_count(gu->g);
     gu->last = rwkv_gen_last_token(gu->g);
-    rwkv_gen_free(gu->g);
+    /* a closed state is gone: free without rewinding it */
+    if (gu->st && gu->st->s) rwkv_gen_free(gu->g);
+    else rwkv_gen_free_detached(gu->g);
     gu->g = NULL;
   }
   unlink_child(&gu->link);
