@@ -55,6 +55,11 @@ typedef struct worker_pool {
   size_t n, next, finished;
 } worker_pool;
 
+typedef struct size_entry {
+  unsigned id;
+  uint64_t bytes;
+} size_entry;
+
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
@@ -67,6 +72,10 @@ struct rwkv_gpu {
   size_t n_progs, cap_progs;
   uint64_t bytes;
   uint64_t limit; /* 0: none */
+  /* sizes of live buffers by id (open addressing, 0 = empty): lets dispatches
+   * check ranges without a glGet*, which stalls a threaded driver */
+  size_entry *sizes;
+  size_t n_sizes, cap_sizes;
   char *cache_dir;  /* program binary cache folder, NULL: off */
   int cache_made;   /* 1 once cache_dir was created (or found) */
   unsigned cache_tmp; /* counter for temp file names */
@@ -594,6 +603,7 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
   pool_stop(&g->pool);
   free(g->cache_dir);
+  free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
@@ -971,6 +981,59 @@ static const char *gl_err_name(GLenum e) {
   }
 }
 
+static size_t size_slot(const rwkv_gpu *g, unsigned id) {
+  size_t h = (id * 2654435761u) & (g->cap_sizes - 1);
+  while (g->sizes[h].id && g->sizes[h].id != id) h = (h + 1) & (g->cap_sizes - 1);
+  return h;
+}
+
+/* Remember (or with bytes == 0 forget) a buffer's size; failure to grow the
+ * table only loses the fast path (rwkv_gpu_buffer_size then returns 0). */
+static void size_note(rwkv_gpu *g, unsigned id, uint64_t bytes) {
+  if (!id) return;
+  if (bytes && 2 * (g->n_sizes + 1) > g->cap_sizes) {
+    size_t cap = g->cap_sizes ? 2 * g->cap_sizes : 256;
+    size_entry *old = g->sizes;
+    size_t old_cap = g->cap_sizes;
+    g->sizes = calloc(cap, sizeof *g->sizes);
+    if (!g->sizes) {
+      g->sizes = old;
+      return;
+    }
+    g->cap_sizes = cap;
+    g->n_sizes = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+      if (old[i].id) {
+        g->sizes[size_slot(g, old[i].id)] = old[i];
+        g->n_sizes++;
+      }
+    }
+    free(old);
+  }
+  if (!g->cap_sizes) return;
+  size_t h = size_slot(g, id);
+  if (bytes) {
+    if (!g->sizes[h].id) g->n_sizes++;
+    g->sizes[h].id = id;
+    g->sizes[h].bytes = bytes;
+  } else if (g->sizes[h].id) {
+    /* delete with backward shift so probe chains stay intact */
+    g->sizes[h].id = 0;
+    g->n_sizes--;
+    for (size_t j = (h + 1) & (g->cap_sizes - 1); g->sizes[j].id; j = (j + 1) & (g->cap_sizes - 1)) {
+      size_entry e = g->sizes[j];
+      g->sizes[j].id = 0;
+      g->sizes[size_slot(g, e.id)] = e;
+    }
+  }
+}
+
+uint64_t rwkv_gpu_buffer_size(const rwkv_gpu *g, unsigned buf) {
+  if (!g || !buf || !g->cap_sizes) return 0;
+  size_t h = size_slot(g, buf);
+  return g->sizes[h].id ? g->sizes[h].bytes : 0;
+}
+
 int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf,
                     rwkv_error *err) {
   if (buf) *buf = 0;
@@ -1003,6 +1066,7 @@ int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf
   }
   *buf = b;
   g->bytes += bytes;
+  size_note(g, b, bytes);
   return RWKV_OK;
 }
 
@@ -1023,6 +1087,7 @@ void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
   if (rwkv_gpu_make_current(g, NULL) != RWKV_OK) return;
   GLuint b = buf;
   glDeleteBuffers(1, &b);
+  size_note(g, buf, 0);
   g->bytes = g->bytes >= bytes ? g->bytes - bytes : 0;
 }
 

@@ -71,6 +71,9 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
 /* Total bytes of live buffers made through rwkv_gpu_buffer (for reporting). */
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);
+/* Size in bytes of a live buffer made by rwkv_gpu_buffer (0 if unknown), from
+ * the context's own table: no GL query. */
+uint64_t rwkv_gpu_buffer_size(const rwkv_gpu *g, unsigned buf);
 
 /* ---- program binary cache and load statistics ------------------------------------
  * After a successful link the program binary (glGetProgramBinary) is stored in
