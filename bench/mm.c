@@ -1,6 +1,9 @@
 /* bench/mm.c - GPU matmul throughput: bench-mm [K M [T ...]] for every weight type
  * (default T = 1 and 64; BENCH_MM_TYPES=f16,q4_K,... picks types). Prints microseconds
- * per dispatch, effective weight bandwidth (GB/s) and GFLOP/s (2*K*M*T per dispatch). */
+ * per dispatch (median of 3 timing loops), effective weight bandwidth (GB/s) and GFLOP/s
+ * (2*K*M*T per dispatch).
+ * BENCH_MM_CFGS="name:VAR=v,VAR=v;name2:..." uploads each weight once per named set of
+ * RWKV_MM_* overrides (matmul.c pick_cfg), quantizing once: before/after in one process. */
 #include <GLES3/gl31.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,22 +56,51 @@ int main(int argc, char **argv) {
     uint64_t rb = rwkv_type_row_bytes(types[ti], K);
     if (types[ti] == 0) memcpy(wq, wf, (size_t)K * M * 4);
     else if (rwkv_quantize(types[ti], wf, wq, (uint64_t)K * M, &err)) { printf("%s: %s\n", t->name, err.msg); continue; }
+    const char *cfgs = getenv("BENCH_MM_CFGS");
+    char cfgbuf[1024];
+    snprintf(cfgbuf, sizeof cfgbuf, "%s", cfgs && *cfgs ? cfgs : "default:");
+    char *save = NULL;
+    for (char *cfg = strtok_r(cfgbuf, ";", &save); cfg; cfg = strtok_r(NULL, ";", &save)) {
+    char *colon = strchr(cfg, ':'), *vars = colon ? colon + 1 : cfg;
+    if (colon) *colon = '\0';
+    char set[16][64];
+    int nset = 0;
+    for (char *p = vars; *p && nset < 16;) {
+      size_t n = strcspn(p, ",");
+      snprintf(set[nset], sizeof set[nset], "%.*s", (int)n, p);
+      char *eq = strchr(set[nset], '=');
+      if (eq) {
+        *eq = '\0';
+        setenv(set[nset], eq + 1, 1);
+        nset++;
+      }
+      p += n + (p[n] == ',');
+    }
     rwkv_mm_weight w;
-    if (rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &w, &err)) { printf("%s\n", err.msg); continue; }
+    int up = rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &w, &err);
+    for (int i = 0; i < nset; i++) unsetenv(set[i]);
+    if (up) { printf("%s\n", err.msg); continue; }
     for (uint32_t k = 0; k < nT; k++) {
       uint32_t T = Ts[k];
       rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = T};
       int reps = in->software ? 3 : (T > 64 ? 20 : 200);
       rwkv_mm_dispatch(g, &w, &a, &err);
       glFinish();
-      double t0 = now();
-      for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &w, &a, &err);
-      glFinish();
-      double us = (now() - t0) / reps * 1e6;
-      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s\n", t->name, T, us,
-             rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3);
+      double l[3];
+      for (int rep = 0; rep < 3; rep++) {
+        double t0 = now();
+        for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &w, &a, &err);
+        glFinish();
+        l[rep] = (now() - t0) / reps * 1e6;
+      }
+      double us = l[0] > l[1] ? (l[1] > l[2] ? l[1] : (l[0] > l[2] ? l[2] : l[0]))
+                              : (l[0] > l[2] ? l[0] : (l[1] > l[2] ? l[2] : l[1]));
+      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u %s\n", t->name, T,
+             us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1],
+             colon ? cfg : "");
     }
     rwkv_mm_free(g, &w);
+    }
   }
   rwkv_gpu_buffer_free(g, xb, (uint64_t)K * Tmax * 4);
   rwkv_gpu_buffer_free(g, yb, (uint64_t)M * Tmax * 4);

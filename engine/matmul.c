@@ -12,10 +12,12 @@
 #define MM_PAD 16 /* bytes past the last block: w_u32 reads one word ahead */
 
 typedef struct mm_cfg {
-  unsigned kernel;                 /* 0 rows, 1 tiled */
+  unsigned kernel;                 /* 0 rows, 1 tiled, 2 blocked decode */
+  unsigned dec;                    /* use kernel 2 where the type has unit decoders */
   unsigned wg, lanes, nr, tt, unr; /* rows kernel */
   unsigned xsh, xch;               /* rows kernel: x in shared memory, floats per pass */
   unsigned bm, bt, bk;             /* tiled kernel */
+  unsigned rq, nq;                 /* tiled kernel: row / token quads per invocation */
   int subgroup;
 } mm_cfg;
 
@@ -35,7 +37,17 @@ static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *out) {
  * barriers: one invocation per row, x read straight from the buffer, TT = 8 tokens per
  * pass for prefill. GPUs: decode shares a row across a subgroup, NR rows per lane group,
  * x staged once per workgroup in shared memory; prefill uses the tiled kernel. */
-static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
+/* Types with glsl/common.glsl unit decoders (mmu_load) and their unit size. */
+static int mmu_ok(uint32_t type, uint64_t K) {
+  switch (type) {
+  case RWKV_TYPE_F32: case RWKV_TYPE_F16: case RWKV_TYPE_BF16: return K % 8 == 0;
+  case RWKV_TYPE_Q4_K: case RWKV_TYPE_Q5_K: case RWKV_TYPE_Q6_K: return K % 256 == 0;
+  default: return 0;
+  }
+}
+
+static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64_t K,
+                     uint64_t M, mm_cfg *c) {
   memset(c, 0, sizeof *c);
   c->tt = 1;
   c->nr = 1;
@@ -44,6 +56,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
   c->bm = 64;
   c->bt = 64;
   c->bk = 32;
+  c->rq = 1;
+  c->nq = 1;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -63,14 +77,27 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
     c->bm = 128; /* H100 sweep, 2560x10240 T=512: q4_K 15.1 vs 11.2 TFLOP/s */
     c->bk = 16;
     c->kernel = prefill ? 1 : 0;
+    c->dec = 1;
     if (prefill) c->tt = 8;
+    /* H100 sweep (bench/MATMUL.md): blocked decode wants ~2560+ warps: 1 row per lane group
+     * (2 units in flight) for 2560 rows, 4 rows for 10240+ (K-quants; floats 2). Tiled
+     * prefill: float types 4 x 8 outputs per invocation (14.2 vs 10.8 TFLOP/s on
+     * 2560x10240), K-quants stay 4 x 4. */
+    int fl = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+    if (mmu_ok(type, K)) {
+      c->nr = M >= 8192 && !fl ? 4 : (M >= 5120 ? 2 : 1);
+      c->unr = c->nr == 1 ? 2 : 1;
+    }
+    if (fl) c->nq = 2;
   }
   /* Tuning / testing overrides (read at upload):
    *   RWKV_MM_LANES=<pow2 <= 256> invocations per row (workgroup 4 rows, 64 for 1)
    *   RWKV_MM_WG, RWKV_MM_NR (rows per lane group), RWKV_MM_UNR (units in flight),
    *   RWKV_MM_XSH=0|1, RWKV_MM_XCH=<floats, multiple of 8>, RWKV_MM_NO_SUBGROUP=1
    *   RWKV_MM_TT=<1..32> prefill through the rows kernel with TT tokens per pass
-   *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8). */
+   *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8).
+   *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
+   *   has unit decoders (with RWKV_MM_TT also for prefill). */
   unsigned v;
   if (env_uint("RWKV_MM_LANES", 1, 256, &v) && is_pow2(v)) {
     c->lanes = v;
@@ -88,9 +115,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
     c->kernel = 0;
   }
   if (prefill && env_uint("RWKV_MM_TILED", 0, 1, &v)) c->kernel = v;
+  if (env_uint("RWKV_MM_DEC", 0, 1, &v)) c->dec = v;
+  if (c->kernel == 0 && c->dec && mmu_ok(type, K)) c->kernel = 2;
   if (env_uint("RWKV_MM_BM", 4, 256, &v) && v % 4 == 0) c->bm = v;
   if (env_uint("RWKV_MM_BT", 4, 256, &v) && v % 4 == 0) c->bt = v;
   if (env_uint("RWKV_MM_BK", 8, 256, &v) && v % 8 == 0) c->bk = v;
+  if (env_uint("RWKV_MM_RQ", 1, 4, &v)) c->rq = v;
+  if (env_uint("RWKV_MM_NQ", 1, 4, &v)) c->nq = v;
+  while (c->bm % (4 * c->rq)) c->rq--;
+  while (c->bt % (4 * c->nq)) c->nq--;
   unsigned maxinv = in->max_invocations > 0 ? (unsigned)in->max_invocations : 128;
   unsigned maxsh = in->max_shared > 0 ? (unsigned)in->max_shared : 16384;
   if (c->wg > maxinv) {
@@ -99,11 +132,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, mm_cfg *c) {
   }
   while (c->xsh && c->xch > 8 && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh)
     c->xch /= 2;
-  while ((c->bm / 4) * (c->bt / 4) > maxinv || 4u * c->bk * (c->bm + c->bt) > maxsh) {
+  while ((c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)) > maxinv ||
+         16u * c->bk * (c->bm / 4 + c->bt / 4) > maxsh) {
     if (c->bk > 8) c->bk /= 2;
-    else if (c->bt > 4) c->bt /= 2;
-    else c->bm /= 2;
+    else if (c->bt > 4 * c->nq) c->bt /= 2;
+    else if (c->bm > 4 * c->rq) c->bm /= 2;
+    else c->rq = c->nq = 1;
   }
+  while (c->bm % (4 * c->rq)) c->rq--;
+  while (c->bt % (4 * c->nq)) c->nq--;
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */
@@ -216,8 +253,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   uint64_t stride = packed_stride(ti, K);
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   mm_cfg cfg[2];
-  pick_cfg(in, 0, &cfg[0]);
-  pick_cfg(in, 1, &cfg[1]);
+  pick_cfg(in, 0, type, K, M, &cfg[0]);
+  pick_cfg(in, 1, type, K, M, &cfg[1]);
   /* Rows per chunk: the SSBO block-size limit, 32-bit byte addresses in the
    * shader, and the workgroup-count limit (with slack for 4 groups' rounding). */
   uint64_t max_bytes = in->max_ssbo > 0 ? (uint64_t)in->max_ssbo : (1ull << 27);
@@ -229,7 +266,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   uint64_t max_rows = (max_bytes - MM_PAD) / stride;
   uint64_t groups = in->max_groups_x > 0 ? (uint64_t)in->max_groups_x : 65535;
   for (int v = 0; v < 2; v++) {
-    uint64_t rpw = cfg[v].kernel ? cfg[v].bm : (uint64_t)(cfg[v].wg / cfg[v].lanes) * cfg[v].nr;
+    uint64_t rpw = cfg[v].kernel == 1 ? cfg[v].bm : (uint64_t)(cfg[v].wg / cfg[v].lanes) * cfg[v].nr;
     uint64_t r = (groups - RWKV_MM_MAX_GROUPS) * rpw;
     if (r < max_rows) max_rows = r;
   }
@@ -245,17 +282,19 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
              "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
              "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
              "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
-             "#define BK %u\n#define WGT %u\n%s",
+             "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n%s",
              type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
-             c->bt, c->bk, (c->bm / 4) * (c->bt / 4), c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
+             c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq,
+             c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
     int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
       weight_clear(w);
       return rc;
     }
-    w->rows_per_wg[v] = c->kernel ? c->bm : (c->wg / c->lanes) * c->nr;
-    w->tt[v] = c->kernel ? c->bt : c->tt;
+    w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
+    w->tt[v] = c->kernel == 1 ? c->bt : c->tt;
+    w->kernel[v] = c->kernel;
   }
   uint64_t n_chunks = (M + max_rows - 1) / max_rows;
   w->chunks = calloc(n_chunks, sizeof *w->chunks);
@@ -471,6 +510,12 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       }
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
+    if (w->kernel[v] == 2) { /* x as vec4s when every token's x start is 16-byte aligned */
+      GLuint xal = 1;
+      for (uint32_t s = 0; s < ns; s++)
+        if (gr[set[s]].xoff % 4 || (T > 1 && gr[set[s]].ldx % 4)) xal = 0;
+      glUniform1ui(12, xal);
+    }
     for (uint32_t c = 0; c < w->n_chunks; c++) {
       const rwkv_mm_chunk *ch = &w->chunks[c];
       GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];

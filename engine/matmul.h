@@ -39,6 +39,7 @@ typedef struct rwkv_mm_weight {
   unsigned prog[2];     /* [0] T == 1 kernel, [1] T > 1 (token-tiled) kernel */
   uint32_t rows_per_wg[2], tt[2];
   uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
+  uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].

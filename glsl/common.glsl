@@ -424,6 +424,132 @@ float w_row1(uint rb, uint e) {
   return k < 4u ? lo[k] : hi[k - 4u];
 #endif
 }
+
+// ---- unit decoders for matmul's blocked decode kernel (KERNEL 2, RWKV_MM_PACKED) ----
+// A unit is RWKV_UQ quads (4 consecutive elements each) of one row; a lane reads a whole
+// unit with a few aligned loads and decodes its scales once. mmu_e(u, i) is the row
+// element index of quad i of unit u; mmu_load gives the quads' raw values q and per-quad
+// coefficients so that  sum_j W[j] x[j] = sum_i a[i] * dot(q[i], x[i]) - m[i] * sum(x[i]).
+// K must be a multiple of RWKV_UE (the host checks). Layouts as in the dq8_* decoders.
+#if defined(RWKV_MM_PACKED) && (RWKV_WTYPE == RWKV_T_F32 || RWKV_WTYPE == RWKV_T_F16 || \
+    RWKV_WTYPE == RWKV_T_BF16 || RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K || \
+    RWKV_WTYPE == RWKV_T_Q6_K)
+#define RWKV_MMU 1
+#if defined(RWKV_WFLOAT)
+#define RWKV_UQ 2  // 8 elements: one uvec4 of f16/bf16, two of f32
+#else
+#define RWKV_UQ 8  // 32 elements
+#endif
+#define RWKV_UE (4 * RWKV_UQ)
+struct MmUnit {
+  vec4 q[RWKV_UQ];
+  float a[RWKV_UQ];
+  float m[RWKV_UQ];
+};
+// Bytes of u as exact floats without int-to-float conversions (quarter rate on NVIDIA):
+// 2^23 + b has b in the low mantissa bits.
+vec4 mmu_u8x4(uint u) {
+  return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
+}
+// Byte n (0..11) of a K-quant header's scales[12], which start at h.y.
+uint mmu_sbyte(uvec4 h, uint n) {
+  uint w = n < 4u ? h.y : (n < 8u ? h.z : h.w);
+  return (w >> ((n & 3u) << 3)) & 0xFFu;
+}
+// q4_K / q5_K 6-bit scale and min of pair j (ggml get_scale_min_k4) from the header.
+vec2 mmu_k4_sm(uvec4 h, uint j) {
+  if (j < 4u) return vec2(float(mmu_sbyte(h, j) & 63u), float(mmu_sbyte(h, j + 4u) & 63u));
+  uint a = mmu_sbyte(h, j + 4u);
+  return vec2(float((a & 15u) | ((mmu_sbyte(h, j - 4u) >> 6) << 4)),
+              float((a >> 4) | ((mmu_sbyte(h, j) >> 6) << 4)));
+}
+uint mmu_e(uint u, uint i) {
+#if defined(RWKV_WFLOAT)
+  return 8u * u + 4u * i;
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+  // unit c = u % 8 of block u / 8: half hh = c / 4, l0 = 8 (c % 4); quad i: k = i / 2,
+  // elements 128 hh + 32 k + l0 + 4 (i & 1) + [0, 4)
+  uint c = u & 7u;
+  return 256u * (u >> 3) + 128u * (c >> 2) + 32u * (i >> 1) + 8u * (c & 3u) + 4u * (i & 1u);
+#else
+  // q4_K / q5_K: unit c = u % 8 of block u / 8 covers qs bytes 16 c .. 16 c + 15:
+  // g = c / 2, h = c & 1; quads 0-3 are the low nibbles, elements 64 g + 16 h + 4 i,
+  // quads 4-7 the high nibbles, elements 64 g + 32 + 16 h + 4 (i - 4)
+  uint c = u & 7u;
+  return 256u * (u >> 3) + 64u * (c >> 1) + 16u * (c & 1u) + 32u * (i >> 2) + 4u * (i & 3u);
+#endif
+}
+void mmu_load(uint rb, uint u, out MmUnit w) {
+#if RWKV_WTYPE == RWKV_T_F32
+  w.q[0] = uintBitsToFloat(rwkv_w4[(rb >> 4) + 2u * u]);
+  w.q[1] = uintBitsToFloat(rwkv_w4[(rb >> 4) + 2u * u + 1u]);
+#elif RWKV_WTYPE == RWKV_T_F16
+  uvec4 v = rwkv_w4[(rb >> 4) + u];
+  w.q[0] = vec4(unpackHalf2x16(v.x), unpackHalf2x16(v.y));
+  w.q[1] = vec4(unpackHalf2x16(v.z), unpackHalf2x16(v.w));
+#elif RWKV_WTYPE == RWKV_T_BF16
+  uvec4 v = rwkv_w4[(rb >> 4) + u];
+  w.q[0] = uintBitsToFloat(uvec4(v.x << 16, v.x & 0xFFFF0000u, v.y << 16, v.y & 0xFFFF0000u));
+  w.q[1] = uintBitsToFloat(uvec4(v.z << 16, v.z & 0xFFFF0000u, v.w << 16, v.w & 0xFFFF0000u));
+#elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
+  // q4_K: 144 bytes = 9 uvec4 (header, qs[128]); q5_K: 176 = 11 (header, qh[32], qs[128])
+  uint c = u & 7u, g = c >> 1;
+#if RWKV_WTYPE == RWKV_T_Q4_K
+  uint b4 = (rb >> 4) + 9u * (u >> 3);
+  uvec4 q = rwkv_w4[b4 + 1u + c];
+#else
+  uint b4 = (rb >> 4) + 11u * (u >> 3);
+  uvec4 q = rwkv_w4[b4 + 3u + c];
+  uvec4 qh = rwkv_w4[b4 + 1u + (c & 1u)];  // qh bytes 16 h .. 16 h + 15
+#endif
+  uvec4 h = rwkv_w4[b4];
+  vec2 dm = unpackHalf2x16(h.x);
+  vec2 s0 = mmu_k4_sm(h, 2u * g), s1 = mmu_k4_sm(h, 2u * g + 1u);
+  for (int i = 0; i < 4; i++) {
+    uint lo = q[i] & 0x0F0F0F0Fu, hi = (q[i] >> 4) & 0x0F0F0F0Fu;
+#if RWKV_WTYPE == RWKV_T_Q5_K
+    lo |= ((qh[i] >> (2u * g)) & 0x01010101u) << 4;
+    hi |= ((qh[i] >> (2u * g + 1u)) & 0x01010101u) << 4;
+#endif
+    w.q[i] = mmu_u8x4(lo);
+    w.q[i + 4] = mmu_u8x4(hi);
+    w.a[i] = dm.x * s0.x;
+    w.m[i] = dm.y * s0.y;
+    w.a[i + 4] = dm.x * s1.x;
+    w.m[i + 4] = dm.y * s1.y;
+  }
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+  // 212-byte packed blocks (4-byte aligned): ql[128] qh[64] scales[16] d pad
+  uint c = u & 7u, hh = c >> 2, l0 = 8u * (c & 3u);
+  uint b = (rb >> 2) + 53u * (u >> 3);  // word index of the block
+  uint qa0 = rwkv_w[b + 16u * hh + (l0 >> 2)], qa1 = rwkv_w[b + 16u * hh + (l0 >> 2) + 1u];
+  uint qb0 = rwkv_w[b + 16u * hh + 8u + (l0 >> 2)], qb1 = rwkv_w[b + 16u * hh + 9u + (l0 >> 2)];
+  uint qh0 = rwkv_w[b + 32u + 8u * hh + (l0 >> 2)], qh1 = rwkv_w[b + 33u + 8u * hh + (l0 >> 2)];
+  uint sw0 = rwkv_w[b + 48u + 2u * hh], sw1 = rwkv_w[b + 49u + 2u * hh];
+  float d = unpackHalf2x16(rwkv_w[b + 52u]).x;
+  // scale of k: byte (l0 / 16) + 2 k of scales[8 hh ..]; k = 0, 1 in sw0, k = 2, 3 in sw1
+  uint sh = (l0 >> 4) << 3;
+  vec4 sc = vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
+                      (((sw1 >> sh) & 0xFFu) << 16) | (((sw1 >> (sh + 16u)) & 0xFFu) << 24)));
+  uint ql[4] = uint[4](qa0, qa1, qb0, qb1);  // k = 0 / 2: ql[0..1], k = 1 / 3: ql[2..3]
+  uint qh[2] = uint[2](qh0, qh1);
+  for (int i = 0; i < 8; i++) {
+    int k = i >> 1, j = i & 1;
+    uint lq = (ql[2 * (k & 1) + j] >> (uint(k >> 1) << 2)) & 0x0F0F0F0Fu;
+    uint hq = (qh[j] >> uint(2 * k)) & 0x03030303u;
+    w.q[i] = mmu_u8x4(lq | (hq << 4));
+    w.a[i] = d * sc[k];
+    w.m[i] = 32.0 * d * sc[k];
+  }
+#endif
+#if defined(RWKV_WFLOAT)
+  for (int i = 0; i < RWKV_UQ; i++) {
+    w.a[i] = 1.0;
+    w.m[i] = 0.0;
+  }
+#endif
+}
+#endif // unit decoders
 #endif // RWKV_WTYPE
 #endif // RWKV_WEIGHT_BINDING
 

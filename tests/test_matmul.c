@@ -8,7 +8,7 @@
  *  4. stacked weights (3 GGUF parts in one buffer) dispatched as row groups with their
  *     own x/y offsets, strides, accumulate and activations (tanh, sigmoid, relu^2),
  *     every type, T = 1 and T = 37; plain dispatch with relu^2.
- *  Kernel shapes: the device default, GPU-style rows (LANES/TT), x staged in shared memory
+ *  Kernel shapes: the device default, the blocked decode kernel (K-quant / float units), GPU-style rows (LANES/TT), x staged in shared memory
  *  in small chunks, several rows per lane group, and the tiled prefill kernel. */
 #include <GLES3/gl31.h>
 #include <math.h>
@@ -141,7 +141,8 @@ static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uin
   static const uint32_t Ts[] = {1, 5, 37};
   for (size_t k = 0; rc == RWKV_OK && k < 3; k++) {
     uint32_t T = Ts[k];
-    uint64_t ldx = K + 3, xoff = 5, ldy = M + 7, yoff = 2;
+    /* T = 1 and 37 with every token's x 16-byte aligned (vec4 x reads), T = 5 unaligned */
+    uint64_t ldx = k == 1 ? K + 3 : K + 4, xoff = k == 1 ? 5 : 4, ldy = M + 7, yoff = 2;
     uint64_t nx = (T - 1) * ldx + xoff + K + 4, ny = (T - 1) * ldy + yoff + M + 3;
     float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
     double *ref = malloc((size_t)T * M * sizeof *ref), *mag = malloc((size_t)T * M * sizeof *mag);
@@ -462,10 +463,20 @@ int main(void) {
       /* tiled prefill (small tiles so rows and tokens are ragged) */
       {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "16", "RWKV_MM_BT", "8"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_BK", "16", "RWKV_MM_XSH", "1"},
+      /* blocked decode kernel (unit decoders; rows kernel for the other types), also
+       * forced onto prefill through the rows path */
+      /* tiled with 8 x 8 and 8 x 4 outputs per invocation */
+      {"RWKV_MM_TILED", "1", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "8", "RWKV_MM_RQ", "2"},
+      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "32", "RWKV_MM_NR", "2"},
+      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "8", "RWKV_MM_UNR", "3"},
+      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1", "RWKV_MM_TT", "3"},
+      {"RWKV_MM_DEC", "0", "RWKV_MM_TILED", "0", "RWKV_MM_TT", "2"},
   };
   static const char *names[] = {"RWKV_MM_LANES", "RWKV_MM_TT", "RWKV_MM_NR", "RWKV_MM_UNR",
                                 "RWKV_MM_XSH", "RWKV_MM_XCH", "RWKV_MM_TILED", "RWKV_MM_BM",
-                                "RWKV_MM_BT", "RWKV_MM_BK"};
+                                "RWKV_MM_BT", "RWKV_MM_BK", "RWKV_MM_DEC", "RWKV_MM_RQ",
+                                "RWKV_MM_NQ"};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
     for (int i = 0; i < 6; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
