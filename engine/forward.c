@@ -86,10 +86,18 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   }
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
-  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", NULL, &p->argmax, err);
+  /* llvmpipe pays for every barrier: narrow reductions there */
+  int sw = rwkv_gpu_get_info(m->gpu)->software;
+  const char *am = sw ? "#define WG 8\n" : "#define WG 256\n";
+  char amf[64];
+  snprintf(amf, sizeof amf, "%s#define FEED 1\n", am);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", am, &p->argmax, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", amf, &p->argmax_feed, err);
+  if (rc == RWKV_OK)
+    rc = rwkv_gpu_program(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
+                          &p->candidates, err);
   const char *pe = getenv("RWKV_PROFILE");
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
-  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", "#define FEED 1\n", &p->argmax_feed, err);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
   return rc;
 }
@@ -108,6 +116,8 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
+  free_buf(m, &m->cand_buf, m->cand_bytes);
+  free_buf(m, &m->pen_buf, m->pen_bytes);
 }
 
 /* Scratch for R rows of B sequences and `outs` output rows. */
@@ -590,4 +600,64 @@ int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_e
   memcpy(ids, r, (size_t)k * 4);
   glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
   return rwkv_gpu_check(m->gpu, "greedy chain", err);
+}
+
+/* The sampler's candidates from the latest logits (row 0 of out_buf): apply
+ * the penalties (pen: n_pen pairs id, amount; rep: repetition penalty), then
+ * return in ids/logits the tokens within margin of the best, at most cap of
+ * them. *count may exceed cap: the caller then reads all the logits. */
+int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float rep, float margin, uint32_t cap,
+                       int32_t *ids, float *logits, uint32_t *count, rwkv_error *err) {
+  if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "sampling: no logits computed yet");
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc) return rc;
+  uint64_t need = (2 + 2 * (uint64_t)cap) * 4, pbytes = ((uint64_t)n_pen * 2 + 2) * 4;
+  if (need > m->cand_bytes) {
+    free_buf(m, &m->cand_buf, m->cand_bytes);
+    m->cand_bytes = 0;
+    if ((rc = rwkv_gpu_buffer(m->gpu, need, NULL, &m->cand_buf, err)) != RWKV_OK) return rc;
+    m->cand_bytes = need;
+  }
+  if (pbytes > m->pen_bytes) {
+    free_buf(m, &m->pen_buf, m->pen_bytes);
+    m->pen_bytes = 0;
+    uint64_t b = pbytes < 4096 ? 4096 : 2 * pbytes;
+    if ((rc = rwkv_gpu_buffer(m->gpu, b, NULL, &m->pen_buf, err)) != RWKV_OK) return rc;
+    m->pen_bytes = b;
+  }
+  if (n_pen) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->pen_buf);
+    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)n_pen * 8, pen);
+  }
+  unsigned p = m->prog.candidates;
+  glUseProgram(p);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->pen_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->cand_buf);
+  u32(p, "n", m->d.n_vocab);
+  u32(p, "n_pen", n_pen);
+  u32(p, "cap", cap);
+  f32(p, "rep", rep);
+  f32(p, "margin", margin);
+  run(1, 1);
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->cand_buf);
+  const uint32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)need, GL_MAP_READ_BIT);
+  if (!r) {
+    rc = rwkv_gpu_check(m->gpu, "reading the candidates", err);
+    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the candidates failed");
+  }
+  *count = r[0];
+  uint32_t k = r[0] < cap ? r[0] : cap;
+  for (uint32_t i = 0; i < k; i++) {
+    ids[i] = (int32_t)r[2 + 2 * i];
+    memcpy(&logits[i], &r[3 + 2 * i], 4);
+  }
+  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  return rwkv_gpu_check(m->gpu, "sampling candidates", err);
+}
+
+/* All n_vocab logits of row 0 (after forward_candidates applied penalties). */
+int forward_read_logits(rwkv_model *m, float *logits, rwkv_error *err) {
+  return read_back(m, 0, 0, m->d.n_vocab, logits, err);
 }

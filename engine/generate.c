@@ -14,7 +14,9 @@ struct rwkv_gen {
   int32_t *stop_ids;
   char **stops;
   size_t *stop_lens;
-  float *logits;     /* sampling path only */
+  float *logits;     /* sampling path only: all logits, or the candidates' */
+  int32_t *cand_ids; /* sampling: candidate ids (GPU-selected) */
+  float *pen;        /* sampling: penalty pairs for the GPU */
   int greedy;        /* pick on the GPU */
   char *buf;         /* text not yet emitted */
   size_t len, cap;
@@ -55,6 +57,8 @@ void rwkv_gen_free_detached(rwkv_gen *g) {
   free(g->stop_lens);
   free(g->stop_ids);
   free(g->logits);
+  free(g->cand_ids);
+  free(g->pen);
   free(g->buf);
   free(g->out);
   rwkv_sampler_free(g->smp);
@@ -64,7 +68,7 @@ void rwkv_gen_free_detached(rwkv_gen *g) {
 /* Make the logits of the state's last token ready: on the GPU for greedy, in g->logits otherwise. */
 static int feed(rwkv_gen *g, const int32_t *ids, size_t n, int want_logits, rwkv_error *err) {
   rwkv_forward_opts fo = {want_logits ? RWKV_OUTPUT_LAST : RWKV_OUTPUT_NONE, 0, 0};
-  float *out = want_logits && !g->greedy ? g->logits : NULL;
+  float *out = want_logits && !g->greedy && g->o.full_logits ? g->logits : NULL;
   return forward_batch(g->m, &g->s, &ids, &n, 1, &fo, out, err);
 }
 
@@ -98,6 +102,11 @@ int rwkv_gen_new(rwkv_model *m, rwkv_state *s, const int32_t *prompt, size_t n, 
   g->stops = calloc(o.n_stop_strings + 1, sizeof *g->stops);
   g->stop_lens = calloc(o.n_stop_strings + 1, sizeof *g->stop_lens);
   g->logits = g->greedy ? NULL : malloc((size_t)m->d.n_vocab * sizeof *g->logits);
+  if (!g->greedy && !o.full_logits) {
+    g->cand_ids = malloc((size_t)m->d.n_vocab * sizeof *g->cand_ids);
+    g->pen = malloc((size_t)m->d.n_vocab * 2 * sizeof *g->pen);
+    if (!g->cand_ids || !g->pen) goto nomem;
+  }
   if (!g->stop_ids || !g->stops || !g->stop_lens || (!g->greedy && !g->logits)) goto nomem;
   if (o.n_stop_ids) memcpy(g->stop_ids, o.stop_ids, o.n_stop_ids * sizeof *g->stop_ids);
   for (size_t i = 0; i < o.n_stop_strings; i++) {
@@ -192,6 +201,26 @@ static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err) {
   return rc;
 }
 
+/* Sampling with the GPU's help: penalties applied there and only the tokens
+ * within 30*temperature of the best logit read back (e^-30 of its
+ * probability or less each: they cannot change a draw); all of them when
+ * there are too many. */
+#define SAMPLE_CAP 4096
+static int sample_gpu(rwkv_gen *g, int32_t *tok, rwkv_error *err) {
+  uint32_t n_pen = rwkv_sampler_penalties(g->smp, g->pen), count = 0;
+  float t = g->o.sampler.temperature;
+  int rc = forward_candidates(g->m, g->pen, n_pen, rwkv_sampler_repetition(g->smp), t > 0 ? 30.0f * t : 0.0f,
+                              SAMPLE_CAP, g->cand_ids, g->logits, &count, err);
+  if (rc) return rc;
+  if (count <= SAMPLE_CAP) {
+    *tok = rwkv_sampler_sample_candidates(g->smp, g->cand_ids, g->logits, count);
+    return RWKV_OK;
+  }
+  if ((rc = forward_read_logits(g->m, g->logits, err)) != RWKV_OK) return rc;
+  *tok = rwkv_sampler_sample_candidates(g->smp, NULL, g->logits, g->m->d.n_vocab);
+  return RWKV_OK;
+}
+
 /* Next greedy token from the lookahead queue, refilled by a GPU chain. */
 static int next_queued(rwkv_gen *g, int32_t *tok, rwkv_error *err) {
   if (g->qi == g->qn) {
@@ -220,8 +249,10 @@ int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_e
     if ((rc = next_queued(g, &tok, err)) != RWKV_OK) return rc;
   } else if (g->greedy) {
     if ((rc = rwkv_gpu_argmax(g->m, &tok, err)) != RWKV_OK) return rc;
-  } else {
+  } else if (g->o.full_logits) {
     tok = rwkv_sampler_sample(g->smp, g->logits);
+  } else if ((rc = sample_gpu(g, &tok, err)) != RWKV_OK) {
+    return rc;
   }
   for (size_t i = 0; i < g->o.n_stop_ids; i++)
     if (g->stop_ids[i] == tok) g->reason = RWKV_GEN_STOP_TOKEN;

@@ -24,6 +24,9 @@ typedef struct rwkv_gen_opts {
   int lookahead;                   /* greedy: tokens decoded ahead on the GPU per CPU round trip
                                       (0 = default 16, 1 = none); the state still ends exactly
                                       after the tokens handed out */
+  int full_logits;                 /* sampling: 1 = read back all logits (penalties on the CPU);
+                                      0 (default) = the GPU applies penalties and returns only
+                                      the tokens within 30*temperature of the best logit */
 } rwkv_gen_opts;
 
 rwkv_gen_opts rwkv_gen_default_opts(void);

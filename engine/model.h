@@ -37,7 +37,7 @@ typedef struct model_layer {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -88,7 +88,8 @@ struct rwkv_model {
   uint32_t n_states;
 
   /* scratch sized for act_rows rows */
-  unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf;
+  unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf, cand_buf, pen_buf;
+  uint64_t cand_bytes, pen_bytes;
   uint32_t act_rows, out_rows, seq_cap;
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
@@ -112,6 +113,10 @@ int forward_init(rwkv_model *m, rwkv_error *err);
 /* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
 #define RWKV_CHAIN_MAX 32
 int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err);
+/* Sampling reads back only the tokens within margin of the best (penalties applied on the GPU). */
+int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float rep, float margin, uint32_t cap,
+                       int32_t *ids, float *logits, uint32_t *count, rwkv_error *err);
+int forward_read_logits(rwkv_model *m, float *logits, rwkv_error *err);
 /* rwkv_forward_batch that leaves the outputs on the GPU when out is NULL. */
 int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
                   size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err);

@@ -10,6 +10,8 @@ struct rwkv_sampler {
   uint32_t n_vocab;
   float *count;     /* decayed occurrence counts (presence/frequency penalties) */
   unsigned char *seen; /* repetition penalty: emitted at least once */
+  uint32_t *seen_list; /* the seen ids, in order of first emission */
+  uint32_t n_seen;
   int any_seen;
   uint64_t rng;
   struct cand *c;   /* candidates, scratch */
@@ -43,10 +45,11 @@ int rwkv_sampler_new(const rwkv_sampler_opts *opts, uint32_t n_vocab, rwkv_sampl
   if (s) {
     s->count = calloc(n_vocab, sizeof *s->count);
     s->seen = calloc(n_vocab, 1);
+    s->seen_list = malloc(n_vocab * sizeof *s->seen_list);
     s->c = malloc(n_vocab * 8);
     s->prob = malloc(n_vocab * sizeof *s->prob);
   }
-  if (!s || !s->count || !s->seen || !s->c || !s->prob) {
+  if (!s || !s->count || !s->seen || !s->c || !s->seen_list || !s->prob) {
     rwkv_sampler_free(s);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "sampler: no memory for %u tokens", n_vocab);
   }
@@ -61,6 +64,7 @@ void rwkv_sampler_free(rwkv_sampler *s) {
   if (!s) return;
   free(s->count);
   free(s->seen);
+  free(s->seen_list);
   free(s->c);
   free(s->prob);
   free(s);
@@ -102,13 +106,14 @@ static int cmp_cand(const void *x, const void *y) {
   return before(a, b) ? -1 : before(b, a) ? 1 : 0;
 }
 
-/* The k best of logits[0..V) into c[0..k), best first: a size-k min-heap
- * (O(V log k)), then a sort of the k survivors. */
-static uint32_t top_k(const float *logits, uint32_t V, uint32_t k, cand *c) {
+/* The k best of logits[0..V) (token ids[t], or t when ids is NULL) into
+ * c[0..k), best first: a size-k min-heap (O(V log k)), then a sort of the k
+ * survivors. */
+static uint32_t top_k(const float *logits, const int32_t *ids, uint32_t V, uint32_t k, cand *c) {
   if (k > V) k = V;
   uint32_t n = 0;
   for (uint32_t t = 0; t < V; t++) {
-    cand x = {logits[t], t};
+    cand x = {logits[t], ids ? (uint32_t)ids[t] : t};
     if (n < k) { /* sift up */
       uint32_t j = n++;
       while (j > 0 && before(c[(j - 1) / 2], x)) { c[j] = c[(j - 1) / 2]; j = (j - 1) / 2; }
@@ -131,22 +136,14 @@ static uint32_t top_k(const float *logits, uint32_t V, uint32_t k, cand *c) {
   return n;
 }
 
-int32_t rwkv_sampler_sample(rwkv_sampler *s, float *logits) {
+/* Draw from n candidate logits (penalties applied; ids NULL: ids are 0..n-1). */
+static int32_t pick(rwkv_sampler *s, const float *logits, const int32_t *ids, uint32_t n) {
   const rwkv_sampler_opts *o = &s->o;
-  uint32_t V = s->n_vocab;
-  if (penalised(s) && s->any_seen) {
-    for (uint32_t t = 0; t < V; t++) {
-      if (s->count[t] != 0) logits[t] -= o->presence_penalty + s->count[t] * o->frequency_penalty;
-      if (s->seen[t] && o->repetition_penalty != 1)
-        logits[t] = logits[t] > 0 ? logits[t] / o->repetition_penalty : logits[t] * o->repetition_penalty;
-    }
-  }
-  if (o->temperature == 0 || o->top_k == 1) return argmax(logits, V);
+  /* candidates, best first: the top k, or all of them */
+  n = top_k(logits, ids, n, o->top_k > 0 ? (uint32_t)o->top_k : n, s->c);
+  if (o->temperature == 0 || o->top_k == 1) return (int32_t)s->c[0].i;
 
-  /* candidates, best first: the top k, or every token */
-  uint32_t n = top_k(logits, V, o->top_k > 0 ? (uint32_t)o->top_k : V, s->c);
-
-  /* softmax with temperature over the candidates (sorted: idx[0] is the max) */
+  /* softmax with temperature over the candidates (sorted: c[0] is the max) */
   double maxl = s->c[0].l, sum = 0;
   for (uint32_t i = 0; i < n; i++) {
     double p = exp(((double)s->c[i].l - maxl) / o->temperature);
@@ -179,11 +176,41 @@ int32_t rwkv_sampler_sample(rwkv_sampler *s, float *logits) {
   return (int32_t)s->c[n - 1].i;
 }
 
+int32_t rwkv_sampler_sample(rwkv_sampler *s, float *logits) {
+  const rwkv_sampler_opts *o = &s->o;
+  for (uint32_t j = 0; penalised(s) && j < s->n_seen; j++) {
+    uint32_t t = s->seen_list[j];
+    if (s->count[t] != 0) logits[t] -= o->presence_penalty + s->count[t] * o->frequency_penalty;
+    if (o->repetition_penalty != 1)
+      logits[t] = logits[t] > 0 ? logits[t] / o->repetition_penalty : logits[t] * o->repetition_penalty;
+  }
+  if (o->temperature == 0 || o->top_k == 1) return argmax(logits, s->n_vocab);
+  return pick(s, logits, NULL, s->n_vocab);
+}
+
+int32_t rwkv_sampler_sample_candidates(rwkv_sampler *s, const int32_t *ids, const float *logits, uint32_t n) {
+  return n ? pick(s, logits, ids, n) : 0;
+}
+
+uint32_t rwkv_sampler_penalties(const rwkv_sampler *s, float *out) {
+  if (!penalised(s)) return 0;
+  const rwkv_sampler_opts *o = &s->o;
+  for (uint32_t j = 0; j < s->n_seen; j++) {
+    uint32_t t = s->seen_list[j];
+    out[2 * j] = (float)t; /* exact: ids < 2^24 */
+    out[2 * j + 1] = s->count[t] != 0 ? o->presence_penalty + s->count[t] * o->frequency_penalty : 0.0f;
+  }
+  return s->n_seen;
+}
+
 void rwkv_sampler_accept(rwkv_sampler *s, int32_t token) {
   if (token < 0 || (uint32_t)token >= s->n_vocab || !penalised(s)) return;
   if (s->o.penalty_decay != 1)
     for (uint32_t t = 0; t < s->n_vocab; t++) s->count[t] *= s->o.penalty_decay;
   s->count[token] += 1;
+  if (!s->seen[token]) s->seen_list[s->n_seen++] = (uint32_t)token;
   s->seen[token] = 1;
   s->any_seen = 1;
 }
+
+float rwkv_sampler_repetition(const rwkv_sampler *s) { return s->o.repetition_penalty; }

@@ -36,6 +36,16 @@ void rwkv_sampler_free(rwkv_sampler *s);
 int rwkv_sampler_is_greedy(const rwkv_sampler *s);
 /* Pick a token from logits (n_vocab floats, modified in place). */
 int32_t rwkv_sampler_sample(rwkv_sampler *s, float *logits);
+/* The same draw from n candidates (ids[i], logits[i]) whose penalties were
+ * already applied (on the GPU): the tokens left out must be those whose
+ * probability is negligible. */
+int32_t rwkv_sampler_sample_candidates(rwkv_sampler *s, const int32_t *ids, const float *logits, uint32_t n);
+/* The penalty to apply before choosing: pairs (id, amount subtracted) into
+ * out (2 floats per emitted distinct token, at most n_vocab pairs); the
+ * repetition penalty applies to every listed id. Returns the pair count. */
+uint32_t rwkv_sampler_penalties(const rwkv_sampler *s, float *out);
+float rwkv_sampler_repetition(const rwkv_sampler *s);
+
 /* Record that token was emitted (penalty counts). */
 void rwkv_sampler_accept(rwkv_sampler *s, int32_t token);
 

@@ -290,6 +290,36 @@ static void test_lookahead_state(void) {
   free(b);
 }
 
+/* Sampling reads back only the candidates near the best logit, with the
+ * penalties applied on the GPU: same draws as reading every logit and
+ * applying the penalties on the CPU. */
+static void test_candidates_equal_full(void) {
+  struct { float t, top_p, min_p, pres, freq, rep; int top_k; uint64_t seed; } cases[] = {
+      {1.0f, 1.0f, 0, 0, 0, 1, 0, 1},     {0.7f, 0.9f, 0, 0, 0, 1, 0, 2},
+      {1.3f, 1.0f, 0.05f, 0, 0, 1, 0, 3}, {1.0f, 1.0f, 0, 0.5f, 0.3f, 1, 0, 4},
+      {1.0f, 0.95f, 0, 0, 0, 1.3f, 40, 5}, {0.0f, 1.0f, 0, 2.0f, 0, 1, 0, 6}, /* greedy after penalties */
+      {100.0f, 1.0f, 0, 0, 0, 1, 0, 7},   /* flat: every token is a candidate */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    rwkv_gen_opts o = rwkv_gen_default_opts();
+    o.max_tokens = 50;
+    o.sampler.temperature = cases[c].t;
+    o.sampler.top_p = cases[c].top_p;
+    o.sampler.min_p = cases[c].min_p;
+    o.sampler.presence_penalty = cases[c].pres;
+    o.sampler.frequency_penalty = cases[c].freq;
+    o.sampler.repetition_penalty = cases[c].rep;
+    o.sampler.top_k = cases[c].top_k;
+    o.sampler.seed = cases[c].seed;
+    char a[512], b[512];
+    o.full_logits = 1;
+    gen("Once upon a time", &o, a, sizeof a, NULL, NULL);
+    o.full_logits = 0;
+    gen("Once upon a time", &o, b, sizeof b, NULL, NULL);
+    CHECK_MSG(strcmp(a, b) == 0, "case %zu: all logits \"%s\" vs candidates \"%s\"", c, a, b);
+  }
+}
+
 int main(void) {
   rwkv_error err;
   int rc = rwkv_model_load(MODEL, NULL, &m, &err);
@@ -302,6 +332,7 @@ int main(void) {
   test_bad_options();
   test_pieces();
   test_lookahead_state();
+  test_candidates_equal_full();
   rwkv_model_free(m);
   return test_result("test_generate");
 }
