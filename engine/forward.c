@@ -509,6 +509,7 @@ int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const
     (void)any_output;
     rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
     if (rc) break;
+    if (m->progress && nchunks > 1) m->progress(m->progress_ud, p0 + T, maxn);
     uint64_t base = o.embed ? arena_layout(&m->d, (uint32_t)(b * T), (uint32_t)b).hidden : 0;
     if (!out) {
       /* results stay on the GPU */

@@ -263,3 +263,9 @@ void rwkv_model_free(rwkv_model *m) {
 const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m) { return m ? &m->info : NULL; }
 const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m) { return m ? m->tok : NULL; }
 rwkv_gpu *rwkv_model_gpu(const rwkv_model *m) { return m ? m->gpu : NULL; }
+
+void rwkv_model_set_progress(rwkv_model *m, void (*fn)(void *ud, uint64_t done, uint64_t total), void *ud) {
+  if (!m) return;
+  m->progress = fn;
+  m->progress_ud = ud;
+}

@@ -72,6 +72,11 @@ const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m);
 const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m);
 rwkv_gpu *rwkv_model_gpu(const rwkv_model *m);
 
+/* Called by rwkv_forward / rwkv_forward_batch after each chunk of a prefill
+ * that takes more than one chunk, with tokens done and total (per sequence);
+ * fn NULL turns it off. For progress displays. */
+void rwkv_model_set_progress(rwkv_model *m, void (*fn)(void *ud, uint64_t done, uint64_t total), void *ud);
+
 /* ---- states --------------------------------------------------------------- */
 /* A state lives on the GPU. Its CPU form is one float array of
  * rwkv_state_size() floats laid out per layer l = 0..n_layer-1 as

@@ -371,6 +371,20 @@ static int s_tostring(lua_State *L) {
 }
 
 /* rwkv.load_state(model, path) -> state */
+/* Progress lines on stderr (only when it is a terminal): model load by bytes,
+ * long prefills by tokens; each overwrites the last and is cleared at the end. */
+static void load_progress(void *ud, uint64_t done, uint64_t total) {
+  (void)ud;
+  if (total) fprintf(stderr, "\r\033[Kloading model: %3d%%", (int)(100 * done / total));
+}
+
+static void prefill_progress(void *ud, uint64_t done, uint64_t total) {
+  (void)ud;
+  if (done < total) fprintf(stderr, "\r\033[Kprefill: %llu/%llu tokens", (unsigned long long)done,
+                            (unsigned long long)total);
+  else fputs("\r\033[K", stderr);
+}
+
 static int l_load_state(lua_State *L) {
   model_ud *mu = checkmodel(L, 1);
   const char *path = luaL_checkstring(L, 2);
@@ -1112,6 +1126,9 @@ static int l_load(lua_State *L) {
   }
   char full[PATH_MAX];
   resolve_path(path, full, sizeof full);
+  /* progress on a terminal, nothing when stderr is not one */
+  int tty = isatty(2);
+  if (tty) mo.progress = load_progress;
   /* the context's holder is older than the model, so Lua finalizes it after the model */
   mo.gpu = own ? extra_gpu(L, &mo.gpu_opts) : rwkvl_gpu(L);
 
@@ -1124,6 +1141,10 @@ static int l_load(lua_State *L) {
   rwkv_model *m = NULL;
   if (rwkv_model_load(full, &mo, &m, &err) != RWKV_OK) return fail(L, "rwkv.load", &err);
   mu->m = m;
+  if (tty) {
+    fputs("\r\033[K", stderr);
+    rwkv_model_set_progress(m, prefill_progress, NULL);
+  }
   const rwkv_model_info *mi = rwkv_model_get_info(m);
   mu->n_vocab = mi->n_vocab;
   mu->n_embd = mi->n_embd;
