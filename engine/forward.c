@@ -52,8 +52,11 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
 static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
   char defs[512];
   uint32_t wg = m->d.n_embd >= 256 ? 256 : 64;
-  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s", wg,
-           m->d.head_size, extra ? extra : "");
+  /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
+  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s%s", wg,
+           m->d.head_size, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
   return rwkv_gpu_program(m->gpu, name, defs, out, err);
 }
 

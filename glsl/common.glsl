@@ -565,7 +565,20 @@ layout(std430, binding = 2) buffer State { float st[]; };
 layout(std430, binding = 3) readonly buffer Seq { uint seq[]; };
 #endif
 
-#ifdef RED_N
+#if defined(RED_N) && defined(RWKV_SUBGROUP)
+// Sum of v over the workgroup (all RED_N invocations must call it): a
+// subgroup sum, then one shared slot per subgroup: 2 barriers, not log2(RED_N).
+shared float red_sg[RED_N];
+float wg_sum(float v) {
+  float s = subgroupAdd(v);
+  barrier(); // the previous call's readers are done with red_sg
+  if (subgroupElect()) red_sg[gl_SubgroupID] = s;
+  barrier();
+  float t = 0.0;
+  for (uint i = 0u; i < gl_NumSubgroups; i++) t += red_sg[i];
+  return t;
+}
+#elif defined(RED_N)
 shared float red_buf[RED_N];
 // Sum of v over the workgroup (all RED_N invocations must call it).
 float wg_sum(float v) {
