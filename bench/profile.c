@@ -8,6 +8,7 @@
  * time) is printed when the model is freed. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "rwkv.h"
 
@@ -31,10 +32,15 @@ int main(int argc, char **argv) {
   rwkv_state *s;
   rwkv_forward_opts o = {RWKV_OUTPUT_LAST, embed, 0};
   int rc = !ids || !out || rwkv_state_new(m, &s, &err);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   for (int r = 0; r < rep && !rc; r++) {
     if (T > 1) rc = rwkv_state_reset(s, &err);
     if (!rc) rc = rwkv_forward(m, s, ids, (size_t)T, &o, out, &err);
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+  if (!rc) printf("%d passes of %d tokens: %.3f ms per pass, %.0f tok/s\n", rep, T, ms / rep, rep * T / ms * 1e3);
   if (rc) fprintf(stderr, "%s\n", err.msg);
   else rwkv_state_free(s);
   rwkv_model_free(m); /* prints the profile */

@@ -99,6 +99,13 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK)
     rc = rwkv_gpu_program(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
                           &p->candidates, err);
+  /* RWKV_SYNC=flush:N / finish:N: glFlush / glFinish after every N layers (to
+   * study how the driver batches work; off by default) */
+  const char *sy = getenv("RWKV_SYNC");
+  if (sy && (!strncmp(sy, "flush:", 6) || !strncmp(sy, "finish:", 7))) {
+    m->sync_finish = sy[1] == 'i';
+    m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
+  }
   const char *pe = getenv("RWKV_PROFILE");
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
@@ -399,6 +406,10 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
     rc = time_mix(m, l, &a, B, T, err);
     if (!rc) rc = channel_mix(m, l, &a, B, T, err);
+    if (m->sync_every && (l + 1) % m->sync_every == 0) {
+      if (m->sync_finish) glFinish();
+      else glFlush();
+    }
   }
   if (rc) return rc;
   /* the last layer's ffn_prev (earlier layers' were stored by their successors) */

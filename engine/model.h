@@ -94,6 +94,8 @@ struct rwkv_model {
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */
+  uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
+  int sync_finish;
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;
 };
