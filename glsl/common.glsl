@@ -572,10 +572,13 @@ shared float red_sg[RED_N];
 float wg_sum(float v) {
   float s = subgroupAdd(v);
   barrier(); // the previous call's readers are done with red_sg
-  if (subgroupElect()) red_sg[gl_SubgroupID] = s;
+  /* 1-D workgroups of RED_N; no gl_NumSubgroups/gl_SubgroupID: some compilers
+   * (NVIDIA) derive them from gl_WorkGroupSize, not declared yet in this include */
+  uint sid = gl_LocalInvocationID.x / gl_SubgroupSize;
+  if (subgroupElect()) red_sg[sid] = s;
   barrier();
   float t = 0.0;
-  for (uint i = 0u; i < gl_NumSubgroups; i++) t += red_sg[i];
+  for (uint i = 0u; i < (uint(RED_N) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += red_sg[i];
   return t;
 }
 #elif defined(RED_N)
