@@ -99,9 +99,13 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK)
     rc = rwkv_gpu_program(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
                           &p->candidates, err);
-  /* RWKV_SYNC=flush:N / finish:N: glFlush / glFinish after every N layers (to
-   * study how the driver batches work; off by default) */
+  /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
+   * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
+   * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */
+  m->sync_every = 4;
+  m->sync_finish = 0;
   const char *sy = getenv("RWKV_SYNC");
+  if (sy && !strcmp(sy, "none")) m->sync_every = 0;
   if (sy && (!strncmp(sy, "flush:", 6) || !strncmp(sy, "finish:", 7))) {
     m->sync_finish = sy[1] == 'i';
     m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
