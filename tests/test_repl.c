@@ -130,8 +130,15 @@ int main(void) {
   /* Ctrl-C at the prompt drops the typed text */
   send_str(s, "garbage_text");
   CHECK(wait_for(s, "garbage_text", 1, 10.0));
-  send_str(s, "\x03");
-  CHECK_MSG(wait_for(s, "> ", 0, 10.0), "no prompt after Ctrl-C: \"%s\"", s->buf);
+  /* libedit may still be entering raw mode (see the Ctrl-D case below): a
+   * Ctrl-C lost in that gap is sent again; a second one only clears an
+   * empty line */
+  int prompt = 0;
+  for (int i = 0; i < 4 && !prompt; i++) {
+    send_str(s, "\x03");
+    prompt = wait_for(s, "> ", 0, 2.5);
+  }
+  CHECK_MSG(prompt, "no prompt after Ctrl-C: \"%s\"", s->buf);
   CHECK(line(s, "print('after' .. 1)", "> "));
   HAS(s, "\nafter1\r\n");
   CHECK_MSG(strstr(s->buf, "garbage_text") == NULL, "line not cleared: \"%s\"", s->buf);
