@@ -360,7 +360,6 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
          0, 0);
   prof(m, PROF_LN_FFN);
-  (void)B;
   int rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   prof(m, PROF_FFN_KEY);
   if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
@@ -511,7 +510,6 @@ int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const
   for (size_t c = 0; c < nchunks && !rc; c++) {
     /* position p in [0, maxn) of the aligned timeline; sequence i starts at maxn - n[i] */
     size_t p0 = c * chunk, T = maxn - p0 < chunk ? maxn - p0 : chunk;
-    int any_output = 0;
     for (size_t i = 0; i < b; i++) {
       size_t first = maxn - n[i]; /* aligned position of token 0 */
       size_t start = first > p0 ? first - p0 : 0;
@@ -520,11 +518,9 @@ int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const
       seq[2 * i + 1] = (uint32_t)state_offset(states[i]);
       for (size_t t = 0; t < T; t++)
         tok[i * T + t] = t < start ? 0 : ids[i][p0 + t - first];
-      if (start < T) any_output = 1;
     }
     int last_chunk = c + 1 == nchunks;
     int want = o.output == RWKV_OUTPUT_ALL ? RWKV_OUTPUT_ALL : (last_chunk ? o.output : RWKV_OUTPUT_NONE);
-    (void)any_output;
     rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
     if (rc) break;
     if (m->progress && nchunks > 1) m->progress(m->progress_ud, p0 + T, maxn);
