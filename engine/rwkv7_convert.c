@@ -2,25 +2,19 @@
  *
  * Facts used (no code taken):
  * - rwkv.cpp docs/FILE_FORMAT.md and rwkv_file_format.inc: header and record layout.
- * - llama.cpp convert_hf_to_gguf.py (Rwkv7Model, _set_vocab_rwkv_world): tensor names,
- *   context_length 1048576, token_shift_count 1, "<s>" + escaped vocab + "[PADn]" tokens
- *   with CONTROL / NORMAL / UNUSED token types.
- * - llama.cpp src/llama-quant.cpp llama_tensor_get_type: the Q4_K_M mix (output -> Q6_K;
- *   attn_v and ffn_down -> Q6_K where use_more_bits(i, n): i < n/8 || i >= 7n/8 ||
- *   (i - n/8) % 3 == 2) and the fallback for rows not a multiple of 256 (Q4_K -> Q5_0,
- *   Q5_K -> Q5_1, Q6_K -> Q8_0, Q2_K/Q3_K -> IQ4_NL, then F16 if that does not fit either).
- *   llama.cpp matches "attn_v" / "ffn_down" by name, which rwkv7's tensors never carry; we
- *   apply the rule to their rwkv7 counterparts time_mix_value and channel_mix_value.
- *   IQ4_NL is not a type this engine has: we use Q4_0 (same 32-element, 4-bit class).
- *   llama.cpp also keeps RWKV's LoRA and lerp tensors unquantized ("do not quantize RWKV's
- *   small yet 2D weights"), as we do.
- * - llama.cpp include/llama.h enum llama_ftype: general.file_type values. */
+ * - llama.cpp convert_hf_to_gguf.py (Rwkv7Model): which rwkv.cpp tensor becomes which
+ *   rwkv7 GGUF tensor.
+ * Everything an rwkv7 GGUF writer shares with the random-model generator (output types and
+ * general.file_type numbers, the Q4_K_M mix and the row-length fallback, the tensor list
+ * with shapes, the vocabulary, the metadata keys) comes from rwkv7_meta.h, which cites the
+ * llama.cpp sources of those rules. */
 #include "rwkv7_convert.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,7 +23,7 @@
 #include "gguf_write.h"
 #include "quant.h"
 #include "rwkv7.h"
-#include "tokenizer.h"
+#include "rwkv7_meta.h"
 
 #define BIN_MAGIC 0x67676d66u
 #define MAX_KEY 256
@@ -46,68 +40,27 @@ typedef struct bin_record {
 } bin_record;
 
 typedef struct out_tensor {
-  char name[128];
+  const rwkv7_tensor_spec *spec; /* GGUF name, shape and kind */
   const bin_record *src;
   uint32_t type;
-  uint32_t n_dims;
-  uint64_t ne[4];
 } out_tensor;
 
 typedef struct conv {
   const char *in_path, *out_path;
   const uint8_t *base;
   uint64_t size;
-  uint32_t n_vocab, n_embd, n_layer, data_type;
+  rwkv7_hparams hp; /* n_vocab, n_embd, n_layer from the header; the rest from tensors */
+  uint32_t data_type, n_head;
   bin_record *rec;
   uint32_t n_rec;
-  out_tensor *out;
+  rwkv7_tensor_spec *spec; /* the layout for hp (rwkv7_tensor_specs) */
+  uint32_t n_spec;
+  out_tensor *out; /* in input record order */
   uint32_t n_out;
   float *scratch; /* one row */
   uint64_t scratch_n;
-  uint32_t head_size, n_head, n_ffn, rank_w, rank_a, rank_v, rank_g;
   FILE *log;
 } conv;
-
-/* ---------------------------------------------------------------- types */
-
-typedef struct type_opt {
-  const char *name;
-  uint32_t type;  /* base ggml type for big matrices */
-  uint32_t ftype; /* llama_ftype */
-  int q4_k_m;
-} type_opt;
-
-static const type_opt TYPE_OPTS[] = {
-    {"f32", RWKV_TYPE_F32, 0, 0},    {"f16", RWKV_TYPE_F16, 1, 0},    {"bf16", RWKV_TYPE_BF16, 32, 0},
-    {"q8_0", RWKV_TYPE_Q8_0, 7, 0},  {"q4_0", RWKV_TYPE_Q4_0, 2, 0},  {"q4_1", RWKV_TYPE_Q4_1, 3, 0},
-    {"q5_0", RWKV_TYPE_Q5_0, 8, 0},  {"q5_1", RWKV_TYPE_Q5_1, 9, 0},  {"q2_k", RWKV_TYPE_Q2_K, 10, 0},
-    {"q3_k", RWKV_TYPE_Q3_K, 11, 0}, {"q4_k", RWKV_TYPE_Q4_K, 14, 0}, {"q5_k", RWKV_TYPE_Q5_K, 16, 0},
-    {"q6_k", RWKV_TYPE_Q6_K, 18, 0}, {"q4_k_m", RWKV_TYPE_Q4_K, 15, 1},
-};
-
-static int ieq(const char *a, const char *b) {
-  for (; *a && *b; a++, b++) {
-    char x = *a, y = *b;
-    if (x >= 'A' && x <= 'Z') x = (char)(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = (char)(y - 'A' + 'a');
-    if (x != y) return 0;
-  }
-  return *a == *b;
-}
-
-static const char *tname(uint32_t t) {
-  const rwkv_type_info *ti = rwkv_type_get(t);
-  return ti ? ti->name : "?";
-}
-
-static uint32_t block_of(uint32_t t) {
-  const rwkv_type_info *ti = rwkv_type_get(t);
-  return ti ? ti->block : 0;
-}
-
-static int use_more_bits(uint32_t i, uint32_t n) {
-  return i < n / 8 || i >= 7 * n / 8 || ((int64_t)i - (int64_t)(n / 8)) % 3 == 2;
-}
 
 /* ---------------------------------------------------------------- input */
 
@@ -141,9 +94,9 @@ static int parse_bin(conv *c, rwkv_error *err) {
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED,
                        "%s: offset 20: data type %d is a quantized rwkv.cpp file; convert from the FP32 "
                        "or FP16 file", c->in_path, h[5]);
-  c->n_vocab = (uint32_t)h[2];
-  c->n_embd = (uint32_t)h[3];
-  c->n_layer = (uint32_t)h[4];
+  c->hp.n_vocab = (uint32_t)h[2];
+  c->hp.n_embd = (uint32_t)h[3];
+  c->hp.n_layer = (uint32_t)h[4];
   c->data_type = (uint32_t)h[5];
 
   uint32_t cap = 64;
@@ -253,218 +206,232 @@ static int derive_hparams(conv *c, rwkv_error *err) {
   const bin_record *r;
   int rc;
   if ((rc = need_rec(c, "emb.weight", &r, err))) return rc;
-  if (r->n_dims != 2 || r->ne[0] != c->n_embd || r->ne[1] != c->n_vocab)
+  if (r->n_dims != 2 || r->ne[0] != c->hp.n_embd || r->ne[1] != c->hp.n_vocab)
     return rwkv_errorf(err, RWKV_ERR_FORMAT,
                        "%s: offset %llu: tensor 'emb.weight' is [%llu, %llu] but the header says n_embd %u, "
                        "n_vocab %u", c->in_path, (unsigned long long)r->offset, (unsigned long long)r->ne[0],
-                       (unsigned long long)r->ne[1], c->n_embd, c->n_vocab);
+                       (unsigned long long)r->ne[1], c->hp.n_embd, c->hp.n_vocab);
   if ((rc = need_rec(c, "blocks.0.att.r_k", &r, err))) return rc;
-  if (r->n == c->n_embd && r->n_dims == 2) {
-    if ((rc = fits_u32(c, r, 0, &c->head_size, err))) return rc;
-  } else if (r->n == c->n_embd && r->n_dims == 1) {
+  if (r->n == c->hp.n_embd && r->n_dims == 2) {
+    if ((rc = fits_u32(c, r, 0, &c->hp.head_size, err))) return rc;
+  } else if (r->n == c->hp.n_embd && r->n_dims == 1) {
     /* a flat r_k does not tell the head size: RWKV-7 models use 64 */
-    c->head_size = 64;
+    c->hp.head_size = 64;
   } else {
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor 'blocks.0.att.r_k' has %llu elements, expected %u",
-                       c->in_path, (unsigned long long)r->offset, (unsigned long long)r->n, c->n_embd);
+                       c->in_path, (unsigned long long)r->offset, (unsigned long long)r->n, c->hp.n_embd);
   }
-  if (c->head_size == 0 || c->n_embd % c->head_size != 0)
-    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: head size %u does not divide n_embd %u", c->in_path, c->head_size,
-                       c->n_embd);
-  c->n_head = c->n_embd / c->head_size;
+  if (c->hp.head_size == 0 || c->hp.n_embd % c->hp.head_size != 0)
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: head size %u does not divide n_embd %u", c->in_path, c->hp.head_size,
+                       c->hp.n_embd);
+  c->n_head = c->hp.n_embd / c->hp.head_size;
   if ((rc = need_rec(c, "blocks.0.ffn.key.weight", &r, err))) return rc;
-  if ((rc = fits_u32(c, r, 1, &c->n_ffn, err))) return rc;
+  if ((rc = fits_u32(c, r, 1, &c->hp.n_ffn, err))) return rc;
   if ((rc = need_rec(c, "blocks.0.att.w1", &r, err))) return rc;
-  if ((rc = fits_u32(c, r, 1, &c->rank_w, err))) return rc;
+  if ((rc = fits_u32(c, r, 1, &c->hp.rank_w, err))) return rc;
   if ((rc = need_rec(c, "blocks.0.att.a1", &r, err))) return rc;
-  if ((rc = fits_u32(c, r, 1, &c->rank_a, err))) return rc;
+  if ((rc = fits_u32(c, r, 1, &c->hp.rank_a, err))) return rc;
   if ((rc = need_rec(c, "blocks.0.att.g1", &r, err))) return rc;
-  if ((rc = fits_u32(c, r, 1, &c->rank_g, err))) return rc;
-  if (c->n_layer > 1) {
+  if ((rc = fits_u32(c, r, 1, &c->hp.rank_g, err))) return rc;
+  if (c->hp.n_layer > 1) {
     if ((rc = need_rec(c, "blocks.1.att.v1", &r, err))) return rc;
-    if ((rc = fits_u32(c, r, 1, &c->rank_v, err))) return rc;
+    if ((rc = fits_u32(c, r, 1, &c->hp.rank_v, err))) return rc;
   } else {
-    c->rank_v = c->rank_a; /* no layer carries the value LoRA; the key is still required */
+    c->hp.rank_v = c->hp.rank_a; /* no layer carries the value LoRA; the key is still required */
   }
+  rwkv_error e;
+  if (rwkv7_hparams_check(&c->hp, &e))
+    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: %s", c->in_path, e.msg);
   return RWKV_OK;
 }
 
 /* ---------------------------------------------------------------- mapping */
 
+/* rwkv.cpp's name of a tensor -> its rwkv7 GGUF name (the role of rwkv7_meta.h's tensor
+ * list); the shapes, kinds and types come from that list. */
 typedef struct name_map {
-  const char *from; /* suffix after "blocks.N." */
-  const char *to;   /* suffix after "blk.N." */
-  int kind;         /* 0 vector [D], 1 big matrix, 2 LoRA matrix, 3 lerp fused [D,1,1,6] */
+  const char *from; /* suffix after "blocks.N." (or the whole key outside the blocks) */
+  const char *to;   /* suffix after "blk.N." (or the whole GGUF name) */
 } name_map;
 
 static const name_map LAYER_MAP[] = {
-    {"ln1.weight", "attn_norm.weight", 0},
-    {"ln1.bias", "attn_norm.bias", 0},
-    {"ln2.weight", "attn_norm_2.weight", 0},
-    {"ln2.bias", "attn_norm_2.bias", 0},
-    {"att.x_rwkvag", "time_mix_lerp_fused.weight", 3},
-    {"att.w0", "time_mix_w0.weight", 0},
-    {"att.w1", "time_mix_w1.weight", 2},
-    {"att.w2", "time_mix_w2.weight", 2},
-    {"att.a0", "time_mix_a0.weight", 0},
-    {"att.a1", "time_mix_a1.weight", 2},
-    {"att.a2", "time_mix_a2.weight", 2},
-    {"att.v0", "time_mix_v0.weight", 0},
-    {"att.v1", "time_mix_v1.weight", 2},
-    {"att.v2", "time_mix_v2.weight", 2},
-    {"att.g1", "time_mix_g1.weight", 2},
-    {"att.g2", "time_mix_g2.weight", 2},
-    {"att.k_k", "time_mix_k_k.weight", 0},
-    {"att.k_a", "time_mix_k_a.weight", 0},
-    {"att.r_k", "time_mix_r_k.weight", 0},
-    {"att.receptance.weight", "time_mix_receptance.weight", 1},
-    {"att.key.weight", "time_mix_key.weight", 1},
-    {"att.value.weight", "time_mix_value.weight", 1},
-    {"att.output.weight", "time_mix_output.weight", 1},
-    {"att.ln_x.weight", "time_mix_ln.weight", 0},
-    {"att.ln_x.bias", "time_mix_ln.bias", 0},
-    {"ffn.x_k", "channel_mix_lerp_k.weight", 0},
-    {"ffn.key.weight", "channel_mix_key.weight", 1},
-    {"ffn.value.weight", "channel_mix_value.weight", 1},
+    {"ln1.weight", "attn_norm.weight"},
+    {"ln1.bias", "attn_norm.bias"},
+    {"ln2.weight", "attn_norm_2.weight"},
+    {"ln2.bias", "attn_norm_2.bias"},
+    {"att.x_rwkvag", "time_mix_lerp_fused.weight"},
+    {"att.w0", "time_mix_w0.weight"},
+    {"att.w1", "time_mix_w1.weight"},
+    {"att.w2", "time_mix_w2.weight"},
+    {"att.a0", "time_mix_a0.weight"},
+    {"att.a1", "time_mix_a1.weight"},
+    {"att.a2", "time_mix_a2.weight"},
+    {"att.v0", "time_mix_v0.weight"},
+    {"att.v1", "time_mix_v1.weight"},
+    {"att.v2", "time_mix_v2.weight"},
+    {"att.g1", "time_mix_g1.weight"},
+    {"att.g2", "time_mix_g2.weight"},
+    {"att.k_k", "time_mix_k_k.weight"},
+    {"att.k_a", "time_mix_k_a.weight"},
+    {"att.r_k", "time_mix_r_k.weight"},
+    {"att.receptance.weight", "time_mix_receptance.weight"},
+    {"att.key.weight", "time_mix_key.weight"},
+    {"att.value.weight", "time_mix_value.weight"},
+    {"att.output.weight", "time_mix_output.weight"},
+    {"att.ln_x.weight", "time_mix_ln.weight"},
+    {"att.ln_x.bias", "time_mix_ln.bias"},
+    {"ffn.x_k", "channel_mix_lerp_k.weight"},
+    {"ffn.key.weight", "channel_mix_key.weight"},
+    {"ffn.value.weight", "channel_mix_value.weight"},
 };
 
 static const name_map TOP_MAP[] = {
-    {"emb.weight", "token_embd.weight", 1},
-    {"blocks.0.ln0.weight", "token_embd_norm.weight", 0},
-    {"blocks.0.ln0.bias", "token_embd_norm.bias", 0},
-    {"ln_out.weight", "output_norm.weight", 0},
-    {"ln_out.bias", "output_norm.bias", 0},
-    {"head.weight", "output.weight", 1},
+    {"emb.weight", "token_embd.weight"},
+    {"blocks.0.ln0.weight", "token_embd_norm.weight"},
+    {"blocks.0.ln0.bias", "token_embd_norm.bias"},
+    {"ln_out.weight", "output_norm.weight"},
+    {"ln_out.bias", "output_norm.bias"},
+    {"head.weight", "output.weight"},
 };
 
-/* Choose the type of a big matrix: the requested one, the Q4_K_M mix, then llama.cpp's
- * fallback when the row length does not fit the block. */
-static int big_type(conv *c, const type_opt *opt, const char *name, int layer, uint64_t ne0, uint32_t *out,
-                    rwkv_error *err) {
-  uint32_t t = opt->type;
-  if (opt->q4_k_m) {
-    if (strcmp(name, "output.weight") == 0) t = RWKV_TYPE_Q6_K;
-    if (layer >= 0 && (strstr(name, "time_mix_value.weight") || strstr(name, "channel_mix_value.weight")) &&
-        use_more_bits((uint32_t)layer, c->n_layer))
-      t = RWKV_TYPE_Q6_K;
-  }
-  uint32_t bs = block_of(t);
-  if (bs == 0) return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "type %s is not supported by quant.h", tname(t));
-  if (ne0 % bs == 0) {
-    *out = t;
-    return RWKV_OK;
-  }
-  uint32_t fb;
-  switch (t) {
-    case RWKV_TYPE_Q2_K:
-    case RWKV_TYPE_Q3_K: fb = RWKV_TYPE_Q4_0; break;
-    case RWKV_TYPE_Q4_K: fb = RWKV_TYPE_Q5_0; break;
-    case RWKV_TYPE_Q5_K: fb = RWKV_TYPE_Q5_1; break;
-    case RWKV_TYPE_Q6_K: fb = RWKV_TYPE_Q8_0; break;
-    default: fb = RWKV_TYPE_F16; break; /* legacy 32-blocks: llama.cpp refuses; F16 always fits */
-  }
-  if (ne0 % block_of(fb) != 0) fb = RWKV_TYPE_F16;
-  if (c->log)
-    fprintf(c->log, "note: %s: rows of %llu are not a multiple of %u (%s); using %s\n", name,
-            (unsigned long long)ne0, bs, tname(t), tname(fb));
-  *out = fb;
-  return 2; /* fell back */
-}
+#define N_LAYER_MAP (sizeof LAYER_MAP / sizeof LAYER_MAP[0])
+#define N_TOP_MAP (sizeof TOP_MAP / sizeof TOP_MAP[0])
 
-/* Every tensor the rwkv7 layout needs must be in the input (named as rwkv.cpp names it). */
-static int check_complete(const conv *c, rwkv_error *err) {
-  const bin_record *r;
-  int rc;
-  for (size_t k = 0; k < sizeof TOP_MAP / sizeof TOP_MAP[0]; k++)
-    if ((rc = need_rec(c, TOP_MAP[k].from, &r, err))) return rc;
-  for (uint32_t il = 0; il < c->n_layer; il++) {
-    for (size_t k = 0; k < sizeof LAYER_MAP / sizeof LAYER_MAP[0]; k++) {
-      const char *from = LAYER_MAP[k].from;
-      if (il == 0 && strncmp(from, "att.v", 5) == 0) continue; /* no value residual in layer 0 */
-      char key[MAX_KEY + 32];
-      snprintf(key, sizeof key, "blocks.%u.%s", il, from);
-      if ((rc = need_rec(c, key, &r, err))) return rc;
+/* GGUF name and layer (-1 outside the blocks) of an rwkv.cpp key; 0 when the key is no
+ * RWKV-7 x070 tensor of this model. */
+static int gguf_name_of(const conv *c, const char *key, char *name, size_t cap, int *layer) {
+  *layer = -1;
+  for (size_t k = 0; k < N_TOP_MAP; k++)
+    if (strcmp(key, TOP_MAP[k].from) == 0) {
+      snprintf(name, cap, "%s", TOP_MAP[k].to);
+      return 1;
     }
-  }
-  return RWKV_OK;
+  if (strncmp(key, "blocks.", 7) != 0) return 0;
+  const char *p = key + 7;
+  char *end;
+  errno = 0;
+  unsigned long il = strtoul(p, &end, 10);
+  if (end == p || *end != '.' || errno != 0 || il >= c->hp.n_layer || p[0] < '0' || p[0] > '9') return 0;
+  for (size_t k = 0; k < N_LAYER_MAP; k++)
+    if (strcmp(end + 1, LAYER_MAP[k].from) == 0) {
+      snprintf(name, cap, "blk.%lu.%s", il, LAYER_MAP[k].to);
+      *layer = (int)il;
+      return 1;
+    }
+  return 0;
 }
 
-static int plan(conv *c, const type_opt *opt, rwkv7_convert_stats *st, rwkv_error *err) {
+/* rwkv.cpp key of a tensor of the layout (for "missing tensor" messages). */
+static void bin_key_of(const rwkv7_tensor_spec *s, char *key, size_t cap) {
+  const name_map *m = s->layer < 0 ? TOP_MAP : LAYER_MAP;
+  const size_t n = s->layer < 0 ? N_TOP_MAP : N_LAYER_MAP;
+  snprintf(key, cap, "%s", s->name);
+  for (size_t k = 0; k < n; k++)
+    if (strcmp(m[k].to, s->role) == 0) {
+      if (s->layer < 0)
+        snprintf(key, cap, "%s", m[k].from);
+      else
+        snprintf(key, cap, "blocks.%d.%s", s->layer, m[k].from);
+    }
+}
+
+/* The source record must hold the spec's elements: [D] vectors and the lerp block by their
+ * element count (rwkv.cpp keeps them [D, 1, 1] / [D, 1, 6] / [head_size, n_head]),
+ * matrices by their exact 2-D shape. */
+static int check_shape(const conv *c, const bin_record *r, const rwkv7_tensor_spec *s, rwkv_error *err) {
+  const unsigned long long off = (unsigned long long)r->offset;
+  switch (s->kind) {
+    case RWKV7_KIND_VEC:
+      if (r->n != s->ne[0])
+        return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' has %llu elements, expected %llu",
+                           c->in_path, off, r->key, (unsigned long long)r->n, (unsigned long long)s->ne[0]);
+      return RWKV_OK;
+    case RWKV7_KIND_LERP:
+      if (r->n != 6 * s->ne[0] || r->ne[0] != s->ne[0])
+        return rwkv_errorf(err, RWKV_ERR_FORMAT,
+                           "%s: offset %llu: tensor '%s' has shape [%llu, %llu, %llu], expected [%llu, 1, 6]",
+                           c->in_path, off, r->key, (unsigned long long)r->ne[0], (unsigned long long)r->ne[1],
+                           (unsigned long long)r->ne[2], (unsigned long long)s->ne[0]);
+      return RWKV_OK;
+    default:
+      if (r->n_dims != 2)
+        return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' has %u dimensions, expected 2",
+                           c->in_path, off, r->key, r->n_dims);
+      if (r->ne[0] != s->ne[0] || r->ne[1] != s->ne[1])
+        return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' is [%llu, %llu], expected [%llu, %llu]",
+                           c->in_path, off, r->key, (unsigned long long)r->ne[0], (unsigned long long)r->ne[1],
+                           (unsigned long long)s->ne[0], (unsigned long long)s->ne[1]);
+      return RWKV_OK;
+  }
+}
+
+/* Index of the spec called name in layer (-1: outside the blocks), searching only that layer's
+ * run of the list; n_spec when there is none. */
+static uint32_t find_spec(const conv *c, const uint32_t *first, int layer, const char *name) {
+  for (uint32_t k = layer < 0 ? 0 : first[layer]; k < c->n_spec; k++) {
+    if (layer >= 0 && c->spec[k].layer != layer) break;
+    if (c->spec[k].layer == layer && strcmp(c->spec[k].name, name) == 0) return k;
+  }
+  return c->n_spec;
+}
+
+/* Match every record to a tensor of the layout (output in record order) and pick its type. */
+static int plan(conv *c, const rwkv7_ftype *ft, rwkv7_convert_stats *st, rwkv_error *err) {
+  int rc = rwkv7_tensor_specs(&c->hp, &c->spec, &c->n_spec, err);
+  if (rc) {
+    rwkv_error_prefix(err, "%s", c->in_path);
+    return rc;
+  }
   c->out = calloc(c->n_rec, sizeof *c->out);
-  if (!c->out) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", c->in_path);
-  for (uint32_t i = 0; i < c->n_rec; i++) {
+  const bin_record **src = calloc(c->n_spec, sizeof *src);           /* record of each spec */
+  uint32_t *first = calloc(c->hp.n_layer, sizeof *first);          /* first spec of each layer */
+  if (!c->out || !src || !first) {
+    free(src);
+    free(first);
+    return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", c->in_path);
+  }
+  for (uint32_t k = c->n_spec; k-- > 0;)
+    if (c->spec[k].layer >= 0) first[c->spec[k].layer] = k;
+  for (uint32_t i = 0; i < c->n_rec && !rc; i++) {
     const bin_record *r = &c->rec[i];
-    const name_map *m = NULL;
-    int layer = -1;
+    char name[128];
+    int layer;
+    if (!gguf_name_of(c, r->key, name, sizeof name, &layer)) {
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: unknown tensor '%s' (not an RWKV-7 x070 tensor)",
+                       c->in_path, (unsigned long long)r->offset, r->key);
+      break;
+    }
+    const uint32_t k = find_spec(c, first, layer, name);
+    if (k == c->n_spec) { /* only layer 0's value-residual tensors, which the layout leaves out */
+      if (c->log) fprintf(c->log, "note: %s: skipping '%s': layer 0 has no value residual\n", c->in_path, r->key);
+      continue;
+    }
+    const rwkv7_tensor_spec *s = &c->spec[k];
+    if ((rc = check_shape(c, r, s, err))) break;
     out_tensor *o = &c->out[c->n_out];
-    for (size_t k = 0; k < sizeof TOP_MAP / sizeof TOP_MAP[0]; k++)
-      if (strcmp(r->key, TOP_MAP[k].from) == 0) m = &TOP_MAP[k];
-    if (m) {
-      snprintf(o->name, sizeof o->name, "%s", m->to);
-    } else if (strncmp(r->key, "blocks.", 7) == 0) {
-      const char *p = r->key + 7;
-      char *end;
-      errno = 0;
-      unsigned long il = strtoul(p, &end, 10);
-      if (end != p && *end == '.' && errno == 0 && il < c->n_layer && p[0] >= '0' && p[0] <= '9') {
-        for (size_t k = 0; k < sizeof LAYER_MAP / sizeof LAYER_MAP[0]; k++)
-          if (strcmp(end + 1, LAYER_MAP[k].from) == 0) m = &LAYER_MAP[k];
-        layer = (int)il;
-        if (m) snprintf(o->name, sizeof o->name, "blk.%lu.%s", il, m->to);
-      }
-    }
-    if (!m)
-      return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: unknown tensor '%s' (not an RWKV-7 x070 tensor)",
-                         c->in_path, (unsigned long long)r->offset, r->key);
+    o->spec = s;
     o->src = r;
-    const uint64_t D = c->n_embd;
-    switch (m->kind) {
-      case 0:
-        if (r->n != D)
-          return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' has %llu elements, expected %llu",
-                             c->in_path, (unsigned long long)r->offset, r->key, (unsigned long long)r->n,
-                             (unsigned long long)D);
-        o->n_dims = 1;
-        o->ne[0] = D;
-        o->ne[1] = o->ne[2] = o->ne[3] = 1;
-        o->type = RWKV_TYPE_F32;
-        break;
-      case 3:
-        if (r->n != 6 * D || r->ne[0] != D)
-          return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' has shape [%llu, %llu, %llu], expected [%llu, 1, 6]",
-                             c->in_path, (unsigned long long)r->offset, r->key, (unsigned long long)r->ne[0],
-                             (unsigned long long)r->ne[1], (unsigned long long)r->ne[2], (unsigned long long)D);
-        o->n_dims = 4;
-        o->ne[0] = D;
-        o->ne[1] = o->ne[2] = 1;
-        o->ne[3] = 6;
-        o->type = RWKV_TYPE_F32;
-        break;
-      default:
-        if (r->n_dims != 2)
-          return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: offset %llu: tensor '%s' has %u dimensions, expected 2",
-                             c->in_path, (unsigned long long)r->offset, r->key, r->n_dims);
-        o->n_dims = 2;
-        o->ne[0] = r->ne[0];
-        o->ne[1] = r->ne[1];
-        o->ne[2] = o->ne[3] = 1;
-        if (m->kind == 2) {
-          o->type = (opt->type == RWKV_TYPE_F16 || r->type == RWKV_TYPE_F16) ? RWKV_TYPE_F16 : RWKV_TYPE_F32;
-        } else {
-          int rc = big_type(c, opt, o->name, layer, o->ne[0], &o->type, err);
-          if (rc == 2) {
-            if (st) st->n_fallback++;
-          } else if (rc) {
-            return rc;
-          }
-        }
-        break;
+    rc = rwkv7_tensor_type(ft, s, c->hp.n_layer, &o->type, c->log, err);
+    if (rc == 2) {
+      if (st) st->n_fallback++;
+      rc = RWKV_OK;
+    } else if (rc) {
+      break;
     }
-    if (o->ne[0] > c->scratch_n) c->scratch_n = o->ne[0];
+    if (s->kind == RWKV7_KIND_LORA && r->type == RWKV_TYPE_F16) o->type = RWKV_TYPE_F16; /* keep F16 LoRA input */
+    src[k] = r;
+    if (s->ne[0] > c->scratch_n) c->scratch_n = s->ne[0];
     c->n_out++;
   }
-  int rc0 = check_complete(c, err);
-  if (rc0) return rc0;
+  for (uint32_t k = 0; k < c->n_spec && !rc; k++) /* every tensor of the layout must be in the input */
+    if (!src[k]) {
+      char key[MAX_KEY + 32];
+      bin_key_of(&c->spec[k], key, sizeof key);
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: missing tensor '%s'", c->in_path, key);
+    }
+  free(src);
+  free(first);
+  if (rc) return rc;
   c->scratch = malloc(c->scratch_n * sizeof(float));
   if (!c->scratch) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", c->in_path);
   return RWKV_OK;
@@ -479,7 +446,7 @@ typedef struct fill_ctx {
 static int fill_rows(void *user, uint64_t row, uint64_t n_rows, void *dst, rwkv_error *err) {
   const fill_ctx *f = user;
   const out_tensor *t = f->t;
-  const uint64_t ne0 = t->ne[0];
+  const uint64_t ne0 = t->spec->ne[0];
   const uint64_t ob = rwkv_type_row_bytes(t->type, ne0);
   const uint32_t sb = t->src->type == RWKV_TYPE_F32 ? 4u : 2u;
   uint8_t *out = dst;
@@ -495,94 +462,10 @@ static int fill_rows(void *user, uint64_t row, uint64_t n_rows, void *dst, rwkv_
     if (t->type == RWKV_TYPE_F32) {
       memcpy(out + r * ob, tmp, ne0 * 4);
     } else if ((rc = rwkv_quantize(t->type, tmp, out + r * ob, ne0, err))) {
-      return rwkv_error_prefix(err, "tensor '%s'", t->name);
+      return rwkv_error_prefix(err, "tensor '%s'", t->spec->name);
     }
   }
   return RWKV_OK;
-}
-
-/* ---------------------------------------------------------------- vocab */
-
-typedef struct vocab_out {
-  char **strs;
-  uint64_t *lens;
-  int32_t *types;
-  uint64_t n;
-} vocab_out;
-
-static void vocab_free(vocab_out *v) {
-  if (v->strs)
-    for (uint64_t i = 0; i < v->n; i++) free(v->strs[i]);
-  free(v->strs);
-  free(v->lens);
-  free(v->types);
-  memset(v, 0, sizeof *v);
-}
-
-static int vocab_set(vocab_out *v, uint64_t i, const char *bytes, size_t len, int32_t type, rwkv_error *err) {
-  size_t need = 0;
-  int rc = rwkv_token_escape(bytes, len, NULL, 0, &need, err);
-  if (rc && rc != RWKV_ERR_ARG) return rc;
-  v->strs[i] = malloc(need + 1);
-  if (!v->strs[i]) return rwkv_errorf(err, RWKV_ERR_NOMEM, "out of memory for the vocabulary");
-  size_t got = 0;
-  if ((rc = rwkv_token_escape(bytes, len, v->strs[i], need + 1, &got, err))) return rc;
-  v->lens[i] = got;
-  v->types[i] = type;
-  return RWKV_OK;
-}
-
-static int vocab_plain(vocab_out *v, uint64_t i, const char *text, int32_t type, rwkv_error *err) {
-  size_t n = strlen(text);
-  v->strs[i] = malloc(n + 1);
-  if (!v->strs[i]) return rwkv_errorf(err, RWKV_ERR_NOMEM, "out of memory for the vocabulary");
-  memcpy(v->strs[i], text, n + 1);
-  v->lens[i] = n;
-  v->types[i] = type;
-  return RWKV_OK;
-}
-
-static int build_vocab(const conv *c, const char *vocab_path, vocab_out *v, rwkv_error *err) {
-  memset(v, 0, sizeof *v);
-  if (!vocab_path && c->n_vocab != 256)
-    return rwkv_errorf(err, RWKV_ERR_ARG,
-                       "%s: n_vocab is %u: give the world vocabulary with --vocab (only 256-token byte models "
-                       "need none)", c->in_path, c->n_vocab);
-  v->n = c->n_vocab;
-  v->strs = calloc(v->n, sizeof *v->strs);
-  v->lens = calloc(v->n, sizeof *v->lens);
-  v->types = calloc(v->n, sizeof *v->types);
-  if (!v->strs || !v->lens || !v->types) return rwkv_errorf(err, RWKV_ERR_NOMEM, "out of memory for the vocabulary");
-  int rc;
-  if (!vocab_path) {
-    for (uint64_t i = 0; i < 256; i++) {
-      char b = (char)(unsigned char)i;
-      if ((rc = vocab_set(v, i, &b, 1, RWKV_TOKEN_TYPE_NORMAL, err))) return rc;
-    }
-    return RWKV_OK;
-  }
-  rwkv_tokenizer *tok = NULL;
-  if ((rc = rwkv_tokenizer_load_vocab(vocab_path, &tok, err))) return rc;
-  uint32_t nv = rwkv_tokenizer_vocab_size(tok);
-  if (nv > c->n_vocab) {
-    rwkv_tokenizer_free(tok);
-    return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: vocabulary has %u tokens but the model %s has n_vocab %u",
-                       vocab_path, nv, c->in_path, c->n_vocab);
-  }
-  rc = vocab_plain(v, 0, "<s>", RWKV_TOKEN_TYPE_CONTROL, err);
-  for (uint32_t i = 1; i < nv && !rc; i++) {
-    const char *b;
-    size_t len;
-    if (!(rc = rwkv_token_bytes(tok, (int32_t)i, &b, &len, err)))
-      rc = vocab_set(v, i, b, len, RWKV_TOKEN_TYPE_NORMAL, err);
-  }
-  rwkv_tokenizer_free(tok);
-  for (uint64_t i = nv; i < v->n && !rc; i++) {
-    char pad[32];
-    snprintf(pad, sizeof pad, "[PAD%llu]", (unsigned long long)i);
-    rc = vocab_plain(v, i, pad, RWKV_TOKEN_TYPE_UNUSED, err);
-  }
-  return rc;
 }
 
 /* ---------------------------------------------------------------- check */
@@ -596,16 +479,16 @@ static int check_u32(const gguf_file *f, const char *key, uint32_t want, rwkv_er
   return RWKV_OK;
 }
 
-static int verify(const conv *c, const type_opt *opt, const vocab_out *v, const char *name, rwkv_error *err) {
+static int verify(const conv *c, const rwkv7_ftype *ft, const rwkv7_vocab *v, const char *name, rwkv_error *err) {
   gguf_file *f = NULL;
   int rc = gguf_open(c->out_path, &f, err);
   if (rc) return rc;
   rwkv7_desc d;
   rc = rwkv7_describe(f, &d, err);
   if (!rc) {
-    if (d.n_layer != c->n_layer || d.n_embd != c->n_embd || d.n_vocab != c->n_vocab || d.head_size != c->head_size ||
-        d.n_head != c->n_head || d.n_ffn != c->n_ffn || d.rank_w != c->rank_w || d.rank_a != c->rank_a ||
-        d.rank_v != c->rank_v || d.rank_g != c->rank_g || d.eps != 1e-5f)
+    if (d.n_layer != c->hp.n_layer || d.n_embd != c->hp.n_embd || d.n_vocab != c->hp.n_vocab || d.head_size != c->hp.head_size ||
+        d.n_head != c->n_head || d.n_ffn != c->hp.n_ffn || d.rank_w != c->hp.rank_w || d.rank_a != c->hp.rank_a ||
+        d.rank_v != c->hp.rank_v || d.rank_g != c->hp.rank_g || d.eps != 1e-5f)
       rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: hyperparameters read back differ from the ones written",
                        c->out_path);
     rwkv7_desc_free(&d);
@@ -615,18 +498,19 @@ static int verify(const conv *c, const type_opt *opt, const vocab_out *v, const 
                      (unsigned long long)f->n_tensors, c->n_out);
   for (uint32_t i = 0; i < c->n_out && !rc; i++) {
     const out_tensor *o = &c->out[i];
-    const gguf_tensor *t = gguf_find_tensor(f, o->name);
+    const rwkv7_tensor_spec *s = o->spec;
+    const gguf_tensor *t = gguf_find_tensor(f, s->name);
     if (!t) {
-      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: tensor '%s' missing after writing", c->out_path, o->name);
+      rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: tensor '%s' missing after writing", c->out_path, s->name);
       break;
     }
-    int same = t->type == o->type && t->n_dims == o->n_dims;
-    for (int k = 0; k < 4; k++) same = same && t->ne[k] == o->ne[k];
+    int same = t->type == o->type && t->n_dims == s->n_dims;
+    for (int k = 0; k < 4; k++) same = same && t->ne[k] == s->ne[k];
     if (!same)
       rc = rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: tensor '%s' reads back with another shape or type", c->out_path,
-                       o->name);
+                       s->name);
   }
-  if (!rc) rc = check_u32(f, "general.file_type", opt->ftype, err);
+  if (!rc) rc = check_u32(f, "general.file_type", ft->ftype, err);
   if (!rc) rc = check_u32(f, "rwkv7.context_length", 1048576u, err);
   if (!rc) rc = check_u32(f, "rwkv7.token_shift_count", 1u, err);
   gguf_str s;
@@ -655,7 +539,7 @@ static int verify(const conv *c, const type_opt *opt, const vocab_out *v, const 
 
 /* ---------------------------------------------------------------- main */
 
-static int write_gguf(conv *c, const type_opt *opt, const vocab_out *v, const char *name, rwkv_error *err) {
+static int write_gguf(conv *c, const rwkv7_ftype *ft, const rwkv7_vocab *v, const char *name, rwkv_error *err) {
   gguf_writer *w = NULL;
   int rc = gguf_writer_new(&w, err);
   if (rc) return rc;
@@ -664,32 +548,13 @@ static int write_gguf(conv *c, const type_opt *opt, const vocab_out *v, const ch
     gguf_writer_free(w);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "out of memory");
   }
-#define KV(call) \
-  if (!rc) rc = (call)
-  KV(gguf_writer_add_str(w, "general.architecture", "rwkv7", err));
-  KV(gguf_writer_add_str(w, "general.name", name, err));
-  KV(gguf_writer_add_u32(w, "general.file_type", opt->ftype, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.context_length", 1048576u, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.embedding_length", c->n_embd, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.block_count", c->n_layer, err));
-  KV(gguf_writer_add_f32(w, "rwkv7.attention.layer_norm_epsilon", 1e-5f, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.wkv.head_size", c->head_size, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.attention.decay_lora_rank", c->rank_w, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.attention.iclr_lora_rank", c->rank_a, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.attention.value_residual_mix_lora_rank", c->rank_v, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.attention.gate_lora_rank", c->rank_g, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.feed_forward_length", c->n_ffn, err));
-  KV(gguf_writer_add_u32(w, "rwkv7.token_shift_count", 1u, err));
-  KV(gguf_writer_add_str(w, "tokenizer.ggml.model", "rwkv", err));
-  KV(gguf_writer_add_str_array(w, "tokenizer.ggml.tokens", (const char *const *)v->strs, v->lens, v->n, err));
-  KV(gguf_writer_add_array(w, "tokenizer.ggml.token_type", GGUF_I32, v->types, v->n, err));
+  rc = rwkv7_write_metadata(w, &c->hp, ft, name, v, err);
   for (uint32_t i = 0; i < c->n_out && !rc; i++) {
+    const rwkv7_tensor_spec *s = c->out[i].spec;
     fc[i].c = c;
     fc[i].t = &c->out[i];
-    rc = gguf_writer_add_tensor_fill(w, c->out[i].name, c->out[i].type, c->out[i].n_dims, c->out[i].ne, fill_rows,
-                                     &fc[i], err);
+    rc = gguf_writer_add_tensor_fill(w, s->name, c->out[i].type, s->n_dims, s->ne, fill_rows, &fc[i], err);
   }
-#undef KV
   if (!rc) rc = gguf_writer_write(w, c->out_path, err);
   gguf_writer_free(w);
   free(fc);
@@ -702,14 +567,9 @@ int rwkv7_convert(const char *in_path, const char *out_path, const rwkv7_convert
   if (!in_path || !out_path) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv7_convert: NULL path");
   rwkv7_convert_opts dflt = {0};
   if (!opts) opts = &dflt;
-  const type_opt *opt = NULL;
   const char *tn = opts->type ? opts->type : "f32";
-  for (size_t i = 0; i < sizeof TYPE_OPTS / sizeof TYPE_OPTS[0]; i++)
-    if (ieq(tn, TYPE_OPTS[i].name)) opt = &TYPE_OPTS[i];
-  if (!opt)
-    return rwkv_errorf(err, RWKV_ERR_ARG,
-                       "unknown output type '%s' (f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k "
-                       "q6_k q4_k_m)", tn);
+  const rwkv7_ftype *ft = rwkv7_ftype_by_name(tn);
+  if (!ft) return rwkv_errorf(err, RWKV_ERR_ARG, "unknown output type '%s' (%s)", tn, rwkv7_ftype_list());
 
   conv c;
   memset(&c, 0, sizeof c);
@@ -743,23 +603,24 @@ int rwkv7_convert(const char *in_path, const char *out_path, const rwkv7_convert
     b = b ? b + 1 : in_path;
     snprintf(name, sizeof name, "%s", b);
     size_t n = strlen(name);
-    if (n > 4 && ieq(name + n - 4, ".bin")) name[n - 4] = 0;
+    if (n > 4 && strcasecmp(name + n - 4, ".bin") == 0) name[n - 4] = 0;
   }
 
-  vocab_out v;
+  rwkv7_vocab v;
   memset(&v, 0, sizeof v);
   int rc = parse_bin(&c, err);
   if (!rc) rc = derive_hparams(&c, err);
-  if (!rc) rc = plan(&c, opt, stats, err);
-  if (!rc) rc = build_vocab(&c, opts->vocab, &v, err);
-  if (!rc) rc = write_gguf(&c, opt, &v, name, err);
+  if (!rc) rc = plan(&c, ft, stats, err);
+  if (!rc && (rc = rwkv7_vocab_build(c.hp.n_vocab, opts->vocab, 0, &v, err))) rwkv_error_prefix(err, "%s", in_path);
+  if (!rc) rc = write_gguf(&c, ft, &v, name, err);
   if (!rc) {
-    rc = verify(&c, opt, &v, name, err);
+    rc = verify(&c, ft, &v, name, err);
     if (rc) remove(out_path);
   }
   if (!rc && stats) stats->n_tensors = c.n_out;
-  vocab_free(&v);
+  rwkv7_vocab_free(&v);
   free(c.rec);
+  free(c.spec);
   free(c.out);
   free(c.scratch);
   if (map) munmap(map, (size_t)c.size);

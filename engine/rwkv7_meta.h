@@ -3,9 +3,9 @@
  * fallback), the tensor list of llama.cpp's rwkv7 layout, the tokenizer
  * vocabulary and the metadata keys.
  *
- * Written for the random-weight generator (rwkv7_gen.h) with the same rules the
- * converter (rwkv7_convert.c) applies, so that both produce the same layout;
- * the converter can move onto these helpers (they are its rules factored out).
+ * The one home of these rules: the rwkv.cpp converter (rwkv7_convert.c) and the
+ * random-weight generator (rwkv7_gen.h) both write through them, so both produce
+ * the same layout.
  * Facts (no code taken): llama.cpp src/llama-quant.cpp llama_tensor_get_type
  * (Q4_K_M: output -> Q6_K; attn_v / ffn_down -> Q6_K where use_more_bits; the
  * fallback for rows that are not a multiple of 256), include/llama.h
