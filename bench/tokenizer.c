@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "emailtext.h"
 #include "tokenizer.h"
 
 static double now_s(void) {
@@ -35,107 +36,6 @@ static int cmp_d(const void *a, const void *b) {
 static double median(double *v, int n) {
   qsort(v, (size_t)n, sizeof *v, cmp_d);
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-typedef struct gen {
-  uint64_t s;
-  char *buf;
-  size_t len, cap;
-} gen;
-
-static uint32_t gen_rand(gen *g) {
-  g->s = g->s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)(g->s >> 33);
-}
-
-static void put(gen *g, const char *s) {
-  size_t n = strlen(s);
-  if (g->len + n > g->cap) return;
-  memcpy(g->buf + g->len, s, n);
-  g->len += n;
-}
-
-static const char *pick(gen *g, const char *const *v, size_t n) { return v[gen_rand(g) % n]; }
-#define PICK(g, v) pick(g, v, sizeof v / sizeof v[0])
-
-/* Deterministic English email-like text of about `size` bytes. */
-static char *make_text(size_t size, size_t *len) {
-  static const char *const first[] = {"Jon", "Maria", "Alex", "Priya", "Chen", "Sarah", "Tom",
-                                      "Fatima", "Lukas", "Emma", "Diego", "Olivia"};
-  static const char *const last[] = {"Park", "Garcia", "Smith", "Patel", "Wang", "Miller",
-                                     "Novak", "Okafor", "Schmidt", "Brown"};
-  static const char *const domain[] = {"example.com", "corp.example.org", "mail.example.net",
-                                       "acme.io"};
-  static const char *const subj[] = {"Meeting moved to Thursday", "Re: Q3 budget review",
-                                     "Fwd: contract draft", "Quick question about the release",
-                                     "Re: Re: travel plans", "Invoice #4821", "Team offsite agenda",
-                                     "Update on the hiring plan"};
-  static const char *const greet[] = {"Hi all,", "Hello", "Dear team,", "Hi", "Good morning,",
-                                      "Hey"};
-  static const char *const words[] = {
-      "the", "project", "meeting", "we", "will", "need", "to", "review", "budget", "before",
-      "next", "week", "please", "send", "me", "your", "comments", "on", "draft", "and", "let",
-      "know", "if", "you", "have", "any", "questions", "about", "schedule", "I", "think", "it",
-      "would", "be", "good", "a", "call", "with", "customer", "team", "is", "working", "new",
-      "release", "which", "should", "ready", "by", "Friday", "thanks", "for", "help", "our",
-      "plan", "for", "quarter", "includes", "hiring", "two", "engineers", "designer", "update",
-      "report", "attached", "as", "discussed", "yesterday", "can", "confirm", "time", "room",
-      "agenda", "also", "follow", "up", "invoice", "payment", "this", "that", "there", "are",
-      "some", "issues", "with", "server", "deployment", "were", "fixed", "last", "night",
-      "everyone", "information", "important", "decision", "approval", "manager", "office",
-      "Monday", "Tuesday", "afternoon", "morning", "minutes", "notes", "document", "shared"};
-  static const char *const punct[] = {".", ".", ".", ",", "?", "!", ";", ":"};
-  static const char *const sign[] = {"Best,", "Thanks,", "Regards,", "Cheers,", "Best regards,"};
-  gen g = {2024, malloc(size + 4096), 0, size + 4096};
-  if (!g.buf) return NULL;
-  char tmp[256];
-  while (g.len < size) {
-    const char *f1 = PICK(&g, first), *l1 = PICK(&g, last), *d1 = PICK(&g, domain);
-    const char *f2 = PICK(&g, first), *d2 = PICK(&g, domain);
-    snprintf(tmp, sizeof tmp, "From: %s %s <%c.%s@%s>\r\nTo: %s@%s\r\nDate: %u %s 2024 %02u:%02u\r\n",
-             f1, l1, f1[0] | 0x20, l1, d1, f2, d2, 1 + gen_rand(&g) % 28,
-             gen_rand(&g) % 2 ? "Mar" : "Oct", gen_rand(&g) % 24, gen_rand(&g) % 60);
-    put(&g, tmp);
-    snprintf(tmp, sizeof tmp, "Subject: %s\r\n\r\n%s %s\r\n\r\n", PICK(&g, subj), PICK(&g, greet),
-             f2);
-    put(&g, tmp);
-    int paras = 1 + (int)(gen_rand(&g) % 4);
-    for (int p = 0; p < paras; p++) {
-      int sents = 1 + (int)(gen_rand(&g) % 5);
-      for (int s = 0; s < sents; s++) {
-        int nw = 4 + (int)(gen_rand(&g) % 14);
-        for (int w = 0; w < nw; w++) {
-          const char *wd = PICK(&g, words);
-          if (w == 0) {
-            snprintf(tmp, sizeof tmp, "%c%s", wd[0] >= 'a' ? wd[0] - 32 : wd[0], wd + 1);
-            put(&g, tmp);
-          } else {
-            put(&g, " ");
-            if (gen_rand(&g) % 40 == 0) {
-              snprintf(tmp, sizeof tmp, "%u", gen_rand(&g) % 2000);
-              put(&g, tmp);
-            } else {
-              put(&g, wd);
-            }
-          }
-          if (w + 1 < nw && gen_rand(&g) % 12 == 0) put(&g, ",");
-        }
-        put(&g, PICK(&g, punct));
-        put(&g, " ");
-      }
-      put(&g, "\r\n\r\n");
-    }
-    if (gen_rand(&g) % 3 == 0) {
-      snprintf(tmp, sizeof tmp, "> On %s, %s wrote:\r\n> %s %s %s.\r\n\r\n", "Monday", f2,
-               PICK(&g, words), PICK(&g, words), PICK(&g, words));
-      put(&g, tmp);
-    }
-    snprintf(tmp, sizeof tmp, "%s\r\n%s\r\n-- \r\n%s %s | %s\r\n\r\n", PICK(&g, sign), f1, f1, l1,
-             d1);
-    put(&g, tmp);
-  }
-  *len = g.len;
-  return g.buf;
 }
 
 static uint32_t fnv_ids(const int32_t *ids, size_t n) {
@@ -169,7 +69,8 @@ int main(int argc, char **argv) {
     len = n > 0 ? fread(text, 1, (size_t)n, f) : 0;
     fclose(f);
   } else {
-    text = make_text(1 << 20, &len);
+    const emailtext_style style = {.eol = "\r\n", .quote = 1, .unique_words = 0, .rich_punct = 1, .slack = 4096};
+    text = emailtext_make(1 << 20, &style, &len);
   }
   if (!text) return 1;
   if (dump) {

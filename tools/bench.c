@@ -25,6 +25,7 @@
 
 #include <GLES3/gl31.h>
 
+#include "../bench/emailtext.h"
 #include "generate.h"
 #include "gguf.h"
 #include "rwkv.h"
@@ -210,99 +211,9 @@ static void note(const opts *o, const char *fmt, ...) {
 
 /* ---- text ------------------------------------------------------------------------ */
 
-typedef struct textgen {
-  uint64_t s;
-  char *buf;
-  size_t len, cap;
-} textgen;
-
-static uint32_t tg_rand(textgen *g) {
-  g->s = g->s * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (uint32_t)(g->s >> 33);
-}
-
-static void tg_put(textgen *g, const char *s) {
-  size_t n = strlen(s);
-  if (g->len + n > g->cap) return;
-  memcpy(g->buf + g->len, s, n);
-  g->len += n;
-}
-
-static const char *tg_pick(textgen *g, const char *const *v, size_t n) { return v[tg_rand(g) % n]; }
-#define PICK(g, v) tg_pick(g, v, sizeof v / sizeof v[0])
-
-/* Deterministic English emails, about `size` bytes (whole emails; the last may run past size by
- * less than 4 KB). The same generator family as bench/tokenizer.c. */
-static char *make_emails(size_t size, size_t *len) {
-  static const char *const first[] = {"Jon", "Maria", "Alex", "Priya", "Chen", "Sarah", "Tom",
-                                      "Fatima", "Lukas", "Emma", "Diego", "Olivia"};
-  static const char *const last[] = {"Park", "Garcia", "Smith", "Patel", "Wang", "Miller",
-                                     "Novak", "Okafor", "Schmidt", "Brown"};
-  static const char *const domain[] = {"example.com", "corp.example.org", "mail.example.net",
-                                       "acme.io"};
-  static const char *const subj[] = {"Meeting moved to Thursday", "Re: Q3 budget review",
-                                     "Fwd: contract draft", "Quick question about the release",
-                                     "Re: Re: travel plans", "Invoice #4821", "Team offsite agenda",
-                                     "Update on the hiring plan"};
-  static const char *const greet[] = {"Hi all,", "Hello", "Dear team,", "Hi", "Good morning,", "Hey"};
-  static const char *const words[] = {
-      "the", "project", "meeting", "we", "will", "need", "to", "review", "budget", "before",
-      "next", "week", "please", "send", "me", "your", "comments", "on", "draft", "and", "let",
-      "know", "if", "you", "have", "any", "questions", "about", "schedule", "I", "think", "it",
-      "would", "be", "good", "a", "call", "with", "customer", "team", "is", "working", "new",
-      "release", "which", "should", "ready", "by", "Friday", "thanks", "for", "help", "our",
-      "plan", "quarter", "includes", "hiring", "two", "engineers", "designer", "update",
-      "report", "attached", "as", "discussed", "yesterday", "can", "confirm", "time", "room",
-      "agenda", "also", "follow", "up", "invoice", "payment", "this", "that", "there", "are",
-      "some", "issues", "server", "deployment", "were", "fixed", "last", "night", "everyone",
-      "information", "important", "decision", "approval", "manager", "office", "Monday",
-      "Tuesday", "afternoon", "morning", "minutes", "notes", "document", "shared"};
-  static const char *const punct[] = {".", ".", ".", "?", "!"};
-  static const char *const sign[] = {"Best,", "Thanks,", "Regards,", "Cheers,", "Best regards,"};
-  textgen g = {2024, malloc(size + 8192), 0, size + 8192};
-  if (!g.buf) return NULL;
-  char tmp[256];
-  while (g.len < size) {
-    const char *f1 = PICK(&g, first), *l1 = PICK(&g, last), *d1 = PICK(&g, domain);
-    const char *f2 = PICK(&g, first), *d2 = PICK(&g, domain);
-    snprintf(tmp, sizeof tmp, "From: %s %s <%c.%s@%s>\nTo: %s@%s\nDate: %u %s 2024 %02u:%02u\n", f1,
-             l1, f1[0] | 0x20, l1, d1, f2, d2, 1 + tg_rand(&g) % 28, tg_rand(&g) % 2 ? "Mar" : "Oct",
-             tg_rand(&g) % 24, tg_rand(&g) % 60);
-    tg_put(&g, tmp);
-    snprintf(tmp, sizeof tmp, "Subject: %s\n\n%s %s\n\n", PICK(&g, subj), PICK(&g, greet), f2);
-    tg_put(&g, tmp);
-    int paras = 1 + (int)(tg_rand(&g) % 4);
-    for (int p = 0; p < paras; p++) {
-      int sents = 1 + (int)(tg_rand(&g) % 5);
-      for (int s = 0; s < sents; s++) {
-        int nw = 4 + (int)(tg_rand(&g) % 14);
-        for (int w = 0; w < nw; w++) {
-          const char *wd = PICK(&g, words);
-          if (w == 0) {
-            snprintf(tmp, sizeof tmp, "%c%s", wd[0] >= 'a' ? wd[0] - 32 : wd[0], wd + 1);
-            tg_put(&g, tmp);
-          } else {
-            tg_put(&g, " ");
-            if (tg_rand(&g) % 40 == 0) {
-              snprintf(tmp, sizeof tmp, "%u", tg_rand(&g) % 2000);
-              tg_put(&g, tmp);
-            } else {
-              tg_put(&g, wd);
-            }
-          }
-          if (w + 1 < nw && tg_rand(&g) % 12 == 0) tg_put(&g, ",");
-        }
-        tg_put(&g, PICK(&g, punct));
-        tg_put(&g, " ");
-      }
-      tg_put(&g, "\n\n");
-    }
-    snprintf(tmp, sizeof tmp, "%s\n%s\n-- \n%s %s | %s\n\n", PICK(&g, sign), f1, f1, l1, d1);
-    tg_put(&g, tmp);
-  }
-  *len = g.len;
-  return g.buf;
-}
+/* The default text: generated emails (bench/emailtext.h, shared with bench-tokenizer) with LF
+ * line ends and no quoted replies. */
+static const emailtext_style EMAILS = {.eol = "\n", .quote = 0, .unique_words = 1, .rich_punct = 0, .slack = 8192};
 
 static int read_file(const char *path, char **out, size_t *len, rwkv_error *err) {
   FILE *f = fopen(path, "rb");
@@ -843,7 +754,7 @@ static int run_all(bench *b, rwkv_error *err) {
   /* inputs */
   if (o->text_file) {
     if ((rc = read_file(o->text_file, &b->text, &b->text_len, err))) return rc;
-  } else if (!(b->text = make_emails(1u << 20, &b->text_len))) {
+  } else if (!(b->text = emailtext_make(1u << 20, &EMAILS, &b->text_len))) {
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "no memory for the text");
   }
 
