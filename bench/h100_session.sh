@@ -1,0 +1,44 @@
+#!/bin/bash
+# bench/h100_session.sh - what one GPU-machine session runs (from the repository root, with a
+# Release build carried in $B and the GL/Lua .deb files in .gl/): the correctness tests on the
+# GPU, the greedy sample, then rwkv-bench on the tiny model and on random-weight models of the
+# real shapes made on the spot with rwkv-gen, then profiles. Results go to $OUT.
+#   B=build-h100 bash bench/h100_session.sh
+set -u
+B=${B:-build-h100}
+OUT=${OUT:-bench/out}
+SRC=${SRC:-/work/wt}                 # the source path compiled into the test binaries
+mkdir -p "$OUT"
+for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+mkdir -p "$(dirname "$SRC")" && ln -sfn "$PWD" "$SRC"
+V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+R="$OUT/RESULTS-gpu.md"
+{
+  echo "== device"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+  "$B/rwkv-lua" --info
+  echo "== tests on the GPU"
+  for t in test_gpu test_forward test_generate test_quant_model test_faults test_matmul; do
+    s=$(date +%s%N); timeout 150 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
+    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
+  done
+  grep -h "max |\|max diff" "$OUT/test_forward.txt" "$OUT/test_quant_model.txt"
+  echo "== greedy sample"
+  "$B/rwkv-lua" scripts/generate.lua -t 0 -n 40 "The quick brown fox"; echo
+  echo "== models"
+  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  ls -la /tmp/m-*.gguf
+  echo "== rwkv-bench"
+  T=${TITLE:-"H100 session"}
+  "$B/rwkv-bench" models/tiny-rwkv7-834K-F32.gguf --quiet --title "$T: tiny F32" --change "${CHANGE:--}" --append "$R" --json "$OUT/tiny.json"
+  "$B/rwkv-bench" /tmp/m-0.1b-f16.gguf --quiet --cold --title "$T: 0.1b F16" --change "${CHANGE:--}" --append "$R" --json "$OUT/0.1b-f16.json"
+  "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --quiet --cold --title "$T: 2.9b Q4_K_M" --change "${CHANGE:--}" --append "$R" --json "$OUT/2.9b-q4km.json"
+  "$B/rwkv-bench" /tmp/m-2.9b-f16.gguf --quiet --repeat 3 --title "$T: 2.9b F16" --change "${CHANGE:--}" --append "$R" --json "$OUT/2.9b-f16.json"
+  echo "== profiles (RWKV_PROFILE=1; glFinish between steps)"
+  for m in /tmp/m-0.1b-f16.gguf /tmp/m-2.9b-q4_k_m.gguf /tmp/m-2.9b-f16.gguf; do
+    echo "-- $m decode (64 steps)"; RWKV_PROFILE=1 "$B/bench-profile" "$m" 1 64 2>&1
+    echo "-- $m prefill 512"; RWKV_PROFILE=1 "$B/bench-profile" "$m" 512 2 2>&1
+  done
+} 2>&1 | tee "$OUT/session.txt"
