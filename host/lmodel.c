@@ -842,6 +842,61 @@ static int m_embed_batch(lua_State *L) {
   return 1;
 }
 
+/* model:forward_batch({ids_or_text, ...}, {state, ...} [, opts]) -> {logit vectors}
+ * One batched pass (rwkv_forward_batch): sequence i is fed to state i (each
+ * advanced); opts.output "last" (default) or "none". For parallel generation. */
+static int m_forward_batch(lua_State *L) {
+  static const char *const keys[] = {"output", "chunk", NULL};
+  model_ud *mu = checkmodel(L, 1);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  int oidx = opts_arg(L, 4);
+  if (oidx) check_keys(L, oidx, "forward_batch", keys);
+  int output = parse_output(L, oidx, "forward_batch", 1);
+  if (output == RWKV_OUTPUT_ALL) return luaL_error(L, "forward_batch: output \"all\" is not supported");
+  rwkv_forward_opts fo = {output, 0, opt_chunk(L, oidx, "forward_batch")};
+  lua_settop(L, 4);
+  lua_Integer b = luaL_len(L, 2);
+  if (b != luaL_len(L, 3))
+    return luaL_error(L, "forward_batch: %I sequences but %I states", b, (lua_Integer)luaL_len(L, 3));
+  if (b < 1 || b > MAX_BATCH_GROUP)
+    return luaL_error(L, "forward_batch: %I sequences (1..%d in one pass)", b, (int)MAX_BATCH_GROUP);
+  uint32_t W = mu->n_vocab;
+  size_t gsz = (size_t)b;
+  char *scratch = (char *)lua_newuserdatauv(L, gsz * (sizeof(rwkv_state *) + sizeof(int32_t *) + sizeof(size_t)) +
+                                                   (output == RWKV_OUTPUT_LAST ? gsz * W * sizeof(float) : 0), 0);
+  rwkv_state **states = (rwkv_state **)scratch; /* index 5 */
+  const int32_t **idv = (const int32_t **)(scratch + gsz * sizeof(rwkv_state *));
+  size_t *nv = (size_t *)(scratch + gsz * (sizeof(rwkv_state *) + sizeof(int32_t *)));
+  float *out = output == RWKV_OUTPUT_LAST
+                   ? (float *)(scratch + gsz * (sizeof(rwkv_state *) + sizeof(int32_t *) + sizeof(size_t)))
+                   : NULL;
+  luaL_checkstack(L, 2 * (int)b + 8, "forward_batch: too many sequences");
+  char what[64];
+  for (lua_Integer i = 0; i < b; i++) {
+    lua_geti(L, 3, i + 1);
+    state_ud *su = checkstate(L, -1);
+    if (su->owner != mu) return luaL_error(L, "forward_batch: state %I belongs to another model", i + 1);
+    states[i] = su->s;
+    lua_pop(L, 1);
+    lua_geti(L, 2, i + 1);
+    snprintf(what, sizeof what, "forward_batch: sequence %lld", (long long)(i + 1));
+    idv[i] = get_ids(L, mu, -1, what, mu->n_vocab, &nv[i]); /* stays on the stack */
+  }
+  rwkv_error err;
+  rwkv_error_clear(&err);
+  int rc = rwkv_forward_batch(mu->m, states, (const int32_t *const *)idv, nv, gsz, &fo, out, &err);
+  mu->epoch++;
+  if (rc != RWKV_OK) return fail(L, "forward_batch", &err);
+  if (!out) return 0;
+  lua_createtable(L, (int)b, 0);
+  for (lua_Integer i = 0; i < b; i++) {
+    rwkvl_pushvector(L, out + (size_t)i * W, W);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
 /* ---- models ------------------------------------------------------------------------ */
 
 static void model_release(model_ud *mu) {
@@ -1179,6 +1234,7 @@ void rwkvl_open_model(lua_State *L) {
   static const luaL_Reg model_methods[] = {{"tokenize", m_tokenize},   {"detokenize", m_detokenize},
                                            {"state", m_state},         {"forward", m_forward},
                                            {"embed", m_embed},         {"embed_batch", m_embed_batch},
+                                           {"forward_batch", m_forward_batch},
                                            {"generate", m_generate},   {"close", m_close},
                                            {NULL, NULL}};
   static const luaL_Reg state_methods[] = {{"clone", s_clone}, {"reset", s_reset}, {"copy_from", s_copy_from},
