@@ -1,12 +1,8 @@
 -- test_generate.lua: model:generate, iterator and on_token forms, options,
 -- stop strings/ids, errors in callbacks and loops, interrupts (host/lmodel.c).
 local rwkv = require "rwkv"
-
-local function fails(pattern, f, ...)
-  local ok, msg = pcall(f, ...)
-  assert(not ok, "expected an error matching " .. pattern)
-  assert(tostring(msg):find(pattern), "error '" .. tostring(msg) .. "' does not match " .. pattern)
-end
+local testlib = require "tests.lua.testlib"
+local fails = testlib.fails
 
 local m = rwkv.load(rwkv.default_model)
 

@@ -1,19 +1,8 @@
 -- test_model.lua: rwkv.load, model.info, tokenize, forward, embed, embed_batch,
 -- close and misuse (host/lmodel.c). Run from the source root by ctest.
 local rwkv = require "rwkv"
-
-local function fails(pattern, f, ...)
-  local ok, msg = pcall(f, ...)
-  assert(not ok, "expected an error matching " .. pattern)
-  assert(tostring(msg):find(pattern), "error '" .. tostring(msg) .. "' does not match " .. pattern)
-end
-
-local function maxdiff(a, b)
-  assert(#a == #b, ("lengths %d and %d"):format(#a, #b))
-  local d = 0
-  for i = 1, #a do d = math.max(d, math.abs(a[i] - b[i])) end
-  return d
-end
+local testlib = require "tests.lua.testlib"
+local fails, maxdiff = testlib.fails, testlib.maxdiff
 
 -- default model and path resolution
 assert(type(rwkv.default_model) == "string" and rwkv.default_model:match("tiny%-rwkv7%-834K%-F32%.gguf$"))

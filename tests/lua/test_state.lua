@@ -1,19 +1,8 @@
 -- test_state.lua: model:state, clone, reset, copy_from, vector, set, save,
 -- rwkv.load_state, close and lifetimes (host/lmodel.c).
 local rwkv = require "rwkv"
-
-local function fails(pattern, f, ...)
-  local ok, msg = pcall(f, ...)
-  assert(not ok, "expected an error matching " .. pattern)
-  assert(tostring(msg):find(pattern), "error '" .. tostring(msg) .. "' does not match " .. pattern)
-end
-
-local function maxdiff(a, b)
-  assert(#a == #b, ("lengths %d and %d"):format(#a, #b))
-  local d = 0
-  for i = 1, #a do d = math.max(d, math.abs(a[i] - b[i])) end
-  return d
-end
+local testlib = require "tests.lua.testlib"
+local fails, maxdiff = testlib.fails, testlib.maxdiff
 
 local m = rwkv.load(rwkv.default_model)
 local size = m.info.state_size
