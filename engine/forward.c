@@ -49,9 +49,12 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
 
 /* ---- programs ---------------------------------------------------------------- */
 
+/* Workgroup size of the row kernels (layer norms, mixes). */
+static uint32_t row_wg(const rwkv_model *m) { return m->d.n_embd >= 256 ? 256 : 64; }
+
 static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
   char defs[512];
-  uint32_t wg = m->d.n_embd >= 256 ? 256 : 64;
+  uint32_t wg = row_wg(m);
   /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
@@ -110,6 +113,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->sync_finish = sy[1] == 'i';
     m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
   }
+  const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
+  if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
@@ -260,7 +265,14 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   u32(prog, "ln_w", par + ln_w * D); u32(prog, "ln_b", par + ln_b * D);
   u32(prog, "lerp_off", par + lerp * D); u32(prog, "prev_off", prev_off);
   f32(prog, "eps", m->d.eps);
-  run(R, 1);
+  /* few rows (decode): split each row's channels over several workgroups, which
+   * all recompute the row's statistics, so that one workgroup's latency is not
+   * the whole step's */
+  uint32_t wg = row_wg(m), slices = R < 16 ? (D + wg - 1) / wg : 1;
+  if (m->ln_split) slices = m->ln_split;
+  uint32_t cs = (D + slices - 1) / slices;
+  u32(prog, "cslice", cs);
+  run(R, (D + cs - 1) / cs);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */

@@ -95,6 +95,7 @@ struct rwkv_model {
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
+  uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
   int sync_finish;
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;

@@ -1,7 +1,7 @@
 // rwkv_ln_mix.comp - layer norm, then token shift: the lerps between this
 // token's normalized input and the previous token's (RWKV-7 time mix with
 // NMIX = 6 lerps r,w,k,v,a,g; channel mix with NMIX = 1).
-// One workgroup per row; row = b*T + t (sequence b, position t). Rows before
+// Workgroups (row, slice); row = b*T + t (sequence b, position t). Rows before
 // the sequence's start are padding and are skipped. The previous token's
 // input is the state's prev vector for the first row, else recomputed from
 // x[row - 1]. The last row's normalized input goes to `last` so that a later
@@ -21,6 +21,7 @@ uniform uint ln_b;
 uniform uint lerp_off;
 uniform uint prev_off;  // prev vector's offset inside this layer's state
 uniform float eps;
+uniform uint cslice;      // channels per workgroup (y): few rows use several workgroups a row
 uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the state
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 
@@ -33,7 +34,9 @@ void main() {
   vec2 ms = ln_stats(xr, D, eps);
   vec2 pms = vec2(0.0);
   if (t > start) pms = ln_stats(xr - D, D, eps);
-  for (uint c = gl_LocalInvocationID.x; c < D; c += uint(RED_N)) {
+  // every workgroup of the row computes its statistics; each writes one slice of channels
+  uint c1 = min(D, (gl_WorkGroupID.y + 1u) * cslice);
+  for (uint c = gl_WorkGroupID.y * cslice + gl_LocalInvocationID.x; c < c1; c += uint(RED_N)) {
     float w = par[ln_w + c], bias = par[ln_b + c];
     float xa = (act[xr + c] - ms.x) * ms.y * w + bias;
     float prev = t > start ? (act[xr - D + c] - pms.x) * pms.y * w + bias : st[sbase + c];
