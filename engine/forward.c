@@ -137,6 +137,8 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
+  free(m->cand_host);
+  m->cand_host = NULL;
 }
 
 /* Scratch for R rows of B sequences and `outs` output rows. */
@@ -457,17 +459,7 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
 
 /* Copy n floats of the result (hidden region or out_buf) starting at float `first` into dst. */
 static int read_back(rwkv_model *m, int embed, uint64_t first, uint64_t n, float *dst, rwkv_error *err) {
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, embed ? m->act_buf : m->out_buf);
-  const void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)(first * 4), (GLsizeiptr)(n * 4),
-                                   GL_MAP_READ_BIT);
-  if (!p) {
-    int rc = rwkv_gpu_check(m->gpu, "mapping the output", err);
-    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "mapping the output failed");
-  }
-  memcpy(dst, p, n * 4);
-  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return rwkv_gpu_check(m->gpu, "forward pass", err); /* the map waited for the GPU anyway */
+  return rwkv_gpu_read(m->gpu, embed ? m->act_buf : m->out_buf, first * 4, n * 4, dst, "forward pass", err);
 }
 
 uint32_t rwkv_output_width(const rwkv_model *m, const rwkv_forward_opts *o) {
@@ -568,29 +560,27 @@ int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, con
   return rwkv_forward_batch(m, &s, &ids, &n, 1, opts, out, err);
 }
 
-int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
-  if (!m || !token) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: model and token are required");
-  if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: no logits computed yet");
-  int rc0 = rwkv_gpu_make_current(m->gpu, err);
-  if (rc0 != RWKV_OK) return rc0;
-  unsigned p = m->prog.argmax;
+/* Argmax of the latest logits (row 0 of out_buf) into argmax_buf[slot]; the
+ * feeding variant also writes it to tok_buf[0] for the next pass. */
+static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
+  unsigned p = feed ? m->prog.argmax_feed : m->prog.argmax;
   glUseProgram(p);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
+  if (feed) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
   u32(p, "off", 0);
   u32(p, "n", m->d.n_vocab);
-  u32(p, "slot", 0);
-  glDispatchCompute(1, 1, 1);
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->argmax_buf);
-  const int32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, 4, GL_MAP_READ_BIT);
-  if (!r) {
-    int rc = rwkv_gpu_check(m->gpu, "reading the argmax", err);
-    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the argmax failed");
-  }
-  *token = *r;
-  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return rwkv_gpu_check(m->gpu, "argmax", err);
+  u32(p, "slot", slot);
+  run(1, 1);
+}
+
+int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
+  if (!m || !token) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: model and token are required");
+  if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: no logits computed yet");
+  int rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc != RWKV_OK) return rc;
+  argmax_dispatch(m, 0, 0);
+  return rwkv_gpu_read(m->gpu, m->argmax_buf, 0, 4, token, "argmax", err);
 }
 
 /* Greedy decoding chained on the GPU: k times, pick the argmax of the latest
@@ -604,29 +594,11 @@ int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_e
   int rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc) return rc;
   uint32_t seq[2] = {0, (uint32_t)state_offset(s)};
-  unsigned p = m->prog.argmax_feed;
   for (uint32_t j = 0; j < k && !rc; j++) {
-    glUseProgram(p);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
-    u32(p, "off", 0);
-    u32(p, "n", m->d.n_vocab);
-    u32(p, "slot", 1 + j);
-    run(1, 1);
+    argmax_dispatch(m, 1, 1 + j);
     rc = pass(m, 1, 1, seq, NULL, RWKV_OUTPUT_LAST, 0, err);
   }
-  if (rc) return rc;
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->argmax_buf);
-  const int32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 4, (GLsizeiptr)k * 4, GL_MAP_READ_BIT);
-  if (!r) {
-    rc = rwkv_gpu_check(m->gpu, "reading the chosen tokens", err);
-    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the chosen tokens failed");
-  }
-  memcpy(ids, r, (size_t)k * 4);
-  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return rwkv_gpu_check(m->gpu, "greedy chain", err);
+  return rc ? rc : rwkv_gpu_read(m->gpu, m->argmax_buf, 4, (uint64_t)k * 4, ids, "greedy chain", err);
 }
 
 /* The sampler's candidates from the latest logits (row 0 of out_buf): apply
@@ -641,7 +613,9 @@ int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float re
   uint64_t need = (2 + 2 * (uint64_t)cap) * 4, pbytes = ((uint64_t)n_pen * 2 + 2) * 4;
   if (need > m->cand_bytes) {
     free_buf(m, &m->cand_buf, m->cand_bytes);
+    free(m->cand_host);
     m->cand_bytes = 0;
+    if (!(m->cand_host = malloc(need))) return rwkv_errorf(err, RWKV_ERR_NOMEM, "sampling: no memory");
     if ((rc = rwkv_gpu_buffer(m->gpu, need, NULL, &m->cand_buf, err)) != RWKV_OK) return rc;
     m->cand_bytes = need;
   }
@@ -667,21 +641,16 @@ int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float re
   f32(p, "rep", rep);
   f32(p, "margin", margin);
   run(1, 1);
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->cand_buf);
-  const uint32_t *r = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)need, GL_MAP_READ_BIT);
-  if (!r) {
-    rc = rwkv_gpu_check(m->gpu, "reading the candidates", err);
-    return rc ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "reading the candidates failed");
-  }
+  if ((rc = rwkv_gpu_read(m->gpu, m->cand_buf, 0, need, m->cand_host, "sampling candidates", err)) != RWKV_OK)
+    return rc;
+  const uint32_t *r = m->cand_host;
   *count = r[0];
   uint32_t k = r[0] < cap ? r[0] : cap;
   for (uint32_t i = 0; i < k; i++) {
     ids[i] = (int32_t)r[2 + 2 * i];
     memcpy(&logits[i], &r[3 + 2 * i], 4);
   }
-  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return rwkv_gpu_check(m->gpu, "sampling candidates", err);
+  return RWKV_OK;
 }
 
 /* All n_vocab logits of row 0 (after forward_candidates applied penalties). */

@@ -1070,6 +1070,24 @@ int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf
   return RWKV_OK;
 }
 
+int rwkv_gpu_read(rwkv_gpu *g, unsigned buf, uint64_t offset, uint64_t bytes, void *dst, const char *what,
+                  rwkv_error *err) {
+  if (!g || !buf || !dst || !bytes) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_read: %s: bad arguments", what);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, buf);
+  const void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)offset, (GLsizeiptr)bytes, GL_MAP_READ_BIT);
+  if (p) {
+    memcpy(dst, p, (size_t)bytes);
+    glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+  }
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+  rc = rwkv_gpu_check(g, what, err); /* the map waited for the GPU anyway */
+  if (!rc && !p) rc = rwkv_errorf(err, RWKV_ERR_GPU, "%s: mapping the buffer failed", what);
+  return rc;
+}
+
 int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err) {
   if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_check: NULL context");
   GLenum e = glGetError();

@@ -71,6 +71,11 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
 /* Total bytes of live buffers made through rwkv_gpu_buffer (for reporting). */
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);
+/* Copy bytes [offset, offset+bytes) of buf into dst in one mapping, after
+ * the writes of earlier dispatches (a CPU round trip: keep it off hot loops).
+ * GL errors pending from earlier work are reported here, named by `what`. */
+int rwkv_gpu_read(rwkv_gpu *g, unsigned buf, uint64_t offset, uint64_t bytes, void *dst, const char *what,
+                  rwkv_error *err);
 /* Size in bytes of a live buffer made by rwkv_gpu_buffer (0 if unknown), from
  * the context's own table: no GL query. */
 uint64_t rwkv_gpu_buffer_size(const rwkv_gpu *g, unsigned buf);

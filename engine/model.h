@@ -90,6 +90,7 @@ struct rwkv_model {
   /* scratch sized for act_rows rows */
   unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf, cand_buf, pen_buf;
   uint64_t cand_bytes, pen_bytes;
+  uint32_t *cand_host; /* CPU copy of cand_buf */
   uint32_t act_rows, out_rows, seq_cap;
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];

@@ -131,19 +131,7 @@ int rwkv_state_read(const rwkv_state *s, float *dst, size_t n, rwkv_error *err) 
   if (n != m->state_floats)
     return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_state_read: buffer holds %zu floats, the state has %zu", n,
                        m->state_floats);
-  int rc0 = rwkv_gpu_make_current(m->gpu, err);
-  if (rc0 != RWKV_OK) return rc0;
-  glMemoryBarrier(GL_ALL_BARRIER_BITS);
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->pool_buf);
-  const void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)(state_offset(s) * 4),
-                                   (GLsizeiptr)(n * 4), GL_MAP_READ_BIT);
-  if (!p) {
-    int rc = rwkv_gpu_check(m->gpu, "mapping a state for reading", err);
-    return rc != RWKV_OK ? rc : rwkv_errorf(err, RWKV_ERR_GPU, "mapping a state for reading failed");
-  }
-  memcpy(dst, p, n * 4);
-  glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
-  return rwkv_gpu_check(m->gpu, "reading a state", err);
+  return rwkv_gpu_read(m->gpu, m->pool_buf, state_offset(s) * 4, n * 4, dst, "reading a state", err);
 }
 
 int rwkv_state_write(rwkv_state *s, const float *src, size_t n, rwkv_error *err) {
