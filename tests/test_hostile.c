@@ -352,38 +352,19 @@ static int add_toks(gguf_writer *w, void *ud, rwkv_error *err) {
   return rc;
 }
 
-/* A file with hostile tokens but no tokenizer.ggml.model: refused for the missing key. */
-static int tok_model(const char *file, const tok_edit *e, rwkv_error *err) {
-  tinygen_opts o = tinygen_default();
-  o.n_embd = 16, o.head_size = 16, o.n_ffn = 16, o.n_vocab = 16, o.rank = 4;
-  o.no_tokenizer = 1;
-  o.extra = add_toks;
-  o.extra_ud = (void *)e;
-  const char *p = tpath(file);
-  int rc = tinygen_write(p, &o, err);
-  CHECK_OK(rc, err);
-  if (rc) return -1;
-  gguf_file *f = NULL;
-  rc = gguf_open(p, &f, err);
-  if (rc) return rc;
-  rwkv_tokenizer *t = NULL;
-  rc = rwkv_tokenizer_from_gguf(f, &t, err);
-  rwkv_tokenizer_free(t);
-  gguf_close(f);
-  unlink(p);
-  return rc;
-}
-
 static int add_toks_model(gguf_writer *w, void *ud, rwkv_error *err) {
   int rc = gguf_writer_add_str(w, "tokenizer.ggml.model", "rwkv", err);
   return rc ? rc : add_toks(w, ud, err);
 }
 
-static int tok_model2(const char *file, const tok_edit *e, rwkv_error *err) {
+/* Write a small model whose tokenizer metadata is e's tokens (with
+ * tokenizer.ggml.model "rwkv" when with_model, else without it), and build a
+ * tokenizer from it: the rc of rwkv_tokenizer_from_gguf. */
+static int tok_model(const char *file, const tok_edit *e, int with_model, rwkv_error *err) {
   tinygen_opts o = tinygen_default();
   o.n_embd = 16, o.head_size = 16, o.n_ffn = 16, o.n_vocab = 16, o.rank = 4;
   o.no_tokenizer = 1;
-  o.extra = add_toks_model;
+  o.extra = with_model ? add_toks_model : add_toks;
   o.extra_ud = (void *)e;
   const char *p = tpath(file);
   int rc = tinygen_write(p, &o, err);
@@ -404,10 +385,10 @@ static void test_tok_meta(void) {
   rwkv_error err = {0};
   static const char *const ok[] = {"a", "b", "\\n", "\\xff"};
   tok_edit e = {ok, 4, NULL};
-  CHECK_ERR(tok_model("tok-nomodel.gguf", &e, &err), &err, RWKV_ERR_FORMAT,
+  CHECK_ERR(tok_model("tok-nomodel.gguf", &e, 0, &err), &err, RWKV_ERR_FORMAT,
             "tok-nomodel.gguf: missing key 'tokenizer.ggml.model'");
   n_cases[C_TOKMETA]++;
-  CHECK_OK(tok_model2("tok-ok.gguf", &e, &err), &err);
+  CHECK_OK(tok_model("tok-ok.gguf", &e, 1, &err), &err);
 
   static const char *const dup[] = {"a", "b", "a"};
   static const char *const dup_esc[] = {"a", "\\x61"}; /* same bytes by escape */
@@ -434,7 +415,7 @@ static void test_tok_meta(void) {
     char file[64];
     snprintf(file, sizeof file, "tok-%zu.gguf", i);
     tok_edit te = {C[i].t, C[i].n, NULL};
-    int rc = tok_model2(file, &te, &err);
+    int rc = tok_model(file, &te, 1, &err);
     CHECK_ERR(rc, &err, C[i].code, C[i].sub);
     CHECK_MSG(strstr(err.msg, file) != NULL, "case %zu: %s", i, err.msg);
     n_cases[C_TOKMETA]++;
@@ -446,12 +427,12 @@ static void test_tok_meta(void) {
     static const int32_t ty_bad[] = {RWKV_TOKEN_TYPE_NORMAL, RWKV_TOKEN_TYPE_NORMAL, RWKV_TOKEN_TYPE_NORMAL};
     static const int32_t ty_odd[] = {-7, 1, 1000000};
     tok_edit te = {t3, 3, ty_ok};
-    CHECK_OK(tok_model2("tok-types-ok.gguf", &te, &err), &err);
+    CHECK_OK(tok_model("tok-types-ok.gguf", &te, 1, &err), &err);
     te.types = ty_bad;
-    int rc = tok_model2("tok-types-dup.gguf", &te, &err);
+    int rc = tok_model("tok-types-dup.gguf", &te, 1, &err);
     CHECK_ERR(rc, &err, RWKV_ERR_FORMAT, "tok-types-dup.gguf: duplicate token: id 2");
     te.types = ty_odd; /* unknown type values: treated as normal, then "<s>" twice is a duplicate */
-    rc = tok_model2("tok-types-odd.gguf", &te, &err);
+    rc = tok_model("tok-types-odd.gguf", &te, 1, &err);
     CHECK_ERR(rc, &err, RWKV_ERR_FORMAT, "tok-types-odd.gguf: duplicate token");
     n_cases[C_TOKMETA] += 2;
   }
