@@ -14,18 +14,7 @@
 #include "gguf.h"
 #include "rwkv7.h"
 #include "tokenizer.h"
-
-#define REQUIRE(c) \
-  do {             \
-    if (!(c)) __builtin_trap(); \
-  } while (0)
-
-static void check_err(int rc, const rwkv_error *err) {
-  if (rc == RWKV_OK) return;
-  REQUIRE(err->code == rc);
-  REQUIRE(err->msg[0] != 0);
-  REQUIRE(memchr(err->msg, 0, sizeof err->msg) != NULL);
-}
+#include "fuzz.h"
 
 static void try_tokenizer(const gguf_file *f) {
   rwkv_error err = {0};

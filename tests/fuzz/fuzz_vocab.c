@@ -12,17 +12,7 @@
 #include <string.h>
 
 #include "tokenizer.h"
-
-#define REQUIRE(c) \
-  do {             \
-    if (!(c)) __builtin_trap(); \
-  } while (0)
-
-static void check_err(int rc, const rwkv_error *err) {
-  if (rc == RWKV_OK) return;
-  REQUIRE(err->code == rc);
-  REQUIRE(err->msg[0] != 0);
-}
+#include "fuzz.h"
 
 static void round_trip(const rwkv_tokenizer *t, const uint8_t *data, size_t size) {
   rwkv_error err = {0};
