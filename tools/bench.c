@@ -346,6 +346,41 @@ typedef struct bench {
   char cpu[128];
 } bench;
 
+/* Greedy generation of up to max tokens after ids (rwkv_gen, the real
+ * generation path, end of text ignored). ids_out (may be NULL) receives the
+ * first 64 ids; with b, the text is appended to b->hash_text. */
+static int greedy(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, uint32_t max, int32_t *ids_out,
+                  size_t *count, bench *b, rwkv_error *err) {
+  rwkv_gen_opts go = rwkv_gen_default_opts();
+  go.sampler.temperature = 0;
+  go.max_tokens = (int)max;
+  go.stop_at_eos = 0;
+  rwkv_gen *g = NULL;
+  int rc = rwkv_gen_new(m, s, ids, n, &go, &g, err);
+  size_t k = 0;
+  for (int done = 0; !rc && !done;) {
+    const char *txt;
+    size_t len;
+    if ((rc = rwkv_gen_next(g, &txt, &len, &done, err))) break;
+    if (ids_out && rwkv_gen_count(g) > k && k < 64) ids_out[k++] = rwkv_gen_last_token(g);
+    if (b && len) {
+      char *nt = realloc(b->hash_text, b->hash_text_len + len + 1);
+      if (!nt) {
+        rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "no memory for the greedy text");
+        break;
+      }
+      b->hash_text = nt;
+      memcpy(nt + b->hash_text_len, txt, len);
+      b->hash_text_len += len;
+      nt[b->hash_text_len] = 0;
+    }
+  }
+  if (!rc) *count = ids_out ? k : rwkv_gen_count(g);
+  rwkv_gen_free(g);
+  return rc;
+}
+
+
 static row *add_row(bench *b, const char *key, const char *test, const char *unit) {
   if (b->n_rows >= MAX_ROWS) return NULL;
   row *r = &b->rows[b->n_rows++];
@@ -901,25 +936,9 @@ static int run_all(bench *b, rwkv_error *err) {
       for (int r = -1; r < R; r++) {
         if ((rc = rwkv_state_copy(s, base, err))) goto out;
         finish();
-        rwkv_gen_opts go = rwkv_gen_default_opts();
-        go.sampler.temperature = 0;
-        go.max_tokens = (int)N;
-        go.stop_at_eos = 0;
-        rwkv_gen *g = NULL;
         double t0 = now_ms();
-        if ((rc = rwkv_gen_new(m, s, &prompt_last, 1, &go, &g, err))) goto out;
-        int done = 0;
-        while (!done) {
-          const char *txt;
-          size_t len;
-          if ((rc = rwkv_gen_next(g, &txt, &len, &done, err))) {
-            rwkv_gen_free(g);
-            goto out;
-          }
-        }
+        if ((rc = greedy(m, s, &prompt_last, 1, N, NULL, &count, NULL, err))) goto out;
         double t1 = now_ms();
-        count = rwkv_gen_count(g);
-        rwkv_gen_free(g);
         if (r >= 0) t[r] = t1 - t0;
       }
       char name[64];
@@ -1015,36 +1034,8 @@ static int run_all(bench *b, rwkv_error *err) {
     size_t pn = 0;
     if ((rc = rwkv_tokenize(b->tok, QUALITY_PROMPT, sizeof QUALITY_PROMPT - 1, pid, &pn, err))) goto out;
     if ((rc = rwkv_state_reset(s, err))) goto out;
-    rwkv_gen_opts go = rwkv_gen_default_opts();
-    go.sampler.temperature = 0;
-    go.max_tokens = 64;
-    go.stop_at_eos = 0;
-    rwkv_gen *g = NULL;
-    if ((rc = rwkv_gen_new(m, s, pid, pn, &go, &g, err))) goto out;
-    int done = 0;
     size_t k = 0;
-    while (!done) {
-      const char *txt;
-      size_t len;
-      if ((rc = rwkv_gen_next(g, &txt, &len, &done, err))) {
-        rwkv_gen_free(g);
-        goto out;
-      }
-      if (rwkv_gen_count(g) > k && k < 64) gen_ids[k++] = rwkv_gen_last_token(g);
-      if (len) {
-        char *nt = realloc(b->hash_text, b->hash_text_len + len + 1);
-        if (!nt) {
-          rwkv_gen_free(g);
-          rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "no memory for the greedy text");
-          goto out;
-        }
-        b->hash_text = nt;
-        memcpy(nt + b->hash_text_len, txt, len);
-        b->hash_text_len += len;
-        nt[b->hash_text_len] = 0;
-      }
-    }
-    rwkv_gen_free(g);
+    if ((rc = greedy(m, s, pid, pn, 64, gen_ids, &k, b, err))) goto out;
     b->hash_tokens = k;
     b->hash = fnv1a_ids(gen_ids, k);
     add_text(b, "quality_hash", "greedy 64 tok FNV-1a", "%08x (%zu tokens)", b->hash, k);
