@@ -67,7 +67,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
   snprintf(emb, sizeof emb, "#define EMBED 1\n#define MAXD %u\n#define RWKV_WEIGHT_BINDING 5\n#define RWKV_WTYPE %u\n",
-           m->d.n_embd, m->emb_type);
+           m->d.n_embd, m->d.emb->type);
   snprintf(wkv, sizeof wkv, "#undef RED_N\n#define RED_N %u\n", m->d.head_size);
   int rc = RWKV_OK;
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", emb, &p->embed, err);
@@ -413,7 +413,7 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, m->tok_buf);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, m->emb_buf);
   u32(p, "D", D); u32(p, "out_off", a.x);
-  u32(p, "row_bytes", (uint32_t)rwkv_type_row_bytes(m->emb_type, D));
+  u32(p, "row_bytes", (uint32_t)rwkv_type_row_bytes(m->d.emb->type, D));
   u32(p, "ln_w", gpar + PAR_LN0_W * D); u32(p, "ln_b", gpar + PAR_LN0_B * D);
   f32(p, "eps", d->eps);
   run(R, 1);

@@ -113,7 +113,6 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   m->layers = calloc(d->n_layer, sizeof *m->layers);
   if (!m->layers) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for layers", m->path);
 
-  m->emb_type = d->emb->type;
   /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
    * one word past a block, hence the padding */
   emb_job ej = {m->gpu, d->emb->data, d->emb->size};

@@ -71,7 +71,6 @@ struct rwkv_model {
   const char *type_names[16];
 
   unsigned emb_buf;   /* token_embd as stored */
-  uint32_t emb_type;
   rwkv_mm_weight head;
   model_layer *layers;
   unsigned par_buf;
