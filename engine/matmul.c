@@ -86,7 +86,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     int fl = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
     if (mmu_ok(type, K)) {
       c->nr = M >= 8192 && !fl ? 4 : (M >= 5120 ? 2 : 1);
-      c->unr = c->nr == 1 ? 2 : 1;
+      /* 4 rows per lane group want 4 units in flight (H100, 2560x65536 head: q6_K 398 -> 101
+       * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
+      c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
     }
     if (fl) c->nq = 2;
   }
