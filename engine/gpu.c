@@ -60,6 +60,8 @@ typedef struct size_entry {
   uint64_t bytes;
 } size_entry;
 
+#define RING_SLOTS 3
+
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
@@ -82,6 +84,18 @@ struct rwkv_gpu {
   rwkv_gpu_stats stats;
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
   worker_pool pool;
+  /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
+   * rwkv_gpu_buffer_fill packs into and the GPU copies out of, so packing the next
+   * weight overlaps the transfer of the last (H100: mapping each weight buffer cost
+   * more than the copy itself; bench/upload.c). ring_state 0 untried, 1 on, -1 off. */
+  int ring_state;
+  uint64_t ring_slot, ring_used;
+  unsigned ring_cur;
+  struct {
+    GLuint buf;
+    uint8_t *ptr;
+    GLsync fence;
+  } ring[RING_SLOTS];
 };
 
 /* Whole-word search in a space-separated extension list. */
@@ -606,6 +620,7 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
+    rwkv_gpu_upload_done(g);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(g->dpy, g->ctx);
@@ -1110,6 +1125,84 @@ void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
 }
 
 
+void rwkv_gpu_upload_done(rwkv_gpu *g) {
+  if (!g || g->ring_state != 1) return;
+  for (unsigned i = 0; i < RING_SLOTS; i++) {
+    if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
+    if (g->ring[i].buf) {
+      glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
+      glUnmapBuffer(GL_COPY_READ_BUFFER);
+      glBindBuffer(GL_COPY_READ_BUFFER, 0);
+      glDeleteBuffers(1, &g->ring[i].buf); /* the GL keeps it until queued copies are done */
+    }
+    memset(&g->ring[i], 0, sizeof g->ring[i]);
+  }
+  g->ring_state = 0;
+  g->ring_used = 0;
+  g->ring_cur = 0;
+}
+
+/* Set the ring up on first use: on GPUs (llvmpipe's mapping is a plain memcpy
+ * already) with EXT_buffer_storage; RWKV_UPLOAD_RING=0|1 overrides (tests). */
+static int ring_start(rwkv_gpu *g) {
+  int env = -1;
+  if (env_int("RWKV_UPLOAD_RING", &env) != 1) env = -1;
+  const char *ext = (const char *)glGetString(GL_EXTENSIONS);
+  PFNGLBUFFERSTORAGEEXTPROC storage =
+      (PFNGLBUFFERSTORAGEEXTPROC)eglGetProcAddress("glBufferStorageEXT");
+  if (env == 0 || (env != 1 && g->info.software) || !storage || !has_ext(ext, "GL_EXT_buffer_storage"))
+    return g->ring_state = -1;
+  g->ring_slot = 64ull << 20;
+  if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  for (unsigned i = 0; i < RING_SLOTS; i++) {
+    glGenBuffers(1, &g->ring[i].buf);
+    glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
+    storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
+            GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
+                GL_CLIENT_STORAGE_BIT_EXT);
+    g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
+                                      GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
+                                          GL_MAP_COHERENT_BIT_EXT);
+    if (!g->ring[i].ptr) break;
+  }
+  glBindBuffer(GL_COPY_READ_BUFFER, 0);
+  g->ring_state = 1;
+  if (glGetError() != GL_NO_ERROR || !g->ring[RING_SLOTS - 1].ptr) {
+    rwkv_gpu_upload_done(g);
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    return g->ring_state = -1;
+  }
+  g->ring_used = 0;
+  g->ring_cur = 0;
+  return 1;
+}
+
+/* Room for `bytes` in the current slot (the next one, once the GPU is done with
+ * it, when the current one is full); NULL when the ring is off or too small. */
+static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off) {
+  if (g->ring_state == 0) ring_start(g);
+  if (g->ring_state != 1 || bytes > g->ring_slot) return NULL;
+  if (g->ring_used + bytes > g->ring_slot) {
+    g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+    glFlush();
+    g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
+    g->ring_used = 0;
+    GLsync f = g->ring[g->ring_cur].fence;
+    if (f) {
+      /* a slot is written again only after its copies ran */
+      while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
+      }
+      glDeleteSync(f);
+      g->ring[g->ring_cur].fence = NULL;
+    }
+  }
+  *off = g->ring_used;
+  g->ring_used += (bytes + 255u) & ~(uint64_t)255u;
+  return g->ring[g->ring_cur].ptr + *off;
+}
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
@@ -1121,6 +1214,27 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   /* re-specify as STATIC_DRAW: written once, read by every dispatch */
   glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
   GLenum e = glGetError();
+  uint64_t roff = 0;
+  uint8_t *rp = e == GL_NO_ERROR ? ring_take(g, bytes, &roff) : NULL;
+  if (rp) {
+    fill(ctx, rp);
+    glBindBuffer(GL_COPY_READ_BUFFER, g->ring[g->ring_cur].buf);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, b);
+    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)roff, 0, (GLsizeiptr)bytes);
+    e = glGetError();
+    glBindBuffer(GL_COPY_READ_BUFFER, 0);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    if (e == GL_NO_ERROR) {
+      g->stats.ring_bytes += bytes;
+      return RWKV_OK;
+    }
+    rwkv_gpu_buffer_free(g, b, bytes);
+    *buf = 0;
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer_fill: copying %llu bytes from the upload ring failed: %s%s",
+                       (unsigned long long)bytes, gl_err_name(e),
+                       e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+  }
   int map = 1; /* RWKV_UPLOAD_MAP=0: staging copy + glBufferData (for comparisons) */
   if (env_int("RWKV_UPLOAD_MAP", &map) != 1) map = 1;
   void *ptr = e == GL_NO_ERROR && map

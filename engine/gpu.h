@@ -96,6 +96,7 @@ typedef struct rwkv_gpu_stats {
   uint32_t cache_writes;   /* entries written */
   uint32_t cache_write_errors; /* entries that could not be written (not an error) */
   double program_ms;       /* wall time spent building programs */
+  uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */
@@ -110,13 +111,19 @@ void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx);
 /* Number of threads rwkv_gpu_parallel uses (>= 1). */
 unsigned rwkv_gpu_threads(rwkv_gpu *g);
 
-/* New buffer of `bytes` (like rwkv_gpu_buffer, usage GL_STATIC_DRAW) filled through
- * glMapBufferRange(WRITE | INVALIDATE_BUFFER): fill(ctx, dst) must write all `bytes`
- * (it may spread the copy over rwkv_gpu_parallel). Falls back to a staging copy and
- * glBufferSubData when the driver cannot map. *buf is 0 on failure. */
+/* New buffer of `bytes` (like rwkv_gpu_buffer, usage GL_STATIC_DRAW) filled by
+ * fill(ctx, dst), which must write all `bytes` (it may spread the copy over
+ * rwkv_gpu_parallel). dst is a slot of the upload ring (host memory the GPU then copies
+ * from, asynchronously; see rwkv_gpu_upload_done) when the GPU has EXT_buffer_storage and
+ * the buffer fits a slot, else the buffer mapped with glMapBufferRange(WRITE |
+ * INVALIDATE_BUFFER), else a staging copy and glBufferData. *buf is 0 on failure. */
 typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst);
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err);
+/* Uploads through rwkv_gpu_buffer_fill may still be in flight from a host ring (the GPU
+ * copies them in order, before any later command); this releases the ring's host memory
+ * once a batch of uploads (a model load) is done. Safe to call at any time. */
+void rwkv_gpu_upload_done(rwkv_gpu *g);
 /* Parallel copy of n bytes (for fill functions): splits into pieces of a few MiB. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 

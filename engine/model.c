@@ -4,6 +4,7 @@
  * big matrix is copied from the mapping into its own GPU buffer as stored:
  * no CPU dequantization, no staging copy. */
 #include <GLES3/gl31.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,20 @@ static void fill_info(rwkv_model *m) {
   }
 }
 
+/* The tokenizer is built on its own thread while the GPU context opens and the weights
+ * upload (it needs only the mapped file). */
+typedef struct tok_job {
+  rwkv_model *m;
+  int rc;
+  rwkv_error err;
+} tok_job;
+
+static void *tok_main(void *p) {
+  tok_job *j = p;
+  j->rc = rwkv_tokenizer_from_gguf(j->m->file, &j->m->tok, &j->err);
+  return NULL;
+}
+
 int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **out,
                     rwkv_error *err) {
   if (out) *out = NULL;
@@ -188,8 +203,13 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   }
   if (rc == RWKV_OK) rc = rwkv7_describe(m->file, &m->d, err);
   LAP(load_open_ms);
-  if (rc == RWKV_OK && gguf_find_kv(m->file, "tokenizer.ggml.tokens"))
-    rc = rwkv_tokenizer_from_gguf(m->file, &m->tok, err);
+  tok_job tj = {m, RWKV_OK, {0}};
+  pthread_t tok_th;
+  int tok_async = 0;
+  if (rc == RWKV_OK && gguf_find_kv(m->file, "tokenizer.ggml.tokens")) {
+    tok_async = pthread_create(&tok_th, NULL, tok_main, &tj) == 0;
+    if (!tok_async) rc = rwkv_tokenizer_from_gguf(m->file, &m->tok, err);
+  }
   LAP(load_tokenizer_ms);
   if (rc == RWKV_OK) {
     if (o.gpu) {
@@ -204,8 +224,17 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
+  if (m->gpu) rwkv_gpu_upload_done(m->gpu);
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s1);
   LAP(load_upload_ms);
+  if (tok_async) {
+    pthread_join(tok_th, NULL);
+    if (rc == RWKV_OK && tj.rc != RWKV_OK) {
+      rc = tj.rc;
+      if (err) *err = tj.err;
+    }
+    LAP(load_tokenizer_ms); /* the wait for it, past the uploads */
+  }
   in->load_upload_ms -= s1.program_ms - s0.program_ms;
   if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);

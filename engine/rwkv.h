@@ -54,8 +54,9 @@ typedef struct rwkv_model_info {
   uint32_t n_tensor_types; /* entries used in tensor_types */
   const char *tensor_types[16]; /* distinct ggml type names of the tensors */
   uint32_t tensor_type_count[16];
-  /* where load_ms went (additive; ms): mapping + describing the file, the tokenizer,
-   * the GPU context (0 when the caller gave one), building shader programs (compile or
+  /* where load_ms went (additive; ms): mapping + describing the file, the tokenizer
+   * (built on a thread beside the GPU work: starting it, and waiting for it after the
+   * uploads), the GPU context (0 when the caller gave one), building shader programs (compile or
    * binary cache), copying weights to the GPU (programs excluded), forward/state
    * setup (programs excluded) and the final glFinish */
   double load_open_ms, load_tokenizer_ms, load_context_ms, load_programs_ms, load_upload_ms,

@@ -1,6 +1,7 @@
 /* test_gpu.c - headless context, options, shader errors, program cache, a dispatch. */
 #include <GLES3/gl31.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,8 +151,60 @@ static void test_programs_and_dispatch(void) {
   rwkv_gpu_close(g);
 }
 
+/* rwkv_gpu_buffer_fill through the upload ring (RWKV_UPLOAD_RING=1: 1 MiB slots) and
+ * through mapping (=0): sizes that share a slot, wrap the 3-slot ring several times, and
+ * one larger than a slot; every buffer read back after the ring is released. */
+typedef struct fill_ctx {
+  uint64_t n;
+  uint32_t seed;
+} fill_ctx;
+static void fill_pattern(void *ctx, uint8_t *dst) {
+  const fill_ctx *f = ctx;
+  for (uint64_t i = 0; i < f->n; i++) dst[i] = (uint8_t)((i * 2654435761u + f->seed) >> 13);
+}
+static void test_upload_ring(const char *mode) {
+  setenv("RWKV_UPLOAD_RING", mode, 1);
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
+  if (!g) return;
+  enum { N = 14 };
+  static const uint64_t sizes[N] = {300000, 900000, 16, 2500000, 700000, 1048576, 1048577, 5,
+                                    600000, 600000, 600000, 999999, 123457, 800000};
+  unsigned bufs[N] = {0};
+  for (int i = 0; i < N; i++) {
+    fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
+    CHECK_OK(rwkv_gpu_buffer_fill(g, sizes[i], fill_pattern, &f, &bufs[i], &err), &err);
+  }
+  rwkv_gpu_stats st;
+  rwkv_gpu_get_stats(g, &st);
+  if (mode[0] == '0') CHECK(st.ring_bytes == 0);
+  else if (!st.ring_bytes) fprintf(stderr, "upload ring: not available here (mapping used)\n");
+  else CHECK(st.ring_bytes == 300000 + 900000 + 16 + 700000 + 1048576 + 5 + 3 * 600000 + 999999 + 123457 + 800000);
+  rwkv_gpu_upload_done(g);
+  for (int i = 0; i < N; i++) {
+    uint8_t *got = malloc(sizes[i]), *want = malloc(sizes[i]);
+    fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
+    fill_pattern(&f, want);
+    CHECK_OK(rwkv_gpu_read(g, bufs[i], 0, sizes[i], got, "ring", &err), &err);
+    if (memcmp(got, want, sizes[i]) != 0) {
+      fprintf(stderr, "upload ring (%s): buffer %d (%llu bytes) differs\n", mode, i,
+              (unsigned long long)sizes[i]);
+      CHECK(0);
+    }
+    free(got);
+    free(want);
+    rwkv_gpu_buffer_free(g, bufs[i], sizes[i]);
+  }
+  rwkv_gpu_upload_done(g); /* twice: a no-op */
+  rwkv_gpu_close(g);
+  unsetenv("RWKV_UPLOAD_RING");
+}
+
 int main(void) {
   test_context();
+  test_upload_ring("1");
+  test_upload_ring("0");
   test_software_and_bad_device();
   test_programs_and_dispatch();
   return test_result("test_gpu");

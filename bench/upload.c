@@ -1,0 +1,129 @@
+/* bench/upload.c - host-to-GPU upload paths: bench-upload FILE [MiB] [piece MiB]
+ * Copies the first MiB of FILE (mmap'd; page cache warm after the first pass) to GPU
+ * buffers of `piece` MiB each, by:
+ *   map      glMapBufferRange(WRITE|INVALIDATE_BUFFER) + threaded memcpy + unmap (today's path)
+ *   unsync   the same with GL_MAP_UNSYNCHRONIZED_BIT
+ *   subdata  glBufferSubData straight from the mmap
+ *   staging  a persistent, coherent EXT_buffer_storage ring (2 slots) filled by threads,
+ *            glCopyBufferSubData into the target, fences before a slot is reused
+ * and prints GB/s with the time split (map / fill / unmap) - what limits model loading. */
+#include <EGL/egl.h>
+#include <GLES3/gl31.h>
+#include <GLES2/gl2ext.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gpu.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: bench-upload FILE [MiB] [piece MiB]\n");
+    return 2;
+  }
+  size_t total = (size_t)(argc > 2 ? atoi(argv[2]) : 1024) << 20;
+  size_t piece = (size_t)(argc > 3 ? atoi(argv[3]) : 16) << 20;
+  int fd = open(argv[1], O_RDONLY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) { perror(argv[1]); return 1; }
+  if ((size_t)st.st_size < total) total = (size_t)st.st_size / piece * piece;
+  const uint8_t *src = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  if (src == MAP_FAILED) { perror("mmap"); return 1; }
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  size_t n = total / piece;
+  printf("%s | %s | %zu MiB in %zu pieces of %zu MiB, %u threads\n", in->renderer, in->version,
+         total >> 20, n, piece >> 20, rwkv_gpu_threads(g));
+  GLuint *bufs = calloc(n, sizeof *bufs);
+  PFNGLBUFFERSTORAGEEXTPROC storage = (PFNGLBUFFERSTORAGEEXTPROC)eglGetProcAddress("glBufferStorageEXT");
+  const char *ext = (const char *)glGetString(GL_EXTENSIONS);
+  int has_storage = storage && ext && strstr(ext, "GL_EXT_buffer_storage");
+  /* warm the page cache */
+  volatile uint8_t sink = 0;
+  for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
+  for (int rep = 0; rep < 2; rep++)
+    for (int v = 0; v < 4; v++) {
+      if (v == 3 && !has_storage) continue;
+      glGenBuffers((GLsizei)n, bufs);
+      for (size_t i = 0; i < n; i++) {
+        glBindBuffer(GL_SHADER_STORAGE_BUFFER, bufs[i]);
+        glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
+      }
+      glFinish();
+      double tm = 0, tf = 0, tu = 0, t0 = now(), a, b;
+      if (v <= 1) {
+        GLbitfield fl = GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT | (v ? GL_MAP_UNSYNCHRONIZED_BIT : 0);
+        for (size_t i = 0; i < n; i++) {
+          a = now();
+          glBindBuffer(GL_SHADER_STORAGE_BUFFER, bufs[i]);
+          void *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)piece, fl);
+          b = now(); tm += b - a; a = b;
+          if (p) rwkv_gpu_copy(g, p, src + i * piece, piece);
+          b = now(); tf += b - a; a = b;
+          glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+          b = now(); tu += b - a;
+        }
+      } else if (v == 2) {
+        for (size_t i = 0; i < n; i++) {
+          glBindBuffer(GL_SHADER_STORAGE_BUFFER, bufs[i]);
+          glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)piece, src + i * piece);
+        }
+      } else {
+        GLuint ring[2];
+        GLsync fence[2] = {0, 0};
+        uint8_t *rp[2];
+        glGenBuffers(2, ring);
+        for (int s = 0; s < 2; s++) {
+          glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+          storage(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL,
+                  GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
+          rp[s] = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)piece,
+                                   GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
+        }
+        tm = now() - t0;
+        for (size_t i = 0; i < n; i++) {
+          int s = (int)(i & 1);
+          a = now();
+          if (fence[s]) {
+            glClientWaitSync(fence[s], GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull);
+            glDeleteSync(fence[s]);
+            fence[s] = 0;
+          }
+          b = now(); tu += b - a; a = b;
+          if (rp[s]) rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
+          b = now(); tf += b - a;
+          glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, (GLsizeiptr)piece);
+          fence[s] = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+          glFlush();
+        }
+        for (int s = 0; s < 2; s++) if (fence[s]) glDeleteSync(fence[s]);
+        glDeleteBuffers(2, ring);
+      }
+      glFinish();
+      double t = now() - t0;
+      static const char *names[] = {"map", "unsync", "subdata", "staging"};
+      printf("%-8s %7.1f ms  %5.2f GB/s  (map %.1f, fill %.1f, unmap/wait %.1f ms) err 0x%x\n", names[v],
+             t * 1e3, total / t / 1e9, tm * 1e3, tf * 1e3, tu * 1e3, glGetError());
+      glDeleteBuffers((GLsizei)n, bufs);
+    }
+  (void)sink;
+  rwkv_gpu_close(g);
+  munmap((void *)src, (size_t)st.st_size);
+  close(fd);
+  return 0;
+}
