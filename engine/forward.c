@@ -27,6 +27,9 @@ typedef struct arena {
   uint64_t total;
 } arena;
 
+static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
+static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T);
+
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
   uint64_t o = 0, RD = (uint64_t)R * d->n_embd;
@@ -63,6 +66,52 @@ static int program(rwkv_model *m, const char *name, const char *extra, unsigned 
   return rwkv_gpu_program(m->gpu, name, defs, out, err);
 }
 
+/* A non-negative integer from the environment, def when unset or malformed. */
+static uint32_t env_u32(const char *name, uint32_t def) {
+  const char *s = getenv(name);
+  if (!s || !*s) return def;
+  char *end = NULL;
+  unsigned long v = strtoul(s, &end, 10);
+  return *end || v > 1u << 20 ? def : (uint32_t)v;
+}
+
+/* The WKV scan path (prefill; glsl/rwkv_wkv_pre|scan|post.comp). On by default where
+ * the GPU has arithmetic subgroups whose size divides the head size: one subgroup per
+ * row of S. Knobs (read once here): RWKV_WKV_SCAN=0 turns it off, =1 forces it (with
+ * shared-memory row sums where subgroups are missing: slow, for tests);
+ * RWKV_WKV_ROWS rows of S per workgroup (default 8); RWKV_WKV_LANES invocations per row
+ * in the no-subgroup form (default 16); RWKV_WKV_MIN_T the least T (rows per sequence
+ * in a pass) that takes it (default 2: decode keeps the one-kernel path). */
+static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  uint32_t hs = m->d.head_size, sgs = gi->subgroup_size > 0 ? (uint32_t)gi->subgroup_size : 0;
+  int sg = gi->has_subgroup && sgs >= 4 && !getenv("RWKV_NO_SUBGROUP") && sgs <= hs && hs % sgs == 0;
+  const char *force = getenv("RWKV_WKV_SCAN");
+  int on = force && *force ? strcmp(force, "0") != 0 : sg;
+  m->wkv_scan_min_t = 0;
+  if (!on || hs == 0) return RWKV_OK;
+  uint32_t maxinv = gi->max_invocations >= 128 ? (uint32_t)gi->max_invocations : 128;
+  uint32_t lanes = sg ? sgs : env_u32("RWKV_WKV_LANES", 16);
+  if (lanes == 0 || lanes > hs) lanes = hs;
+  while (hs % lanes) lanes--;
+  if (lanes > maxinv) return RWKV_OK; /* cannot happen with HS <= max invocations */
+  uint32_t rows = env_u32("RWKV_WKV_ROWS", 8);
+  if (rows == 0 || rows > hs) rows = hs;
+  while (rows > 1 && (hs % rows || rows * lanes > maxinv)) rows--;
+  char defs[160];
+  snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n%s", rows, lanes, rows * lanes,
+           sg ? "" : "#undef RWKV_SUBGROUP\n");
+  model_progs *p = &m->prog;
+  int rc = program(m, "rwkv_wkv_scan", defs, &p->wkv_scan, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv_post", wkv_defs, &p->wkv_post, err);
+  if (rc != RWKV_OK) return rc;
+  m->wkv_rows = rows;
+  m->wkv_scan_min_t = env_u32("RWKV_WKV_MIN_T", 2);
+  if (m->wkv_scan_min_t == 0) m->wkv_scan_min_t = 1;
+  return RWKV_OK;
+}
+
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
@@ -86,10 +135,19 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       if (ws[i]->type != lt || ws[i]->n_chunks != 1) m->lora_fused = 0;
   }
   if (rc == RWKV_OK && m->lora_fused) {
+    /* shared staging of a row's four hidden vectors: the largest rank rounded up to 8 */
+    uint32_t maxr = m->d.rank_w;
+    if (m->d.rank_a > maxr) maxr = m->d.rank_a;
+    if (m->d.rank_v > maxr) maxr = m->d.rank_v;
+    if (m->d.rank_g > maxr) maxr = m->d.rank_g;
+    maxr = (maxr + 7) / 8 * 8;
+    if (maxr == 0) maxr = 8;
     char fused[256];
-    snprintf(fused, sizeof fused, "%s#define LORA2 1\n%s", wkv, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
+    snprintf(fused, sizeof fused, "%s#define LORA2 1\n#define LORA_MAXR %u\n%s", wkv, maxr,
+             lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
+  if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
   /* llvmpipe pays for every barrier: narrow reductions there */
@@ -334,6 +392,23 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!fused) prof(m, PROF_LORA2);
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
+  if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
+  else wkv_one(m, l, a, B, T, fused);
+  prof(m, PROF_WKV);
+
+  /* x += Wo.y */
+  int rc2 = mm(m, &W->wo, a->y, a->x, R, 1, err);
+  prof(m, PROF_WO);
+  return rc2;
+}
+
+/* The WKV step in one kernel (glsl/rwkv_wkv.comp): one workgroup per (head, sequence)
+ * walks the tokens; with fused, the LoRA second stages are computed inside it. */
+static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
+  const rwkv7_desc *d = &m->d;
+  const model_layer *W = &m->layers[l];
+  uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
   unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
   use(m, p);
   if (fused) {
@@ -357,12 +432,42 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
   run(d->n_head, B);
-  prof(m, PROF_WKV);
+}
 
-  /* x += Wo.y */
-  int rc2 = mm(m, &W->wo, a->y, a->x, R, 1, err);
-  prof(m, PROF_WO);
-  return rc2;
+/* The WKV step as a parallel scan: (1) per (head, row) the scan's inputs in place
+ * (decay, kk, b = kk*a, k, v; rwkv_wkv_pre.comp); (2) every row of every head's S
+ * walks the tokens on its own (rwkv_wkv_scan.comp), raw o -> y, S and att_prev back
+ * to the state; (3) per (head, row) group norm, bonus and gate, y in place
+ * (rwkv_wkv_post.comp). */
+static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T) {
+  const rwkv7_desc *d = &m->d;
+  uint32_t D = d->n_embd, R = B * T, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
+  unsigned p = m->prog.wkv_pre;
+  use(m, p);
+  u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0);
+  u32(p, "k_off", a->k); u32(p, "v_off", a->v); u32(p, "wl_off", a->wl); u32(p, "al_off", a->al);
+  u32(p, "vl_off", a->vl); u32(p, "vfirst_off", a->vfirst);
+  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
+  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
+  run(d->n_head, R);
+
+  p = m->prog.wkv_scan;
+  use(m, p);
+  u32(p, "D", D); u32(p, "T", T); u32(p, "lay", lay);
+  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
+  u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
+  u32(p, "o_off", a->y); u32(p, "last_off", a->last);
+  run(D / m->wkv_rows, B);
+
+  p = m->prog.wkv_post;
+  use(m, p);
+  u32(p, "D", D); u32(p, "T", T);
+  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v); u32(p, "g_off", a->g);
+  u32(p, "y_off", a->y);
+  u32(p, "r_k", par + PAR_R_K * D); u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
+  f32(p, "gn_eps", 1e-5f * (float)d->head_size);
+  run(d->n_head, R);
 }
 
 /* Channel mix of layer l (the FFN): x += Wv.relu(Wk.xk)^2. */

@@ -38,6 +38,8 @@ typedef struct model_layer {
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
+  /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
+  unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -97,6 +99,9 @@ struct rwkv_model {
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
   int sync_finish;
+  /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per
+   * sequence (0 = never); wkv_rows rows of S per scan workgroup */
+  uint32_t wkv_scan_min_t, wkv_rows;
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;
 };

@@ -19,23 +19,44 @@ shared float s_decay[HS], s_kk[HS], s_k[HS], s_b[HS], s_r[HS];
 // Decode path: the LoRA second stages (W2.tanh(W1 x_w), A2.(A1 x_a), V2.(V1 x_v),
 // G2.sigmoid(G1 x_g)) are computed here per channel instead of by four
 // matmul dispatches. W2 etc. are stored [rank, D] (row c = channel c), F32
-// or F16 (LORA_F16) as in the file.
+// or F16 (LORA_F16) as in the file, rows st_* elements apart (matmul.c pads
+// them; one buffer each, starting at offset 0). The row's four hidden vectors
+// (the same for the whole head) are staged once in shared memory (LORA_MAXR:
+// the largest rank rounded up to 8); each channel's weights are read 16 bytes
+// at a time when its rows are 16-byte aligned (stride a multiple of 4 F32 /
+// 8 F16 elements), one element at a time otherwise and for a rank's tail.
 layout(std430, binding = 4) readonly buffer LW { uint lw2[]; };
 layout(std430, binding = 5) readonly buffer LA { uint la2[]; };
 layout(std430, binding = 6) readonly buffer LV { uint lv2[]; };
 layout(std430, binding = 7) readonly buffer LG { uint lg2[]; };
+layout(std430, binding = 4) readonly buffer LW4 { uvec4 lw2v[]; };
+layout(std430, binding = 5) readonly buffer LA4 { uvec4 la2v[]; };
+layout(std430, binding = 6) readonly buffer LV4 { uvec4 lv2v[]; };
+layout(std430, binding = 7) readonly buffer LG4 { uvec4 lg2v[]; };
 uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
 uniform uint st_w, st_a, st_v, st_g; // row strides in elements (rows may be padded on upload)
+// hidden vectors w, a, v, g at vec4 offsets 0, LORA_MAXR/4, 2*LORA_MAXR/4, 3*LORA_MAXR/4
+shared vec4 s_h4[LORA_MAXR];
+#define SH(x) s_h4[(x) >> 2u][(x) & 3u]
 #ifdef LORA_F16
 #define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
+#define LORA_VEC 8u // elements per uvec4
+#define LORA_VDOT(q_, hb) \
+  (dot(vec4(unpackHalf2x16((q_).x), unpackHalf2x16((q_).y)), s_h4[(hb) >> 2u]) + \
+   dot(vec4(unpackHalf2x16((q_).z), unpackHalf2x16((q_).w)), s_h4[((hb) >> 2u) + 1u]))
 #else
 #define LOAD(buf, i) uintBitsToFloat(buf[i])
+#define LORA_VEC 4u
+#define LORA_VDOT(q_, hb) dot(uintBitsToFloat(q_), s_h4[(hb) >> 2u])
 #endif
-#define LORA_DOT(buf, rank, stride, hoff, c, row, out)                  \
-  {                                                                     \
-    out = 0.0;                                                          \
-    for (uint r_ = 0u; r_ < rank; r_++)                                 \
-      out += LOAD(buf, c * stride + r_) * act[hoff + row * rank + r_];  \
+// out = sum_r W[c][r] * hidden[r]; hb: the hidden vector's float offset in s_h4
+#define LORA_DOT(buf, buf4, rank, stride, hb, c, out)                          \
+  {                                                                            \
+    out = 0.0;                                                                 \
+    uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
+    uint b4_ = c * (stride / LORA_VEC);                                        \
+    for (uint u_ = 0u; u_ < nv_; u_++) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_); \
+    for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
   }
 #endif
 
@@ -53,12 +74,20 @@ void main() {
     uint row = b * T + t, e = row * D + c;
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
 #ifdef LORA2
+    // stage this row's hidden vectors (zero past each rank)
+    for (uint x = i; x < uint(LORA_MAXR); x += uint(HS)) {
+      SH(x) = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
+      SH(x + uint(LORA_MAXR)) = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
+      SH(x + 2u * uint(LORA_MAXR)) = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
+      SH(x + 3u * uint(LORA_MAXR)) = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+    }
+    barrier();
     float wl, al, vl, g;
-    LORA_DOT(lw2, rank_w, st_w, wh_off, c, row, wl)
-    LORA_DOT(la2, rank_a, st_a, ah_off, c, row, al)
-    LORA_DOT(lg2, rank_g, st_g, gh_off, c, row, g)
+    LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, wl)
+    LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, al)
+    LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, g)
     vl = 0.0;
-    if (layer0 == 0u) LORA_DOT(lv2, rank_v, st_v, vh_off, c, row, vl)
+    if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, vl)
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif

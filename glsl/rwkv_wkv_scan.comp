@@ -1,0 +1,100 @@
+// rwkv_wkv_scan.comp - the WKV-7 recurrence as many independent row scans. Row i of a
+// head's state S (value index i) evolves on its own:
+//   sa = sum_j S[i][j] * (-kk[j]);  S[i][j] = S[i][j]*decay[j] + v[i]*k[j] + sa*b[j];
+//   o[i] = sum_j S[i][j] * r[j]
+// (the order of rwkv_wkv.comp; ../shared/testdata/README.md step 2, BlinkDL's RWKV-LM
+// rwkv_v7 reference and rwkv.cpp / ggml wkv7 for the order inside S). Everything that
+// needs a reduction over the head's channels (kk's norm, the group norm, the bonus) is
+// off the recurrence's path and done by rwkv_wkv_pre.comp / rwkv_wkv_post.comp.
+//
+// A "row group" of WKV_LANES invocations owns one row of S: lane l holds its elements
+// j = l + q*WKV_LANES (q < HS/WKV_LANES) in registers. With RWKV_SUBGROUP the row group
+// is one subgroup (the host sets WKV_LANES = gl_SubgroupSize, which must divide HS) and
+// the two sums per token are subgroupAdd; without it they go through shared memory
+// (a slow path kept for testing the kernel on GPUs without subgroups).
+// Workgroup (x, b): WKV_ROWS rows, channels x*WKV_ROWS .. (all of one head when
+// WKV_ROWS divides HS, so that they share the loads of the head's vectors).
+// Inputs (per row of the pass, channel c): decay at dec_off, kk at kk_off, b = kk*a at
+// b_off, k at k_off, r at r_off, v at v_off; raw o -> o_off. Rows before seq[b].start
+// are padding and skipped. At the end: S back to the state, att_prev <- last row.
+#define WKV_E (HS / WKV_LANES)
+layout(local_size_x = WKV_WG) in; // WKV_ROWS * WKV_LANES
+
+uniform uint D, T;
+uniform uint lay; // this layer's offset inside a state
+uniform uint r_off, k_off, v_off, dec_off, kk_off, b_off, o_off, last_off;
+
+#ifdef RWKV_SUBGROUP
+float row_sum(float x) { return subgroupAdd(x); }
+#else
+shared float row_red[WKV_ROWS * WKV_LANES];
+// Sum over the invocation's row group (every invocation of the workgroup must call it).
+float row_sum(float x) {
+  uint l = gl_LocalInvocationID.x, base = l - l % uint(WKV_LANES);
+  row_red[l] = x;
+  barrier();
+  float s = 0.0;
+  for (uint q = 0u; q < uint(WKV_LANES); q++) s += row_red[base + q];
+  barrier(); // readers done before the next call writes
+  return s;
+}
+#endif
+
+void main() {
+  uint lid = gl_LocalInvocationID.x, lane = lid % uint(WKV_LANES);
+  uint ci = gl_WorkGroupID.x * uint(WKV_ROWS) + lid / uint(WKV_LANES); // channel = row of S
+  uint b = gl_WorkGroupID.y;
+  uint h = ci / uint(HS);
+  uint j0 = h * uint(HS) + lane; // this lane's first channel of the head
+  uint start = seq[2u * b], sbase = seq[2u * b + 1u] + lay;
+  uint sidx = sbase + 2u * D + ci * uint(HS) + lane; // row ci of the layer's S, element lane
+  float S[WKV_E];
+  for (int q = 0; q < WKV_E; q++) S[q] = st[sidx + uint(q * WKV_LANES)];
+
+  // Token t's inputs are loaded one step ahead (cur*), so that the loads' latency hides
+  // behind the previous token's two reductions.
+  float cd[WKV_E], ckk[WKV_E], cb[WKV_E], ck[WKV_E], cr[WKV_E];
+  float cv = 0.0;
+  uint e = (b * T + start) * D; // first float of row (b, t) in a [R, D] region
+  if (start < T) {
+    for (int q = 0; q < WKV_E; q++) {
+      uint x = e + j0 + uint(q * WKV_LANES);
+      cd[q] = act[dec_off + x]; ckk[q] = act[kk_off + x]; cb[q] = act[b_off + x];
+      ck[q] = act[k_off + x]; cr[q] = act[r_off + x];
+    }
+    cv = act[v_off + e + ci];
+  }
+  for (uint t = start; t < T; t++) {
+    uint en = e + D;
+    float nd[WKV_E], nkk[WKV_E], nb[WKV_E], nk[WKV_E], nr[WKV_E];
+    float nv = 0.0;
+    if (t + 1u < T) {
+      for (int q = 0; q < WKV_E; q++) {
+        uint x = en + j0 + uint(q * WKV_LANES);
+        nd[q] = act[dec_off + x]; nkk[q] = act[kk_off + x]; nb[q] = act[b_off + x];
+        nk[q] = act[k_off + x]; nr[q] = act[r_off + x];
+      }
+      nv = act[v_off + en + ci];
+    } else {
+      for (int q = 0; q < WKV_E; q++) nd[q] = nkk[q] = nb[q] = nk[q] = nr[q] = 0.0;
+    }
+    float p = 0.0;
+    for (int q = 0; q < WKV_E; q++) p += S[q] * ckk[q];
+    float sa = -row_sum(p);
+    float o = 0.0;
+    for (int q = 0; q < WKV_E; q++) {
+      S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
+      o += S[q] * cr[q];
+    }
+    o = row_sum(o);
+    if (lane == 0u) act[o_off + e + ci] = o;
+    e = en;
+    cv = nv;
+    for (int q = 0; q < WKV_E; q++) {
+      cd[q] = nd[q]; ckk[q] = nkk[q]; cb[q] = nb[q]; ck[q] = nk[q]; cr[q] = nr[q];
+    }
+  }
+  for (int q = 0; q < WKV_E; q++) st[sidx + uint(q * WKV_LANES)] = S[q];
+  // att_prev <- the last row's normalized input (sequences with no row in this pass keep theirs)
+  if (lane == 0u && start < T) st[sbase + ci] = act[last_off + b * D + ci];
+}
