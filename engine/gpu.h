@@ -124,7 +124,9 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
  * copies them in order, before any later command); this releases the ring's host memory
  * once a batch of uploads (a model load) is done. Safe to call at any time. */
 void rwkv_gpu_upload_done(rwkv_gpu *g);
-/* Parallel copy of n bytes (for fill functions): splits into pieces of a few MiB. */
+/* Bytes per task when n bytes are split over rwkv_gpu_parallel (256 KiB..2 MiB). */
+uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
+/* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 
 #endif

@@ -305,7 +305,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
   pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL};
-  job.rpt = (2u << 20) / stride ? (2u << 20) / stride : 1; /* ~2 MiB per task */
+  uint64_t tb = rwkv_gpu_task_bytes(g, M * stride);
+  job.rpt = tb / stride ? tb / stride : 1;
   job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&
                                                   ti->id != RWKV_TYPE_Q4_0 && ti->id != RWKV_TYPE_Q5_0 &&
                                                   ti->id != RWKV_TYPE_Q8_0));
