@@ -6,7 +6,10 @@
  *   subdata  glBufferSubData straight from the mmap
  *   staging  a persistent, coherent EXT_buffer_storage ring (2 slots) filled by threads,
  *            glCopyBufferSubData into the target, fences before a slot is reused
- * and prints GB/s with the time split (map / fill / unmap) - what limits model loading. */
+ *   pread    the staging ring filled with pread() by threads instead of memcpy from the mmap
+ * and prints GB/s with the time split (map / fill / unmap) - what limits model loading.
+ * BENCH_UPLOAD_FRESH=1: a fresh mapping per variant, pages not touched first (as a model
+ * load sees it: page-cache warm, page tables cold). */
 #include <EGL/egl.h>
 #include <GLES3/gl31.h>
 #include <GLES2/gl2ext.h>
@@ -20,6 +23,22 @@
 #include <unistd.h>
 
 #include "gpu.h"
+
+typedef struct pread_job {
+  int fd;
+  uint8_t *dst;
+  size_t off, n, piece;
+} pread_job;
+static void pread_task(void *ctx, size_t i) {
+  const pread_job *j = ctx;
+  size_t o = i * j->piece, n = j->n - o < j->piece ? j->n - o : j->piece;
+  while (n > 0) {
+    ssize_t r = pread(j->fd, j->dst + o, n, (off_t)(j->off + o));
+    if (r <= 0) return;
+    o += (size_t)r;
+    n -= (size_t)r;
+  }
+}
 
 static double now(void) {
   struct timespec ts;
@@ -53,10 +72,17 @@ int main(int argc, char **argv) {
   int has_storage = storage && ext && strstr(ext, "GL_EXT_buffer_storage");
   /* warm the page cache */
   volatile uint8_t sink = 0;
+  const char *fr = getenv("BENCH_UPLOAD_FRESH");
+  int fresh = fr && *fr == '1';
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
   for (int rep = 0; rep < 2; rep++)
-    for (int v = 0; v < 4; v++) {
-      if (v == 3 && !has_storage) continue;
+    for (int v = 0; v < 5; v++) {
+      if (v >= 3 && !has_storage) continue;
+      if (fresh) {
+        munmap((void *)src, (size_t)st.st_size);
+        src = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (src == MAP_FAILED) { perror("mmap"); return 1; }
+      }
       glGenBuffers((GLsizei)n, bufs);
       for (size_t i = 0; i < n; i++) {
         glBindBuffer(GL_SHADER_STORAGE_BUFFER, bufs[i]);
@@ -103,7 +129,11 @@ int main(int argc, char **argv) {
             fence[s] = 0;
           }
           b = now(); tu += b - a; a = b;
-          if (rp[s]) rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
+          if (rp[s] && v == 3) rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
+          if (rp[s] && v == 4) {
+            pread_job pj = {fd, rp[s], i * piece, piece, 2u << 20};
+            rwkv_gpu_parallel(g, (piece + pj.piece - 1) / pj.piece, pread_task, &pj);
+          }
           b = now(); tf += b - a;
           glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
           glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
@@ -116,7 +146,7 @@ int main(int argc, char **argv) {
       }
       glFinish();
       double t = now() - t0;
-      static const char *names[] = {"map", "unsync", "subdata", "staging"};
+      static const char *names[] = {"map", "unsync", "subdata", "staging", "pread"};
       printf("%-8s %7.1f ms  %5.2f GB/s  (map %.1f, fill %.1f, unmap/wait %.1f ms) err 0x%x\n", names[v],
              t * 1e3, total / t / 1e9, tm * 1e3, tf * 1e3, tu * 1e3, glGetError());
       glDeleteBuffers((GLsizei)n, bufs);
