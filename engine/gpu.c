@@ -96,6 +96,9 @@ struct rwkv_gpu {
     uint8_t *ptr;
     GLsync fence;
   } ring[RING_SLOTS];
+  unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
+  uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
+  long scratch_users;
 };
 
 /* Whole-word search in a space-separated extension list. */
@@ -624,6 +627,7 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
 
 void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
+  if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) rwkv_gpu_scratch_free(g);
   pool_stop(&g->pool);
   free(g->cache_dir);
   free(g->sizes);
@@ -1212,6 +1216,55 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off) {
   g->ring_used += (bytes + 255u) & ~(uint64_t)255u;
   return g->ring[g->ring_cur].ptr + *off;
 }
+int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, rwkv_error *err) {
+  if (buf) *buf = 0;
+  if (!g || !buf || slot >= RWKV_GPU_SCRATCH_SLOTS || bytes == 0 || bytes > (1ull << 60))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_scratch: bad arguments (slot %u, %llu bytes)", slot,
+                       (unsigned long long)bytes);
+  if (g->scratch[slot] && g->scratch_bytes[slot] >= bytes) {
+    *buf = g->scratch[slot];
+    return RWKV_OK;
+  }
+  /* grow by at least 1.5x so a slowly growing caller does not reallocate every time */
+  uint64_t want = g->scratch_bytes[slot] + g->scratch_bytes[slot] / 2;
+  if (want < bytes) want = bytes;
+  want = (want + 65535u) & ~(uint64_t)65535u;
+  rwkv_gpu_buffer_free(g, g->scratch[slot], g->scratch_bytes[slot]);
+  g->scratch[slot] = 0;
+  g->scratch_bytes[slot] = 0;
+  uint64_t got = want;
+  int rc = rwkv_gpu_buffer(g, want, NULL, &g->scratch[slot], NULL);
+  if (rc != RWKV_OK) { /* no room for the slack: the exact size */
+    got = bytes;
+    rc = rwkv_gpu_buffer(g, bytes, NULL, &g->scratch[slot], err);
+  }
+  if (rc != RWKV_OK) {
+    rwkv_error_prefix(err, "gpu_scratch: slot %u", slot);
+    return rc;
+  }
+  g->scratch_bytes[slot] = got;
+  *buf = g->scratch[slot];
+  return RWKV_OK;
+}
+
+void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta) {
+  if (!g) return;
+  g->scratch_users += delta;
+  if (g->scratch_users <= 0) {
+    g->scratch_users = 0;
+    rwkv_gpu_scratch_free(g);
+  }
+}
+
+void rwkv_gpu_scratch_free(rwkv_gpu *g) {
+  if (!g) return;
+  for (unsigned i = 0; i < RWKV_GPU_SCRATCH_SLOTS; i++) {
+    rwkv_gpu_buffer_free(g, g->scratch[i], g->scratch_bytes[i]);
+    g->scratch[i] = 0;
+    g->scratch_bytes[i] = 0;
+  }
+}
+
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;

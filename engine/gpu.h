@@ -129,4 +129,17 @@ uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
 /* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 
+/* Scratch buffer `slot` (< RWKV_GPU_SCRATCH_SLOTS) of at least `bytes`, owned by the
+ * context (e.g. matmul's split-K partial sums): made on first use and replaced by a
+ * bigger one when too small (pending dispatches keep reading the old one: GL defers the
+ * delete), so its contents do not survive a call that grows it. Counted in
+ * rwkv_gpu_bytes and the memory limit. Users (e.g. weights that may need it) say so with
+ * rwkv_gpu_scratch_use(g, +1 / -1): when the last one leaves, the buffers are freed (so
+ * freeing a model gives all its memory back). rwkv_gpu_scratch_free frees them now;
+ * rwkv_gpu_close in any case. */
+#define RWKV_GPU_SCRATCH_SLOTS 4
+int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, rwkv_error *err);
+void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
+void rwkv_gpu_scratch_free(rwkv_gpu *g);
+
 #endif

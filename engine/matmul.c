@@ -18,6 +18,8 @@ typedef struct mm_cfg {
   unsigned xsh, xch;               /* rows kernel: x in shared memory, floats per pass */
   unsigned bm, bt, bk;             /* tiled kernel */
   unsigned rq, nq;                 /* tiled kernel: row / token quads per invocation */
+  unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
+  unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   int subgroup;
 } mm_cfg;
 
@@ -58,6 +60,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   c->bk = 32;
   c->rq = 1;
   c->nq = 1;
+  c->db = 1;
+  c->pf = 1;
+  c->split_min = 264; /* 2 workgroups for each of the H100's 132 SMs */
+  c->split_max = 16;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -74,8 +80,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->nr = 2;
     c->unr = 2;
     c->xsh = 0; /* H100 sweep: L1-cached x beat shared x (f16 27.9 vs 35.6 us) */
-    c->bm = 128; /* H100 sweep, 2560x10240 T=512: q4_K 15.1 vs 11.2 TFLOP/s */
+    /* Tiled prefill: 8 x 8 outputs per invocation (RQ = NQ = 2), 128 tokens per tile,
+     * 128 rows (256 invocations) for big M, 64 (128 invocations) below 2048 rows so
+     * small matrices (LoRA stages) get more tiles; BK = 16 with two shared buffers
+     * (32 KiB) and register prefetch. Too few tiles for the GPU: split K (dispatch). */
+    c->bm = M >= 2048 ? 128 : 64;
+    c->bt = 128;
     c->bk = 16;
+    c->rq = 2;
+    c->nq = 2;
     c->kernel = prefill ? 1 : 0;
     c->dec = 1;
     if (prefill) c->tt = 8;
@@ -90,14 +103,18 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
        * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
       c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
     }
-    if (fl) c->nq = 2;
   }
   /* Tuning / testing overrides (read at upload):
    *   RWKV_MM_LANES=<pow2 <= 256> invocations per row (workgroup 4 rows, 64 for 1)
    *   RWKV_MM_WG, RWKV_MM_NR (rows per lane group), RWKV_MM_UNR (units in flight),
    *   RWKV_MM_XSH=0|1, RWKV_MM_XCH=<floats, multiple of 8>, RWKV_MM_NO_SUBGROUP=1
    *   RWKV_MM_TT=<1..32> prefill through the rows kernel with TT tokens per pass
-   *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8).
+   *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8),
+   *   RWKV_MM_RQ / NQ=<1..4> row / token quads per invocation (register tile 4RQ x 4NQ),
+   *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
+   *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
+   *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
+   *   (default 264; 0: never) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
   unsigned v;
@@ -124,6 +141,11 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_BK", 8, 256, &v) && v % 8 == 0) c->bk = v;
   if (env_uint("RWKV_MM_RQ", 1, 4, &v)) c->rq = v;
   if (env_uint("RWKV_MM_NQ", 1, 4, &v)) c->nq = v;
+  if (env_uint("RWKV_MM_DB", 0, 1, &v)) c->db = v;
+  if (env_uint("RWKV_MM_PF", 0, 1, &v)) c->pf = v;
+  if (env_uint("RWKV_MM_SPLITK", 1, 64, &v)) c->split_force = v;
+  if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = v;
+  if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   unsigned maxinv = in->max_invocations > 0 ? (unsigned)in->max_invocations : 128;
@@ -135,8 +157,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->xsh && c->xch > 8 && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh)
     c->xch /= 2;
   while ((c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)) > maxinv ||
-         16u * c->bk * (c->bm / 4 + c->bt / 4) > maxsh) {
-    if (c->bk > 8) c->bk /= 2;
+         (c->db + 1) * 4u * c->bk * (c->bm + c->bt) > maxsh) {
+    if (c->bk > 16) c->bk /= 2;
+    else if (c->db) c->db = 0;
+    else if (c->bk > 8) c->bk /= 2;
     else if (c->bt > 4 * c->nq) c->bt /= 2;
     else if (c->bm > 4 * c->rq) c->bm /= 2;
     else c->rq = c->nq = 1;
@@ -227,6 +251,7 @@ static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
 
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
   if (!w) return;
+  if (w->scratch_user) rwkv_gpu_scratch_use(g, -1);
   for (uint32_t i = 0; i < w->n_chunks; i++)
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
   free(w->chunks);
@@ -284,10 +309,11 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
              "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
              "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
              "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
-             "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n%s",
+             "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
+             "#define PF %u\n%s",
              type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
-             c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq,
-             c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
+             c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
+             c->pf, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
     int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
@@ -297,6 +323,20 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
     w->tt[v] = c->kernel == 1 ? c->bt : c->tt;
     w->kernel[v] = c->kernel;
+  }
+  if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
+    w->bk = cfg[1].bk;
+    w->split_min = cfg[1].split_min;
+    w->split_max = cfg[1].split_max;
+    w->split_force = cfg[1].split_force;
+    int rc = rwkv_gpu_program(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
+                              "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
+                              &w->prog_reduce, err);
+    if (rc) {
+      rwkv_error_prefix(err, "%s", w->name);
+      weight_clear(w);
+      return rc;
+    }
   }
   uint64_t n_chunks = (M + max_rows - 1) / max_rows;
   w->chunks = calloc(n_chunks, sizeof *w->chunks);
@@ -331,6 +371,10 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->n_chunks = (uint32_t)(c + 1);
   }
   if (rc) rwkv_mm_free(g, w);
+  else if (w->prog_reduce) {
+    w->scratch_user = 1;
+    rwkv_gpu_scratch_use(g, 1);
+  }
   return rc;
 }
 
@@ -467,6 +511,73 @@ static int check_group(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group
   return RWKV_OK;
 }
 
+/* Split-K pieces for a tiled dispatch of `wgs` workgroups (1: no split). */
+static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs) {
+  uint32_t slices = (w->K + w->bk - 1) / w->bk, S;
+  if (w->split_force) S = w->split_force;
+  else if (!w->split_min || wgs >= w->split_min) return 1;
+  else {
+    uint64_t want = (w->split_min + wgs - 1) / wgs;
+    S = want < w->split_max ? (uint32_t)want : w->split_max;
+    /* at least 4 slices per piece: fewer does not pay for the reduce */
+    if (S > slices / 4) S = slices / 4;
+  }
+  if (S > slices) S = slices;
+  return S > 1 ? S : 1;
+}
+
+/* One chunk's tiled dispatch in S pieces of K: partial sums of group gi's local row i,
+ * token t, piece z go to scratch[(z * T + t) * R + base_gi + i] (R = rows of all groups,
+ * no activation or accumulate), then matmul.comp KERNEL 3 sums the pieces into y. The
+ * program, u_K, u_T, u_row_bytes, u_xal, u_ng and the x / weight bindings are set.
+ * Returns 0 when dispatched, 1 when the scratch could not be had (nothing dispatched:
+ * the caller runs the plain dispatch; splitting is only for speed). */
+static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLuint *ga,
+                          const GLuint *gb, uint32_t ng, uint32_t wgs, uint32_t tiles, uint32_t T,
+                          uint32_t S, unsigned y) {
+  uint32_t slices = (w->K + w->bk - 1) / w->bk;
+  uint32_t kchunk = (slices + S - 1) / S * w->bk;
+  S = (w->K + kchunk - 1) / kchunk; /* every piece gets at least one slice */
+  GLuint pa[4 * RWKV_MM_MAX_GROUPS], pb[4 * RWKV_MM_MAX_GROUPS], ra[4 * RWKV_MM_MAX_GROUPS];
+  uint32_t R = 0;
+  for (uint32_t k = 0; k < ng; k++) {
+    memcpy(&pa[4 * k], &ga[4 * k], 4 * sizeof *ga);
+    memcpy(&pb[4 * k], &gb[4 * k], 4 * sizeof *gb);
+    memcpy(&ra[4 * k], &ga[4 * k], 4 * sizeof *ga);
+    pa[4 * k + 3] = 0;  /* plain partial sums */
+    pb[4 * k + 2] = R;  /* yoff, ldy: the scratch layout */
+    pb[4 * k + 3] = 0;  /* set below */
+    ra[4 * k] = R;      /* the reduce finds groups by scratch position */
+    R += ga[4 * k + 2];
+  }
+  for (uint32_t k = 0; k < ng; k++) pb[4 * k + 3] = R;
+  uint64_t floats = (uint64_t)S * T * R;
+  if (floats > 0xFFFFFFFFu)
+    return 1;
+  unsigned scratch = 0;
+  if (rwkv_gpu_scratch(g, 0, floats * 4, &scratch, NULL) != RWKV_OK) return 1; /* no split */
+  glUniform4uiv(4, (GLsizei)ng, pa);
+  glUniform4uiv(8, (GLsizei)ng, pb);
+  glUniform1ui(13, kchunk);
+  glUniform1ui(14, T * R);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, scratch);
+  glDispatchCompute(wgs, tiles, S);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  glUseProgram(w->prog_reduce);
+  glUniform1ui(1, T);
+  glUniform1ui(3, ng);
+  glUniform4uiv(4, (GLsizei)ng, ra);
+  glUniform4uiv(8, (GLsizei)ng, gb);
+  glUniform1ui(13, S);
+  glUniform1ui(14, R);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, scratch);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, y);
+  glDispatchCompute((R + 255) / 256, T, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  glUseProgram(w->prog[v]); /* its uniforms are kept per program */
+  return RWKV_OK;
+}
+
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                             uint32_t n, uint32_t T, rwkv_error *err) {
   if (!g || !w || (!gr && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
@@ -513,7 +624,7 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       }
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
-    if (w->kernel[v] == 2) { /* x as vec4s when every token's x start is 16-byte aligned */
+    if (w->kernel[v] == 2 || w->kernel[v] == 1) { /* x as vec4s when 16-byte aligned */
       GLuint xal = 1;
       for (uint32_t s = 0; s < ns; s++)
         if (gr[set[s]].xoff % 4 || (T > 1 && gr[set[s]].ldx % 4)) xal = 0;
@@ -542,9 +653,20 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       }
       if (!ng) continue;
       glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+      if (c > 0) { /* a split dispatch of the previous chunk rebound them */
+        glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
+        glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
+      }
       glUniform1ui(3, ng);
+      uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles) : 1;
+      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, T, S, gr[i].y) == 0)
+        continue;
       glUniform4uiv(4, (GLsizei)ng, ga);
       glUniform4uiv(8, (GLsizei)ng, gb);
+      if (w->kernel[v] == 1) {
+        glUniform1ui(13, w->K);
+        glUniform1ui(14, 0);
+      }
       glDispatchCompute(wgs, (GLuint)tiles, 1);
     }
   }

@@ -40,6 +40,13 @@ typedef struct rwkv_mm_weight {
   uint32_t rows_per_wg[2], tt[2];
   uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
   uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
+  /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
+   * than split_min workgroups, K is cut into up to split_max pieces of a multiple of bk
+   * elements (split_force: always that many, 1 = never) whose partial sums go to a
+   * context scratch buffer (rwkv_gpu_scratch) and are summed by prog_reduce. */
+  uint32_t bk, split_min, split_max, split_force;
+  unsigned prog_reduce;
+  int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].

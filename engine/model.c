@@ -220,6 +220,7 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     }
   }
   if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
+  if (rc == RWKV_OK && !o.chunk && !rwkv_gpu_get_info(m->gpu)->software) m->chunk = 1024; /* GPUs: more token tiles per matmul */
   LAP(load_context_ms);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);

@@ -15,9 +15,16 @@
 //   XCH floats (per token) at a time, loaded once per workgroup.
 // KERNEL 1 (tiled, prefill): a BM x BT (rows x tokens) tile per workgroup of
 //   (BM/(4 RQ))*(BT/(4 NQ)) invocations, each owning RQ quads of rows x NQ quads of
-//   tokens (quads TM / TN apart, so neighbours read neighbouring vec4s); per BK-wide slice
-//   of K the weights are decoded once into shared memory (transposed, vec4 of 4 rows)
-//   with the x slice (vec4 of 4 tokens), then 16 RQ NQ FMAs per RQ + NQ vec4 shared loads.
+//   tokens (quads TM / TN apart, so neighbours read neighbouring vec4s: RQ = NQ = 2 is an
+//   8 x 8 register tile, 64 FMAs per 4 vec4 shared loads). Per BK-wide slice of K the
+//   weights are decoded into shared memory (transposed, vec4 of 4 rows) with the x slice
+//   (vec4 of 4 tokens). PF = 1: the next slice's raw weight words and x are loaded into
+//   registers before the current slice's FMAs and decoded / stored after them (register
+//   double buffering); DB = 1: two shared buffers, one barrier per slice. Split K: the
+//   workgroup's z index takes K elements [z u_kchunk, (z+1) u_kchunk) and writes its
+//   partial sums u_zstride floats further (matmul.c points y at a scratch buffer, then
+//   KERNEL 3 sums the splits and applies the activation / accumulate).
+// KERNEL 3 (split-K reduce): see the end of the file.
 // KERNEL 2 (blocked decode, RWKV_MMU types): as KERNEL 0 (LANES per row, NR rows, TT
 //   tokens, UNR units in flight) but a lane's unit is a whole RWKV_UE-element piece of a
 //   block (common.glsl mmu_load: aligned uvec4 / word loads, scales decoded once per unit)
@@ -234,40 +241,249 @@ void main() {
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
 }
 
-#else  // KERNEL == 1: tiled
+#elif KERNEL == 1  // tiled prefill
 
 #define QM (BM / 4)
 #define QN (BT / 4)
 #define TM (QM / RQ)
 #define TN (QN / NQ)
+// weight units (8 weights of a row) and x quads (4 k of a token) per invocation per slice
+#define NU ((BM * (BK / 8) + WGT - 1) / WGT)
+#define NX ((BT * (BK / 4) + WGT - 1) / WGT)
 // WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
 layout(local_size_x = WGT) in;
-shared vec4 wsh[BK * QM];  // [k][row quad]
-shared vec4 xsh[BK * QN];  // [k][token quad]
+// [buffer][k][row quad] and [buffer][k][token quad]; DB = 1: two buffers, one barrier a slice
+shared vec4 wsh[(DB + 1) * BK * QM];
+shared vec4 xsh[(DB + 1) * BK * QN];
+layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
+layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
+layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
+layout(location = 14) uniform uint u_zstride;  // y floats between two splits' partial sums
 
-void main() {
-  uint wgx = gl_WorkGroupID.x, g = 0u;
-  for (uint i = 1u; i < u_ng; i++)
-    if (wgx >= u_ga[i].x) g = i;
-  uvec4 ga = u_ga[g], gb = u_gb[g];
+// Bytes to exact floats without int-to-float conversions: 2^23 + b holds b in its mantissa.
+vec4 mt_b4(uint u) {
+  return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
+}
+// q4_K / q5_K scale and min of pair j from the block's first 16 bytes h (ggml
+// get_scale_min_k4: scales[12] are bytes 4..15).
+uint mt_sbyte(uvec4 h, uint n) {
+  uint w = n < 4u ? h.y : (n < 8u ? h.z : h.w);
+  return (w >> ((n & 3u) << 3)) & 0xFFu;
+}
+vec2 mt_k4_sm(uvec4 h, uint j) {
+  if (j < 4u) return vec2(float(mt_sbyte(h, j) & 63u), float(mt_sbyte(h, j + 4u) & 63u));
+  uint a = mt_sbyte(h, j + 4u);
+  return vec2(float((a & 15u) | ((mt_sbyte(h, j - 4u) >> 6) << 4)),
+              float((a >> 4) | ((mt_sbyte(h, j) >> 6) << 4)));
+}
+
+// Raw words holding weights e0..e0+7 (e0 % 8 == 0) of the row at byte rb: loaded one K
+// slice ahead into registers (a, b), decoded by mt_dec after the current slice's FMAs.
+// Word positions follow common.glsl's packed dq8_* decoders (ggml-common.h layouts).
+void mt_raw(uint rb, uint e0, out uvec4 a, out uvec4 b) {
+  a = uvec4(0u);
+  b = uvec4(0u);
+#if RWKV_WTYPE == RWKV_T_F32
+  uint i4 = (rb + 4u * e0) >> 4;
+  a = rwkv_w4[i4];
+  b = rwkv_w4[i4 + 1u];
+#elif RWKV_WTYPE == RWKV_T_F16 || RWKV_WTYPE == RWKV_T_BF16
+  a = rwkv_w4[(rb + 2u * e0) >> 4];
+#else
+  uint blk = rb + (e0 / RWKV_QK) * RWKV_QB, o = e0 % RWKV_QK;
+#if RWKV_WTYPE == RWKV_T_Q8_0  // qs[32] d
+  a.x = w_u32(blk + o);
+  a.y = w_u32(blk + o + 4u);
+  a.z = w_u32(blk + 32u);
+#elif RWKV_WTYPE == RWKV_T_Q4_0  // qs[16] d
+  uint qb = blk + (o & 15u);
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk + 16u);
+#elif RWKV_WTYPE == RWKV_T_Q4_1  // d m qs[16]
+  uint qb = blk + 4u + (o & 15u);
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk);
+#elif RWKV_WTYPE == RWKV_T_Q5_0  // qh[4] qs[16] d
+  uint qb = blk + 4u + (o & 15u);
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk);
+  a.w = w_u32(blk + 20u);
+#elif RWKV_WTYPE == RWKV_T_Q5_1  // d m qh[4] qs[16]
+  uint qb = blk + 8u + (o & 15u);
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk + 4u);
+  a.w = w_u32(blk);
+#elif RWKV_WTYPE == RWKV_T_Q2_K  // scales[16] qs[64] d dmin
+  uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u;
+  uint qb = blk + 16u + 32u * h + l;
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk + ((8u * h + 2u * j + (l >> 4)) & ~3u));
+  a.w = w_u32(blk + 80u);
+#elif RWKV_WTYPE == RWKV_T_Q3_K  // hmask[32] qs[64] scales[12] d
+  uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u, i = 8u * h + 2u * j + (l >> 4);
+  uint qb = blk + 32u + 32u * h + l;
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(blk + l);
+  a.w = w_u32(blk + l + 4u);
+  b.x = w_u32(blk + 96u + (i & 4u));
+  b.y = w_u32(blk + 104u);
+  b.z = w_u32(blk + 108u);
+#elif RWKV_WTYPE == RWKV_T_Q4_K  // d dmin scales[12] | qs[128]
+  a = rwkv_w4[blk >> 4];
+  uint qb = blk + 16u + 32u * (o >> 6) + (o & 31u);
+  b.x = w_u32(qb);
+  b.y = w_u32(qb + 4u);
+#elif RWKV_WTYPE == RWKV_T_Q5_K  // d dmin scales[12] | qh[32] | qs[128]
+  a = rwkv_w4[blk >> 4];
+  uint l = o & 31u, qb = blk + 48u + 32u * (o >> 6) + l;
+  b.x = w_u32(qb);
+  b.y = w_u32(qb + 4u);
+  b.z = w_u32(blk + 16u + l);
+  b.w = w_u32(blk + 20u + l);
+#elif RWKV_WTYPE == RWKV_T_Q6_K  // ql[128] qh[64] scales[16] d
+  uint h = o >> 7, k = (o & 127u) >> 5, l = o & 31u;
+  uint qb = blk + 64u * h + 32u * (k & 1u) + l, hb = blk + 128u + 32u * h + l;
+  a.x = w_u32(qb);
+  a.y = w_u32(qb + 4u);
+  a.z = w_u32(hb);
+  a.w = w_u32(hb + 4u);
+  b.x = w_u32(blk + 192u + ((8u * h + (l >> 4) + 2u * k) & ~3u));
+  b.y = w_u32(blk + 208u);
+#endif
+#endif
+}
+
+void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
+#if RWKV_WTYPE == RWKV_T_F32
+  lo = uintBitsToFloat(a);
+  hi = uintBitsToFloat(b);
+#elif RWKV_WTYPE == RWKV_T_F16
+  lo = vec4(unpackHalf2x16(a.x), unpackHalf2x16(a.y));
+  hi = vec4(unpackHalf2x16(a.z), unpackHalf2x16(a.w));
+#elif RWKV_WTYPE == RWKV_T_BF16
+  lo = uintBitsToFloat(uvec4(a.x << 16, a.x & 0xFFFF0000u, a.y << 16, a.y & 0xFFFF0000u));
+  hi = uintBitsToFloat(uvec4(a.z << 16, a.z & 0xFFFF0000u, a.w << 16, a.w & 0xFFFF0000u));
+#else
+  uint o = e0 % RWKV_QK;
+#if RWKV_WTYPE == RWKV_T_Q8_0
+  float d = unpackHalf2x16(a.z).x;
+  lo = d * s8x4(a.x);
+  hi = d * s8x4(a.y);
+#elif RWKV_WTYPE == RWKV_T_Q4_0
+  float d = unpackHalf2x16(a.z).x;
+  uint sh = (o >> 4) << 2;
+  lo = d * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) - 8.0);
+  hi = d * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) - 8.0);
+#elif RWKV_WTYPE == RWKV_T_Q4_1
+  vec2 dm = unpackHalf2x16(a.z);
+  uint sh = (o >> 4) << 2;
+  lo = dm.x * mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + dm.y;
+  hi = dm.x * mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + dm.y;
+#elif RWKV_WTYPE == RWKV_T_Q5_0
+  float d = unpackHalf2x16(a.w).x;
+  uint sh = (o >> 4) << 2;
+  lo = d * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o) - 16.0);
+  hi = d * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u) - 16.0);
+#elif RWKV_WTYPE == RWKV_T_Q5_1
+  vec2 dm = unpackHalf2x16(a.w);
+  uint sh = (o >> 4) << 2;
+  lo = dm.x * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o)) + dm.y;
+  hi = dm.x * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u)) + dm.y;
+#elif RWKV_WTYPE == RWKV_T_Q2_K
+  uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u;
+  uint sc = (a.z >> (((8u * h + 2u * j + (l >> 4)) & 3u) << 3)) & 0xFFu;
+  vec2 dm = unpackHalf2x16(a.w);
+  float d = dm.x * float(sc & 15u), m = dm.y * float(sc >> 4);
+  uint sh = 2u * j;
+  lo = d * mt_b4((a.x >> sh) & 0x03030303u) - m;
+  hi = d * mt_b4((a.y >> sh) & 0x03030303u) - m;
+#elif RWKV_WTYPE == RWKV_T_Q3_K
+  uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u, i = 8u * h + 2u * j + (l >> 4);
+  uint lo4 = (b.x >> ((i & 3u) << 3)) & 0xFFu;
+  lo4 = i < 8u ? (lo4 & 15u) : (lo4 >> 4);
+  uint hi2 = (b.y >> (((i & 3u) << 3) + 2u * (i >> 2))) & 3u;
+  float d = unpackHalf2x16(b.z).x * float(int(lo4 | (hi2 << 4)) - 32);
+  uint sh = 2u * j, hb = 4u * h + j;
+  lo = d * (mt_b4((a.x >> sh) & 0x03030303u) + 4.0 * mt_b4((a.z >> hb) & 0x01010101u) - 4.0);
+  hi = d * (mt_b4((a.y >> sh) & 0x03030303u) + 4.0 * mt_b4((a.w >> hb) & 0x01010101u) - 4.0);
+#elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
+  uint r = o & 63u, p = 2u * (o >> 6) + (r >> 5), sh = (r >> 5) << 2;
+  vec2 sm = mt_k4_sm(a, p), dm = unpackHalf2x16(a.x);
+  float d = dm.x * sm.x, m = dm.y * sm.y;
+#if RWKV_WTYPE == RWKV_T_Q4_K
+  lo = d * mt_b4((b.x >> sh) & 0x0F0F0F0Fu) - m;
+  hi = d * mt_b4((b.y >> sh) & 0x0F0F0F0Fu) - m;
+#else
+  lo = d * (mt_b4((b.x >> sh) & 0x0F0F0F0Fu) + 16.0 * mt_b4((b.z >> p) & 0x01010101u)) - m;
+  hi = d * (mt_b4((b.y >> sh) & 0x0F0F0F0Fu) + 16.0 * mt_b4((b.w >> p) & 0x01010101u)) - m;
+#endif
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+  uint h = o >> 7, k = (o & 127u) >> 5, l = o & 31u;
+  int sc = bitfieldExtract(int(b.x), int(((8u * h + (l >> 4) + 2u * k) & 3u) << 3), 8);
+  float d = unpackHalf2x16(b.y).x * float(sc);
+  uint sh = (k >> 1) << 2, hs = 2u * k;
+  uint a0 = ((a.x >> sh) & 0x0F0F0F0Fu) | (((a.z >> hs) & 0x03030303u) << 4);
+  uint a1 = ((a.y >> sh) & 0x0F0F0F0Fu) | (((a.w >> hs) & 0x03030303u) << 4);
+  lo = d * (mt_b4(a0) - 32.0);
+  hi = d * (mt_b4(a1) - 32.0);
+#endif
+#endif
+}
+
+// Per-invocation staging registers (module scope: private to the invocation).
+uvec4 g_ra[NU], g_rb[NU];
+vec4 g_x[NX];
+
+// Issue the global loads of the slice at k0 (elements [k0, min(k0 + BK, ke))).
+void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
   uint lid = gl_LocalInvocationID.x;
-  uint rend = ga.y + ga.z;
-  uint rbase = ga.y + (wgx - ga.x) * uint(BM);
-  uint t0 = gl_WorkGroupID.y * uint(BT);
-  uint tm = lid % uint(TM), tn = lid / uint(TM);
-  vec4 acc[4 * RQ][NQ];
-  for (int i = 0; i < 4 * RQ; i++)
-    for (int b = 0; b < NQ; b++) acc[i][b] = vec4(0.0);
+  for (int j = 0; j < NU; j++) {
+    uint q = lid + uint(j * WGT);
+    uint r = q % uint(BM), e0 = k0 + (q / uint(BM)) * 8u;
+    g_ra[j] = uvec4(0u);
+    g_rb[j] = uvec4(0u);
+    if (q < uint(BM * (BK / 8)) && e0 < ke)
+      mt_raw(min(rbase + r, rend - 1u) * u_row_bytes, e0, g_ra[j], g_rb[j]);
+  }
+  for (int j = 0; j < NX; j++) {
+    uint q = lid + uint(j * WGT);
+    uint t = t0 + q % uint(BT), e = k0 + (q / uint(BT)) * 4u;
+    vec4 v = vec4(0.0);
+    if (q < uint(BT * (BK / 4)) && t < u_T && e < ke) {
+      uint xb = t * gb.y + gb.x + e;
+      if (u_xal != 0u && e + 4u <= ke) v = xs4[xb >> 2];
+      else
+        for (uint i = 0u; i < 4u; i++)
+          if (e + i < ke) v[i] = xs[xb + i];
+    }
+    g_x[j] = v;
+  }
+}
 
-  for (uint k0 = 0u; k0 < u_K; k0 += uint(BK)) {
-    barrier();
-    // weights: BM rows x BK/8 units, consecutive invocations on consecutive rows
-    for (uint q = lid; q < uint(BM * (BK / 8)); q += uint(WGT)) {
-      uint r = q % uint(BM), gi = q / uint(BM);
-      uint e0 = k0 + gi * 8u;
+// Decode the staged slice at k0 into shared buffer `buf`: consecutive invocations hold
+// consecutive rows / tokens, so the scalar stores hit consecutive banks.
+void mt_store(uint buf, uint k0, uint ke) {
+  uint lid = gl_LocalInvocationID.x;
+  for (int j = 0; j < NU; j++) {
+    uint q = lid + uint(j * WGT);
+    if (q < uint(BM * (BK / 8))) {
+      uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
-      if (e0 < u_K) mm_w8(min(rbase + r, rend - 1u) * u_row_bytes, e0, lo, hi);
-      uint o = gi * 8u * uint(QM) + r / 4u, c = r & 3u;
+      if (e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
+#if defined(RWKV_WFLOAT)
+      if (e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
+        for (uint i = 0u; i < 4u; i++) {
+          if (e0 + i >= ke) lo[i] = 0.0;
+          if (e0 + 4u + i >= ke) hi[i] = 0.0;
+        }
+#endif
+      uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
       wsh[o][c] = lo.x;
       wsh[o + uint(QM)][c] = lo.y;
       wsh[o + 2u * uint(QM)][c] = lo.z;
@@ -277,18 +493,71 @@ void main() {
       wsh[o + 6u * uint(QM)][c] = hi.z;
       wsh[o + 7u * uint(QM)][c] = hi.w;
     }
-    // x: BT tokens x BK, consecutive invocations on consecutive k
-    for (uint q = lid; q < uint(BT * BK); q += uint(WGT)) {
-      uint k = q % uint(BK), t = q / uint(BK);
-      float v = 0.0;
-      if (t0 + t < u_T && k0 + k < u_K) v = xs[(t0 + t) * gb.y + gb.x + k0 + k];
-      xsh[k * uint(QN) + t / 4u][t & 3u] = v;
+  }
+  for (int j = 0; j < NX; j++) {
+    uint q = lid + uint(j * WGT);
+    if (q < uint(BT * (BK / 4))) {
+      uint t = q % uint(BT), kq = q / uint(BT);
+      uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
+      xsh[o][c] = g_x[j].x;
+      xsh[o + uint(QN)][c] = g_x[j].y;
+      xsh[o + 2u * uint(QN)][c] = g_x[j].z;
+      xsh[o + 3u * uint(QN)][c] = g_x[j].w;
     }
+  }
+}
+
+void main() {
+  uint wgx = gl_WorkGroupID.x, g = 0u;
+  for (uint i = 1u; i < u_ng; i++)
+    if (wgx >= u_ga[i].x) g = i;
+  uvec4 ga = u_ga[g], gb = u_gb[g];
+  gb.z += gl_WorkGroupID.z * u_zstride;
+  uint lid = gl_LocalInvocationID.x;
+  uint rend = ga.y + ga.z;
+  uint rbase = ga.y + (wgx - ga.x) * uint(BM);
+  uint t0 = gl_WorkGroupID.y * uint(BT);
+  uint tm = lid % uint(TM), tn = lid / uint(TM);
+  uint kb = gl_WorkGroupID.z * u_kchunk, ke = min(u_K, kb + u_kchunk);
+  uint ns = ke > kb ? (ke - kb + uint(BK) - 1u) / uint(BK) : 0u;
+  vec4 acc[4 * RQ][NQ];
+  for (int i = 0; i < 4 * RQ; i++)
+    for (int b = 0; b < NQ; b++) acc[i][b] = vec4(0.0);
+
+  if (ns > 0u) {
+    mt_load(kb, ke, rbase, rend, t0, gb);
+#if DB
+    mt_store(0u, kb, ke);
+#endif
+  }
+#if DB
+  barrier();
+#endif
+  for (uint s = 0u; s < ns; s++) {
+    uint k0 = kb + s * uint(BK), next = k0 + uint(BK);
+    bool more = s + 1u < ns;
+#if DB
+    uint cur = s & 1u;
+    if (more) {
+      mt_load(next, ke, rbase, rend, t0, gb);  // in flight during the FMAs below
+#if !PF
+      mt_store(cur ^ 1u, next, ke);
+#endif
+    }
+#else
+    uint cur = 0u;
+    barrier();  // the previous slice's readers are done
+    mt_store(0u, k0, ke);
     barrier();
+#if PF
+    if (more) mt_load(next, ke, rbase, rend, t0, gb);
+#endif
+#endif
+    uint wo = cur * uint(BK * QM) + tm, xo = cur * uint(BK * QN) + tn;
     for (uint k = 0u; k < uint(BK); k++) {
       vec4 w[RQ], xv[NQ];
-      for (int a = 0; a < RQ; a++) w[a] = wsh[k * uint(QM) + tm + uint(a * TM)];
-      for (int b = 0; b < NQ; b++) xv[b] = xsh[k * uint(QN) + tn + uint(b * TN)];
+      for (int a = 0; a < RQ; a++) w[a] = wsh[wo + k * uint(QM) + uint(a * TM)];
+      for (int b = 0; b < NQ; b++) xv[b] = xsh[xo + k * uint(QN) + uint(b * TN)];
       for (int a = 0; a < RQ; a++)
         for (int b = 0; b < NQ; b++) {
           acc[4 * a][b] += w[a].x * xv[b];
@@ -297,6 +566,16 @@ void main() {
           acc[4 * a + 3][b] += w[a].w * xv[b];
         }
     }
+#if DB
+#if PF
+    if (more) mt_store(cur ^ 1u, next, ke);
+#endif
+    barrier();
+#else
+#if !PF
+    if (more) mt_load(next, ke, rbase, rend, t0, gb);
+#endif
+#endif
   }
   for (int a = 0; a < RQ; a++)
     for (uint i = 0u; i < 4u; i++) {
@@ -308,5 +587,27 @@ void main() {
             if (t < u_T) mm_store(ga, gb, row, t, acc[4 * a + int(i)][b][j]);
           }
     }
+}
+
+#else  // KERNEL == 3: split-K reduce
+
+// Sums the u_S partial results of a split tiled dispatch: scratch (binding 1) holds split s,
+// token t, position j at [(s * T + t) * u_R + j]; group g owns positions [ga.x, ga.x + ga.z)
+// (its rows ga.y ..) and is stored through mm_store (activation, accumulate).
+// Grid: x = ceil(u_R / WG), y = T.
+layout(local_size_x = WG) in;
+layout(location = 13) uniform uint u_S;
+layout(location = 14) uniform uint u_R;
+
+void main() {
+  uint j = gl_GlobalInvocationID.x, t = gl_WorkGroupID.y;
+  if (j >= u_R || t >= u_T) return;
+  uint g = 0u;
+  for (uint i = 1u; i < u_ng; i++)
+    if (j >= u_ga[i].x) g = i;
+  uvec4 ga = u_ga[g], gb = u_gb[g];
+  float v = 0.0;
+  for (uint s = 0u; s < u_S; s++) v += xs[(s * u_T + t) * u_R + j];
+  mm_store(ga, gb, ga.y + (j - ga.x), t, v);
 }
 #endif

@@ -8,6 +8,8 @@
  *  4. stacked weights (3 GGUF parts in one buffer) dispatched as row groups with their
  *     own x/y offsets, strides, accumulate and activations (tanh, sigmoid, relu^2),
  *     every type, T = 1 and T = 37; plain dispatch with relu^2.
+ *  5. the tiled prefill kernel (test_tiled): big and small register tiles, shapes that are
+ *     not multiples of the tile, K split into pieces (scratch + reduce pass) or not.
  *  Kernel shapes: the device default, the blocked decode kernel (K-quant / float units), GPU-style rows (LANES/TT), x staged in shared memory
  *  in small chunks, several rows per lane group, and the tiled prefill kernel. */
 #include <GLES3/gl31.h>
@@ -113,7 +115,8 @@ static float frand(uint64_t *s) {
 }
 
 /* One type, one shape: T tokens with strides/offsets, overwrite then accumulate. */
-static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uint64_t *seed) {
+static void check_random_t(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, const uint32_t *Ts,
+                           size_t nT, uint64_t *seed) {
   rwkv_error err = {0};
   const rwkv_type_info *ti = rwkv_type_get(type);
   CHECK(ti != NULL);
@@ -138,10 +141,9 @@ static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uin
     rc = rwkv_mm_upload(g, "rand", type, K, M, wq, rb * M, &w, &err);
     CHECK_OK(rc, &err);
   }
-  static const uint32_t Ts[] = {1, 5, 37};
-  for (size_t k = 0; rc == RWKV_OK && k < 3; k++) {
+  for (size_t k = 0; rc == RWKV_OK && k < nT; k++) {
     uint32_t T = Ts[k];
-    /* T = 1 and 37 with every token's x 16-byte aligned (vec4 x reads), T = 5 unaligned */
+    /* every token's x 16-byte aligned (vec4 x reads) but for the second T (unaligned) */
     uint64_t ldx = k == 1 ? K + 3 : K + 4, xoff = k == 1 ? 5 : 4, ldy = M + 7, yoff = 2;
     uint64_t nx = (T - 1) * ldx + xoff + K + 4, ny = (T - 1) * ldy + yoff + M + 3;
     float *x = malloc(nx * 4), *y0 = malloc(ny * 4), *y = malloc(ny * 4);
@@ -200,6 +202,11 @@ static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uin
   free(wf);
   free(wd);
   free(wq);
+}
+
+static void check_random(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, uint64_t *seed) {
+  static const uint32_t Ts[] = {1, 5, 37};
+  check_random_t(g, type, K, M, Ts, 3, seed);
 }
 
 static void test_random(rwkv_gpu *g) {
@@ -440,6 +447,41 @@ static void test_errors(rwkv_gpu *g) {
   CHECK(rwkv_gpu_bytes(g) == 0);
 }
 
+/* The tiled prefill kernel with the GPU's big tiles (128 x 128, 8 x 8 per invocation)
+ * and small ones, on shapes that are not multiples of the tile (M 200 / 64 rows, T 133 /
+ * 37 / 2 tokens), with K split automatically (few workgroups), forced, or not; and the
+ * grouped dispatch (activations, accumulate, two buffers) with the split. */
+static void test_tiled(rwkv_gpu *g) {
+  static const char *cfgs[][12] = {
+      {"RWKV_MM_BM", "128", "RWKV_MM_BT", "128", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2",
+       "RWKV_MM_BK", "16", "RWKV_MM_SPLIT_MIN", "1000"},
+      {"RWKV_MM_BM", "64", "RWKV_MM_BT", "128", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2",
+       "RWKV_MM_SPLITK", "1"},
+      {"RWKV_MM_BM", "32", "RWKV_MM_BT", "32", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "1",
+       "RWKV_MM_BK", "32", "RWKV_MM_SPLITK", "5"},
+  };
+  static const char *names[] = {"RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_RQ", "RWKV_MM_NQ",
+                                "RWKV_MM_BK", "RWKV_MM_SPLITK", "RWKV_MM_SPLIT_MIN",
+                                "RWKV_MM_TILED"};
+  static const uint32_t Ts[] = {133, 2, 37};
+  static const char *types[] = {"f16", "q4_K", "q8_0", "q6_K", "f32"};
+  uint64_t seed = 0xABCDEF12345ull;
+  for (size_t c = 0; c < sizeof cfgs / sizeof cfgs[0]; c++) {
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+    setenv("RWKV_MM_TILED", "1", 1);
+    for (int i = 0; i < 12 && cfgs[c][i]; i += 2) setenv(cfgs[c][i], cfgs[c][i + 1], 1);
+    for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
+      const rwkv_type_info *ti = rwkv_type_by_name(types[t]);
+      if (!ti) continue;
+      check_random_t(g, ti->id, 512, t % 2 ? 64 : 200, Ts, 3, &seed);
+    }
+    check_random_t(g, RWKV_TYPE_F32, 29, 7, Ts, 3, &seed); /* K % 8 != 0 with a split */
+    check_groups(g, RWKV_TYPE_Q4_K, 512, &seed);
+    check_groups(g, RWKV_TYPE_F16, 45, &seed);
+  }
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+}
+
 int main(void) {
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
@@ -453,7 +495,7 @@ int main(void) {
   /* The other kernel shapes (GPU-style rows shared by 32 / 8 lanes with a shared-memory
    * or subgroup reduction, other token tiles) on whatever device this is. */
   /* env name=value pairs, applied at upload; "" unsets */
-  static const char *shapes[][6] = {
+  static const char *shapes[][8] = {
       {"RWKV_MM_LANES", "32", "RWKV_MM_TT", "8", "RWKV_MM_NR", "1"},
       {"RWKV_MM_LANES", "8", "RWKV_MM_TT", "3", "RWKV_MM_NR", "3"},
       {"RWKV_MM_LANES", "1", "RWKV_MM_TT", "16", "RWKV_MM_NR", "1"},
@@ -472,19 +514,28 @@ int main(void) {
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "8", "RWKV_MM_UNR", "3"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1", "RWKV_MM_TT", "3"},
       {"RWKV_MM_DEC", "0", "RWKV_MM_TILED", "0", "RWKV_MM_TT", "2"},
+      /* tiled, 8 x 8 register tiles: shared double buffer and register prefetch on / off,
+       * K split in pieces (partial sums + reduce pass) or not */
+      {"RWKV_MM_TILED", "1", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2", "RWKV_MM_SPLITK", "3"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "0", "RWKV_MM_PF", "1", "RWKV_MM_SPLITK", "1"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "1", "RWKV_MM_PF", "0", "RWKV_MM_BK", "8"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "0", "RWKV_MM_PF", "0", "RWKV_MM_SPLITK", "2"},
   };
   static const char *names[] = {"RWKV_MM_LANES", "RWKV_MM_TT", "RWKV_MM_NR", "RWKV_MM_UNR",
                                 "RWKV_MM_XSH", "RWKV_MM_XCH", "RWKV_MM_TILED", "RWKV_MM_BM",
                                 "RWKV_MM_BT", "RWKV_MM_BK", "RWKV_MM_DEC", "RWKV_MM_RQ",
-                                "RWKV_MM_NQ"};
+                                "RWKV_MM_NQ", "RWKV_MM_DB", "RWKV_MM_PF", "RWKV_MM_SPLITK",
+                                "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MAX"};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
-    for (int i = 0; i < 6; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
+    for (int i = 0; i < 8 && shapes[k][i]; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
     test_vectors(g);
     test_random(g);
     test_groups(g);
   }
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+  test_tiled(g);
+  /* the split-K scratch went with the last weight (rwkv_gpu_scratch_use) */
   CHECK(rwkv_gpu_bytes(g) == 0);
   rwkv_gpu_close(g);
   return test_result("test_matmul");
