@@ -1,0 +1,86 @@
+/* bench/dispatch.c - what one compute dispatch costs on this driver: bench-dispatch [N]
+ * Times N dependent-looking dispatches of a tiny kernel (each workgroup adds to a buffer)
+ * with and without glMemoryBarrier between them, with the uniform / binding calls a
+ * forward-pass step makes, and with more workgroups; prints CPU time to queue and time
+ * until glFinish returns, per dispatch. The floor for a decode step's dispatch count. */
+#include <GLES3/gl31.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gpu.h"
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static const char *SRC =
+    "#version 310 es\nlayout(local_size_x = 64) in;\n"
+    "layout(std430, binding = 0) buffer B { float v[]; };\n"
+    "uniform uint off; uniform uint a1, a2, a3, a4, a5, a6, a7;\n"
+    "void main() { uint i = gl_GlobalInvocationID.x + off;\n"
+    "  v[i] = v[i] * 0.5 + float(a1 + a2 + a3 + a4 + a5 + a6 + a7); }\n";
+
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 2000;
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  printf("%s | %s | %d dispatches per line\n", in->renderer, in->version, n);
+  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
+  glShaderSource(sh, 1, &SRC, NULL);
+  glCompileShader(sh);
+  GLuint p = glCreateProgram();
+  glAttachShader(p, sh);
+  glLinkProgram(p);
+  GLint ok = 0;
+  glGetProgramiv(p, GL_LINK_STATUS, &ok);
+  if (!ok) { fprintf(stderr, "link failed\n"); return 1; }
+  GLuint p2 = glCreateProgram();
+  glAttachShader(p2, sh);
+  glLinkProgram(p2);
+  unsigned buf = 0, buf2 = 0;
+  if (rwkv_gpu_buffer(g, 64u << 20, NULL, &buf, &err) || rwkv_gpu_buffer(g, 64u << 20, NULL, &buf2, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    return 1;
+  }
+  GLint loc[8];
+  static const char *names[8] = {"off", "a1", "a2", "a3", "a4", "a5", "a6", "a7"};
+  for (int i = 0; i < 8; i++) loc[i] = glGetUniformLocation(p, names[i]);
+  struct { const char *name; int barrier, uniforms, binds, groups, swap; } cases[] = {
+      {"1 wg, barrier", 1, 0, 0, 1, 0},
+      {"1 wg, no barrier", 0, 0, 0, 1, 0},
+      {"1 wg, barrier, 8 uniforms", 1, 8, 0, 1, 0},
+      {"1 wg, barrier, 8 unif, 4 binds", 1, 8, 4, 1, 0},
+      {"1 wg, barrier, 2 programs", 1, 8, 4, 1, 1},
+      {"160 wg, barrier", 1, 0, 0, 160, 0},
+      {"160 wg, no barrier", 0, 0, 0, 160, 0},
+      {"2560 wg, barrier", 1, 0, 0, 2560, 0},
+  };
+  for (int rep = 0; rep < 2; rep++)
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+      glUseProgram(p);
+      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, buf);
+      glFinish();
+      double t0 = now();
+      for (int i = 0; i < n; i++) {
+        GLuint pr = cases[c].swap && (i & 1) ? p2 : p;
+        if (cases[c].swap) glUseProgram(pr);
+        for (int b = 0; b < cases[c].binds; b++)
+          glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)(b == 0 ? 0 : 1 + b), b == 0 ? buf : buf2);
+        for (int u = 0; u < cases[c].uniforms; u++) glUniform1ui(loc[u], (GLuint)(u ? i + u : 0));
+        glDispatchCompute((GLuint)cases[c].groups, 1, 1);
+        if (cases[c].barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+      }
+      double t1 = now();
+      glFinish();
+      double t2 = now();
+      if (rep) printf("%-34s queue %6.2f us, done %6.2f us per dispatch\n", cases[c].name, (t1 - t0) / n, (t2 - t0) / n);
+    }
+  rwkv_gpu_close(g);
+  return 0;
+}
