@@ -3,14 +3,15 @@
 //   sa = sum_j S[i][j] * (-kk[j]);  S[i][j] = S[i][j]*decay[j] + v[i]*k[j] + sa*b[j];
 //   o[i] = sum_j S[i][j] * r[j]
 // (the order of rwkv_wkv.comp; ../shared/testdata/README.md step 2, BlinkDL's RWKV-LM
-// rwkv_v7 reference and rwkv.cpp / ggml wkv7 for the order inside S). Everything that
+// rwkv_v7 reference and rwkv.cpp / ggml wkv7 for the order inside S; o is summed in
+// the expanded form below, one reduction per token). Everything that
 // needs a reduction over the head's channels (kk's norm, the group norm, the bonus) is
 // off the recurrence's path and done by rwkv_wkv_pre.comp / rwkv_wkv_post.comp.
 //
 // A "row group" of WKV_LANES invocations owns one row of S: lane l holds its elements
 // j = l + q*WKV_LANES (q < HS/WKV_LANES) in registers. With RWKV_SUBGROUP the row group
 // is one subgroup (the host sets WKV_LANES = gl_SubgroupSize, which must divide HS) and
-// the two sums per token are subgroupAdd; without it they go through shared memory
+// the sums per token are one subgroupAdd of a vec4; without it they go through shared memory
 // (a slow path kept for testing the kernel on GPUs without subgroups).
 // Workgroup (x, b): WKV_ROWS rows, channels x*WKV_ROWS .. (all of one head when
 // WKV_ROWS divides HS, so that they share the loads of the head's vectors).
@@ -25,15 +26,15 @@ uniform uint lay; // this layer's offset inside a state
 uniform uint r_off, k_off, v_off, dec_off, kk_off, b_off, o_off, last_off;
 
 #ifdef RWKV_SUBGROUP
-float row_sum(float x) { return subgroupAdd(x); }
+vec4 row_sum(vec4 x) { return subgroupAdd(x); }
 #else
-shared float row_red[WKV_ROWS * WKV_LANES];
+shared vec4 row_red[WKV_WG];
 // Sum over the invocation's row group (every invocation of the workgroup must call it).
-float row_sum(float x) {
+vec4 row_sum(vec4 x) {
   uint l = gl_LocalInvocationID.x, base = l - l % uint(WKV_LANES);
   row_red[l] = x;
   barrier();
-  float s = 0.0;
+  vec4 s = vec4(0.0);
   for (uint q = 0u; q < uint(WKV_LANES); q++) s += row_red[base + q];
   barrier(); // readers done before the next call writes
   return s;
@@ -78,16 +79,16 @@ void main() {
     } else {
       for (int q = 0; q < WKV_E; q++) nd[q] = nkk[q] = nb[q] = nk[q] = nr[q] = 0.0;
     }
-    float p = 0.0;
-    for (int q = 0; q < WKV_E; q++) p += S[q] * ckk[q];
-    float sa = -row_sum(p);
-    float o = 0.0;
-    for (int q = 0; q < WKV_E; q++) {
-      S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
-      o += S[q] * cr[q];
-    }
-    o = row_sum(o);
-    if (lane == 0u) act[o_off + e + ci] = o;
+    // One reduction per token: o = sum_j S'[j] r[j] with S' the updated row expands to
+    // sum_j S[j] decay[j] r[j] + v sum_j k[j] r[j] + sa sum_j b[j] r[j], so all four
+    // sums are over the old row (or independent of S) and go in one vec4.
+    vec4 part = vec4(0.0);
+    for (int q = 0; q < WKV_E; q++)
+      part += vec4(S[q] * ckk[q], S[q] * (cd[q] * cr[q]), ck[q] * cr[q], cb[q] * cr[q]);
+    vec4 tot = row_sum(part);
+    float sa = -tot.x;
+    for (int q = 0; q < WKV_E; q++) S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
+    if (lane == 0u) act[o_off + e + ci] = tot.y + cv * tot.z + sa * tot.w;
     e = en;
     cv = nv;
     for (int q = 0; q < WKV_E; q++) {

@@ -85,6 +85,13 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     worst = fmax(worst, dd);
     CHECK_MSG(dd <= TOL, "%s: decode step %d: max |logit diff| %.3g", tag, t, dd);
   }
+  /* the state after decode (the one-kernel path) */
+  size_t ns = m ? rwkv_state_size(m) : 0;
+  float *sdec = malloc(ns * sizeof *sdec + 4), *spre = malloc(ns * sizeof *spre + 4);
+  CHECK(sdec && spre);
+  if (!sdec || !spre) rc = RWKV_ERR_NOMEM;
+  if (!rc) rc = rwkv_state_read(s[0], sdec, ns, &err);
+  CHECK_OK(rc, &err);
   /* prefill, every position's logits, in chunks */
   const uint32_t chunks[] = {0, 2, 7, 16};
   for (size_t c = 0; c < sizeof chunks / sizeof *chunks && !rc; c++) {
@@ -98,6 +105,12 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
       worst = fmax(worst, dd);
       CHECK_MSG(dd <= TOL, "%s: prefill chunk %u step %d: max |logit diff| %.3g", tag, chunks[c], t, dd);
     }
+    /* S, att_prev and ffn_prev after the prefill equal those after decode */
+    if (!rc) rc = rwkv_state_read(s[0], spre, ns, &err);
+    CHECK_OK(rc, &err);
+    double sd = 0;
+    for (size_t i = 0; i < ns && !rc; i++) sd = fmax(sd, fabs((double)spre[i] - sdec[i]));
+    CHECK_MSG(sd <= TOL, "%s: prefill chunk %u: state differs from decode's by %.3g", tag, chunks[c], sd);
   }
   /* batch with padding rows: the sequences are prefixes of TOKENS, so their logits are
    * the reference's at their lengths; then one more token each (decode batch) */
@@ -137,6 +150,8 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     }
   }
   printf("%-40s max |logit diff| %.3g\n", tag, worst);
+  free(sdec);
+  free(spre);
   for (int i = 0; i < 3; i++) rwkv_state_free(s[i]);
   rwkv_model_free(m);
 }
