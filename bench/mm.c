@@ -3,7 +3,9 @@
  * per dispatch (median of 3 timing loops), effective weight bandwidth (GB/s) and GFLOP/s
  * (2*K*M*T per dispatch).
  * BENCH_MM_CFGS="name:VAR=v,VAR=v;name2:..." uploads each weight once per named set of
- * RWKV_MM_* overrides (matmul.c pick_cfg), quantizing once: before/after in one process. */
+ * RWKV_MM_* overrides (matmul.c pick_cfg), quantizing once: before/after in one process.
+ * Tiled (prefill, k1) lines also print the tile (rows x tokens), BK and the K pieces S.
+ * Example: BENCH_MM_TYPES=f16,q4_K bench-mm 2560 10240 256 512 1024 */
 #include <GLES3/gl31.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,8 +97,12 @@ int main(int argc, char **argv) {
       }
       double us = l[0] > l[1] ? (l[1] > l[2] ? l[1] : (l[0] > l[2] ? l[2] : l[0]))
                               : (l[0] > l[2] ? l[0] : (l[1] > l[2] ? l[2] : l[1]));
-      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u %s\n", t->name, T,
-             us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1],
+      char tile[64] = "";
+      if (w.kernel[T > 1] == 1) /* tiled: rows x tokens per workgroup, BK, K pieces */
+        snprintf(tile, sizeof tile, " %ux%u bk%u S%u", w.rows_per_wg[1], w.tt[1], w.bk,
+                 rwkv_mm_split_pieces(&w, M, T));
+      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u%s %s\n", t->name, T,
+             us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1], tile,
              colon ? cfg : "");
     }
     rwkv_mm_free(g, &w);

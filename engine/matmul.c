@@ -526,6 +526,17 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs) {
   return S > 1 ? S : 1;
 }
 
+uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {
+  if (!w || !w->n_chunks || T < 2 || w->kernel[1] != 1 || !rows) return 1;
+  uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[1] - 1) / w->rows_per_wg[1];
+  uint32_t S = split_count(w, wgs * ((T + w->tt[1] - 1) / w->tt[1]));
+  if (S > 1) { /* as dispatch_split rounds it */
+    uint32_t slices = (w->K + w->bk - 1) / w->bk, kchunk = (slices + S - 1) / S * w->bk;
+    S = (w->K + kchunk - 1) / kchunk;
+  }
+  return S;
+}
+
 /* One chunk's tiled dispatch in S pieces of K: partial sums of group gi's local row i,
  * token t, piece z go to scratch[(z * T + t) * R + base_gi + i] (R = rows of all groups,
  * no activation or accumulate), then matmul.comp KERNEL 3 sums the pieces into y. The
@@ -552,7 +563,7 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   }
   for (uint32_t k = 0; k < ng; k++) pb[4 * k + 3] = R;
   uint64_t floats = (uint64_t)S * T * R;
-  if (floats > 0xFFFFFFFFu)
+  if (floats > 0xFFFFFFFFu || T > 65535) /* 32-bit indices; the reduce grid's y is T */
     return 1;
   unsigned scratch = 0;
   if (rwkv_gpu_scratch(g, 0, floats * 4, &scratch, NULL) != RWKV_OK) return 1; /* no split */

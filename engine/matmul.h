@@ -102,4 +102,8 @@ int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                             uint32_t n, uint32_t T, rwkv_error *err);
 
+/* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
+ * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */
+uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T);
+
 #endif
