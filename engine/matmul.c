@@ -80,22 +80,24 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->nr = 2;
     c->unr = 2;
     c->xsh = 0; /* H100 sweep: L1-cached x beat shared x (f16 27.9 vs 35.6 us) */
-    /* Tiled prefill: 8 x 8 outputs per invocation (RQ = NQ = 2), 128 tokens per tile,
-     * 128 rows (256 invocations) for big M, 64 (128 invocations) below 2048 rows so
-     * small matrices (LoRA stages) get more tiles; BK = 16 with two shared buffers
-     * (32 KiB) and register prefetch. Too few tiles for the GPU: split K (dispatch). */
-    c->bm = M >= 2048 ? 128 : 64;
-    c->bt = 128;
+    /* Tiled prefill: 128 rows x 64 tokens per workgroup, 4 x 8 outputs per invocation
+     * (RQ 1, NQ 2; 256 invocations), BK 16, one shared buffer, no register prefetch; too
+     * few tiles for the GPU: split K (dispatch). H100 sweep (bench/MATMUL.md round 3,
+     * T = 160 / 512): 2560x10240 f16 608 / 1763 us, 10240x2560 795 / 1944 (split 5 / 2),
+     * 2560x7680 510 / 1168, vs 1649 / 3321, 1897 / 3370, 1114 / 2245 for 8 x 8 outputs with
+     * prefetch and two buffers (register pressure), q4_K alike. */
+    c->bm = 128;
+    c->bt = 64;
     c->bk = 16;
-    c->rq = 2;
+    c->rq = 1;
     c->nq = 2;
+    c->db = 0;
+    c->pf = 0;
     c->kernel = prefill ? 1 : 0;
     c->dec = 1;
     if (prefill) c->tt = 8;
     /* H100 sweep (bench/MATMUL.md): blocked decode wants ~2560+ warps: 1 row per lane group
-     * (2 units in flight) for 2560 rows, 4 rows for 10240+ (K-quants; floats 2). Tiled
-     * prefill: float types 4 x 8 outputs per invocation (14.2 vs 10.8 TFLOP/s on
-     * 2560x10240), K-quants stay 4 x 4. */
+     * (2 units in flight) for 2560 rows, 4 rows for 10240+ (K-quants; floats 2). */
     int fl = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
     if (mmu_ok(type, K)) {
       c->nr = M >= 8192 && !fl ? 4 : (M >= 5120 ? 2 : 1);
