@@ -142,9 +142,19 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     if (m->d.rank_g > maxr) maxr = m->d.rank_g;
     maxr = (maxr + 7) / 8 * 8;
     if (maxr == 0) maxr = 8;
+    /* the LoRA dots are spread over LORA_SPLIT invocations per channel (workgroups of
+     * LORA_SPLIT * head_size): 4 on GPUs (40 workgroups for the 2.9B model would
+     * otherwise walk ~150 loads each in sequence), 1 on llvmpipe (lanes are SIMD there);
+     * RWKV_WKV_LORA_SPLIT overrides (rounded down to a power of 2) */
+    const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+    uint32_t split = env_u32("RWKV_WKV_LORA_SPLIT", gi->software ? 1 : 4), hs = m->d.head_size;
+    uint32_t maxinv = gi->max_invocations >= 128 ? (uint32_t)gi->max_invocations : 128;
+    if (split == 0) split = 1;
+    while (split & (split - 1)) split &= split - 1; /* a power of 2 (wg_sum's tree needs one) */
+    while (split > 1 && split * hs > maxinv) split /= 2;
     char fused[256];
-    snprintf(fused, sizeof fused, "%s#define LORA2 1\n#define LORA_MAXR %u\n%s", wkv, maxr,
-             lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
+    snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
+             "#define LORA_MAXR %u\n%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);

@@ -3,8 +3,9 @@
 // state update (float32, in registers), group norm, the r.k.r_k bonus and
 // the gate. Formulas: ../shared/testdata/README.md step 2; BlinkDL RWKV-LM
 // rwkv_v7 reference; rwkv.cpp / ggml wkv7 for the order inside S.
-// Workgroup (h, b), HS invocations: invocation i owns row i of S (value dim i).
-layout(local_size_x = RED_N) in; // RED_N == head size
+// Workgroup (h, b), HS invocations: invocation i owns row i of S (value dim i);
+// with LORA2, LORA_SPLIT * HS (see main).
+layout(local_size_x = RED_N) in; // RED_N == head size (times LORA_SPLIT with LORA2)
 
 uniform uint D, T;
 uniform uint lay;               // this layer's offset inside a state
@@ -37,6 +38,10 @@ uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
 uniform uint st_w, st_a, st_v, st_g; // row strides in elements (rows may be padded on upload)
 // hidden vectors w, a, v, g at vec4 offsets 0, LORA_MAXR/4, 2*LORA_MAXR/4, 3*LORA_MAXR/4
 shared vec4 s_h4[LORA_MAXR];
+#ifndef LORA_SPLIT
+#define LORA_SPLIT 1
+#endif
+shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 #define SH(x) s_h4[(x) >> 2u][(x) & 3u]
 #ifdef LORA_F16
 #define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
@@ -49,74 +54,98 @@ shared vec4 s_h4[LORA_MAXR];
 #define LORA_VEC 4u
 #define LORA_VDOT(q_, hb) dot(uintBitsToFloat(q_), s_h4[(hb) >> 2u])
 #endif
-// out = sum_r W[c][r] * hidden[r]; hb: the hidden vector's float offset in s_h4
-#define LORA_DOT(buf, buf4, rank, stride, hb, c, out)                          \
+// out = part p's share of sum_r W[c][r] * hidden[r] (16-byte units p, p + LORA_SPLIT, ...;
+// part 0 takes the tail); hb: the hidden vector's float offset in s_h4
+#define LORA_DOT(buf, buf4, rank, stride, hb, c, p, out)                       \
   {                                                                            \
     out = 0.0;                                                                 \
     uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
     uint b4_ = c * (stride / LORA_VEC);                                        \
-    for (uint u_ = 0u; u_ < nv_; u_++) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_); \
-    for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
+    for (uint u_ = p; u_ < nv_; u_ += uint(LORA_SPLIT)) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_); \
+    if (p == 0u)                                                               \
+      for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
   }
 #endif
 
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 
 void main() {
-  uint h = gl_WorkGroupID.x, b = gl_WorkGroupID.y, i = gl_LocalInvocationID.x;
+  // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
+  // LoRA dots are spread over more of them; only the first HS ("own": invocation i
+  // owns row i of S) run the recurrence, the others add zeros to the sums.
+  uint h = gl_WorkGroupID.x, b = gl_WorkGroupID.y, lid = gl_LocalInvocationID.x;
+  uint i = lid % uint(HS);
+  bool own = lid < uint(HS);
   uint c = h * uint(HS) + i;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + lay;
   uint sidx = sbase + 2u * D + (h * uint(HS) + i) * uint(HS); // row i of head h's S
   float S[HS];
-  for (int j = 0; j < HS; j++) S[j] = st[sidx + uint(j)];
+  for (int j = 0; j < HS; j++) S[j] = own ? st[sidx + uint(j)] : 0.0;
 
   for (uint t = start; t < T; t++) {
     uint row = b * T + t, e = row * D + c;
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
 #ifdef LORA2
     // stage this row's hidden vectors (zero past each rank)
-    for (uint x = i; x < uint(LORA_MAXR); x += uint(HS)) {
+    for (uint x = lid; x < uint(LORA_MAXR); x += uint(RED_N)) {
       SH(x) = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
       SH(x + uint(LORA_MAXR)) = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
       SH(x + 2u * uint(LORA_MAXR)) = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
       SH(x + 3u * uint(LORA_MAXR)) = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
     }
     barrier();
-    float wl, al, vl, g;
-    LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, wl)
-    LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, al)
-    LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, g)
-    vl = 0.0;
-    if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, vl)
+    // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
+    uint part = lid / uint(HS);
+    vec4 lp;
+    LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
+    LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
+    lp.z = 0.0;
+    if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+    LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
+    s_part[lid] = lp;
+    barrier();
+    lp = s_part[i];
+    for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
+    float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif
     float decay = exp(-0.606531 * sigm(par[w0 + c] + wl));
     float a = sigm(par[a0 + c] + al);
     float kk = k * par[k_k + c];
-    kk /= max(sqrt(wg_sum(kk * kk)), 1e-12);
+    kk /= max(sqrt(wg_sum(own ? kk * kk : 0.0)), 1e-12);
     k = k * (1.0 + (a - 1.0) * par[k_a + c]);
-    if (layer0 != 0u) act[vfirst_off + e] = v;
-    else v = v + (act[vfirst_off + e] - v) * sigm(par[v0 + c] + vl);
+    if (layer0 != 0u) {
+      if (own) act[vfirst_off + e] = v;
+    } else {
+      v = v + (act[vfirst_off + e] - v) * sigm(par[v0 + c] + vl);
+    }
 
-    s_decay[i] = decay; s_kk[i] = kk; s_k[i] = k; s_b[i] = kk * a; s_r[i] = r;
+    if (own) {
+      s_decay[i] = decay; s_kk[i] = kk; s_k[i] = k; s_b[i] = kk * a; s_r[i] = r;
+    }
     barrier();
-    float sa = 0.0;
-    for (int j = 0; j < HS; j++) sa -= S[j] * s_kk[j];
     float o = 0.0;
-    for (int j = 0; j < HS; j++) {
-      S[j] = S[j] * s_decay[j] + v * s_k[j] + sa * s_b[j];
-      o += S[j] * s_r[j];
+    if (own) {
+      float sa = 0.0;
+      for (int j = 0; j < HS; j++) sa -= S[j] * s_kk[j];
+      for (int j = 0; j < HS; j++) {
+        S[j] = S[j] * s_decay[j] + v * s_k[j] + sa * s_b[j];
+        o += S[j] * s_r[j];
+      }
     }
     // group norm within the head, then the bonus term and the gate
     float mean = wg_sum(o) / float(HS);
-    float var = wg_sum((o - mean) * (o - mean)) / float(HS);
+    float dv = own ? o - mean : 0.0;
+    float var = wg_sum(dv * dv) / float(HS);
     float y = (o - mean) * inversesqrt(var + gn_eps) * par[lnx_w + c] + par[lnx_b + c];
-    y += wg_sum(r * k * par[r_k + c]) * v;
-    act[y_off + e] = y * g;
+    y += wg_sum(own ? r * k * par[r_k + c] : 0.0) * v;
+    if (own) act[y_off + e] = y * g;
     barrier(); // shared arrays are rewritten by the next step
   }
-  for (int j = 0; j < HS; j++) st[sidx + uint(j)] = S[j];
-  // att_prev <- the last row's normalized input (sequences with no row in this pass keep theirs)
-  if (start < T) st[sbase + c] = act[last_off + b * D + c];
+  if (own) {
+    for (int j = 0; j < HS; j++) st[sidx + uint(j)] = S[j];
+    // att_prev <- the last row's normalized input (sequences with no row in this pass keep theirs)
+    if (start < T) st[sbase + c] = act[last_off + b * D + c];
+  }
 }

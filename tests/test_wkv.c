@@ -6,7 +6,8 @@
  *    prefills in several chunk sizes and batches of sequences of unequal length (padding
  *    rows; RWKV_WKV_MIN_T=1 once: T = 1 passes that are not fused would take it);
  *  - the one-kernel path with the fused LoRA second stages (decode, T = 1) and ranks
- *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...).
+ *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...), the dots
+ *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT).
  * F32 and F16 LoRA weights (the two fused variants). Tolerance as test_quant_model:
  * 5e-4 absolute on logits of scale ~10 (float32 against float64). */
 #include <math.h>
@@ -179,10 +180,15 @@ static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
     unsetenv("RWKV_WKV_SCAN");
     snprintf(tag, sizeof tag, "%s default", type);
     check(gpu, path, tag);
-    /* the one-kernel path only */
+    /* the one-kernel path only, the fused decode's LoRA dots over 1 and 4 invocations */
     setenv("RWKV_WKV_SCAN", "0", 1);
-    snprintf(tag, sizeof tag, "%s one kernel", type);
+    setenv("RWKV_WKV_LORA_SPLIT", "1", 1);
+    snprintf(tag, sizeof tag, "%s one kernel, lora split 1", type);
     check(gpu, path, tag);
+    setenv("RWKV_WKV_LORA_SPLIT", "4", 1);
+    snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type);
+    check(gpu, path, tag);
+    unsetenv("RWKV_WKV_LORA_SPLIT");
     /* the scan in several shapes (lanes, rows), also for T = 1 passes */
     static const char *const shapes[][3] = {{"16", "8", "2"}, {"64", "1", "2"}, {"1", "64", "2"},
                                             {"4", "3", "1"}};
