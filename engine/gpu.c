@@ -1062,8 +1062,18 @@ uint64_t rwkv_gpu_buffer_size(const rwkv_gpu *g, unsigned buf) {
   return g->sizes[h].id ? g->sizes[h].bytes : 0;
 }
 
+static int buffer_new(rwkv_gpu *g, uint64_t bytes, const void *data, GLenum usage, unsigned *buf,
+                      rwkv_error *err);
+
 int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf,
                     rwkv_error *err) {
+  return buffer_new(g, bytes, data, data ? GL_STATIC_DRAW : GL_DYNAMIC_DRAW, buf, err);
+}
+
+/* One allocation with its final usage: respecifying a fresh buffer costs the driver a
+ * second allocation (a model has hundreds of weight buffers). */
+static int buffer_new(rwkv_gpu *g, uint64_t bytes, const void *data, GLenum usage, unsigned *buf,
+                      rwkv_error *err) {
   if (buf) *buf = 0;
   if (!g || !buf) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer: NULL argument");
   if (bytes == 0) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer: zero-size buffer");
@@ -1082,8 +1092,7 @@ int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf
   glGenBuffers(1, &b);
   if (!b) return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer: glGenBuffers failed");
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
-  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, data,
-               data ? GL_STATIC_DRAW : GL_DYNAMIC_DRAW);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, data, usage);
   GLenum e = glGetError();
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
   if (e != GL_NO_ERROR) {
@@ -1269,13 +1278,12 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
                          unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
   if (!g || !buf || !fill) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill: NULL argument");
-  int rc = rwkv_gpu_buffer(g, bytes, NULL, buf, err);
+  /* STATIC_DRAW: written once, read by every dispatch */
+  int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
   if (rc) return rc;
   GLuint b = *buf;
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
-  /* re-specify as STATIC_DRAW: written once, read by every dispatch */
-  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
-  GLenum e = glGetError();
+  GLenum e = GL_NO_ERROR;
   uint64_t roff = 0;
   uint8_t *rp = e == GL_NO_ERROR ? ring_take(g, bytes, &roff) : NULL;
   if (rp) {
