@@ -200,6 +200,7 @@ void forward_free(rwkv_model *m) {
   m->prof = NULL;
   free_buf(m, &m->act_buf, m->act_floats * 4);
   free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
+  free_buf(m, &m->hid_buf, (uint64_t)m->hid_rows * m->d.n_embd * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
@@ -498,7 +499,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
 
 /* Run B sequences of T rows: seq[2b] = start row, seq[2b+1] = state offset;
  * tokens[R]. Leaves outputs (hidden or logits) for the selected rows in the
- * arena's hidden region / out_buf. */
+ * hid_buf (embeddings, copied from the arena's hidden region) / out_buf. */
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
@@ -506,6 +507,12 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   uint32_t outs = output == RWKV_OUTPUT_ALL ? R : output == RWKV_OUTPUT_LAST ? B : 0;
   int rc = ensure_scratch(m, R, B, embed ? 0 : outs, err);
   if (rc) return rc;
+  if (embed && outs > m->hid_rows) {
+    free_buf(m, &m->hid_buf, (uint64_t)m->hid_rows * D * 4);
+    m->hid_rows = 0;
+    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)outs * D * 4, NULL, &m->hid_buf, err)) != RWKV_OK) return rc;
+    m->hid_rows = outs;
+  }
   arena a = arena_layout(d, R, B);
   uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
   if (m->prof) {
@@ -568,13 +575,24 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
     rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
     rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
     prof(m, PROF_HEAD);
+  } else {
+    /* the embeddings into their own small buffer: mapping a range of the big arena
+     * for the read-back cost more than the copy (H100, pp512 embed was 4-14% slower
+     * than with the head) */
+    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
+    glBindBuffer(GL_COPY_READ_BUFFER, m->act_buf);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, m->hid_buf);
+    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)a.hidden * 4, 0,
+                        (GLsizeiptr)outs * D * 4);
+    glBindBuffer(GL_COPY_READ_BUFFER, 0);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
   }
   return rc;
 }
 
-/* Copy n floats of the result (hidden region or out_buf) starting at float `first` into dst. */
+/* Copy n floats of the result (hid_buf or out_buf) starting at float `first` into dst. */
 static int read_back(rwkv_model *m, int embed, uint64_t first, uint64_t n, float *dst, rwkv_error *err) {
-  return rwkv_gpu_read(m->gpu, embed ? m->act_buf : m->out_buf, first * 4, n * 4, dst, "forward pass", err);
+  return rwkv_gpu_read(m->gpu, embed ? m->hid_buf : m->out_buf, first * 4, n * 4, dst, "forward pass", err);
 }
 
 uint32_t rwkv_output_width(const rwkv_model *m, const rwkv_forward_opts *o) {
@@ -590,7 +608,7 @@ static int check_tokens(const rwkv_model *m, const int32_t *ids, size_t n, rwkv_
 }
 
 /* The batch forward; out == NULL leaves the outputs on the GPU (out_buf or
- * the arena's hidden region) for a following GPU step such as argmax. */
+ * the arena's hidden region and hid_buf) for a following GPU step such as argmax. */
 int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const *ids, const size_t *n,
                   size_t b, const rwkv_forward_opts *opts, float *out, rwkv_error *err) {
   rwkv_forward_opts o = {RWKV_OUTPUT_LAST, 0, 0};
@@ -643,7 +661,7 @@ int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const
     rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
     if (rc) break;
     if (m->progress && nchunks > 1) m->progress(m->progress_ud, p0 + T, maxn);
-    uint64_t base = o.embed ? arena_layout(&m->d, (uint32_t)(b * T), (uint32_t)b).hidden : 0;
+    uint64_t base = 0; /* hid_buf / out_buf hold the output rows from their start */
     if (!out) {
       /* results stay on the GPU */
     } else if (want == RWKV_OUTPUT_LAST) {

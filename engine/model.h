@@ -93,6 +93,8 @@ struct rwkv_model {
   uint64_t cand_bytes, pen_bytes;
   uint32_t *cand_host; /* CPU copy of cand_buf */
   uint32_t act_rows, out_rows, seq_cap;
+  unsigned hid_buf;  /* embeddings to read back, copied out of the arena (forward.c) */
+  uint32_t hid_rows;
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */
