@@ -9,7 +9,9 @@
  * The steps follow ../shared/testdata/README.md ("The RWKV-7 forward pass"),
  * BlinkDL's RWKV-LM rwkv_v7 reference and llama.cpp's build_rwkv7 graph.
  * No CPU round trip happens inside a pass; results are read back once. */
+#include <EGL/egl.h>
 #include <GLES3/gl31.h>
+#include <GLES2/gl2ext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "quant.h"
 
 static void prof_report(rwkv_model *m);
+static void prof_timer_init(rwkv_model *m);
 
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
@@ -185,6 +188,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
+  if (m->prof && strcmp(pe, "finish") != 0) prof_timer_init(m);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
   return rc;
 }
@@ -196,6 +200,10 @@ static void free_buf(rwkv_model *m, unsigned *buf, uint64_t bytes) {
 
 void forward_free(rwkv_model *m) {
   prof_report(m);
+  if (m->prof && m->prof->tq) {
+    PFNGLDELETEQUERIESEXTPROC del = (PFNGLDELETEQUERIESEXTPROC)eglGetProcAddress("glDeleteQueriesEXT");
+    if (del) del(PROF_QMAX, m->prof->q);
+  }
   free(m->prof);
   m->prof = NULL;
   free_buf(m, &m->act_buf, m->act_floats * 4);
@@ -285,13 +293,76 @@ static double now_us(void) {
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+static void prof_mark(rwkv_model *m, int step);
+
 static void prof(rwkv_model *m, int step) {
   if (!m->prof) return;
+  if (m->prof->tq) {
+    prof_mark(m, step);
+    return;
+  }
   glFinish();
   double t = now_us();
   m->prof->us[step] += t - m->prof->last;
   m->prof->calls[step]++;
   m->prof->last = t;
+}
+
+/* RWKV_PROFILE=1 uses GPU timestamps where the driver has EXT_disjoint_timer_query
+ * (RWKV_PROFILE=finish: glFinish per step, as on llvmpipe). */
+static void prof_timer_init(rwkv_model *m) {
+  model_prof *p = m->prof;
+  const char *ext = (const char *)glGetString(GL_EXTENSIONS);
+  if (!ext || !strstr(ext, "GL_EXT_disjoint_timer_query")) return;
+  p->gen = (void (*)(void))eglGetProcAddress("glGenQueriesEXT");
+  p->counter = (void (*)(void))eglGetProcAddress("glQueryCounterEXT");
+  p->get = (void (*)(void))eglGetProcAddress("glGetQueryObjectui64vEXT");
+  if (!p->gen || !p->counter || !p->get) return;
+  ((PFNGLGENQUERIESEXTPROC)p->gen)(PROF_QMAX, p->q);
+  while (glGetError() != GL_NO_ERROR) {
+  }
+  GLint disjoint = 0;
+  glGetIntegerv(GL_GPU_DISJOINT_EXT, &disjoint); /* clears the flag */
+  p->tq = 1;
+}
+
+/* Read the pass's timestamps: step i took t[i] - t[i-1]. */
+static void prof_resolve(rwkv_model *m) {
+  model_prof *p = m->prof;
+  if (!p || !p->tq || p->nq < 2) {
+    if (p) p->nq = 0;
+    return;
+  }
+  GLuint64 prev = 0, t = 0;
+  double us[PROF_STEPS] = {0};
+  unsigned long long calls[PROF_STEPS] = {0};
+  for (unsigned i = 0; i < p->nq; i++) {
+    ((PFNGLGETQUERYOBJECTUI64VEXTPROC)p->get)(p->q[i], GL_QUERY_RESULT_EXT, &t);
+    if (i > 0 && p->qstep[i] >= 0) {
+      us[p->qstep[i]] += (double)(t - prev) / 1e3;
+      calls[p->qstep[i]]++;
+    }
+    prev = t;
+  }
+  GLint disjoint = 0;
+  glGetIntegerv(GL_GPU_DISJOINT_EXT, &disjoint);
+  if (disjoint) p->discarded++; /* timer unreliable for this pass (e.g. clock change) */
+  else
+    for (int i = 0; i < PROF_STEPS; i++) {
+      p->us[i] += us[i];
+      p->calls[i] += calls[i];
+    }
+  p->nq = 0;
+}
+
+static void prof_mark(rwkv_model *m, int step) {
+  model_prof *p = m->prof;
+  if (p->nq == PROF_QMAX) { /* a very long pass: read what we have, go on from here */
+    prof_resolve(m);
+    step = -1;
+  }
+  ((PFNGLQUERYCOUNTEREXTPROC)p->counter)(p->q[p->nq], GL_TIMESTAMP_EXT);
+  p->qstep[p->nq++] = step;
 }
 
 static const char *const prof_names[PROF_STEPS] = {
@@ -302,8 +373,9 @@ static void prof_report(rwkv_model *m) {
   if (!m->prof) return;
   double total = 0;
   for (int i = 0; i < PROF_STEPS; i++) total += m->prof->us[i];
-  fprintf(stderr, "rwkv profile (%s, %u passes): step, calls, total ms, us per call, share\n", m->path,
-          m->prof->passes);
+  fprintf(stderr, "rwkv profile (%s, %u passes, %s): step, calls, total ms, us per call, share\n", m->path,
+          m->prof->passes, m->prof->tq ? "GPU timestamps" : "glFinish per step");
+  if (m->prof->discarded) fprintf(stderr, "  (%u passes discarded: GPU timer disjoint)\n", m->prof->discarded);
   for (int i = 0; i < PROF_STEPS; i++)
     if (m->prof->calls[i])
       fprintf(stderr, "  %-14s %8llu %10.2f %9.1f %5.1f%%\n", prof_names[i], (unsigned long long)m->prof->calls[i],
@@ -500,8 +572,16 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
 /* Run B sequences of T rows: seq[2b] = start row, seq[2b+1] = state offset;
  * tokens[R]. Leaves outputs (hidden or logits) for the selected rows in the
  * hid_buf (embeddings, copied from the arena's hidden region) / out_buf. */
+static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
+                      int output, int embed, rwkv_error *err);
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
+  int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
+  if (m->prof) prof_resolve(m);
+  return rc;
+}
+static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
+                      int output, int embed, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint32_t R = B * T, D = d->n_embd;
   uint32_t outs = output == RWKV_OUTPUT_ALL ? R : output == RWKV_OUTPUT_LAST ? B : 0;
@@ -516,7 +596,8 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
   arena a = arena_layout(d, R, B);
   uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
   if (m->prof) {
-    glFinish();
+    if (m->prof->tq) prof_mark(m, -1);
+    else glFinish();
     m->prof->last = now_us();
     m->prof->passes++;
   }

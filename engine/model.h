@@ -56,10 +56,19 @@ enum {
   PROF_UPLOAD, PROF_EMBED, PROF_LN_ATT, PROF_RKV, PROF_LORA1, PROF_LORA2, PROF_WKV, PROF_WO,
   PROF_LN_FFN, PROF_FFN_KEY, PROF_FFN_VALUE, PROF_STORE, PROF_LN_OUT, PROF_HEAD, PROF_STEPS
 };
+#define PROF_QMAX 1024
 typedef struct model_prof {
   double us[PROF_STEPS], last;
   unsigned long long calls[PROF_STEPS];
   unsigned passes;
+  /* GPU timestamps (EXT_disjoint_timer_query) after each step instead of a glFinish:
+   * the GPU keeps running (a glFinish per step let the H100's clocks drop and made
+   * small kernels read 10-40x their cost). Resolved at the end of each pass. */
+  int tq;
+  void (*gen)(void), (*counter)(void), (*get)(void); /* glGenQueriesEXT etc. */
+  unsigned q[PROF_QMAX];
+  int qstep[PROF_QMAX]; /* step whose end query i marks; -1: the pass start */
+  unsigned nq, discarded;
 } model_prof;
 
 struct rwkv_model {
