@@ -1213,6 +1213,7 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off) {
     g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
     g->ring_used = 0;
     GLsync f = g->ring[g->ring_cur].fence;
+    double t0 = gpu_now_ms();
     if (f) {
       /* a slot is written again only after its copies ran */
       while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
@@ -1220,6 +1221,7 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off) {
       glDeleteSync(f);
       g->ring[g->ring_cur].fence = NULL;
     }
+    g->stats.fill_wait_ms += gpu_now_ms() - t0;
   }
   *off = g->ring_used;
   g->ring_used += (bytes + 255u) & ~(uint64_t)255u;
@@ -1279,7 +1281,11 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   if (buf) *buf = 0;
   if (!g || !buf || !fill) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill: NULL argument");
   /* STATIC_DRAW: written once, read by every dispatch */
+  double t0 = gpu_now_ms(), t1;
   int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
+  t1 = gpu_now_ms();
+  g->stats.fill_alloc_ms += t1 - t0;
+  t0 = t1;
   if (rc) return rc;
   GLuint b = *buf;
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
@@ -1287,7 +1293,11 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   uint64_t roff = 0;
   uint8_t *rp = e == GL_NO_ERROR ? ring_take(g, bytes, &roff) : NULL;
   if (rp) {
+    t1 = gpu_now_ms();
+    g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
     fill(ctx, rp);
+    t0 = gpu_now_ms();
+    g->stats.fill_ms += t0 - t1;
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[g->ring_cur].buf);
     glBindBuffer(GL_COPY_WRITE_BUFFER, b);
     glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)roff, 0, (GLsizeiptr)bytes);
@@ -1295,6 +1305,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     glBindBuffer(GL_COPY_READ_BUFFER, 0);
     glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    g->stats.fill_copy_ms += gpu_now_ms() - t0;
     if (e == GL_NO_ERROR) {
       g->stats.ring_bytes += bytes;
       return RWKV_OK;
@@ -1312,8 +1323,14 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
                                      GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT)
                   : NULL;
   if (ptr) {
+    t1 = gpu_now_ms();
+    g->stats.fill_map_ms += t1 - t0;
     fill(ctx, ptr);
-    if (glUnmapBuffer(GL_SHADER_STORAGE_BUFFER) == GL_TRUE) {
+    t0 = gpu_now_ms();
+    g->stats.fill_ms += t0 - t1;
+    GLboolean unmapped = glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+    g->stats.fill_map_ms += gpu_now_ms() - t0;
+    if (unmapped == GL_TRUE) {
       glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
       return RWKV_OK;
     }

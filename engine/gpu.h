@@ -97,6 +97,9 @@ typedef struct rwkv_gpu_stats {
   uint32_t cache_write_errors; /* entries that could not be written (not an error) */
   double program_ms;       /* wall time spent building programs */
   uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
+  /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
+   * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */
+  double fill_alloc_ms, fill_wait_ms, fill_ms, fill_map_ms, fill_copy_ms;
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */

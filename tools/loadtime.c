@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "gpu.h"
 #include "rwkv.h"
 
 int main(int argc, char **argv) {
@@ -33,6 +34,12 @@ int main(int argc, char **argv) {
            i, in->load_ms, in->load_open_ms, in->load_tokenizer_ms, in->load_context_ms,
            in->load_programs_ms, in->shader_cache_hits, in->shader_cache_misses,
            in->load_upload_ms, in->load_init_ms, in->load_finish_ms, in->gpu_bytes / 1048576.0, cpu);
+    rwkv_gpu_stats gs;
+    rwkv_gpu_get_stats(rwkv_model_gpu(m), &gs);
+    printf("  uploads: alloc %.1f, ring wait %.1f, fill %.1f, map+unmap %.1f, copy calls %.1f ms; "
+           "%.0f MiB through the ring\n",
+           gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
+           gs.ring_bytes / 1048576.0);
     fflush(stdout);
     rwkv_model_free(m);
   }
