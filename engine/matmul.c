@@ -62,7 +62,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   c->nq = 1;
   c->db = 1;
   c->pf = 1;
-  c->split_min = 264; /* 2 workgroups for each of the H100's 132 SMs */
+  /* ~16 workgroups per SM of an H100 (132 SMs): fewer leave a tail wave half empty. H100
+   * sweep (bench/MATMUL.md round 4): 10240x2560 T=1024 3858 -> 2867 us with 264 -> 2112 */
+  c->split_min = 2112;
   c->split_max = 16;
   if (in->software) {
     c->lanes = 1;
@@ -116,7 +118,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
    *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
-   *   (default 264; 0: never) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
+   *   (default 2112; 0: never) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
   unsigned v;
