@@ -115,6 +115,29 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   return RWKV_OK;
 }
 
+/* Decode (T == 1) with the layer norm + token-shift mix in the prologue of the matmuls
+ * that consume it (rwkv_mm_dispatch_prologue; glsl/matmul.comp PRO): r/k/v, the LoRA
+ * first stages and the FFN key, so that ln_mix6 and ln_mix1 are no dispatches of their
+ * own (8 -> 6 dispatches per decode layer). RWKV_LN_FUSE=0|1; default on for GPUs and
+ * off on llvmpipe, which pays for the prologue's barriers in every workgroup. A layer
+ * whose weights got no prologue program (not stacked, or K too big for shared memory)
+ * keeps the ln_mix path. */
+static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
+  const char *e = getenv("RWKV_LN_FUSE");
+  int on = e && *e ? strcmp(e, "0") != 0 : !rwkv_gpu_get_info(m->gpu)->software;
+  for (uint32_t l = 0; l < m->d.n_layer && on; l++) {
+    model_layer *W = &m->layers[l];
+    rwkv_mm_weight *ws[3] = {&W->rkv, &W->lora1, &W->ffn_key};
+    for (int i = 0; i < 3; i++) {
+      if (!ws[i]->n_chunks || ws[i]->prog_pro) continue;
+      int rc = rwkv_mm_prologue_init(m->gpu, ws[i], err);
+      if (rc == RWKV_ERR_UNSUPPORTED) continue; /* that matmul keeps reading ln_mix's output */
+      if (rc) return rc;
+    }
+  }
+  return RWKV_OK;
+}
+
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
@@ -161,6 +184,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
+  if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
   /* llvmpipe pays for every barrier: narrow reductions there */
@@ -429,16 +453,41 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   int rc = RWKV_OK;
 
   /* xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g;
-   * and the previous layer's ffn_prev, waiting in last_ffn, into the state */
-  ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-         l > 0 ? a->last_ffn : 0, l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
-  prof(m, PROF_LN_ATT);
+   * and the previous layer's ffn_prev, waiting in last_ffn, into the state.
+   * Decode with prologues (ln_fuse_init): the r/k/v and LoRA-first matmuls compute it
+   * per workgroup; the r/k/v dispatch writes last and does the store. */
+  int pro = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro;
+  uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + D : 0;
+  if (!pro) {
+    ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
+           store_from, store_to);
+    prof(m, PROF_LN_ATT);
+  }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
 
   /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid),
    * as two grouped dispatches over the stacked weights */
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (W->rkv.n_chunks) {
+  if (pro) {
+    /* in prologue mode a group's xoff is its lerp vector (r, w, k, v, a, g) in par */
+    uint32_t lp = par + PAR_LERP * D;
+    rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN1_W * D,
+                           par + PAR_LN1_B * D, d->eps, lay, 1, a->last, store_from, store_to};
+    rwkv_mm_group g[3] = {
+        {0, D, m->act_buf, lp, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+        {D, D, m->act_buf, lp + 2 * D, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+        {2 * D, D, m->act_buf, lp + 3 * D, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+    rc = rwkv_mm_dispatch_prologue(m->gpu, &W->rkv, g, 3, R, &pa, err);
+    prof(m, PROF_RKV);
+    rwkv_mm_group h[4] = {
+        {0, rw, m->act_buf, lp + D, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
+        {rw, ra, m->act_buf, lp + 4 * D, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
+        {rw + ra, rg, m->act_buf, lp + 5 * D, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
+        {rw + ra + rg, rv, m->act_buf, lp + 3 * D, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
+    pa.write_last = 0;
+    if (!rc) rc = rwkv_mm_dispatch_prologue(m->gpu, &W->lora1, h, l > 0 ? 4 : 3, R, &pa, err);
+    prof(m, PROF_LORA1);
+  } else if (W->rkv.n_chunks) {
     rwkv_mm_group g[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -450,8 +499,10 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
   }
   if (rc) return rc;
-  prof(m, PROF_RKV);
-  if (W->lora1.n_chunks) {
+  if (!pro) prof(m, PROF_RKV);
+  if (pro) {
+    /* done above */
+  } else if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
         {rw, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
@@ -464,7 +515,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
     if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
   }
-  prof(m, PROF_LORA1);
+  if (!pro) prof(m, PROF_LORA1);
   /* second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
   if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
@@ -558,11 +609,21 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   const model_layer *W = &m->layers[l];
   uint32_t D = m->d.n_embd, R = B * T, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
-  /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev */
-  ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
-         0, 0);
-  prof(m, PROF_LN_FFN);
-  int rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+  /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev
+   * (decode with a prologue: computed by the key matmul's workgroups, ln_fuse_init) */
+  int rc;
+  if (T == 1 && W->ffn_key.prog_pro) {
+    rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN2_W * D,
+                           par + PAR_LN2_B * D, m->d.eps, lay + D, 1, a->last_ffn, 0, 0};
+    rwkv_mm_group g = {0, W->ffn_key.M, m->act_buf, par + PAR_FFN_LERP * D, D, m->act_buf, a->ffh,
+                       W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
+    rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
+  } else {
+    ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D,
+           0, 0);
+    prof(m, PROF_LN_FFN);
+    rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+  }
   prof(m, PROF_FFN_KEY);
   if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);

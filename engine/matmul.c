@@ -173,6 +173,19 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bt % (4 * c->nq)) c->nq--;
 }
 
+/* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
+static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *defs, size_t cap) {
+  snprintf(defs, cap,
+           "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
+           "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
+           "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
+           "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
+           "#define PF %u\n%s%s",
+           type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
+           c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
+           c->pf, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "", extra);
+}
+
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */
 static uint64_t packed_block_bytes(const rwkv_type_info *ti) {
   return ti->block == 1 ? ti->bytes : (ti->bytes + 3u) & ~3u;
@@ -307,17 +320,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->row_bytes = rb;
   w->stride = stride;
   for (int v = 0; v < 2; v++) {
-    char defs[512];
+    char defs[640];
     const mm_cfg *c = &cfg[v];
-    snprintf(defs, sizeof defs,
-             "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
-             "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
-             "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
-             "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-             "#define PF %u\n%s",
-             type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
-             c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-             c->pf, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "");
+    cfg_defs(type, c, "", defs, sizeof defs);
     int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
@@ -528,6 +533,152 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs) {
   }
   if (S > slices) S = slices;
   return S > 1 ? S : 1;
+}
+
+int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
+  if (!g || !w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_prologue_init: NULL argument");
+  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  mm_cfg c;
+  pick_cfg(in, 0, w->type, w->K, w->M, &c); /* the decode kernel's shape, as at upload */
+  if (c.kernel != 0 && c.kernel != 2)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: decode kernel %u has no prologue", w->name,
+                       c.kernel);
+  c.xsh = 0; /* x comes from the prologue's shared copy */
+  /* shared floats: x of TT tokens padded to 8, the reduction, mm_finish's lane sums */
+  uint64_t kq = ((uint64_t)w->K + 7) / 8 * 8, fl = (uint64_t)c.tt * kq + c.wg;
+  if (c.lanes > 1 && !c.subgroup) fl += (uint64_t)c.wg * c.nr * c.tt;
+  uint64_t maxsh = in->max_shared > 0 ? (uint64_t)in->max_shared : 16384;
+  if (fl * 4 > maxsh)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: prologue needs %llu bytes of shared memory "
+                       "(K = %u), the GPU has %llu", w->name, (unsigned long long)(fl * 4), w->K,
+                       (unsigned long long)maxsh);
+  unsigned p2 = 1;
+  while (p2 < c.wg) p2 *= 2;
+  char extra[96], defs[768];
+  snprintf(extra, sizeof extra, "#define PRO 1\n#define PRO_K %u\n#define PRO_P2 %u\n", w->K, p2);
+  cfg_defs(w->type, &c, extra, defs, sizeof defs);
+  unsigned prog = 0;
+  int rc = rwkv_gpu_program(g, "matmul", defs, &prog, err);
+  if (rc) return rwkv_error_prefix(err, "%s (prologue)", w->name);
+  w->prog_pro = prog;
+  return RWKV_OK;
+}
+
+int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                              uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err) {
+  if (!g || !w || !gr || !p) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_prologue: NULL argument");
+  if (!w->n_chunks || !w->prog_pro)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded or no prologue program", w->name);
+  if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, %u groups (need T >= 1, 1..%d groups)",
+                       w->name, T, n, RWKV_MM_MAX_GROUPS);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  uint64_t K = w->K, npar = 0, nst = 0, nseq = 0, nx = 0, ny = 0;
+  if (buffer_floats(g, p->par, &npar) || buffer_floats(g, p->state, &nst) ||
+      buffer_floats(g, p->seq, &nseq))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: prologue par (%u), state (%u) or seq (%u) is not a "
+                       "live buffer", w->name, p->par, p->state, p->seq);
+  if (nseq < 2ull * T)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: seq buffer has %llu entries, %u tokens need %llu",
+                       w->name, (unsigned long long)nseq, T, 2ull * T);
+  if (p->ln_w + K > npar || p->ln_b + K > npar)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: norm at par %llu / %llu + K %u past the %llu params",
+                       w->name, (unsigned long long)p->ln_w, (unsigned long long)p->ln_b, w->K,
+                       (unsigned long long)npar);
+  if (p->prev_off + K > nst || (p->write_last && p->store_from && p->store_to + K > nst))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: state offsets %llu / %llu + K %u past the %llu floats",
+                       w->name, (unsigned long long)p->prev_off, (unsigned long long)p->store_to,
+                       w->K, (unsigned long long)nst);
+  if (p->write_last && p->store_from && p->store_to == p->prev_off)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: the prologue would store into the prev vector it reads",
+                       w->name);
+  rwkv_mm_group c[RWKV_MM_MAX_GROUPS];
+  for (uint32_t i = 0; i < n; i++) {
+    if (gr[i].x != gr[0].x || gr[i].y != gr[0].y)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: prologue groups must share x and y buffers", w->name);
+    if (gr[i].xoff + K > npar)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: lerp at par %llu + K %u past the %llu params",
+                         w->name, i, (unsigned long long)gr[i].xoff, w->K, (unsigned long long)npar);
+    c[i] = gr[i];
+    c[i].xoff = p->x_off; /* check_group and the overlap test see the raw x rows */
+    c[i].ldx = K;
+    if ((rc = check_group(g, w, &c[i], i, T, err)) != RWKV_OK) return rc;
+    uint64_t x0 = p->x_off, x1 = p->x_off + (uint64_t)T * K;
+    uint64_t y0 = gr[i].yoff, y1 = gr[i].yoff + (uint64_t)(T - 1) * gr[i].ldy + gr[i].rows;
+    if (gr[i].x == gr[i].y && x0 < y1 && y0 < x1)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: x [%llu, %llu) and y [%llu, %llu) overlap",
+                         w->name, i, (unsigned long long)x0, (unsigned long long)x1,
+                         (unsigned long long)y0, (unsigned long long)y1);
+  }
+  if (buffer_floats(g, gr[0].x, &nx) || buffer_floats(g, gr[0].y, &ny))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x or y is not a live buffer", w->name);
+  if (p->write_last) {
+    uint64_t l1 = p->last_off + (uint64_t)T * K;
+    if (l1 > ny || l1 > 0xFFFFFFFFu || (p->store_from && p->store_from + (uint64_t)T * K > nx))
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: last (%llu) or store_from (%llu) rows past the buffers",
+                         w->name, (unsigned long long)p->last_off, (unsigned long long)p->store_from);
+  }
+  if (p->x_off > 0xFFFFFFFFu || p->ln_w > 0xFFFFFFFFu || p->ln_b > 0xFFFFFFFFu ||
+      p->prev_off > 0xFFFFFFFFu || p->store_from > 0xFFFFFFFFu || p->store_to > 0xFFFFFFFFu)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: prologue offsets must fit 32 bits", w->name);
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  uint64_t tiles = (T + w->tt[0] - 1) / w->tt[0];
+  if (tiles > 65535 && tiles > (uint64_t)in->max_groups_x)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one dispatch",
+                       w->name, T);
+  uint32_t rpw = w->rows_per_wg[0];
+  glUseProgram(w->prog_pro);
+  glUniform1ui(0, w->K);
+  glUniform1ui(1, T);
+  glUniform1ui(2, (GLuint)w->stride);
+  glUniform1ui(16, (GLuint)p->x_off);
+  glUniform1ui(17, (GLuint)p->ln_w);
+  glUniform1ui(18, (GLuint)p->ln_b);
+  glUniform1f(19, p->eps);
+  glUniform1ui(20, (GLuint)p->prev_off);
+  glUniform1ui(21, (GLuint)(p->write_last ? p->last_off : 0));
+  glUniform1ui(22, (GLuint)(p->write_last ? p->store_from : 0));
+  glUniform1ui(23, (GLuint)p->store_to);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[0].x);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[0].y);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, p->par);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, p->state);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, p->seq);
+  int first = 1; /* only the first dispatch writes last / the store */
+  for (uint32_t ci = 0; ci < w->n_chunks; ci++) {
+    const rwkv_mm_chunk *ch = &w->chunks[ci];
+    GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
+    uint32_t ng = 0, wgs = 0;
+    for (uint32_t s = 0; s < n; s++) {
+      const rwkv_mm_group *a = &gr[s];
+      uint32_t lo = a->row0 > ch->row0 ? a->row0 : ch->row0;
+      uint64_t e1 = (uint64_t)a->row0 + a->rows, e2 = (uint64_t)ch->row0 + ch->rows;
+      uint32_t hi = (uint32_t)(e1 < e2 ? e1 : e2);
+      if (lo >= hi) continue;
+      ga[4 * ng] = wgs;
+      ga[4 * ng + 1] = lo - ch->row0;
+      ga[4 * ng + 2] = hi - lo;
+      ga[4 * ng + 3] = (a->accumulate ? 1u : 0u) | ((GLuint)a->act << 1);
+      gb[4 * ng] = (GLuint)a->xoff; /* the group's lerp vector in par */
+      gb[4 * ng + 1] = (GLuint)K;
+      gb[4 * ng + 2] = (GLuint)(a->yoff + (lo - a->row0));
+      gb[4 * ng + 3] = (GLuint)a->ldy;
+      wgs += (hi - lo + rpw - 1) / rpw;
+      ng++;
+    }
+    if (!ng) continue;
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+    glUniform1ui(3, ng);
+    glUniform4uiv(4, (GLsizei)ng, ga);
+    glUniform4uiv(8, (GLsizei)ng, gb);
+    glUniform1ui(24, (GLuint)(first && p->write_last));
+    first = 0;
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
+  }
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  return RWKV_OK;
 }
 
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {

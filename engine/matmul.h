@@ -47,6 +47,7 @@ typedef struct rwkv_mm_weight {
   uint32_t bk, split_min, split_max, split_force;
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
+  unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].
@@ -101,6 +102,36 @@ int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a
  * range must not overlap any group's x range in the same buffer. */
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                             uint32_t n, uint32_t T, rwkv_error *err);
+
+/* Prologue mode (decode of one token per sequence; glsl/matmul.comp PRO): instead of
+ * reading x, every workgroup builds its token's x as layer norm + token-shift mix:
+ *   xa = LN(xraw_t) (par ln_w, ln_b, eps);  x = xa + (prev_t - xa) * lerp_g
+ * where xraw_t = x buffer [x_off + t*K ..), prev_t = state [seq[2t+1] + prev_off ..) and
+ * lerp_g = par [group.xoff ..) (in this mode a group's xoff names its lerp vector in par;
+ * its ldx is ignored). Tokens with seq[2t] != 0 are padding (x = 0, nothing written).
+ * With write_last, xa also goes to the y buffer at [last_off + t*K ..) and, when
+ * store_from != 0, x buffer [store_from + t*K ..) is copied into the state at
+ * [seq[2t+1] + store_to ..) (the same semantics as glsl/rwkv_ln_mix.comp for T == 1).
+ * prev_off's slot must not be the one store_to writes. */
+typedef struct rwkv_mm_prologue {
+  unsigned par, state, seq;  /* SSBOs: float params, float state pool, uint (start, base) pairs */
+  uint64_t x_off;            /* raw x rows (K floats each) in the groups' x buffer */
+  uint64_t ln_w, ln_b;       /* par offsets of the norm's weight and bias */
+  float eps;
+  uint64_t prev_off;         /* prev vector's offset inside a sequence's state */
+  int write_last;            /* 1: write last (and the store); 0: mix only */
+  uint64_t last_off;         /* y buffer offset of the tokens' xa (write_last) */
+  uint64_t store_from, store_to; /* store_from != 0: copy (write_last) */
+} rwkv_mm_prologue;
+
+/* Compile w's prologue program (w->prog_pro) for its decode kernel. RWKV_ERR_UNSUPPORTED
+ * (w unchanged) when K floats per token do not fit the GPU's shared memory. */
+int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
+
+/* rwkv_mm_dispatch_groups in prologue mode for T tokens (sequences) through w->prog_pro.
+ * Every group must use the same x and y buffers. */
+int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
+                              uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err);
 
 /* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
  * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */

@@ -30,6 +30,8 @@
 //   block (common.glsl mmu_load: aligned uvec4 / word loads, scales decoded once per unit)
 //   and x is read as vec4s when u_xal says every token's x start is 16-byte aligned.
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
+// PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
+//   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
@@ -120,6 +122,93 @@ void mm_finish(float acc[NR * TT], uint lid, uint lane, uint r0, uint rend, uint
 }
 #endif
 
+#if defined(PRO)
+// Prologue mode (decode: token t of the dispatch is sequence t's one row, forward.c T == 1).
+// Every workgroup computes its tokens' layer norm xa = LN(x_t) (weight u_plnw, bias u_plnb,
+// two-pass statistics) and its group's token-shift mix xa + (prev - xa) * lerp, where prev is
+// the sequence's prev vector in the state (pr_seq[2t + 1] + u_pprev) and lerp the group's
+// par vector (gb.x): rwkv_ln_mix.comp's math, staged in shared memory for the dot products.
+// Workgroup 0 of each token tile (u_pwrite) also writes xa to the y buffer at u_plast and
+// copies x buffer [u_pfrom + t K ..] into the state at u_pto (u_pfrom != 0); the state
+// slot it reads (u_pprev) is never the one written. Rows with t < start (pr_seq[2t]) are
+// padding: x = 0, no writes. PRO_K: K (host), PRO_P2: WG rounded up to a power of 2.
+layout(std430, binding = 3) readonly buffer ProPar { float pr_par[]; };
+layout(std430, binding = 4) buffer ProSt { float pr_st[]; };
+layout(std430, binding = 5) readonly buffer ProSeq { uint pr_seq[]; };
+layout(location = 16) uniform uint u_pxoff;  // raw x of token t: x buffer [u_pxoff + t K ..)
+layout(location = 17) uniform uint u_plnw;   // par: norm weight, bias (K floats)
+layout(location = 18) uniform uint u_plnb;
+layout(location = 19) uniform float u_peps;
+layout(location = 20) uniform uint u_pprev;  // prev vector's offset inside a sequence's state
+layout(location = 21) uniform uint u_plast;  // y buffer: xa of token t at [u_plast + t K ..)
+layout(location = 22) uniform uint u_pfrom;  // != 0: x buffer [u_pfrom + t K ..) -> state
+layout(location = 23) uniform uint u_pto;    //   [pr_seq[2t + 1] + u_pto ..)
+layout(location = 24) uniform uint u_pwrite; // 1: workgroup 0 writes last / the store
+#define PKQ (((PRO_K + 7) / 8) * 2)          // vec4s per token, zero-padded to 8 floats
+shared vec4 xsp[TT * PKQ];
+shared float pro_red[WG];
+
+// Sum of v over the workgroup (every invocation calls it).
+float pro_sum(float v) {
+  uint lid = gl_LocalInvocationID.x;
+#if defined(RWKV_SUBGROUP)
+  float s = subgroupAdd(v);
+  barrier();  // the previous call's readers are done
+  if (subgroupElect()) pro_red[lid / gl_SubgroupSize] = s;
+  memoryBarrierShared();
+  barrier();
+  float t = 0.0;
+  for (uint i = 0u; i < (uint(WG) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += pro_red[i];
+  return t;
+#else
+  barrier();
+  pro_red[lid] = v;
+  memoryBarrierShared();
+  barrier();
+  for (uint s = uint(PRO_P2) / 2u; s > 0u; s >>= 1u) {
+    if (lid < s && lid + s < uint(WG)) pro_red[lid] += pro_red[lid + s];
+    memoryBarrierShared();
+    barrier();
+  }
+  return pro_red[0];
+#endif
+}
+
+void pro_build(uint t0, uint lerp) {
+  uint lid = gl_LocalInvocationID.x;
+  bool wr = gl_WorkGroupID.x == 0u && u_pwrite != 0u;
+  for (int k = 0; k < TT; k++) {
+    uint t = min(t0 + uint(k), u_T - 1u);
+    bool live = t0 + uint(k) < u_T && pr_seq[2u * t] == 0u;  // uniform per workgroup
+    uint xb = u_pxoff + t * u_K, sb = pr_seq[2u * t + 1u];
+    float s = 0.0;
+    for (uint c = lid; c < u_K; c += uint(WG)) s += xs[xb + c];
+    float mean = pro_sum(s) / float(u_K);
+    s = 0.0;
+    for (uint c = lid; c < u_K; c += uint(WG)) {
+      float d = xs[xb + c] - mean;
+      s += d * d;
+    }
+    float rstd = inversesqrt(pro_sum(s) / float(u_K) + u_peps);
+    for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) {
+      float v = 0.0;
+      if (live && c < u_K) {
+        float xa = (xs[xb + c] - mean) * rstd * pr_par[u_plnw + c] + pr_par[u_plnb + c];
+        float prev = pr_st[sb + u_pprev + c];
+        v = xa + (prev - xa) * pr_par[lerp + c];
+        if (wr) {
+          ys[u_plast + t * u_K + c] = xa;
+          if (u_pfrom != 0u) pr_st[sb + u_pto + c] = xs[u_pfrom + t * u_K + c];
+        }
+      }
+      xsp[uint(k) * uint(PKQ) + (c >> 2)][c & 3u] = v;
+    }
+  }
+  memoryBarrierShared();
+  barrier();
+}
+#endif
+
 #if KERNEL == 0
 #if XSH
 shared vec4 xsh[TT * (XCH / 4)];
@@ -135,6 +224,9 @@ void main() {
   uint rend = ga.y + ga.z;
   uint r0 = ga.y + (wgx - ga.x) * uint(ROWS_PER_WG) + (lid / uint(LANES)) * uint(NR);
   uint t0 = gl_WorkGroupID.y * uint(TT);
+#if defined(PRO)
+  pro_build(t0, gb.x);
+#endif
   uint rbs[NR];
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
   float acc[NR * TT];
@@ -167,7 +259,10 @@ void main() {
         uint e0 = (c0 + uc) << 3;
         vec4 xl[TT], xh[TT];
         for (int t = 0; t < TT; t++) {
-#if XSH
+#if defined(PRO)
+          xl[t] = xsp[uint(t) * uint(PKQ) + (e0 >> 2)];
+          xh[t] = xsp[uint(t) * uint(PKQ) + (e0 >> 2) + 1u];
+#elif XSH
           xl[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc];
           xh[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc + 1u];
 #else
@@ -211,8 +306,12 @@ void main() {
   uint t0 = gl_WorkGroupID.y * uint(TT);
   uint rbs[NR];
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
+#if defined(PRO)
+  pro_build(t0, gb.x);
+#else
   uint xb[TT];
   for (int t = 0; t < TT; t++) xb[t] = min(t0 + uint(t), u_T - 1u) * gb.y + gb.x;
+#endif
   float acc[NR * TT];
   for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
   uint nu = u_K / uint(RWKV_UE);
@@ -222,7 +321,12 @@ void main() {
       if (uk < nu) {
         vec4 xv[TT][RWKV_UQ];
         for (int t = 0; t < TT; t++)
-          for (int i = 0; i < RWKV_UQ; i++) xv[t][i] = mm_x4(xb[t] + mmu_e(uk, uint(i)));
+          for (int i = 0; i < RWKV_UQ; i++)
+#if defined(PRO)
+            xv[t][i] = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
+#else
+            xv[t][i] = mm_x4(xb[t] + mmu_e(uk, uint(i)));
+#endif
         for (int r = 0; r < NR; r++) {
           MmUnit w;
           mmu_load(rbs[r], uk, w);
