@@ -62,6 +62,9 @@ typedef struct size_entry {
 
 #define RING_SLOTS 3
 
+struct rwkv_gpu;
+static void filler_stop(struct rwkv_gpu *g);
+
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
@@ -96,6 +99,24 @@ struct rwkv_gpu {
     uint8_t *ptr;
     GLsync fence;
   } ring[RING_SLOTS];
+  /* Between rwkv_gpu_upload_begin and _done the copy out of the ring is deferred: the
+   * last buffer's copy (a blocking call on NVIDIA, at the DMA's speed) is issued while
+   * the filler thread packs the next buffer. */
+  int defer;
+  struct {
+    int set;
+    GLuint src, dst;
+    uint64_t off, bytes;
+  } pend;
+  struct {
+    int started, quit, busy;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    rwkv_gpu_fill_fn fn;
+    void *ctx;
+    uint8_t *dst;
+  } filler;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
@@ -628,12 +649,13 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
 void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) rwkv_gpu_scratch_free(g);
+  filler_stop(g);
   pool_stop(&g->pool);
   free(g->cache_dir);
   free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
-    rwkv_gpu_upload_done(g);
+    rwkv_gpu_upload_done(g, NULL);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(g->dpy, g->ctx);
@@ -1140,6 +1162,7 @@ uint64_t rwkv_gpu_bytes(const rwkv_gpu *g) { return g ? g->bytes : 0; }
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
   if (!g || !buf) return;
   if (rwkv_gpu_make_current(g, NULL) != RWKV_OK) return;
+  if (g->pend.set && g->pend.dst == buf) g->pend.set = 0; /* its deferred copy is moot */
   GLuint b = buf;
   glDeleteBuffers(1, &b);
   size_note(g, buf, 0);
@@ -1147,8 +1170,82 @@ void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
 }
 
 
-void rwkv_gpu_upload_done(rwkv_gpu *g) {
-  if (!g || g->ring_state != 1) return;
+/* Issue the deferred copy, if any; a GL error is returned (the data did not arrive). */
+static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
+  if (!g->pend.set) return RWKV_OK;
+  g->pend.set = 0;
+  double t0 = gpu_now_ms();
+  glBindBuffer(GL_COPY_READ_BUFFER, g->pend.src);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, g->pend.dst);
+  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)g->pend.off, 0,
+                      (GLsizeiptr)g->pend.bytes);
+  GLenum e = glGetError();
+  glBindBuffer(GL_COPY_READ_BUFFER, 0);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+  g->stats.fill_copy_ms += gpu_now_ms() - t0;
+  if (e == GL_NO_ERROR) {
+    g->stats.ring_bytes += g->pend.bytes;
+    return RWKV_OK;
+  }
+  return rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: copying %llu bytes from the upload ring failed: %s%s",
+                     (unsigned long long)g->pend.bytes, gl_err_name(e),
+                     e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+}
+
+static void *filler_main(void *p) {
+  rwkv_gpu *g = p;
+  pthread_mutex_lock(&g->filler.mu);
+  for (;;) {
+    while (!g->filler.busy && !g->filler.quit) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+    if (g->filler.quit) break;
+    pthread_mutex_unlock(&g->filler.mu);
+    g->filler.fn(g->filler.ctx, g->filler.dst);
+    pthread_mutex_lock(&g->filler.mu);
+    g->filler.busy = 0;
+    pthread_cond_broadcast(&g->filler.cv);
+  }
+  pthread_mutex_unlock(&g->filler.mu);
+  return NULL;
+}
+
+static int filler_start(rwkv_gpu *g) {
+  if (g->filler.started) return 1;
+  if (pthread_mutex_init(&g->filler.mu, NULL) != 0) return 0;
+  if (pthread_cond_init(&g->filler.cv, NULL) != 0) {
+    pthread_mutex_destroy(&g->filler.mu);
+    return 0;
+  }
+  g->filler.quit = g->filler.busy = 0;
+  if (pthread_create(&g->filler.th, NULL, filler_main, g) != 0) {
+    pthread_cond_destroy(&g->filler.cv);
+    pthread_mutex_destroy(&g->filler.mu);
+    return 0;
+  }
+  g->filler.started = 1;
+  return 1;
+}
+
+static void filler_stop(rwkv_gpu *g) {
+  if (!g->filler.started) return;
+  pthread_mutex_lock(&g->filler.mu);
+  g->filler.quit = 1;
+  pthread_cond_broadcast(&g->filler.cv);
+  pthread_mutex_unlock(&g->filler.mu);
+  pthread_join(g->filler.th, NULL);
+  pthread_cond_destroy(&g->filler.cv);
+  pthread_mutex_destroy(&g->filler.mu);
+  g->filler.started = 0;
+}
+
+void rwkv_gpu_upload_begin(rwkv_gpu *g) {
+  if (g) g->defer = 1;
+}
+
+int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
+  if (!g) return RWKV_OK;
+  g->defer = 0;
+  int rc = flush_pending(g, err);
+  if (g->ring_state != 1) return rc;
   for (unsigned i = 0; i < RING_SLOTS; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
     if (g->ring[i].buf) {
@@ -1162,6 +1259,7 @@ void rwkv_gpu_upload_done(rwkv_gpu *g) {
   g->ring_state = 0;
   g->ring_used = 0;
   g->ring_cur = 0;
+  return rc;
 }
 
 /* Set the ring up on first use: on GPUs (llvmpipe's mapping is a plain memcpy
@@ -1192,7 +1290,7 @@ static int ring_start(rwkv_gpu *g) {
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
   g->ring_state = 1;
   if (glGetError() != GL_NO_ERROR || !g->ring[RING_SLOTS - 1].ptr) {
-    rwkv_gpu_upload_done(g);
+    rwkv_gpu_upload_done(g, NULL);
     while (glGetError() != GL_NO_ERROR) {
     }
     return g->ring_state = -1;
@@ -1204,10 +1302,11 @@ static int ring_start(rwkv_gpu *g) {
 
 /* Room for `bytes` in the current slot (the next one, once the GPU is done with
  * it, when the current one is full); NULL when the ring is off or too small. */
-static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off) {
+static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error *err, int *rc) {
   if (g->ring_state == 0) ring_start(g);
   if (g->ring_state != 1 || bytes > g->ring_slot) return NULL;
   if (g->ring_used + bytes > g->ring_slot) {
+    if ((*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* it reads this slot */
     g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
     glFlush();
     g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
@@ -1291,7 +1390,44 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
   GLenum e = GL_NO_ERROR;
   uint64_t roff = 0;
-  uint8_t *rp = e == GL_NO_ERROR ? ring_take(g, bytes, &roff) : NULL;
+  uint8_t *rp = ring_take(g, bytes, &roff, err, &rc);
+  if (rc) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    rwkv_gpu_buffer_free(g, b, bytes);
+    *buf = 0;
+    return rc;
+  }
+  if (rp && g->defer && filler_start(g)) {
+    /* pack this buffer on the filler thread while this thread issues the last one's copy */
+    t1 = gpu_now_ms();
+    g->stats.fill_wait_ms += t1 - t0;
+    pthread_mutex_lock(&g->filler.mu);
+    g->filler.fn = fill;
+    g->filler.ctx = ctx;
+    g->filler.dst = rp;
+    g->filler.busy = 1;
+    pthread_cond_broadcast(&g->filler.cv);
+    pthread_mutex_unlock(&g->filler.mu);
+    rc = flush_pending(g, err);
+    t0 = gpu_now_ms();
+    pthread_mutex_lock(&g->filler.mu);
+    while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+    pthread_mutex_unlock(&g->filler.mu);
+    t1 = gpu_now_ms();
+    g->stats.fill_ms += t1 - t0; /* the part of the packing the copy did not hide */
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    if (rc) {
+      rwkv_gpu_buffer_free(g, b, bytes);
+      *buf = 0;
+      return rc;
+    }
+    g->pend.set = 1;
+    g->pend.src = g->ring[g->ring_cur].buf;
+    g->pend.dst = b;
+    g->pend.off = roff;
+    g->pend.bytes = bytes;
+    return RWKV_OK;
+  }
   if (rp) {
     t1 = gpu_now_ms();
     g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */

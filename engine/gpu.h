@@ -123,10 +123,15 @@ unsigned rwkv_gpu_threads(rwkv_gpu *g);
 typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst);
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err);
-/* Uploads through rwkv_gpu_buffer_fill may still be in flight from a host ring (the GPU
- * copies them in order, before any later command); this releases the ring's host memory
- * once a batch of uploads (a model load) is done. Safe to call at any time. */
-void rwkv_gpu_upload_done(rwkv_gpu *g);
+/* A batch of uploads (a model load): after rwkv_gpu_upload_begin, rwkv_gpu_buffer_fill may
+ * return with its buffer's copy out of the upload ring still to be issued (it is issued
+ * while the next buffer is packed, on a filler thread), so nothing may read the buffers
+ * until rwkv_gpu_upload_done, which issues it, ends the batch and releases the ring's host
+ * memory (the GPU copies in order, before any later command). Without begin, each fill's
+ * copy is issued before it returns. upload_done returns a failed deferred copy's error;
+ * safe to call at any time. */
+void rwkv_gpu_upload_begin(rwkv_gpu *g);
+int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err);
 /* Bytes per task when n bytes are split over rwkv_gpu_parallel (256 KiB..2 MiB). */
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
 /* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */

@@ -224,8 +224,12 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   LAP(load_context_ms);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
-  if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
-  if (m->gpu) rwkv_gpu_upload_done(m->gpu);
+  if (rc == RWKV_OK) {
+    rwkv_gpu_upload_begin(m->gpu);
+    rc = upload_weights(m, &o, err);
+    int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
+    if (rc == RWKV_OK) rc = rc2;
+  }
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s1);
   LAP(load_upload_ms);
   if (tok_async) {

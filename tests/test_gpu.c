@@ -162,12 +162,13 @@ static void fill_pattern(void *ctx, uint8_t *dst) {
   const fill_ctx *f = ctx;
   for (uint64_t i = 0; i < f->n; i++) dst[i] = (uint8_t)((i * 2654435761u + f->seed) >> 13);
 }
-static void test_upload_ring(const char *mode) {
+static void test_upload_ring(const char *mode, int defer) {
   setenv("RWKV_UPLOAD_RING", mode, 1);
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
   CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
   if (!g) return;
+  if (defer) rwkv_gpu_upload_begin(g); /* copies issued while the next buffer is packed */
   enum { N = 14 };
   static const uint64_t sizes[N] = {300000, 900000, 16, 2500000, 700000, 1048576, 1048577, 5,
                                     600000, 600000, 600000, 999999, 123457, 800000};
@@ -176,12 +177,18 @@ static void test_upload_ring(const char *mode) {
     fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
     CHECK_OK(rwkv_gpu_buffer_fill(g, sizes[i], fill_pattern, &f, &bufs[i], &err), &err);
   }
+  if (defer) { /* a buffer freed while its copy waits: the copy is dropped, not failed */
+    fill_ctx f = {4096, 1};
+    unsigned extra = 0;
+    CHECK_OK(rwkv_gpu_buffer_fill(g, 4096, fill_pattern, &f, &extra, &err), &err);
+    rwkv_gpu_buffer_free(g, extra, 4096);
+  }
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
   rwkv_gpu_stats st;
   rwkv_gpu_get_stats(g, &st);
   if (mode[0] == '0') CHECK(st.ring_bytes == 0);
   else if (!st.ring_bytes) fprintf(stderr, "upload ring: not available here (mapping used)\n");
   else CHECK(st.ring_bytes == 300000 + 900000 + 16 + 700000 + 1048576 + 5 + 3 * 600000 + 999999 + 123457 + 800000);
-  rwkv_gpu_upload_done(g);
   for (int i = 0; i < N; i++) {
     uint8_t *got = malloc(sizes[i]), *want = malloc(sizes[i]);
     fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
@@ -196,15 +203,16 @@ static void test_upload_ring(const char *mode) {
     free(want);
     rwkv_gpu_buffer_free(g, bufs[i], sizes[i]);
   }
-  rwkv_gpu_upload_done(g); /* twice: a no-op */
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err); /* twice: a no-op */
   rwkv_gpu_close(g);
   unsetenv("RWKV_UPLOAD_RING");
 }
 
 int main(void) {
   test_context();
-  test_upload_ring("1");
-  test_upload_ring("0");
+  test_upload_ring("1", 0);
+  test_upload_ring("1", 1);
+  test_upload_ring("0", 1);
   test_software_and_bad_device();
   test_programs_and_dispatch();
   return test_result("test_gpu");
