@@ -180,20 +180,25 @@ void pro_build(uint t0, uint lerp) {
   for (int k = 0; k < TT; k++) {
     uint t = min(t0 + uint(k), u_T - 1u);
     bool live = t0 + uint(k) < u_T && pr_seq[2u * t] == 0u;  // uniform per workgroup
-    uint xb = u_pxoff + t * u_K, sb = pr_seq[2u * t + 1u];
+    uint xb = u_pxoff + t * u_K, sb = pr_seq[2u * t + 1u], xo = uint(k) * uint(PKQ);
+    // x is read once into xsp; each invocation later revisits only its own elements
     float s = 0.0;
-    for (uint c = lid; c < u_K; c += uint(WG)) s += xs[xb + c];
+    for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) {
+      float v = c < u_K ? xs[xb + c] : 0.0;
+      xsp[xo + (c >> 2)][c & 3u] = v;
+      s += v;
+    }
     float mean = pro_sum(s) / float(u_K);
     s = 0.0;
     for (uint c = lid; c < u_K; c += uint(WG)) {
-      float d = xs[xb + c] - mean;
+      float d = xsp[xo + (c >> 2)][c & 3u] - mean;
       s += d * d;
     }
     float rstd = inversesqrt(pro_sum(s) / float(u_K) + u_peps);
     for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) {
       float v = 0.0;
       if (live && c < u_K) {
-        float xa = (xs[xb + c] - mean) * rstd * pr_par[u_plnw + c] + pr_par[u_plnb + c];
+        float xa = (xsp[xo + (c >> 2)][c & 3u] - mean) * rstd * pr_par[u_plnw + c] + pr_par[u_plnb + c];
         float prev = pr_st[sb + u_pprev + c];
         v = xa + (prev - xa) * pr_par[lerp + c];
         if (wr) {
@@ -201,7 +206,7 @@ void pro_build(uint t0, uint lerp) {
           if (u_pfrom != 0u) pr_st[sb + u_pto + c] = xs[u_pfrom + t * u_K + c];
         }
       }
-      xsp[uint(k) * uint(PKQ) + (c >> 2)][c & 3u] = v;
+      xsp[xo + (c >> 2)][c & 3u] = v;
     }
   }
   memoryBarrierShared();
