@@ -18,7 +18,7 @@ R="$OUT/RESULTS-gpu.md"
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
   "$B/rwkv-lua" --info
   echo "== tests on the GPU"
-  for t in test_gpu test_forward test_generate test_quant_model test_faults test_matmul; do
+  for t in test_gpu test_forward test_generate test_quant_model test_faults test_wkv test_lnfuse test_matmul; do
     s=$(date +%s%N); timeout 400 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
     echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
   done
@@ -36,7 +36,8 @@ R="$OUT/RESULTS-gpu.md"
   "$B/rwkv-bench" /tmp/m-0.1b-f16.gguf --quiet --cold --title "$T: 0.1b F16" --change "${CHANGE:--}" --append "$R" --json "$OUT/0.1b-f16.json"
   "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --quiet --cold --title "$T: 2.9b Q4_K_M" --change "${CHANGE:--}" --append "$R" --json "$OUT/2.9b-q4km.json"
   "$B/rwkv-bench" /tmp/m-2.9b-f16.gguf --quiet --repeat 3 --title "$T: 2.9b F16" --change "${CHANGE:--}" --append "$R" --json "$OUT/2.9b-f16.json"
-  echo "== profiles (RWKV_PROFILE=1; glFinish between steps)"
+  echo "== profiles (RWKV_PROFILE=1: GPU timestamps per step)"
+  "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 3
   for m in /tmp/m-0.1b-f16.gguf /tmp/m-2.9b-q4_k_m.gguf /tmp/m-2.9b-f16.gguf; do
     echo "-- $m decode (64 steps)"; RWKV_PROFILE=1 "$B/bench-profile" "$m" 1 64 2>&1
     echo "-- $m prefill 512"; RWKV_PROFILE=1 "$B/bench-profile" "$m" 512 2 2>&1
