@@ -565,6 +565,26 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
   return RWKV_OK;
 }
 
+/* matmul.comp's u_ga / u_gb entry of group a's rows inside chunk ch (ldx: the x row
+ * stride to pass); its workgroups start at *wgs, which grows by them. 0: no rows here. */
+static int group_uniforms(const rwkv_mm_group *a, const rwkv_mm_chunk *ch, uint32_t rpw, uint32_t ldx,
+                          uint32_t *wgs, GLuint ga[4], GLuint gb[4]) {
+  uint32_t lo = a->row0 > ch->row0 ? a->row0 : ch->row0;
+  uint64_t e1 = (uint64_t)a->row0 + a->rows, e2 = (uint64_t)ch->row0 + ch->rows;
+  uint32_t hi = (uint32_t)(e1 < e2 ? e1 : e2);
+  if (lo >= hi) return 0;
+  ga[0] = *wgs;
+  ga[1] = lo - ch->row0;
+  ga[2] = hi - lo;
+  ga[3] = (a->accumulate ? 1u : 0u) | ((GLuint)a->act << 1);
+  gb[0] = (GLuint)a->xoff;
+  gb[1] = (GLuint)ldx;
+  gb[2] = (GLuint)(a->yoff + (lo - a->row0));
+  gb[3] = (GLuint)a->ldy;
+  *wgs += (hi - lo + rpw - 1) / rpw;
+  return 1;
+}
+
 int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                               uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err) {
   if (!g || !w || !gr || !p) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_prologue: NULL argument");
@@ -651,23 +671,8 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     const rwkv_mm_chunk *ch = &w->chunks[ci];
     GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
     uint32_t ng = 0, wgs = 0;
-    for (uint32_t s = 0; s < n; s++) {
-      const rwkv_mm_group *a = &gr[s];
-      uint32_t lo = a->row0 > ch->row0 ? a->row0 : ch->row0;
-      uint64_t e1 = (uint64_t)a->row0 + a->rows, e2 = (uint64_t)ch->row0 + ch->rows;
-      uint32_t hi = (uint32_t)(e1 < e2 ? e1 : e2);
-      if (lo >= hi) continue;
-      ga[4 * ng] = wgs;
-      ga[4 * ng + 1] = lo - ch->row0;
-      ga[4 * ng + 2] = hi - lo;
-      ga[4 * ng + 3] = (a->accumulate ? 1u : 0u) | ((GLuint)a->act << 1);
-      gb[4 * ng] = (GLuint)a->xoff; /* the group's lerp vector in par */
-      gb[4 * ng + 1] = (GLuint)K;
-      gb[4 * ng + 2] = (GLuint)(a->yoff + (lo - a->row0));
-      gb[4 * ng + 3] = (GLuint)a->ldy;
-      wgs += (hi - lo + rpw - 1) / rpw;
-      ng++;
-    }
+    for (uint32_t s = 0; s < n; s++) /* xoff: the group's lerp vector in par */
+      if (group_uniforms(&gr[s], ch, rpw, K, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
     if (!ng) continue;
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
     glUniform1ui(3, ng);
@@ -800,23 +805,8 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       const rwkv_mm_chunk *ch = &w->chunks[c];
       GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
       uint32_t ng = 0, wgs = 0;
-      for (uint32_t s = 0; s < ns; s++) {
-        const rwkv_mm_group *a = &gr[set[s]];
-        uint32_t lo = a->row0 > ch->row0 ? a->row0 : ch->row0;
-        uint64_t e1 = (uint64_t)a->row0 + a->rows, e2 = (uint64_t)ch->row0 + ch->rows;
-        uint32_t hi = (uint32_t)(e1 < e2 ? e1 : e2);
-        if (lo >= hi) continue;
-        ga[4 * ng] = wgs;
-        ga[4 * ng + 1] = lo - ch->row0;
-        ga[4 * ng + 2] = hi - lo;
-        ga[4 * ng + 3] = (a->accumulate ? 1u : 0u) | ((GLuint)a->act << 1);
-        gb[4 * ng] = (GLuint)a->xoff;
-        gb[4 * ng + 1] = (GLuint)a->ldx;
-        gb[4 * ng + 2] = (GLuint)(a->yoff + (lo - a->row0));
-        gb[4 * ng + 3] = (GLuint)a->ldy;
-        wgs += (hi - lo + rpw - 1) / rpw;
-        ng++;
-      }
+      for (uint32_t s = 0; s < ns; s++)
+        if (group_uniforms(&gr[set[s]], ch, rpw, gr[set[s]].ldx, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
       if (!ng) continue;
       glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
       if (c > 0) { /* a split dispatch of the previous chunk rebound them */

@@ -20,17 +20,7 @@ static int load_ref(const char *stem) {
   char path[256];
   size_t n;
   snprintf(path, sizeof path, "%s.tokens.txt", stem);
-  char *txt = test_read_file(test_data(path), &n);
-  if (!txt) return 0;
-  int k = 0;
-  for (char *p = txt; k < STEPS;) {
-    char *e;
-    long v = strtol(p, &e, 10);
-    if (e == p) break;
-    seq_tokens[k++] = (int32_t)v;
-    p = e;
-  }
-  free(txt);
+  int k = test_read_tokens(test_data(path), seq_tokens, STEPS);
   snprintf(path, sizeof path, "%s.logits.f32", stem);
   float *l = test_read_file(test_data(path), &n);
   if (!l || n != sizeof ref_logits) { free(l); return 0; }
@@ -42,15 +32,6 @@ static int load_ref(const char *stem) {
   memcpy(ref_hidden, h, n);
   free(h);
   return k == STEPS;
-}
-
-static double max_diff(const float *a, const float *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = fabs((double)a[i] - b[i]);
-    if (!(d <= m)) m = d; /* NaN propagates */
-  }
-  return m;
 }
 
 static void test_expected_logits(rwkv_model *m) {
@@ -66,7 +47,7 @@ static void test_expected_logits(rwkv_model *m) {
   for (int i = 0; i < 3; i++) CHECK_OK(rwkv_forward(m, s, &in[i], 1, NULL, logits, &err), &err);
   double sum = 0;
   for (int i = 0; i < V; i++) sum += (double)logits[i] - want[i];
-  double md = max_diff(logits, want, V);
+  double md = test_max_diff(logits, want, V);
   printf("expected logits: sum of diffs %.3g, max |diff| %.3g\n", sum, md);
   CHECK_MSG(fabs(sum) <= 0.001, "sum of diffs %g", sum);
   CHECK_MSG(md <= 1e-4, "max diff %g", md);
@@ -88,7 +69,7 @@ static void test_sequence(rwkv_model *m, double tol) {
     CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, logits, &err), &err);
     CHECK_OK(rwkv_forward(m, c, &seq_tokens[t], 1, &emb, hidden, &err), &err);
     rwkv_state_free(c);
-    double d = max_diff(logits, ref_logits + t * V, V), dh = max_diff(hidden, ref_hidden + t * D, D);
+    double d = test_max_diff(logits, ref_logits + t * V, V), dh = test_max_diff(hidden, ref_hidden + t * D, D);
     if (d > worst) worst = d;
     if (dh > worst_h) worst_h = dh;
   }
@@ -102,7 +83,7 @@ static void test_sequence(rwkv_model *m, double tol) {
     rwkv_forward_opts o = {RWKV_OUTPUT_ALL, 0, chunks[c]};
     CHECK_OK(rwkv_state_reset(s, &err), &err);
     CHECK_OK(rwkv_forward(m, s, seq_tokens, STEPS, &o, all, &err), &err);
-    double d = max_diff(all, ref_logits, (size_t)STEPS * V);
+    double d = test_max_diff(all, ref_logits, (size_t)STEPS * V);
     printf("prefill chunk %u: max |logit diff| %.3g\n", chunks[c], d);
     CHECK_MSG(d <= tol, "prefill (chunk %u) max diff %g", chunks[c], d);
   }
@@ -110,16 +91,16 @@ static void test_sequence(rwkv_model *m, double tol) {
   rwkv_forward_opts last = {RWKV_OUTPUT_LAST, 0, 7};
   CHECK_OK(rwkv_state_reset(s, &err), &err);
   CHECK_OK(rwkv_forward(m, s, seq_tokens, 30, &last, logits, &err), &err);
-  CHECK(max_diff(logits, ref_logits + 29 * V, V) <= tol);
+  CHECK(test_max_diff(logits, ref_logits + 29 * V, V) <= tol);
   rwkv_forward_opts hall = {RWKV_OUTPUT_ALL, 1, 8};
   CHECK_OK(rwkv_forward(m, s, seq_tokens + 30, STEPS - 30, &hall, all, &err), &err);
-  CHECK(max_diff(all, ref_hidden + 30 * D, (size_t)(STEPS - 30) * D) <= tol);
+  CHECK(test_max_diff(all, ref_hidden + 30 * D, (size_t)(STEPS - 30) * D) <= tol);
   /* NONE advances the state as well */
   rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0};
   CHECK_OK(rwkv_state_reset(s, &err), &err);
   CHECK_OK(rwkv_forward(m, s, seq_tokens, STEPS - 1, &none, NULL, &err), &err);
   CHECK_OK(rwkv_forward(m, s, seq_tokens + STEPS - 1, 1, NULL, logits, &err), &err);
-  CHECK(max_diff(logits, ref_logits + (STEPS - 1) * V, V) <= tol);
+  CHECK(test_max_diff(logits, ref_logits + (STEPS - 1) * V, V) <= tol);
   free(all);
   rwkv_state_free(s);
 }
@@ -134,20 +115,20 @@ static void test_batch(rwkv_model *m, double tol) {
   float out[3 * V];
   rwkv_forward_opts o = {RWKV_OUTPUT_LAST, 0, 16};
   CHECK_OK(rwkv_forward_batch(m, st, ids, n, 3, &o, out, &err), &err);
-  CHECK(max_diff(out, ref_logits + (STEPS - 1) * V, V) <= tol);
-  CHECK(max_diff(out + V, ref_logits + 19 * V, V) <= tol);
+  CHECK(test_max_diff(out, ref_logits + (STEPS - 1) * V, V) <= tol);
+  CHECK(test_max_diff(out + V, ref_logits + 19 * V, V) <= tol);
   /* sequence 2 is tokens 10..12 from a zero state: compare with a plain run */
   rwkv_state *one;
   float single[V];
   CHECK_OK(rwkv_state_new(m, &one, &err), &err);
   CHECK_OK(rwkv_forward(m, one, seq_tokens + 10, 3, NULL, single, &err), &err);
-  CHECK(max_diff(out + 2 * V, single, V) <= 1e-5);
+  CHECK(test_max_diff(out + 2 * V, single, V) <= 1e-5);
   /* decode step for all three together continues each state */
   const int32_t nxt[3] = {'x', seq_tokens[20], 'y'};
   const int32_t *ids2[3] = {&nxt[0], &nxt[1], &nxt[2]};
   size_t n2[3] = {1, 1, 1};
   CHECK_OK(rwkv_forward_batch(m, st, ids2, n2, 3, NULL, out, &err), &err);
-  CHECK(max_diff(out + V, ref_logits + 20 * V, V) <= tol);
+  CHECK(test_max_diff(out + V, ref_logits + 20 * V, V) <= tol);
   for (int i = 0; i < 3; i++) rwkv_state_free(st[i]);
   rwkv_state_free(one);
 }
@@ -171,7 +152,7 @@ static void test_state_io(rwkv_model *m) {
   CHECK_OK(rwkv_forward(m, s, seq_tokens + 20, 1, NULL, la, &err), &err);
   CHECK_OK(rwkv_forward(m, t, seq_tokens + 20, 1, NULL, lb, &err), &err);
   CHECK(memcmp(la, lb, sizeof la) == 0);
-  CHECK(max_diff(la, ref_logits + 20 * V, V) <= 1e-4);
+  CHECK(test_max_diff(la, ref_logits + 20 * V, V) <= 1e-4);
   /* the ffn_prev of layer 0 is the LN2 input of the last token: not all zeros */
   int nz = 0;
   for (int i = D; i < 2 * D; i++) nz |= a[i] != 0;

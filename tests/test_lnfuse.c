@@ -256,17 +256,7 @@ static float ref_logits[STEPS * V];
 
 static int load_ref(void) {
   size_t n;
-  char *txt = test_read_file(test_data("tiny-fp32-seq1.tokens.txt"), &n);
-  if (!txt) return 0;
-  int k = 0;
-  for (char *p = txt; k < STEPS;) {
-    char *e;
-    long v = strtol(p, &e, 10);
-    if (e == p) break;
-    toks[k++] = (int32_t)v;
-    p = e;
-  }
-  free(txt);
+  int k = test_read_tokens(test_data("tiny-fp32-seq1.tokens.txt"), toks, STEPS);
   float *l = test_read_file(test_data("tiny-fp32-seq1.logits.f32"), &n);
   if (!l || n != sizeof ref_logits) {
     free(l);
@@ -275,15 +265,6 @@ static int load_ref(void) {
   memcpy(ref_logits, l, n);
   free(l);
   return k == STEPS;
-}
-
-static double max_diff(const float *a, const float *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = fabs((double)a[i] - b[i]);
-    if (!(d <= m)) m = d;
-  }
-  return m;
 }
 
 /* Sequence 0 decodes toks from a zero state, sequence 1 continues a 10-token prefill
@@ -330,10 +311,10 @@ static void test_model(void) {
   float *sf = malloc(3 * sn * 4), *su = malloc(3 * sn * 4);
   run_batch(mf, S, lf, sf, sn);
   run_batch(mu, S, lu, su, sn);
-  double d0 = 0, d1 = 0, dfu = max_diff(lf, lu, (size_t)S * 3 * V), ds = max_diff(sf, su, 3 * sn);
+  double d0 = 0, d1 = 0, dfu = test_max_diff(lf, lu, (size_t)S * 3 * V), ds = test_max_diff(sf, su, 3 * sn);
   for (int k = 0; k < S; k++) {
-    double a = max_diff(lf + (size_t)k * 3 * V, ref_logits + (size_t)k * V, V);
-    double b = max_diff(lf + (size_t)k * 3 * V + V, ref_logits + (size_t)(10 + k) * V, V);
+    double a = test_max_diff(lf + (size_t)k * 3 * V, ref_logits + (size_t)k * V, V);
+    double b = test_max_diff(lf + (size_t)k * 3 * V + V, ref_logits + (size_t)(10 + k) * V, V);
     if (a > d0) d0 = a;
     if (b > d1) d1 = b;
   }

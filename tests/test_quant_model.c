@@ -52,15 +52,6 @@ static void tmp_path(char *buf, size_t n, const char *tag) {
   snprintf(buf, n, "%s/test_quant_model-%ld-%s.gguf", RWKV_BUILD_DIR, (long)getpid(), tag);
 }
 
-static double max_abs_diff_fd(const float *a, const double *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = fabs((double)a[i] - b[i]);
-    if (!(d <= m)) m = d; /* NaN propagates */
-  }
-  return m;
-}
-
 /* the f32 file's reference logits (check_type runs f32 first) */
 static double f32_logits[STEPS][V];
 
@@ -145,7 +136,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     for (int t = 0; t < STEPS && !rc; t++) {
       rc = rwkv_forward(m, s1, &TOKENS[t], 1, &fo, out, &err);
       CHECK_OK(rc, &err);
-      double dd = max_abs_diff_fd(out, ref_logits[t], V);
+      double dd = test_max_diff_fd(out, ref_logits[t], V);
       if (!(dd <= worst_dec)) worst_dec = dd;
       CHECK_MSG(dd <= TOL_LOGITS, "%s: decode step %d: max |logit diff| %.3g", type, t, dd);
     }
@@ -154,7 +145,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     if (!rc) rc = rwkv_forward(m, s2, TOKENS, STEPS, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int t = 0; t < STEPS && !rc; t++) {
-      double dd = max_abs_diff_fd(out + (size_t)t * V, ref_logits[t], V);
+      double dd = test_max_diff_fd(out + (size_t)t * V, ref_logits[t], V);
       if (!(dd <= worst_pre)) worst_pre = dd;
       CHECK_MSG(dd <= TOL_LOGITS, "%s: prefill step %d: max |logit diff| %.3g", type, t, dd);
     }
@@ -180,7 +171,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     if (!rc) rc = rwkv_forward(m, s2, TOKENS, STEPS, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int t = 0; t < STEPS && !rc; t++) {
-      double dd = max_abs_diff_fd(out + (size_t)t * D, ref_hidden[t], D);
+      double dd = test_max_diff_fd(out + (size_t)t * D, ref_hidden[t], D);
       if (!(dd <= worst_emb)) worst_emb = dd;
       CHECK_MSG(dd <= TOL_HIDDEN, "%s: embed (all) step %d: max |hidden diff| %.3g", type, t, dd);
     }
@@ -188,7 +179,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     if (!rc) rc = rwkv_forward(m, s3, TOKENS, STEPS, &fo, out, &err);
     CHECK_OK(rc, &err);
     if (!rc) {
-      worst_emb_last = max_abs_diff_fd(out, ref_hidden[STEPS - 1], D);
+      worst_emb_last = test_max_diff_fd(out, ref_hidden[STEPS - 1], D);
       CHECK_MSG(worst_emb_last <= TOL_HIDDEN, "%s: embed (last): max |hidden diff| %.3g", type, worst_emb_last);
     }
   }

@@ -34,15 +34,6 @@ static const int32_t TOKENS[N] = {17, 200, 5, 255, 42, 42, 156, 1, 0, 128, 77, 1
 
 static double ref_logits[N][V];
 
-static double maxdiff(const float *a, const double *b, size_t n) {
-  double m = 0;
-  for (size_t i = 0; i < n; i++) {
-    double d = fabs((double)a[i] - b[i]);
-    if (!(d <= m)) m = d; /* NaN propagates */
-  }
-  return m;
-}
-
 /* Reference logits of the first N tokens from a zero state. */
 static int reference(const char *path) {
   rwkv_error err = {0};
@@ -82,7 +73,7 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
   for (int t = 0; t < N && !rc; t++) {
     rc = rwkv_forward(m, s[0], &TOKENS[t], 1, &fo, out, &err);
     CHECK_OK(rc, &err);
-    double dd = maxdiff(out, ref_logits[t], V);
+    double dd = test_max_diff_fd(out, ref_logits[t], V);
     worst = fmax(worst, dd);
     CHECK_MSG(dd <= TOL, "%s: decode step %d: max |logit diff| %.3g", tag, t, dd);
   }
@@ -102,7 +93,7 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     if (!rc) rc = rwkv_forward(m, s[0], TOKENS, N, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int t = 0; t < N && !rc; t++) {
-      double dd = maxdiff(out + (size_t)t * V, ref_logits[t], V);
+      double dd = test_max_diff_fd(out + (size_t)t * V, ref_logits[t], V);
       worst = fmax(worst, dd);
       CHECK_MSG(dd <= TOL, "%s: prefill chunk %u step %d: max |logit diff| %.3g", tag, chunks[c], t, dd);
     }
@@ -124,7 +115,7 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     if (!rc) rc = rwkv_forward_batch(m, s, ids, n, 3, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int i = 0; i < 3 && !rc; i++) {
-      double dd = maxdiff(out + (size_t)i * V, ref_logits[n[i] - 1], V);
+      double dd = test_max_diff_fd(out + (size_t)i * V, ref_logits[n[i] - 1], V);
       worst = fmax(worst, dd);
       CHECK_MSG(dd <= TOL, "%s: batch sequence %d (%zu tokens): max |logit diff| %.3g", tag, i, n[i], dd);
     }
@@ -135,7 +126,7 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     if (!rc) rc = rwkv_forward_batch(m, s, ids, n2, 3, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int i = 0; i < 3 && !rc; i++) {
-      double dd = maxdiff(out + (size_t)i * V, ref_logits[n2[i] - 1], V);
+      double dd = test_max_diff_fd(out + (size_t)i * V, ref_logits[n2[i] - 1], V);
       worst = fmax(worst, dd);
       CHECK_MSG(dd <= TOL, "%s: chunked batch sequence %d: max |logit diff| %.3g", tag, i, dd);
     }
@@ -145,7 +136,7 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
     if (!rc) rc = rwkv_forward_batch(m, s, next, one, 3, &fo, out, &err);
     CHECK_OK(rc, &err);
     for (int i = 0; i < 3 && !rc; i++) {
-      double dd = maxdiff(out + (size_t)i * V, ref_logits[n2[i]], V);
+      double dd = test_max_diff_fd(out + (size_t)i * V, ref_logits[n2[i]], V);
       worst = fmax(worst, dd);
       CHECK_MSG(dd <= TOL, "%s: batch decode sequence %d: max |logit diff| %.3g", tag, i, dd);
     }

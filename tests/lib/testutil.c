@@ -25,6 +25,40 @@ void *test_read_file(const char *path, size_t *size) {
   return p;
 }
 
+int test_read_tokens(const char *path, int32_t *out, int max) {
+  size_t n;
+  char *txt = test_read_file(path, &n);
+  if (!txt) return 0;
+  int k = 0;
+  for (char *p = txt; k < max;) {
+    char *e;
+    long v = strtol(p, &e, 10);
+    if (e == p) break;
+    out[k++] = (int32_t)v;
+    p = e;
+  }
+  free(txt);
+  return k;
+}
+
+double test_max_diff(const float *a, const float *b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - b[i]);
+    if (!(d <= m)) m = d; /* NaN propagates */
+  }
+  return m;
+}
+
+double test_max_diff_fd(const float *a, const double *b, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - b[i]);
+    if (!(d <= m)) m = d;
+  }
+  return m;
+}
+
 int test_result(const char *name) {
   printf("%s: %d checks, %d failed\n", name, test_checks, test_failures);
   return test_failures ? 1 : 0;

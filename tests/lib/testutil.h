@@ -5,6 +5,7 @@
 #define RWKV_TESTUTIL_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,12 @@ extern int test_checks;
 const char *test_data(const char *name);
 /* Read a whole file; NULL on error. *size set. Caller frees. */
 void *test_read_file(const char *path, size_t *size);
+/* Up to max whitespace-separated integers of a text file (the reference token lists)
+ * into out; returns how many were read (0 when the file is missing). */
+int test_read_tokens(const char *path, int32_t *out, int max);
+/* max |a[i] - b[i]| over n values; a NaN difference makes the result NaN. */
+double test_max_diff(const float *a, const float *b, size_t n);
+double test_max_diff_fd(const float *a, const double *b, size_t n);
 /* Print summary and return the process exit status. */
 int test_result(const char *name);
 
