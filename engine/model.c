@@ -228,7 +228,10 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     rwkv_gpu_upload_begin(m->gpu);
     rc = upload_weights(m, &o, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
-    if (rc == RWKV_OK && rc2 != RWKV_OK) rc = rwkv_error_prefix(err, "%s", m->path);
+    if (rc == RWKV_OK && rc2 != RWKV_OK) {
+      rc = rc2;
+      rwkv_error_prefix(err, "%s", m->path);
+    }
   }
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s1);
   LAP(load_upload_ms);
