@@ -447,50 +447,23 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
 
 /* ---- the pass ------------------------------------------------------------------------ */
 
-/* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
-static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
+/* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
+ * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
+ * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
+ * dispatches over the stacked weights (one matmul each where the types differ). */
+static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
+                           uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
-  uint32_t D = d->n_embd, R = B * T, RD = R * D, par = l * PAR_PER_LAYER * D;
-  uint32_t lay = (uint32_t)(l * m->layer_floats); /* this layer's offset inside a state */
+  uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
-
-  /* xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g;
-   * and the previous layer's ffn_prev, waiting in last_ffn, into the state.
-   * Decode with prologues (ln_fuse_init): the r/k/v and LoRA-first matmuls compute it
-   * per workgroup; the r/k/v dispatch writes last and does the store. */
-  int pro = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro;
-  uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + D : 0;
-  if (!pro) {
-    ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-           store_from, store_to);
-    prof(m, PROF_LN_ATT);
-  }
+  ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
+         store_from, store_to);
+  prof(m, PROF_LN_ATT);
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
-
-  /* r, k, v and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid),
-   * as two grouped dispatches over the stacked weights */
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (pro) {
-    /* in prologue mode a group's xoff is its lerp vector (r, w, k, v, a, g) in par */
-    uint32_t lp = par + PAR_LERP * D;
-    rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN1_W * D,
-                           par + PAR_LN1_B * D, d->eps, lay, 1, a->last, store_from, store_to};
-    rwkv_mm_group g[3] = {
-        {0, D, m->act_buf, lp, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
-        {D, D, m->act_buf, lp + 2 * D, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
-        {2 * D, D, m->act_buf, lp + 3 * D, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
-    rc = rwkv_mm_dispatch_prologue(m->gpu, &W->rkv, g, 3, R, &pa, err);
-    prof(m, PROF_RKV);
-    rwkv_mm_group h[4] = {
-        {0, rw, m->act_buf, lp + D, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
-        {rw, ra, m->act_buf, lp + 4 * D, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
-        {rw + ra, rg, m->act_buf, lp + 5 * D, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
-        {rw + ra + rg, rv, m->act_buf, lp + 3 * D, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
-    pa.write_last = 0;
-    if (!rc) rc = rwkv_mm_dispatch_prologue(m->gpu, &W->lora1, h, l > 0 ? 4 : 3, R, &pa, err);
-    prof(m, PROF_LORA1);
-  } else if (W->rkv.n_chunks) {
+  if (W->rkv.n_chunks) {
     rwkv_mm_group g[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -502,10 +475,8 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
   }
   if (rc) return rc;
-  if (!pro) prof(m, PROF_RKV);
-  if (pro) {
-    /* done above */
-  } else if (W->lora1.n_chunks) {
+  prof(m, PROF_RKV);
+  if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
         {rw, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
@@ -518,8 +489,53 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
     if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
   }
-  if (!pro) prof(m, PROF_LORA1);
-  /* second stages: inside the WKV kernel for one token per sequence, else matmuls */
+  prof(m, PROF_LORA1);
+  return rc;
+}
+
+/* The same for decode with prologues (ln_fuse_init, RWKV_LN_FUSE=1): the r/k/v and
+ * LoRA-first matmuls compute LN1 and their mixes per workgroup (a group's xoff is its
+ * lerp vector in par); the r/k/v dispatch writes last and does the ffn_prev store. */
+static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
+                                 uint32_t store_from, uint32_t store_to, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  const model_layer *W = &m->layers[l];
+  uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D, lp = par + PAR_LERP * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
+  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN1_W * D,
+                         par + PAR_LN1_B * D, d->eps, lay, 1, a->last, store_from, store_to};
+  rwkv_mm_group g[3] = {
+      {0, D, m->act_buf, lp, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+      {D, D, m->act_buf, lp + 2 * D, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+      {2 * D, D, m->act_buf, lp + 3 * D, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+  int rc = rwkv_mm_dispatch_prologue(m->gpu, &W->rkv, g, 3, R, &pa, err);
+  prof(m, PROF_RKV);
+  rwkv_mm_group h[4] = {
+      {0, rw, m->act_buf, lp + D, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
+      {rw, ra, m->act_buf, lp + 4 * D, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
+      {rw + ra, rg, m->act_buf, lp + 5 * D, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
+      {rw + ra + rg, rv, m->act_buf, lp + 3 * D, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
+  pa.write_last = 0;
+  if (!rc) rc = rwkv_mm_dispatch_prologue(m->gpu, &W->lora1, h, l > 0 ? 4 : 3, R, &pa, err);
+  prof(m, PROF_LORA1);
+  return rc;
+}
+
+/* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
+static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
+  const rwkv7_desc *d = &m->d;
+  const model_layer *W = &m->layers[l];
+  uint32_t R = B * T, lay = (uint32_t)(l * m->layer_floats);
+  uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + d->n_embd : 0;
+
+  /* layer norm, token-shift mixes, r/k/v, LoRA first stages */
+  int rc = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro
+               ? time_mix_inputs_fused(m, l, a, R, store_from, store_to, err)
+               : time_mix_inputs(m, l, a, T, R, store_from, store_to, err);
+  if (rc) return rc;
+
+  /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
   if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
   if (!rc && !fused) rc = mm(m, &W->a2, a->ah, a->al, R, 0, err);
