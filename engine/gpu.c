@@ -1388,7 +1388,6 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   if (rc) return rc;
   GLuint b = *buf;
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
-  GLenum e = GL_NO_ERROR;
   uint64_t roff = 0;
   uint8_t *rp = ring_take(g, bytes, &roff, err, &rc);
   if (rc) {
@@ -1397,65 +1396,51 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     *buf = 0;
     return rc;
   }
-  if (rp && g->defer && filler_start(g)) {
-    /* pack this buffer on the filler thread while this thread issues the last one's copy */
+  if (rp) {
+    /* Pack into the ring, then copy out of it. Between upload_begin and _done the copy is
+     * deferred: this buffer is packed on the filler thread while this thread issues the
+     * last buffer's copy (blocking at the DMA's speed on NVIDIA); otherwise it is issued
+     * here, before returning. fill_ms counts the packing the copy did not hide. */
     t1 = gpu_now_ms();
-    g->stats.fill_wait_ms += t1 - t0;
-    pthread_mutex_lock(&g->filler.mu);
-    g->filler.fn = fill;
-    g->filler.ctx = ctx;
-    g->filler.dst = rp;
-    g->filler.busy = 1;
-    pthread_cond_broadcast(&g->filler.cv);
-    pthread_mutex_unlock(&g->filler.mu);
+    g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
+    double copy0 = g->stats.fill_copy_ms;
+    int async = g->defer && filler_start(g);
+    if (async) {
+      pthread_mutex_lock(&g->filler.mu);
+      g->filler.fn = fill;
+      g->filler.ctx = ctx;
+      g->filler.dst = rp;
+      g->filler.busy = 1;
+      pthread_cond_broadcast(&g->filler.cv);
+      pthread_mutex_unlock(&g->filler.mu);
+    } else {
+      fill(ctx, rp);
+    }
     rc = flush_pending(g, err);
-    t0 = gpu_now_ms();
-    pthread_mutex_lock(&g->filler.mu);
-    while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
-    pthread_mutex_unlock(&g->filler.mu);
-    t1 = gpu_now_ms();
-    g->stats.fill_ms += t1 - t0; /* the part of the packing the copy did not hide */
+    if (async) {
+      pthread_mutex_lock(&g->filler.mu);
+      while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+      pthread_mutex_unlock(&g->filler.mu);
+    }
+    g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    if (rc == RWKV_OK) {
+      g->pend.set = 1;
+      g->pend.src = g->ring[g->ring_cur].buf;
+      g->pend.dst = b;
+      g->pend.off = roff;
+      g->pend.bytes = bytes;
+      if (!g->defer) rc = flush_pending(g, err);
+    }
     if (rc) {
       rwkv_gpu_buffer_free(g, b, bytes);
       *buf = 0;
-      return rc;
     }
-    g->pend.set = 1;
-    g->pend.src = g->ring[g->ring_cur].buf;
-    g->pend.dst = b;
-    g->pend.off = roff;
-    g->pend.bytes = bytes;
-    return RWKV_OK;
-  }
-  if (rp) {
-    t1 = gpu_now_ms();
-    g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
-    fill(ctx, rp);
-    t0 = gpu_now_ms();
-    g->stats.fill_ms += t0 - t1;
-    glBindBuffer(GL_COPY_READ_BUFFER, g->ring[g->ring_cur].buf);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, b);
-    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)roff, 0, (GLsizeiptr)bytes);
-    e = glGetError();
-    glBindBuffer(GL_COPY_READ_BUFFER, 0);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-    g->stats.fill_copy_ms += gpu_now_ms() - t0;
-    if (e == GL_NO_ERROR) {
-      g->stats.ring_bytes += bytes;
-      return RWKV_OK;
-    }
-    rwkv_gpu_buffer_free(g, b, bytes);
-    *buf = 0;
-    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu_buffer_fill: copying %llu bytes from the upload ring failed: %s%s",
-                       (unsigned long long)bytes, gl_err_name(e),
-                       e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
+    return rc;
   }
   int map = 1; /* RWKV_UPLOAD_MAP=0: staging copy + glBufferData (for comparisons) */
   if (env_int("RWKV_UPLOAD_MAP", &map) != 1) map = 1;
-  void *ptr = e == GL_NO_ERROR && map
-                  ? glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)bytes,
+  void *ptr = map ? glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)bytes,
                                      GL_MAP_WRITE_BIT | GL_MAP_INVALIDATE_BUFFER_BIT)
                   : NULL;
   if (ptr) {
@@ -1485,7 +1470,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   fill(ctx, stage);
   glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, stage, GL_STATIC_DRAW);
   free(stage);
-  e = glGetError();
+  GLenum e = glGetError();
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
   if (e != GL_NO_ERROR) {
     rwkv_gpu_buffer_free(g, b, bytes);
