@@ -245,8 +245,19 @@ void forward_free(rwkv_model *m) {
   m->cand_host = NULL;
 }
 
-/* Scratch for R rows of B sequences and `outs` output rows. */
-static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, rwkv_error *err) {
+/* *buf holds at least n units of `unit` bytes (*cap units now): a bigger one when not. */
+static int grow(rwkv_model *m, unsigned *buf, uint32_t *cap, uint32_t n, uint64_t unit, rwkv_error *err) {
+  if (n <= *cap) return RWKV_OK;
+  free_buf(m, buf, (uint64_t)*cap * unit);
+  *cap = 0;
+  int rc = rwkv_gpu_buffer(m->gpu, (uint64_t)n * unit, NULL, buf, err);
+  if (rc == RWKV_OK) *cap = n;
+  return rc;
+}
+
+/* Scratch for R rows of B sequences, `outs` rows of logits and `hids` rows of embeddings. */
+static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, uint32_t hids,
+                          rwkv_error *err) {
   int rc = RWKV_OK;
   arena a = arena_layout(&m->d, R, B);
   if (a.total > m->act_floats || R > m->act_rows) {
@@ -260,23 +271,9 @@ static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, 
       return rc;
     }
   }
-  if (B > m->seq_cap) {
-    free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
-    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)B * 8, NULL, &m->seq_buf, err)) != RWKV_OK) {
-      m->seq_cap = 0;
-      return rc;
-    }
-    m->seq_cap = B;
-  }
-  if (outs > m->out_rows) {
-    free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
-    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)outs * m->d.n_vocab * 4, NULL, &m->out_buf, err)) != RWKV_OK) {
-      m->out_rows = 0;
-      return rc;
-    }
-    m->out_rows = outs;
-  }
-  return RWKV_OK;
+  if ((rc = grow(m, &m->seq_buf, &m->seq_cap, B, 8, err)) != RWKV_OK) return rc;
+  if ((rc = grow(m, &m->out_buf, &m->out_rows, outs, (uint64_t)m->d.n_vocab * 4, err)) != RWKV_OK) return rc;
+  return grow(m, &m->hid_buf, &m->hid_rows, hids, (uint64_t)m->d.n_embd * 4, err);
 }
 
 /* ---- dispatch helpers ------------------------------------------------------------ */
@@ -665,14 +662,8 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   const rwkv7_desc *d = &m->d;
   uint32_t R = B * T, D = d->n_embd;
   uint32_t outs = output == RWKV_OUTPUT_ALL ? R : output == RWKV_OUTPUT_LAST ? B : 0;
-  int rc = ensure_scratch(m, R, B, embed ? 0 : outs, err);
+  int rc = ensure_scratch(m, R, B, embed ? 0 : outs, embed ? outs : 0, err);
   if (rc) return rc;
-  if (embed && outs > m->hid_rows) {
-    free_buf(m, &m->hid_buf, (uint64_t)m->hid_rows * D * 4);
-    m->hid_rows = 0;
-    if ((rc = rwkv_gpu_buffer(m->gpu, (uint64_t)outs * D * 4, NULL, &m->hid_buf, err)) != RWKV_OK) return rc;
-    m->hid_rows = outs;
-  }
   arena a = arena_layout(d, R, B);
   uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
   if (m->prof) {
