@@ -5,6 +5,9 @@
  * BENCH_MM_CFGS="name:VAR=v,VAR=v;name2:..." uploads each weight once per named set of
  * RWKV_MM_* overrides (matmul.c pick_cfg), quantizing once: before/after in one process.
  * Tiled (prefill, k1) lines also print the tile (rows x tokens), BK and the K pieces S.
+ * BENCH_MM_COPIES=N uploads N copies of each weight and dispatches them in turn, so that
+ * decode figures are from memory rather than from the 50 MB L2 of an H100 (pick N so that
+ * N copies are well past the L2; a model's decode streams all its weights every token).
  * Example: BENCH_MM_TYPES=f16,q4_K bench-mm 2560 10240 256 512 1024 */
 #include <GLES3/gl31.h>
 #include <stdio.h>
@@ -78,10 +81,18 @@ int main(int argc, char **argv) {
       }
       p += n + (p[n] == ',');
     }
-    rwkv_mm_weight w;
-    int up = rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &w, &err);
+    const char *cs = getenv("BENCH_MM_COPIES");
+    int ncopy = cs && atoi(cs) > 1 ? atoi(cs) : 1, up = 0, nw = 0;
+    if (ncopy > 64) ncopy = 64;
+    rwkv_mm_weight ws[64];
+    for (; nw < ncopy && !up; nw++) up = rwkv_mm_upload(g, t->name, types[ti], K, M, wq, rb * M, &ws[nw], &err);
     for (int i = 0; i < nset; i++) unsetenv(set[i]);
-    if (up) { printf("%s\n", err.msg); continue; }
+    if (up) {
+      printf("%s\n", err.msg);
+      for (int i = 0; i < nw - 1; i++) rwkv_mm_free(g, &ws[i]);
+      continue;
+    }
+    rwkv_mm_weight w = ws[0];
     for (uint32_t k = 0; k < nT; k++) {
       uint32_t T = Ts[k];
       rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = T};
@@ -91,7 +102,7 @@ int main(int argc, char **argv) {
       double l[3];
       for (int rep = 0; rep < 3; rep++) {
         double t0 = now();
-        for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &w, &a, &err);
+        for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &ws[r % ncopy], &a, &err);
         glFinish();
         l[rep] = (now() - t0) / reps * 1e6;
       }
@@ -105,7 +116,7 @@ int main(int argc, char **argv) {
              us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1], tile,
              colon ? cfg : "");
     }
-    rwkv_mm_free(g, &w);
+    for (int i = 0; i < ncopy; i++) rwkv_mm_free(g, &ws[i]);
     }
   }
   rwkv_gpu_buffer_free(g, xb, (uint64_t)K * Tmax * 4);

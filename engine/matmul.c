@@ -21,6 +21,7 @@ typedef struct mm_cfg {
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   int subgroup;
+  unsigned sgs; /* subgroup size when subgroup */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -75,6 +76,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         in->subgroup_size <= 128 && 4 * in->subgroup_size <= in->max_invocations) {
       c->lanes = (unsigned)in->subgroup_size;
       c->subgroup = 1;
+      c->sgs = (unsigned)in->subgroup_size;
     } else {
       c->lanes = 32;
     }
@@ -125,7 +127,11 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_LANES", 1, 256, &v) && is_pow2(v)) {
     c->lanes = v;
     c->wg = v == 1 ? 64 : 4 * v;
-    c->subgroup = in->has_subgroup && v == (unsigned)in->subgroup_size;
+    /* lane groups of one or more whole subgroups reduce with subgroupAdd (then shared
+     * memory across the subgroups); others through shared memory only */
+    c->subgroup = in->has_subgroup && is_pow2((unsigned)in->subgroup_size) &&
+                  v >= (unsigned)in->subgroup_size;
+    c->sgs = c->subgroup ? (unsigned)in->subgroup_size : 0;
   }
   if (env_uint("RWKV_MM_WG", 1, 1024, &v) && v % c->lanes == 0) c->wg = v;
   if (env_uint("RWKV_MM_NR", 1, 8, &v)) c->nr = v;
@@ -180,10 +186,11 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n%s%s",
+           "#define PF %u\n#define SGS %u\n%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "", extra);
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
+           extra);
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */
@@ -548,6 +555,7 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
   /* shared floats: x of TT tokens padded to 8, the reduction, mm_finish's lane sums */
   uint64_t kq = ((uint64_t)w->K + 7) / 8 * 8, fl = (uint64_t)c.tt * kq + c.wg;
   if (c.lanes > 1 && !c.subgroup) fl += (uint64_t)c.wg * c.nr * c.tt;
+  else if (c.subgroup && c.lanes > c.sgs) fl += (uint64_t)(c.wg / c.sgs) * c.nr * c.tt;
   uint64_t maxsh = in->max_shared > 0 ? (uint64_t)in->max_shared : 16384;
   if (fl * 4 > maxsh)
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: prologue needs %llu bytes of shared memory "

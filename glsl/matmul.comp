@@ -90,6 +90,8 @@ layout(local_size_x = WG) in;
 #define ROWS_PER_WG (LG * NR)
 #if LANES > 1 && !defined(RWKV_SUBGROUP)
 shared float red[WG * NR * TT];
+#elif LANES > SGS  // lane groups of several subgroups: one partial sum per subgroup
+shared float red[(WG / SGS) * NR * TT];
 #endif
 
 // Sum acc over the LANES lanes of each row and store rows r0.. (lane 0).
@@ -98,6 +100,20 @@ void mm_finish(float acc[NR * TT], uint lid, uint lane, uint r0, uint rend, uint
 #if LANES > 1
 #if defined(RWKV_SUBGROUP)
   for (int i = 0; i < NR * TT; i++) acc[i] = subgroupAdd(acc[i]);
+#if LANES > SGS
+  // subgroups are consecutive invocations (lid / SGS), LANES / SGS of them per lane group
+  const uint NSG = uint(WG / SGS);
+  if (lid % uint(SGS) == 0u)
+    for (int i = 0; i < NR * TT; i++) red[uint(i) * NSG + lid / uint(SGS)] = acc[i];
+  memoryBarrierShared();
+  barrier();
+  if (lane == 0u)
+    for (int i = 0; i < NR * TT; i++) {
+      float s = 0.0;
+      for (uint q = 0u; q < uint(LANES / SGS); q++) s += red[uint(i) * NSG + lid / uint(SGS) + q];
+      acc[i] = s;
+    }
+#endif
 #else
   for (int i = 0; i < NR * TT; i++) red[uint(i) * uint(WG) + lid] = acc[i];
   memoryBarrierShared();

@@ -513,6 +513,9 @@ int main(void) {
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "32", "RWKV_MM_NR", "2"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "8", "RWKV_MM_UNR", "3"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1", "RWKV_MM_TT", "3"},
+      /* lane groups wider than a subgroup (subgroup sums, then shared memory) */
+      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "128", "RWKV_MM_NR", "2"},
+      {"RWKV_MM_DEC", "0", "RWKV_MM_LANES", "64", "RWKV_MM_UNR", "2"},
       {"RWKV_MM_DEC", "0", "RWKV_MM_TILED", "0", "RWKV_MM_TT", "2"},
       /* tiled, 8 x 8 register tiles: shared double buffer and register prefetch on / off,
        * K split in pieces (partial sums + reduce pass) or not */
