@@ -581,6 +581,18 @@ float wg_sum(float v) {
   for (uint i = 0u; i < (uint(RED_N) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += red_sg[i];
   return t;
 }
+// Two sums at once (one pair of barriers instead of two).
+shared vec2 red_sg2[RED_N];
+vec2 wg_sum2(vec2 v) {
+  vec2 s = subgroupAdd(v);
+  barrier();
+  uint sid = gl_LocalInvocationID.x / gl_SubgroupSize;
+  if (subgroupElect()) red_sg2[sid] = s;
+  barrier();
+  vec2 t = vec2(0.0);
+  for (uint i = 0u; i < (uint(RED_N) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += red_sg2[i];
+  return t;
+}
 #elif defined(RED_N)
 shared float red_buf[RED_N];
 // Sum of v over the workgroup (all RED_N invocations must call it).
@@ -594,6 +606,18 @@ float wg_sum(float v) {
     barrier();
   }
   return red_buf[0];
+}
+shared vec2 red_buf2[RED_N];
+vec2 wg_sum2(vec2 v) {
+  uint i = gl_LocalInvocationID.x;
+  barrier();
+  red_buf2[i] = v;
+  barrier();
+  for (uint s = uint(RED_N) / 2u; s > 0u; s >>= 1u) {
+    if (i < s) red_buf2[i] += red_buf2[i + s];
+    barrier();
+  }
+  return red_buf2[0];
 }
 #endif
 
