@@ -40,7 +40,7 @@ static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *out) {
  * barriers: one invocation per row, x read straight from the buffer, TT = 8 tokens per
  * pass for prefill. GPUs: decode shares a row across a subgroup, NR rows per lane group,
  * x staged once per workgroup in shared memory; prefill uses the tiled kernel. */
-/* Types with glsl/common.glsl unit decoders (mmu_load) and their unit size. */
+/* Types with glsl/common.glsl unit decoders (mmu_raw / mmu_quad) and their unit size. */
 static int mmu_ok(uint32_t type, uint64_t K) {
   switch (type) {
   case RWKV_TYPE_F32: case RWKV_TYPE_F16: case RWKV_TYPE_BF16: return K % 8 == 0;

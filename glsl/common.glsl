@@ -427,9 +427,11 @@ float w_row1(uint rb, uint e) {
 
 // ---- unit decoders for matmul's blocked decode kernel (KERNEL 2, RWKV_MM_PACKED) ----
 // A unit is RWKV_UQ quads (4 consecutive elements each) of one row; a lane reads a whole
-// unit with a few aligned loads and decodes its scales once. mmu_e(u, i) is the row
-// element index of quad i of unit u; mmu_load gives the quads' raw values q and per-quad
-// coefficients so that  sum_j W[j] x[j] = sum_i a[i] * dot(q[i], x[i]) - m[i] * sum(x[i]).
+// unit with a few aligned loads and decodes its scales once (mmu_raw), then decodes one
+// quad at a time (mmu_quad) so that only the raw words stay live: the K-quant decode
+// kernels are limited by registers (occupancy), not by arithmetic. mmu_e(u, i) is the row
+// element index of quad i of unit u; quad i's raw values q and coefficients a, m give
+//   sum_j W[j] x[j] = sum_i a_i * dot(q_i, x_i) - m_i * sum(x_i).
 // K must be a multiple of RWKV_UE (the host checks). Layouts as in the dq8_* decoders.
 #if defined(RWKV_MM_PACKED) && (RWKV_WTYPE == RWKV_T_F32 || RWKV_WTYPE == RWKV_T_F16 || \
     RWKV_WTYPE == RWKV_T_BF16 || RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K || \
@@ -441,10 +443,14 @@ float w_row1(uint rb, uint e) {
 #define RWKV_UQ 8  // 32 elements
 #endif
 #define RWKV_UE (4 * RWKV_UQ)
-struct MmUnit {
-  vec4 q[RWKV_UQ];
-  float a[RWKV_UQ];
-  float m[RWKV_UQ];
+// A unit's raw words: q (f16 / bf16: 8 elements; f32: quads 0; q4_K / q5_K: 16 qs bytes;
+// q6_K: ql words), p (f32: quad 1; q5_K: its 16 qh bytes; q6_K: qh words in .xy), s (the
+// K-quants' decoded coefficients: q4_K / q5_K (a, m) of the low and high sub-blocks,
+// q6_K d * scale of k = 0..3) and g (q5_K: the sub-block pair, the qh bit shift).
+struct MmRaw {
+  uvec4 q, p;
+  vec4 s;
+  uint g;
 };
 // Bytes of u as exact floats without int-to-float conversions (quarter rate on NVIDIA):
 // 2^23 + b has b in the low mantissa bits.
@@ -479,74 +485,75 @@ uint mmu_e(uint u, uint i) {
   return 256u * (u >> 3) + 64u * (c >> 1) + 16u * (c & 1u) + 32u * (i >> 2) + 4u * (i & 3u);
 #endif
 }
-void mmu_load(uint rb, uint u, out MmUnit w) {
+void mmu_raw(uint rb, uint u, out MmRaw w) {
+  w.p = uvec4(0u);
+  w.s = vec4(0.0);
+  w.g = 0u;
 #if RWKV_WTYPE == RWKV_T_F32
-  w.q[0] = uintBitsToFloat(rwkv_w4[(rb >> 4) + 2u * u]);
-  w.q[1] = uintBitsToFloat(rwkv_w4[(rb >> 4) + 2u * u + 1u]);
-#elif RWKV_WTYPE == RWKV_T_F16
-  uvec4 v = rwkv_w4[(rb >> 4) + u];
-  w.q[0] = vec4(unpackHalf2x16(v.x), unpackHalf2x16(v.y));
-  w.q[1] = vec4(unpackHalf2x16(v.z), unpackHalf2x16(v.w));
-#elif RWKV_WTYPE == RWKV_T_BF16
-  uvec4 v = rwkv_w4[(rb >> 4) + u];
-  w.q[0] = uintBitsToFloat(uvec4(v.x << 16, v.x & 0xFFFF0000u, v.y << 16, v.y & 0xFFFF0000u));
-  w.q[1] = uintBitsToFloat(uvec4(v.z << 16, v.z & 0xFFFF0000u, v.w << 16, v.w & 0xFFFF0000u));
+  w.q = rwkv_w4[(rb >> 4) + 2u * u];
+  w.p = rwkv_w4[(rb >> 4) + 2u * u + 1u];
+#elif RWKV_WTYPE == RWKV_T_F16 || RWKV_WTYPE == RWKV_T_BF16
+  w.q = rwkv_w4[(rb >> 4) + u];
 #elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
   // q4_K: 144 bytes = 9 uvec4 (header, qs[128]); q5_K: 176 = 11 (header, qh[32], qs[128])
   uint c = u & 7u, g = c >> 1;
 #if RWKV_WTYPE == RWKV_T_Q4_K
   uint b4 = (rb >> 4) + 9u * (u >> 3);
-  uvec4 q = rwkv_w4[b4 + 1u + c];
+  w.q = rwkv_w4[b4 + 1u + c];
 #else
   uint b4 = (rb >> 4) + 11u * (u >> 3);
-  uvec4 q = rwkv_w4[b4 + 3u + c];
-  uvec4 qh = rwkv_w4[b4 + 1u + (c & 1u)];  // qh bytes 16 h .. 16 h + 15
+  w.q = rwkv_w4[b4 + 3u + c];
+  w.p = rwkv_w4[b4 + 1u + (c & 1u)];  // qh bytes 16 h .. 16 h + 15
+  w.g = g;
 #endif
   uvec4 h = rwkv_w4[b4];
   vec2 dm = unpackHalf2x16(h.x);
-  vec2 s0 = mmu_k4_sm(h, 2u * g), s1 = mmu_k4_sm(h, 2u * g + 1u);
-  for (int i = 0; i < 4; i++) {
-    uint lo = q[i] & 0x0F0F0F0Fu, hi = (q[i] >> 4) & 0x0F0F0F0Fu;
-#if RWKV_WTYPE == RWKV_T_Q5_K
-    lo |= ((qh[i] >> (2u * g)) & 0x01010101u) << 4;
-    hi |= ((qh[i] >> (2u * g + 1u)) & 0x01010101u) << 4;
-#endif
-    w.q[i] = mmu_u8x4(lo);
-    w.q[i + 4] = mmu_u8x4(hi);
-    w.a[i] = dm.x * s0.x;
-    w.m[i] = dm.y * s0.y;
-    w.a[i + 4] = dm.x * s1.x;
-    w.m[i + 4] = dm.y * s1.y;
-  }
+  w.s = vec4(dm, dm) * vec4(mmu_k4_sm(h, 2u * g), mmu_k4_sm(h, 2u * g + 1u));
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   // 212-byte packed blocks (4-byte aligned): ql[128] qh[64] scales[16] d pad
   uint c = u & 7u, hh = c >> 2, l0 = 8u * (c & 3u);
   uint b = (rb >> 2) + 53u * (u >> 3);  // word index of the block
-  uint qa0 = rwkv_w[b + 16u * hh + (l0 >> 2)], qa1 = rwkv_w[b + 16u * hh + (l0 >> 2) + 1u];
-  uint qb0 = rwkv_w[b + 16u * hh + 8u + (l0 >> 2)], qb1 = rwkv_w[b + 16u * hh + 9u + (l0 >> 2)];
-  uint qh0 = rwkv_w[b + 32u + 8u * hh + (l0 >> 2)], qh1 = rwkv_w[b + 33u + 8u * hh + (l0 >> 2)];
+  uint o = b + 16u * hh + (l0 >> 2);
+  w.q = uvec4(rwkv_w[o], rwkv_w[o + 1u], rwkv_w[o + 8u], rwkv_w[o + 9u]);
+  w.p.xy = uvec2(rwkv_w[b + 32u + 8u * hh + (l0 >> 2)], rwkv_w[b + 33u + 8u * hh + (l0 >> 2)]);
   uint sw0 = rwkv_w[b + 48u + 2u * hh], sw1 = rwkv_w[b + 49u + 2u * hh];
   float d = unpackHalf2x16(rwkv_w[b + 52u]).x;
   // scale of k: byte (l0 / 16) + 2 k of scales[8 hh ..]; k = 0, 1 in sw0, k = 2, 3 in sw1
   uint sh = (l0 >> 4) << 3;
-  vec4 sc = vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
+  w.s = d * vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
                       (((sw1 >> sh) & 0xFFu) << 16) | (((sw1 >> (sh + 16u)) & 0xFFu) << 24)));
-  uint ql[4] = uint[4](qa0, qa1, qb0, qb1);  // k = 0 / 2: ql[0..1], k = 1 / 3: ql[2..3]
-  uint qh[2] = uint[2](qh0, qh1);
-  for (int i = 0; i < 8; i++) {
-    int k = i >> 1, j = i & 1;
-    uint lq = (ql[2 * (k & 1) + j] >> (uint(k >> 1) << 2)) & 0x0F0F0F0Fu;
-    uint hq = (qh[j] >> uint(2 * k)) & 0x03030303u;
-    w.q[i] = mmu_u8x4(lq | (hq << 4));
-    w.a[i] = d * sc[k];
-    w.m[i] = 32.0 * d * sc[k];
-  }
 #endif
-#if defined(RWKV_WFLOAT)
-  for (int i = 0; i < RWKV_UQ; i++) {
-    w.a[i] = 1.0;
-    w.m[i] = 0.0;
-  }
+}
+// Quad i (0 .. RWKV_UQ - 1, a constant after unrolling) of the unit w.
+void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
+  a = 1.0;
+  m = 0.0;
+#if RWKV_WTYPE == RWKV_T_F32
+  q = uintBitsToFloat(i == 0 ? w.q : w.p);
+#elif RWKV_WTYPE == RWKV_T_F16
+  q = i == 0 ? vec4(unpackHalf2x16(w.q.x), unpackHalf2x16(w.q.y))
+             : vec4(unpackHalf2x16(w.q.z), unpackHalf2x16(w.q.w));
+#elif RWKV_WTYPE == RWKV_T_BF16
+  uvec2 v = i == 0 ? w.q.xy : w.q.zw;
+  q = uintBitsToFloat(uvec4(v.x << 16, v.x & 0xFFFF0000u, v.y << 16, v.y & 0xFFFF0000u));
+#elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
+  uint b = w.q[i & 3], hi = uint(i >> 2);
+  uint n = (b >> (4u * hi)) & 0x0F0F0F0Fu;
+#if RWKV_WTYPE == RWKV_T_Q5_K
+  n |= ((w.p[i & 3] >> (2u * w.g + hi)) & 0x01010101u) << 4;
+#endif
+  q = mmu_u8x4(n);
+  a = hi == 0u ? w.s.x : w.s.z;
+  m = hi == 0u ? w.s.y : w.s.w;
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+  // k = i / 2, j = i & 1: low bits from ql word 2 (k & 1) + j (nibble k / 2), high bits
+  // from qh word j (bits 2 k)
+  int k = i >> 1, j = i & 1;
+  uint lq = (w.q[2 * (k & 1) + j] >> (uint(k >> 1) << 2)) & 0x0F0F0F0Fu;
+  uint hq = (w.p[j] >> uint(2 * k)) & 0x03030303u;
+  q = mmu_u8x4(lq | (hq << 4));
+  a = w.s[k];
+  m = 32.0 * a;
 #endif
 }
 #endif // unit decoders

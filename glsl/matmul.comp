@@ -27,7 +27,8 @@
 // KERNEL 3 (split-K reduce): see the end of the file.
 // KERNEL 2 (blocked decode, RWKV_MMU types): as KERNEL 0 (LANES per row, NR rows, TT
 //   tokens, UNR units in flight) but a lane's unit is a whole RWKV_UE-element piece of a
-//   block (common.glsl mmu_load: aligned uvec4 / word loads, scales decoded once per unit)
+//   block (common.glsl mmu_raw: aligned uvec4 / word loads, scales decoded once per unit;
+//   mmu_quad decodes one quad at a time)
 //   and x is read as vec4s when u_xal says every token's x start is 16-byte aligned.
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
@@ -340,24 +341,29 @@ void main() {
     for (int k = 0; k < UNR; k++) {
       uint uk = u + uint(k * LANES);
       if (uk < nu) {
-        vec4 xv[TT][RWKV_UQ];
-        for (int t = 0; t < TT; t++)
-          for (int i = 0; i < RWKV_UQ; i++)
-#if defined(PRO)
-            xv[t][i] = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
-#else
-            xv[t][i] = mm_x4(xb[t] + mmu_e(uk, uint(i)));
-#endif
-        for (int r = 0; r < NR; r++) {
-          MmUnit w;
-          mmu_load(rbs[r], uk, w);
+        MmRaw w[NR];
+        for (int r = 0; r < NR; r++) mmu_raw(rbs[r], uk, w[r]);
+        // one quad at a time: x and the decoded weights are live for one quad only
+        for (int i = 0; i < RWKV_UQ; i++) {
           for (int t = 0; t < TT; t++) {
-            float s = 0.0;
-            for (int i = 0; i < RWKV_UQ; i++) {
-              vec4 xq = xv[t][i];
-              s += w.a[i] * dot(w.q[i], xq) - w.m[i] * (xq.x + xq.y + xq.z + xq.w);
+#if defined(PRO)
+            vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
+#else
+            vec4 xq = mm_x4(xb[t] + mmu_e(uk, uint(i)));
+#endif
+#if !defined(RWKV_WFLOAT)
+            float xsum = xq.x + xq.y + xq.z + xq.w;
+#endif
+            for (int r = 0; r < NR; r++) {
+              vec4 q;
+              float a, m;
+              mmu_quad(w[r], i, q, a, m);
+#if defined(RWKV_WFLOAT)
+              acc[r * TT + t] += dot(q, xq);
+#else
+              acc[r * TT + t] += a * dot(q, xq) - m * xsum;
+#endif
             }
-            acc[r * TT + t] += s;
           }
         }
       }
