@@ -152,9 +152,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", NULL, &p->ln_out, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
-  char wkv1[160];
-  snprintf(wkv1, sizeof wkv1, "%s#define RWKV_WKV1 1\n", wkv);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv1, &p->wkv, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
   /* decode fuses the LoRA second stages into the WKV kernel when they are all
    * F32 or all F16 in one buffer each (else the matmul path serves every T) */
   uint32_t lt = m->layers[0].w2.type;
@@ -184,21 +182,9 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     while (split & (split - 1)) split &= split - 1; /* a power of 2 (wg_sum's tree needs one) */
     while (split > 1 && split * hs > maxinv) split /= 2;
     char fused[256];
-    const char *f16 = lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "";
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
-             "#define LORA_MAXR %u\n#define RWKV_WKV1 1\n%s", split * hs, split, maxr, f16);
+             "#define LORA_MAXR %u\n%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
-    /* with subgroups, 4 invocations per row of S (glsl/rwkv_wkv_dec.comp; H100 decode:
-     * bench/RESULTS.md session 3); RWKV_WKV_DEC=0 keeps rwkv_wkv.comp, =1 also uses it
-     * without subgroups (shared-memory row sums: for tests on llvmpipe) */
-    int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
-    uint32_t dec = env_u32("RWKV_WKV_DEC", sg ? 1 : 0);
-    if (rc == RWKV_OK && dec && hs % 16 == 0 && 4 * hs <= maxinv) {
-      snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT 4\n#define LORA2 1\n"
-               "#define LORA_MAXR %u\n#define RWKV_WKV1 1\n%s%s", 4 * hs, maxr, f16,
-               sg ? "#extension GL_KHR_shader_subgroup_clustered : require\n" : "");
-      rc = program(m, "rwkv_wkv_dec", fused, &p->wkv_dec, err);
-    }
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
@@ -573,7 +559,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   const model_layer *W = &m->layers[l];
   uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
-  unsigned p = fused ? (m->prog.wkv_dec ? m->prog.wkv_dec : m->prog.wkv_lora) : m->prog.wkv;
+  unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
   use(m, p);
   if (fused) {
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, W->w2.chunks[0].buf);

@@ -7,8 +7,68 @@
 // with LORA2, LORA_SPLIT * HS (see main).
 layout(local_size_x = RED_N) in; // RED_N == head size (times LORA_SPLIT with LORA2)
 
-// uniforms, shared arrays and the LoRA helpers: common.glsl (RWKV_WKV1)
+uniform uint D, T;
+uniform uint lay;               // this layer's offset inside a state
+uniform uint layer0;            // 1 in layer 0: v_first = v
+uniform uint r_off, k_off, v_off, wl_off, al_off, vl_off, g_off, vfirst_off, y_off, last_off;
+uniform uint w0, a0, v0, k_k, k_a, r_k, lnx_w, lnx_b; // params
+uniform float gn_eps;
 
+layout(std430, binding = 2) buffer State4 { vec4 st4[]; };  // S rows as vec4 when aligned
+shared float s_decay[HS], s_kk[HS], s_k[HS], s_b[HS], s_r[HS];
+
+#ifdef LORA2
+// Decode path: the LoRA second stages (W2.tanh(W1 x_w), A2.(A1 x_a), V2.(V1 x_v),
+// G2.sigmoid(G1 x_g)) are computed here per channel instead of by four
+// matmul dispatches. W2 etc. are stored [rank, D] (row c = channel c), F32
+// or F16 (LORA_F16) as in the file, rows st_* elements apart (matmul.c pads
+// them; one buffer each, starting at offset 0). The row's four hidden vectors
+// (the same for the whole head) are staged once in shared memory (LORA_MAXR:
+// the largest rank rounded up to 8); each channel's weights are read 16 bytes
+// at a time when its rows are 16-byte aligned (stride a multiple of 4 F32 /
+// 8 F16 elements), one element at a time otherwise and for a rank's tail.
+layout(std430, binding = 4) readonly buffer LW { uint lw2[]; };
+layout(std430, binding = 5) readonly buffer LA { uint la2[]; };
+layout(std430, binding = 6) readonly buffer LV { uint lv2[]; };
+layout(std430, binding = 7) readonly buffer LG { uint lg2[]; };
+layout(std430, binding = 4) readonly buffer LW4 { uvec4 lw2v[]; };
+layout(std430, binding = 5) readonly buffer LA4 { uvec4 la2v[]; };
+layout(std430, binding = 6) readonly buffer LV4 { uvec4 lv2v[]; };
+layout(std430, binding = 7) readonly buffer LG4 { uvec4 lg2v[]; };
+uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
+uniform uint st_w, st_a, st_v, st_g; // row strides in elements (rows may be padded on upload)
+// hidden vectors w, a, v, g at vec4 offsets 0, LORA_MAXR/4, 2*LORA_MAXR/4, 3*LORA_MAXR/4
+shared vec4 s_h4[LORA_MAXR];
+#ifndef LORA_SPLIT
+#define LORA_SPLIT 1
+#endif
+shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
+#define SH(x) s_h4[(x) >> 2u][(x) & 3u]
+#ifdef LORA_F16
+#define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
+#define LORA_VEC 8u // elements per uvec4
+#define LORA_VDOT(q_, hb) \
+  (dot(vec4(unpackHalf2x16((q_).x), unpackHalf2x16((q_).y)), s_h4[(hb) >> 2u]) + \
+   dot(vec4(unpackHalf2x16((q_).z), unpackHalf2x16((q_).w)), s_h4[((hb) >> 2u) + 1u]))
+#else
+#define LOAD(buf, i) uintBitsToFloat(buf[i])
+#define LORA_VEC 4u
+#define LORA_VDOT(q_, hb) dot(uintBitsToFloat(q_), s_h4[(hb) >> 2u])
+#endif
+// out = part p's share of sum_r W[c][r] * hidden[r] (16-byte units p, p + LORA_SPLIT, ...;
+// part 0 takes the tail); hb: the hidden vector's float offset in s_h4
+#define LORA_DOT(buf, buf4, rank, stride, hb, c, p, out)                       \
+  {                                                                            \
+    out = 0.0;                                                                 \
+    uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
+    uint b4_ = c * (stride / LORA_VEC);                                        \
+    for (uint u_ = p; u_ < nv_; u_ += uint(LORA_SPLIT)) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_); \
+    if (p == 0u)                                                               \
+      for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
+  }
+#endif
+
+float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 
 void main() {
   // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
