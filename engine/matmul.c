@@ -21,6 +21,7 @@ typedef struct mm_cfg {
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   int subgroup;
+  unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned sgs; /* subgroup size when subgroup */
 } mm_cfg;
 
@@ -125,6 +126,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_XSH=0|1, RWKV_MM_XCH=<floats, multiple of 8>, RWKV_MM_NO_SUBGROUP=1
    *   RWKV_MM_TT=<1..32> prefill through the rows kernel with TT tokens per pass
    *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8),
+   *   RWKV_MM_SWZ=0|1 warp-shaped thread tiles (8 x 4 quads per 32 invocations; GPUs: on),
    *   RWKV_MM_RQ / NQ=<1..4> row / token quads per invocation (register tile 4RQ x 4NQ),
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
    *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
@@ -186,6 +188,11 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   }
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
+  /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
+  c->swz = !in->software;
+  if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
+  unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
+  if (tm % 8 || tn % 4) c->swz = 0;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -195,10 +202,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            extra);
 }
 

@@ -648,7 +648,15 @@ void main() {
   uint rend = ga.y + ga.z;
   uint rbase = ga.y + (wgx - ga.x) * uint(BM);
   uint t0 = gl_WorkGroupID.y * uint(BT);
+#if SWZ
+  // each 32 consecutive invocations (a warp) own 8 row quads x 4 token quads, so one k step
+  // reads 8 + 4 distinct vec4s from shared memory per warp instead of 32 + 1 (lid % TM):
+  // half the shared-memory wavefronts per FMA (the host checks TM % 8, TN % 4)
+  uint wl = lid & 31u, wi = lid >> 5u;
+  uint tm = (wi % uint(TM / 8)) * 8u + (wl & 7u), tn = (wi / uint(TM / 8)) * 4u + (wl >> 3u);
+#else
   uint tm = lid % uint(TM), tn = lid / uint(TM);
+#endif
   uint kb = gl_WorkGroupID.z * u_kchunk, ke = min(u_K, kb + u_kchunk);
   uint ns = ke > kb ? (ke - kb + uint(BK) - 1u) / uint(BK) : 0u;
   vec4 acc[4 * RQ][NQ];
