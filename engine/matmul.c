@@ -22,6 +22,7 @@ typedef struct mm_cfg {
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
+  unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned sgs; /* subgroup size when subgroup */
 } mm_cfg;
 
@@ -188,6 +189,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   }
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
+  c->kfull = K % 8 == 0;
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
   c->swz = !in->software;
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
@@ -202,10 +204,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            extra);
 }
 
@@ -355,6 +357,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
     w->tt[v] = c->kernel == 1 ? c->bt : c->tt;
     w->kernel[v] = c->kernel;
+    /* asked once here, not per dispatch (a glGet stalls a threaded driver) */
+    w->xal[v] = glGetUniformLocation(w->prog[v], "u_xal") >= 0;
   }
   if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
     w->bk = cfg[1].bk;
@@ -819,7 +823,7 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       }
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
-    if (w->kernel[v] == 2 || w->kernel[v] == 1) { /* x as vec4s when 16-byte aligned */
+    if (w->xal[v]) { /* x as vec4s when 16-byte aligned */
       GLuint xal = 1;
       for (uint32_t s = 0; s < ns; s++)
         if (gr[set[s]].xoff % 4 || (T > 1 && gr[set[s]].ldx % 4)) xal = 0;

@@ -40,6 +40,7 @@ typedef struct rwkv_mm_weight {
   uint32_t rows_per_wg[2], tt[2];
   uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
   uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
+  int xal[2];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
   /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
    * than split_min workgroups, K is cut into up to split_max pieces of a multiple of bk
    * elements (split_force: always that many, 1 = never) whose partial sums go to a

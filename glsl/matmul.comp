@@ -43,7 +43,7 @@ layout(location = 2) uniform uint u_row_bytes;  // packed (padded) row stride
 layout(location = 3) uniform uint u_ng;
 layout(location = 4) uniform uvec4 u_ga[4];     // first workgroup, first row, rows, acc|act<<1
 layout(location = 8) uniform uvec4 u_gb[4];     // xoff, ldx, yoff, ldy
-#if KERNEL == 2
+#if KERNEL == 2 || KERNEL == 0
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;       // 1: x index e % 4 == 0 for every quad read
 vec4 mm_x4(uint e) {
@@ -73,7 +73,7 @@ void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
 
 // 8 weights of row rb (byte offset) at e0; float rows may end inside the group.
 void mm_w8(uint rb, uint e0, out vec4 lo, out vec4 hi) {
-#if defined(RWKV_WFLOAT)
+#if defined(RWKV_WFLOAT) && !(defined(KFULL) && KFULL)
   if (e0 + 8u > u_K) {
     float w[8];
     for (uint i = 0u; i < 8u; i++) w[i] = e0 + i < u_K ? w_row1(rb, e0 + i) : 0.0;
@@ -289,6 +289,10 @@ void main() {
           xh[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc + 1u];
 #else
           uint tt = min(t0 + uint(t), u_T - 1u), xb = tt * gb.y + gb.x + e0;
+#if defined(KFULL) && KFULL  // no partial unit; x as two vec4 loads when aligned (llvmpipe: 4x fewer loads)
+          xl[t] = mm_x4(xb);
+          xh[t] = mm_x4(xb + 4u);
+#else
           if (e0 + 8u <= u_K) {
             xl[t] = vec4(xs[xb], xs[xb + 1u], xs[xb + 2u], xs[xb + 3u]);
             xh[t] = vec4(xs[xb + 4u], xs[xb + 5u], xs[xb + 6u], xs[xb + 7u]);
@@ -298,6 +302,7 @@ void main() {
             xl[t] = vec4(v[0], v[1], v[2], v[3]);
             xh[t] = vec4(v[4], v[5], v[6], v[7]);
           }
+#endif
 #endif
         }
         for (int r = 0; r < NR; r++) {
