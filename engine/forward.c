@@ -156,6 +156,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   /* decode fuses the LoRA second stages into the WKV kernel when they are all
    * F32 or all F16 in one buffer each (else the matmul path serves every T) */
   uint32_t lt = m->layers[0].w2.type;
+  m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->lora_fused = lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
     const model_layer *W = &m->layers[l];
@@ -465,7 +466,10 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
         {2 * D, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
-    rc = rwkv_mm_dispatch_groups(m->gpu, &W->rkv, g, 3, R, err);
+    /* no barrier before the LoRA first stages: they read the mixes, not r / k / v, and may
+     * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier) */
+    rc = (W->lora1.n_chunks && m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(
+        m->gpu, &W->rkv, g, 3, R, err);
   } else {
     if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
     if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);

@@ -777,8 +777,8 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   return RWKV_OK;
 }
 
-int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
-                            uint32_t n, uint32_t T, rwkv_error *err) {
+static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                           uint32_t n, uint32_t T, int barrier, rwkv_error *err) {
   if (!g || !w || (!gr && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
   if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
   if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
@@ -843,8 +843,10 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       }
       glUniform1ui(3, ng);
       uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles) : 1;
-      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, T, S, gr[i].y) == 0)
+      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, T, S, gr[i].y) == 0) {
+        barrier = 1; /* the next split dispatch reuses the scratch buffer */
         continue;
+      }
       glUniform4uiv(4, (GLsizei)ng, ga);
       glUniform4uiv(8, (GLsizei)ng, gb);
       if (w->kernel[v] == 1) {
@@ -854,10 +856,20 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
       glDispatchCompute(wgs, (GLuint)tiles, 1);
     }
   }
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   /* no glGetError here: it stalls a threaded driver on every dispatch; GL
    * errors surface where results are read back (rwkv_gpu_check) */
   return RWKV_OK;
+}
+
+int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                            uint32_t n, uint32_t T, rwkv_error *err) {
+  return dispatch_groups(g, w, gr, n, T, 1, err);
+}
+
+int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                               uint32_t n, uint32_t T, rwkv_error *err) {
+  return dispatch_groups(g, w, gr, n, T, 0, err);
 }
 
 int rwkv_mm_dispatch_act(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a, int act,

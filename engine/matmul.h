@@ -103,6 +103,11 @@ int rwkv_mm_dispatch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a
  * range must not overlap any group's x range in the same buffer. */
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                             uint32_t n, uint32_t T, rwkv_error *err);
+/* The same without the storage barrier after it (unless its K was split: the split's scratch
+ * buffer is shared), so that the next dispatch, which must not read its y or write its x, may
+ * run alongside it; the next barrier covers both. */
+int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
+                               uint32_t n, uint32_t T, rwkv_error *err);
 
 /* Prologue mode (decode of one token per sequence; glsl/matmul.comp PRO): instead of
  * reading x, every workgroup builds its token's x as layer norm + token-shift mix:

@@ -87,6 +87,7 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
+  int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   uint32_t chunk;
 
   /* state pool: slot i occupies floats [i*state_floats, (i+1)*state_floats) */
