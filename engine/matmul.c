@@ -357,8 +357,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
     w->tt[v] = c->kernel == 1 ? c->bt : c->tt;
     w->kernel[v] = c->kernel;
-    /* asked once here, not per dispatch (a glGet stalls a threaded driver) */
-    w->xal[v] = glGetUniformLocation(w->prog[v], "u_xal") >= 0;
+    /* matmul.comp reads u_xal in the tiled and blocked kernels, and in the rows kernel when
+     * it has whole units and reads x from the buffer (no glGet: it stalls a threaded driver) */
+    w->xal[v] = c->kernel != 0 || (c->kfull && !c->xsh);
   }
   if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
     w->bk = cfg[1].bk;
