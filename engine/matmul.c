@@ -113,7 +113,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       /* float rows: several subgroups per row, at least 2 units of 8 per lane (H100, weights
        * from memory, BENCH_MM_COPIES: f16 2560x7680 25.1 -> 21.9 us, 2560x10240 29.9 -> 26.4,
        * 10240x2560 45.3 -> 30.2 with 128 lanes; 2.9B F16 decode 141 -> 165 tok/s; the
-       * K-quants lose: they are ALU-bound, bench/MATMUL.md round 5) */
+       * K-quants lose with more lanes, bench/MATMUL.md round 5) */
       if (fl && c->subgroup)
         while (c->lanes < 128 && K / 8 >= 4u * c->lanes && c->lanes * 8 <= (unsigned)in->max_invocations) {
           c->lanes *= 2;

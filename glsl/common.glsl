@@ -575,24 +575,13 @@ layout(std430, binding = 3) readonly buffer Seq { uint seq[]; };
 #if defined(RED_N) && defined(RWKV_SUBGROUP)
 // Sum of v over the workgroup (all RED_N invocations must call it): a
 // subgroup sum, then one shared slot per subgroup: 2 barriers, not log2(RED_N).
-shared float red_sg[RED_N];
-float wg_sum(float v) {
-  float s = subgroupAdd(v);
-  barrier(); // the previous call's readers are done with red_sg
-  /* 1-D workgroups of RED_N; no gl_NumSubgroups/gl_SubgroupID: some compilers
-   * (NVIDIA) derive them from gl_WorkGroupSize, not declared yet in this include */
-  uint sid = gl_LocalInvocationID.x / gl_SubgroupSize;
-  if (subgroupElect()) red_sg[sid] = s;
-  barrier();
-  float t = 0.0;
-  for (uint i = 0u; i < (uint(RED_N) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += red_sg[i];
-  return t;
-}
-// Two sums at once (one pair of barriers instead of two).
+// Two sums at once (one pair of barriers for both); wg_sum is its first component.
 shared vec2 red_sg2[RED_N];
 vec2 wg_sum2(vec2 v) {
   vec2 s = subgroupAdd(v);
-  barrier();
+  barrier(); // the previous call's readers are done with red_sg2
+  /* 1-D workgroups of RED_N; no gl_NumSubgroups/gl_SubgroupID: some compilers
+   * (NVIDIA) derive them from gl_WorkGroupSize, not declared yet in this include */
   uint sid = gl_LocalInvocationID.x / gl_SubgroupSize;
   if (subgroupElect()) red_sg2[sid] = s;
   barrier();
@@ -600,24 +589,13 @@ vec2 wg_sum2(vec2 v) {
   for (uint i = 0u; i < (uint(RED_N) + gl_SubgroupSize - 1u) / gl_SubgroupSize; i++) t += red_sg2[i];
   return t;
 }
+float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 #elif defined(RED_N)
-shared float red_buf[RED_N];
-// Sum of v over the workgroup (all RED_N invocations must call it).
-float wg_sum(float v) {
-  uint i = gl_LocalInvocationID.x;
-  barrier(); // the previous call's readers are done with red_buf[0]
-  red_buf[i] = v;
-  barrier();
-  for (uint s = uint(RED_N) / 2u; s > 0u; s >>= 1u) {
-    if (i < s) red_buf[i] += red_buf[i + s];
-    barrier();
-  }
-  return red_buf[0];
-}
+// Sums of v over the workgroup (all RED_N invocations must call it), two at once.
 shared vec2 red_buf2[RED_N];
 vec2 wg_sum2(vec2 v) {
   uint i = gl_LocalInvocationID.x;
-  barrier();
+  barrier(); // the previous call's readers are done with red_buf2[0]
   red_buf2[i] = v;
   barrier();
   for (uint s = uint(RED_N) / 2u; s > 0u; s >>= 1u) {
@@ -626,6 +604,7 @@ vec2 wg_sum2(vec2 v) {
   }
   return red_buf2[0];
 }
+float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 #endif
 
 #if defined(RWKV_BUFFERS) && defined(RED_N)
