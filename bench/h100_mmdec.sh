@@ -4,14 +4,7 @@
 # BENCH_MM_COPIES rotates copies past the 50 MB L2. Then the GPU tests of the change.
 set -u
 A=${A:-build-h100b}
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-SRC=${SRC:-/work/wt}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-mkdir -p "$(dirname "$SRC")" && ln -sfn "$PWD" "$SRC"
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 {
   export BENCH_MM_TYPES=f16,q4_K,q5_K,q6_K
   for bld in $A $B; do

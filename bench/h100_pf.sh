@@ -3,12 +3,7 @@
 # two shared buffers (RWKV_MM_DB), never measured with this tile before (round 3 tried them
 # with 8x8 only); then rwkv-bench prefill figures for the best against the default.
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 {
   export BENCH_MM_TYPES=f16,q4_K
   export BENCH_MM_CFGS="def:;pf1:RWKV_MM_PF=1;db1:RWKV_MM_DB=1;pf1db1:RWKV_MM_PF=1,RWKV_MM_DB=1;bk8pf1:RWKV_MM_BK=8,RWKV_MM_PF=1;bk8:RWKV_MM_BK=8"

@@ -2,12 +2,7 @@
 # bench/h100_probe.sh - load-time breakdown and decode matvec sweeps on the device machine
 # (issue 6 session 2): rwkv-loadtime with upload variants, bench-mm T=1 configs per shape.
 #   B=build-h100 OUT=$OUT bash bench/h100_probe.sh
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 {
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet

@@ -3,9 +3,7 @@
 # call (its models in /tmp): decode per token with the 4-lane WKV kernel off / on, and
 # rwkv-bench's document-state and logits read-back figures with the staging read off / on.
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+. bench/h100_env.sh
 {
   echo "== decode per token, RWKV_WKV_DEC=0 / 1 (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do

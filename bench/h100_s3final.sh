@@ -3,10 +3,8 @@
 # every model, profiles), then decode per token with r/k/v and the LoRA first stages allowed
 # to overlap (default) against a barrier between them (RWKV_OVERLAP=0), interleaved.
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
+. bench/h100_env.sh
 bash bench/h100_session.sh > /dev/null 2>&1
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 {
   echo "== decode per token, RWKV_OVERLAP=0 / 1 (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do

@@ -4,12 +4,7 @@
 # decode matvecs with 32-256 invocations per row from memory (BENCH_MM_COPIES rotates copies
 # past the L2), and 2.9B Q4_K_M / F16 decode per token with the same lane settings.
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 {
   echo "== glprobe"; "$B/bench-glprobe"
   CF="def:;l64:RWKV_MM_LANES=64;l128:RWKV_MM_LANES=128;l256:RWKV_MM_LANES=256"

@@ -5,14 +5,7 @@
 # real shapes made on the spot with rwkv-gen, then profiles. Results go to $OUT.
 #   B=build-h100 bash bench/h100_session.sh
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-SRC=${SRC:-/work/wt}                 # the source path compiled into the test binaries
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-mkdir -p "$(dirname "$SRC")" && ln -sfn "$PWD" "$SRC"
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 R="$OUT/RESULTS-gpu.md"
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv

@@ -3,12 +3,7 @@
 # the old mapping and a few tiles that the lower shared-memory traffic may favour; then
 # rwkv-bench's prefill figures on the 2.9B Q4_K_M model with SWZ off / on (one call).
 set -u
-B=${B:-build-h100}
-OUT=${OUT:-bench/out}
-mkdir -p "$OUT"
-for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done; ldconfig
-export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
-V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+. bench/h100_env.sh
 {
   export BENCH_MM_TYPES=f16,q4_K
   export BENCH_MM_CFGS="s0:RWKV_MM_SWZ=0;s1:;s1r2:RWKV_MM_RQ=2,RWKV_MM_NQ=2;s1bt128:RWKV_MM_BT=128;s1bk32:RWKV_MM_BK=32;s1bm64:RWKV_MM_BM=64"

@@ -1,0 +1,13 @@
+# bench/h100_env.sh - sourced by the bench/h100_*.sh scripts on the GPU machine (from the
+# repository root): the Release build ($B), the output folder ($OUT), the GL / Lua libraries
+# unpacked from the carried .gl/*.deb files, NVIDIA's EGL vendor file, the vocabulary ($V)
+# for rwkv-gen, and $SRC -> this checkout (the source path compiled into the test binaries).
+B=${B:-build-h100}
+OUT=${OUT:-bench/out}
+SRC=${SRC:-/work/wt}
+V=tests/data/tokenizer/rwkv_vocab_v20230424.txt
+mkdir -p "$OUT"
+for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done
+ldconfig
+export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+mkdir -p "$(dirname "$SRC")" && ln -sfn "$PWD" "$SRC"
