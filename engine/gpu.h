@@ -46,6 +46,8 @@ typedef struct rwkv_gpu_info {
   int max_groups_x;     /* GL_MAX_COMPUTE_WORK_GROUP_COUNT[0] */
   long long max_ssbo;   /* GL_MAX_SHADER_STORAGE_BLOCK_SIZE */
   int max_ssbo_bindings;/* GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS */
+  int has_texture_buffer; /* GL_EXT_texture_buffer (or GLES 3.2) */
+  long long max_texture_buffer; /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
 } rwkv_gpu_info;
 
 /* opts may be NULL (defaults + environment). On failure err lists every

@@ -2,7 +2,7 @@
  * Block sizes come from quant.h (ggml's ggml-common.h layouts). */
 #include "matmul.h"
 
-#include <GLES3/gl31.h>
+#include <GLES3/gl32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,7 @@ typedef struct mm_cfg {
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
+  unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW) */
   unsigned sgs; /* subgroup size when subgroup */
 } mm_cfg;
 
@@ -190,6 +191,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
+  /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
+  int fw = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+  int tw = fw && c->kernel == 0 && in->has_texture_buffer &&
+           K * M / 4 <= (uint64_t)in->max_texture_buffer; /* f32 rows: 4 per texel */
+  c->texw = in->software && tw;
+  if (env_uint("RWKV_MM_TEXW", 0, 1, &v)) c->texw = v && tw;
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
   c->swz = !in->software;
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
@@ -204,11 +211,11 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
            c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
-           extra);
+           c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "", extra);
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */
@@ -294,8 +301,10 @@ static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
   if (!w) return;
   if (w->scratch_user) rwkv_gpu_scratch_use(g, -1);
-  for (uint32_t i = 0; i < w->n_chunks; i++)
+  for (uint32_t i = 0; i < w->n_chunks; i++) {
+    if (w->chunks[i].tex && rwkv_gpu_make_current(g, NULL) == RWKV_OK) glDeleteTextures(1, &w->chunks[i].tex);
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
+  }
   free(w->chunks);
   weight_clear(w);
 }
@@ -360,6 +369,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     /* matmul.comp reads u_xal in the tiled and blocked kernels, and in the rows kernel when
      * it has whole units and reads x from the buffer (no glGet: it stalls a threaded driver) */
     w->xal[v] = c->kernel != 0 || (c->kfull && !c->xsh);
+    w->texw[v] = (int)c->texw;
   }
   if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
     w->bk = cfg[1].bk;
@@ -403,6 +413,21 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     }
     w->chunks[c].buf = buf;
     w->chunks[c].bytes = bytes;
+    if (w->texw[0] || w->texw[1]) { /* texel i = bytes 16 i .. 16 i + 15 of the chunk */
+      while (glGetError() != GL_NO_ERROR) {
+      }
+      glGenTextures(1, &w->chunks[c].tex);
+      glBindTexture(GL_TEXTURE_BUFFER, w->chunks[c].tex);
+      glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32UI, buf);
+      glBindTexture(GL_TEXTURE_BUFFER, 0);
+      rc = rwkv_gpu_check(g, "texture buffer", err);
+      if (rc) {
+        rwkv_error_prefix(err, "%s: rows %llu..%llu", w->name, (unsigned long long)row0,
+                          (unsigned long long)(row0 + rows - 1));
+        w->n_chunks = (uint32_t)(c + 1);
+        break;
+      }
+    }
     w->chunks[c].row0 = (uint32_t)row0;
     w->chunks[c].rows = (uint32_t)rows;
     w->n_chunks = (uint32_t)(c + 1);
@@ -838,6 +863,10 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         if (group_uniforms(&gr[set[s]], ch, rpw, gr[set[s]].ldx, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
       if (!ng) continue;
       glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+      if (w->texw[v]) { /* u_wt: texture unit 0 (a sampler's default) */
+        glActiveTexture(GL_TEXTURE0);
+        glBindTexture(GL_TEXTURE_BUFFER, ch->tex);
+      }
       if (c > 0) { /* a split dispatch of the previous chunk rebound them */
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);

@@ -25,6 +25,7 @@
 
 typedef struct rwkv_mm_chunk {
   unsigned buf;     /* SSBO of rows [row0, row0 + rows) */
+  unsigned tex;     /* RGBA32UI texture buffer over buf (llvmpipe float rows), else 0 */
   uint64_t bytes;   /* allocated bytes (rows * row_bytes + padding) */
   uint32_t row0, rows;
 } rwkv_mm_chunk;
@@ -41,6 +42,7 @@ typedef struct rwkv_mm_weight {
   uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
   uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
   int xal[2];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
+  int texw[2];          /* prog[v] reads the weights through the chunks' texture buffers */
   /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
    * than split_min workgroups, K is cut into up to split_max pieces of a multiple of bk
    * elements (split_force: always that many, 1 = never) whose partial sums go to a

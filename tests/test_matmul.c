@@ -523,6 +523,8 @@ int main(void) {
       {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "0", "RWKV_MM_PF", "1", "RWKV_MM_SPLITK", "1"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "1", "RWKV_MM_PF", "0", "RWKV_MM_BK", "8"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "0", "RWKV_MM_PF", "0", "RWKV_MM_SPLITK", "2"},
+      /* float rows from the SSBO instead of the texture buffer llvmpipe uses by default */
+      {"RWKV_MM_TEXW", "0", "RWKV_MM_TT", "3"},
       /* warp-shaped thread tiles: the llvmpipe tile and the GPU default (128 x 64, 4 x 8) */
       {"RWKV_MM_TILED", "1", "RWKV_MM_SWZ", "1"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_SWZ", "1", "RWKV_MM_BM", "128", "RWKV_MM_NQ", "2"},
@@ -531,7 +533,8 @@ int main(void) {
                                 "RWKV_MM_XSH", "RWKV_MM_XCH", "RWKV_MM_TILED", "RWKV_MM_BM",
                                 "RWKV_MM_BT", "RWKV_MM_BK", "RWKV_MM_DEC", "RWKV_MM_RQ",
                                 "RWKV_MM_NQ", "RWKV_MM_DB", "RWKV_MM_PF", "RWKV_MM_SPLITK",
-                                "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MAX", "RWKV_MM_SWZ"};
+                                "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MAX", "RWKV_MM_SWZ",
+                                "RWKV_MM_TEXW"};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
     for (int i = 0; i < 8 && shapes[k][i]; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
