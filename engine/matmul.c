@@ -298,6 +298,16 @@ static void pack_fill(void *ctx, uint8_t *dst) {
 
 static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
 
+/* A chunk's rows for prog[v]: the SSBO at binding 0 and, where the program reads the weights
+ * through a texture buffer (TEXW), that texture on unit 0 (u_wt's default unit). */
+static void bind_chunk(const rwkv_mm_weight *w, int v, const rwkv_mm_chunk *ch) {
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+  if (w->texw[v]) {
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_BUFFER, ch->tex);
+  }
+}
+
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
   if (!w) return;
   if (w->scratch_user) rwkv_gpu_scratch_use(g, -1);
@@ -728,7 +738,7 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     for (uint32_t s = 0; s < n; s++) /* xoff: the group's lerp vector in par */
       if (group_uniforms(&gr[s], ch, rpw, K, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
     if (!ng) continue;
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+    bind_chunk(w, 0, ch); /* the prologue program has prog[0]'s shape */
     glUniform1ui(3, ng);
     glUniform4uiv(4, (GLsizei)ng, ga);
     glUniform4uiv(8, (GLsizei)ng, gb);
@@ -862,11 +872,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
       for (uint32_t s = 0; s < ns; s++)
         if (group_uniforms(&gr[set[s]], ch, rpw, gr[set[s]].ldx, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
       if (!ng) continue;
-      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
-      if (w->texw[v]) { /* u_wt: texture unit 0 (a sampler's default) */
-        glActiveTexture(GL_TEXTURE0);
-        glBindTexture(GL_TEXTURE_BUFFER, ch->tex);
-      }
+      bind_chunk(w, v, ch);
       if (c > 0) { /* a split dispatch of the previous chunk rebound them */
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[i].x);
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
