@@ -149,7 +149,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_WG", 1, 1024, &v) && v % c->lanes == 0) c->wg = v;
   if (env_uint("RWKV_MM_NR", 1, 8, &v)) c->nr = v;
   if (env_uint("RWKV_MM_UNR", 1, 8, &v)) c->unr = v;
-  if (env_uint("RWKV_MM_XSH", 0, 1, &v)) c->xsh = v;
+  int xsh_env = env_uint("RWKV_MM_XSH", 0, 1, &v);
+  if (xsh_env) c->xsh = v;
   if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
   if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
   if (prefill && env_uint("RWKV_MM_TT", 1, 32, &v)) {
@@ -171,6 +172,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
+  /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
+  int fw = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+  int tw = fw && c->kernel == 0 && in->has_texture_buffer &&
+           K * M / 4 <= (uint64_t)in->max_texture_buffer; /* f32 rows: 4 per texel */
+  c->texw = in->software && tw;
+  if (env_uint("RWKV_MM_TEXW", 0, 1, &v)) c->texw = v && tw;
+  /* and x staged in shared memory with them (0.1B decode on llvmpipe 147 -> 123 ms per
+   * token, prefill of 64 3.8 -> 3.4 s, interleaved; without texture weights it did not help) */
+  if (c->texw && in->software && !xsh_env) c->xsh = 1;
   unsigned maxinv = in->max_invocations > 0 ? (unsigned)in->max_invocations : 128;
   unsigned maxsh = in->max_shared > 0 ? (unsigned)in->max_shared : 16384;
   if (c->wg > maxinv) {
@@ -179,6 +189,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   }
   while (c->xsh && c->xch > 8 && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh)
     c->xch /= 2;
+  if (c->xsh && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh) c->xsh = 0; /* no room */
   while ((c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)) > maxinv ||
          (c->db + 1) * 4u * c->bk * (c->bm + c->bt) > maxsh) {
     if (c->bk > 16) c->bk /= 2;
@@ -191,12 +202,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
-  /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
-  int fw = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
-  int tw = fw && c->kernel == 0 && in->has_texture_buffer &&
-           K * M / 4 <= (uint64_t)in->max_texture_buffer; /* f32 rows: 4 per texel */
-  c->texw = in->software && tw;
-  if (env_uint("RWKV_MM_TEXW", 0, 1, &v)) c->texw = v && tw;
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
   c->swz = !in->software;
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
