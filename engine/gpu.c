@@ -286,7 +286,7 @@ static void fill_info(rwkv_gpu *g) {
   in->max_ssbo_bindings = v;
   in->has_texture_buffer = gl_has_ext("GL_EXT_texture_buffer") || gl_has_ext("GL_OES_texture_buffer");
   v = 0;
-  if (in->has_texture_buffer) glGetIntegerv(0x8C2B /* GL_MAX_TEXTURE_BUFFER_SIZE */, &v);
+  if (in->has_texture_buffer) glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &v);
   in->max_texture_buffer = v;
   in->has_subgroup = 0;
   in->subgroup_size = 0;

@@ -419,10 +419,7 @@ int main(void) {
   test_determinism();
   rwkv_error err = {0};
   rwkv_gpu *gpu = NULL;
-  rwkv_gpu_opts go;
-  memset(&go, 0, sizeof go);
-  go.device = -1;
-  int rc = rwkv_gpu_open(&go, &gpu, &err);
+  int rc = rwkv_gpu_open(NULL, &gpu, &err); /* defaults: automatic device, no limit */
   CHECK_OK(rc, &err);
   if (!rc) {
     static const struct {

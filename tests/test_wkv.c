@@ -203,10 +203,7 @@ static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
 int main(void) {
   rwkv_error err = {0};
   rwkv_gpu *gpu = NULL;
-  rwkv_gpu_opts go;
-  memset(&go, 0, sizeof go);
-  go.device = -1;
-  int rc = rwkv_gpu_open(&go, &gpu, &err);
+  int rc = rwkv_gpu_open(NULL, &gpu, &err); /* defaults: automatic device, no limit */
   CHECK_OK(rc, &err);
   if (rc) return test_result("test_wkv");
   /* 4 heads of 64; ranks with tails after the 16-byte loads: F32 30 (7 uvec4 + 2),
