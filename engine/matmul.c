@@ -316,8 +316,9 @@ static void bind_chunk(const rwkv_mm_weight *w, int v, const rwkv_mm_chunk *ch) 
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
   if (!w) return;
   if (w->scratch_user) rwkv_gpu_scratch_use(g, -1);
+  int cur = w->n_chunks && w->chunks[0].tex && rwkv_gpu_make_current(g, NULL) == RWKV_OK;
   for (uint32_t i = 0; i < w->n_chunks; i++) {
-    if (w->chunks[i].tex && rwkv_gpu_make_current(g, NULL) == RWKV_OK) glDeleteTextures(1, &w->chunks[i].tex);
+    if (cur && w->chunks[i].tex) glDeleteTextures(1, &w->chunks[i].tex);
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
   }
   free(w->chunks);
