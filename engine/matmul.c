@@ -756,6 +756,129 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
   return RWKV_OK;
 }
 
+int rwkv_mm_epilogue_init(rwkv_gpu *g, rwkv_mm_weight *w, uint32_t n_mix, rwkv_error *err) {
+  if (!g || !w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_epilogue_init: NULL argument");
+  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
+  if (n_mix < 1 || n_mix > 8)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: %u mixes (the epilogue takes 1..8)", w->name, n_mix);
+  if (w->n_chunks != 1) /* the last workgroup of one dispatch must have seen every row */
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: the epilogue needs the rows in one buffer "
+                       "(%u chunks)", w->name, w->n_chunks);
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  mm_cfg c;
+  pick_cfg(in, 0, w->type, w->K, w->M, &c); /* the decode kernel's shape, as at upload */
+  if (c.kernel != 0 && c.kernel != 2)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: decode kernel %u has no epilogue", w->name,
+                       c.kernel);
+  if (!c.subgroup && (c.wg & (c.wg - 1))) /* common.glsl wg_sum's tree */
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: the epilogue's sums need a power-of-2 "
+                       "workgroup without subgroups (%u)", w->name, c.wg);
+  char extra[128], defs[768];
+  snprintf(extra, sizeof extra, "#define EPI 1\n#define EPI_D %u\n#define EPI_NMIX %u\n#define RED_N %u\n",
+           w->M, n_mix, c.wg);
+  cfg_defs(w->type, &c, extra, defs, sizeof defs);
+  unsigned prog = 0;
+  int rc = rwkv_gpu_program(g, "matmul", defs, &prog, err);
+  if (rc) return rwkv_error_prefix(err, "%s (epilogue)", w->name);
+  w->prog_epi = prog;
+  w->epi_mix = n_mix;
+  return RWKV_OK;
+}
+
+static int meet(uint64_t a0, uint64_t n, uint64_t b0, uint64_t m) { return a0 < b0 + m && b0 < a0 + n; }
+
+int rwkv_mm_dispatch_epilogue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
+                              const rwkv_mm_epilogue *e, rwkv_error *err) {
+  if (!g || !w || !a || !e) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_epilogue: NULL argument");
+  if (!w->n_chunks || !w->prog_epi)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded or no epilogue program", w->name);
+  uint32_t T = a->T;
+  if (T == 0 || !a->x || !a->y)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, x = %u, y = %u (need T >= 1 and buffers)",
+                       w->name, T, a->x, a->y);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  rwkv_mm_group gr = {0, w->M, a->x, a->xoff, a->ldx, a->y, a->yoff, a->ldy, a->accumulate, RWKV_MM_ACT_NONE};
+  if ((rc = check_group(g, w, &gr, 0, T, err)) != RWKV_OK) return rc;
+  uint64_t M = w->M, nm = w->epi_mix, npar = 0, nst = 0, nseq = 0, ncnt = 0, ny = 0;
+  uint64_t ylen = (uint64_t)(T - 1) * a->ldy + M, xlen = (uint64_t)(T - 1) * a->ldx + w->K;
+  if (a->x == a->y && meet(a->xoff, xlen, a->yoff, ylen))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: x and y rows overlap in one buffer", w->name);
+  if (buffer_floats(g, e->par, &npar) || buffer_floats(g, e->state, &nst) || buffer_floats(g, e->seq, &nseq) ||
+      buffer_floats(g, e->counter, &ncnt) || buffer_floats(g, a->y, &ny))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: epilogue par (%u), state (%u), seq (%u) or counter "
+                       "(%u) is not a live buffer", w->name, e->par, e->state, e->seq, e->counter);
+  if (nseq < 2ull * T)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: seq buffer has %llu entries, %u tokens need %llu",
+                       w->name, (unsigned long long)nseq, T, 2ull * T);
+  if (e->ln_w + M > npar || e->ln_b + M > npar || e->lerp + nm * M > npar)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: norm (%llu, %llu) or lerp (%llu, %llu x %llu) past "
+                       "the %llu params", w->name, (unsigned long long)e->ln_w, (unsigned long long)e->ln_b,
+                       (unsigned long long)e->lerp, (unsigned long long)nm, (unsigned long long)M,
+                       (unsigned long long)npar);
+  if (e->prev_off + M > nst || (e->store_from && e->store_to + M > nst))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: state offsets %llu / %llu + M %llu past the %llu floats",
+                       w->name, (unsigned long long)e->prev_off, (unsigned long long)e->store_to,
+                       (unsigned long long)M, (unsigned long long)nst);
+  if (e->store_from && meet(e->store_to, M, e->prev_off, M))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: the epilogue would store into the prev vector it reads",
+                       w->name);
+  uint64_t mixn = nm * T * M, lastn = (uint64_t)T * M, fromn = e->store_from ? (uint64_t)T * M : 0;
+  if (e->mix_off + mixn > ny || e->last_off + lastn > ny || e->store_from + fromn > ny)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: mix (%llu), last (%llu) or store_from (%llu) rows past "
+                       "the %llu floats of y", w->name, (unsigned long long)e->mix_off,
+                       (unsigned long long)e->last_off, (unsigned long long)e->store_from,
+                       (unsigned long long)ny);
+  if (meet(e->mix_off, mixn, a->yoff, ylen) || meet(e->last_off, lastn, a->yoff, ylen) ||
+      meet(e->mix_off, mixn, e->last_off, lastn) || meet(e->store_from, fromn, e->mix_off, mixn) ||
+      meet(e->store_from, fromn, e->last_off, lastn))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: the epilogue's mix, last and store_from ranges meet "
+                       "each other or the y rows", w->name);
+  uint64_t big = e->ln_w | e->ln_b | e->lerp | e->prev_off | e->mix_off | e->last_off | e->store_from |
+                 e->store_to | (e->lerp + nm * M) | (e->mix_off + mixn);
+  if (big > 0xFFFFFFFFu || ncnt < 1)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: epilogue offsets must fit 32 bits and the counter "
+                       "hold a uint", w->name);
+  uint64_t tiles = (T + w->tt[0] - 1) / w->tt[0];
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  if (tiles > 65535 && tiles > (uint64_t)in->max_groups_x)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one dispatch",
+                       w->name, T);
+  const rwkv_mm_chunk *ch = &w->chunks[0];
+  GLuint ga[4], gb[4];
+  uint32_t wgs = 0;
+  group_uniforms(&gr, ch, w->rows_per_wg[0], (uint32_t)a->ldx, &wgs, ga, gb);
+  glUseProgram(w->prog_epi);
+  glUniform1ui(0, w->K);
+  glUniform1ui(1, T);
+  glUniform1ui(2, (GLuint)w->stride);
+  glUniform1ui(3, 1);
+  glUniform4uiv(4, 1, ga);
+  glUniform4uiv(8, 1, gb);
+  if (w->xal[0]) glUniform1ui(12, a->xoff % 4 == 0 && (T == 1 || a->ldx % 4 == 0));
+  glUniform1ui(25, (GLuint)a->yoff);
+  glUniform1ui(26, (GLuint)a->ldy);
+  glUniform1ui(27, (GLuint)e->ln_w);
+  glUniform1ui(28, (GLuint)e->ln_b);
+  glUniform1f(29, e->eps);
+  glUniform1ui(30, (GLuint)e->lerp);
+  glUniform1ui(31, (GLuint)e->prev_off);
+  glUniform1ui(32, (GLuint)e->mix_off);
+  glUniform1ui(33, (GLuint)e->last_off);
+  glUniform1ui(34, (GLuint)e->store_from);
+  glUniform1ui(35, (GLuint)e->store_to);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, a->x);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, a->y);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, e->par);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, e->state);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, e->seq);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, e->counter);
+  bind_chunk(w, 0, ch);
+  glDispatchCompute(wgs, (GLuint)tiles, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  return RWKV_OK;
+}
+
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {
   if (!w || !w->n_chunks || T < 2 || w->kernel[1] != 1 || !rows) return 1;
   uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[1] - 1) / w->rows_per_wg[1];
