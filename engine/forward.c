@@ -32,6 +32,7 @@ typedef struct arena {
 
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
 static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T);
+static uint32_t skip_parse(const char *e);
 
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
@@ -58,17 +59,6 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
 /* Workgroup size of the row kernels (layer norms, mixes). */
 static uint32_t row_wg(const rwkv_model *m) { return m->d.n_embd >= 256 ? 256 : 64; }
 
-static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
-  char defs[512];
-  uint32_t wg = row_wg(m);
-  /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
-  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
-  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s%s", wg,
-           m->d.head_size, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
-  return rwkv_gpu_program(m->gpu, name, defs, out, err);
-}
-
 /* A non-negative integer from the environment, def when unset or malformed. */
 static uint32_t env_u32(const char *name, uint32_t def) {
   const char *s = getenv(name);
@@ -76,6 +66,21 @@ static uint32_t env_u32(const char *name, uint32_t def) {
   char *end = NULL;
   unsigned long v = strtoul(s, &end, 10);
   return *end || v > 1u << 20 ? def : (uint32_t)v;
+}
+
+static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
+  char defs[512];
+  uint32_t wg = row_wg(m);
+  /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
+  /* LN_D: the width, for the layer norms' rows in registers (common.glsl ln_stats;
+   * RWKV_LN_REG=0 keeps the loop over a uniform width) */
+  char lnd[32] = "";
+  if (env_u32("RWKV_LN_REG", 1)) snprintf(lnd, sizeof lnd, "#define LN_D %u\n", m->d.n_embd);
+  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s%s%s", wg,
+           m->d.head_size, lnd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
+  return rwkv_gpu_program(m->gpu, name, defs, out, err);
 }
 
 /* The WKV scan path (prefill; glsl/rwkv_wkv_pre|scan|post.comp). On by default where
@@ -210,9 +215,28 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     if (split == 0) split = 1;
     while (split & (split - 1)) split &= split - 1; /* a power of 2 (wg_sum's tree needs one) */
     while (split > 1 && split * hs > maxinv) split /= 2;
-    char fused[256];
+    /* ranks and row strides as constants when every layer has the same (the dots' loops
+     * unroll; RWKV_WKV_CONST=0 keeps them uniforms) */
+    uint32_t eb = lt == RWKV_TYPE_F16 ? 2 : 4, L = m->d.n_layer;
+    const model_layer *W0 = &m->layers[0], *W1 = &m->layers[L > 1 ? 1 : 0];
+    int cst = env_u32("RWKV_WKV_CONST", 1) != 0;
+    for (uint32_t l = 0; l < L && cst; l++) {
+      const model_layer *W = &m->layers[l];
+      if (W->w2.stride != W0->w2.stride || W->a2.stride != W0->a2.stride || W->g2.stride != W0->g2.stride ||
+          (l > 0 && W->v2.stride != W1->v2.stride))
+        cst = 0;
+    }
+    char cdefs[256] = "";
+    if (cst)
+      snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
+               "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
+               m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g, (uint32_t)(W0->w2.stride / eb),
+               (uint32_t)(W0->a2.stride / eb), (uint32_t)((L > 1 ? W1->v2 : W0->w2).stride / eb),
+               (uint32_t)(W0->g2.stride / eb));
+    char fused[640];
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
-             "#define LORA_MAXR %u\n%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "");
+             "#define LORA_MAXR %u\n%s%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "",
+             cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
@@ -241,6 +265,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->sync_finish = sy[1] == 'i';
     m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
   }
+  m->skip = skip_parse(getenv("RWKV_SKIP"));
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
@@ -451,6 +476,25 @@ static int mm_act(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y
   return rwkv_mm_dispatch_act(m->gpu, w, &a, act, err);
 }
 
+/* RWKV_SKIP=step,...: leave those steps' dispatches out of every pass (names as in the
+ * profile: ln_att, rkv, lora1, wkv, wo, ln_ffn, ffn_key, ffn_value, head). Garbage out: for
+ * measuring what each step costs inside the real sequence of dispatches (bench-profile),
+ * which per-step timestamps inflate. */
+#define SKIP(m, step) (((m)->skip >> (step)) & 1u)
+static uint32_t skip_parse(const char *e) {
+  static const struct { const char *name; int step; } st[] = {
+      {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"wkv", PROF_WKV},
+      {"wo", PROF_WO}, {"ln_ffn", PROF_LN_FFN}, {"ffn_key", PROF_FFN_KEY},
+      {"ffn_value", PROF_FFN_VALUE}, {"head", PROF_HEAD}};
+  uint32_t mask = 0;
+  for (size_t i = 0; e && i < sizeof st / sizeof *st; i++) {
+    size_t n = strlen(st[i].name);
+    for (const char *p = strstr(e, st[i].name); p; p = strstr(p + 1, st[i].name))
+      if ((p == e || p[-1] == ',') && (p[n] == ',' || p[n] == 0)) mask |= 1u << st[i].step;
+  }
+  return mask;
+}
+
 /* Rows whose layer norms ride on the matmul epilogues (epi_init). */
 static int epi_on(const rwkv_model *m, uint32_t T, uint32_t R) { return T == 1 && R <= m->epi_max_r; }
 
@@ -500,14 +544,15 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
-  if (l == 0 || !epi_on(m, T, R)) { /* else the previous layer's FFN value matmul did it */
+  if ((l == 0 || !epi_on(m, T, R)) && !SKIP(m, PROF_LN_ATT)) { /* else the previous layer's FFN value matmul did it */
     ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
            store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (W->rkv.n_chunks) {
+  if (SKIP(m, PROF_RKV)) {
+  } else if (W->rkv.n_chunks) {
     rwkv_mm_group g[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -523,7 +568,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
-  if (W->lora1.n_chunks) {
+  if (SKIP(m, PROF_LORA1)) {
+  } else if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
         {rw, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
@@ -592,12 +638,13 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!fused) prof(m, PROF_LORA2);
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
-  if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
+  if (SKIP(m, PROF_WKV)) {
+  } else if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
   else wkv_one(m, l, a, B, T, fused);
   prof(m, PROF_WKV);
 
   /* x += Wo.y (and the channel mix's LN2 + mix after it) */
-  int rc2 = epi_on(m, T, R) ? mm_ln_mix(m, &W->wo, a->y, a, R, l * PAR_PER_LAYER * d->n_embd, PAR_LN2_W,
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : epi_on(m, T, R) ? mm_ln_mix(m, &W->wo, a->y, a, R, l * PAR_PER_LAYER * d->n_embd, PAR_LN2_W,
                                         PAR_LN2_B, PAR_FFN_LERP, a->last_ffn, lay + d->n_embd, 0, 0, err)
                             : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
@@ -687,17 +734,18 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
                        W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
   } else {
-    if (!epi_on(m, T, R)) { /* else the output matmul did it */
+    if (!epi_on(m, T, R) && !SKIP(m, PROF_LN_FFN)) { /* else the output matmul did it */
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
              lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
     }
-    rc = mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+    rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   }
   prof(m, PROF_FFN_KEY);
   /* x += Wv.h (and the next layer's LN1 + mixes after it, storing this layer's ffn_prev) */
   uint32_t nl = l + 1, npar = nl * PAR_PER_LAYER * D, nlay = (uint32_t)(nl * m->layer_floats);
-  if (!rc && nl < m->d.n_layer && epi_on(m, T, R))
+  if (SKIP(m, PROF_FFN_VALUE)) {
+  } else if (!rc && nl < m->d.n_layer && epi_on(m, T, R))
     rc = mm_ln_mix(m, &W->ffn_value, a->ffh, a, R, npar, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->last, nlay,
                    a->last_ffn, lay + D, err);
   else if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
@@ -784,7 +832,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   prof(m, PROF_LN_OUT);
   if (!embed) {
     rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
-    rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
+    if (!SKIP(m, PROF_HEAD)) rc = rwkv_mm_dispatch(m->gpu, &m->head, &h, err);
     prof(m, PROF_HEAD);
   } else {
     /* the embeddings into their own small buffer: mapping a range of the big arena

@@ -247,14 +247,19 @@ void pro_build(uint t0, uint lerp) {
 //   xa = LN(y_t) (par u_elnw, u_elnb, two-pass statistics)
 //   y buffer [u_emix + (m T + t) EPI_D ..) = xa + (prev - xa) * par [u_elerp + m EPI_D ..)
 //     for m < EPI_NMIX, prev = state [seq[2t + 1] + u_eprev ..)
-//   y buffer [u_elast + t EPI_D ..) = xa; u_efrom != 0: y buffer [u_efrom + t EPI_D ..)
-//     -> state [seq[2t + 1] + u_eto ..)
+//   y buffer [u_elast + t EPI_D ..) = xa
+// and workgroup 0 (any would do) copies, for u_efrom != 0, y buffer [u_efrom + t EPI_D ..)
+// (written by an earlier dispatch) into the state at [seq[2t + 1] + u_eto ..).
 // Tokens with seq[2t] != 0 are padding (nothing written). It then puts the counter back
 // to 0 for the next dispatch (a storage barrier apart).
 layout(std430, binding = 3) readonly buffer EpPar { float ep_par[]; };
-layout(std430, binding = 4) buffer EpSt { float ep_st[]; };
+layout(std430, binding = 4) readonly buffer EpStR { float ep_str[]; };
+layout(std430, binding = 4) writeonly buffer EpStW { float ep_stw[]; };
 layout(std430, binding = 5) readonly buffer EpSeq { uint ep_seq[]; };
 layout(std430, binding = 6) coherent buffer EpCnt { uint ep_cnt[]; };
+// the outputs through a plain alias of ys: no store is ordered against the next channel's
+// loads (with the coherent ys each channel waited for the previous one's round trip)
+layout(std430, binding = 2) writeonly buffer EpOut { float ep_out[]; };
 layout(location = 25) uniform uint u_ey;
 layout(location = 26) uniform uint u_eldy;
 layout(location = 27) uniform uint u_elnw;
@@ -271,6 +276,20 @@ shared uint ep_ticket;
 
 void epi_run() {
   uint lid = gl_LocalInvocationID.x;
+  // the store copies rows an earlier dispatch wrote: any workgroup may do it (workgroup 0),
+  // all loads first
+  if (u_efrom != 0u && gl_WorkGroupID.x == 0u)
+    for (uint t = gl_WorkGroupID.y; t < u_T; t += gl_NumWorkGroups.y) {
+      if (ep_seq[2u * t] != 0u) continue;
+      uint sb = ep_seq[2u * t + 1u] + u_eto;
+      float fv[EPJ];
+      for (int j = 0; j < EPJ; j++) {
+        uint c = lid + uint(j * WG);
+        fv[j] = c < uint(EPI_D) ? ys[u_efrom + t * uint(EPI_D) + c] : 0.0;
+      }
+      for (int j = 0; j < EPJ; j++)
+        if (lid + uint(j * WG) < uint(EPI_D)) ep_stw[sb + lid + uint(j * WG)] = fv[j];
+    }
   memoryBarrierBuffer();  // this workgroup's rows before its ticket
   barrier();
   if (lid == 0u) ep_ticket = atomicAdd(ep_cnt[0], 1u);
@@ -284,8 +303,8 @@ void epi_run() {
     for (int j = 0; j < EPJ; j++) {
       uint c = lid + uint(j * WG);
       xv[j] = c < uint(EPI_D) ? ys[u_ey + t * u_eldy + c] : 0.0;
-      s += xv[j];
     }
+    for (int j = 0; j < EPJ; j++) s += xv[j];
     float mean = wg_sum(s) / float(EPI_D);
     s = 0.0;
     for (int j = 0; j < EPJ; j++) {
@@ -293,17 +312,16 @@ void epi_run() {
       s += d * d;
     }
     float rstd = inversesqrt(wg_sum(s) / float(EPI_D) + u_eeps);
-    uint sb = ep_seq[2u * t + 1u];
+    uint sb = ep_seq[2u * t + 1u] + u_eprev;
     for (int j = 0; j < EPJ; j++) {
       uint c = lid + uint(j * WG);
       if (c < uint(EPI_D)) {
         float xa = (xv[j] - mean) * rstd * ep_par[u_elnw + c] + ep_par[u_elnb + c];
-        float prev = ep_st[sb + u_eprev + c];
+        float prev = ep_str[sb + c];
         for (int m = 0; m < EPI_NMIX; m++)
-          ys[u_emix + (uint(m) * u_T + t) * uint(EPI_D) + c] =
+          ep_out[u_emix + (uint(m) * u_T + t) * uint(EPI_D) + c] =
               xa + (prev - xa) * ep_par[u_elerp + uint(m * EPI_D) + c];
-        ys[u_elast + t * uint(EPI_D) + c] = xa;
-        if (u_efrom != 0u) ep_st[sb + u_eto + c] = ys[u_efrom + t * uint(EPI_D) + c];
+        ep_out[u_elast + t * uint(EPI_D) + c] = xa;
       }
     }
   }

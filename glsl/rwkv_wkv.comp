@@ -35,8 +35,22 @@ layout(std430, binding = 4) readonly buffer LW4 { uvec4 lw2v[]; };
 layout(std430, binding = 5) readonly buffer LA4 { uvec4 la2v[]; };
 layout(std430, binding = 6) readonly buffer LV4 { uvec4 lv2v[]; };
 layout(std430, binding = 7) readonly buffer LG4 { uvec4 lg2v[]; };
-uniform uint rank_w, rank_a, rank_v, rank_g, wh_off, ah_off, vh_off, gh_off;
+uniform uint wh_off, ah_off, vh_off, gh_off;
+#ifdef LORA_CONST
+// ranks and row strides as constants (forward.c, when every layer has the same): the dots'
+// loops have constant counts
+#define rank_w uint(LORA_RW)
+#define rank_a uint(LORA_RA)
+#define rank_v uint(LORA_RV)
+#define rank_g uint(LORA_RG)
+#define st_w uint(LORA_SW)
+#define st_a uint(LORA_SA)
+#define st_v uint(LORA_SV)
+#define st_g uint(LORA_SG)
+#else
+uniform uint rank_w, rank_a, rank_v, rank_g;
 uniform uint st_w, st_a, st_v, st_g; // row strides in elements (rows may be padded on upload)
+#endif
 // hidden vectors w, a, v, g at vec4 offsets 0, LORA_MAXR/4, 2*LORA_MAXR/4, 3*LORA_MAXR/4
 shared vec4 s_h4[LORA_MAXR];
 #ifndef LORA_SPLIT
@@ -57,12 +71,17 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 #endif
 // out = part p's share of sum_r W[c][r] * hidden[r] (16-byte units p, p + LORA_SPLIT, ...;
 // part 0 takes the tail); hb: the hidden vector's float offset in s_h4
+// (a loop of a count that does not depend on p: with LORA_CONST it unrolls and every load is
+// in flight at once)
 #define LORA_DOT(buf, buf4, rank, stride, hb, c, p, out)                       \
   {                                                                            \
     out = 0.0;                                                                 \
     uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
     uint b4_ = c * (stride / LORA_VEC);                                        \
-    for (uint u_ = p; u_ < nv_; u_ += uint(LORA_SPLIT)) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_); \
+    for (uint i_ = 0u; i_ < (nv_ + uint(LORA_SPLIT) - 1u) / uint(LORA_SPLIT); i_++) { \
+      uint u_ = p + i_ * uint(LORA_SPLIT);                                     \
+      if (u_ < nv_) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_);      \
+    }                                                                          \
     if (p == 0u)                                                               \
       for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
   }

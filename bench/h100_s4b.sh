@@ -1,0 +1,37 @@
+#!/bin/bash
+# bench/h100_s4b.sh - session 4, second call: GPU tests; decode per token (BENCH_OUTPUT=none
+# bench-profile MODEL 1 300) for the new knobs against their old paths, interleaved:
+# epilogues (RWKV_EPI_MAX_R=0), WKV LoRA ranks as constants (RWKV_WKV_CONST=0), layer-norm
+# rows in registers (RWKV_LN_REG=0); then what each step costs inside the real sequence
+# (RWKV_SKIP=step: the step's dispatches left out, old paths).
+set -u
+. bench/h100_env.sh
+P() { BENCH_OUTPUT=none "$B/bench-profile" "$1" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
+{
+  echo "== tests on the GPU"
+  for t in test_forward test_generate test_quant_model test_wkv test_lnfuse; do
+    s=$(date +%s%N); timeout 300 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
+    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
+  done
+  echo "== models"
+  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  echo "== decode A/B"
+  for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
+    f=/tmp/m-$m.gguf
+    P $f >/dev/null
+    for r in 1 2; do
+      echo "-- $m round $r: new $(P $f) | EPI=0 $(RWKV_EPI_MAX_R=0 P $f) | WKV_CONST=0 $(RWKV_WKV_CONST=0 P $f) | LN_REG=0 $(RWKV_LN_REG=0 P $f) | all old $(RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0 P $f)"
+    done
+  done
+  echo "== skip (old paths: RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0)"
+  for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
+    f=/tmp/m-$m.gguf
+    echo "-- $m none: $(RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0 P $f)"
+    for s in ln_att rkv lora1 wkv wo ln_ffn ffn_key ffn_value head rkv,lora1,wo,ffn_key,ffn_value ln_att,wkv,ln_ffn ln_att,rkv,lora1,wkv,wo,ln_ffn,ffn_key,ffn_value,head; do
+      echo "-- $m skip $s: $(RWKV_SKIP=$s RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0 P $f)"
+    done
+    echo "-- $m skip ln_att,wkv,ln_ffn (new paths): $(RWKV_SKIP=ln_att,wkv,ln_ffn P $f)"
+  done
+} 2>&1 | tee "$OUT/s4b.txt"
