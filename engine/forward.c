@@ -146,34 +146,6 @@ static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
   return RWKV_OK;
 }
 
-/* Decode (T == 1, up to epi_max_r rows) with the layer norm + token-shift mixes run by
- * the last workgroup of the matmul whose output they normalize (rwkv_mm_dispatch_epilogue;
- * glsl/matmul.comp EPI): the output matmul (x += Wo.y) does the channel mix's ln_mix1, the
- * FFN value matmul (x += Wv.h) the next layer's ln_mix6, so that neither is a dispatch of
- * its own (8 -> 6 dispatches per decode layer). Unlike the prologues (RWKV_LN_FUSE), one
- * workgroup does the work once. The last workgroup walks the rows in turn, so batches of
- * more than RWKV_EPI_MAX_R rows (default 4; 0 turns epilogues off) keep the ln_mix
- * dispatches, which spread rows over workgroups. Off with RWKV_LN_FUSE=1, and where any
- * layer's Wo or Wv got no epilogue program. */
-static int epi_init(rwkv_model *m, rwkv_error *err) {
-  uint32_t L = m->d.n_layer, mx = env_u32("RWKV_EPI_MAX_R", 4);
-  m->epi_max_r = 0;
-  if (!mx) return RWKV_OK;
-  for (uint32_t l = 0; l < L; l++) /* RWKV_LN_FUSE: the consumers normalize */
-    if (m->layers[l].rkv.prog_pro || m->layers[l].lora1.prog_pro || m->layers[l].ffn_key.prog_pro) return RWKV_OK;
-  for (uint32_t l = 0; l < L; l++) {
-    model_layer *W = &m->layers[l];
-    int rc = rwkv_mm_epilogue_init(m->gpu, &W->wo, 1, err);
-    if (!rc && l + 1 < L) rc = rwkv_mm_epilogue_init(m->gpu, &W->ffn_value, 6, err);
-    if (rc == RWKV_ERR_UNSUPPORTED) return RWKV_OK; /* the ln_mix dispatches stay */
-    if (rc) return rc;
-  }
-  uint32_t zero = 0;
-  int rc = rwkv_gpu_buffer(m->gpu, 4, &zero, &m->epi_cnt, err);
-  if (!rc) m->epi_max_r = mx;
-  return rc;
-}
-
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
@@ -241,7 +213,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) rc = epi_init(m, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
   /* llvmpipe pays for every barrier: narrow reductions there */
@@ -294,7 +265,6 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
-  free_buf(m, &m->epi_cnt, 4);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -495,20 +465,6 @@ static uint32_t skip_parse(const char *e) {
   return mask;
 }
 
-/* Rows whose layer norms ride on the matmul epilogues (epi_init). */
-static int epi_on(const rwkv_model *m, uint32_t T, uint32_t R) { return T == 1 && R <= m->epi_max_r; }
-
-/* x += W.h, then ln_mix's work (below) on x as its epilogue. */
-static int mm_ln_mix(rwkv_model *m, const rwkv_mm_weight *w, uint32_t h, const arena *a, uint32_t R,
-                     uint32_t par, uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t last,
-                     uint32_t prev_off, uint32_t store_from, uint32_t store_to, rwkv_error *err) {
-  uint32_t D = m->d.n_embd;
-  rwkv_mm_args x = {m->act_buf, h, w->K, m->act_buf, a->x, D, R, 1};
-  rwkv_mm_epilogue e = {m->par_buf, m->pool_buf, m->seq_buf, m->epi_cnt, par + ln_w * D, par + ln_b * D,
-                        m->d.eps, par + lerp * D, prev_off, a->mix, last, store_from, store_to};
-  return rwkv_mm_dispatch_epilogue(m->gpu, w, &x, &e, err);
-}
-
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
@@ -544,7 +500,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
-  if ((l == 0 || !epi_on(m, T, R)) && !SKIP(m, PROF_LN_ATT)) { /* else the previous layer's FFN value matmul did it */
+  if (!SKIP(m, PROF_LN_ATT)) {
     ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
            store_from, store_to);
     prof(m, PROF_LN_ATT);
@@ -643,10 +599,8 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   else wkv_one(m, l, a, B, T, fused);
   prof(m, PROF_WKV);
 
-  /* x += Wo.y (and the channel mix's LN2 + mix after it) */
-  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : epi_on(m, T, R) ? mm_ln_mix(m, &W->wo, a->y, a, R, l * PAR_PER_LAYER * d->n_embd, PAR_LN2_W,
-                                        PAR_LN2_B, PAR_FFN_LERP, a->last_ffn, lay + d->n_embd, 0, 0, err)
-                            : mm(m, &W->wo, a->y, a->x, R, 1, err);
+  /* x += Wo.y */
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -734,7 +688,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
                        W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
   } else {
-    if (!epi_on(m, T, R) && !SKIP(m, PROF_LN_FFN)) { /* else the output matmul did it */
+    if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
              lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
@@ -742,13 +696,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   }
   prof(m, PROF_FFN_KEY);
-  /* x += Wv.h (and the next layer's LN1 + mixes after it, storing this layer's ffn_prev) */
-  uint32_t nl = l + 1, npar = nl * PAR_PER_LAYER * D, nlay = (uint32_t)(nl * m->layer_floats);
-  if (SKIP(m, PROF_FFN_VALUE)) {
-  } else if (!rc && nl < m->d.n_layer && epi_on(m, T, R))
-    rc = mm_ln_mix(m, &W->ffn_value, a->ffh, a, R, npar, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->last, nlay,
-                   a->last_ffn, lay + D, err);
-  else if (!rc) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
+  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);
   return rc;
 }

@@ -51,8 +51,6 @@ typedef struct rwkv_mm_weight {
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
-  unsigned prog_epi;    /* decode kernel with the LN + mix epilogue (rwkv_mm_epilogue_init), 0: none */
-  uint32_t epi_mix;     /* its number of mixes */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].
@@ -142,38 +140,6 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
  * Every group must use the same x and y buffers. */
 int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                               uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err);
-
-/* Epilogue mode (decode of one token per sequence; glsl/matmul.comp EPI): the dispatch of
- * rwkv_mm_args a, and then, by the workgroup that finishes last, a layer norm + token-shift
- * mixes of the rows it wrote (glsl/rwkv_ln_mix.comp for T == 1, without a dispatch of its own):
- *   xa_t = LN(y[yoff + t*ldy .. + M)) (par ln_w, ln_b, eps)
- *   y buffer [mix_off + (m*T + t)*M ..) = xa_t + (prev_t - xa_t) * par [lerp + m*M ..)
- *     for m < the program's n_mix, prev_t = state [seq[2t+1] + prev_off ..)
- *   y buffer [last_off + t*M ..) = xa_t; store_from != 0: y buffer [store_from + t*M ..)
- *     is copied into the state at [seq[2t+1] + store_to ..)
- * Tokens with seq[2t] != 0 are padding (none of the above). `counter` is a buffer of at
- * least one uint, 0 before the dispatch and put back to 0 by it. */
-typedef struct rwkv_mm_epilogue {
-  unsigned par, state, seq, counter; /* SSBOs: float params, float state, uint pairs, uint */
-  uint64_t ln_w, ln_b;       /* par offsets of the norm's weight and bias (M floats) */
-  float eps;
-  uint64_t lerp;             /* par offset of the n_mix lerp vectors, M floats apart */
-  uint64_t prev_off;         /* prev vector's offset inside a sequence's state */
-  uint64_t mix_off, last_off; /* y buffer offsets of the mixes and of xa */
-  uint64_t store_from, store_to; /* store_from != 0: the copy above */
-} rwkv_mm_epilogue;
-
-/* Compile w's epilogue program (w->prog_epi) for its decode kernel with n_mix (1..8)
- * mixes. RWKV_ERR_UNSUPPORTED (w unchanged) when w's rows span several buffers or its
- * decode kernel cannot take the epilogue (the tiled kernel; a reduction that is not a
- * power of 2 without subgroups). */
-int rwkv_mm_epilogue_init(rwkv_gpu *g, rwkv_mm_weight *w, uint32_t n_mix, rwkv_error *err);
-
-/* rwkv_mm_dispatch of a (all M rows; a->T tokens = sequences) through w->prog_epi, then
- * the epilogue e. The mix, last and store_from ranges must not meet each other or the
- * y rows, and store_to's slot must not meet prev_off's. */
-int rwkv_mm_dispatch_epilogue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a,
-                              const rwkv_mm_epilogue *e, rwkv_error *err);
 
 /* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
  * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */

@@ -88,8 +88,6 @@ struct rwkv_model {
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
-  uint32_t epi_max_r; /* decode of up to this many rows: layer norms in matmul epilogues (0: off) */
-  unsigned epi_cnt;   /* their workgroup counter (one uint) */
   uint32_t chunk;
 
   /* state pool: slot i occupies floats [i*state_floats, (i+1)*state_floats) */

@@ -33,16 +33,9 @@
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
-// EPI (KERNEL 0 / 2, decode): the last workgroup to finish runs the layer norm +
-//   token-shift mixes on the rows the dispatch wrote (see epi_run;
-//   rwkv_mm_dispatch_epilogue).
 
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
-#if defined(EPI)  // the last workgroup reads the rows every other one wrote
-layout(std430, binding = 2) coherent buffer Ybuf { float ys[]; };
-#else
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
-#endif
 
 layout(location = 0) uniform uint u_K;
 layout(location = 1) uniform uint u_T;
@@ -238,97 +231,6 @@ void pro_build(uint t0, uint lerp) {
 }
 #endif
 
-#if defined(EPI)
-// Epilogue mode (decode: token t of the dispatch is sequence t's one row, forward.c T == 1).
-// Each workgroup takes a ticket from the counter at binding 6 after its stores; the one
-// that draws the last runs rwkv_ln_mix.comp's math for T == 1 on the y rows all of them
-// wrote (row t at u_ey + t u_eldy, EPI_D = M floats), so that the layer norm after
-// x += W.h is no dispatch of its own:
-//   xa = LN(y_t) (par u_elnw, u_elnb, two-pass statistics)
-//   y buffer [u_emix + (m T + t) EPI_D ..) = xa + (prev - xa) * par [u_elerp + m EPI_D ..)
-//     for m < EPI_NMIX, prev = state [seq[2t + 1] + u_eprev ..)
-//   y buffer [u_elast + t EPI_D ..) = xa
-// and workgroup 0 (any would do) copies, for u_efrom != 0, y buffer [u_efrom + t EPI_D ..)
-// (written by an earlier dispatch) into the state at [seq[2t + 1] + u_eto ..).
-// Tokens with seq[2t] != 0 are padding (nothing written). It then puts the counter back
-// to 0 for the next dispatch (a storage barrier apart).
-layout(std430, binding = 3) readonly buffer EpPar { float ep_par[]; };
-layout(std430, binding = 4) readonly buffer EpStR { float ep_str[]; };
-layout(std430, binding = 4) writeonly buffer EpStW { float ep_stw[]; };
-layout(std430, binding = 5) readonly buffer EpSeq { uint ep_seq[]; };
-layout(std430, binding = 6) coherent buffer EpCnt { uint ep_cnt[]; };
-// the outputs through a plain alias of ys: no store is ordered against the next channel's
-// loads (with the coherent ys each channel waited for the previous one's round trip)
-layout(std430, binding = 2) writeonly buffer EpOut { float ep_out[]; };
-layout(location = 25) uniform uint u_ey;
-layout(location = 26) uniform uint u_eldy;
-layout(location = 27) uniform uint u_elnw;
-layout(location = 28) uniform uint u_elnb;
-layout(location = 29) uniform float u_eeps;
-layout(location = 30) uniform uint u_elerp;
-layout(location = 31) uniform uint u_eprev;
-layout(location = 32) uniform uint u_emix;
-layout(location = 33) uniform uint u_elast;
-layout(location = 34) uniform uint u_efrom;
-layout(location = 35) uniform uint u_eto;
-#define EPJ ((EPI_D + WG - 1) / WG)  // channels per invocation, held in registers
-shared uint ep_ticket;
-
-void epi_run() {
-  uint lid = gl_LocalInvocationID.x;
-  // the store copies rows an earlier dispatch wrote: any workgroup may do it (workgroup 0),
-  // all loads first
-  if (u_efrom != 0u && gl_WorkGroupID.x == 0u)
-    for (uint t = gl_WorkGroupID.y; t < u_T; t += gl_NumWorkGroups.y) {
-      if (ep_seq[2u * t] != 0u) continue;
-      uint sb = ep_seq[2u * t + 1u] + u_eto;
-      float fv[EPJ];
-      for (int j = 0; j < EPJ; j++) {
-        uint c = lid + uint(j * WG);
-        fv[j] = c < uint(EPI_D) ? ys[u_efrom + t * uint(EPI_D) + c] : 0.0;
-      }
-      for (int j = 0; j < EPJ; j++)
-        if (lid + uint(j * WG) < uint(EPI_D)) ep_stw[sb + lid + uint(j * WG)] = fv[j];
-    }
-  memoryBarrierBuffer();  // this workgroup's rows before its ticket
-  barrier();
-  if (lid == 0u) ep_ticket = atomicAdd(ep_cnt[0], 1u);
-  barrier();
-  if (ep_ticket + 1u != gl_NumWorkGroups.x * gl_NumWorkGroups.y) return;  // uniform
-  memoryBarrierBuffer();
-  for (uint t = 0u; t < u_T; t++) {
-    if (ep_seq[2u * t] != 0u) continue;  // padding: uniform
-    float xv[EPJ];
-    float s = 0.0;
-    for (int j = 0; j < EPJ; j++) {
-      uint c = lid + uint(j * WG);
-      xv[j] = c < uint(EPI_D) ? ys[u_ey + t * u_eldy + c] : 0.0;
-    }
-    for (int j = 0; j < EPJ; j++) s += xv[j];
-    float mean = wg_sum(s) / float(EPI_D);
-    s = 0.0;
-    for (int j = 0; j < EPJ; j++) {
-      float d = lid + uint(j * WG) < uint(EPI_D) ? xv[j] - mean : 0.0;
-      s += d * d;
-    }
-    float rstd = inversesqrt(wg_sum(s) / float(EPI_D) + u_eeps);
-    uint sb = ep_seq[2u * t + 1u] + u_eprev;
-    for (int j = 0; j < EPJ; j++) {
-      uint c = lid + uint(j * WG);
-      if (c < uint(EPI_D)) {
-        float xa = (xv[j] - mean) * rstd * ep_par[u_elnw + c] + ep_par[u_elnb + c];
-        float prev = ep_str[sb + c];
-        for (int m = 0; m < EPI_NMIX; m++)
-          ep_out[u_emix + (uint(m) * u_T + t) * uint(EPI_D) + c] =
-              xa + (prev - xa) * ep_par[u_elerp + uint(m * EPI_D) + c];
-        ep_out[u_elast + t * uint(EPI_D) + c] = xa;
-      }
-    }
-  }
-  if (lid == 0u) ep_cnt[0] = 0u;
-}
-#endif
-
 #if KERNEL == 0
 #if XSH
 shared vec4 xsh[TT * (XCH / 4)];
@@ -415,9 +317,6 @@ void main() {
     }
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-#if defined(EPI)
-  epi_run();
-#endif
 }
 
 #elif KERNEL == 2  // blocked decode
@@ -476,9 +375,6 @@ void main() {
     }
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-#if defined(EPI)
-  epi_run();
-#endif
 }
 
 #elif KERNEL == 1  // tiled prefill
