@@ -1,0 +1,44 @@
+#!/bin/bash
+# bench/h100_s4c.sh - session 4, third call: decode with branch-free loads ($B) against the
+# commit before it ($A, build-h100b), interleaved: decode per token, the decode matvecs from
+# memory (bench-mm, BENCH_MM_COPIES), what each step costs now (RWKV_SKIP); GPU tests of $B.
+set -u
+A=${A:-build-h100b}
+. bench/h100_env.sh
+P() { BENCH_OUTPUT=none "$1/bench-profile" "$2" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
+{
+  echo "== tests on the GPU ($B)"
+  for t in test_forward test_generate test_quant_model test_wkv; do
+    s=$(date +%s%N); timeout 300 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
+    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
+  done
+  echo "== models"
+  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300): $A | $B"
+  for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
+    f=/tmp/m-$m.gguf
+    P $B $f >/dev/null
+    for r in 1 2 3; do echo "-- $m: $(P $A $f) | $(P $B $f)"; done
+  done
+  echo "== bench-mm decode from memory: $A then $B"
+  export BENCH_MM_TYPES=q4_K,q6_K,f32 BENCH_MM_CFGS="def:"
+  for bld in $A $B; do
+    echo "-- $bld"
+    BENCH_MM_COPIES=12 "$bld/bench-mm" 2560 7680 1 | grep -v "^NVIDIA"
+    BENCH_MM_COPIES=10 "$bld/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
+    BENCH_MM_COPIES=10 "$bld/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
+  done
+  unset BENCH_MM_TYPES BENCH_MM_CFGS
+  echo "== skip ($B)"
+  for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
+    f=/tmp/m-$m.gguf
+    echo "-- $m none: $(P $B $f)"
+    for s in ln_att rkv lora1 wkv wo ln_ffn ffn_key ffn_value; do
+      echo "-- $m skip $s: $(RWKV_SKIP=$s P $B $f)"
+    done
+  done
+  echo "== rwkv-bench ($B)"
+  "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --quiet --title "H100 s4c: 2.9b Q4_K_M" --change "branch-free decode loads" --append "$OUT/RESULTS-gpu.md" 2>&1 | grep -E "tg128|pp512|greedy|doc|fields"
+} 2>&1 | tee "$OUT/s4c.txt"
