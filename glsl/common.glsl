@@ -625,8 +625,7 @@ vec2 ln_stats(uint off, uint n, float eps) {
   float v[LNJ];
   for (int j = 0; j < LNJ; j++) {
     uint c = gl_LocalInvocationID.x + uint(j * RED_N);
-    v[j] = act[off + min(c, n - 1u)];  // no branch around the load
-    if (c >= n) v[j] = 0.0;
+    v[j] = c < n ? act[off + c] : 0.0;
   }
   float s = 0.0;
   for (int j = 0; j < LNJ; j++) s += v[j];

@@ -344,13 +344,8 @@ void main() {
   uint nu = u_K / uint(RWKV_UE);
   for (uint u = lane; u < nu; u += uint(LANES * UNR)) {
     for (int k = 0; k < UNR; k++) {
-      // no branch around the loads (a load under `if` waits for the one before it: the
-      // units in flight would go one at a time); a unit past the row repeats the last and
-      // adds nothing
       uint uk = u + uint(k * LANES);
-      float ok = uk < nu ? 1.0 : 0.0;
-      uk = min(uk, nu - 1u);
-      {
+      if (uk < nu) {
         MmRaw w[NR];
         for (int r = 0; r < NR; r++) mmu_raw(rbs[r], uk, w[r]);
         // one quad at a time: x and the decoded weights are live for one quad only
@@ -369,9 +364,9 @@ void main() {
               float a, m;
               mmu_quad(w[r], i, q, a, m);
 #if defined(RWKV_WFLOAT)
-              acc[r * TT + t] += ok * dot(q, xq);
+              acc[r * TT + t] += dot(q, xq);
 #else
-              acc[r * TT + t] += ok * (a * dot(q, xq) - m * xsum);
+              acc[r * TT + t] += a * dot(q, xq) - m * xsum;
 #endif
             }
           }

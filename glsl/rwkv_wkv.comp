@@ -71,18 +71,16 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 #endif
 // out = part p's share of sum_r W[c][r] * hidden[r] (16-byte units p, p + LORA_SPLIT, ...;
 // part 0 takes the tail); hb: the hidden vector's float offset in s_h4
-// (a loop of a count that does not depend on p and no branch around the loads: with
-// LORA_CONST it unrolls and every load is in flight at once; a part past the end repeats
-// the last unit and adds nothing)
+// (a loop of a count that does not depend on p: with LORA_CONST it unrolls and every load is
+// in flight at once)
 #define LORA_DOT(buf, buf4, rank, stride, hb, c, p, out)                       \
   {                                                                            \
     out = 0.0;                                                                 \
     uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
     uint b4_ = c * (stride / LORA_VEC);                                        \
     for (uint i_ = 0u; i_ < (nv_ + uint(LORA_SPLIT) - 1u) / uint(LORA_SPLIT); i_++) { \
-      uint u_ = p + i_ * uint(LORA_SPLIT), c_ = min(u_, nv_ - 1u);             \
-      float d_ = LORA_VDOT(buf4[b4_ + c_], hb + LORA_VEC * c_);                \
-      out += u_ < nv_ ? d_ : 0.0;                                              \
+      uint u_ = p + i_ * uint(LORA_SPLIT);                                     \
+      if (u_ < nv_) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_);      \
     }                                                                          \
     if (p == 0u)                                                               \
       for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
@@ -108,8 +106,7 @@ void main() {
   float S[HS];
   if (al4)
     for (int j = 0; j < HS; j += 4) {
-      vec4 q = st4[(sidx >> 2) + uint(j >> 2)];  // every invocation's row exists: no branch
-      if (!own) q = vec4(0.0);
+      vec4 q = own ? st4[(sidx >> 2) + uint(j >> 2)] : vec4(0.0);
       S[j] = q.x; S[j + 1] = q.y; S[j + 2] = q.z; S[j + 3] = q.w;
     }
   else
@@ -124,16 +121,11 @@ void main() {
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
 #ifdef LORA2
     // stage this row's hidden vectors (zero past each rank)
-    // (loads at clamped indices, then selects: no branch around a load)
     for (uint x = lid; x < uint(LORA_MAXR); x += uint(RED_N)) {
-      float hw = act[wh_off + row * rank_w + min(x, rank_w - 1u)];
-      float ha = act[ah_off + row * rank_a + min(x, rank_a - 1u)];
-      float hv = act[vh_off + row * rank_v + min(x, rank_v - 1u)];
-      float hg = act[gh_off + row * rank_g + min(x, rank_g - 1u)];
-      SH(x) = x < rank_w ? hw : 0.0;
-      SH(x + uint(LORA_MAXR)) = x < rank_a ? ha : 0.0;
-      SH(x + 2u * uint(LORA_MAXR)) = x < rank_v && layer0 == 0u ? hv : 0.0;
-      SH(x + 3u * uint(LORA_MAXR)) = x < rank_g ? hg : 0.0;
+      SH(x) = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
+      SH(x + uint(LORA_MAXR)) = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
+      SH(x + 2u * uint(LORA_MAXR)) = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
+      SH(x + 3u * uint(LORA_MAXR)) = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
     }
     barrier();
     // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
