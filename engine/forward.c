@@ -439,6 +439,15 @@ static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, ui
   return rwkv_mm_dispatch(m->gpu, w, &a, err);
 }
 
+/* y = act(W.x) over R rows of the arena without the storage barrier after it (with
+ * m->overlap): the next dispatch must neither read y nor write x, and a later one put the
+ * barrier (RWKV_OVERLAP=0 keeps every barrier). */
+static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
+                 rwkv_error *err) {
+  rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, 0, act};
+  return (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, w, &g, 1, R, err);
+}
+
 /* y = act(W.x) over R rows of the arena. */
 static int mm_act(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
                   rwkv_error *err) {
@@ -514,17 +523,18 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
         {2 * D, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
     /* no barrier before the LoRA first stages: they read the mixes, not r / k / v, and may
-     * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier) */
-    rc = (W->lora1.n_chunks && m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(
-        m->gpu, &W->rkv, g, 3, R, err);
-  } else {
-    if (!rc) rc = mm(m, &W->wr, xr, a->r, R, 0, err);
-    if (!rc) rc = mm(m, &W->wk, xk, a->k, R, 0, err);
-    if (!rc) rc = mm(m, &W->wv, xv, a->v, R, 0, err);
+     * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier); their last dispatch
+     * puts the barrier */
+    rc = (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, &W->rkv, g, 3, R, err);
+  } else { /* types differ (Q4_K_M: v in Q6_K in half the layers): three, none waiting */
+    if (!rc) rc = mm_nb(m, &W->wr, xr, a->r, R, RWKV_MM_ACT_NONE, err);
+    if (!rc) rc = mm_nb(m, &W->wk, xk, a->k, R, RWKV_MM_ACT_NONE, err);
+    if (!rc) rc = mm_nb(m, &W->wv, xv, a->v, R, RWKV_MM_ACT_NONE, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
@@ -533,9 +543,9 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
         {rw + ra + rg, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
     rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, l > 0 ? 4 : 3, R, err);
   } else {
-    if (!rc) rc = mm_act(m, &W->w1, xw, a->wh, R, RWKV_MM_ACT_TANH, err);
-    if (!rc) rc = mm(m, &W->a1, xa, a->ah, R, 0, err);
-    if (!rc && l > 0) rc = mm(m, &W->v1, xv, a->vh, R, 0, err);
+    if (!rc) rc = mm_nb(m, &W->w1, xw, a->wh, R, RWKV_MM_ACT_TANH, err);
+    if (!rc) rc = mm_nb(m, &W->a1, xa, a->ah, R, RWKV_MM_ACT_NONE, err);
+    if (!rc && l > 0) rc = mm_nb(m, &W->v1, xv, a->vh, R, RWKV_MM_ACT_NONE, err);
     if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
   }
   prof(m, PROF_LORA1);
