@@ -328,9 +328,9 @@ static GLint uloc(rwkv_model *m, unsigned prog, const char *name) {
 }
 #define u32(prog, name, v) glUniform1ui(uloc(m, (prog), (name)), (v))
 #define f32(prog, name, v) glUniform1f(uloc(m, (prog), (name)), (v))
-static void run(rwkv_model *m, uint32_t x, uint32_t y) {
-  rwkv_gpu_dispatch(m->gpu, x, y, 1);
-  rwkv_gpu_barrier(m->gpu);
+static void run(uint32_t x, uint32_t y) {
+  glDispatchCompute(x, y, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
 
 /* ---- profile (RWKV_PROFILE=1) ---------------------------------------------------
@@ -493,7 +493,7 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   if (m->ln_split) slices = m->ln_split;
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
-  run(m, R, (D + cs - 1) / cs);
+  run(R, (D + cs - 1) / cs);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -534,7 +534,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
-    rwkv_gpu_barrier(m->gpu); /* for r / k / v */
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else if (W->lora1.n_chunks) {
     rwkv_mm_group g[4] = {
         {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
@@ -644,7 +644,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
   u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
-  run(m, d->n_head, B);
+  run(d->n_head, B);
 }
 
 /* The WKV step as a parallel scan: (1) per (head, row) the scan's inputs in place
@@ -663,7 +663,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "vl_off", a->vl); u32(p, "vfirst_off", a->vfirst);
   u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
-  run(m, d->n_head, R);
+  run(d->n_head, R);
 
   p = m->prog.wkv_scan;
   use(m, p);
@@ -671,7 +671,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
-  run(m, D / m->wkv_rows, B);
+  run(D / m->wkv_rows, B);
 
   p = m->prog.wkv_post;
   use(m, p);
@@ -680,7 +680,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "y_off", a->y);
   u32(p, "r_k", par + PAR_R_K * D); u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
-  run(m, d->n_head, R);
+  run(d->n_head, R);
 }
 
 /* Channel mix of layer l (the FFN): x += Wv.relu(Wk.xk)^2. */
@@ -755,11 +755,10 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   u32(p, "row_bytes", (uint32_t)rwkv_type_row_bytes(m->d.emb->type, D));
   u32(p, "ln_w", gpar + PAR_LN0_W * D); u32(p, "ln_b", gpar + PAR_LN0_B * D);
   f32(p, "eps", d->eps);
-  run(m, R, 1);
+  run(R, 1);
   prof(m, PROF_EMBED);
 
-  /* 2. the layers (decode: one chain section, gpu.h; no-op unless RWKV_CHAIN=1) */
-  if (T == 1) rwkv_gpu_chain_begin(m->gpu);
+  /* 2. the layers */
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
     rc = time_mix(m, l, &a, B, T, err);
     if (!rc) rc = channel_mix(m, l, &a, B, T, err);
@@ -768,14 +767,13 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
       else glFlush();
     }
   }
-  rwkv_gpu_chain_end(m->gpu);
   if (rc) return rc;
   /* the last layer's ffn_prev (earlier layers' were stored by their successors) */
   p = m->prog.store_prev;
   use(m, p);
   u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
   u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
-  run(m, (B * D + 255) / 256, 1);
+  run((B * D + 255) / 256, 1);
   prof(m, PROF_STORE);
   /* no glGetError here: with a threaded driver it waits for the driver thread.
    * GL errors of the pass are collected where results are read back. */
@@ -788,7 +786,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   u32(p, "ln_w", gpar + PAR_LNOUT_W * D); u32(p, "ln_b", gpar + PAR_LNOUT_B * D);
   u32(p, "last_only", output == RWKV_OUTPUT_LAST);
   f32(p, "eps", d->eps);
-  run(m, outs, 1);
+  run(outs, 1);
   prof(m, PROF_LN_OUT);
   if (!embed) {
     rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
@@ -923,7 +921,7 @@ static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
   u32(p, "off", 0);
   u32(p, "n", m->d.n_vocab);
   u32(p, "slot", slot);
-  run(m, 1, 1);
+  run(1, 1);
 }
 
 int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
@@ -992,7 +990,7 @@ int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float re
   u32(p, "cap", cap);
   f32(p, "rep", rep);
   f32(p, "margin", margin);
-  run(m, 1, 1);
+  run(1, 1);
   if ((rc = rwkv_gpu_read(m->gpu, m->cand_buf, 0, need, m->cand_host, "sampling candidates", err)) != RWKV_OK)
     return rc;
   const uint32_t *r = m->cand_host;

@@ -120,11 +120,6 @@ struct rwkv_gpu {
     void *ctx;
     uint8_t *dst;
   } filler;
-  /* chained dispatches (RWKV_CHAIN=1; gpu.h rwkv_gpu_dispatch): chain_buf holds the
-   * workgroup count and the timed-out flag, bound at RWKV_CHAIN_BINDING for good */
-  int chain, chain_active;
-  GLuint chain_buf;
-  uint32_t chain_total, chain_wait;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
@@ -654,52 +649,9 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   while (glGetError() != GL_NO_ERROR) {
   }
   if (formats > 0) g->cache_dir = cache_dir_from_env();
-  int ch = 0;
-  if (env_int("RWKV_CHAIN", &ch) > 0 && ch == 1 && g->info.max_ssbo_bindings > RWKV_CHAIN_BINDING) {
-    static const uint32_t zero[2] = {0, 0};
-    glGenBuffers(1, &g->chain_buf);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, g->chain_buf);
-    glBufferData(GL_COPY_WRITE_BUFFER, sizeof zero, zero, GL_DYNAMIC_DRAW);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, RWKV_CHAIN_BINDING, g->chain_buf);
-    g->chain = glGetError() == GL_NO_ERROR;
-  }
   *out = g;
   return RWKV_OK;
 }
-
-void rwkv_gpu_dispatch(rwkv_gpu *g, unsigned x, unsigned y, unsigned z) {
-  if (g->chain) {
-    glUniform1ui(RWKV_CHAIN_LOC, g->chain_active ? g->chain_wait : 0u);
-    if (g->chain_active) g->chain_total += x * y * z;
-  }
-  glDispatchCompute(x, y, z);
-}
-
-void rwkv_gpu_barrier(rwkv_gpu *g) {
-  if (g->chain_active) g->chain_wait = g->chain_total;
-  else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-
-void rwkv_gpu_chain_begin(rwkv_gpu *g) {
-  if (!g->chain || g->chain_active) return;
-  static const uint32_t zero = 0;
-  /* every earlier workgroup has counted before the count goes back to 0 */
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
-  glBindBuffer(GL_COPY_WRITE_BUFFER, g->chain_buf);
-  glBufferSubData(GL_COPY_WRITE_BUFFER, 0, 4, &zero);
-  glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-  g->chain_active = 1;
-  g->chain_total = g->chain_wait = 0;
-}
-
-void rwkv_gpu_chain_end(rwkv_gpu *g) {
-  if (!g->chain_active) return;
-  g->chain_active = 0;
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-
-int rwkv_gpu_chain_on(const rwkv_gpu *g) { return g && g->chain; }
 
 void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
@@ -712,7 +664,6 @@ void rwkv_gpu_close(rwkv_gpu *g) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
     rwkv_gpu_upload_done(g, NULL);
     if (g->rb_buf) glDeleteBuffers(1, &g->rb_buf);
-    if (g->chain_buf) glDeleteBuffers(1, &g->chain_buf);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(g->dpy, g->ctx);
@@ -1043,16 +994,12 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
   size_t dl = strlen(defines);
-  char chain[96] = "";
-  if (g->chain)
-    snprintf(chain, sizeof chain, "#define RWKV_CHAIN 1\n#define RWKV_CHAIN_BINDING %d\n#define RWKV_CHAIN_LOC %d\n",
-             RWKV_CHAIN_BINDING, RWKV_CHAIN_LOC);
-  const char *srcs[8] = {"#version 310 es\n", defines,
-                         (dl && defines[dl - 1] != '\n') ? "\n" : "", chain,
+  const char *srcs[7] = {"#version 310 es\n", defines,
+                         (dl && defines[dl - 1] != '\n') ? "\n" : "",
                          "#line 1 1\n", common, "\n#line 1 2\n", body};
   double t0 = gpu_now_ms();
   GLuint p = 0;
-  rc = build_program(g, name, dmsg, srcs, 8, &p, err);
+  rc = build_program(g, name, dmsg, srcs, 7, &p, err);
   g->stats.program_ms += gpu_now_ms() - t0;
   if (rc) return rc;
   g->stats.programs++;

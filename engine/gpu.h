@@ -139,23 +139,6 @@ uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
 /* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 
-/* Dispatch the current program (x * y * z workgroups). Every compute dispatch goes through
- * here, so that chained dispatches can set the program's wait target.
- * Chained dispatches (experimental; RWKV_CHAIN=1 when the context opens, on drivers with
- * more than RWKV_CHAIN_BINDING storage bindings): every program then carries
- * glsl/common.glsl's chain code and, between rwkv_gpu_chain_begin and _end, dependent
- * dispatches order themselves by a workgroup counter instead of glMemoryBarrier (the next
- * launches while the last drains). rwkv_gpu_barrier is glMemoryBarrier for storage
- * writes outside a section, the next dispatches' wait target inside one; _end puts a real
- * barrier. */
-#define RWKV_CHAIN_BINDING 15
-#define RWKV_CHAIN_LOC 63
-void rwkv_gpu_dispatch(rwkv_gpu *g, unsigned x, unsigned y, unsigned z);
-void rwkv_gpu_barrier(rwkv_gpu *g);
-void rwkv_gpu_chain_begin(rwkv_gpu *g);
-void rwkv_gpu_chain_end(rwkv_gpu *g);
-int rwkv_gpu_chain_on(const rwkv_gpu *g);
-
 /* Scratch buffer `slot` (< RWKV_GPU_SCRATCH_SLOTS) of at least `bytes`, owned by the
  * context (e.g. matmul's split-K partial sums): made on first use and replaced by a
  * bigger one when too small (pending dispatches keep reading the old one: GL defers the

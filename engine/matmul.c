@@ -750,9 +750,9 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     glUniform4uiv(8, (GLsizei)ng, gb);
     glUniform1ui(24, (GLuint)(first && p->write_last));
     first = 0;
-    rwkv_gpu_dispatch(g, wgs, (GLuint)tiles, 1);
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
-  rwkv_gpu_barrier(g);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;
 }
 
@@ -802,8 +802,8 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glUniform1ui(13, kchunk);
   glUniform1ui(14, T * R);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, scratch);
-  rwkv_gpu_dispatch(g, wgs, tiles, S);
-  rwkv_gpu_barrier(g);
+  glDispatchCompute(wgs, tiles, S);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   glUseProgram(w->prog_reduce);
   glUniform1ui(1, T);
   glUniform1ui(3, ng);
@@ -813,8 +813,8 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glUniform1ui(14, R);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, scratch);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, y);
-  rwkv_gpu_dispatch(g, (R + 255) / 256, T, 1);
-  rwkv_gpu_barrier(g);
+  glDispatchCompute((R + 255) / 256, T, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   glUseProgram(w->prog[v]); /* its uniforms are kept per program */
   return RWKV_OK;
 }
@@ -895,10 +895,10 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glUniform1ui(13, w->K);
         glUniform1ui(14, 0);
       }
-      rwkv_gpu_dispatch(g, wgs, (GLuint)tiles, 1);
+      glDispatchCompute(wgs, (GLuint)tiles, 1);
     }
   }
-  if (barrier) rwkv_gpu_barrier(g);
+  if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   /* no glGetError here: it stalls a threaded driver on every dispatch; GL
    * errors surface where results are read back (rwkv_gpu_check) */
   return RWKV_OK;

@@ -20,14 +20,6 @@
 precision highp float;
 precision highp int;
 
-// Chained dispatches (engine/gpu.h rwkv_gpu_dispatch, RWKV_CHAIN=1): storage buffers that
-// a later dispatch of the same chain section reads are coherent (past the L1 caches).
-#ifdef RWKV_CHAIN
-#define RWKV_COH coherent
-#else
-#define RWKV_COH
-#endif
-
 // ggml type ids (ggml.h enum ggml_type).
 #define RWKV_T_F32 0
 #define RWKV_T_F16 1
@@ -583,9 +575,9 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 // per-layer parameter vectors, the state pool and the per-sequence table
 // (start row, state offset).
 #ifdef RWKV_BUFFERS
-layout(std430, binding = 0) RWKV_COH buffer Act { float act[]; };
+layout(std430, binding = 0) buffer Act { float act[]; };
 layout(std430, binding = 1) readonly buffer Par { float par[]; };
-layout(std430, binding = 2) RWKV_COH buffer State { float st[]; };
+layout(std430, binding = 2) buffer State { float st[]; };
 layout(std430, binding = 3) readonly buffer Seq { uint seq[]; };
 #endif
 
@@ -658,36 +650,4 @@ vec2 ln_stats(uint off, uint n, float eps) {
   }
   return vec2(mean, inversesqrt(wg_sum(s) / float(n) + eps));
 }
-#endif
-
-#ifdef RWKV_CHAIN
-// Chained dispatches (engine/gpu.h): within a chain section the host puts no glMemoryBarrier
-// between dependent dispatches; instead every workgroup of every dispatch adds 1 to
-// rwkv_chain[0] when its writes are done, and a dispatch's workgroups first wait until the
-// count reaches u_cwait (all workgroups of the dispatches before its barrier), so that the
-// next dispatch launches while the last one drains. Workgroups of an earlier dispatch are
-// all started before a later one's (the GPU dispatches grids in order), so the wait ends;
-// after 2^16 polls it gives up and flags rwkv_chain[1] (results are then wrong, never hung).
-layout(std430, binding = RWKV_CHAIN_BINDING) coherent buffer RwkvChain { uint rwkv_chain[]; };
-layout(location = RWKV_CHAIN_LOC) uniform uint u_cwait;
-void rwkv_main();
-void main() {
-  if (u_cwait != 0u) {
-    if (gl_LocalInvocationIndex == 0u) {
-      uint n = 0u;
-      while (atomicAdd(rwkv_chain[0], 0u) < u_cwait)
-        if (++n == (1u << 16)) {
-          atomicOr(rwkv_chain[1], 1u);
-          break;
-        }
-    }
-    barrier();
-    memoryBarrierBuffer();
-  }
-  rwkv_main();
-  memoryBarrierBuffer();
-  barrier();
-  if (gl_LocalInvocationIndex == 0u) atomicAdd(rwkv_chain[0], 1u);
-}
-#define main rwkv_main
 #endif

@@ -14,7 +14,7 @@ uniform uint r_off, k_off, v_off, wl_off, al_off, vl_off, g_off, vfirst_off, y_o
 uniform uint w0, a0, v0, k_k, k_a, r_k, lnx_w, lnx_b; // params
 uniform float gn_eps;
 
-layout(std430, binding = 2) RWKV_COH buffer State4 { vec4 st4[]; };  // S rows as vec4 when aligned
+layout(std430, binding = 2) buffer State4 { vec4 st4[]; };  // S rows as vec4 when aligned
 shared float s_decay[HS], s_kk[HS], s_k[HS], s_b[HS], s_r[HS];
 
 #ifdef LORA2
