@@ -1,0 +1,19 @@
+#!/bin/bash
+# bench/h100_s4knobs.sh - session 4: existing decode knobs against the defaults on the final
+# build, decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300), each after a default
+# run: K-quant decode workgroups of 64 (RWKV_MM_WG), driver flushes (RWKV_SYNC), LoRA dots'
+# split in the WKV kernel (RWKV_WKV_LORA_SPLIT), ln_mix slices per row (RWKV_LN_SPLIT).
+set -u
+. bench/h100_env.sh
+P() { env "$@" BENCH_OUTPUT=none "$B/bench-profile" "$F" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'; }
+{
+  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
+  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  for m in 2.9b-q4_k_m 0.1b-f16; do
+    F=/tmp/m-$m.gguf
+    P X=1 >/dev/null
+    for k in RWKV_MM_WG=64 RWKV_SYNC=none RWKV_SYNC=flush:2 RWKV_SYNC=flush:8 RWKV_WKV_LORA_SPLIT=2 RWKV_WKV_LORA_SPLIT=8 RWKV_LN_SPLIT=5 RWKV_LN_SPLIT=20 RWKV_LN_SPLIT=40; do
+      echo "-- $m: default $(P X=1) | $k $(P $k)"
+    done
+  done
+} 2>&1 | tee "$OUT/s4knobs.txt"
