@@ -162,7 +162,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
    * F32 or all F16 in one buffer each (else the matmul path serves every T) */
   uint32_t lt = m->layers[0].w2.type;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
-  m->lora_fused = lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16;
+  /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
+  m->lora_fused = (lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16) && env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
     const model_layer *W = &m->layers[l];
     const rwkv_mm_weight *ws[4] = {&W->w2, &W->a2, &W->g2, l ? &W->v2 : &W->w2};
@@ -596,9 +597,10 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
-  if (!rc && !fused) rc = mm(m, &W->w2, a->wh, a->wl, R, 0, err);
-  if (!rc && !fused) rc = mm(m, &W->a2, a->ah, a->al, R, 0, err);
-  if (!rc && !fused && l > 0) rc = mm(m, &W->v2, a->vh, a->vl, R, 0, err);
+  /* (independent of each other: only the last waits) */
+  if (!rc && !fused) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused) rc = mm_nb(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused && l > 0) rc = mm_nb(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
   if (!rc && !fused) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
