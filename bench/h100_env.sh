@@ -11,3 +11,17 @@ for f in .gl/*.deb; do dpkg -x "$f" / >/dev/null; done
 ldconfig
 export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 mkdir -p "$(dirname "$SRC")" && ln -sfn "$PWD" "$SRC"
+
+# gpu_tests T...: run $B/T for each test T (output in $OUT/T.txt), one summary line each.
+gpu_tests() {
+  local t s e rc
+  for t in "$@"; do
+    s=$(date +%s%N); timeout 400 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
+    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
+  done
+}
+# gen_models M...: random-weight models /tmp/m-M.gguf, M = preset-type (0.1b-f16, 2.9b-q4_k_m).
+gen_models() {
+  local m
+  for m in "$@"; do "$B/rwkv-gen" "/tmp/m-$m.gguf" --preset "${m%%-*}" --type "${m#*-}" --vocab "$V" --quiet; done
+}

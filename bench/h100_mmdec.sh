@@ -22,9 +22,7 @@ A=${A:-build-h100b}
   done
   unset BENCH_MM_TYPES BENCH_MM_CFGS
   echo "== models"
-  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300), baseline then change"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     for bld in $A $B $A $B; do
@@ -33,8 +31,5 @@ A=${A:-build-h100b}
   done
   echo "-- q4_k_m profile $B"; RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 1 64 2>&1 | tail -15
   echo "== tests on the GPU ($B)"
-  for t in test_matmul test_forward test_wkv test_quant_model test_generate test_lnfuse; do
-    s=$(date +%s%N); timeout 300 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
-    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
-  done
+  gpu_tests test_matmul test_forward test_wkv test_quant_model test_generate test_lnfuse
 } 2>&1 | tee "$OUT/mmdec.txt"

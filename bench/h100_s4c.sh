@@ -8,14 +8,9 @@ A=${A:-build-h100b}
 P() { BENCH_OUTPUT=none "$1/bench-profile" "$2" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
 {
   echo "== tests on the GPU ($B)"
-  for t in test_forward test_generate test_quant_model test_wkv; do
-    s=$(date +%s%N); timeout 300 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
-    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
-  done
+  gpu_tests test_forward test_generate test_quant_model test_wkv
   echo "== models"
-  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300): $A | $B"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     f=/tmp/m-$m.gguf

@@ -9,7 +9,7 @@ A=${A:-build-h100b}
 P() { BENCH_OUTPUT=none "$1/bench-profile" "$2" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
 {
   echo "== models"
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  gen_models 2.9b-q4_k_m
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300): $A | $B"
   f=/tmp/m-2.9b-q4_k_m.gguf
   P $B $f >/dev/null

@@ -9,9 +9,7 @@ P() { env "$@" BENCH_OUTPUT=none "$B/bench-profile" "$F" 1 300 2>&1 | tail -1 | 
   for t in test_forward test_generate test_quant_model; do
     echo "$t (RWKV_WKV_LORA_FUSE=0): $(RWKV_WKV_LORA_FUSE=0 timeout 120 $B/$t 2>&1 | tail -1)"
   done
-  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
+  gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
     F=/tmp/m-$m.gguf
     P X=1 >/dev/null

@@ -7,8 +7,7 @@ set -u
 . bench/h100_env.sh
 P() { env "$@" BENCH_OUTPUT=none "$B/bench-profile" "$F" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'; }
 {
-  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  gen_models 0.1b-f16 2.9b-q4_k_m
   for m in 2.9b-q4_k_m 0.1b-f16; do
     F=/tmp/m-$m.gguf
     P X=1 >/dev/null

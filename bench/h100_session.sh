@@ -11,17 +11,12 @@ R="$OUT/RESULTS-gpu.md"
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
   "$B/rwkv-lua" --info
   echo "== tests on the GPU"
-  for t in test_gpu test_forward test_generate test_quant_model test_faults test_wkv test_lnfuse test_matmul; do
-    s=$(date +%s%N); timeout 400 "$B/$t" > "$OUT/$t.txt" 2>&1; rc=$?; e=$(date +%s%N)
-    echo "$t rc=$rc $(tail -1 "$OUT/$t.txt") ($(( (e - s) / 1000000 )) ms)"
-  done
+  gpu_tests test_gpu test_forward test_generate test_quant_model test_faults test_wkv test_lnfuse test_matmul
   grep -h "max |\|max diff" "$OUT/test_forward.txt" "$OUT/test_quant_model.txt"
   echo "== greedy sample"
   "$B/rwkv-lua" scripts/generate.lua -t 0 -n 40 "The quick brown fox"; echo
   echo "== models"
-  "$B/rwkv-gen" /tmp/m-0.1b-f16.gguf --preset 0.1b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-f16.gguf --preset 2.9b --type f16 --vocab "$V" --quiet
-  "$B/rwkv-gen" /tmp/m-2.9b-q4_k_m.gguf --preset 2.9b --type q4_k_m --vocab "$V" --quiet
+  gen_models 0.1b-f16 2.9b-f16 2.9b-q4_k_m
   ls -la /tmp/m-*.gguf
   echo "== rwkv-bench"
   T=${TITLE:-"H100 session"}
