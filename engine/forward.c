@@ -441,8 +441,8 @@ static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, ui
 }
 
 /* y = act(W.x) over R rows of the arena without the storage barrier after it (with
- * m->overlap): the next dispatch must neither read y nor write x, and a later one put the
- * barrier (RWKV_OVERLAP=0 keeps every barrier). */
+ * m->overlap): the next dispatch must neither read y nor write x, and a later one puts
+ * the barrier (RWKV_OVERLAP=0 keeps every barrier). */
 static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
                  rwkv_error *err) {
   rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, 0, act};
