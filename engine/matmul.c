@@ -74,8 +74,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->lanes = 1;
     c->wg = 64;
     /* two rows per invocation share each x load (2-core llvmpipe, 0.1B F16, interleaved:
-     * decode 144-152 -> 110-128 ms per token, prefill of 32 1.64-1.68 -> 1.00-1.22 s) */
-    c->nr = 2;
+     * decode 144-152 -> 110-128 ms per token, prefill of 32 1.64-1.68 -> 1.00-1.22 s); four
+     * for the head's many rows (768 x 65536 f16: 27-28 vs 29-37 ms, three pairs) */
+    c->nr = M >= 16384 ? 4 : 2;
     if (prefill) c->tt = 8;
   } else {
     if (in->has_subgroup && is_pow2((unsigned)in->subgroup_size) && in->subgroup_size >= 4 &&

@@ -499,6 +499,7 @@ int main(void) {
       {"RWKV_MM_LANES", "32", "RWKV_MM_TT", "8", "RWKV_MM_NR", "1"},
       {"RWKV_MM_LANES", "8", "RWKV_MM_TT", "3", "RWKV_MM_NR", "3"},
       {"RWKV_MM_LANES", "1", "RWKV_MM_TT", "16", "RWKV_MM_NR", "1"},
+      {"RWKV_MM_LANES", "1", "RWKV_MM_NR", "4"}, /* llvmpipe's shape for the head's rows */
       {"RWKV_MM_LANES", "4", "RWKV_MM_TT", "1", "RWKV_MM_UNR", "3"},
       /* x staged in shared memory, 3 passes of 64 floats for K = 768 */
       {"RWKV_MM_LANES", "8", "RWKV_MM_XSH", "1", "RWKV_MM_XCH", "64"},
