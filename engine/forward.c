@@ -433,27 +433,25 @@ static void prof_report(rwkv_model *m) {
               m->prof->us[i] / 1e3, m->prof->us[i] / (double)m->prof->calls[i], 100 * m->prof->us[i] / total);
 }
 
-/* y = W.x over R rows of the arena (accumulate: y += W.x). */
+/* y = (acc ? y : 0) + act(W.x) over R rows of the arena. With wait == 0 (and m->overlap)
+ * no storage barrier follows: the next dispatch must neither read y nor write x, and a
+ * later one puts the barrier (RWKV_OVERLAP=0 keeps every barrier). */
+static int mm_run(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
+                  int acc, int wait, rwkv_error *err) {
+  rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, acc, act};
+  return (wait || !m->overlap ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, w, &g, 1, R, err);
+}
 static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int acc,
               rwkv_error *err) {
-  rwkv_mm_args a = {m->act_buf, x, w->K, m->act_buf, y, w->M, R, acc};
-  return rwkv_mm_dispatch(m->gpu, w, &a, err);
+  return mm_run(m, w, x, y, R, RWKV_MM_ACT_NONE, acc, 1, err);
 }
-
-/* y = act(W.x) over R rows of the arena without the storage barrier after it (with
- * m->overlap): the next dispatch must neither read y nor write x, and a later one puts
- * the barrier (RWKV_OVERLAP=0 keeps every barrier). */
-static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
-                 rwkv_error *err) {
-  rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, 0, act};
-  return (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, w, &g, 1, R, err);
-}
-
-/* y = act(W.x) over R rows of the arena. */
 static int mm_act(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
                   rwkv_error *err) {
-  rwkv_mm_args a = {m->act_buf, x, w->K, m->act_buf, y, w->M, R, 0};
-  return rwkv_mm_dispatch_act(m->gpu, w, &a, act, err);
+  return mm_run(m, w, x, y, R, act, 0, 1, err);
+}
+static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
+                 rwkv_error *err) {
+  return mm_run(m, w, x, y, R, act, 0, 0, err);
 }
 
 /* RWKV_SKIP=step,...: leave those steps' dispatches out of every pass (names as in the
@@ -517,8 +515,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (SKIP(m, PROF_RKV)) {
-  } else if (W->rkv.n_chunks) {
+  if (!SKIP(m, PROF_RKV) && W->rkv.n_chunks) {
     rwkv_mm_group g[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -527,7 +524,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
      * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier); their last dispatch
      * puts the barrier */
     rc = (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, &W->rkv, g, 3, R, err);
-  } else { /* types differ (Q4_K_M: v in Q6_K in half the layers): three, none waiting */
+  } else if (!SKIP(m, PROF_RKV)) { /* types differ (Q4_K_M's Q6_K v): three, none waiting */
     if (!rc) rc = mm_nb(m, &W->wr, xr, a->r, R, RWKV_MM_ACT_NONE, err);
     if (!rc) rc = mm_nb(m, &W->wk, xk, a->k, R, RWKV_MM_ACT_NONE, err);
     if (!rc) rc = mm_nb(m, &W->wv, xv, a->v, R, RWKV_MM_ACT_NONE, err);
@@ -606,9 +603,10 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!fused) prof(m, PROF_LORA2);
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
-  if (SKIP(m, PROF_WKV)) {
-  } else if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
-  else wkv_one(m, l, a, B, T, fused);
+  if (!SKIP(m, PROF_WKV)) {
+    if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
+    else wkv_one(m, l, a, B, T, fused);
+  }
   prof(m, PROF_WKV);
 
   /* x += Wo.y */
