@@ -74,12 +74,9 @@ static int program(rwkv_model *m, const char *name, const char *extra, unsigned 
   /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
-  /* LN_D: the width, for the layer norms' rows in registers (common.glsl ln_stats;
-   * RWKV_LN_REG=0 keeps the loop over a uniform width) */
-  char lnd[32] = "";
-  if (env_u32("RWKV_LN_REG", 1)) snprintf(lnd, sizeof lnd, "#define LN_D %u\n", m->d.n_embd);
-  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n%s%s%s", wg,
-           m->d.head_size, lnd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
+  /* LN_D: the width (common.glsl ln_stats holds a row in registers) */
+  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n#define LN_D %u\n%s%s",
+           wg, m->d.head_size, m->d.n_embd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
   return rwkv_gpu_program(m->gpu, name, defs, out, err);
 }
 

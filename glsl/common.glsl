@@ -616,10 +616,9 @@ vec2 wg_sum2(vec2 v) {
 float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 #endif
 
-#if defined(RWKV_BUFFERS) && defined(RED_N) && defined(LN_D)
+#if defined(RWKV_BUFFERS) && defined(RED_N)
 // (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy; n <= LN_D (the
-// model's width, forward.c): the row is held in registers, all its loads in flight at once
-// (a loop over a uniform n waits for each load in turn: decode's ln_mix is a chain of them)
+// model's width, forward.c program): the row is held in registers and read once
 #define LNJ ((LN_D + RED_N - 1) / RED_N)
 vec2 ln_stats(uint off, uint n, float eps) {
   float v[LNJ];
@@ -633,19 +632,6 @@ vec2 ln_stats(uint off, uint n, float eps) {
   s = 0.0;
   for (int j = 0; j < LNJ; j++) {
     float d = gl_LocalInvocationID.x + uint(j * RED_N) < n ? v[j] - mean : 0.0;
-    s += d * d;
-  }
-  return vec2(mean, inversesqrt(wg_sum(s) / float(n) + eps));
-}
-#elif defined(RWKV_BUFFERS) && defined(RED_N)
-// (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy.
-vec2 ln_stats(uint off, uint n, float eps) {
-  float s = 0.0;
-  for (uint c = gl_LocalInvocationID.x; c < n; c += uint(RED_N)) s += act[off + c];
-  float mean = wg_sum(s) / float(n);
-  s = 0.0;
-  for (uint c = gl_LocalInvocationID.x; c < n; c += uint(RED_N)) {
-    float d = act[off + c] - mean;
     s += d * d;
   }
   return vec2(mean, inversesqrt(wg_sum(s) / float(n) + eps));
