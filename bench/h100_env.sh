@@ -25,3 +25,10 @@ gen_models() {
   local m
   for m in "$@"; do "$B/rwkv-gen" "/tmp/m-$m.gguf" --preset "${m%%-*}" --type "${m#*-}" --vocab "$V" --quiet; done
 }
+# decode_ms BUILD MODEL [VAR=value ...]: time per decoded token, "N ms, M tok/s" (BENCH_OUTPUT=none
+# bench-profile MODEL 1 300 with those environment settings).
+decode_ms() {
+  local bld=$1 f=$2
+  shift 2
+  env "$@" BENCH_OUTPUT=none "$bld/bench-profile" "$f" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'
+}

@@ -26,7 +26,7 @@ A=${A:-build-h100b}
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300), baseline then change"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     for bld in $A $B $A $B; do
-      echo "-- $m $bld: $(BENCH_OUTPUT=none $bld/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"
+      echo "-- $m $bld: $(decode_ms $bld /tmp/m-$m.gguf)"
     done
   done
   echo "-- q4_k_m profile $B"; RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 1 64 2>&1 | tail -15

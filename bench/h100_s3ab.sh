@@ -8,7 +8,7 @@ set -u
   echo "== decode per token, RWKV_WKV_DEC=0 / 1 (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     for d in 0 1 0 1; do
-      echo "-- $m WKV_DEC=$d: $(RWKV_WKV_DEC=$d BENCH_OUTPUT=none $B/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"
+      echo "-- $m WKV_DEC=$d: $(decode_ms $B /tmp/m-$m.gguf RWKV_WKV_DEC=$d)"
     done
   done
   echo "-- wkv step, GPU timestamps (RWKV_PROFILE=1 bench-profile MODEL 1 64)"

@@ -9,7 +9,7 @@ bash bench/h100_session.sh > /dev/null 2>&1
   echo "== decode per token, RWKV_OVERLAP=0 / 1 (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     for o in 0 1 0 1; do
-      echo "-- $m OVERLAP=$o: $(RWKV_OVERLAP=$o BENCH_OUTPUT=none $B/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"
+      echo "-- $m OVERLAP=$o: $(decode_ms $B /tmp/m-$m.gguf RWKV_OVERLAP=$o)"
     done
   done
 } 2>&1 | tee "$OUT/s3final.txt"

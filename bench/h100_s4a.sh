@@ -13,12 +13,12 @@ set -u
   echo "== decode per token, RWKV_EPI_MAX_R=0 / 4 (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     for e in 0 4 0 4 0 4; do
-      echo "-- $m EPI=$e: $(RWKV_EPI_MAX_R=$e BENCH_OUTPUT=none $B/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"
+      echo "-- $m EPI=$e: $(decode_ms $B /tmp/m-$m.gguf RWKV_EPI_MAX_R=$e)"
     done
   done
   echo "== RWKV_SYNC=none with epilogues"
   for m in 0.1b-f16 2.9b-q4_k_m; do
-    echo "-- $m: $(RWKV_SYNC=none BENCH_OUTPUT=none $B/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"
+    echo "-- $m: $(decode_ms $B /tmp/m-$m.gguf RWKV_SYNC=none)"
   done
   echo "== rwkv-bench"
   for m in 0.1b-f16 2.9b-q4_k_m; do

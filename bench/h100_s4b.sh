@@ -6,7 +6,7 @@
 # (RWKV_SKIP=step: the step's dispatches left out, old paths).
 set -u
 . bench/h100_env.sh
-P() { BENCH_OUTPUT=none "$B/bench-profile" "$1" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
+P() { decode_ms "$B" "$1"; }
 {
   echo "== tests on the GPU"
   gpu_tests test_forward test_generate test_quant_model test_wkv test_lnfuse

@@ -5,7 +5,7 @@
 set -u
 A=${A:-build-h100b}
 . bench/h100_env.sh
-P() { BENCH_OUTPUT=none "$1/bench-profile" "$2" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
+P() { decode_ms "$1" "$2"; }
 {
   echo "== tests on the GPU ($B)"
   gpu_tests test_forward test_generate test_quant_model test_wkv

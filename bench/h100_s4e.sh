@@ -4,7 +4,7 @@
 # off / on interleaved, rwkv-bench with them.
 set -u
 . bench/h100_env.sh
-P() { timeout 60 env BENCH_OUTPUT=none "$B/bench-profile" "$1" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //'; }
+P() { decode_ms "$B" "$1"; }
 {
   echo "== tests on the GPU, RWKV_CHAIN=1"
   RWKV_CHAIN=1 gpu_tests test_forward test_generate test_quant_model test_wkv

@@ -4,7 +4,7 @@
 # (default), interleaved; the model tests with them unfused.
 set -u
 . bench/h100_env.sh
-P() { env "$@" BENCH_OUTPUT=none "$B/bench-profile" "$F" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'; }
+P() { decode_ms "$B" "$F" "$@"; }
 {
   for t in test_forward test_generate test_quant_model; do
     echo "$t (RWKV_WKV_LORA_FUSE=0): $(RWKV_WKV_LORA_FUSE=0 timeout 120 $B/$t 2>&1 | tail -1)"

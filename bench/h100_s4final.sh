@@ -13,6 +13,6 @@ TITLE=${TITLE:-"H100 s4 final"} CHANGE=${CHANGE:-"session 4: WKV LoRA ranks as c
   done
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
-    for r in 1 2 3; do echo "-- $m: $(BENCH_OUTPUT=none $B/bench-profile /tmp/m-$m.gguf 1 300 2>&1 | tail -1)"; done
+    for r in 1 2 3; do echo "-- $m: $(decode_ms $B /tmp/m-$m.gguf)"; done
   done
 } 2>&1 | tee "$OUT/s4final.txt"

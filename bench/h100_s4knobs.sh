@@ -5,7 +5,7 @@
 # split in the WKV kernel (RWKV_WKV_LORA_SPLIT), ln_mix slices per row (RWKV_LN_SPLIT).
 set -u
 . bench/h100_env.sh
-P() { env "$@" BENCH_OUTPUT=none "$B/bench-profile" "$F" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'; }
+P() { decode_ms "$B" "$F" "$@"; }
 {
   gen_models 0.1b-f16 2.9b-q4_k_m
   for m in 2.9b-q4_k_m 0.1b-f16; do
