@@ -755,15 +755,36 @@ static double gpu_now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* 64-bit FNV-1a (the key and checksums; not cryptographic, collisions are caught by
- * a second, differently seeded hash of the key material stored in the header). */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+/* 64-bit hash for the cache keys and checksums (not cryptographic; collisions are caught
+ * by a second, differently seeded hash of the key material stored in the header). Four
+ * lanes over 8-byte words with xxHash64's round, merge and final mix (constants from the
+ * xxHash specification): program binaries are hundreds of KB, and FNV-1a's dependent
+ * multiply per byte cost ~0.4 ms per binary on every load. */
+#define HX_P1 0x9E3779B185EBCA87ull
+#define HX_P2 0xC2B2AE3D27D4EB4Full
+#define HX_P3 0x165667B19E3779F9ull
+static uint64_t hx_rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+static uint64_t hx_round(uint64_t acc, uint64_t w) { return hx_rotl(acc + w * HX_P2, 31) * HX_P1; }
+static uint64_t hash64(uint64_t seed, const void *data, size_t n) {
   const unsigned char *p = data;
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
+  uint64_t v[4] = {seed + HX_P1 + HX_P2, seed + HX_P2, seed, seed - HX_P1}, h = seed + (uint64_t)n, w;
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32)
+    for (int k = 0; k < 4; k++) {
+      memcpy(&w, p + i + 8 * k, 8);
+      v[k] = hx_round(v[k], w);
+    }
+  for (int k = 0; k < 4; k++) h = (h ^ hx_round(0, v[k])) * HX_P1 + HX_P3 + hx_rotl(v[k], 1 + 6 * k);
+  for (; i + 8 <= n; i += 8) {
+    memcpy(&w, p + i, 8);
+    h = hx_rotl(h ^ hx_round(0, w), 27) * HX_P1 + HX_P3;
   }
-  return h;
+  for (; i < n; i++) h = hx_rotl(h ^ (p[i] * HX_P3), 11) * HX_P1;
+  h ^= h >> 33;
+  h *= HX_P2;
+  h ^= h >> 29;
+  h *= HX_P3;
+  return h ^ (h >> 32);
 }
 #define FNV_SEED 0xcbf29ce484222325ull
 #define FNV_SEED2 0x84222325cbf29ce4ull
@@ -774,24 +795,25 @@ static uint64_t program_key(const rwkv_gpu *g, const char *const *srcs, int n, u
   uint64_t h = seed;
   for (int i = 0; i < n; i++) {
     uint64_t len = strlen(srcs[i]);
-    h = fnv1a(h, &len, sizeof len);
-    h = fnv1a(h, srcs[i], (size_t)len);
+    h = hash64(h, &len, sizeof len);
+    h = hash64(h, srcs[i], (size_t)len);
   }
   const char *drv[3] = {g->info.vendor, g->info.renderer, g->info.version};
-  for (int i = 0; i < 3; i++) h = fnv1a(h, drv[i], strlen(drv[i]) + 1);
+  for (int i = 0; i < 3; i++) h = hash64(h, drv[i], strlen(drv[i]) + 1);
   return h;
 }
 
 #define PBC_MAGIC "RWKVPBC1"
+#define PBC_VERSION 2 /* 2: hash64 (1: FNV-1a) */
 #define PBC_MAX (256u << 20) /* refuse larger entries */
 typedef struct pbc_header {
   char magic[8];
-  uint32_t version;     /* 1 */
+  uint32_t version;     /* PBC_VERSION */
   uint32_t format;      /* binaryFormat of glGetProgramBinary */
   uint64_t key, key2;   /* program_key with FNV_SEED, FNV_SEED2 */
   uint64_t length;      /* payload bytes */
-  uint64_t payload_sum; /* fnv1a of the payload */
-  uint64_t header_sum;  /* fnv1a of the fields above */
+  uint64_t payload_sum; /* hash64 of the payload */
+  uint64_t header_sum;  /* hash64 of the fields above */
   uint64_t reserved;
 } pbc_header;
 
@@ -854,9 +876,9 @@ static void *cache_read(const rwkv_gpu *g, uint64_t key, uint64_t key2, uint32_t
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof h ||
       read(fd, &h, sizeof h) != (ssize_t)sizeof h)
     goto fail;
-  if (memcmp(h.magic, PBC_MAGIC, 8) != 0 || h.version != 1 || h.key != key || h.key2 != key2 ||
+  if (memcmp(h.magic, PBC_MAGIC, 8) != 0 || h.version != PBC_VERSION || h.key != key || h.key2 != key2 ||
       h.length == 0 || h.length > PBC_MAX || (uint64_t)st.st_size != sizeof h + h.length ||
-      h.header_sum != fnv1a(FNV_SEED, &h, offsetof(pbc_header, header_sum)))
+      h.header_sum != hash64(FNV_SEED, &h, offsetof(pbc_header, header_sum)))
     goto fail;
   data = malloc((size_t)h.length);
   if (!data) goto fail;
@@ -866,7 +888,7 @@ static void *cache_read(const rwkv_gpu *g, uint64_t key, uint64_t key2, uint32_t
     if (r <= 0) goto fail;
     got += (size_t)r;
   }
-  if (fnv1a(FNV_SEED, data, (size_t)h.length) != h.payload_sum) goto fail;
+  if (hash64(FNV_SEED, data, (size_t)h.length) != h.payload_sum) goto fail;
   close(fd);
   *format = h.format;
   *len = (size_t)h.length;
@@ -897,13 +919,13 @@ static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
   pbc_header h;
   memset(&h, 0, sizeof h);
   memcpy(h.magic, PBC_MAGIC, 8);
-  h.version = 1;
+  h.version = PBC_VERSION;
   h.format = format;
   h.key = key;
   h.key2 = key2;
   h.length = (uint64_t)got;
-  h.payload_sum = fnv1a(FNV_SEED, data, (size_t)got);
-  h.header_sum = fnv1a(FNV_SEED, &h, offsetof(pbc_header, header_sum));
+  h.payload_sum = hash64(FNV_SEED, data, (size_t)got);
+  h.header_sum = hash64(FNV_SEED, &h, offsetof(pbc_header, header_sum));
   char path[4224], tmp[4300];
   cache_path(g, key, path, sizeof path);
   snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(), g->cache_tmp++);
@@ -1344,6 +1366,10 @@ static int ring_start(rwkv_gpu *g) {
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;
+  /* RWKV_UPLOAD_CLIENT=0: slots without GL_CLIENT_STORAGE_BIT (the driver may place them
+   * in GPU memory that the CPU writes over the bus; tuning) */
+  int client = 1;
+  if (env_int("RWKV_UPLOAD_CLIENT", &client) != 1) client = 1;
   while (glGetError() != GL_NO_ERROR) {
   }
   for (unsigned i = 0; i < RING_SLOTS; i++) {
@@ -1351,7 +1377,7 @@ static int ring_start(rwkv_gpu *g) {
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
     storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
-                GL_CLIENT_STORAGE_BIT_EXT);
+                (client ? GL_CLIENT_STORAGE_BIT_EXT : 0));
     g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
                                       GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
                                           GL_MAP_COHERENT_BIT_EXT);
