@@ -64,25 +64,10 @@ typedef struct size_entry {
 
 struct rwkv_gpu;
 static void filler_stop(struct rwkv_gpu *g);
-static void copier_drain(struct rwkv_gpu *g);
-
-/* A copy the copier thread issues: ring slot -> buffer, or a slot's end (XF_SLOT: wait
- * for the GPU to finish reading it, then free it), or the batch's end (XF_FINISH). */
-enum { XF_COPY, XF_SLOT, XF_FINISH };
-typedef struct xfer {
-  int kind;
-  GLuint src, dst;
-  uint64_t roff, woff, bytes;
-  unsigned slot;
-  GLsync ready; /* dst's creation on the main context (waited for, then deleted) */
-} xfer;
-#define XFER_Q 256
 
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
-  EGLConfig cfg;
-  int ctx_minor;
   struct gbm_device *gbm;
   int drm_fd;
   void *gbm_lib; /* dlopen("libgbm.so.1"): machines without DRM need no libgbm */
@@ -126,24 +111,6 @@ struct rwkv_gpu {
     GLuint src, dst;
     uint64_t off, woff, bytes; /* read offset in the ring slot, write offset in dst */
   } pend;
-  /* Copier (RWKV_UPLOAD_COPIER, default on GPUs): a thread with a second, shared
-   * context issues the ring's copies (blocking calls at the DMA's speed on NVIDIA)
-   * while this thread packs the next pieces, up to a whole ring ahead. */
-  struct {
-    int state; /* 0 not tried in this batch, 1 running, -1 off */
-    EGLContext ctx;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    xfer q[XFER_Q];
-    unsigned head, tail; /* jobs [head, tail) queued or in progress (mod XFER_Q) */
-    int quit;
-    int slot_free[RING_SLOTS];
-    int rc;
-    char msg[200];
-    uint64_t bytes;
-    double copy_ms;
-  } cp;
   struct {
     int started, quit, busy;
     pthread_t th;
@@ -285,8 +252,6 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   }
   g->dpy = dpy;
   g->ctx = ctx;
-  g->cfg = cfg;
-  g->ctx_minor = gles_minor;
   g->info.gles_minor = vmaj > 3 ? 2 : (vmin >= 2 ? 2 : (gles_minor ? 1 : vmin));
   return 0;
 }
@@ -1288,7 +1253,6 @@ void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
   if (!g || !buf) return;
   if (rwkv_gpu_make_current(g, NULL) != RWKV_OK) return;
   if (g->pend.set && g->pend.dst == buf) g->pend.set = 0; /* its deferred copy is moot */
-  copier_drain(g); /* no queued copy may write to it (a freed name would be made anew) */
   GLuint b = buf;
   glDeleteBuffers(1, &b);
   size_note(g, buf, 0);
@@ -1363,154 +1327,6 @@ static void filler_stop(rwkv_gpu *g) {
   g->filler.started = 0;
 }
 
-/* ---- the copier: ring copies on a second context ------------------------------------ */
-
-static void *copier_main(void *p) {
-  rwkv_gpu *g = p;
-  int cur = eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->cp.ctx);
-  pthread_mutex_lock(&g->cp.mu);
-  for (;;) {
-    while (g->cp.head == g->cp.tail && !g->cp.quit) pthread_cond_wait(&g->cp.cv, &g->cp.mu);
-    if (g->cp.head == g->cp.tail) break; /* quit with nothing queued */
-    xfer x = g->cp.q[g->cp.head % XFER_Q];
-    int failed = g->cp.rc != RWKV_OK || !cur;
-    pthread_mutex_unlock(&g->cp.mu);
-    double t0 = gpu_now_ms();
-    GLenum e = GL_NO_ERROR;
-    if (x.ready && cur) { /* the GPU waits for dst's creation on the main context */
-      glWaitSync(x.ready, 0, GL_TIMEOUT_IGNORED);
-      glDeleteSync(x.ready);
-    }
-    if (x.kind == XF_COPY && !failed) {
-      glBindBuffer(GL_COPY_READ_BUFFER, x.src);
-      glBindBuffer(GL_COPY_WRITE_BUFFER, x.dst);
-      glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)x.roff, (GLintptr)x.woff,
-                          (GLsizeiptr)x.bytes);
-      e = glGetError();
-      glBindBuffer(GL_COPY_READ_BUFFER, 0);
-      glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-      glFlush(); /* start the transfer now, not at the slot's end */
-    } else if (x.kind == XF_SLOT && cur) {
-      GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-      if (f) {
-        while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
-        }
-        glDeleteSync(f);
-      } else {
-        glFinish();
-      }
-    } else if (x.kind == XF_FINISH && cur) {
-      glFinish(); /* the main context may use every buffer once this returns */
-    }
-    double t1 = gpu_now_ms();
-    pthread_mutex_lock(&g->cp.mu);
-    if (x.kind == XF_COPY) {
-      g->cp.copy_ms += t1 - t0;
-      if (e == GL_NO_ERROR && !failed) g->cp.bytes += x.bytes;
-    }
-    if (!cur && g->cp.rc == RWKV_OK) {
-      g->cp.rc = RWKV_ERR_GPU;
-      snprintf(g->cp.msg, sizeof g->cp.msg, "gpu upload: the copier's eglMakeCurrent failed (%s)",
-               egl_err_name(eglGetError()));
-    } else if (e != GL_NO_ERROR && g->cp.rc == RWKV_OK) {
-      g->cp.rc = RWKV_ERR_GPU;
-      snprintf(g->cp.msg, sizeof g->cp.msg, "gpu upload: copying %llu bytes from the upload ring failed: %s%s",
-               (unsigned long long)x.bytes, gl_err_name(e), e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
-    }
-    if (x.kind == XF_SLOT) g->cp.slot_free[x.slot] = 1;
-    g->cp.head++;
-    pthread_cond_broadcast(&g->cp.cv);
-  }
-  pthread_mutex_unlock(&g->cp.mu);
-  if (cur) eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-  eglReleaseThread();
-  return NULL;
-}
-
-/* Start the copier for this batch (ring on; RWKV_UPLOAD_COPIER=0|1, default on GPUs);
- * 1 when it runs. Everything the main context made so far is finished first, so the
- * copier's context sees the ring's buffers. */
-static int copier_start(rwkv_gpu *g) {
-  if (g->cp.state) return g->cp.state == 1;
-  g->cp.state = -1;
-  int env = -1;
-  if (env_int("RWKV_UPLOAD_COPIER", &env) != 1) env = -1;
-  if (env == 0 || (env != 1 && g->info.software) || g->ring_state != 1) return 0;
-  const EGLint attr[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, g->ctx_minor ? g->ctx_minor : 1,
-                         EGL_NONE};
-  g->cp.ctx = eglCreateContext(g->dpy, g->cfg, g->ctx, attr);
-  if (g->cp.ctx == EGL_NO_CONTEXT) return 0;
-  if (pthread_mutex_init(&g->cp.mu, NULL) != 0) goto no_mutex;
-  if (pthread_cond_init(&g->cp.cv, NULL) != 0) goto no_cond;
-  g->cp.head = g->cp.tail = 0;
-  g->cp.quit = 0;
-  g->cp.rc = RWKV_OK;
-  g->cp.msg[0] = '\0';
-  g->cp.bytes = 0;
-  g->cp.copy_ms = 0;
-  for (unsigned i = 0; i < RING_SLOTS; i++) g->cp.slot_free[i] = 1;
-  glFinish();
-  if (pthread_create(&g->cp.th, NULL, copier_main, g) != 0) goto no_thread;
-  g->cp.state = 1;
-  return 1;
-no_thread:
-  pthread_cond_destroy(&g->cp.cv);
-no_cond:
-  pthread_mutex_destroy(&g->cp.mu);
-no_mutex:
-  eglDestroyContext(g->dpy, g->cp.ctx);
-  g->cp.ctx = EGL_NO_CONTEXT;
-  return 0;
-}
-
-/* Queue a job (waiting while the queue is full). */
-static void copier_push(rwkv_gpu *g, const xfer *x) {
-  double t0 = gpu_now_ms();
-  pthread_mutex_lock(&g->cp.mu);
-  while (g->cp.tail - g->cp.head >= XFER_Q) pthread_cond_wait(&g->cp.cv, &g->cp.mu);
-  g->cp.q[g->cp.tail % XFER_Q] = *x;
-  g->cp.tail++;
-  pthread_cond_broadcast(&g->cp.cv);
-  pthread_mutex_unlock(&g->cp.mu);
-  g->stats.fill_wait_ms += gpu_now_ms() - t0;
-}
-
-/* Wait until every queued job is done. */
-static void copier_drain(rwkv_gpu *g) {
-  if (g->cp.state != 1) return;
-  double t0 = gpu_now_ms();
-  pthread_mutex_lock(&g->cp.mu);
-  while (g->cp.head != g->cp.tail) pthread_cond_wait(&g->cp.cv, &g->cp.mu);
-  pthread_mutex_unlock(&g->cp.mu);
-  g->stats.fill_wait_ms += gpu_now_ms() - t0;
-}
-
-/* End the batch: finish every copy, stop the thread; returns the first copy's error. */
-static int copier_stop(rwkv_gpu *g, rwkv_error *err) {
-  if (g->cp.state != 1) {
-    g->cp.state = 0;
-    return RWKV_OK;
-  }
-  xfer fin = {XF_FINISH, 0, 0, 0, 0, 0, 0, NULL};
-  copier_push(g, &fin);
-  pthread_mutex_lock(&g->cp.mu);
-  g->cp.quit = 1;
-  pthread_cond_broadcast(&g->cp.cv);
-  pthread_mutex_unlock(&g->cp.mu);
-  double t0 = gpu_now_ms();
-  pthread_join(g->cp.th, NULL);
-  g->stats.fill_wait_ms += gpu_now_ms() - t0;
-  pthread_cond_destroy(&g->cp.cv);
-  pthread_mutex_destroy(&g->cp.mu);
-  eglDestroyContext(g->dpy, g->cp.ctx);
-  g->cp.ctx = EGL_NO_CONTEXT;
-  g->cp.state = 0;
-  g->stats.ring_bytes += g->cp.bytes;
-  g->stats.fill_copy_ms += g->cp.copy_ms;
-  if (g->cp.rc != RWKV_OK) return rwkv_errorf(err, g->cp.rc, "%s", g->cp.msg);
-  return RWKV_OK;
-}
-
 void rwkv_gpu_upload_begin(rwkv_gpu *g) {
   if (g) g->defer = 1;
 }
@@ -1519,8 +1335,6 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return RWKV_OK;
   g->defer = 0;
   int rc = flush_pending(g, err);
-  int rc2 = copier_stop(g, rc == RWKV_OK ? err : NULL);
-  if (rc == RWKV_OK) rc = rc2;
   if (g->ring_state != 1) return rc;
   for (unsigned i = 0; i < RING_SLOTS; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
@@ -1587,21 +1401,7 @@ static int ring_start(rwkv_gpu *g) {
 static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error *err, int *rc) {
   if (g->ring_state == 0) ring_start(g);
   if (g->ring_state != 1 || bytes > g->ring_slot) return NULL;
-  if (g->ring_used + bytes > g->ring_slot && g->cp.state == 1) {
-    /* the copier frees the slot once the GPU has read it; wait for the next one */
-    pthread_mutex_lock(&g->cp.mu);
-    g->cp.slot_free[g->ring_cur] = 0;
-    pthread_mutex_unlock(&g->cp.mu);
-    xfer x = {XF_SLOT, 0, 0, 0, 0, 0, g->ring_cur, NULL};
-    copier_push(g, &x);
-    g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
-    g->ring_used = 0;
-    double t0 = gpu_now_ms();
-    pthread_mutex_lock(&g->cp.mu);
-    while (!g->cp.slot_free[g->ring_cur]) pthread_cond_wait(&g->cp.cv, &g->cp.mu);
-    pthread_mutex_unlock(&g->cp.mu);
-    g->stats.fill_wait_ms += gpu_now_ms() - t0;
-  } else if (g->ring_used + bytes > g->ring_slot) {
+  if (g->ring_used + bytes > g->ring_slot) {
     if ((*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* it reads this slot */
     g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
     glFlush();
@@ -1676,16 +1476,8 @@ void rwkv_gpu_scratch_free(rwkv_gpu *g) {
  * piece's copy, which blocks at the DMA's speed on NVIDIA), then queue its copy (deferred
  * in a batch, else issued now). fill_ms counts the packing the copy did not hide. */
 static int ring_piece(rwkv_gpu *g, GLuint b, uint64_t off, uint64_t len, rwkv_gpu_fill_fn fill,
-                      void *ctx, uint8_t *rp, uint64_t roff, GLsync *ready, rwkv_error *err) {
+                      void *ctx, uint8_t *rp, uint64_t roff, rwkv_error *err) {
   double t1 = gpu_now_ms(), copy0 = g->stats.fill_copy_ms;
-  if (g->cp.state == 1) { /* pack here, the copier copies (the first piece waits for *ready) */
-    fill(ctx, rp, off, len);
-    g->stats.fill_ms += gpu_now_ms() - t1;
-    xfer x = {XF_COPY, g->ring[g->ring_cur].buf, b, roff, off, len, 0, *ready};
-    *ready = NULL;
-    copier_push(g, &x);
-    return RWKV_OK;
-  }
   int async = g->defer && filler_start(g);
   if (async) {
     pthread_mutex_lock(&g->filler.mu);
@@ -1740,19 +1532,12 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fi
   uint64_t piece = g->ring_state == 1 ? g->ring_slot / unit * unit : 0;
   if (piece > bytes) piece = bytes;
   if (piece && (pieces || piece == bytes)) {
-    GLsync ready = NULL; /* the copier's context waits for b's creation */
-    if (g->defer && copier_start(g)) {
-      ready = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-      glFlush();
-      if (!ready) glFinish();
-    }
     for (uint64_t off = 0; off < bytes && rc == RWKV_OK; off += piece) {
       uint64_t len = bytes - off < piece ? bytes - off : piece, roff = 0;
       uint8_t *rp = ring_take(g, len, &roff, err, &rc); /* counts its wait for a slot */
       if (rc == RWKV_OK && !rp) rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: no room in the upload ring");
-      if (rc == RWKV_OK) rc = ring_piece(g, b, off, len, fill, ctx, rp, roff, &ready, err);
+      if (rc == RWKV_OK) rc = ring_piece(g, b, off, len, fill, ctx, rp, roff, err);
     }
-    if (ready) glDeleteSync(ready);
     if (rc) {
       rwkv_gpu_buffer_free(g, b, bytes);
       *buf = 0;
