@@ -125,10 +125,6 @@ struct rwkv_gpu {
     uint8_t *dst;
     uint64_t off, len;
   } filler;
-  /* rwkv_gpu_upload_source: the model file, for reads with pread instead of the mapping */
-  int src_fd;
-  const uint8_t *src_base;
-  uint64_t src_size;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
@@ -580,42 +576,16 @@ void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx) {
 }
 
 typedef struct copy_job {
-  rwkv_gpu *g;
   uint8_t *dst;
   const uint8_t *src;
   uint64_t n, piece;
 } copy_job;
 
-void rwkv_gpu_upload_source(rwkv_gpu *g, int fd, const void *base, uint64_t size) {
-  if (!g) return;
-  g->src_fd = base ? fd : -1;
-  g->src_base = base;
-  g->src_size = base ? size : 0;
-}
-
-void rwkv_gpu_read_source(rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
-  const uint8_t *s = src;
-  uintptr_t b = g ? (uintptr_t)g->src_base : 0, p = (uintptr_t)s;
-  if (b && g->src_fd >= 0 && p >= b && n <= g->src_size && (uint64_t)(p - b) <= g->src_size - n) {
-    uint64_t off = (uint64_t)(p - b), done = 0;
-    while (done < n) { /* the kernel copies from the page cache: no page faults on a mapping */
-      ssize_t r = pread(g->src_fd, (uint8_t *)dst + done, (size_t)(n - done), (off_t)(off + done));
-      if (r <= 0) break;
-      done += (uint64_t)r;
-    }
-    if (done == n) return;
-    s += done; /* a short read (cannot happen on a regular file): the rest from the mapping */
-    dst = (uint8_t *)dst + done;
-    n -= done;
-  }
-  memcpy(dst, s, (size_t)n);
-}
-
 static void copy_task(void *ctx, size_t i) {
   copy_job *j = ctx;
   uint64_t off = (uint64_t)i * j->piece;
   uint64_t len = j->n - off < j->piece ? j->n - off : j->piece;
-  rwkv_gpu_read_source(j->g, j->dst + off, j->src + off, len);
+  memcpy(j->dst + off, j->src + off, (size_t)len);
 }
 
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n) {
@@ -628,7 +598,7 @@ uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n) {
 }
 
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
-  copy_job j = {g, dst, src, n, rwkv_gpu_task_bytes(g, n)};
+  copy_job j = {dst, src, n, rwkv_gpu_task_bytes(g, n)};
   if (n == 0) return;
   rwkv_gpu_parallel(g, (size_t)((n + j.piece - 1) / j.piece), copy_task, &j);
 }
@@ -1496,10 +1466,6 @@ static int ring_start(rwkv_gpu *g) {
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;
-  /* RWKV_UPLOAD_CLIENT=0: slots without GL_CLIENT_STORAGE_BIT (the driver may place them
-   * in GPU memory that the CPU writes over the bus; tuning) */
-  int client = 1;
-  if (env_int("RWKV_UPLOAD_CLIENT", &client) != 1) client = 1;
   while (glGetError() != GL_NO_ERROR) {
   }
   for (unsigned i = 0; i < RING_SLOTS; i++) {
@@ -1507,7 +1473,7 @@ static int ring_start(rwkv_gpu *g) {
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
     storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
-                (client ? GL_CLIENT_STORAGE_BIT_EXT : 0));
+                GL_CLIENT_STORAGE_BIT_EXT);
     g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
                                       GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
                                           GL_MAP_COHERENT_BIT_EXT);

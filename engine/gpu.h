@@ -151,12 +151,6 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err);
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
 /* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
-/* Fills may read a file through its mapping or, after rwkv_gpu_upload_source(g, fd, base,
- * size), with pread(fd) for bytes that lie in [base, base + size) (the kernel copies from
- * the page cache instead of faulting in the mapping's pages); base NULL forgets it. The fd
- * stays the caller's. rwkv_gpu_read_source copies n bytes at src either way. */
-void rwkv_gpu_upload_source(rwkv_gpu *g, int fd, const void *base, uint64_t size);
-void rwkv_gpu_read_source(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 
 /* Scratch buffer `slot` (< RWKV_GPU_SCRATCH_SLOTS) of at least `bytes`, owned by the
  * context (e.g. matmul's split-K partial sums): made on first use and replaced by a

@@ -289,7 +289,7 @@ static void pack_task(void *ctx, size_t i) {
     const uint8_t *src = (const uint8_t *)j->data[part] + gr * j->rb;
     uint8_t *dst = j->dst + r * j->stride;
     if (j->plain)
-      rwkv_gpu_read_source(j->g, dst, src, n * j->rb);
+      memcpy(dst, src, (size_t)(n * j->rb));
     else
       for (uint64_t k = 0; k < n; k++) pack_row(j->ti, j->K, src + k * j->rb, dst + k * j->stride, j->stride);
     r += n;

@@ -4,7 +4,6 @@
  * big matrix is copied from the mapping into its own GPU buffer as stored:
  * no CPU dequantization, no staging copy. */
 #include <GLES3/gl31.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +11,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "model.h"
 #include "quant.h"
@@ -238,18 +236,9 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {
-    /* RWKV_UPLOAD_PREAD=1: fills read the file with pread (tuning) */
-    int pfd = -1;
-    const char *pr = getenv("RWKV_UPLOAD_PREAD");
-    if (pr && strcmp(pr, "1") == 0 && m->file->mapped) pfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (pfd >= 0) rwkv_gpu_upload_source(m->gpu, pfd, m->file->base, m->file->size);
     rwkv_gpu_upload_begin(m->gpu);
     rc = upload_weights(m, &o, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
-    if (pfd >= 0) {
-      rwkv_gpu_upload_source(m->gpu, -1, NULL, 0);
-      close(pfd);
-    }
     if (rc == RWKV_OK && rc2 != RWKV_OK) {
       rc = rc2;
       rwkv_error_prefix(err, "%s", m->path);
