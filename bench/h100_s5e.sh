@@ -1,0 +1,17 @@
+#!/bin/bash
+# bench/h100_s5e.sh - session 5: decode per token with the layer-norm prologue on the
+# FFN key only / the time mix only / both / neither (RWKV_LN_FUSE=ffn|att|1|0), interleaved.
+set -u
+. bench/h100_env.sh
+{
+  gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
+  gpu_tests test_lnfuse
+  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
+    decode_ms $B /tmp/m-$m.gguf > /dev/null # warm-up
+    for r in 1 2; do
+      for e in 0 ffn att 1; do
+        echo "-- $m LN_FUSE=$e: $(decode_ms $B /tmp/m-$m.gguf RWKV_LN_FUSE=$e)"
+      done
+    done
+  done
+} 2>&1 | tee "$OUT/s5e.txt"
