@@ -120,7 +120,7 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
 /* Decode (T == 1) with the layer norm + token-shift mix in the prologue of the matmuls
  * that consume it (rwkv_mm_dispatch_prologue; glsl/matmul.comp PRO): r/k/v, the LoRA
  * first stages and the FFN key, so that ln_mix6 and ln_mix1 are no dispatches of their
- * own (8 -> 6 dispatches per decode layer). RWKV_LN_FUSE=0|1|att|ffn, default off: on the H100
+ * own (8 -> 6 dispatches per decode layer). RWKV_LN_FUSE=0|1, default off: on the H100
  * every one of the ~1000 workgroups of a 2.9B r/k/v dispatch re-reads x, the norm and lerp
  * vectors (~50 KB each, ~4x the weights' bytes) and Q4_K_M decode fell from 160.3 to 134.4
  * tok/s; 0.1b 807 -> 803 (bench/RESULTS.md, session 2). Kept, tested, for GPUs where the
@@ -128,15 +128,13 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
  * whose weights got no prologue program (not stacked, or K too big for shared memory)
  * keeps the ln_mix path. */
 static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
-  /* "att": only the time mix's (r/k/v and LoRA-1), "ffn": only the FFN key's, else both */
   const char *e = getenv("RWKV_LN_FUSE");
   int on = e && *e && strcmp(e, "0") != 0;
-  int att = on && strcmp(e, "ffn") != 0, ffn = on && strcmp(e, "att") != 0;
   for (uint32_t l = 0; l < m->d.n_layer && on; l++) {
     model_layer *W = &m->layers[l];
     rwkv_mm_weight *ws[3] = {&W->rkv, &W->lora1, &W->ffn_key};
     for (int i = 0; i < 3; i++) {
-      if (!ws[i]->n_chunks || ws[i]->prog_pro || (i < 2 ? !att : !ffn)) continue;
+      if (!ws[i]->n_chunks || ws[i]->prog_pro) continue;
       int rc = rwkv_mm_prologue_init(m->gpu, ws[i], err);
       if (rc == RWKV_ERR_UNSUPPORTED) continue; /* that matmul keeps reading ln_mix's output */
       if (rc) return rc;
