@@ -624,9 +624,8 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: decode kernel %u has no prologue", w->name,
                        c.kernel);
   c.xsh = 0; /* x comes from the prologue's shared copy */
-  /* shared floats: x and its layer norm of TT tokens padded to 8, the reduction, mm_finish's
-   * lane sums */
-  uint64_t kq = ((uint64_t)w->K + 7) / 8 * 8, fl = 2ull * c.tt * kq + c.wg;
+  /* shared floats: x of TT tokens padded to 8, the reduction, mm_finish's lane sums */
+  uint64_t kq = ((uint64_t)w->K + 7) / 8 * 8, fl = (uint64_t)c.tt * kq + c.wg;
   if (c.lanes > 1 && !c.subgroup) fl += (uint64_t)c.wg * c.nr * c.tt;
   else if (c.subgroup && c.lanes > c.sgs) fl += (uint64_t)(c.wg / c.sgs) * c.nr * c.tt;
   uint64_t maxsh = in->max_shared > 0 ? (uint64_t)in->max_shared : 16384;
@@ -664,14 +663,6 @@ static int group_uniforms(const rwkv_mm_group *a, const rwkv_mm_chunk *ch, uint3
   gb[3] = (GLuint)a->ldy;
   *wgs += (hi - lo + rpw - 1) / rpw;
   return 1;
-}
-
-/* RWKV_PRO_WGS: the prologue dispatch's workgroup cap (default 0: none) */
-static uint32_t pro_wgs(rwkv_gpu *g) {
-  (void)g;
-  const char *e = getenv("RWKV_PRO_WGS");
-  long v = e && *e ? strtol(e, NULL, 10) : 0;
-  return v > 0 && v < 1000000 ? (uint32_t)v : 0;
 }
 
 int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
@@ -769,15 +760,7 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     glUniform4uiv(8, (GLsizei)ng, gb);
     glUniform1ui(24, (GLuint)(first && p->write_last));
     first = 0;
-    /* the blocked decode kernel takes several row blocks per workgroup, so that fewer
-     * workgroups compute the layer norm: at most RWKV_PRO_WGS of them (0: one per block) */
-    uint32_t grid = wgs;
-    if (w->kernel[0] == 2) {
-      glUniform1ui(25, wgs);
-      uint32_t cap = pro_wgs(g);
-      if (cap && cap < grid) grid = cap;
-    }
-    glDispatchCompute(grid, (GLuint)tiles, 1);
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;

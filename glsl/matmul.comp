@@ -161,7 +161,6 @@ layout(location = 21) uniform uint u_plast;  // y buffer: xa of token t at [u_pl
 layout(location = 22) uniform uint u_pfrom;  // != 0: x buffer [u_pfrom + t K ..) -> state
 layout(location = 23) uniform uint u_pto;    //   [pr_seq[2t + 1] + u_pto ..)
 layout(location = 24) uniform uint u_pwrite; // 1: workgroup 0 writes last / the store
-layout(location = 25) uniform uint u_pnvw;   // KERNEL 2: virtual workgroups (row blocks)
 #define PKQ (((PRO_K + 7) / 8) * 2)          // vec4s per token, zero-padded to 8 floats
 shared vec4 xsp[TT * PKQ];
 shared float pro_red[WG];
@@ -192,66 +191,43 @@ float pro_sum(float v) {
 #endif
 }
 
-// The layer norm of the tile's tokens into xap (raw x first, then xa); workgroup 0 (u_pwrite)
-// also writes xa and the state store. Once per workgroup.
-shared vec4 xap[TT * PKQ];
-void pro_stats(uint t0) {
+void pro_build(uint t0, uint lerp) {
   uint lid = gl_LocalInvocationID.x;
   bool wr = gl_WorkGroupID.x == 0u && u_pwrite != 0u;
   for (int k = 0; k < TT; k++) {
     uint t = min(t0 + uint(k), u_T - 1u);
     bool live = t0 + uint(k) < u_T && pr_seq[2u * t] == 0u;  // uniform per workgroup
-    uint xb = u_pxoff + t * u_K, xo = uint(k) * uint(PKQ);
-    // x is read once into xap; each invocation later revisits only its own elements
+    uint xb = u_pxoff + t * u_K, sb = pr_seq[2u * t + 1u], xo = uint(k) * uint(PKQ);
+    // x is read once into xsp; each invocation later revisits only its own elements
     float s = 0.0;
     for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) {
       float v = c < u_K ? xs[xb + c] : 0.0;
-      xap[xo + (c >> 2)][c & 3u] = v;
+      xsp[xo + (c >> 2)][c & 3u] = v;
       s += v;
     }
     float mean = pro_sum(s) / float(u_K);
     s = 0.0;
     for (uint c = lid; c < u_K; c += uint(WG)) {
-      float d = xap[xo + (c >> 2)][c & 3u] - mean;
+      float d = xsp[xo + (c >> 2)][c & 3u] - mean;
       s += d * d;
     }
     float rstd = inversesqrt(pro_sum(s) / float(u_K) + u_peps);
-    for (uint c = lid; c < u_K; c += uint(WG)) {
-      float xa = (xap[xo + (c >> 2)][c & 3u] - mean) * rstd * pr_par[u_plnw + c] + pr_par[u_plnb + c];
-      xap[xo + (c >> 2)][c & 3u] = xa;
-      if (wr && live) {
-        ys[u_plast + t * u_K + c] = xa;
-        if (u_pfrom != 0u) pr_st[pr_seq[2u * t + 1u] + u_pto + c] = xs[u_pfrom + t * u_K + c];
-      }
-    }
-  }
-}
-// x for the dot products: the token-shift mix xa + (prev - xa) * lerp of group's lerp vector
-// (par offset) into xsp; padding tokens and the tail past K are 0. The caller has made xap
-// visible (pro_sum's barriers) and every reader of the last xsp done.
-void pro_mix(uint t0, uint lerp) {
-  uint lid = gl_LocalInvocationID.x;
-  for (int k = 0; k < TT; k++) {
-    uint t = min(t0 + uint(k), u_T - 1u);
-    bool live = t0 + uint(k) < u_T && pr_seq[2u * t] == 0u;
-    uint sb = pr_seq[2u * t + 1u], xo = uint(k) * uint(PKQ);
     for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) {
       float v = 0.0;
       if (live && c < u_K) {
-        float xa = xap[xo + (c >> 2)][c & 3u];
-        v = xa + (pr_st[sb + u_pprev + c] - xa) * pr_par[lerp + c];
+        float xa = (xsp[xo + (c >> 2)][c & 3u] - mean) * rstd * pr_par[u_plnw + c] + pr_par[u_plnb + c];
+        float prev = pr_st[sb + u_pprev + c];
+        v = xa + (prev - xa) * pr_par[lerp + c];
+        if (wr) {
+          ys[u_plast + t * u_K + c] = xa;
+          if (u_pfrom != 0u) pr_st[sb + u_pto + c] = xs[u_pfrom + t * u_K + c];
+        }
       }
       xsp[xo + (c >> 2)][c & 3u] = v;
     }
   }
   memoryBarrierShared();
   barrier();
-}
-void pro_build(uint t0, uint lerp) {
-  pro_stats(t0);
-  memoryBarrierShared();
-  barrier();
-  pro_mix(t0, lerp);
 }
 #endif
 
@@ -345,25 +321,21 @@ void main() {
 
 #elif KERNEL == 2  // blocked decode
 
-// The group of (virtual) workgroup wgx.
-uint mm_group(uint wgx) {
-  uint g = 0u;
+void main() {
+  uint wgx = gl_WorkGroupID.x, g = 0u;
   for (uint i = 1u; i < u_ng; i++)
     if (wgx >= u_ga[i].x) g = i;
-  return g;
-}
-
-// Rows of (virtual) workgroup wgx for the token tile at t0 (with PRO, x is in xsp).
-void mm_rows2(uint wgx, uint t0) {
-  uint g = mm_group(wgx);
   uvec4 ga = u_ga[g], gb = u_gb[g];
   uint lid = gl_LocalInvocationID.x;
   uint lane = lid % uint(LANES);
   uint rend = ga.y + ga.z;
   uint r0 = ga.y + (wgx - ga.x) * uint(ROWS_PER_WG) + (lid / uint(LANES)) * uint(NR);
+  uint t0 = gl_WorkGroupID.y * uint(TT);
   uint rbs[NR];
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
-#if !defined(PRO)
+#if defined(PRO)
+  pro_build(t0, gb.x);
+#else
   uint xb[TT];
   for (int t = 0; t < TT; t++) xb[t] = min(t0 + uint(t), u_T - 1u) * gb.y + gb.x;
 #endif
@@ -403,31 +375,6 @@ void mm_rows2(uint wgx, uint t0) {
     }
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-}
-
-void main() {
-  uint t0 = gl_WorkGroupID.y * uint(TT);
-#if defined(PRO)
-  // Workgroup w takes virtual workgroups [w n / N, (w + 1) n / N) of the n = u_pnvw the rows
-  // need (N = the grid, <= n: matmul.c RWKV_PRO_WGS), so each computes the layer norm once
-  // and the mix once per group it meets; the rest of the work is as one per row block.
-  pro_stats(t0);
-  uint n = u_pnvw, N = gl_NumWorkGroups.x, w = gl_WorkGroupID.x;
-  uint v0 = w * (n / N) + min(w, n % N), v1 = v0 + n / N + (w < n % N ? 1u : 0u), gcur = 0xFFFFFFFFu;
-  for (uint v = v0; v < v1; v++) {
-    uint g = mm_group(v);
-    if (g != gcur) {
-      memoryBarrierShared();
-      barrier();  // xap written (first time), or the last rows' readers of xsp done
-      pro_mix(t0, u_gb[g].x);
-      gcur = g;
-    }
-    mm_rows2(v, t0);
-    barrier();  // mm_finish's shared sums are rewritten by the next rows
-  }
-#else
-  mm_rows2(gl_WorkGroupID.x, t0);
-#endif
 }
 
 #elif KERNEL == 1  // tiled prefill

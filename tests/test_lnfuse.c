@@ -214,11 +214,8 @@ static void test_kernels(rwkv_gpu *g) {
       {"RWKV_MM_LANES", "1", "RWKV_MM_WG", "48"},          /* reduction of 48 (not 2^n) */
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "8", "RWKV_MM_UNR", "2"}, /* blocked decode */
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1"},
-      {"RWKV_MM_DEC", "1", "RWKV_PRO_WGS", "1"}, /* one workgroup takes every row block */
-      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "2", "RWKV_PRO_WGS", "2"},
   };
-  static const char *names[] = {"RWKV_MM_LANES", "RWKV_MM_NR", "RWKV_MM_WG", "RWKV_MM_DEC", "RWKV_MM_UNR",
-                                "RWKV_PRO_WGS"};
+  static const char *names[] = {"RWKV_MM_LANES", "RWKV_MM_NR", "RWKV_MM_WG", "RWKV_MM_DEC", "RWKV_MM_UNR"};
   for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
     for (int i = 0; i < 6 && shapes[k][i]; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
