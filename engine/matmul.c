@@ -377,8 +377,6 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->type = type;
   w->K = (uint32_t)K;
   w->M = (uint32_t)M;
-  unsigned cap = 0;
-  if (env_uint("RWKV_MM_WGS", 1, 1u << 20, &cap)) w->max_wgs = cap;
   w->row_bytes = rb;
   w->stride = stride;
   for (int v = 0; v < 2; v++) {
@@ -907,12 +905,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glUniform1ui(13, w->K);
         glUniform1ui(14, 0);
       }
-      uint32_t grid = wgs;
-      if (w->kernel[v] == 2) { /* RWKV_MM_WGS: at most that many workgroups (tuning) */
-        glUniform1ui(25, wgs);
-        if (w->max_wgs && w->max_wgs < grid) grid = w->max_wgs;
-      }
-      glDispatchCompute(grid, (GLuint)tiles, 1);
+      glDispatchCompute(wgs, (GLuint)tiles, 1);
     }
   }
   if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);

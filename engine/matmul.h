@@ -51,7 +51,6 @@ typedef struct rwkv_mm_weight {
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
-  uint32_t max_wgs;     /* blocked decode kernel's grid cap (RWKV_MM_WGS), 0: one per row block */
 } rwkv_mm_weight;
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].

@@ -321,11 +321,8 @@ void main() {
 
 #elif KERNEL == 2  // blocked decode
 
-layout(location = 25) uniform uint u_nvw; // row blocks (virtual workgroups); 0: the grid's size
-
-// Rows of row block (virtual workgroup) wgx for the token tile at t0.
-void mm_rows2(uint wgx, uint t0) {
-  uint g = 0u;
+void main() {
+  uint wgx = gl_WorkGroupID.x, g = 0u;
   for (uint i = 1u; i < u_ng; i++)
     if (wgx >= u_ga[i].x) g = i;
   uvec4 ga = u_ga[g], gb = u_gb[g];
@@ -333,6 +330,7 @@ void mm_rows2(uint wgx, uint t0) {
   uint lane = lid % uint(LANES);
   uint rend = ga.y + ga.z;
   uint r0 = ga.y + (wgx - ga.x) * uint(ROWS_PER_WG) + (lid / uint(LANES)) * uint(NR);
+  uint t0 = gl_WorkGroupID.y * uint(TT);
   uint rbs[NR];
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
 #if defined(PRO)
@@ -377,23 +375,6 @@ void mm_rows2(uint wgx, uint t0) {
     }
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-}
-
-void main() {
-  uint t0 = gl_WorkGroupID.y * uint(TT);
-#if defined(PRO)
-  mm_rows2(gl_WorkGroupID.x, t0);
-#else
-  // a grid smaller than the row blocks (matmul.c RWKV_MM_WGS): each workgroup takes every
-  // N-th block, so fewer, longer-lived workgroups do the same work
-  uint N = gl_NumWorkGroups.x, n = u_nvw == 0u ? N : u_nvw;
-  for (uint v = gl_WorkGroupID.x; v < n; v += N) {
-    mm_rows2(v, t0);
-#if LANES > 1 && (!defined(RWKV_SUBGROUP) || LANES > SGS)
-    barrier(); // mm_finish's shared sums are rewritten by the next block
-#endif
-  }
-#endif
 }
 
 #elif KERNEL == 1  // tiled prefill
