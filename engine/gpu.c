@@ -82,10 +82,6 @@ struct rwkv_gpu {
   size_entry *sizes;
   size_t n_sizes, cap_sizes;
   char *cache_dir;  /* program binary cache folder, NULL: off */
-  /* rwkv_gpu_programs_prefetch: (name, defines) pairs still to build, as one buffer of
-   * NUL-terminated strings [pf_next, pf_end) */
-  char *pf_buf;
-  size_t pf_next, pf_end;
   int cache_made;   /* 1 once cache_dir was created (or found) */
   unsigned cache_tmp; /* counter for temp file names */
   rwkv_gpu_stats stats;
@@ -664,7 +660,6 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   filler_stop(g);
   pool_stop(&g->pool);
   free(g->cache_dir);
-  free(g->pf_buf);
   free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
@@ -924,14 +919,10 @@ static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
   else g->stats.cache_write_errors++;
 }
 
-/* build_program(cache_only): no cache entry (no message; the caller builds it later) */
-#define PROG_NOT_CACHED RWKV_ERR_UNSUPPORTED
-
 /* Compile + link srcs, through the binary cache when it is on. */
 static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
-                         int n, int cache_only, GLuint *out, rwkv_error *err) {
+                         int n, GLuint *out, rwkv_error *err) {
   *out = 0;
-  if (cache_only && !g->cache_dir) return PROG_NOT_CACHED;
   uint64_t key = 0, key2 = 0;
   if (g->cache_dir) {
     key = program_key(g, srcs, n, FNV_SEED);
@@ -962,7 +953,6 @@ static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const 
     }
     if (bad) g->stats.cache_rejected++;
   }
-  if (cache_only) return PROG_NOT_CACHED; /* not worth a compile ahead of need */
   g->stats.cache_misses++;
   GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
   if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
@@ -1006,10 +996,8 @@ void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out) {
 
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g) { return g ? g->cache_dir : NULL; }
 
-/* The program for (name, defines): from this context's table, else built (cache_only:
- * only from a binary cache entry, else PROG_NOT_CACHED with no message) and added. */
-static int program_get(rwkv_gpu *g, const char *name, const char *defines, int cache_only,
-                       unsigned *prog, rwkv_error *err) {
+int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                     rwkv_error *err) {
   if (prog) *prog = 0;
   if (!g || !name || !prog) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program: NULL argument");
   if (!defines) defines = "";
@@ -1034,11 +1022,9 @@ static int program_get(rwkv_gpu *g, const char *name, const char *defines, int c
                          "#line 1 1\n", common, "\n#line 1 2\n", body};
   double t0 = gpu_now_ms();
   GLuint p = 0;
-  rc = build_program(g, name, dmsg, srcs, 7, cache_only, &p, err);
-  if (cache_only) g->stats.prefetch_ms += gpu_now_ms() - t0;
-  else g->stats.program_ms += gpu_now_ms() - t0;
+  rc = build_program(g, name, dmsg, srcs, 7, &p, err);
+  g->stats.program_ms += gpu_now_ms() - t0;
   if (rc) return rc;
-  if (cache_only) g->stats.prefetched++;
   g->stats.programs++;
   if (g->n_progs == g->cap_progs) {
     size_t nc = g->cap_progs ? g->cap_progs * 2 : 16;
@@ -1063,122 +1049,6 @@ static int program_get(rwkv_gpu *g, const char *name, const char *defines, int c
   g->n_progs++;
   *prog = p;
   return RWKV_OK;
-}
-
-int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
-                     rwkv_error *err) {
-  return program_get(g, name, defines, 0, prog, err);
-}
-
-/* ---- program prefetch lists --------------------------------------------------------
- * A list file in the cache folder, "list-<hash64 of the key>.txt": PL_MAGIC, then per
- * program its name and defines, each a NUL-terminated string. */
-#define PL_MAGIC "RWKVPL1\n"
-#define PL_MAX (1u << 20)
-
-static void list_path(const rwkv_gpu *g, const char *key, char *out, size_t cap) {
-  snprintf(out, cap, "%s/list-%016llx.txt", g->cache_dir,
-           (unsigned long long)hash64(FNV_SEED, key, strlen(key)));
-}
-
-void rwkv_gpu_programs_prefetch(rwkv_gpu *g, const char *key) {
-  if (!g) return;
-  free(g->pf_buf); /* a list left by a failed load */
-  g->pf_buf = NULL;
-  if (!key || !g->cache_dir) return;
-  char path[4224];
-  list_path(g, key, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  struct stat st;
-  char *buf = NULL;
-  size_t n = 0, ml = strlen(PL_MAGIC);
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= PL_MAX &&
-      (buf = malloc((size_t)st.st_size)) != NULL) {
-    while (n < (size_t)st.st_size) {
-      ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-      if (r <= 0) break;
-      n += (size_t)r;
-    }
-  }
-  close(fd);
-  /* whole strings in (name, defines) pairs after the magic, else the list is ignored */
-  size_t strings = 0;
-  int ok = buf && n == (size_t)st.st_size && n > ml && memcmp(buf, PL_MAGIC, ml) == 0 && buf[n - 1] == '\0';
-  for (size_t i = ml; ok && i < n; i++) strings += buf[i] == '\0';
-  if (!ok || strings % 2) {
-    free(buf);
-    return;
-  }
-  g->pf_buf = buf;
-  g->pf_next = ml;
-  g->pf_end = n;
-}
-
-/* Build the next listed program from the cache, if any is left; 0 when none is. */
-static int prefetch_one(rwkv_gpu *g) {
-  while (g->pf_buf && g->pf_next < g->pf_end) {
-    const char *name = g->pf_buf + g->pf_next;
-    const char *defs = name + strlen(name) + 1;
-    g->pf_next = (size_t)(defs + strlen(defs) + 1 - g->pf_buf);
-    unsigned p = 0;
-    if (program_get(g, name, defs, 1, &p, NULL) == RWKV_OK) return 1; /* else the next one */
-  }
-  free(g->pf_buf);
-  g->pf_buf = NULL;
-  return 0;
-}
-
-void rwkv_gpu_programs_save(rwkv_gpu *g, const char *key) {
-  free(g ? g->pf_buf : NULL); /* what was not built by now is not wanted */
-  if (g) g->pf_buf = NULL;
-  if (!g || !key || !g->cache_dir || !g->n_progs) return;
-  size_t ml = strlen(PL_MAGIC), n = ml;
-  for (size_t i = 0; i < g->n_progs; i++) n += strlen(g->progs[i].name) + strlen(g->progs[i].defines) + 2;
-  char *buf = n <= PL_MAX ? malloc(n) : NULL;
-  if (!buf) return;
-  memcpy(buf, PL_MAGIC, ml);
-  size_t o = ml;
-  for (size_t i = 0; i < g->n_progs; i++) {
-    const char *s2[2] = {g->progs[i].name, g->progs[i].defines};
-    for (int k = 0; k < 2; k++) {
-      size_t l = strlen(s2[k]) + 1;
-      memcpy(buf + o, s2[k], l);
-      o += l;
-    }
-  }
-  char path[4224], tmp[4300];
-  list_path(g, key, path, sizeof path);
-  /* unchanged: no write */
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st;
-    char *old = fstat(fd, &st) == 0 && (uint64_t)st.st_size == n ? malloc(n) : NULL;
-    int same = old && read(fd, old, n) == (ssize_t)n && memcmp(old, buf, n) == 0;
-    free(old);
-    close(fd);
-    if (same) {
-      free(buf);
-      return;
-    }
-  }
-  if (!g->cache_made && make_dirs(g->cache_dir) != 0) {
-    free(buf);
-    return;
-  }
-  g->cache_made = 1;
-  snprintf(tmp, sizeof tmp, "%s.%ld.%u.tmp", path, (long)getpid(), g->cache_tmp++);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  int ok = fd >= 0;
-  for (size_t off = 0; ok && off < n;) {
-    ssize_t w = write(fd, buf + off, n - off);
-    if (w <= 0) ok = 0;
-    else off += (size_t)w;
-  }
-  if (fd >= 0 && close(fd) != 0) ok = 0;
-  if (ok && rename(tmp, path) != 0) ok = 0;
-  if (!ok && fd >= 0) unlink(tmp);
-  free(buf);
 }
 
 static const char *gl_err_name(GLenum e) {
@@ -1589,19 +1459,12 @@ static int ring_piece(rwkv_gpu *g, GLuint b, uint64_t off, uint64_t len, rwkv_gp
     fill(ctx, rp, off, len);
   }
   int rc = flush_pending(g, err);
-  double pf0 = g->stats.prefetch_ms;
-  if (async) { /* listed programs are built while the filler packs */
-    for (int busy = 1; busy && g->pf_buf;) {
-      pthread_mutex_lock(&g->filler.mu);
-      busy = g->filler.busy;
-      pthread_mutex_unlock(&g->filler.mu);
-      if (busy && !prefetch_one(g)) break;
-    }
+  if (async) {
     pthread_mutex_lock(&g->filler.mu);
     while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
     pthread_mutex_unlock(&g->filler.mu);
   }
-  g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0) - (g->stats.prefetch_ms - pf0);
+  g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
   if (rc == RWKV_OK) {
     g->pend.set = 1;
     g->pend.src = g->ring[g->ring_cur].buf;

@@ -97,24 +97,13 @@ typedef struct rwkv_gpu_stats {
   uint32_t cache_rejected; /* entries found but corrupt or refused by the driver (rebuilt) */
   uint32_t cache_writes;   /* entries written */
   uint32_t cache_write_errors; /* entries that could not be written (not an error) */
-  double program_ms;       /* wall time spent building programs when asked for */
-  uint32_t prefetched;     /* programs built ahead from a prefetch list (cache hits too) */
-  double prefetch_ms;      /* wall time spent on those, while uploads waited */
+  double program_ms;       /* wall time spent building programs */
   uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
   /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
    * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */
   double fill_alloc_ms, fill_wait_ms, fill_ms, fill_map_ms, fill_copy_ms;
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
-/* Prefetch lists: rwkv_gpu_programs_save(g, key) writes the (name, defines) of every
- * program this context has built to the cache folder under `key` (a model's identity);
- * rwkv_gpu_programs_prefetch(g, key) reads that list, and rwkv_gpu_buffer_fill then builds
- * the listed programs that have cache entries while an upload batch waits for packing,
- * so that rwkv_gpu_program finds them built. Both are best effort: a missing, unreadable
- * or malformed list, or a cache folder that cannot be written, only means no prefetch.
- * Save also drops what is left of a prefetch. */
-void rwkv_gpu_programs_prefetch(rwkv_gpu *g, const char *key);
-void rwkv_gpu_programs_save(rwkv_gpu *g, const char *key);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g);
 

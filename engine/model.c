@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "model.h"
@@ -225,14 +224,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc == RWKV_OK && !o.chunk && !rwkv_gpu_get_info(m->gpu)->software) m->chunk = 1024; /* GPUs: more token tiles per matmul */
   LAP(load_context_ms);
-  /* the programs the last load of this file built are built again from the binary cache
-   * while the uploads wait for packing (rwkv_gpu_programs_prefetch), not one by one later */
-  char pkey[4200] = "";
-  struct stat pst;
-  if (rc == RWKV_OK && stat(path, &pst) == 0)
-    snprintf(pkey, sizeof pkey, "%s:%llu:%lld.%09ld", path, (unsigned long long)pst.st_size,
-             (long long)pst.st_mtim.tv_sec, (long)pst.st_mtim.tv_nsec);
-  if (pkey[0]) rwkv_gpu_programs_prefetch(m->gpu, pkey);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {
@@ -257,7 +248,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   in->load_upload_ms -= s1.program_ms - s0.program_ms;
   if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
-  if (rc == RWKV_OK && pkey[0]) rwkv_gpu_programs_save(m->gpu, pkey);
   LAP(load_init_ms);
   if (rc == RWKV_OK) {
     glFinish(); /* "ready for the first token" includes the uploads */
@@ -268,7 +258,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     in->load_programs_ms = s2.program_ms - s0.program_ms;
     in->shader_cache_hits = s2.cache_hits - s0.cache_hits;
     in->shader_cache_misses = s2.cache_misses - s0.cache_misses;
-    in->shader_prefetched = s2.prefetched - s0.prefetched;
     fill_info(m);
     m->info.gpu_bytes = rwkv_gpu_bytes(m->gpu);
     m->info.load_ms = now_ms() - t0;

@@ -62,8 +62,6 @@ typedef struct rwkv_model_info {
   double load_open_ms, load_tokenizer_ms, load_context_ms, load_programs_ms, load_upload_ms,
       load_init_ms, load_finish_ms;
   uint32_t shader_cache_hits, shader_cache_misses; /* programs built during this load */
-  uint32_t shader_prefetched; /* of the hits, built while the uploads waited (not in
-                               * load_programs_ms; rwkv_gpu_programs_prefetch) */
 } rwkv_model_info;
 
 /* Map a GGUF file, check it is an rwkv7 model, upload its weights as stored. */

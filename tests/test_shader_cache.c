@@ -1,7 +1,7 @@
 /* test_shader_cache.c - the program binary cache (gpu.h): first open compiles and writes,
  * a second context reads, corrupt / truncated entries are detected and rebuilt, other
  * defines miss, RWKV_SHADER_CACHE=0 turns it off, an unwritable folder is no error; the
- * load-time breakdown in rwkv_model_info; prefetch lists (rwkv_gpu_programs_prefetch). */
+ * load-time breakdown in rwkv_model_info. */
 #include <GLES3/gl31.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -181,110 +181,6 @@ static void test_model_load(void) {
   }
 }
 
-/* Prefetch lists: a list saved by one context makes a second one build the listed
- * programs from the cache while an upload batch waits for packing; lists that are
- * malformed or name what has no cache entry are ignored. */
-static void slow_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t len) {
-  (void)ctx;
-  usleep(20000); /* the loading thread waits for the filler: time to prefetch */
-  memset(dst, (int)(off & 0xFF), (size_t)len);
-}
-
-/* An upload batch of three buffers in 1 MiB pieces after rwkv_gpu_programs_prefetch(key);
- * the stats after it. */
-static void batch_after_prefetch(const char *key, rwkv_gpu_stats *st) {
-  rwkv_error err = {0};
-  rwkv_gpu *g = NULL;
-  setenv("RWKV_UPLOAD_RING", "1", 1);
-  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
-  if (!g) return;
-  rwkv_gpu_programs_prefetch(g, key);
-  rwkv_gpu_upload_begin(g);
-  unsigned bufs[3] = {0};
-  for (int i = 0; i < 3; i++) CHECK_OK(rwkv_gpu_buffer_fill(g, 3u << 20, 0, slow_fill, NULL, &bufs[i], &err), &err);
-  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
-  rwkv_gpu_get_stats(g, st);
-  if (st->prefetched) { /* built already: asking again builds nothing */
-    unsigned p = 0;
-    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define PF_TEST 2\n", &p, &err), &err); /* in every list */
-    rwkv_gpu_stats after;
-    rwkv_gpu_get_stats(g, &after);
-    CHECK(p != 0 && after.programs == st->programs && after.cache_hits == st->cache_hits);
-  }
-  for (int i = 0; i < 3; i++) rwkv_gpu_buffer_free(g, bufs[i], 3u << 20);
-  rwkv_gpu_close(g);
-  unsetenv("RWKV_UPLOAD_RING");
-}
-
-/* The one list-*.txt in dir, or "" */
-static void find_list(const char *dir, char *out, size_t cap) {
-  out[0] = '\0';
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL)
-    if (strncmp(e->d_name, "list-", 5) == 0) snprintf(out, cap, "%s/%s", dir, e->d_name);
-  closedir(d);
-}
-
-static void write_file(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  CHECK(f != NULL);
-  if (!f) return;
-  CHECK(fwrite(data, 1, n, f) == n);
-  fclose(f);
-}
-
-static void test_prefetch(void) {
-  char cdir[512];
-  snprintf(cdir, sizeof cdir, "%s/prefetch-cache", g_dir);
-  setenv("RWKV_SHADER_CACHE", cdir, 1);
-  rwkv_error err = {0};
-  rwkv_gpu *g = NULL;
-  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
-  if (!g) return;
-  if (!rwkv_gpu_shader_cache_dir(g)) { /* no binary formats: nothing to prefetch from */
-    rwkv_gpu_close(g);
-    return;
-  }
-  unsigned p1 = 0, p2 = 0;
-  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define PF_TEST 1\n", &p1, &err), &err);
-  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define PF_TEST 2\n", &p2, &err), &err);
-  rwkv_gpu_programs_save(g, "model-a");
-  rwkv_gpu_close(g);
-  char list[1024];
-  find_list(cdir, list, sizeof list);
-  CHECK_MSG(list[0] != '\0', "no list written in %s", cdir);
-
-  rwkv_gpu_stats st;
-  batch_after_prefetch("model-a", &st);
-  CHECK_MSG(st.prefetched == 2 && st.cache_hits == 2 && st.cache_misses == 0,
-            "prefetched %u, hits %u, misses %u", st.prefetched, st.cache_hits, st.cache_misses);
-  batch_after_prefetch("model-b", &st); /* no list under that key */
-  CHECK(st.prefetched == 0 && st.programs == 0);
-
-  /* bad lists: ignored, or only their usable entries built */
-#define LIST(lit) lit, sizeof lit - 1
-  static const struct {
-    const char *data;
-    size_t n;
-    uint32_t want;
-  } bad[] = {
-      {LIST(""), 0},
-      {LIST("RWKVPL9\nrwkv_argmax\0#define PF_TEST 1\n\0"), 0},  /* magic */
-      {LIST("RWKVPL1\nrwkv_argmax\0#define PF_TEST 1\n"), 0},    /* no final NUL */
-      {LIST("RWKVPL1\nrwkv_argmax\0"), 0},                        /* name without defines */
-      {LIST("RWKVPL1\nno_such_shader\0\0rwkv_argmax\0#define PF_TEST 2\n\0"), 1}, /* unknown name skipped */
-      {LIST("RWKVPL1\nrwkv_argmax\0#define PF_TEST 3\n\0"), 0},   /* never built: no entry, no compile */
-  };
-  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-    write_file(list, bad[i].data, bad[i].n);
-    batch_after_prefetch("model-a", &st);
-    CHECK_MSG(st.prefetched == bad[i].want && st.cache_misses == 0, "bad list %zu: prefetched %u, misses %u", i,
-              st.prefetched, st.cache_misses);
-  }
-}
-
 static void rm_rf(const char *path) {
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
@@ -299,7 +195,6 @@ int main(void) {
   }
   test_cache();
   test_model_load();
-  test_prefetch();
   rm_rf(g_dir);
   return test_result("test_shader_cache");
 }
