@@ -109,7 +109,7 @@ struct rwkv_gpu {
   struct {
     int set;
     GLuint src, dst;
-    uint64_t off, woff, bytes; /* read offset in the ring slot, write offset in dst */
+    uint64_t off, bytes;
   } pend;
   struct {
     int started, quit, busy;
@@ -119,7 +119,6 @@ struct rwkv_gpu {
     rwkv_gpu_fill_fn fn;
     void *ctx;
     uint8_t *dst;
-    uint64_t off, len;
   } filler;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
@@ -1237,8 +1236,8 @@ static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
   double t0 = gpu_now_ms();
   glBindBuffer(GL_COPY_READ_BUFFER, g->pend.src);
   glBindBuffer(GL_COPY_WRITE_BUFFER, g->pend.dst);
-  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)g->pend.off,
-                      (GLintptr)g->pend.woff, (GLsizeiptr)g->pend.bytes);
+  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)g->pend.off, 0,
+                      (GLsizeiptr)g->pend.bytes);
   GLenum e = glGetError();
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
   glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
@@ -1259,7 +1258,7 @@ static void *filler_main(void *p) {
     while (!g->filler.busy && !g->filler.quit) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
     if (g->filler.quit) break;
     pthread_mutex_unlock(&g->filler.mu);
-    g->filler.fn(g->filler.ctx, g->filler.dst, g->filler.off, g->filler.len);
+    g->filler.fn(g->filler.ctx, g->filler.dst);
     pthread_mutex_lock(&g->filler.mu);
     g->filler.busy = 0;
     pthread_cond_broadcast(&g->filler.cv);
@@ -1437,51 +1436,10 @@ void rwkv_gpu_scratch_free(rwkv_gpu *g) {
   }
 }
 
-/* One piece of a buffer through the ring: pack bytes [off, off + len) into a slot (on the
- * filler thread between upload_begin and _done, while this thread issues the previous
- * piece's copy, which blocks at the DMA's speed on NVIDIA), then queue its copy (deferred
- * in a batch, else issued now). fill_ms counts the packing the copy did not hide. */
-static int ring_piece(rwkv_gpu *g, GLuint b, uint64_t off, uint64_t len, rwkv_gpu_fill_fn fill,
-                      void *ctx, uint8_t *rp, uint64_t roff, rwkv_error *err) {
-  double t1 = gpu_now_ms(), copy0 = g->stats.fill_copy_ms;
-  int async = g->defer && filler_start(g);
-  if (async) {
-    pthread_mutex_lock(&g->filler.mu);
-    g->filler.fn = fill;
-    g->filler.ctx = ctx;
-    g->filler.dst = rp;
-    g->filler.off = off;
-    g->filler.len = len;
-    g->filler.busy = 1;
-    pthread_cond_broadcast(&g->filler.cv);
-    pthread_mutex_unlock(&g->filler.mu);
-  } else {
-    fill(ctx, rp, off, len);
-  }
-  int rc = flush_pending(g, err);
-  if (async) {
-    pthread_mutex_lock(&g->filler.mu);
-    while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
-    pthread_mutex_unlock(&g->filler.mu);
-  }
-  g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
-  if (rc == RWKV_OK) {
-    g->pend.set = 1;
-    g->pend.src = g->ring[g->ring_cur].buf;
-    g->pend.dst = b;
-    g->pend.off = roff;
-    g->pend.woff = off;
-    g->pend.bytes = len;
-    if (!g->defer) rc = flush_pending(g, err);
-  }
-  return rc;
-}
-
-int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fill_fn fill,
-                         void *ctx, unsigned *buf, rwkv_error *err) {
+int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
+                         unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
   if (!g || !buf || !fill) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill: NULL argument");
-  if (unit == 0) unit = 1;
   /* STATIC_DRAW: written once, read by every dispatch */
   double t0 = gpu_now_ms(), t1;
   int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
@@ -1490,19 +1448,50 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fi
   t0 = t1;
   if (rc) return rc;
   GLuint b = *buf;
-  if (g->ring_state == 0) ring_start(g);
-  /* through the ring in pieces of whole units that fit a slot (RWKV_UPLOAD_PIECES=0: only
-   * buffers that fit one slot, the rest mapped; for comparisons) */
-  int pieces = 1;
-  if (env_int("RWKV_UPLOAD_PIECES", &pieces) != 1) pieces = 1;
-  uint64_t piece = g->ring_state == 1 ? g->ring_slot / unit * unit : 0;
-  if (piece > bytes) piece = bytes;
-  if (piece && (pieces || piece == bytes)) {
-    for (uint64_t off = 0; off < bytes && rc == RWKV_OK; off += piece) {
-      uint64_t len = bytes - off < piece ? bytes - off : piece, roff = 0;
-      uint8_t *rp = ring_take(g, len, &roff, err, &rc); /* counts its wait for a slot */
-      if (rc == RWKV_OK && !rp) rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: no room in the upload ring");
-      if (rc == RWKV_OK) rc = ring_piece(g, b, off, len, fill, ctx, rp, roff, err);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
+  uint64_t roff = 0;
+  uint8_t *rp = ring_take(g, bytes, &roff, err, &rc);
+  if (rc) {
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    rwkv_gpu_buffer_free(g, b, bytes);
+    *buf = 0;
+    return rc;
+  }
+  if (rp) {
+    /* Pack into the ring, then copy out of it. Between upload_begin and _done the copy is
+     * deferred: this buffer is packed on the filler thread while this thread issues the
+     * last buffer's copy (blocking at the DMA's speed on NVIDIA); otherwise it is issued
+     * here, before returning. fill_ms counts the packing the copy did not hide. */
+    t1 = gpu_now_ms();
+    g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
+    double copy0 = g->stats.fill_copy_ms;
+    int async = g->defer && filler_start(g);
+    if (async) {
+      pthread_mutex_lock(&g->filler.mu);
+      g->filler.fn = fill;
+      g->filler.ctx = ctx;
+      g->filler.dst = rp;
+      g->filler.busy = 1;
+      pthread_cond_broadcast(&g->filler.cv);
+      pthread_mutex_unlock(&g->filler.mu);
+    } else {
+      fill(ctx, rp);
+    }
+    rc = flush_pending(g, err);
+    if (async) {
+      pthread_mutex_lock(&g->filler.mu);
+      while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+      pthread_mutex_unlock(&g->filler.mu);
+    }
+    g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+    if (rc == RWKV_OK) {
+      g->pend.set = 1;
+      g->pend.src = g->ring[g->ring_cur].buf;
+      g->pend.dst = b;
+      g->pend.off = roff;
+      g->pend.bytes = bytes;
+      if (!g->defer) rc = flush_pending(g, err);
     }
     if (rc) {
       rwkv_gpu_buffer_free(g, b, bytes);
@@ -1510,7 +1499,6 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fi
     }
     return rc;
   }
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
   int map = 1; /* RWKV_UPLOAD_MAP=0: staging copy + glBufferData (for comparisons) */
   if (env_int("RWKV_UPLOAD_MAP", &map) != 1) map = 1;
   void *ptr = map ? glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)bytes,
@@ -1519,7 +1507,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fi
   if (ptr) {
     t1 = gpu_now_ms();
     g->stats.fill_map_ms += t1 - t0;
-    fill(ctx, ptr, 0, bytes);
+    fill(ctx, ptr);
     t0 = gpu_now_ms();
     g->stats.fill_ms += t0 - t1;
     GLboolean unmapped = glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
@@ -1540,7 +1528,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fi
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu_buffer_fill: no memory for a %llu-byte staging copy",
                        (unsigned long long)bytes);
   }
-  fill(ctx, stage, 0, bytes);
+  fill(ctx, stage);
   glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)bytes, stage, GL_STATIC_DRAW);
   free(stage);
   GLenum e = glGetError();

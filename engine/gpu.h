@@ -117,16 +117,14 @@ void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx);
 unsigned rwkv_gpu_threads(rwkv_gpu *g);
 
 /* New buffer of `bytes` (like rwkv_gpu_buffer, usage GL_STATIC_DRAW) filled by
- * fill(ctx, dst, off, len), which must write bytes [off, off + len) of the buffer to dst
- * (it may spread the copy over rwkv_gpu_parallel). Through the upload ring (GPUs with
- * EXT_buffer_storage) dst is a ring slot the GPU then copies from, asynchronously (see
- * rwkv_gpu_upload_done), and a buffer larger than a slot comes in several calls whose
- * off and len are whole multiples of `unit` (the last len takes the rest; unit 0 means
- * 1); else fill is called once for the whole buffer, mapped with glMapBufferRange(WRITE |
- * INVALIDATE_BUFFER), or a staging copy for glBufferData. *buf is 0 on failure. */
-typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst, uint64_t off, uint64_t len);
-int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, uint64_t unit, rwkv_gpu_fill_fn fill,
-                         void *ctx, unsigned *buf, rwkv_error *err);
+ * fill(ctx, dst), which must write all `bytes` (it may spread the copy over
+ * rwkv_gpu_parallel). dst is a slot of the upload ring (host memory the GPU then copies
+ * from, asynchronously; see rwkv_gpu_upload_done) when the GPU has EXT_buffer_storage and
+ * the buffer fits a slot, else the buffer mapped with glMapBufferRange(WRITE |
+ * INVALIDATE_BUFFER), else a staging copy and glBufferData. *buf is 0 on failure. */
+typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst);
+int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
+                         unsigned *buf, rwkv_error *err);
 /* A batch of uploads (a model load): after rwkv_gpu_upload_begin, rwkv_gpu_buffer_fill may
  * return with its buffer's copy out of the upload ring still to be issued (it is issued
  * while the next buffer is packed, on a filler thread), so nothing may read the buffers

@@ -298,17 +298,11 @@ static void pack_task(void *ctx, size_t i) {
   }
 }
 
-/* Bytes [off, off + len) of a chunk: whole rows (rwkv_gpu_buffer_fill's unit is the row
- * stride), and the zero padding past the last row in the piece that reaches it. */
-static void pack_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t len) {
-  pack_job j = *(const pack_job *)ctx;
-  uint64_t r0 = off / j.stride, end = j.rows * j.stride;
-  uint64_t n = off + len < end ? len / j.stride : j.rows - r0;
-  j.dst = dst;
-  j.row0 += r0;
-  j.rows = n;
-  rwkv_gpu_parallel(j.g, (size_t)((n + j.rpt - 1) / j.rpt), pack_task, &j);
-  if (off + len > end) memset(dst + n * j.stride, 0, (size_t)(off + len - end));
+static void pack_fill(void *ctx, uint8_t *dst) {
+  pack_job *j = ctx;
+  j->dst = dst;
+  rwkv_gpu_parallel(j->g, (size_t)((j->rows + j->rpt - 1) / j->rpt), pack_task, j);
+  memset(dst + j->rows * j->stride, 0, MM_PAD);
 }
 
 static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
@@ -431,7 +425,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     unsigned buf = 0;
     job.row0 = row0;
     job.rows = rows;
-    rc = rwkv_gpu_buffer_fill(g, bytes, stride, pack_fill, &job, &buf, err);
+    rc = rwkv_gpu_buffer_fill(g, bytes, pack_fill, &job, &buf, err);
     if (rc) {
       rwkv_error_prefix(err, "%s: uploading rows %llu..%llu", w->name,
                         (unsigned long long)row0, (unsigned long long)(row0 + rows - 1));

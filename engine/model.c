@@ -102,12 +102,10 @@ typedef struct emb_job {
   uint64_t n;
 } emb_job;
 
-/* bytes [off, off + len) of the table and its 16 bytes of padding */
-static void emb_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t len) {
+static void emb_fill(void *ctx, uint8_t *dst) {
   const emb_job *j = ctx;
-  uint64_t n = off >= j->n ? 0 : (j->n - off < len ? j->n - off : len);
-  rwkv_gpu_copy(j->g, dst, (const uint8_t *)j->src + off, n);
-  memset(dst + n, 0, (size_t)(len - n));
+  rwkv_gpu_copy(j->g, dst, j->src, j->n);
+  memset(dst + j->n, 0, 16);
 }
 
 static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
@@ -119,7 +117,7 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
    * one word past a block, hence the padding */
   emb_job ej = {m->gpu, d->emb->data, d->emb->size};
-  int rc = rwkv_gpu_buffer_fill(m->gpu, d->emb->size + 16, 0, emb_fill, &ej, &m->emb_buf, err);
+  int rc = rwkv_gpu_buffer_fill(m->gpu, d->emb->size + 16, emb_fill, &ej, &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
   done += d->emb->size;
   if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
