@@ -343,11 +343,22 @@ void main() {
   for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
   uint nu = u_K / uint(RWKV_UE);
   for (uint u = lane; u < nu; u += uint(LANES * UNR)) {
+#if PRE
+    // every unit of this pass loaded first (past the row: its last unit again, not used), so
+    // all their loads are in flight together
+    MmRaw wp[UNR * NR];
+    for (int k = 0; k < UNR; k++)
+      for (int r = 0; r < NR; r++) mmu_raw(rbs[r], min(u + uint(k * LANES), nu - 1u), wp[k * NR + r]);
+#endif
     for (int k = 0; k < UNR; k++) {
       uint uk = u + uint(k * LANES);
       if (uk < nu) {
         MmRaw w[NR];
+#if PRE
+        for (int r = 0; r < NR; r++) w[r] = wp[k * NR + r];
+#else
         for (int r = 0; r < NR; r++) mmu_raw(rbs[r], uk, w[r]);
+#endif
         // one quad at a time: x and the decoded weights are live for one quad only
         for (int i = 0; i < RWKV_UQ; i++) {
           for (int t = 0; t < TT; t++) {

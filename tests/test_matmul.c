@@ -516,6 +516,8 @@ int main(void) {
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1", "RWKV_MM_TT", "3"},
       /* lane groups wider than a subgroup (subgroup sums, then shared memory) */
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "128", "RWKV_MM_NR", "2"},
+      /* blocked decode with a pass's units loaded before any is decoded */
+      {"RWKV_MM_DEC", "1", "RWKV_MM_PRE", "1", "RWKV_MM_UNR", "3", "RWKV_MM_NR", "2"},
       {"RWKV_MM_DEC", "0", "RWKV_MM_LANES", "64", "RWKV_MM_UNR", "2"},
       {"RWKV_MM_DEC", "0", "RWKV_MM_TILED", "0", "RWKV_MM_TT", "2"},
       /* tiled, 8 x 8 register tiles: shared double buffer and register prefetch on / off,
@@ -535,7 +537,7 @@ int main(void) {
                                 "RWKV_MM_BT", "RWKV_MM_BK", "RWKV_MM_DEC", "RWKV_MM_RQ",
                                 "RWKV_MM_NQ", "RWKV_MM_DB", "RWKV_MM_PF", "RWKV_MM_SPLITK",
                                 "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MAX", "RWKV_MM_SWZ",
-                                "RWKV_MM_TEXW"};
+                                "RWKV_MM_TEXW", "RWKV_MM_PRE"};
   for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
     for (int i = 0; i < 8 && shapes[k][i]; i += 2) setenv(shapes[k][i], shapes[k][i + 1], 1);
