@@ -125,6 +125,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
           c->lanes *= 2;
           c->wg = 4 * c->lanes;
         }
+      /* float rows: a pass's units loaded before any is decoded (H200, 2.9B F16 decode 4.72 ->
+       * 4.62 ms; K-quants 4.6 -> 5.4-6.9 ms, their raw units hold more registers;
+       * bench/h100_s5i.sh) */
+      c->pre = (unsigned)fl;
     }
   }
   /* Tuning / testing overrides (read at upload):
@@ -139,6 +143,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
    *   (default 2112; 0: never) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
+   *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
   unsigned v;
