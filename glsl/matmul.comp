@@ -30,6 +30,7 @@
 //   block (common.glsl mmu_raw: aligned uvec4 / word loads, scales decoded once per unit;
 //   mmu_quad decodes one quad at a time)
 //   and x is read as vec4s when u_xal says every token's x start is 16-byte aligned.
+//   PRE = 1: a pass's UNR units of all NR rows are loaded before any is decoded.
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
