@@ -494,44 +494,74 @@ uint mmu_e(uint u, uint i) {
   return 256u * (u >> 3) + 64u * (c >> 1) + 16u * (c & 1u) + 32u * (i >> 2) + 4u * (i & 3u);
 #endif
 }
-void mmu_raw(uint rb, uint u, out MmRaw w) {
-  w.p = uvec4(0u);
-  w.s = vec4(0.0);
-  w.g = 0u;
+// A unit's loaded words before any decoding (mmu_load; mmu_unpack makes the MmRaw): a, b, c
+// are uvec4s of the row as stored (f32: the two quad vectors; f16 / bf16: a; q4_K: a header,
+// b qs; q5_K: a header, b qs, c qh; q6_K: a ql words 0, 1, 8, 9, b.xy qh words, b.zw the
+// scale words, c.x the d word).
+struct MmLd {
+  uvec4 a, b, c;
+};
+void mmu_load(uint rb, uint u, out MmLd l) {
+  l.b = uvec4(0u);
+  l.c = uvec4(0u);
 #if RWKV_WTYPE == RWKV_T_F32
-  w.q = rwkv_w4[(rb >> 4) + 2u * u];
-  w.p = rwkv_w4[(rb >> 4) + 2u * u + 1u];
+  l.a = rwkv_w4[(rb >> 4) + 2u * u];
+  l.b = rwkv_w4[(rb >> 4) + 2u * u + 1u];
 #elif RWKV_WTYPE == RWKV_T_F16 || RWKV_WTYPE == RWKV_T_BF16
-  w.q = rwkv_w4[(rb >> 4) + u];
+  l.a = rwkv_w4[(rb >> 4) + u];
 #elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
   // q4_K: 144 bytes = 9 uvec4 (header, qs[128]); q5_K: 176 = 11 (header, qh[32], qs[128])
-  uint c = u & 7u, g = c >> 1;
+  uint c = u & 7u;
 #if RWKV_WTYPE == RWKV_T_Q4_K
   uint b4 = (rb >> 4) + 9u * (u >> 3);
-  w.q = rwkv_w4[b4 + 1u + c];
+  l.b = rwkv_w4[b4 + 1u + c];
 #else
   uint b4 = (rb >> 4) + 11u * (u >> 3);
-  w.q = rwkv_w4[b4 + 3u + c];
-  w.p = rwkv_w4[b4 + 1u + (c & 1u)];  // qh bytes 16 h .. 16 h + 15
-  w.g = g;
+  l.b = rwkv_w4[b4 + 3u + c];
+  l.c = rwkv_w4[b4 + 1u + (c & 1u)];  // qh bytes 16 h .. 16 h + 15
 #endif
-  uvec4 h = rwkv_w4[b4];
-  vec2 dm = unpackHalf2x16(h.x);
-  w.s = vec4(dm, dm) * vec4(mmu_k4_sm(h, 2u * g), mmu_k4_sm(h, 2u * g + 1u));
+  l.a = rwkv_w4[b4];
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   // 212-byte packed blocks (4-byte aligned): ql[128] qh[64] scales[16] d pad
   uint c = u & 7u, hh = c >> 2, l0 = 8u * (c & 3u);
   uint b = (rb >> 2) + 53u * (u >> 3);  // word index of the block
   uint o = b + 16u * hh + (l0 >> 2);
-  w.q = uvec4(rwkv_w[o], rwkv_w[o + 1u], rwkv_w[o + 8u], rwkv_w[o + 9u]);
-  w.p.xy = uvec2(rwkv_w[b + 32u + 8u * hh + (l0 >> 2)], rwkv_w[b + 33u + 8u * hh + (l0 >> 2)]);
-  uint sw0 = rwkv_w[b + 48u + 2u * hh], sw1 = rwkv_w[b + 49u + 2u * hh];
-  float d = unpackHalf2x16(rwkv_w[b + 52u]).x;
+  l.a = uvec4(rwkv_w[o], rwkv_w[o + 1u], rwkv_w[o + 8u], rwkv_w[o + 9u]);
+  l.b = uvec4(rwkv_w[b + 32u + 8u * hh + (l0 >> 2)], rwkv_w[b + 33u + 8u * hh + (l0 >> 2)],
+              rwkv_w[b + 48u + 2u * hh], rwkv_w[b + 49u + 2u * hh]);
+  l.c.x = rwkv_w[b + 52u];
+#endif
+}
+void mmu_unpack(MmLd l, uint u, out MmRaw w) {
+  w.q = l.a;
+  w.p = uvec4(0u);
+  w.s = vec4(0.0);
+  w.g = 0u;
+#if RWKV_WTYPE == RWKV_T_F32
+  w.p = l.b;
+#elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
+  uint g = (u & 7u) >> 1;
+  w.q = l.b;
+#if RWKV_WTYPE == RWKV_T_Q5_K
+  w.p = l.c;
+  w.g = g;
+#endif
+  vec2 dm = unpackHalf2x16(l.a.x);
+  w.s = vec4(dm, dm) * vec4(mmu_k4_sm(l.a, 2u * g), mmu_k4_sm(l.a, 2u * g + 1u));
+#elif RWKV_WTYPE == RWKV_T_Q6_K
+  uint l0 = 8u * (u & 3u), sw0 = l.b.z, sw1 = l.b.w;
+  w.p.xy = l.b.xy;
+  float d = unpackHalf2x16(l.c.x).x;
   // scale of k: byte (l0 / 16) + 2 k of scales[8 hh ..]; k = 0, 1 in sw0, k = 2, 3 in sw1
   uint sh = (l0 >> 4) << 3;
   w.s = d * vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
                       (((sw1 >> sh) & 0xFFu) << 16) | (((sw1 >> (sh + 16u)) & 0xFFu) << 24)));
 #endif
+}
+void mmu_raw(uint rb, uint u, out MmRaw w) {
+  MmLd l;
+  mmu_load(rb, u, l);
+  mmu_unpack(l, u, w);
 }
 // Quad i (0 .. RWKV_UQ - 1, a constant after unrolling) of the unit w.
 void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {

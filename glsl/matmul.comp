@@ -30,7 +30,8 @@
 //   block (common.glsl mmu_raw: aligned uvec4 / word loads, scales decoded once per unit;
 //   mmu_quad decodes one quad at a time)
 //   and x is read as vec4s when u_xal says every token's x start is 16-byte aligned.
-//   PRE = 1: a pass's UNR units of all NR rows are loaded before any is decoded.
+//   PRE = 1: a pass's UNR units of all NR rows are loaded (mmu_load: raw words, no scales
+//   decoded) before any is decoded.
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
@@ -347,16 +348,16 @@ void main() {
 #if PRE
     // every unit of this pass loaded first (past the row: its last unit again, not used), so
     // all their loads are in flight together
-    MmRaw wp[UNR * NR];
+    MmLd wp[UNR * NR];
     for (int k = 0; k < UNR; k++)
-      for (int r = 0; r < NR; r++) mmu_raw(rbs[r], min(u + uint(k * LANES), nu - 1u), wp[k * NR + r]);
+      for (int r = 0; r < NR; r++) mmu_load(rbs[r], min(u + uint(k * LANES), nu - 1u), wp[k * NR + r]);
 #endif
     for (int k = 0; k < UNR; k++) {
       uint uk = u + uint(k * LANES);
       if (uk < nu) {
         MmRaw w[NR];
 #if PRE
-        for (int r = 0; r < NR; r++) w[r] = wp[k * NR + r];
+        for (int r = 0; r < NR; r++) mmu_unpack(wp[k * NR + r], uk, w[r]);
 #else
         for (int r = 0; r < NR; r++) mmu_raw(rbs[r], uk, w[r]);
 #endif
