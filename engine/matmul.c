@@ -125,11 +125,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
           c->lanes *= 2;
           c->wg = 4 * c->lanes;
         }
-      /* float weights of K and M >= 2048: a pass's units loaded before any is decoded (H200,
-       * 2.9B F16 decode 4.67-4.71 -> 4.58-4.61 ms; 0.1B's K = 768 rows 0.720 -> 0.728 ms; the
-       * Q4_K_M model's float LoRA (M = 288) 4.56 -> 4.59; K-quants 4.6 -> 5.4-6.9 ms, raw words
-       * only 5.6-6.5; bench/h100_s5i.sh, h100_s5j.sh, h100_s5k.sh) */
-      c->pre = fl && K >= 2048 && M >= 2048;
+      /* float rows of K >= 2048: a pass's units loaded before any is decoded (H200, 2.9B F16
+       * decode 4.67-4.71 -> 4.58-4.61 ms; 0.1B's K = 768 rows 0.720 -> 0.728 ms; K-quants 4.6
+       * -> 5.4-6.9 ms, their raw units hold more registers; bench/h100_s5i.sh, h100_s5j.sh) */
+      c->pre = fl && K >= 2048;
     }
   }
   /* Tuning / testing overrides (read at upload):
