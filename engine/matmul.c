@@ -127,7 +127,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         }
       /* float rows of K >= 2048: a pass's units loaded before any is decoded (H200, 2.9B F16
        * decode 4.67-4.71 -> 4.58-4.61 ms; 0.1B's K = 768 rows 0.720 -> 0.728 ms; K-quants 4.6
-       * -> 5.4-6.9 ms, their raw units hold more registers; bench/h100_s5i.sh, h100_s5j.sh) */
+       * -> 5.4-6.9 ms, raw words only 5.6-6.5; bench/h100_s5i.sh, h100_s5j.sh, h100_s5k.sh;
+       * same-code runs differ by up to 1.5% in these calls) */
       c->pre = fl && K >= 2048;
     }
   }
