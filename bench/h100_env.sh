@@ -32,3 +32,19 @@ decode_ms() {
   shift 2
   env "$@" BENCH_OUTPUT=none "$bld/bench-profile" "$f" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'
 }
+# decode_sweep ROUNDS "MODEL..." VARIANT...: per model a warm-up, then ROUNDS interleaved rounds
+# of every VARIANT ("" = the defaults, else environment settings such as "RWKV_MM_PRE=1
+# RWKV_MM_UNR=2"), one "-- MODEL VARIANT: N ms, M tok/s" line each (decode_ms).
+decode_sweep() {
+  local rounds=$1 models=$2 m r v
+  shift 2
+  for m in $models; do
+    decode_ms $B /tmp/m-$m.gguf > /dev/null
+    for ((r = 0; r < rounds; r++)); do
+      for v in "$@"; do
+        # shellcheck disable=SC2086 # v holds several assignments
+        echo "-- $m ${v:-default}: $(decode_ms $B /tmp/m-$m.gguf $v)"
+      done
+    done
+  done
+}

@@ -6,12 +6,5 @@ set -u
 {
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   gpu_tests test_lnfuse
-  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
-    decode_ms $B /tmp/m-$m.gguf > /dev/null # warm-up
-    for r in 1 2; do
-      for e in 0 ffn att 1; do
-        echo "-- $m LN_FUSE=$e: $(decode_ms $B /tmp/m-$m.gguf RWKV_LN_FUSE=$e)"
-      done
-    done
-  done
+  decode_sweep 2 "2.9b-q4_k_m 2.9b-f16 0.1b-f16" "RWKV_LN_FUSE=0" "RWKV_LN_FUSE=ffn" "RWKV_LN_FUSE=att" "RWKV_LN_FUSE=1"
 } 2>&1 | tee "$OUT/s5e.txt"

@@ -6,15 +6,5 @@ set -u
 {
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   gpu_tests test_matmul
-  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
-    decode_ms $B /tmp/m-$m.gguf > /dev/null # warm-up
-    for r in 1 2; do
-      echo "-- $m default: $(decode_ms $B /tmp/m-$m.gguf)"
-      echo "-- $m PRE=1: $(decode_ms $B /tmp/m-$m.gguf RWKV_MM_PRE=1)"
-      for u in 2 3 4; do
-        echo "-- $m PRE=1 UNR=$u: $(decode_ms $B /tmp/m-$m.gguf RWKV_MM_PRE=1 RWKV_MM_UNR=$u)"
-      done
-      echo "-- $m PRE=0 UNR=2: $(decode_ms $B /tmp/m-$m.gguf RWKV_MM_UNR=2)"
-    done
-  done
+  decode_sweep 2 "2.9b-q4_k_m 2.9b-f16 0.1b-f16" "" "RWKV_MM_PRE=1" "RWKV_MM_PRE=1 RWKV_MM_UNR=2" "RWKV_MM_PRE=1 RWKV_MM_UNR=3" "RWKV_MM_PRE=1 RWKV_MM_UNR=4" "RWKV_MM_UNR=2"
 } 2>&1 | tee "$OUT/s5i.txt"

@@ -6,13 +6,7 @@ set -u
 {
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   gpu_tests test_forward test_quant_model
-  for m in 2.9b-f16 0.1b-f16 2.9b-q4_k_m; do
-    decode_ms $B /tmp/m-$m.gguf > /dev/null # warm-up
-    for r in 1 2 3; do
-      echo "-- $m PRE=0: $(decode_ms $B /tmp/m-$m.gguf RWKV_MM_PRE=0)"
-      echo "-- $m default: $(decode_ms $B /tmp/m-$m.gguf)"
-    done
-  done
+  decode_sweep 3 "2.9b-f16 0.1b-f16 2.9b-q4_k_m" "RWKV_MM_PRE=0" ""
   for m in 2.9b-f16 0.1b-f16; do
     for v in default pre0; do
       env=""; [ $v = pre0 ] && env="RWKV_MM_PRE=0"

@@ -6,11 +6,5 @@ set -u
 {
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   gpu_tests test_forward
-  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
-    decode_ms $B /tmp/m-$m.gguf > /dev/null # warm-up
-    for r in 1 2 3; do
-      echo "-- $m default: $(decode_ms $B /tmp/m-$m.gguf)"
-      echo "-- $m PRE=0: $(decode_ms $B /tmp/m-$m.gguf RWKV_MM_PRE=0)"
-    done
-  done
+  decode_sweep 3 "2.9b-q4_k_m 2.9b-f16 0.1b-f16" "" "RWKV_MM_PRE=0"
 } 2>&1 | tee "$OUT/s5l.txt"
