@@ -48,3 +48,20 @@ decode_sweep() {
     done
   done
 }
+# load_sweep ROUNDS MODEL LOADS VARIANT...: ROUNDS interleaved rounds of `rwkv-loadtime
+# /tmp/m-MODEL.gguf LOADS` per VARIANT ("base": the baseline build ${BASE:-build-h100b}; "": the
+# defaults; else environment settings), printing the warm loads (all but the first) with their
+# upload breakdown.
+load_sweep() {
+  local rounds=$1 model=$2 n=$3 r v bld
+  shift 3
+  for ((r = 0; r < rounds; r++)); do
+    for v in "$@"; do
+      bld=$B
+      [ "$v" = base ] && bld=${BASE:-build-h100b}
+      echo "-- $model ${v:-default}"
+      # shellcheck disable=SC2086 # v holds several assignments
+      env ${v#base} "$bld/rwkv-loadtime" "/tmp/m-$model.gguf" "$n" 2>&1 | grep -A1 '^load [1-9]'
+    done
+  done
+}

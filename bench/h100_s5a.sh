@@ -10,22 +10,8 @@ set -u
   echo "== tests on the GPU"
   gpu_tests test_gpu test_forward
   echo "== load (rwkv-loadtime, 4 loads each, interleaved)"
-  for r in 1 2; do
-    for v in base pieces pread; do
-      bld=$B; env=""
-      [ $v = base ] && bld=build-h100b
-      [ $v = pread ] && env="RWKV_UPLOAD_PREAD=1"
-      echo "-- Q4_K_M $v"
-      env $env "$bld/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 2>&1 | grep -A1 '^load'
-    done
-  done
-  for v in base pieces pread; do
-    bld=$B; env=""
-    [ $v = base ] && bld=build-h100b
-    [ $v = pread ] && env="RWKV_UPLOAD_PREAD=1"
-    echo "-- F16 $v"
-    env $env "$bld/rwkv-loadtime" /tmp/m-2.9b-f16.gguf 3 2>&1 | grep -A1 '^load'
-  done
+  load_sweep 2 2.9b-q4_k_m 4 base "" "RWKV_UPLOAD_PREAD=1"
+  load_sweep 1 2.9b-f16 3 base "" "RWKV_UPLOAD_PREAD=1"
   echo "== bench-upload, fresh mappings"
   BENCH_UPLOAD_FRESH=1 "$B/bench-upload" /tmp/m-2.9b-f16.gguf 1024 16 2>&1 | tail -12
 } 2>&1 | tee "$OUT/s5a.txt"

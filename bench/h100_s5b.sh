@@ -9,15 +9,7 @@ set -u
   gen_models 2.9b-q4_k_m
   echo "== tests on the GPU"
   gpu_tests test_gpu test_shader_cache
-  for r in 1 2; do
-    for v in base new client0; do
-      bld=$B; env=""
-      [ $v = base ] && bld=build-h100b
-      [ $v = client0 ] && env="RWKV_UPLOAD_CLIENT=0"
-      echo "-- Q4_K_M $v"
-      env $env "$bld/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 2>&1 | grep -A1 '^load'
-    done
-  done
+  load_sweep 2 2.9b-q4_k_m 4 base "" "RWKV_UPLOAD_CLIENT=0"
   echo "== shader cache entries (bytes)"
   ls -l ~/.cache/rwkv-lua | awk 'NR>1 {n++; s+=$5; if ($5>m) m=$5} END {print n, "files, mean", s/n, "max", m}'
 } 2>&1 | tee "$OUT/s5b.txt"

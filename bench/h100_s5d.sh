@@ -6,18 +6,6 @@ set -u
 {
   gen_models 2.9b-q4_k_m 0.1b-f16
   gpu_tests test_gpu test_shader_cache test_forward
-  for r in 1 2 3; do
-    for v in base new; do
-      bld=$B
-      [ $v = base ] && bld=build-h100b
-      echo "-- Q4_K_M $v"
-      "$bld/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 5 2>&1 | grep -A1 '^load [1-4]'
-    done
-  done
-  for v in base new; do
-    bld=$B
-    [ $v = base ] && bld=build-h100b
-    echo "-- 0.1B F16 $v"
-    "$bld/rwkv-loadtime" /tmp/m-0.1b-f16.gguf 5 2>&1 | grep -A1 '^load [1-4]'
-  done
+  load_sweep 3 2.9b-q4_k_m 5 base ""
+  load_sweep 1 0.1b-f16 5 base ""
 } 2>&1 | tee "$OUT/s5d.txt"
