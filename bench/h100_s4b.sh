@@ -13,13 +13,8 @@ P() { decode_ms "$B" "$1"; }
   echo "== models"
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   echo "== decode A/B"
-  for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
-    f=/tmp/m-$m.gguf
-    P $f >/dev/null
-    for r in 1 2; do
-      echo "-- $m round $r: new $(P $f) | EPI=0 $(RWKV_EPI_MAX_R=0 P $f) | WKV_CONST=0 $(RWKV_WKV_CONST=0 P $f) | LN_REG=0 $(RWKV_LN_REG=0 P $f) | all old $(RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0 P $f)"
-    done
-  done
+  decode_sweep 2 "0.1b-f16 2.9b-q4_k_m 2.9b-f16" "" "RWKV_EPI_MAX_R=0" "RWKV_WKV_CONST=0" "RWKV_LN_REG=0" \
+    "RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0"
   echo "== skip (old paths: RWKV_EPI_MAX_R=0 RWKV_WKV_CONST=0 RWKV_LN_REG=0)"
   for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
     f=/tmp/m-$m.gguf
