@@ -36,6 +36,13 @@
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
+// NVU = 1: NVIDIA's compiler unrolls every loop (its front end leaves most as loops; the
+// tiled kernel's 8 x 8 tile then no longer keeps acc[] in local memory: bench/MATMUL.md
+// round 8). Other compilers ignore the pragma.
+#if NVU
+#pragma optionNV(unroll all)
+#endif
+
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 
@@ -391,9 +398,6 @@ void main() {
 }
 
 #elif KERNEL == 1  // tiled prefill
-#if NVU
-#pragma optionNV(unroll all)
-#endif
 
 #define QM (BM / 4)
 #define QN (BT / 4)
@@ -659,15 +663,6 @@ void mt_store(uint buf, uint k0, uint ke) {
   }
 }
 
-// One row's four token outputs v (tokens tb..tb+3), those inside the tile's bounds.
-void mt_out(uvec4 ga, uvec4 gb, uint rend, uint row, uint tb, vec4 v) {
-  if (row >= rend) return;
-  if (tb < u_T) mm_store(ga, gb, row, tb, v.x);
-  if (tb + 1u < u_T) mm_store(ga, gb, row, tb + 1u, v.y);
-  if (tb + 2u < u_T) mm_store(ga, gb, row, tb + 2u, v.z);
-  if (tb + 3u < u_T) mm_store(ga, gb, row, tb + 3u, v.w);
-}
-
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
   for (uint i = 1u; i < u_ng; i++)
@@ -746,19 +741,6 @@ void main() {
 #endif
 #endif
   }
-#if EPI
-  // acc only ever indexed by constants: with the row / token loops of the old epilogue
-  // (#else) indexing it, NVIDIA's compiler kept the accumulators in local memory (the
-  // program binary's assembly: TEMP lmem0[8], a local load and store around every FMA)
-  for (int a = 0; a < RQ; a++)
-    for (int b = 0; b < NQ; b++) {
-      uint r0 = rbase + (tm + uint(a * TM)) * 4u, tb = t0 + (tn + uint(b * TN)) * 4u;
-      mt_out(ga, gb, rend, r0, tb, acc[4 * a][b]);
-      mt_out(ga, gb, rend, r0 + 1u, tb, acc[4 * a + 1][b]);
-      mt_out(ga, gb, rend, r0 + 2u, tb, acc[4 * a + 2][b]);
-      mt_out(ga, gb, rend, r0 + 3u, tb, acc[4 * a + 3][b]);
-    }
-#else
   for (int a = 0; a < RQ; a++)
     for (uint i = 0u; i < 4u; i++) {
       uint row = rbase + (tm + uint(a * TM)) * 4u + i;
@@ -769,7 +751,6 @@ void main() {
             if (t < u_T) mm_store(ga, gb, row, t, acc[4 * a + int(i)][b][j]);
           }
     }
-#endif
 }
 
 #else  // KERNEL == 3: split-K reduce
