@@ -39,7 +39,7 @@
 // NVU = 1: NVIDIA's compiler unrolls every loop (its front end leaves most as loops; the
 // tiled kernel's 8 x 8 tile then no longer keeps acc[] in local memory: bench/MATMUL.md
 // round 8). Other compilers ignore the pragma.
-#if NVU
+#if defined(NVU) && NVU
 #pragma optionNV(unroll all)
 #endif
 
