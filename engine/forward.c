@@ -148,11 +148,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   char emb[256], wkv[128];
   snprintf(emb, sizeof emb, "#define EMBED 1\n#define MAXD %u\n#define RWKV_WEIGHT_BINDING 5\n#define RWKV_WTYPE %u\n",
            m->d.n_embd, m->d.emb->type);
-  /* NVU: NVIDIA's compiler unrolls the kernel's loops, so that S[] (a row of the state per
-   * invocation) stays in registers; left as loops, their indexes kept it in local memory
-   * (the program binary's assembly: TEMP lmem0[64]). RWKV_WKV_NVU=0 leaves the pragma out. */
-  snprintf(wkv, sizeof wkv, "#undef RED_N\n#define RED_N %u\n#define NVU %u\n", m->d.head_size,
-           env_u32("RWKV_WKV_NVU", 1) != 0);
+  snprintf(wkv, sizeof wkv, "#undef RED_N\n#define RED_N %u\n", m->d.head_size);
   int rc = RWKV_OK;
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", emb, &p->embed, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", NULL, &p->ln_out, err);
@@ -209,8 +205,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
                (uint32_t)(W0->g2.stride / eb));
     char fused[640];
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
-             "#define LORA_MAXR %u\n#define NVU %u\n%s%s", split * hs, split, maxr,
-             env_u32("RWKV_WKV_NVU", 1) != 0, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "", cdefs);
+             "#define LORA_MAXR %u\n%s%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "",
+             cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);

@@ -26,7 +26,6 @@ typedef struct mm_cfg {
   unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
-  unsigned nvu; /* NVIDIA's unroll-all pragma (matmul.comp NVU) */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -215,8 +214,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
-  c->nvu = 0;
-  if (env_uint("RWKV_MM_NVU", 0, 1, &v)) c->nvu = v;
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
   c->swz = !in->software;
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
@@ -231,11 +228,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define NVU %u\n%s%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->nvu,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "", extra);
 }

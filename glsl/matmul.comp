@@ -36,13 +36,6 @@
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
-// NVU = 1: NVIDIA's compiler unrolls every loop (its front end leaves most as loops; the
-// tiled kernel's 8 x 8 tile then no longer keeps acc[] in local memory: bench/MATMUL.md
-// round 8). Other compilers ignore the pragma.
-#if defined(NVU) && NVU
-#pragma optionNV(unroll all)
-#endif
-
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 

@@ -6,9 +6,6 @@
 // Workgroup (h, b), HS invocations: invocation i owns row i of S (value dim i);
 // with LORA2, LORA_SPLIT * HS (see main).
 layout(local_size_x = RED_N) in; // RED_N == head size (times LORA_SPLIT with LORA2)
-#if defined(NVU) && NVU
-#pragma optionNV(unroll all)
-#endif
 
 uniform uint D, T;
 uniform uint lay;               // this layer's offset inside a state
