@@ -159,6 +159,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
    * F32 or all F16 in one buffer each (else the matmul path serves every T) */
   uint32_t lt = m->layers[0].w2.type;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
+  m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
   m->lora_fused = (lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16) && env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
@@ -262,6 +263,9 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->hid_buf, (uint64_t)m->hid_rows * m->d.n_embd * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
   free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
+  free_buf(m, &m->tmap_buf, (uint64_t)m->tmap_cap * 4);
+  free(m->tmap_host);
+  m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
@@ -716,8 +720,36 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
+  rwkv_gpu_set_token_map(m->gpu, 0, 0, 0);
   if (m->prof) prof_resolve(m);
   return rc;
+}
+
+/* Sequences of a batch padded to T rows each (rows b*T + t, t < seq[2b] padding): the
+ * tiled matmuls run only the live rows, listed in tmap_buf (batch embeds of short texts
+ * of different lengths, e.g. 10 schema fields of 8-16 tokens: 124 of 160 rows, 2 token
+ * tiles of 64 instead of 3). The other steps still walk every row; a padding row's
+ * matmul outputs are never written, and no live row reads them (the token shift and the
+ * WKV start at a sequence's first live row). */
+static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, rwkv_error *err) {
+  uint32_t R = B * T, live = 0;
+  if (B < 2 || T < 2) return RWKV_OK;
+  for (uint32_t b = 0; b < B; b++) live += seq[2 * b] < T ? T - seq[2 * b] : 0;
+  if (live == R || live == 0) return RWKV_OK;
+  if (R > m->tmap_cap) {
+    uint32_t *h = realloc(m->tmap_host, (size_t)R * sizeof *h);
+    if (!h) return rwkv_errorf(err, RWKV_ERR_NOMEM, "rwkv_forward: no memory for a %u-row map", R);
+    m->tmap_host = h;
+  }
+  int rc = grow(m, &m->tmap_buf, &m->tmap_cap, R, 4, err);
+  if (rc) return rc;
+  uint32_t n = 0;
+  for (uint32_t b = 0; b < B; b++)
+    for (uint32_t t = seq[2 * b]; t < T; t++) m->tmap_host[n++] = b * T + t;
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tmap_buf);
+  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)n * 4, m->tmap_host);
+  rwkv_gpu_set_token_map(m->gpu, m->tmap_buf, R, n);
+  return RWKV_OK;
 }
 static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                       int output, int embed, rwkv_error *err) {
@@ -741,6 +773,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   }
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)B * 8, seq);
+  if (m->tmap_on && (rc = token_map(m, B, T, seq, err)) != RWKV_OK) return rc;
   prof(m, PROF_UPLOAD);
 
   /* 1. x = LN0(emb[token]) */

@@ -105,6 +105,10 @@ struct rwkv_model {
   uint32_t act_rows, out_rows, seq_cap;
   unsigned hid_buf;  /* embeddings to read back, copied out of the arena (forward.c) */
   uint32_t hid_rows;
+  unsigned tmap_buf; /* a padded batch's live rows, for the tiled matmul (forward.c pass) */
+  uint32_t tmap_cap;
+  int tmap_on;       /* RWKV_TOKEN_MAP (default 1) */
+  uint32_t *tmap_host;
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */

@@ -23,7 +23,8 @@
 //   double buffering); DB = 1: two shared buffers, one barrier per slice. Split K: the
 //   workgroup's z index takes K elements [z u_kchunk, (z+1) u_kchunk) and writes its
 //   partial sums u_zstride floats further (matmul.c points y at a scratch buffer, then
-//   KERNEL 3 sums the splits and applies the activation / accumulate).
+//   KERNEL 3 sums the splits and applies the activation / accumulate). With a token map
+//   (u_tmap, a padded batch) token t is row tmap[t] of x and y.
 // KERNEL 3 (split-K reduce): see the end of the file.
 // KERNEL 2 (blocked decode, RWKV_MMU types): as KERNEL 0 (LANES per row, NR rows, TT
 //   tokens, UNR units in flight) but a lane's unit is a whole RWKV_UE-element piece of a
@@ -72,6 +73,15 @@ void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
   v = mm_act(v, ga.w >> 1);
   ys[yi] = ((ga.w & 1u) != 0u ? ys[yi] : 0.0) + v;
 }
+
+#if KERNEL == 1 || KERNEL == 3
+// Token map (a padded batch's prefill, rwkv_gpu_set_token_map): token t of the dispatch is
+// row tmap[t] of x (u_tmap bit 0) / of y (bit 1), so that only the live rows are computed.
+layout(std430, binding = 3) readonly buffer Tmap { uint tmap[]; };
+layout(location = 15) uniform uint u_tmap;
+uint mm_tx(uint t) { return (u_tmap & 1u) != 0u ? tmap[t] : t; }
+uint mm_ty(uint t) { return (u_tmap & 2u) != 0u ? tmap[t] : t; }
+#endif
 
 // 8 weights of row rb (byte offset) at e0; float rows may end inside the group.
 void mm_w8(uint rb, uint e0, out vec4 lo, out vec4 hi) {
@@ -605,7 +615,7 @@ void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
     uint t = t0 + q % uint(BT), e = k0 + (q / uint(BT)) * 4u;
     vec4 v = vec4(0.0);
     if (q < uint(BT * (BK / 4)) && t < u_T && e < ke) {
-      uint xb = t * gb.y + gb.x + e;
+      uint xb = mm_tx(t) * gb.y + gb.x + e;
       if (u_xal != 0u && e + 4u <= ke) v = xs4[xb >> 2];
       else
         for (uint i = 0u; i < 4u; i++)
@@ -741,7 +751,7 @@ void main() {
         for (int b = 0; b < NQ; b++)
           for (uint j = 0u; j < 4u; j++) {
             uint t = t0 + (tn + uint(b * TN)) * 4u + j;
-            if (t < u_T) mm_store(ga, gb, row, t, acc[4 * a + int(i)][b][j]);
+            if (t < u_T) mm_store(ga, gb, row, mm_ty(t), acc[4 * a + int(i)][b][j]);
           }
     }
 }
@@ -750,8 +760,8 @@ void main() {
 
 // Sums the u_S partial results of a split tiled dispatch: scratch (binding 1) holds split s,
 // token t, position j at [(s * T + t) * u_R + j]; group g owns positions [ga.x, ga.x + ga.z)
-// (its rows ga.y ..) and is stored through mm_store (activation, accumulate).
-// Grid: x = ceil(u_R / WG), y = T.
+// (its rows ga.y ..) and is stored through mm_store (activation, accumulate) at y row
+// mm_ty(t). Grid: x = ceil(u_R / WG), y = T.
 layout(local_size_x = WG) in;
 layout(location = 13) uniform uint u_S;
 layout(location = 14) uniform uint u_R;
@@ -765,6 +775,6 @@ void main() {
   uvec4 ga = u_ga[g], gb = u_gb[g];
   float v = 0.0;
   for (uint s = 0u; s < u_S; s++) v += xs[(s * u_T + t) * u_R + j];
-  mm_store(ga, gb, ga.y + (j - ga.x), t, v);
+  mm_store(ga, gb, ga.y + (j - ga.x), mm_ty(t), v);
 }
 #endif

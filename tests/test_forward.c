@@ -129,6 +129,24 @@ static void test_batch(rwkv_model *m, double tol) {
   size_t n2[3] = {1, 1, 1};
   CHECK_OK(rwkv_forward_batch(m, st, ids2, n2, 3, NULL, out, &err), &err);
   CHECK(test_max_diff(out + V, ref_logits + 20 * V, V) <= tol);
+  /* every output row of a padded batch (the matmuls run only the live rows, forward.c
+   * token_map): 12 and 5 tokens in one chunk, logits and embeddings, against single runs */
+  for (int embed = 0; embed < 2; embed++) {
+    size_t W = embed ? (size_t)D : V;
+    const int32_t *ids3[2] = {seq_tokens + 4, seq_tokens + 30};
+    size_t n3[2] = {12, 5};
+    float *ball = malloc(17 * W * sizeof *ball), *sall = malloc(12 * W * sizeof *sall);
+    rwkv_forward_opts oa = {RWKV_OUTPUT_ALL, embed, 16};
+    for (int i = 0; i < 2; i++) CHECK_OK(rwkv_state_reset(st[i], &err), &err);
+    CHECK_OK(rwkv_forward_batch(m, st, ids3, n3, 2, &oa, ball, &err), &err);
+    for (int i = 0; i < 2; i++) {
+      CHECK_OK(rwkv_state_reset(one, &err), &err);
+      CHECK_OK(rwkv_forward(m, one, ids3[i], n3[i], &oa, sall, &err), &err);
+      CHECK(test_max_diff(ball + (i ? 12 * W : 0), sall, n3[i] * W) <= 1e-5);
+    }
+    free(ball);
+    free(sall);
+  }
   for (int i = 0; i < 3; i++) rwkv_state_free(st[i]);
   rwkv_state_free(one);
 }
