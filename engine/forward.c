@@ -262,8 +262,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->out_buf, (uint64_t)m->out_rows * m->d.n_vocab * 4);
   free_buf(m, &m->hid_buf, (uint64_t)m->hid_rows * m->d.n_embd * 4);
   free_buf(m, &m->tok_buf, (uint64_t)m->act_rows * 4);
-  free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 8);
-  free_buf(m, &m->tmap_buf, (uint64_t)m->tmap_cap * 4);
+  free_buf(m, &m->seq_buf, (uint64_t)m->seq_cap * 4);
   free(m->tmap_host);
   m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
@@ -299,7 +298,8 @@ static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, 
       return rc;
     }
   }
-  if ((rc = grow(m, &m->seq_buf, &m->seq_cap, B, 8, err)) != RWKV_OK) return rc;
+  /* (start, state) per sequence, then the token map's rows (token_map) */
+  if ((rc = grow(m, &m->seq_buf, &m->seq_cap, 2 * B + R, 4, err)) != RWKV_OK) return rc;
   if ((rc = grow(m, &m->out_buf, &m->out_rows, outs, (uint64_t)m->d.n_vocab * 4, err)) != RWKV_OK) return rc;
   return grow(m, &m->hid_buf, &m->hid_rows, hids, (uint64_t)m->d.n_embd * 4, err);
 }
@@ -720,7 +720,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
-  rwkv_gpu_set_token_map(m->gpu, 0, 0, 0);
+  rwkv_gpu_set_token_map(m->gpu, 0, 0, 0, 0);
   if (m->prof) prof_resolve(m);
   return rc;
 }
@@ -730,7 +730,8 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
  * of different lengths, e.g. 10 schema fields of 8-16 tokens: 124 of 160 rows, 2 token
  * tiles of 64 instead of 3). The other steps still walk every row; a padding row's
  * matmul outputs are never written, and no live row reads them (the token shift and the
- * WKV start at a sequence's first live row). */
+ * WKV start at a sequence's first live row). The map follows the sequence table in
+ * seq_buf. */
 static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, rwkv_error *err) {
   uint32_t R = B * T, live = 0;
   if (B < 2 || T < 2) return RWKV_OK;
@@ -740,15 +741,15 @@ static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq,
     uint32_t *h = realloc(m->tmap_host, (size_t)R * sizeof *h);
     if (!h) return rwkv_errorf(err, RWKV_ERR_NOMEM, "rwkv_forward: no memory for a %u-row map", R);
     m->tmap_host = h;
+    m->tmap_cap = R;
   }
-  int rc = grow(m, &m->tmap_buf, &m->tmap_cap, R, 4, err);
-  if (rc) return rc;
   uint32_t n = 0;
   for (uint32_t b = 0; b < B; b++)
     for (uint32_t t = seq[2 * b]; t < T; t++) m->tmap_host[n++] = b * T + t;
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tmap_buf);
-  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)n * 4, m->tmap_host);
-  rwkv_gpu_set_token_map(m->gpu, m->tmap_buf, R, n);
+  /* behind the sequence table in seq_buf (ensure_scratch made room) */
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
+  glBufferSubData(GL_SHADER_STORAGE_BUFFER, (GLintptr)B * 8, (GLsizeiptr)n * 4, m->tmap_host);
+  rwkv_gpu_set_token_map(m->gpu, m->seq_buf, 2 * B, R, n);
   return RWKV_OK;
 }
 static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,

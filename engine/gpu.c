@@ -124,7 +124,7 @@ struct rwkv_gpu {
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
   unsigned tmap_buf;          /* rwkv_gpu_set_token_map: 0 = none */
-  uint32_t tmap_all, tmap_live;
+  uint32_t tmap_off, tmap_all, tmap_live;
 };
 
 /* Whole-word search in a space-separated extension list. */
@@ -1546,16 +1546,18 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   return RWKV_OK;
 }
 
-void rwkv_gpu_set_token_map(rwkv_gpu *g, unsigned map_buf, uint32_t t_all, uint32_t t_live) {
+void rwkv_gpu_set_token_map(rwkv_gpu *g, unsigned map_buf, uint32_t off, uint32_t t_all, uint32_t t_live) {
   if (!g) return;
   int on = map_buf && t_live && t_live < t_all;
   g->tmap_buf = on ? map_buf : 0;
+  g->tmap_off = on ? off : 0;
   g->tmap_all = on ? t_all : 0;
   g->tmap_live = on ? t_live : 0;
 }
 
-unsigned rwkv_gpu_token_map(const rwkv_gpu *g, uint32_t t, uint32_t *t_live) {
+unsigned rwkv_gpu_token_map(const rwkv_gpu *g, uint32_t t, uint32_t *off, uint32_t *t_live) {
   if (!g || !g->tmap_buf || t != g->tmap_all) return 0;
+  if (off) *off = g->tmap_off;
   if (t_live) *t_live = g->tmap_live;
   return g->tmap_buf;
 }

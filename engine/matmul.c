@@ -784,12 +784,13 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
  * token t, piece z go to scratch[(z * T + t) * R + base_gi + i] (R = rows of all groups,
  * no activation or accumulate), then matmul.comp KERNEL 3 sums the pieces into y. The
  * program, u_K, u_T, u_row_bytes, u_xal, u_ng and the x / weight bindings are set.
- * tmap: the token map in force (x rows by it in the pieces, y rows by it in the reduce).
+ * tmap / tmoff: the token map in force, its offset (x rows by it in the pieces, y rows by it
+ * in the reduce).
  * Returns 0 when dispatched, 1 when the scratch could not be had (nothing dispatched:
  * the caller runs the plain dispatch; splitting is only for speed). */
 static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLuint *ga,
                           const GLuint *gb, uint32_t ng, uint32_t wgs, uint32_t tiles, uint32_t T,
-                          uint32_t S, unsigned y, unsigned tmap) {
+                          uint32_t S, unsigned y, unsigned tmap, uint32_t tmoff) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk;
   uint32_t kchunk = (slices + S - 1) / S * w->bk;
   S = (w->K + kchunk - 1) / kchunk; /* every piece gets at least one slice */
@@ -827,6 +828,7 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glUniform1ui(13, S);
   glUniform1ui(14, R);
   glUniform1ui(15, tmap ? 2 : 0); /* y rows by the map */
+  glUniform1ui(16, tmoff);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, scratch);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, y);
   glDispatchCompute((R + 255) / 256, T, 1);
@@ -862,8 +864,8 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
     }
   int v = T > 1;
   /* a padded batch's prefill: the tiled kernel runs the live rows only (token map) */
-  uint32_t Tl = T;
-  unsigned tmap = v && w->kernel[v] == 1 ? rwkv_gpu_token_map(g, T, &Tl) : 0;
+  uint32_t Tl = T, tmoff = 0;
+  unsigned tmap = v && w->kernel[v] == 1 ? rwkv_gpu_token_map(g, T, &tmoff, &Tl) : 0;
   uint64_t tiles = (Tl + w->tt[v] - 1) / w->tt[v];
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   if (tiles > 65535 && tiles > (uint64_t)in->max_groups_x)
@@ -876,6 +878,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
   glUniform1ui(2, (GLuint)w->stride);
   if (w->kernel[v] == 1) {
     glUniform1ui(15, tmap ? 3 : 0);
+    glUniform1ui(16, tmoff);
     if (tmap) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, tmap);
   }
   uint32_t done = 0; /* groups already dispatched, by bit */
@@ -909,7 +912,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
       }
       glUniform1ui(3, ng);
       uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles) : 1;
-      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap) == 0) {
+      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff) == 0) {
         barrier = 1; /* the next split dispatch reuses the scratch buffer */
         continue;
       }

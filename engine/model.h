@@ -102,11 +102,10 @@ struct rwkv_model {
   unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf, cand_buf, pen_buf;
   uint64_t cand_bytes, pen_bytes;
   uint32_t *cand_host; /* CPU copy of cand_buf */
-  uint32_t act_rows, out_rows, seq_cap;
+  uint32_t act_rows, out_rows, seq_cap; /* seq_cap: uints */
   unsigned hid_buf;  /* embeddings to read back, copied out of the arena (forward.c) */
   uint32_t hid_rows;
-  unsigned tmap_buf; /* a padded batch's live rows, for the tiled matmul (forward.c pass) */
-  uint32_t tmap_cap;
+  uint32_t tmap_cap;  /* tmap_host: a padded batch's live rows (forward.c token_map) */
   int tmap_on;       /* RWKV_TOKEN_MAP (default 1) */
   uint32_t *tmap_host;
   uint64_t act_floats;

@@ -76,11 +76,12 @@ void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
 
 #if KERNEL == 1 || KERNEL == 3
 // Token map (a padded batch's prefill, rwkv_gpu_set_token_map): token t of the dispatch is
-// row tmap[t] of x (u_tmap bit 0) / of y (bit 1), so that only the live rows are computed.
+// row tmap[u_tmoff + t] of x (u_tmap bit 0) / of y (bit 1): only the live rows are computed.
 layout(std430, binding = 3) readonly buffer Tmap { uint tmap[]; };
 layout(location = 15) uniform uint u_tmap;
-uint mm_tx(uint t) { return (u_tmap & 1u) != 0u ? tmap[t] : t; }
-uint mm_ty(uint t) { return (u_tmap & 2u) != 0u ? tmap[t] : t; }
+layout(location = 16) uniform uint u_tmoff;  // the map's first uint in Tmap
+uint mm_tx(uint t) { return (u_tmap & 1u) != 0u ? tmap[u_tmoff + t] : t; }
+uint mm_ty(uint t) { return (u_tmap & 2u) != 0u ? tmap[u_tmoff + t] : t; }
 #endif
 
 // 8 weights of row rb (byte offset) at e0; float rows may end inside the group.
