@@ -726,12 +726,13 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
 }
 
 /* Sequences of a batch padded to T rows each (rows b*T + t, t < seq[2b] padding): the
- * tiled matmuls run only the live rows, listed in tmap_buf (batch embeds of short texts
- * of different lengths, e.g. 10 schema fields of 8-16 tokens: 124 of 160 rows, 2 token
- * tiles of 64 instead of 3). The other steps still walk every row; a padding row's
- * matmul outputs are never written, and no live row reads them (the token shift and the
- * WKV start at a sequence's first live row). The map follows the sequence table in
- * seq_buf. */
+ * prefill matmuls run only the live rows (batch embeds of short texts of different
+ * lengths, e.g. 10 schema fields of 8-16 tokens: 124 of 160 rows, 2 token tiles of 64
+ * instead of 3). The other steps still walk every row; a padding row's matmul outputs are
+ * never written, and no live row reads them (the token shift and the WKV start at a
+ * sequence's first live row). The list of live rows follows the sequence table in seq_buf:
+ * in a buffer of its own the next pass's upload reached it before the last pass's matmuls
+ * had read it (H200, bench/RESULTS.md "Session 6"). */
 static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, rwkv_error *err) {
   uint32_t R = B * T, live = 0;
   if (B < 2 || T < 2) return RWKV_OK;

@@ -152,8 +152,8 @@ int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, 
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
 void rwkv_gpu_scratch_free(rwkv_gpu *g);
 
-/* Token map for the tiled (prefill) matmul (matmul.c): while set, a dispatch of T == t_all
- * tokens runs only t_live of them, token t reading and writing row map[t] (t_live uints at
+/* Token map for the prefill matmuls (matmul.c, rows and tiled kernels): while set, a
+ * dispatch of T == t_all tokens runs only t_live of them, token t reading and writing row map[t] (t_live uints at
  * uint offset `off` of map_buf, a buffer the caller owns); other dispatches are unaffected.
  * A forward pass over a batch padded to one length sets it to the live rows and clears it
  * (map_buf 0) after. */

@@ -863,9 +863,9 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
                            (unsigned long long)y0, (unsigned long long)y1);
     }
   int v = T > 1;
-  /* a padded batch's prefill: the tiled kernel runs the live rows only (token map) */
+  /* a padded batch's prefill: the rows / tiled kernels run the live rows only (token map) */
   uint32_t Tl = T, tmoff = 0;
-  unsigned tmap = v && w->kernel[v] == 1 ? rwkv_gpu_token_map(g, T, &tmoff, &Tl) : 0;
+  unsigned tmap = v && w->kernel[v] != 2 ? rwkv_gpu_token_map(g, T, &tmoff, &Tl) : 0;
   uint64_t tiles = (Tl + w->tt[v] - 1) / w->tt[v];
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   if (tiles > 65535 && tiles > (uint64_t)in->max_groups_x)
@@ -876,7 +876,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
   glUniform1ui(0, w->K);
   glUniform1ui(1, Tl);
   glUniform1ui(2, (GLuint)w->stride);
-  if (w->kernel[v] == 1) {
+  if (v && w->kernel[v] != 2) { /* the rows and tiled kernels take a token map */
     glUniform1ui(15, tmap ? 3 : 0);
     glUniform1ui(16, tmoff);
     if (tmap) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, tmap);

@@ -23,8 +23,8 @@
 //   double buffering); DB = 1: two shared buffers, one barrier per slice. Split K: the
 //   workgroup's z index takes K elements [z u_kchunk, (z+1) u_kchunk) and writes its
 //   partial sums u_zstride floats further (matmul.c points y at a scratch buffer, then
-//   KERNEL 3 sums the splits and applies the activation / accumulate). With a token map
-//   (u_tmap, a padded batch) token t is row tmap[t] of x and y.
+//   KERNEL 3 sums the splits and applies the activation / accumulate).
+// Token map (KERNEL 0 / 1 / 3, u_tmap, a padded batch): token t is row tmap[t] of x and y.
 // KERNEL 3 (split-K reduce): see the end of the file.
 // KERNEL 2 (blocked decode, RWKV_MMU types): as KERNEL 0 (LANES per row, NR rows, TT
 //   tokens, UNR units in flight) but a lane's unit is a whole RWKV_UE-element piece of a
@@ -74,7 +74,7 @@ void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
   ys[yi] = ((ga.w & 1u) != 0u ? ys[yi] : 0.0) + v;
 }
 
-#if KERNEL == 1 || KERNEL == 3
+#if (KERNEL == 0 || KERNEL == 1 || KERNEL == 3) && !defined(PRO)
 // Token map (a padded batch's prefill, rwkv_gpu_set_token_map): token t of the dispatch is
 // row tmap[u_tmoff + t] of x (u_tmap bit 0) / of y (bit 1): only the live rows are computed.
 layout(std430, binding = 3) readonly buffer Tmap { uint tmap[]; };
@@ -82,6 +82,9 @@ layout(location = 15) uniform uint u_tmap;
 layout(location = 16) uniform uint u_tmoff;  // the map's first uint in Tmap
 uint mm_tx(uint t) { return (u_tmap & 1u) != 0u ? tmap[u_tmoff + t] : t; }
 uint mm_ty(uint t) { return (u_tmap & 2u) != 0u ? tmap[u_tmoff + t] : t; }
+#else
+uint mm_tx(uint t) { return t; }
+uint mm_ty(uint t) { return t; }
 #endif
 
 // 8 weights of row rb (byte offset) at e0; float rows may end inside the group.
@@ -147,7 +150,7 @@ void mm_finish(float acc[NR * TT], uint lid, uint lane, uint r0, uint rend, uint
       uint row = r0 + uint(r);
       if (row < rend)
         for (int t = 0; t < TT; t++)
-          if (t0 + uint(t) < u_T) mm_store(ga, gb, row, t0 + uint(t), acc[r * TT + t]);
+          if (t0 + uint(t) < u_T) mm_store(ga, gb, row, mm_ty(t0 + uint(t)), acc[r * TT + t]);
     }
 }
 #endif
@@ -273,7 +276,7 @@ void main() {
     barrier();
     for (uint i = lid; i < uint(TT * (XCH / 4)); i += uint(WG)) {
       uint t = i / uint(XCH / 4), q = i % uint(XCH / 4), j = c0 * 8u + q * 4u;
-      uint tt = min(t0 + t, u_T - 1u), xb = tt * gb.y + gb.x + j;
+      uint tt = min(t0 + t, u_T - 1u), xb = mm_tx(tt) * gb.y + gb.x + j;
       vec4 v = vec4(0.0);
       if (j + 3u < u_K) v = vec4(xs[xb], xs[xb + 1u], xs[xb + 2u], xs[xb + 3u]);
       else
@@ -301,7 +304,7 @@ void main() {
           xl[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc];
           xh[t] = xsh[uint(t) * uint(XCH / 4) + 2u * uc + 1u];
 #else
-          uint tt = min(t0 + uint(t), u_T - 1u), xb = tt * gb.y + gb.x + e0;
+          uint tt = min(t0 + uint(t), u_T - 1u), xb = mm_tx(tt) * gb.y + gb.x + e0;
 #if defined(KFULL) && KFULL  // no partial unit; x as two vec4 loads when aligned (llvmpipe: 4x fewer loads)
           xl[t] = mm_x4(xb);
           xh[t] = mm_x4(xb + 4u);
