@@ -153,10 +153,10 @@ void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
 void rwkv_gpu_scratch_free(rwkv_gpu *g);
 
 /* Token map for the prefill matmuls (matmul.c, rows and tiled kernels): while set, a
- * dispatch of T == t_all tokens runs only t_live of them, token t reading and writing row map[t] (t_live uints at
- * uint offset `off` of map_buf, a buffer the caller owns); other dispatches are unaffected.
- * A forward pass over a batch padded to one length sets it to the live rows and clears it
- * (map_buf 0) after. */
+ * dispatch of T == t_all tokens runs only t_live of them, token t reading and writing row
+ * map[t] (t_live uints at uint offset `off` of map_buf, a buffer the caller owns); other
+ * dispatches are unaffected. A forward pass over a batch padded to one length sets it to
+ * the live rows and clears it (map_buf 0) after. */
 void rwkv_gpu_set_token_map(rwkv_gpu *g, unsigned map_buf, uint32_t off, uint32_t t_all, uint32_t t_live);
 /* The map in force for a dispatch of t tokens: its buffer, offset and live count, or 0. */
 unsigned rwkv_gpu_token_map(const rwkv_gpu *g, uint32_t t, uint32_t *off, uint32_t *t_live);
