@@ -160,6 +160,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   uint32_t lt = m->layers[0].w2.type;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
+  m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
   m->lora_fused = (lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16) && env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
@@ -298,8 +299,8 @@ static int ensure_scratch(rwkv_model *m, uint32_t R, uint32_t B, uint32_t outs, 
       return rc;
     }
   }
-  /* (start, state) per sequence, then the token map's rows (token_map) */
-  if ((rc = grow(m, &m->seq_buf, &m->seq_cap, 2 * B + R, 4, err)) != RWKV_OK) return rc;
+  /* (start, state) per sequence, then token_map's row lists */
+  if ((rc = grow(m, &m->seq_buf, &m->seq_cap, 2 * B + R + 2 * B, 4, err)) != RWKV_OK) return rc;
   if ((rc = grow(m, &m->out_buf, &m->out_rows, outs, (uint64_t)m->d.n_vocab * 4, err)) != RWKV_OK) return rc;
   return grow(m, &m->hid_buf, &m->hid_rows, hids, (uint64_t)m->d.n_embd * 4, err);
 }
@@ -610,7 +611,9 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   }
   prof(m, PROF_WKV);
 
-  /* x += Wo.y */
+  /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
+   * token_map listed them: the FFN after it then runs on them alone) */
+  if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
   int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
   return rc2;
@@ -721,36 +724,55 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
   rwkv_gpu_set_token_map(m->gpu, 0, 0, 0, 0);
+  m->tail_n = 0;
   if (m->prof) prof_resolve(m);
   return rc;
 }
 
-/* Sequences of a batch padded to T rows each (rows b*T + t, t < seq[2b] padding): the
- * prefill matmuls run only the live rows (batch embeds of short texts of different
- * lengths, e.g. 10 schema fields of 8-16 tokens: 124 of 160 rows, 2 token tiles of 64
- * instead of 3). The other steps still walk every row; a padding row's matmul outputs are
- * never written, and no live row reads them (the token shift and the WKV start at a
- * sequence's first live row). The list of live rows follows the sequence table in seq_buf:
- * in a buffer of its own the next pass's upload reached it before the last pass's matmuls
- * had read it (H200, bench/RESULTS.md "Session 6"). */
-static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, rwkv_error *err) {
-  uint32_t R = B * T, live = 0;
-  if (B < 2 || T < 2) return RWKV_OK;
-  for (uint32_t b = 0; b < B; b++) live += seq[2 * b] < T ? T - seq[2 * b] : 0;
-  if (live == R || live == 0) return RWKV_OK;
-  if (R > m->tmap_cap) {
-    uint32_t *h = realloc(m->tmap_host, (size_t)R * sizeof *h);
+/* Row lists for the prefill matmuls (rwkv_gpu_set_token_map), behind the sequence table
+ * in seq_buf: in a buffer of their own the next pass's upload reached them before the last
+ * pass's matmuls had read them (H200, bench/RESULTS.md "Session 6").
+ * - Live rows: sequences of a batch are padded to T rows each (rows b*T + t, t < seq[2b]
+ *   padding); the matmuls run only the live rows (10 schema fields of 8-16 tokens: 124 of
+ *   160 rows, 2 token tiles of 64 instead of 3). The other steps still walk every row; a
+ *   padding row's matmul outputs are never written and no live row reads them (the token
+ *   shift and the WKV start at a sequence's first live row).
+ * - Last rows (tail_off / tail_n): unless every row's output is read, the last layer's Wo
+ *   and FFN matter only for each sequence's last row (its output and the ffn_prev that the
+ *   state keeps) and the row before it (the FFN's token shift reads its x after Wo);
+ *   time_mix switches to this list before that Wo. */
+static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, int output,
+                     rwkv_error *err) {
+  uint32_t R = B * T, live = 0, tails = 0;
+  if (T < 2) return RWKV_OK;
+  for (uint32_t b = 0; b < B; b++)
+    if (seq[2 * b] < T) {
+      live += T - seq[2 * b];
+      tails++;
+    }
+  int use_live = m->tmap_on && B > 1 && live < R && live > 0;
+  int use_tail = m->tail_on && output != RWKV_OUTPUT_ALL && tails > 0;
+  if (!use_live && !use_tail) return RWKV_OK;
+  if (R + 2 * B > m->tmap_cap) {
+    uint32_t *h = realloc(m->tmap_host, (size_t)(R + 2 * B) * sizeof *h);
     if (!h) return rwkv_errorf(err, RWKV_ERR_NOMEM, "rwkv_forward: no memory for a %u-row map", R);
     m->tmap_host = h;
-    m->tmap_cap = R;
+    m->tmap_cap = R + 2 * B;
   }
   uint32_t n = 0;
-  for (uint32_t b = 0; b < B; b++)
-    for (uint32_t t = seq[2 * b]; t < T; t++) m->tmap_host[n++] = b * T + t;
-  /* behind the sequence table in seq_buf (ensure_scratch made room) */
+  if (use_live)
+    for (uint32_t b = 0; b < B; b++)
+      for (uint32_t t = seq[2 * b]; t < T; t++) m->tmap_host[n++] = b * T + t;
+  uint32_t n_live = n;
+  if (use_tail)
+    for (uint32_t b = 0; b < B; b++)
+      for (uint32_t t = seq[2 * b] + 2 > T ? seq[2 * b] : T - 2; t < T; t++) m->tmap_host[n++] = b * T + t;
+  /* ensure_scratch made room for 2B + R + 2B uints */
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, (GLintptr)B * 8, (GLsizeiptr)n * 4, m->tmap_host);
-  rwkv_gpu_set_token_map(m->gpu, m->seq_buf, 2 * B, R, n);
+  if (use_live) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, 2 * B, R, n_live);
+  m->tail_off = 2 * B + n_live;
+  m->tail_n = n - n_live;
   return RWKV_OK;
 }
 static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
@@ -775,7 +797,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   }
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->seq_buf);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)B * 8, seq);
-  if (m->tmap_on && (rc = token_map(m, B, T, seq, err)) != RWKV_OK) return rc;
+  if ((rc = token_map(m, B, T, seq, output, err)) != RWKV_OK) return rc;
   prof(m, PROF_UPLOAD);
 
   /* 1. x = LN0(emb[token]) */

@@ -105,9 +105,12 @@ struct rwkv_model {
   uint32_t act_rows, out_rows, seq_cap; /* seq_cap: uints */
   unsigned hid_buf;  /* embeddings to read back, copied out of the arena (forward.c) */
   uint32_t hid_rows;
-  uint32_t tmap_cap;  /* tmap_host: a padded batch's live rows (forward.c token_map) */
-  int tmap_on;       /* RWKV_TOKEN_MAP (default 1) */
+  uint32_t tmap_cap;  /* tmap_host: a padded batch's live rows, then the sequences' last rows
+                       * (forward.c token_map) */
+  int tmap_on;        /* RWKV_TOKEN_MAP (default 1) */
+  int tail_on;        /* RWKV_TAIL_ROWS (default 1) */
   uint32_t *tmap_host;
+  uint32_t tail_off, tail_n; /* this pass's last-rows list in seq_buf (uints), 0 rows: none */
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */
