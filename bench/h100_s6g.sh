@@ -7,11 +7,6 @@ set -u
   gen_models 2.9b-q4_k_m 2.9b-f16
   gpu_tests test_forward test_wkv test_generate test_quant_model test_lnfuse
   echo "-- RWKV_MM_TILED=0: $(RWKV_MM_TILED=0 RWKV_GPU_QUIET=1 $B/test_wkv 2>&1 | tail -1)"
-  for m in 2.9b-q4_k_m 2.9b-f16; do
-    for r in 1 2 3; do
-      for v in RWKV_TAIL_ROWS=0 RWKV_TAIL_ROWS=1; do
-        echo "-- $m $v: $(env $v "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 5 --prefill 512 --decode 64 --doc 1024 2>&1 | grep -E 'fields|pp512 \(|doc state|tg64 \(rwkv_gen|FNV' | sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-70 | tr '\n' ';')"
-      done
-    done
-  done
+  bench_sweep 3 "2.9b-q4_k_m 2.9b-f16" "--repeat 5 --prefill 512 --decode 64 --doc 1024" \
+    'fields|pp512 \(|doc state|tg64 \(rwkv_gen|FNV' RWKV_TAIL_ROWS=0 RWKV_TAIL_ROWS=1
 } 2>&1 | tee "$OUT/s6g.txt"
