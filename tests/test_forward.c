@@ -136,6 +136,12 @@ static void test_batch(rwkv_model *m, double tol) {
     const int32_t *ids3[2] = {seq_tokens + 4, seq_tokens + 30};
     size_t n3[2] = {12, 5};
     float *ball = malloc(17 * W * sizeof *ball), *sall = malloc(12 * W * sizeof *sall);
+    CHECK(ball && sall);
+    if (!ball || !sall) {
+      free(ball);
+      free(sall);
+      break;
+    }
     rwkv_forward_opts oa = {RWKV_OUTPUT_ALL, embed, 16};
     for (int i = 0; i < 2; i++) CHECK_OK(rwkv_state_reset(st[i], &err), &err);
     CHECK_OK(rwkv_forward_batch(m, st, ids3, n3, 2, &oa, ball, &err), &err);
