@@ -7,6 +7,8 @@
  *   staging  a persistent, coherent EXT_buffer_storage ring (2 slots) filled by threads,
  *            glCopyBufferSubData into the target, fences before a slot is reused
  *   pread    the staging ring filled with pread() by threads instead of memcpy from the mmap
+ *   shader   the staging ring, copied into the target by a compute shader that reads the
+ *            ring (host memory) over the bus, instead of glCopyBufferSubData
  * and prints GB/s with the time split (map / fill / unmap) - what limits model loading.
  * BENCH_UPLOAD_FRESH=1: a fresh mapping per variant, pages not touched first (as a model
  * load sees it: page-cache warm, page tables cold). */
@@ -38,6 +40,25 @@ static void pread_task(void *ctx, size_t i) {
     o += (size_t)r;
     n -= (size_t)r;
   }
+}
+
+static const char *COPY_SRC =
+    "#version 310 es\nlayout(local_size_x = 256) in;\n"
+    "layout(std430, binding = 0) readonly buffer S { uvec4 s[]; };\n"
+    "layout(std430, binding = 1) writeonly buffer D { uvec4 d[]; };\n"
+    "uniform uint n;\n"
+    "void main() { for (uint i = gl_GlobalInvocationID.x; i < n; i += gl_NumWorkGroups.x * 256u) d[i] = s[i]; }\n";
+
+static GLuint copy_program(void) {
+  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
+  glShaderSource(sh, 1, &COPY_SRC, NULL);
+  glCompileShader(sh);
+  GLuint p = glCreateProgram();
+  glAttachShader(p, sh);
+  glLinkProgram(p);
+  GLint ok = 0;
+  glGetProgramiv(p, GL_LINK_STATUS, &ok);
+  return ok ? p : 0;
 }
 
 static double now(void) {
@@ -75,9 +96,12 @@ int main(int argc, char **argv) {
   const char *fr = getenv("BENCH_UPLOAD_FRESH");
   int fresh = fr && *fr == '1';
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
+  GLuint cp = copy_program();
+  int wgs = getenv("BENCH_UPLOAD_WGS") ? atoi(getenv("BENCH_UPLOAD_WGS")) : 1056;
   for (int rep = 0; rep < 2; rep++)
-    for (int v = 0; v < 5; v++) {
+    for (int v = 0; v < 6; v++) {
       if (v >= 3 && !has_storage) continue;
+      if (v == 5 && !cp) continue;
       if (fresh) {
         munmap((void *)src, (size_t)st.st_size);
         src = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -129,15 +153,23 @@ int main(int argc, char **argv) {
             fence[s] = 0;
           }
           b = now(); tu += b - a; a = b;
-          if (rp[s] && v == 3) rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
+          if (rp[s] && (v == 3 || v == 5)) rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
           if (rp[s] && v == 4) {
             pread_job pj = {fd, rp[s], i * piece, piece, 2u << 20};
             rwkv_gpu_parallel(g, (piece + pj.piece - 1) / pj.piece, pread_task, &pj);
           }
           b = now(); tf += b - a;
-          glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
-          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
-          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, (GLsizeiptr)piece);
+          if (v == 5) {
+            glUseProgram(cp);
+            glUniform1ui(glGetUniformLocation(cp, "n"), (GLuint)(piece / 16));
+            glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ring[s]);
+            glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, bufs[i]);
+            glDispatchCompute((GLuint)wgs, 1, 1);
+          } else {
+            glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+            glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+            glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, (GLsizeiptr)piece);
+          }
           fence[s] = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
           glFlush();
         }
@@ -146,9 +178,18 @@ int main(int argc, char **argv) {
       }
       glFinish();
       double t = now() - t0;
-      static const char *names[] = {"map", "unsync", "subdata", "staging", "pread"};
-      printf("%-8s %7.1f ms  %5.2f GB/s  (map %.1f, fill %.1f, unmap/wait %.1f ms) err 0x%x\n", names[v],
-             t * 1e3, total / t / 1e9, tm * 1e3, tf * 1e3, tu * 1e3, glGetError());
+      /* the last piece's first and last 4 KB must have arrived */
+      int bad = 0;
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, bufs[n - 1]);
+      for (int e = 0; e < 2 && piece >= 8192; e++) {
+        size_t o = e ? piece - 4096 : 0;
+        const void *q = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, (GLintptr)o, 4096, GL_MAP_READ_BIT);
+        bad |= !q || memcmp(q, src + (n - 1) * piece + o, 4096) != 0;
+        glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+      }
+      static const char *names[] = {"map", "unsync", "subdata", "staging", "pread", "shader"};
+      printf("%-8s %7.1f ms  %5.2f GB/s  (map %.1f, fill %.1f, unmap/wait %.1f ms) err 0x%x%s\n", names[v],
+             t * 1e3, total / t / 1e9, tm * 1e3, tf * 1e3, tu * 1e3, glGetError(), bad ? " CONTENTS WRONG" : "");
       glDeleteBuffers((GLsizei)n, bufs);
     }
   (void)sink;
