@@ -1,0 +1,337 @@
+/* bench/persist.c - does a persistent decode kernel beat a chain of dispatches here?
+ *   bench-persist TYPE D LAYERS WGS [TOKENS]     TYPE f16 | q4; e.g. f16 2560 32 264
+ * A stand-in for one RWKV-7 decode token with the 2.9B shapes (D = 2560, FFN 4D, 40 heads):
+ * per layer five phases - LN + r/k/v/LoRA-1 matvec (3D + 576 rows), a WKV-like per-head
+ * state update on D/64 workgroups, Wo (x += ...), LN + FFN key (relu^2), FFN value
+ * (x += ...) - over random weights made on the GPU (f16, or a 4-bit format of 20 bytes per
+ * 32 weights). The same phase code runs three ways:
+ *   dispatch  one dispatch per phase, glMemoryBarrier between (the engine's way today)
+ *   layer     one dispatch per layer; phases separated by a grid barrier (an atomic counter
+ *             that every workgroup bumps and then polls) inside the kernel
+ *   all       one dispatch per token, grid barriers throughout
+ * A grid barrier needs every workgroup resident at once: WGS must fit the GPU (a few per
+ * SM); a barrier that spins too long gives up and the run is reported as failed rather
+ * than hanging. Prints ms per token (median of 5 timed runs) and checks that the three
+ * ways compute the same x. */
+#include <GLES3/gl31.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gpu.h"
+
+static const char *SRC =
+    "layout(local_size_x = 256) in;\n"
+    "#define H (D / 64u)\n"
+    "#define MA (3u * D + 576u)\n"
+    "#define AX 0u\n"
+    "#define AA D\n"
+    "#define AY (D + MA)\n"
+    "#define AH (2u * D + MA)\n"
+    "layout(std430, binding = 0) readonly buffer WA4 { uvec4 wa4[]; };\n"
+    "layout(std430, binding = 0) readonly buffer WA1 { uint wa1[]; };\n"
+    "layout(std430, binding = 1) readonly buffer WC4 { uvec4 wc4[]; };\n"
+    "layout(std430, binding = 1) readonly buffer WC1 { uint wc1[]; };\n"
+    "layout(std430, binding = 2) readonly buffer WD4 { uvec4 wd4[]; };\n"
+    "layout(std430, binding = 2) readonly buffer WD1 { uint wd1[]; };\n"
+    "layout(std430, binding = 3) readonly buffer WE4 { uvec4 we4[]; };\n"
+    "layout(std430, binding = 3) readonly buffer WE1 { uint we1[]; };\n"
+    "layout(std430, binding = 4) coherent buffer Act { float act[]; };\n"
+    "layout(std430, binding = 5) buffer St { float st[]; };\n"
+    "layout(std430, binding = 6) coherent volatile buffer Sy { uint cnt; uint fail; } sy;\n"
+    "uniform uint l0, l1, p0, p1, sync_base;\n"
+    "#define XI(k) ((k) + ((k) >> 5))\n"
+    "shared float xs[F + F / 32u];\n"
+    "shared float red[256];\n"
+    "uint t;\n"
+    "float sum_all(float v) {\n" /* workgroup sum, every invocation gets it */
+    "  red[t] = v; barrier();\n"
+    "  for (uint s = 128u; s > 0u; s >>= 1) { if (t < s) red[t] += red[t + s]; barrier(); }\n"
+    "  float r = red[0]; barrier(); return r;\n"
+    "}\n"
+    "float sum_lanes(float v, uint L) {\n" /* sum over each group of L invocations */
+    "#ifdef SG\n"
+    "  if (L == 32u) return subgroupAdd(v);\n"
+    "  if (L == 8u) return subgroupClusteredAdd(v, 8u);\n"
+    "  return subgroupClusteredAdd(v, 4u);\n"
+    "#else\n"
+    "  red[t] = v; barrier();\n"
+    "  float s = 0.0; uint b = t / L * L;\n"
+    "  for (uint i = 0u; i < L; i++) s += red[b + i];\n"
+    "  barrier(); return s;\n"
+    "#endif\n"
+    "}\n"
+    "void load_x(uint off, uint K, bool ln) {\n"
+    "  for (uint k = t; k < K; k += 256u) xs[XI(k)] = act[off + k];\n"
+    "  barrier();\n"
+    "  if (!ln) return;\n"
+    "  float s = 0.0, q = 0.0;\n"
+    "  for (uint k = t; k < K; k += 256u) { float v = xs[XI(k)]; s += v; q += v * v; }\n"
+    "  s = sum_all(s); q = sum_all(q);\n"
+    "  float mu = s / float(K), rs = inversesqrt(max(q / float(K) - mu * mu, 0.0) + 1e-5);\n"
+    "  for (uint k = t; k < K; k += 256u) xs[XI(k)] = (xs[XI(k)] - mu) * rs;\n"
+    "  barrier();\n"
+    "}\n"
+    "#if TYPE == 1\n" /* f16: 8 weights per uvec4, 32 lanes per row */
+    "#define LANES 32u\n"
+    "#define DOT(W4, W1, lay, M, K, row, l, acc) {\\\n"
+    "  uint b4 = (lay * M + row) * (K / 8u);\\\n"
+    "  for (uint u = l; u < K / 8u; u += LANES) {\\\n"
+    "    uvec4 w = W4[b4 + u]; uint k = u * 8u;\\\n"
+    "    vec2 a = unpackHalf2x16(w.x), b = unpackHalf2x16(w.y), c = unpackHalf2x16(w.z), d = unpackHalf2x16(w.w);\\\n"
+    "    acc += a.x * xs[XI(k)] + a.y * xs[XI(k + 1u)] + b.x * xs[XI(k + 2u)] + b.y * xs[XI(k + 3u)]\\\n"
+    "         + c.x * xs[XI(k + 4u)] + c.y * xs[XI(k + 5u)] + d.x * xs[XI(k + 6u)] + d.y * xs[XI(k + 7u)];\\\n"
+    "  } }\n"
+    "#else\n" /* q4: 32 weights in a uvec4 of nibbles, scales (f16 in a word) behind all of them */
+    "#define LANES 8u\n"
+    "#define DOT(W4, W1, lay, M, K, row, l, acc) {\\\n"
+    "  uint nb = K / 32u, b = (lay * M + row) * nb, sb = NL * M * nb * 4u;\\\n"
+    "  for (uint u = l; u < nb; u += LANES) {\\\n"
+    "    uvec4 w = W4[b + u]; float sc = unpackHalf2x16(W1[sb + b + u]).x; uint k = u * 32u; float s = 0.0;\\\n"
+    "    for (uint c = 0u; c < 4u; c++) { uint q = w[c];\\\n"
+    "      for (uint n = 0u; n < 8u; n++) s += (float((q >> (4u * n)) & 15u) - 8.0) * xs[XI(k + c * 8u + n)]; }\\\n"
+    "    acc += sc * s;\\\n"
+    "  } }\n"
+    "#endif\n"
+    "#define RB (256u / LANES)\n"
+    /* rows in blocks of RB, the workgroups taking blocks in turn; EPI(row, v) stores */
+    "#define MATVEC(W4, W1, lay, M, K, EPI) {\\\n"
+    "  for (uint blk = gl_WorkGroupID.x; blk * RB < M; blk += gl_NumWorkGroups.x) {\\\n"
+    "    uint row = blk * RB + t / LANES, l = t % LANES; float acc = 0.0;\\\n"
+    "    if (row < M) DOT(W4, W1, lay, M, K, row, l, acc)\\\n"
+    "    acc = sum_lanes(acc, LANES);\\\n"
+    "    if (row < M && l == 0u) EPI(row, acc);\\\n"
+    "  } }\n"
+    "#define EPI_A(r, v) act[AA + r] = v\n"
+    "#define EPI_ADD(r, v) act[AX + r] += v\n"
+    "#define EPI_H(r, v) act[AH + r] = max(v, 0.0) * max(v, 0.0)\n"
+    "void wkv(uint lay) {\n"
+    "  uint h = gl_WorkGroupID.x; if (h >= H) return;\n"
+    "  uint i = t >> 2, q = t & 3u, sb = ((lay * H + h) * 64u + i) * 64u + q * 16u;\n"
+    "  float vi = act[AA + 2u * D + h * 64u + i], acc = 0.0;\n"
+    "  for (uint j = 0u; j < 16u; j++) {\n"
+    "    uint jj = h * 64u + q * 16u + j;\n"
+    "    float s = st[sb + j] * 0.9 + vi * act[AA + D + jj] * 0.01;\n"
+    "    st[sb + j] = s; acc += s * act[AA + jj];\n"
+    "  }\n"
+    "#ifdef SG\n"
+    "  acc = subgroupClusteredAdd(acc, 4u);\n"
+    "  if (q == 0u) act[AY + h * 64u + i] = acc * 0.125;\n"
+    "#else\n"
+    "  red[t] = acc; barrier();\n" /* uniform: a whole workgroup returned above or none */
+    "  if (q == 0u) act[AY + h * 64u + i] = (red[t] + red[t + 1u] + red[t + 2u] + red[t + 3u]) * 0.125;\n"
+    "#endif\n"
+    "}\n"
+    "void phase(uint lay, uint p) {\n"
+    "  if (p == 0u) { load_x(AX, D, true); MATVEC(wa4, wa1, lay, MA, D, EPI_A) }\n"
+    "  else if (p == 1u) { wkv(lay); }\n"
+    "  else if (p == 2u) { load_x(AY, D, false); MATVEC(wc4, wc1, lay, D, D, EPI_ADD) }\n"
+    "  else if (p == 3u) { load_x(AX, D, true); MATVEC(wd4, wd1, lay, F, D, EPI_H) }\n"
+    "  else { load_x(AH, F, false); MATVEC(we4, we1, lay, D, F, EPI_ADD) }\n"
+    "}\n"
+    "void grid_sync(uint n) {\n" /* the n-th barrier of this dispatch */
+    "  memoryBarrierBuffer(); barrier();\n"
+    "  if (t == 0u) {\n"
+    "    atomicAdd(sy.cnt, 1u);\n"
+    "    uint target = sync_base + n * gl_NumWorkGroups.x, spins = 0u;\n"
+    "    while (sy.cnt < target && sy.fail == 0u) if (++spins > (1u << 20)) { sy.fail = 1u; break; }\n"
+    "  }\n"
+    "  barrier(); memoryBarrierBuffer();\n"
+    "}\n"
+    "void main() {\n"
+    "  t = gl_LocalInvocationIndex;\n"
+    "  uint n = 0u;\n"
+    "  for (uint l = l0; l < l1; l++)\n"
+    "    for (uint p = p0; p < p1; p++) {\n"
+    "      if (n > 0u) grid_sync(n);\n"
+    "      n++;\n"
+    "      phase(l, p);\n"
+    "    }\n"
+    "}\n";
+
+static const char *FILL =
+    "#version 310 es\nlayout(local_size_x = 256) in;\n"
+    "layout(std430, binding = 0) writeonly buffer B { uint v[]; };\n"
+    "uniform uint n, seed, kind, from;\n"
+    "uint hash(uint x) { x ^= x >> 16; x *= 0x7feb352du; x ^= x >> 15; x *= 0x846ca68bu; x ^= x >> 16; return x; }\n"
+    "void main() { for (uint i = gl_GlobalInvocationID.x; i < n; i += gl_NumWorkGroups.x * 256u) {\n"
+    "  uint h = hash(i * 2654435761u + seed);\n"
+    "  if (kind == 0u || i < from) v[i] = kind == 0u ? packHalf2x16((vec2(h & 0xffffu, h >> 16) / 65535.0 - 0.5) * 0.1) : h;\n"
+    "  else v[i] = packHalf2x16(vec2(0.004, 0.0)); } }\n";
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static GLuint build(const char *head, const char *src) {
+  const char *srcs[2] = {head, src};
+  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
+  glShaderSource(sh, 2, srcs, NULL);
+  glCompileShader(sh);
+  GLint ok = 0;
+  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+  if (!ok) {
+    char log[4096];
+    glGetShaderInfoLog(sh, sizeof log, NULL, log);
+    fprintf(stderr, "compile failed: %s\n", log);
+    return 0;
+  }
+  GLuint p = glCreateProgram();
+  glAttachShader(p, sh);
+  glLinkProgram(p);
+  glGetProgramiv(p, GL_LINK_STATUS, &ok);
+  return ok ? p : 0;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: bench-persist f16|q4 D LAYERS WGS [TOKENS]\n");
+    return 2;
+  }
+  int q4 = strcmp(argv[1], "q4") == 0;
+  unsigned D = (unsigned)atoi(argv[2]), NL = (unsigned)atoi(argv[3]), WGS = (unsigned)atoi(argv[4]);
+  unsigned TOK = argc > 5 ? (unsigned)atoi(argv[5]) : 20, F = 4 * D, MA = 3 * D + 576, H = D / 64;
+  if (D < 256 || D % 256 || NL < 1 || WGS < H) {
+    fprintf(stderr, "D: a multiple of 256; WGS >= D / 64\n");
+    return 2;
+  }
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  int sg = in->has_subgroup && in->subgroup_size == 32 && !getenv("BENCH_NO_SG");
+  printf("%s | %s | %s D=%u layers=%u wgs=%u, %s\n", in->renderer, in->version, q4 ? "q4" : "f16", D, NL, WGS,
+         sg ? "subgroups" : "shared-memory sums");
+  char head[512];
+  snprintf(head, sizeof head,
+           "#version 310 es\n%s#define TYPE %d\n#define D %uu\n#define F %uu\n#define NL %uu\n",
+           sg ? "#extension GL_KHR_shader_subgroup_basic : require\n#extension GL_KHR_shader_subgroup_arithmetic : "
+                "require\n#extension GL_KHR_shader_subgroup_clustered : require\n#define SG 1\n"
+              : "",
+           q4 ? 2 : 1, D, F, NL);
+  GLuint prog = build(head, SRC), fill = build("", FILL);
+  if (!prog || !fill) return 1;
+  /* weights: rows x K per layer; f16 K/2 words a row, q4 K/8 nibble words + K/32 scale words */
+  unsigned rows[4] = {MA, D, F, D}, ks[4] = {D, D, D, F};
+  GLuint w[4], act, st, sy;
+  for (int i = 0; i < 4; i++) {
+    uint64_t n = (uint64_t)NL * rows[i] * ks[i], words = q4 ? n / 8 + n / 32 : n / 2;
+    glGenBuffers(1, &w[i]);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, w[i]);
+    glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)(words * 4), NULL, GL_STATIC_DRAW);
+    glUseProgram(fill);
+    glUniform1ui(glGetUniformLocation(fill, "n"), (GLuint)words);
+    glUniform1ui(glGetUniformLocation(fill, "seed"), (GLuint)(i * 7919 + 1));
+    glUniform1ui(glGetUniformLocation(fill, "kind"), (GLuint)q4);
+    glUniform1ui(glGetUniformLocation(fill, "from"), (GLuint)(n / 8));
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, w[i]);
+    glDispatchCompute(1024, 1, 1);
+  }
+  unsigned n_act = 2 * D + MA + F;
+  float *x0 = calloc(n_act, sizeof *x0), *xr[3];
+  for (unsigned i = 0; i < D; i++) x0[i] = (float)((i * 37u) % 101u) / 50.0f - 1.0f;
+  glGenBuffers(1, &act);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, act);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)n_act * 4, x0, GL_DYNAMIC_DRAW);
+  size_t n_st = (size_t)NL * H * 4096;
+  float *zero = calloc(n_st, sizeof *zero);
+  glGenBuffers(1, &st);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, st);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, (GLsizeiptr)(n_st * 4), zero, GL_DYNAMIC_DRAW);
+  uint32_t syz[2] = {0, 0};
+  glGenBuffers(1, &sy);
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, sy);
+  glBufferData(GL_SHADER_STORAGE_BUFFER, 8, syz, GL_DYNAMIC_DRAW);
+  glMemoryBarrier(GL_ALL_BARRIER_BITS);
+  glUseProgram(prog);
+  for (int i = 0; i < 4; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)i, w[i]);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, act);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, st);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, sy);
+  GLint L0 = glGetUniformLocation(prog, "l0"), L1 = glGetUniformLocation(prog, "l1"),
+        P0 = glGetUniformLocation(prog, "p0"), P1 = glGetUniformLocation(prog, "p1"),
+        SB = glGetUniformLocation(prog, "sync_base");
+  uint64_t base = 0; /* the counter's value before the next dispatch */
+  glFinish();
+  static const char *names[3] = {"dispatch", "layer", "all"};
+  int status = 0;
+  for (int mode = 0; mode < 3; mode++) {
+    double ms[5];
+    uint32_t failed = 0, cnt = 0;
+    for (int rep = -1; rep < 5; rep++) {
+      /* the same start for every mode: x, the state and the sync word */
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, act);
+      glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)n_act * 4, x0);
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, st);
+      glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)(n_st * 4), zero);
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, sy);
+      glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, 8, syz);
+      base = 0;
+      glMemoryBarrier(GL_ALL_BARRIER_BITS);
+      glFinish();
+      double t0 = now_ms();
+      unsigned toks = rep < 0 ? 1 : TOK;
+      for (unsigned k = 0; k < toks; k++) {
+        if (mode == 0) {
+          for (unsigned l = 0; l < NL; l++)
+            for (unsigned p = 0; p < 5; p++) {
+              glUniform1ui(L0, l); glUniform1ui(L1, l + 1); glUniform1ui(P0, p); glUniform1ui(P1, p + 1);
+              glUniform1ui(SB, 0);
+              glDispatchCompute(p == 1 ? H : WGS, 1, 1);
+              glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+            }
+        } else {
+          unsigned step = mode == 1 ? 1 : NL;
+          for (unsigned l = 0; l < NL; l += step) {
+            glUniform1ui(L0, l); glUniform1ui(L1, l + step); glUniform1ui(P0, 0); glUniform1ui(P1, 5);
+            glUniform1ui(SB, (GLuint)base);
+            glDispatchCompute(WGS, 1, 1);
+            glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+            base += (uint64_t)(step * 5 - 1) * WGS; /* wraps with the GPU's uint, as the kernel's sum does */
+          }
+        }
+        if (k % 4 == 3) glFlush();
+      }
+      glFinish();
+      if (rep >= 0) ms[rep] = (now_ms() - t0) / toks;
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, sy);
+      const uint32_t *sp = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, 8, GL_MAP_READ_BIT);
+      failed |= sp ? sp[1] : 1;
+      cnt = sp ? sp[0] : 0;
+      glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+      if (rep < 0) { /* the first token's x, for the comparison */
+        xr[mode] = malloc(D * sizeof(float));
+        glBindBuffer(GL_SHADER_STORAGE_BUFFER, act);
+        const float *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, D * 4, GL_MAP_READ_BIT);
+        if (p) memcpy(xr[mode], p, D * 4);
+        glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+      }
+    }
+    qsort(ms, 5, sizeof *ms, cmp_d);
+    double diff = 0;
+    int nan = 0;
+    for (unsigned i = 0; i < D; i++) {
+      double d = xr[mode][i] - xr[0][i];
+      if (d < 0) d = -d;
+      if (d > diff) diff = d;
+      if (xr[mode][i] != xr[mode][i]) nan = 1;
+    }
+    double bytes = 0;
+    for (int i = 0; i < 4; i++) bytes += (double)NL * rows[i] * ks[i] * (q4 ? 0.625 : 2.0);
+    printf("%-8s %8.3f ms/token [%.3f, %.3f]  %6.0f tok/s  %5.2f TB/s of weights  x[0] %.4f  |x - dispatch| %.3g  syncs %u/%llu%s%s\n",
+           names[mode], ms[2], ms[0], ms[4], 1e3 / ms[2], bytes / (ms[2] * 1e-3) / 1e12, xr[mode][0], diff, cnt,
+           (unsigned long long)base, nan ? " NaN" : "", failed ? "  BARRIER GAVE UP (workgroups not all resident?)" : "");
+    if (failed || nan || diff > 1e-3 * (1 + (xr[0][0] < 0 ? -xr[0][0] : xr[0][0]))) status = 1;
+    syz[1] = 0;
+  }
+  rwkv_gpu_close(g);
+  return status;
+}
