@@ -1,5 +1,7 @@
 /* bench/persist.c - does a persistent decode kernel beat a chain of dispatches here?
- *   bench-persist TYPE D LAYERS WGS [TOKENS]     TYPE f16 | q4; e.g. f16 2560 32 264
+ *   bench-persist TYPE D LAYERS WGS [TOKENS]     TYPE f16 | q4; e.g. f16 2560 32 132
+ * BENCH_PERSIST_NT=256|512|1024 invocations per workgroup; BENCH_PERSIST_EMPTY=1 phases do
+ * nothing (what the dispatches / barriers alone cost).
  * A stand-in for one RWKV-7 decode token with the 2.9B shapes (D = 2560, FFN 4D, 40 heads):
  * per layer five phases - LN + r/k/v/LoRA-1 matvec (3D + 576 rows), a WKV-like per-head
  * state update on D/64 workgroups, Wo (x += ...), LN + FFN key (relu^2), FFN value
@@ -22,7 +24,7 @@
 #include "gpu.h"
 
 static const char *SRC =
-    "layout(local_size_x = 256) in;\n"
+    "layout(local_size_x = NT) in;\n"
     "#define H (D / 64u)\n"
     "#define MA (3u * D + 576u)\n"
     "#define AX 0u\n"
@@ -43,11 +45,11 @@ static const char *SRC =
     "uniform uint l0, l1, p0, p1, sync_base;\n"
     "#define XI(k) ((k) + ((k) >> 5))\n"
     "shared float xs[F + F / 32u];\n"
-    "shared float red[256];\n"
+    "shared float red[NT];\n"
     "uint t;\n"
     "float sum_all(float v) {\n" /* workgroup sum, every invocation gets it */
     "  red[t] = v; barrier();\n"
-    "  for (uint s = 128u; s > 0u; s >>= 1) { if (t < s) red[t] += red[t + s]; barrier(); }\n"
+    "  for (uint s = NT / 2u; s > 0u; s >>= 1) { if (t < s) red[t] += red[t + s]; barrier(); }\n"
     "  float r = red[0]; barrier(); return r;\n"
     "}\n"
     "float sum_lanes(float v, uint L) {\n" /* sum over each group of L invocations */
@@ -63,22 +65,22 @@ static const char *SRC =
     "#endif\n"
     "}\n"
     "void load_x(uint off, uint K, bool ln) {\n"
-    "  for (uint k = t; k < K; k += 256u) xs[XI(k)] = act[off + k];\n"
+    "  for (uint k = t; k < K; k += NT) xs[XI(k)] = act[off + k];\n"
     "  barrier();\n"
     "  if (!ln) return;\n"
     "  float s = 0.0, q = 0.0;\n"
-    "  for (uint k = t; k < K; k += 256u) { float v = xs[XI(k)]; s += v; q += v * v; }\n"
+    "  for (uint k = t; k < K; k += NT) { float v = xs[XI(k)]; s += v; q += v * v; }\n"
     "  s = sum_all(s); q = sum_all(q);\n"
     "  float mu = s / float(K), rs = inversesqrt(max(q / float(K) - mu * mu, 0.0) + 1e-5);\n"
-    "  for (uint k = t; k < K; k += 256u) xs[XI(k)] = (xs[XI(k)] - mu) * rs;\n"
+    "  for (uint k = t; k < K; k += NT) xs[XI(k)] = (xs[XI(k)] - mu) * rs;\n"
     "  barrier();\n"
     "}\n"
     "#if TYPE == 1\n" /* f16: 8 weights per uvec4, 32 lanes per row */
     "#define LANES 32u\n"
     "#define DOT(W4, W1, lay, M, K, row, l, acc) {\\\n"
     "  uint b4 = (lay * M + row) * (K / 8u);\\\n"
-    "  for (uint u = l; u < K / 8u; u += LANES) {\\\n"
-    "    uvec4 w = W4[b4 + u]; uint k = u * 8u;\\\n"
+    "  for (uint i = 0u; i < K / 8u / LANES; i++) {\\\n"
+    "    uint u = l + i * LANES; uvec4 w = W4[b4 + u]; uint k = u * 8u;\\\n"
     "    vec2 a = unpackHalf2x16(w.x), b = unpackHalf2x16(w.y), c = unpackHalf2x16(w.z), d = unpackHalf2x16(w.w);\\\n"
     "    acc += a.x * xs[XI(k)] + a.y * xs[XI(k + 1u)] + b.x * xs[XI(k + 2u)] + b.y * xs[XI(k + 3u)]\\\n"
     "         + c.x * xs[XI(k + 4u)] + c.y * xs[XI(k + 5u)] + d.x * xs[XI(k + 6u)] + d.y * xs[XI(k + 7u)];\\\n"
@@ -87,14 +89,14 @@ static const char *SRC =
     "#define LANES 8u\n"
     "#define DOT(W4, W1, lay, M, K, row, l, acc) {\\\n"
     "  uint nb = K / 32u, b = (lay * M + row) * nb, sb = NL * M * nb * 4u;\\\n"
-    "  for (uint u = l; u < nb; u += LANES) {\\\n"
-    "    uvec4 w = W4[b + u]; float sc = unpackHalf2x16(W1[sb + b + u]).x; uint k = u * 32u; float s = 0.0;\\\n"
+    "  for (uint i = 0u; i < K / 32u / LANES; i++) {\\\n"
+    "    uint u = l + i * LANES; uvec4 w = W4[b + u]; float sc = unpackHalf2x16(W1[sb + b + u]).x; uint k = u * 32u; float s = 0.0;\\\n"
     "    for (uint c = 0u; c < 4u; c++) { uint q = w[c];\\\n"
     "      for (uint n = 0u; n < 8u; n++) s += (float((q >> (4u * n)) & 15u) - 8.0) * xs[XI(k + c * 8u + n)]; }\\\n"
     "    acc += sc * s;\\\n"
     "  } }\n"
     "#endif\n"
-    "#define RB (256u / LANES)\n"
+    "#define RB (NT / LANES)\n"
     /* rows in blocks of RB, the workgroups taking blocks in turn; EPI(row, v) stores */
     "#define MATVEC(W4, W1, lay, M, K, EPI) {\\\n"
     "  for (uint blk = gl_WorkGroupID.x; blk * RB < M; blk += gl_NumWorkGroups.x) {\\\n"
@@ -108,22 +110,24 @@ static const char *SRC =
     "#define EPI_H(r, v) act[AH + r] = max(v, 0.0) * max(v, 0.0)\n"
     "void wkv(uint lay) {\n"
     "  uint h = gl_WorkGroupID.x; if (h >= H) return;\n"
-    "  uint i = t >> 2, q = t & 3u, sb = ((lay * H + h) * 64u + i) * 64u + q * 16u;\n"
+    "  bool on = t < 256u;\n"
+    "  uint i = (t >> 2) & 63u, q = t & 3u, sb = ((lay * H + h) * 64u + i) * 64u + q * 16u;\n"
     "  float vi = act[AA + 2u * D + h * 64u + i], acc = 0.0;\n"
-    "  for (uint j = 0u; j < 16u; j++) {\n"
+    "  for (uint j = 0u; j < (on ? 16u : 0u); j++) {\n"
     "    uint jj = h * 64u + q * 16u + j;\n"
     "    float s = st[sb + j] * 0.9 + vi * act[AA + D + jj] * 0.01;\n"
     "    st[sb + j] = s; acc += s * act[AA + jj];\n"
     "  }\n"
     "#ifdef SG\n"
     "  acc = subgroupClusteredAdd(acc, 4u);\n"
-    "  if (q == 0u) act[AY + h * 64u + i] = acc * 0.125;\n"
+    "  if (q == 0u && on) act[AY + h * 64u + i] = acc * 0.125;\n"
     "#else\n"
     "  red[t] = acc; barrier();\n" /* uniform: a whole workgroup returned above or none */
-    "  if (q == 0u) act[AY + h * 64u + i] = (red[t] + red[t + 1u] + red[t + 2u] + red[t + 3u]) * 0.125;\n"
+    "  if (q == 0u && on) act[AY + h * 64u + i] = (red[t] + red[t + 1u] + red[t + 2u] + red[t + 3u]) * 0.125;\n"
     "#endif\n"
     "}\n"
     "void phase(uint lay, uint p) {\n"
+    "#ifdef EMPTY\n  return;\n#endif\n"
     "  if (p == 0u) { load_x(AX, D, true); MATVEC(wa4, wa1, lay, MA, D, EPI_A) }\n"
     "  else if (p == 1u) { wkv(lay); }\n"
     "  else if (p == 2u) { load_x(AY, D, false); MATVEC(wc4, wc1, lay, D, D, EPI_ADD) }\n"
@@ -208,15 +212,18 @@ int main(int argc, char **argv) {
   if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   int sg = in->has_subgroup && in->subgroup_size == 32 && !getenv("BENCH_NO_SG");
-  printf("%s | %s | %s D=%u layers=%u wgs=%u, %s\n", in->renderer, in->version, q4 ? "q4" : "f16", D, NL, WGS,
-         sg ? "subgroups" : "shared-memory sums");
+  unsigned NT = getenv("BENCH_PERSIST_NT") ? (unsigned)atoi(getenv("BENCH_PERSIST_NT")) : 256;
+  int empty = getenv("BENCH_PERSIST_EMPTY") != NULL;
+  if (NT != 256 && NT != 512 && NT != 1024) NT = 256;
   char head[512];
   snprintf(head, sizeof head,
-           "#version 310 es\n%s#define TYPE %d\n#define D %uu\n#define F %uu\n#define NL %uu\n",
+           "#version 310 es\n%s#define TYPE %d\n#define D %uu\n#define F %uu\n#define NL %uu\n#define NT %uu\n%s",
            sg ? "#extension GL_KHR_shader_subgroup_basic : require\n#extension GL_KHR_shader_subgroup_arithmetic : "
                 "require\n#extension GL_KHR_shader_subgroup_clustered : require\n#define SG 1\n"
               : "",
-           q4 ? 2 : 1, D, F, NL);
+           q4 ? 2 : 1, D, F, NL, NT, empty ? "#define EMPTY 1\n" : "");
+  printf("%s | %s | %s D=%u layers=%u wgs=%u x %u, %s%s\n", in->renderer, in->version, q4 ? "q4" : "f16", D, NL,
+         WGS, NT, sg ? "subgroups" : "shared-memory sums", empty ? ", phases empty (barriers only)" : "");
   GLuint prog = build(head, SRC), fill = build("", FILL);
   if (!prog || !fill) return 1;
   /* weights: rows x K per layer; f16 K/2 words a row, q4 K/8 nibble words + K/32 scale words */
