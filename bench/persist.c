@@ -2,7 +2,8 @@
  *   bench-persist TYPE D LAYERS WGS [TOKENS]     TYPE f16 | q4; e.g. f16 2560 32 132
  * BENCH_PERSIST_NT=256|512|1024 invocations per workgroup; BENCH_PERSIST_EMPTY=1 phases do
  * nothing (what the dispatches / barriers alone cost); BENCH_PERSIST_BAL=0 rows in blocks
- * of NT / lanes taken by the workgroups in turn instead of an even share of rows each.
+ * of NT / lanes taken by the workgroups in turn instead of an even share of rows each;
+ * BENCH_PERSIST_PU=N (balanced rows) units loaded per invocation before any is used.
  * A stand-in for one RWKV-7 decode token with the 2.9B shapes (D = 2560, FFN 4D, 40 heads):
  * per layer five phases - LN + r/k/v/LoRA-1 matvec (3D + 576 rows), a WKV-like per-head
  * state update on D/64 workgroups, Wo (x += ...), LN + FFN key (relu^2), FFN value
@@ -111,20 +112,22 @@ static const char *SRC =
      * one row (units per row % 32 == 0); subgroup sums are added into shared racc */
     "#if TYPE == 1\n"
     "#define UW 8u\n"
-    "#define UNIT(W4, W1, lay, M, K, row, u, v) {\\\n"
-    "  uvec4 w = W4[(lay * M + row) * (K / 8u) + u]; uint k = u * 8u;\\\n"
-    "  vec2 a = unpackHalf2x16(w.x), b = unpackHalf2x16(w.y), c = unpackHalf2x16(w.z), d = unpackHalf2x16(w.w);\\\n"
+    "#define ULOAD(W4, W1, lay, M, K, row, u, r) r = W4[(lay * M + row) * (K / 8u) + u];\n"
+    "#define UCOMP(RV, K, u, v) {\\\n"
+    "  uint k = u * 8u;\\\n"
+    "  vec2 a = unpackHalf2x16(RV.x), b = unpackHalf2x16(RV.y), c = unpackHalf2x16(RV.z), d = unpackHalf2x16(RV.w);\\\n"
     "  v = a.x * xs[XI(k)] + a.y * xs[XI(k + 1u)] + b.x * xs[XI(k + 2u)] + b.y * xs[XI(k + 3u)]\\\n"
     "    + c.x * xs[XI(k + 4u)] + c.y * xs[XI(k + 5u)] + d.x * xs[XI(k + 6u)] + d.y * xs[XI(k + 7u)]; }\n"
     "#else\n"
     "#define UW 16u\n"
-    "#define UNIT(W4, W1, lay, M, K, row, u, v) {\\\n"
+    "#define ULOAD(W4, W1, lay, M, K, row, u, r) {\\\n"
     "  uint nb = K / 32u, blk = (lay * M + row) * nb + (u >> 1), wi = blk * 4u + (u & 1u) * 2u;\\\n"
-    "  uint q0 = W1[wi], q1 = W1[wi + 1u]; float sc = unpackHalf2x16(W1[NL * M * nb * 4u + blk]).x;\\\n"
+    "  r = uvec4(W1[wi], W1[wi + 1u], W1[NL * M * nb * 4u + blk], 0u); }\n"
+    "#define UCOMP(RV, K, u, v) {\\\n"
     "  uint k = u * 16u; float s = 0.0;\\\n"
-    "  for (uint n = 0u; n < 8u; n++) s += (float((q0 >> (4u * n)) & 15u) - 8.0) * xs[XI(k + n)]\\\n"
-    "                                  + (float((q1 >> (4u * n)) & 15u) - 8.0) * xs[XI(k + 8u + n)];\\\n"
-    "  v = sc * s; }\n"
+    "  for (uint n = 0u; n < 8u; n++) s += (float((RV.x >> (4u * n)) & 15u) - 8.0) * xs[XI(k + n)]\\\n"
+    "                                  + (float((RV.y >> (4u * n)) & 15u) - 8.0) * xs[XI(k + 8u + n)];\\\n"
+    "  v = unpackHalf2x16(RV.z).x * s; }\n"
     "#endif\n"
     "shared uint racc[(F + NWG - 1u) / NWG];\n"
     "void racc_add(uint i, float v) {\n"
@@ -141,16 +144,24 @@ static const char *SRC =
     "#endif\n"
     "}\n"
     "#define MAXIT(M, K) (((M + NWG - 1u) / NWG * (K / UW) + NT - 1u) / NT)\n"
+    /* PU units a thread loaded before any is used: their loads in flight together */
     "#define MATVEC_BAL(W4, W1, lay, M, K, EPI) {\\\n"
     "  uint r0 = gl_WorkGroupID.x * M / gl_NumWorkGroups.x, r1 = (gl_WorkGroupID.x + 1u) * M / gl_NumWorkGroups.x;\\\n"
     "  uint upr = K / UW, total = (r1 - r0) * upr;\\\n"
     "  if (t < r1 - r0) racc[t] = 0u;\\\n"
     "  barrier();\\\n"
-    "  for (uint i = 0u; i < MAXIT(M, K); i++) {\\\n"
-    "    uint j = i * NT + t, row = r0 + j / upr; float v = 0.0;\\\n"
-    "    if (j < total) UNIT(W4, W1, lay, M, K, row, j % upr, v)\\\n"
-    "    v = sum32(v);\\\n"
-    "    if ((t & 31u) == 0u && j < total) racc_add(row - r0, v);\\\n"
+    "  for (uint i0 = 0u; i0 < MAXIT(M, K); i0 += PU) {\\\n"
+    "    uvec4 rw[PU];\\\n"
+    "    for (uint p = 0u; p < PU; p++) {\\\n"
+    "      uint jc = min((i0 + p) * NT + t, total - 1u);\\\n"
+    "      ULOAD(W4, W1, lay, M, K, r0 + jc / upr, jc % upr, rw[p])\\\n"
+    "    }\\\n"
+    "    for (uint p = 0u; p < PU; p++) {\\\n"
+    "      uint j = (i0 + p) * NT + t, jc = min(j, total - 1u); float v = 0.0;\\\n"
+    "      UCOMP(rw[p], K, jc % upr, v)\\\n"
+    "      v = sum32(j < total ? v : 0.0);\\\n"
+    "      if ((t & 31u) == 0u && j < total) racc_add(jc / upr, v);\\\n"
+    "    }\\\n"
     "  }\\\n"
     "  barrier();\\\n"
     "  if (t < r1 - r0) EPI(r0 + t, uintBitsToFloat(racc[t]));\\\n"
@@ -268,6 +279,8 @@ int main(int argc, char **argv) {
   int sg = in->has_subgroup && in->subgroup_size == 32 && !getenv("BENCH_NO_SG");
   unsigned NT = getenv("BENCH_PERSIST_NT") ? (unsigned)atoi(getenv("BENCH_PERSIST_NT")) : 256;
   int empty = getenv("BENCH_PERSIST_EMPTY") != NULL;
+  unsigned PU = getenv("BENCH_PERSIST_PU") ? (unsigned)atoi(getenv("BENCH_PERSIST_PU")) : 4;
+  if (PU < 1 || PU > 16) PU = 4;
   int bal = !getenv("BENCH_PERSIST_BAL") || atoi(getenv("BENCH_PERSIST_BAL")) != 0;
   if (bal && (q4 ? D % 512 : D % 256) != 0) {
     fprintf(stderr, "balanced rows need D %% %d == 0 (BENCH_PERSIST_BAL=0 for the other kernel)\n", q4 ? 512 : 256);
@@ -276,13 +289,13 @@ int main(int argc, char **argv) {
   if (NT != 256 && NT != 512 && NT != 1024) NT = 256;
   char head[512];
   snprintf(head, sizeof head,
-           "#version 310 es\n%s#define TYPE %d\n#define D %uu\n#define F %uu\n#define NL %uu\n#define NT %uu\n#define NWG %uu\n#define BAL %d\n%s",
+           "#version 310 es\n%s#define TYPE %d\n#define D %uu\n#define F %uu\n#define NL %uu\n#define NT %uu\n#define NWG %uu\n#define BAL %d\n#define PU %uu\n%s",
            sg ? "#extension GL_KHR_shader_subgroup_basic : require\n#extension GL_KHR_shader_subgroup_arithmetic : "
                 "require\n#extension GL_KHR_shader_subgroup_clustered : require\n#define SG 1\n"
               : "",
-           q4 ? 2 : 1, D, F, NL, NT, WGS, bal, empty ? "#define EMPTY 1\n" : "");
-  printf("%s | %s | %s D=%u layers=%u wgs=%u x %u, %s rows, %s%s\n", in->renderer, in->version, q4 ? "q4" : "f16",
-         D, NL, WGS, NT, bal ? "balanced" : "blocked", sg ? "subgroups" : "shared-memory sums", empty ? ", phases empty (barriers only)" : "");
+           q4 ? 2 : 1, D, F, NL, NT, WGS, bal, PU, empty ? "#define EMPTY 1\n" : "");
+  printf("%s | %s | %s D=%u layers=%u wgs=%u x %u, %s rows (%u units in flight), %s%s\n", in->renderer, in->version, q4 ? "q4" : "f16",
+         D, NL, WGS, NT, bal ? "balanced" : "blocked", PU, sg ? "subgroups" : "shared-memory sums", empty ? ", phases empty (barriers only)" : "");
   GLuint prog = build(head, SRC), fill = build("", FILL);
   if (!prog || !fill) return 1;
   /* weights: rows x K per layer; f16 K/2 words a row, q4 K/8 nibble words + K/32 scale words */
