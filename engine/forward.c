@@ -215,19 +215,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
-  /* RWKV_PREFETCH=A[,B]: decode reads up to A MiB of the layer's Wo / FFN weights into the
-   * L2 cache beside the WKV kernel (40 workgroups for the 2.9B model: the other SMs idle)
-   * and B MiB of the next layer's r/k/v / LoRA weights beside ln_mix6 (experiment) */
-  const char *pf = getenv("RWKV_PREFETCH");
-  if (pf && *pf) {
-    unsigned a = 0, b = 0;
-    if (sscanf(pf, "%u,%u", &a, &b) >= 1 && a + b > 0) {
-      m->prefetch_wkv = (uint64_t)a << 20;
-      m->prefetch_ln = (uint64_t)b << 20;
-      if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_prefetch", NULL, &p->prefetch, err);
-      if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 16, NULL, &m->prefetch_sink, err);
-    }
-  }
   /* llvmpipe pays for every barrier: narrow reductions there */
   int sw = rwkv_gpu_get_info(m->gpu)->software;
   const char *am = sw ? "#define WG 8\n" : "#define WG 256\n";
@@ -280,7 +267,6 @@ void forward_free(rwkv_model *m) {
   free(m->tmap_host);
   m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
-  free_buf(m, &m->prefetch_sink, 16);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -348,25 +334,6 @@ static GLint uloc(rwkv_model *m, unsigned prog, const char *name) {
 static void run(uint32_t x, uint32_t y) {
   glDispatchCompute(x, y, 1);
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-
-/* Dispatch rwkv_prefetch over the first bytes of weights ws[0..n) (in order, up to budget
- * bytes in all), no barrier: the caller's step runs alongside and its barrier follows. */
-static void prefetch(rwkv_model *m, const rwkv_mm_weight *const *ws, int n, uint64_t budget) {
-  unsigned p = m->prog.prefetch;
-  if (!p || !budget) return;
-  glUseProgram(p);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->prefetch_sink);
-  for (int i = 0; i < n && budget; i++)
-    for (uint32_t c = 0; c < ws[i]->n_chunks && budget; c++) {
-      uint64_t take = ws[i]->chunks[c].bytes < budget ? ws[i]->chunks[c].bytes : budget;
-      uint32_t words = (uint32_t)(take / 4), groups = (words / 8 + 1023) / 1024;
-      budget -= take;
-      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ws[i]->chunks[c].buf);
-      u32(p, "first", 0);
-      u32(p, "n", words);
-      glDispatchCompute(groups < 1 ? 1 : groups > 4096 ? 4096 : groups, 1, 1);
-    }
 }
 
 /* ---- profile (RWKV_PROFILE=1) ---------------------------------------------------
@@ -511,8 +478,7 @@ static uint32_t skip_parse(const char *e) {
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
-                   uint32_t store_from, uint32_t store_to, const rwkv_mm_weight *const *pw, int npw,
-                   uint64_t pbudget) {
+                   uint32_t store_from, uint32_t store_to) {
   uint32_t D = m->d.n_embd;
   use(m, prog);
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
@@ -528,9 +494,7 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   if (m->ln_split) slices = m->ln_split;
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
-  glDispatchCompute(R, (D + cs - 1) / cs, 1);
-  prefetch(m, pw, npw, pbudget);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  run(R, (D + cs - 1) / cs);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -547,10 +511,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
   if (!SKIP(m, PROF_LN_ATT)) {
-    /* decode: this layer's r/k/v and LoRA weights into L2 alongside (RWKV_PREFETCH) */
-    const rwkv_mm_weight *pw[] = {&W->rkv, &W->wr, &W->wk, &W->wv, &W->lora1, &W->w1, &W->a1, &W->v1, &W->g1};
     ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-           store_from, store_to, pw, 9, T == 1 ? m->prefetch_ln : 0);
+           store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
@@ -686,11 +648,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
   u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
-  glDispatchCompute(d->n_head, B, 1);
-  /* decode: the layer's Wo and FFN weights into L2 on the SMs this leaves idle */
-  const rwkv_mm_weight *pw[] = {&W->wo, &W->ffn_key, &W->ffn_value};
-  prefetch(m, pw, 3, T == 1 ? m->prefetch_wkv : 0);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  run(d->n_head, B);
 }
 
 /* The WKV step as a parallel scan: (1) per (head, row) the scan's inputs in place
@@ -746,7 +704,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   } else {
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
-             lay + D, 0, 0, NULL, 0, 0);
+             lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
     }
     rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);

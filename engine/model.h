@@ -40,7 +40,6 @@ typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
-  unsigned prefetch; /* weights into L2 beside a narrow step (RWKV_PREFETCH) */
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -118,8 +117,6 @@ struct rwkv_model {
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
-  uint64_t prefetch_wkv, prefetch_ln; /* RWKV_PREFETCH: bytes read into L2 beside decode's WKV / ln_mix6 */
-  unsigned prefetch_sink;
   int sync_finish;
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per
    * sequence (0 = never); wkv_rows rows of S per scan workgroup */
