@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "model.h"
 #include "quant.h"
@@ -165,6 +166,56 @@ static void fill_info(rwkv_model *m) {
   }
 }
 
+/* Page tables for the mapping, filled on a few threads while the GPU context opens
+ * (~30 ms with NVIDIA's EGL): otherwise the upload's packing threads take the page
+ * faults, one per page they first touch, on the load's critical path. With the page cache
+ * cold the same threads read the file in parallel. Only for files under half of the
+ * physical memory; RWKV_PREFAULT=0 turns it off. */
+#define PREFAULT_MAX 8
+typedef struct prefault_job {
+  const uint8_t *base;
+  size_t len;
+  pthread_t th;
+  int started;
+} prefault_job;
+
+static void *prefault_main(void *p) {
+  const prefault_job *j = p;
+#ifdef MADV_POPULATE_READ
+  if (madvise((void *)j->base, j->len, MADV_POPULATE_READ) == 0) return NULL;
+#endif
+  /* kernels before 5.14: touch a byte of every page */
+  volatile uint8_t sink = 0;
+  for (size_t o = 0; o < j->len; o += 4096) sink ^= j->base[o];
+  (void)sink;
+  return NULL;
+}
+
+static void prefault_start(const gguf_file *f, prefault_job *jobs) {
+  memset(jobs, 0, PREFAULT_MAX * sizeof *jobs);
+  const char *e = getenv("RWKV_PREFAULT");
+  if (!f->mapped || (e && strcmp(e, "0") == 0)) return;
+  long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE), cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (pages <= 0 || psz <= 0 || (double)f->size > 0.5 * (double)pages * (double)psz) return;
+  size_t n = cpus > PREFAULT_MAX ? PREFAULT_MAX : cpus < 1 ? 1 : (size_t)cpus;
+  size_t slice = ((size_t)f->size / n + (size_t)psz - 1) / (size_t)psz * (size_t)psz;
+  for (size_t i = 0; i < n && slice; i++) {
+    size_t off = i * slice;
+    if (off >= (size_t)f->size) break;
+    jobs[i].base = (const uint8_t *)f->base + off;
+    jobs[i].len = (size_t)f->size - off < slice ? (size_t)f->size - off : slice;
+    jobs[i].started = pthread_create(&jobs[i].th, NULL, prefault_main, &jobs[i]) == 0;
+  }
+}
+
+static void prefault_join(prefault_job *jobs) {
+  for (size_t i = 0; i < PREFAULT_MAX; i++)
+    if (jobs[i].started) {
+      pthread_join(jobs[i].th, NULL);
+      jobs[i].started = 0;
+    }
+}
+
 /* The tokenizer is built on its own thread while the GPU context opens and the weights
  * upload (it needs only the mapped file). */
 typedef struct tok_job {
@@ -202,6 +253,9 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     madvise((void *)m->file->base, (size_t)m->file->size, MADV_WILLNEED);
   }
   if (rc == RWKV_OK) rc = rwkv7_describe(m->file, &m->d, err);
+  prefault_job pf[PREFAULT_MAX];
+  memset(pf, 0, sizeof pf);
+  if (rc == RWKV_OK) prefault_start(m->file, pf);
   LAP(load_open_ms);
   tok_job tj = {m, RWKV_OK, {0}};
   pthread_t tok_th;
@@ -222,6 +276,8 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc == RWKV_OK && !o.chunk && !rwkv_gpu_get_info(m->gpu)->software) m->chunk = 1024; /* GPUs: more token tiles per matmul */
   LAP(load_context_ms);
+  prefault_join(pf); /* before any error path unmaps the file */
+  LAP(load_prefault_ms);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {

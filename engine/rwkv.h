@@ -58,9 +58,10 @@ typedef struct rwkv_model_info {
    * (built on a thread beside the GPU work: starting it, and waiting for it after the
    * uploads), the GPU context (0 when the caller gave one), building shader programs (compile or
    * binary cache), copying weights to the GPU (programs excluded), forward/state
-   * setup (programs excluded) and the final glFinish */
+   * setup (programs excluded) and the final glFinish; load_prefault_ms: waiting, after the
+   * context opened, for the threads that fill the mapping's page tables meanwhile */
   double load_open_ms, load_tokenizer_ms, load_context_ms, load_programs_ms, load_upload_ms,
-      load_init_ms, load_finish_ms;
+      load_init_ms, load_finish_ms, load_prefault_ms;
   uint32_t shader_cache_hits, shader_cache_misses; /* programs built during this load */
 } rwkv_model_info;
 

@@ -169,7 +169,7 @@ static void test_model_load(void) {
                 in->shader_cache_hits, in->shader_cache_misses);
     if (d && i == 0) CHECK(in->shader_cache_misses == built);
     double parts[] = {in->load_open_ms, in->load_tokenizer_ms, in->load_context_ms, in->load_programs_ms,
-                      in->load_upload_ms, in->load_init_ms, in->load_finish_ms};
+                      in->load_upload_ms, in->load_init_ms, in->load_finish_ms, in->load_prefault_ms};
     double sum = 0;
     for (size_t k = 0; k < sizeof parts / sizeof *parts; k++) {
       CHECK_MSG(parts[k] >= -0.01, "part %zu is %f", k, parts[k]);

@@ -29,9 +29,9 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &r1);
     double cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
                  (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
-    printf("load %d: %.1f ms (open %.1f, tokenizer %.1f, context %.1f, programs %.1f [%u hit, "
-           "%u miss], uploads %.1f, init %.1f, finish %.1f) %.1f MiB, cpu %.0f ms\n",
-           i, in->load_ms, in->load_open_ms, in->load_tokenizer_ms, in->load_context_ms,
+    printf("load %d: %.1f ms (open %.1f, tokenizer %.1f, context %.1f, prefault wait %.1f, programs %.1f "
+           "[%u hit, %u miss], uploads %.1f, init %.1f, finish %.1f) %.1f MiB, cpu %.0f ms\n",
+           i, in->load_ms, in->load_open_ms, in->load_tokenizer_ms, in->load_context_ms, in->load_prefault_ms,
            in->load_programs_ms, in->shader_cache_hits, in->shader_cache_misses,
            in->load_upload_ms, in->load_init_ms, in->load_finish_ms, in->gpu_bytes / 1048576.0, cpu);
     rwkv_gpu_stats gs;
