@@ -166,54 +166,95 @@ static void fill_info(rwkv_model *m) {
   }
 }
 
-/* Page tables for the mapping, filled on a few threads while the GPU context opens
- * (~30 ms with NVIDIA's EGL): otherwise the upload's packing threads take the page
- * faults, one per page they first touch, on the load's critical path. With the page cache
- * cold the same threads read the file in parallel. Only for files under half of the
- * physical memory; RWKV_PREFAULT=0 turns it off. */
+/* A file whose pages are mostly not in the page cache is read on a few threads while the
+ * GPU context opens (~30 ms with NVIDIA's EGL), each populating a slice of the mapping
+ * (madvise MADV_POPULATE_READ; a byte per page before Linux 5.14): the uploads then find
+ * it in memory (H200, 2.9B Q4_K_M cold load 1373-1416 -> 1231-1249 ms; bench/h100_s7f.sh).
+ * A warm file is left alone: populating its page tables did not speed the uploads' packing
+ * and cost 13-20 ms there. Only for files under half of the physical memory;
+ * RWKV_PREFAULT=0 turns it off, =1 forces it. */
 #define PREFAULT_MAX 8
-typedef struct prefault_job {
-  const uint8_t *base;
-  size_t len;
-  pthread_t th;
-  int started;
-} prefault_job;
+typedef struct prefault_set {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int go, on; /* on: mu / cv initialised */
+  struct prefault_job {
+    struct prefault_set *set;
+    const uint8_t *base;
+    size_t len;
+    pthread_t th;
+    int started;
+  } jobs[PREFAULT_MAX];
+} prefault_set;
 
 static void *prefault_main(void *p) {
-  const prefault_job *j = p;
+  const struct prefault_job *j = p;
+  /* every thread is created before any populates: creating one maps its stack, which
+   * waits for running populates (the mm lock) */
+  pthread_mutex_lock(&j->set->mu);
+  while (!j->set->go) pthread_cond_wait(&j->set->cv, &j->set->mu);
+  pthread_mutex_unlock(&j->set->mu);
 #ifdef MADV_POPULATE_READ
   if (madvise((void *)j->base, j->len, MADV_POPULATE_READ) == 0) return NULL;
 #endif
-  /* kernels before 5.14: touch a byte of every page */
   volatile uint8_t sink = 0;
   for (size_t o = 0; o < j->len; o += 4096) sink ^= j->base[o];
   (void)sink;
   return NULL;
 }
 
-static void prefault_start(const gguf_file *f, prefault_job *jobs) {
-  memset(jobs, 0, PREFAULT_MAX * sizeof *jobs);
+/* Fraction of 64 pages spread over the mapping that are in the page cache. */
+static double resident_share(const gguf_file *f, long psz) {
+  size_t pages = ((size_t)f->size + (size_t)psz - 1) / (size_t)psz, in = 0, n = 0;
+  for (size_t i = 0; i < 64 && pages; i++, n++) {
+    unsigned char v = 0;
+    if (mincore((uint8_t *)f->base + pages * i / 64 * (size_t)psz, (size_t)psz, &v) != 0) return 1.0;
+    in += v & 1;
+  }
+  return n ? (double)in / (double)n : 1.0;
+}
+
+static void prefault_start(const gguf_file *f, prefault_set *ps) {
+  memset(ps, 0, sizeof *ps);
   const char *e = getenv("RWKV_PREFAULT");
+  int force = e && strcmp(e, "1") == 0;
   if (!f->mapped || (e && strcmp(e, "0") == 0)) return;
   long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE), cpus = sysconf(_SC_NPROCESSORS_ONLN);
   if (pages <= 0 || psz <= 0 || (double)f->size > 0.5 * (double)pages * (double)psz) return;
+  if (!force && resident_share(f, psz) >= 0.5) return;
   size_t n = cpus > PREFAULT_MAX ? PREFAULT_MAX : cpus < 1 ? 1 : (size_t)cpus;
   size_t slice = ((size_t)f->size / n + (size_t)psz - 1) / (size_t)psz * (size_t)psz;
-  for (size_t i = 0; i < n && slice; i++) {
-    size_t off = i * slice;
-    if (off >= (size_t)f->size) break;
-    jobs[i].base = (const uint8_t *)f->base + off;
-    jobs[i].len = (size_t)f->size - off < slice ? (size_t)f->size - off : slice;
-    jobs[i].started = pthread_create(&jobs[i].th, NULL, prefault_main, &jobs[i]) == 0;
+  if (!slice || pthread_mutex_init(&ps->mu, NULL) != 0) return;
+  if (pthread_cond_init(&ps->cv, NULL) != 0) {
+    pthread_mutex_destroy(&ps->mu);
+    return;
   }
+  ps->on = 1;
+  for (size_t i = 0; i < n && i * slice < (size_t)f->size; i++) {
+    struct prefault_job *j = &ps->jobs[i];
+    size_t off = i * slice;
+    j->set = ps;
+    j->base = (const uint8_t *)f->base + off;
+    j->len = (size_t)f->size - off < slice ? (size_t)f->size - off : slice;
+    j->started = pthread_create(&j->th, NULL, prefault_main, j) == 0;
+  }
+  pthread_mutex_lock(&ps->mu);
+  ps->go = 1;
+  pthread_cond_broadcast(&ps->cv);
+  pthread_mutex_unlock(&ps->mu);
 }
 
-static void prefault_join(prefault_job *jobs) {
+static void prefault_join(prefault_set *ps) {
   for (size_t i = 0; i < PREFAULT_MAX; i++)
-    if (jobs[i].started) {
-      pthread_join(jobs[i].th, NULL);
-      jobs[i].started = 0;
+    if (ps->jobs[i].started) {
+      pthread_join(ps->jobs[i].th, NULL);
+      ps->jobs[i].started = 0;
     }
+  if (ps->on) {
+    pthread_cond_destroy(&ps->cv);
+    pthread_mutex_destroy(&ps->mu);
+    ps->on = 0;
+  }
 }
 
 /* The tokenizer is built on its own thread while the GPU context opens and the weights
@@ -253,9 +294,9 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     madvise((void *)m->file->base, (size_t)m->file->size, MADV_WILLNEED);
   }
   if (rc == RWKV_OK) rc = rwkv7_describe(m->file, &m->d, err);
-  prefault_job pf[PREFAULT_MAX];
-  memset(pf, 0, sizeof pf);
-  if (rc == RWKV_OK) prefault_start(m->file, pf);
+  prefault_set pf;
+  memset(&pf, 0, sizeof pf);
+  if (rc == RWKV_OK) prefault_start(m->file, &pf);
   LAP(load_open_ms);
   tok_job tj = {m, RWKV_OK, {0}};
   pthread_t tok_th;
@@ -276,7 +317,7 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   if (rc == RWKV_OK) rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc == RWKV_OK && !o.chunk && !rwkv_gpu_get_info(m->gpu)->software) m->chunk = 1024; /* GPUs: more token tiles per matmul */
   LAP(load_context_ms);
-  prefault_join(pf); /* before any error path unmaps the file */
+  prefault_join(&pf); /* before any error path unmaps the file */
   LAP(load_prefault_ms);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);

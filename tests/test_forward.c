@@ -4,7 +4,9 @@
  * decode (one token at a time), by prefill (all at once, in several chunk
  * sizes) and in a batch with other sequences; F32 within 1e-4, F16 within 1e-3
  * (tolerances of ../shared/testdata/README.md). */
+#include <fcntl.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "rwkv.h"
 #include "testutil.h"
@@ -205,12 +207,22 @@ int main(void) {
   rwkv_model_free(m);
 
   /* the F16 run also splits each row's layer norm + mixes over 4 workgroups
-   * (automatic only for wide models, so force it here) */
+   * (automatic only for wide models, so force it here), and loads through the threads
+   * that read a cold file while the context opens (forced: the page cache may keep it) */
   setenv("RWKV_LN_SPLIT", "4", 1);
-  rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F16.gguf", NULL, &m, &err);
+  setenv("RWKV_PREFAULT", "1", 1);
+  const char *f16 = RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F16.gguf";
+  int fd = open(f16, O_RDONLY);
+  if (fd >= 0) {
+    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    close(fd);
+  }
+  rc = rwkv_model_load(f16, NULL, &m, &err);
   unsetenv("RWKV_LN_SPLIT");
+  unsetenv("RWKV_PREFAULT");
   CHECK_OK(rc, &err);
   if (rc) return test_result("test_forward");
+  CHECK(rwkv_model_get_info(m)->load_prefault_ms >= 0);
   CHECK(load_ref("tiny-fp16-seq1"));
   test_sequence(m, 1e-3);
   test_batch(m, 1e-3);
