@@ -11,8 +11,8 @@ set -u
     python3 - "$f" /tmp/asm/"$(basename "$f" .bin)".txt <<'PY' 2>/dev/null || strings "$f" > /tmp/asm/"$(basename "$f" .bin)".txt
 import sys
 b = open(sys.argv[1], 'rb').read()
-i = b.find(b'!!NVcp5.0'); j = b.find(b'\nEND', i)
-open(sys.argv[2], 'wb').write(b[i:j + 4] if i >= 0 else b'')
+i = b.find(b'!!NVcp5.0'); j = b.find(b'\0', i)
+open(sys.argv[2], 'wb').write(b[i:j] if i >= 0 else b'')
 PY
   done
   ls -la /tmp/asm
