@@ -8,6 +8,8 @@
  * BENCH_MM_COPIES=N uploads N copies of each weight and dispatches them in turn, so that
  * decode figures are from memory rather than from the 50 MB L2 of an H100 (pick N so that
  * N copies are well past the L2; a model's decode streams all its weights every token).
+ * BENCH_MM_OCC=1 also prints the most workgroups that ran at once (matmul.comp RWKV_OCC):
+ * with a large grid, the resident limit (per SM: divide by the SM count).
  * Example: BENCH_MM_TYPES=f16,q4_K bench-mm 2560 10240 256 512 1024 */
 #include <GLES3/gl31.h>
 #include <stdio.h>
@@ -47,6 +49,13 @@ int main(int argc, char **argv) {
   for (uint32_t i = 0; i < nT; i++)
     if (Ts[i] > Tmax) Tmax = Ts[i];
   float *x = calloc((size_t)K * Tmax, 4);
+  unsigned occ = 0;
+  if (getenv("BENCH_MM_OCC") && atoi(getenv("BENCH_MM_OCC"))) {
+    setenv("RWKV_MM_OCC", "1", 1);
+    uint32_t z[2] = {0, 0};
+    rwkv_gpu_buffer(g, 8, z, &occ, &err);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 7, occ);
+  }
   rwkv_gpu_buffer(g, (uint64_t)K * Tmax * 4, x, &xb, &err);
   rwkv_gpu_buffer(g, (uint64_t)M * Tmax * 4, NULL, &yb, &err);
   for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
@@ -108,13 +117,24 @@ int main(int argc, char **argv) {
       }
       double us = l[0] > l[1] ? (l[1] > l[2] ? l[1] : (l[0] > l[2] ? l[2] : l[0]))
                               : (l[0] > l[2] ? l[0] : (l[1] > l[2] ? l[2] : l[1]));
+      char occs[48] = "";
+      if (occ) { /* the most workgroups that ran at once, then reset */
+        uint32_t z[2] = {0, 0}, o[2] = {0, 0};
+        glBindBuffer(GL_SHADER_STORAGE_BUFFER, occ);
+        const uint32_t *p = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, 8, GL_MAP_READ_BIT);
+        if (p) memcpy(o, p, 8);
+        glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
+        glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, 8, z);
+        glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 7, occ);
+        snprintf(occs, sizeof occs, "  occ %u", o[1]);
+      }
       char tile[64] = "";
       if (w.kernel[T > 1] == 1) /* tiled: rows x tokens per workgroup, BK, K pieces */
         snprintf(tile, sizeof tile, " %ux%u bk%u S%u", w.rows_per_wg[1], w.tt[1], w.bk,
                  rwkv_mm_split_pieces(&w, M, T));
-      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u%s %s\n", t->name, T,
+      printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u%s %s%s\n", t->name, T,
              us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1], tile,
-             colon ? cfg : "");
+             colon ? cfg : "", occs);
     }
     for (int i = 0; i < ncopy; i++) rwkv_mm_free(g, &ws[i]);
     }

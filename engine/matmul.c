@@ -228,12 +228,14 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
            c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
-           c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "", extra);
+           c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
+           /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
+           getenv("RWKV_MM_OCC") && atoi(getenv("RWKV_MM_OCC")) ? "#define RWKV_OCC 1\n" : "", extra);
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */

@@ -40,6 +40,14 @@
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 
+#if defined(RWKV_OCC) && KERNEL != 3
+// Occupancy probe (RWKV_MM_OCC=1, bench-mm BENCH_MM_OCC=1): occ_max is the most workgroups
+// that were running at once, the GPU's resident limit for this kernel when the grid is
+// large (divide by the SM count). The kernel's own main becomes mm_main, wrapped at the end.
+layout(std430, binding = 7) buffer Occ { uint occ_run, occ_max; };
+#define main mm_main
+#endif
+
 layout(location = 0) uniform uint u_K;
 layout(location = 1) uniform uint u_T;
 layout(location = 2) uniform uint u_row_bytes;  // packed (padded) row stride
@@ -780,5 +788,15 @@ void main() {
   float v = 0.0;
   for (uint s = 0u; s < u_S; s++) v += xs[(s * u_T + t) * u_R + j];
   mm_store(ga, gb, ga.y + (j - ga.x), mm_ty(t), v);
+}
+#endif
+
+#if defined(RWKV_OCC) && KERNEL != 3
+#undef main
+void main() {
+  if (gl_LocalInvocationIndex == 0u) atomicMax(occ_max, atomicAdd(occ_run, 1u) + 1u);
+  mm_main();
+  barrier();
+  if (gl_LocalInvocationIndex == 0u) atomicAdd(occ_run, 0xFFFFFFFFu);
 }
 #endif
