@@ -424,8 +424,24 @@ void main() {
 // WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
 layout(local_size_x = WGT) in;
 // [buffer][k][row quad] and [buffer][k][token quad]; DB = 1: two buffers, one barrier a slice
+#if STF
+// STF = 1: the same layout in float arrays, so that a decoded value's store is one scalar
+// store at a computed address; a vec4 element picked by a per-invocation index (wsh[o][c])
+// becomes a branch per component, taken apart by the warp's lanes (4 divergent paths)
+shared float wshf[(DB + 1) * BK * QM * 4];
+shared float xshf[(DB + 1) * BK * QN * 4];
+#define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
+#define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
+vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
+vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
+#else
 shared vec4 wsh[(DB + 1) * BK * QM];
 shared vec4 xsh[(DB + 1) * BK * QN];
+#define WST(o, c, v) wsh[o][c] = (v)
+#define XST(o, c, v) xsh[o][c] = (v)
+vec4 wld(uint i) { return wsh[i]; }
+vec4 xld(uint i) { return xsh[i]; }
+#endif
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
@@ -655,14 +671,14 @@ void mt_store(uint buf, uint k0, uint ke) {
         }
 #endif
       uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
-      wsh[o][c] = lo.x;
-      wsh[o + uint(QM)][c] = lo.y;
-      wsh[o + 2u * uint(QM)][c] = lo.z;
-      wsh[o + 3u * uint(QM)][c] = lo.w;
-      wsh[o + 4u * uint(QM)][c] = hi.x;
-      wsh[o + 5u * uint(QM)][c] = hi.y;
-      wsh[o + 6u * uint(QM)][c] = hi.z;
-      wsh[o + 7u * uint(QM)][c] = hi.w;
+      WST(o, c, lo.x);
+      WST(o + uint(QM), c, lo.y);
+      WST(o + 2u * uint(QM), c, lo.z);
+      WST(o + 3u * uint(QM), c, lo.w);
+      WST(o + 4u * uint(QM), c, hi.x);
+      WST(o + 5u * uint(QM), c, hi.y);
+      WST(o + 6u * uint(QM), c, hi.z);
+      WST(o + 7u * uint(QM), c, hi.w);
     }
   }
   for (int j = 0; j < NX; j++) {
@@ -670,10 +686,10 @@ void mt_store(uint buf, uint k0, uint ke) {
     if (q < uint(BT * (BK / 4))) {
       uint t = q % uint(BT), kq = q / uint(BT);
       uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
-      xsh[o][c] = g_x[j].x;
-      xsh[o + uint(QN)][c] = g_x[j].y;
-      xsh[o + 2u * uint(QN)][c] = g_x[j].z;
-      xsh[o + 3u * uint(QN)][c] = g_x[j].w;
+      XST(o, c, g_x[j].x);
+      XST(o + uint(QN), c, g_x[j].y);
+      XST(o + 2u * uint(QN), c, g_x[j].z);
+      XST(o + 3u * uint(QN), c, g_x[j].w);
     }
   }
 }
@@ -735,8 +751,8 @@ void main() {
     uint wo = cur * uint(BK * QM) + tm, xo = cur * uint(BK * QN) + tn;
     for (uint k = 0u; k < uint(BK); k++) {
       vec4 w[RQ], xv[NQ];
-      for (int a = 0; a < RQ; a++) w[a] = wsh[wo + k * uint(QM) + uint(a * TM)];
-      for (int b = 0; b < NQ; b++) xv[b] = xsh[xo + k * uint(QN) + uint(b * TN)];
+      for (int a = 0; a < RQ; a++) w[a] = wld(wo + k * uint(QM) + uint(a * TM));
+      for (int b = 0; b < NQ; b++) xv[b] = xld(xo + k * uint(QN) + uint(b * TN));
       for (int a = 0; a < RQ; a++)
         for (int b = 0; b < NQ; b++) {
           acc[4 * a][b] += w[a].x * xv[b];
