@@ -17,8 +17,8 @@
 //   (BM/(4 RQ))*(BT/(4 NQ)) invocations, each owning RQ quads of rows x NQ quads of
 //   tokens (quads TM / TN apart, so neighbours read neighbouring vec4s: RQ = NQ = 2 is an
 //   8 x 8 register tile, 64 FMAs per 4 vec4 shared loads). Per BK-wide slice of K the
-//   weights are decoded into shared memory (transposed, vec4 of 4 rows) with the x slice
-//   (vec4 of 4 tokens). PF = 1: the next slice's raw weight words and x are loaded into
+//   weights are decoded into shared memory (transposed, quads of 4 rows) with the x slice
+//   (quads of 4 tokens). PF = 1: the next slice's raw weight words and x are loaded into
 //   registers before the current slice's FMAs and decoded / stored after them (register
 //   double buffering); DB = 1: two shared buffers, one barrier per slice. Split K: the
 //   workgroup's z index takes K elements [z u_kchunk, (z+1) u_kchunk) and writes its
@@ -424,24 +424,18 @@ void main() {
 // WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
 layout(local_size_x = WGT) in;
 // [buffer][k][row quad] and [buffer][k][token quad]; DB = 1: two buffers, one barrier a slice
-#if STF
-// STF = 1: the same layout in float arrays, so that a decoded value's store is one scalar
-// store at a computed address; a vec4 element picked by a per-invocation index (wsh[o][c])
-// becomes a branch per component, taken apart by the warp's lanes (4 divergent paths)
+// The tiles live in float arrays so that a decoded value's store is one scalar store at a
+// computed address: as vec4 arrays, an element picked by the invocation's row (wsh[o][c])
+// compiled to a three-level IF tree per store on NVIDIA, c differing between neighbouring
+// lanes, so that every warp walked all four paths (~300 of a K slice's ~950 instructions
+// against 512 FMAs; H200 17 -> 25-29 TFLOP/s, bench/MATMUL.md round 9). The compute loop
+// reads them back as vec4s of four floats.
 shared float wshf[(DB + 1) * BK * QM * 4];
 shared float xshf[(DB + 1) * BK * QN * 4];
 #define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-#else
-shared vec4 wsh[(DB + 1) * BK * QM];
-shared vec4 xsh[(DB + 1) * BK * QN];
-#define WST(o, c, v) wsh[o][c] = (v)
-#define XST(o, c, v) xsh[o][c] = (v)
-vec4 wld(uint i) { return wsh[i]; }
-vec4 xld(uint i) { return xsh[i]; }
-#endif
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
