@@ -120,12 +120,22 @@ void main() {
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
 #ifdef LORA2
-    // stage this row's hidden vectors (zero past each rank)
-    for (uint x = lid; x < uint(LORA_MAXR); x += uint(RED_N)) {
-      SH(x) = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
-      SH(x + uint(LORA_MAXR)) = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
-      SH(x + 2u * uint(LORA_MAXR)) = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
-      SH(x + 3u * uint(LORA_MAXR)) = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+    // stage this row's hidden vectors (zero past each rank), a whole vec4 per store: an
+    // element of s_h4 picked per invocation (x & 3) compiles to divergent branches on NVIDIA
+    // (bench/MATMUL.md round 9)
+    for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
+      vec4 hw, ha, hv, hg;
+      for (uint q = 0u; q < 4u; q++) {
+        uint x = 4u * x4 + q;
+        hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
+        ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
+        hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
+        hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+      }
+      s_h4[x4] = hw;
+      s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
+      s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
+      s_h4[x4 + 3u * uint(LORA_MAXR / 4)] = hg;
     }
     barrier();
     // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
