@@ -424,50 +424,18 @@ void main() {
 // WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
 layout(local_size_x = WGT) in;
 // [buffer][k][row quad] and [buffer][k][token quad]; DB = 1: two buffers, one barrier a slice
-// Storing a decoded value into a vec4 tile at an element picked per invocation (wsh[o][c],
-// c = row & 3) compiled to a three-level IF tree per store on NVIDIA, c differing between
-// neighbouring lanes, so that every warp walked all four paths (~300 of a K slice's ~950
-// instructions against 512 FMAs; bench/MATMUL.md round 9). Two ways out:
-// STV = 0: float tiles, one scalar store at a computed address; the compute loop reads a
-//   vec4 as four floats.
-// STV = 1: vec4 tiles and vec4 reads; units are dealt so that c is the same across each 32
-//   invocations (mt_wmap / mt_xmap), and one warp-uniform branch picks the element for all
-//   of a unit's stores.
-#if STV
-shared vec4 wsh[(DB + 1) * BK * QM];
-shared vec4 xsh[(DB + 1) * BK * QN];
-vec4 wld(uint i) { return wsh[i]; }
-vec4 xld(uint i) { return xsh[i]; }
-#define ST4C(A, o, S, v, C) A[o].C = v.x; A[o + S].C = v.y; A[o + 2u * S].C = v.z; A[o + 3u * S].C = v.w;
-#else
+// The tiles live in float arrays so that a decoded value's store is one scalar store at a
+// computed address: as vec4 arrays, an element picked by the invocation's row (wsh[o][c])
+// compiled to a three-level IF tree per store on NVIDIA, c differing between neighbouring
+// lanes, so that every warp walked all four paths (~300 of a K slice's ~950 instructions
+// against 512 FMAs; H200 17 -> 25-29 TFLOP/s, bench/MATMUL.md round 9). The compute loop
+// reads them back as vec4s of four floats.
 shared float wshf[(DB + 1) * BK * QM * 4];
 shared float xshf[(DB + 1) * BK * QN * 4];
 #define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-#endif
-// Unit q of a slice: weight row r (of BM) and 8-element group gi; x token t (of BT) and quad kq.
-void mt_wmap(uint q, out uint r, out uint gi) {
-#if STV
-  uint lin = (q & 31u) + 32u * (q >> 7);
-  r = 4u * (lin % uint(BM / 4)) + ((q >> 5) & 3u);
-  gi = lin / uint(BM / 4);
-#else
-  r = q % uint(BM);
-  gi = q / uint(BM);
-#endif
-}
-void mt_xmap(uint q, out uint t, out uint kq) {
-#if STV
-  uint lin = (q & 31u) + 32u * (q >> 7);
-  t = 4u * (lin % uint(BT / 4)) + ((q >> 5) & 3u);
-  kq = lin / uint(BT / 4);
-#else
-  t = q % uint(BT);
-  kq = q / uint(BT);
-#endif
-}
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
@@ -657,18 +625,16 @@ vec4 g_x[NX];
 void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
   uint lid = gl_LocalInvocationID.x;
   for (int j = 0; j < NU; j++) {
-    uint q = lid + uint(j * WGT), r, gi;
-    mt_wmap(q, r, gi);
-    uint e0 = k0 + gi * 8u;
+    uint q = lid + uint(j * WGT);
+    uint r = q % uint(BM), e0 = k0 + (q / uint(BM)) * 8u;
     g_ra[j] = uvec4(0u);
     g_rb[j] = uvec4(0u);
     if (q < uint(BM * (BK / 8)) && e0 < ke)
       mt_raw(min(rbase + r, rend - 1u) * u_row_bytes, e0, g_ra[j], g_rb[j]);
   }
   for (int j = 0; j < NX; j++) {
-    uint q = lid + uint(j * WGT), tt, kq;
-    mt_xmap(q, tt, kq);
-    uint t = t0 + tt, e = k0 + kq * 4u;
+    uint q = lid + uint(j * WGT);
+    uint t = t0 + q % uint(BT), e = k0 + (q / uint(BT)) * 4u;
     vec4 v = vec4(0.0);
     if (q < uint(BT * (BK / 4)) && t < u_T && e < ke) {
       uint xb = mm_tx(t) * gb.y + gb.x + e;
@@ -681,16 +647,14 @@ void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
   }
 }
 
-// Decode the staged slice at k0 into shared buffer `buf` (STV = 0: consecutive invocations
-// hold consecutive rows / tokens, so the scalar stores hit consecutive banks).
+// Decode the staged slice at k0 into shared buffer `buf`: consecutive invocations hold
+// consecutive rows / tokens, so the scalar stores hit consecutive banks.
 void mt_store(uint buf, uint k0, uint ke) {
   uint lid = gl_LocalInvocationID.x;
   for (int j = 0; j < NU; j++) {
     uint q = lid + uint(j * WGT);
     if (q < uint(BM * (BK / 8))) {
-      uint r, gi;
-      mt_wmap(q, r, gi);
-      uint e0 = k0 + gi * 8u;
+      uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
       if (e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
 #if defined(RWKV_WFLOAT)
@@ -701,13 +665,6 @@ void mt_store(uint buf, uint k0, uint ke) {
         }
 #endif
       uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
-#if STV
-      uint o4 = o + 4u * uint(QM);
-      if (c == 0u) { ST4C(wsh, o, uint(QM), lo, x) ST4C(wsh, o4, uint(QM), hi, x) }
-      else if (c == 1u) { ST4C(wsh, o, uint(QM), lo, y) ST4C(wsh, o4, uint(QM), hi, y) }
-      else if (c == 2u) { ST4C(wsh, o, uint(QM), lo, z) ST4C(wsh, o4, uint(QM), hi, z) }
-      else { ST4C(wsh, o, uint(QM), lo, w) ST4C(wsh, o4, uint(QM), hi, w) }
-#else
       WST(o, c, lo.x);
       WST(o + uint(QM), c, lo.y);
       WST(o + 2u * uint(QM), c, lo.z);
@@ -716,27 +673,17 @@ void mt_store(uint buf, uint k0, uint ke) {
       WST(o + 5u * uint(QM), c, hi.y);
       WST(o + 6u * uint(QM), c, hi.z);
       WST(o + 7u * uint(QM), c, hi.w);
-#endif
     }
   }
   for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
     if (q < uint(BT * (BK / 4))) {
-      uint t, kq;
-      mt_xmap(q, t, kq);
+      uint t = q % uint(BT), kq = q / uint(BT);
       uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
-#if STV
-      vec4 v = g_x[j];
-      if (c == 0u) { ST4C(xsh, o, uint(QN), v, x) }
-      else if (c == 1u) { ST4C(xsh, o, uint(QN), v, y) }
-      else if (c == 2u) { ST4C(xsh, o, uint(QN), v, z) }
-      else { ST4C(xsh, o, uint(QN), v, w) }
-#else
       XST(o, c, g_x[j].x);
       XST(o + uint(QN), c, g_x[j].y);
       XST(o + 2u * uint(QN), c, g_x[j].z);
       XST(o + 3u * uint(QN), c, g_x[j].w);
-#endif
     }
   }
 }
