@@ -22,7 +22,6 @@ typedef struct mm_cfg {
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
-  unsigned qunr; /* blocked decode: a unit's quads written out (matmul.comp QUNR) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW) */
   unsigned sgs; /* subgroup size when subgroup */
@@ -220,9 +219,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
-  /* RWKV_MM_QUNR=0|1: the blocked decode kernel's quads written out (literal indexes) */
-  c->qunr = 0;
-  if (env_uint("RWKV_MM_QUNR", 0, 1, &v)) c->qunr = v;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -232,10 +228,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n#define QUNR %u\n%s%s%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->qunr,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */

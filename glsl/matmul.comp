@@ -345,31 +345,6 @@ void main() {
 
 #elif KERNEL == 2  // blocked decode
 
-// Quad I of unit uk of the NR rows in w, for the TT tokens, into acc.
-#if defined(PRO)
-#define MM_XQ(t, I) xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(I)) >> 2)]
-#else
-#define MM_XQ(t, I) mm_x4(xb[t] + mmu_e(uk, uint(I)))
-#endif
-#if defined(RWKV_WFLOAT)
-#define MM_QACC(q, a, m, xq, xsum) dot(q, xq)
-#define MM_XSUM(xq) 0.0
-#else
-#define MM_QACC(q, a, m, xq, xsum) (a * dot(q, xq) - m * xsum)
-#define MM_XSUM(xq) (xq.x + xq.y + xq.z + xq.w)
-#endif
-#define MM_QUAD(I)                                                  \
-  for (int t = 0; t < TT; t++) {                                    \
-    vec4 xq = MM_XQ(t, I);                                          \
-    float xsum = MM_XSUM(xq);                                       \
-    for (int r = 0; r < NR; r++) {                                  \
-      vec4 q;                                                       \
-      float a, m;                                                   \
-      mmu_quad(w[r], I, q, a, m);                                   \
-      acc[r * TT + t] += MM_QACC(q, a, m, xq, xsum);                \
-    }                                                               \
-  }
-
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
   for (uint i = 1u; i < u_ng; i++)
@@ -409,16 +384,28 @@ void main() {
         for (int r = 0; r < NR; r++) mmu_raw(rbs[r], uk, w[r]);
 #endif
         // one quad at a time: x and the decoded weights are live for one quad only
-#if QUNR
-        // QUNR: the quads written out, so that each mmu_quad call has a literal index (the
-        // front end kept the loop and picked w.q[i & 3] through IF trees)
-        MM_QUAD(0) MM_QUAD(1)
-#if RWKV_UQ > 2
-        MM_QUAD(2) MM_QUAD(3) MM_QUAD(4) MM_QUAD(5) MM_QUAD(6) MM_QUAD(7)
-#endif
+        for (int i = 0; i < RWKV_UQ; i++) {
+          for (int t = 0; t < TT; t++) {
+#if defined(PRO)
+            vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
 #else
-        for (int i = 0; i < RWKV_UQ; i++) MM_QUAD(i)
+            vec4 xq = mm_x4(xb[t] + mmu_e(uk, uint(i)));
 #endif
+#if !defined(RWKV_WFLOAT)
+            float xsum = xq.x + xq.y + xq.z + xq.w;
+#endif
+            for (int r = 0; r < NR; r++) {
+              vec4 q;
+              float a, m;
+              mmu_quad(w[r], i, q, a, m);
+#if defined(RWKV_WFLOAT)
+              acc[r * TT + t] += dot(q, xq);
+#else
+              acc[r * TT + t] += a * dot(q, xq) - m * xsum;
+#endif
+            }
+          }
+        }
       }
     }
   }
