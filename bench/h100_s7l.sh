@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/h100_s7l.sh - session 7: vec4 tiles with warp-uniform element stores (RWKV_MM_STV=1)
-# (RWKV_MM_STV existed in 82cb494 only: reverted in bc12e65 after this call.)
 # against the float tiles (default), bench-mm and rwkv-bench interleaved; GPU tests with it.
+# (RWKV_MM_STV existed in 82cb494 only: reverted in bc12e65 after this call.)
 set -u
 . bench/h100_env.sh
 {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/h100_s7m.sh - session 7: the blocked decode kernel with a unit's quads written out
 # (RWKV_MM_QUNR=1: literal quad indexes instead of a loop whose w.q[i & 3] became IF trees)
-# (RWKV_MM_QUNR existed in c895bb5 only: reverted in 3775374 after this call.)
 # against the default; GPU tests with it.
+# (RWKV_MM_QUNR existed in c895bb5 only: reverted in 3775374 after this call.)
 set -u
 . bench/h100_env.sh
 {
