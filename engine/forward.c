@@ -103,9 +103,14 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   uint32_t rows = env_u32("RWKV_WKV_ROWS", 8);
   if (rows == 0 || rows > hs) rows = hs;
   while (rows > 1 && (hs % rows || rows * lanes > maxinv)) rows--;
-  char defs[160];
-  snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n%s", rows, lanes, rows * lanes,
-           sg ? "" : "#undef RWKV_SUBGROUP\n");
+  /* RWKV_WKV_CH: tokens whose inputs a workgroup stages in shared memory at a time (0: each
+   * row loads its own, one token ahead); 5 * CH * HS floats (+ v) must fit the shared memory
+   * beside the row sums (4 KiB kept for those) */
+  uint32_t ch = env_u32("RWKV_WKV_CH", 0), shmax = gi->max_shared > 8192 ? (uint32_t)gi->max_shared - 4096 : 4096;
+  while (ch > 0 && (5 * ch * hs + ch * rows) * 4 > shmax) ch /= 2;
+  char defs[192];
+  snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n%s",
+           rows, lanes, rows * lanes, ch, sg ? "" : "#undef RWKV_SUBGROUP\n");
   model_progs *p = &m->prog;
   int rc = program(m, "rwkv_wkv_scan", defs, &p->wkv_scan, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, err);
