@@ -180,22 +180,26 @@ static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
     snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type);
     check(gpu, path, tag);
     unsetenv("RWKV_WKV_LORA_SPLIT");
-    /* the scan in several shapes (lanes, rows), also for T = 1 passes */
-    static const char *const shapes[][3] = {{"16", "8", "2"}, {"64", "1", "2"}, {"1", "64", "2"},
-                                            {"4", "3", "1"}};
+    /* the scan in several shapes (lanes, rows), also for T = 1 passes, with its inputs staged
+     * in shared memory a chunk of tokens at a time (a chunk that does not divide the passes'
+     * lengths) or loaded per row (chunk 0) */
+    static const char *const shapes[][4] = {{"16", "8", "2", "8"}, {"64", "1", "2", "0"}, {"1", "64", "2", "3"},
+                                            {"4", "3", "1", "0"}, {"8", "4", "1", "5"}};
     setenv("RWKV_WKV_SCAN", "1", 1);
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
       setenv("RWKV_WKV_LANES", shapes[i][0], 1);
       setenv("RWKV_WKV_ROWS", shapes[i][1], 1);
       setenv("RWKV_WKV_MIN_T", shapes[i][2], 1);
-      snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s", type, shapes[i][0], shapes[i][1],
-               shapes[i][2]);
+      setenv("RWKV_WKV_CH", shapes[i][3], 1);
+      snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s chunk %s", type, shapes[i][0], shapes[i][1],
+               shapes[i][2], shapes[i][3]);
       check(gpu, path, tag);
     }
     unsetenv("RWKV_WKV_SCAN");
     unsetenv("RWKV_WKV_LANES");
     unsetenv("RWKV_WKV_ROWS");
     unsetenv("RWKV_WKV_MIN_T");
+    unsetenv("RWKV_WKV_CH");
   }
   unlink(path);
 }
