@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compute_program.h"
 #include "gpu.h"
 
 static double now(void) {
@@ -31,18 +32,8 @@ int main(int argc, char **argv) {
   if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   printf("%s | %s | %d dispatches per line\n", in->renderer, in->version, n);
-  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
-  glShaderSource(sh, 1, &SRC, NULL);
-  glCompileShader(sh);
-  GLuint p = glCreateProgram();
-  glAttachShader(p, sh);
-  glLinkProgram(p);
-  GLint ok = 0;
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  if (!ok) { fprintf(stderr, "link failed\n"); return 1; }
-  GLuint p2 = glCreateProgram();
-  glAttachShader(p2, sh);
-  glLinkProgram(p2);
+  GLuint p = bench_compute_program(&SRC, 1), p2 = bench_compute_program(&SRC, 1);
+  if (!p || !p2) return 1;
   unsigned buf = 0, buf2 = 0;
   if (rwkv_gpu_buffer(g, 64u << 20, NULL, &buf, &err) || rwkv_gpu_buffer(g, 64u << 20, NULL, &buf2, &err)) {
     fprintf(stderr, "%s\n", err.msg);

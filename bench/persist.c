@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compute_program.h"
 #include "gpu.h"
 
 static const char *SRC =
@@ -237,22 +238,7 @@ static double now_ms(void) {
 
 static GLuint build(const char *head, const char *src) {
   const char *srcs[2] = {head, src};
-  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
-  glShaderSource(sh, 2, srcs, NULL);
-  glCompileShader(sh);
-  GLint ok = 0;
-  glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
-  if (!ok) {
-    char log[4096];
-    glGetShaderInfoLog(sh, sizeof log, NULL, log);
-    fprintf(stderr, "compile failed: %s\n", log);
-    return 0;
-  }
-  GLuint p = glCreateProgram();
-  glAttachShader(p, sh);
-  glLinkProgram(p);
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  return ok ? p : 0;
+  return bench_compute_program(srcs, 2);
 }
 
 static int cmp_d(const void *a, const void *b) {

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compute_program.h"
 #include "gpu.h"
 
 typedef struct pread_job {
@@ -49,17 +50,7 @@ static const char *COPY_SRC =
     "uniform uint n;\n"
     "void main() { for (uint i = gl_GlobalInvocationID.x; i < n; i += gl_NumWorkGroups.x * 256u) d[i] = s[i]; }\n";
 
-static GLuint copy_program(void) {
-  GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
-  glShaderSource(sh, 1, &COPY_SRC, NULL);
-  glCompileShader(sh);
-  GLuint p = glCreateProgram();
-  glAttachShader(p, sh);
-  glLinkProgram(p);
-  GLint ok = 0;
-  glGetProgramiv(p, GL_LINK_STATUS, &ok);
-  return ok ? p : 0;
-}
+static GLuint copy_program(void) { return bench_compute_program(&COPY_SRC, 1); }
 
 static double now(void) {
   struct timespec ts;
