@@ -23,7 +23,7 @@ typedef struct mm_cfg {
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
-  unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW) */
+  unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW; 2: f16 as RGBA16F, TEXH) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
 } mm_cfg;
@@ -190,6 +190,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
            K * M / 4 <= (uint64_t)in->max_texture_buffer; /* f32 rows: 4 per texel */
   c->texw = in->software && tw;
   if (env_uint("RWKV_MM_TEXW", 0, 1, &v)) c->texw = v && tw;
+  /* f16 rows through an RGBA16F view (texw = 2): the texture fetch converts the halves
+   * instead of unpackHalf2x16 in the shader. llvmpipe, 0.1B F16 decode with logits
+   * (bench-profile MODEL 1 30, six interleaved pairs): 97-147 -> 79-114 ms per token, all of
+   * it in the 768 x 65536 head (without logits 72 vs 74 ms); RWKV_MM_TEXH=0 turns it off */
+  if (c->texw && type == RWKV_TYPE_F16) c->texw = 2;
+  if (c->texw == 2 && env_uint("RWKV_MM_TEXH", 0, 1, &v) && !v) c->texw = 1;
   /* and x staged in shared memory with them (0.1B decode on llvmpipe 147 -> 123 ms per
    * token, prefill of 64 3.8 -> 3.4 s, interleaved; without texture weights it did not help) */
   if (c->texw && in->software && !xsh_env) c->xsh = 1;
@@ -233,7 +239,8 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
            c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
-           c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
+           c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
+           : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
            getenv("RWKV_MM_OCC") && atoi(getenv("RWKV_MM_OCC")) ? "#define RWKV_OCC 1\n" : "", extra);
 }
@@ -449,7 +456,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
       }
       glGenTextures(1, &w->chunks[c].tex);
       glBindTexture(GL_TEXTURE_BUFFER, w->chunks[c].tex);
-      glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32UI, buf);
+      glTexBuffer(GL_TEXTURE_BUFFER, w->texw[0] == 2 || w->texw[1] == 2 ? GL_RGBA16F : GL_RGBA32UI, buf);
       glBindTexture(GL_TEXTURE_BUFFER, 0);
       rc = rwkv_gpu_check(g, "texture buffer", err);
       if (rc) {
