@@ -37,8 +37,11 @@ precision highp int;
 
 float f16_to_f32(uint h) { return unpackHalf2x16(h).x; }
 float bf16_to_f32(uint h) { return uintBitsToFloat(h << 16); }
-// Four unsigned / signed bytes of a word as floats, lowest byte first.
-vec4 u8x4(uint u) { return vec4(uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu); }
+// Four unsigned / signed bytes of a word as floats, lowest byte first. u8x4 without
+// int-to-float conversions (quarter rate on NVIDIA): 2^23 + b holds b in its mantissa, exact.
+vec4 u8x4(uint u) {
+  return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
+}
 vec4 s8x4(uint u) {
   int i = int(u);
   return vec4(bitfieldExtract(i, 0, 8), bitfieldExtract(i, 8, 8), bitfieldExtract(i, 16, 8),
@@ -46,6 +49,18 @@ vec4 s8x4(uint u) {
 }
 // Bits b, b+1, b+2, b+3 of u as 0/1 floats.
 vec4 bits4(uint u, uint b) { return vec4((uvec4(u) >> (uvec4(0u, 1u, 2u, 3u) + b)) & 1u); }
+// q4_K / q5_K 6-bit scale and min of pair j (0..7; ggml get_scale_min_k4) from the block's
+// first 16 bytes h (half d, half dmin, then scales[12] in h.y, h.z, h.w): the words of scales
+// 0-3 / mins 0-3 and of scales 4-7 / mins 4-7 are formed whole, then j's word is picked with
+// masks and shifted so that its byte is the lowest (.x scale, .y min; the bytes above are
+// pair j + 1 .. of the same word). No byte picked by a run-time index: NVIDIA compiled that to
+// IF trees, which every warp walked when j differed between lanes (the decode kernels).
+uvec2 k4_sm_at(uvec4 h, uint j) {
+  uvec2 lo = uvec2(h.y, h.z) & 0x3F3F3F3Fu;
+  uvec2 hi = (uvec2(h.w, h.w >> 4) & 0x0F0F0F0Fu) | ((uvec2(h.y, h.z) >> 2) & 0x30303030u);
+  uvec2 v = lo ^ ((lo ^ hi) & uvec2(0u - ((j >> 2) & 1u)));
+  return v >> ((j & 3u) << 3);
+}
 
 #ifdef RWKV_WEIGHT_BINDING
 layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights { uint rwkv_w[]; };
@@ -170,16 +185,11 @@ void dq8_q3_K(uint blk, uint e0, out vec4 lo, out vec4 hi) {
   lo = d * (q0 + 4.0 * m0 - 4.0);
   hi = d * (q1 + 4.0 * m1 - 4.0);
 }
-// 6-bit scale/min pair j (0..7) of q4_K/q5_K (ggml get_scale_min_k4), scales at byte s.
+// 6-bit scale/min pair j (0..7) of q4_K/q5_K (k4_sm_at), scales at byte s.
 void k4_scale_min(uint s, uint j, out float sc, out float mn) {
-  if (j < 4u) {
-    sc = float(w_u8(s + j) & 63u);
-    mn = float(w_u8(s + j + 4u) & 63u);
-  } else {
-    uint a = w_u8(s + j + 4u);
-    sc = float((a & 15u) | ((w_u8(s + j - 4u) >> 6) << 4));
-    mn = float((a >> 4) | ((w_u8(s + j) >> 6) << 4));
-  }
+  uvec2 v = k4_sm_at(uvec4(0u, w_u32(s), w_u32(s + 4u), w_u32(s + 8u)), j) & 0xFFu;
+  sc = float(v.x);
+  mn = float(v.y);
 }
 // block_q4_K: half d; half dmin; uint8 scales[12]; uint8 qs[128] (144 bytes). Element e:
 // g = e/64, r = e%64: q = nibble (r>=32 high) of qs[32g + r%32], scale/min pair 2g + r/32.
@@ -472,23 +482,6 @@ struct MmRaw {
   vec4 s;
   uint g;
 };
-// Bytes of u as exact floats without int-to-float conversions (quarter rate on NVIDIA):
-// 2^23 + b has b in the low mantissa bits.
-vec4 mmu_u8x4(uint u) {
-  return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
-}
-// Byte n (0..11) of a K-quant header's scales[12], which start at h.y.
-uint mmu_sbyte(uvec4 h, uint n) {
-  uint w = n < 4u ? h.y : (n < 8u ? h.z : h.w);
-  return (w >> ((n & 3u) << 3)) & 0xFFu;
-}
-// q4_K / q5_K 6-bit scale and min of pair j (ggml get_scale_min_k4) from the header.
-vec2 mmu_k4_sm(uvec4 h, uint j) {
-  if (j < 4u) return vec2(float(mmu_sbyte(h, j) & 63u), float(mmu_sbyte(h, j + 4u) & 63u));
-  uint a = mmu_sbyte(h, j + 4u);
-  return vec2(float((a & 15u) | ((mmu_sbyte(h, j - 4u) >> 6) << 4)),
-              float((a >> 4) | ((mmu_sbyte(h, j) >> 6) << 4)));
-}
 uint mmu_e(uint u, uint i) {
 #if defined(RWKV_WFLOAT)
   return 8u * u + 4u * i;
@@ -558,7 +551,9 @@ void mmu_unpack(MmLd l, uint u, out MmRaw w) {
   w.g = g;
 #endif
   vec2 dm = unpackHalf2x16(l.a.x);
-  w.s = vec4(dm, dm) * vec4(mmu_k4_sm(l.a, 2u * g), mmu_k4_sm(l.a, 2u * g + 1u));
+  // pairs 2g and 2g + 1 are neighbouring bytes of one word: (sc0, sc1, mn0, mn1)
+  uvec2 v = k4_sm_at(l.a, 2u * g) & 0xFFFFu;
+  w.s = dm.xyxy * u8x4(v.x | (v.y << 16)).xzyw;
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   uint l0 = 8u * (u & 3u), sw0 = l.b.z, sw1 = l.b.w;
   w.p.xy = l.b.xy;
@@ -592,7 +587,7 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 #if RWKV_WTYPE == RWKV_T_Q5_K
   n |= ((w.p[i & 3] >> (2u * w.g + hi)) & 0x01010101u) << 4;
 #endif
-  q = mmu_u8x4(n);
+  q = u8x4(n);
   a = hi == 0u ? w.s.x : w.s.z;
   m = hi == 0u ? w.s.y : w.s.w;
 #elif RWKV_WTYPE == RWKV_T_Q6_K
@@ -601,7 +596,7 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
   int k = i >> 1, j = i & 1;
   uint lq = (w.q[2 * (k & 1) + j] >> (uint(k >> 1) << 2)) & 0x0F0F0F0Fu;
   uint hq = (w.p[j] >> uint(2 * k)) & 0x03030303u;
-  q = mmu_u8x4(lq | (hq << 4));
+  q = u8x4(lq | (hq << 4));
   a = w.s[k];
   m = 32.0 * a;
 #endif

@@ -441,23 +441,6 @@ layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 =
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
 layout(location = 14) uniform uint u_zstride;  // y floats between two splits' partial sums
 
-// Bytes to exact floats without int-to-float conversions: 2^23 + b holds b in its mantissa.
-vec4 mt_b4(uint u) {
-  return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
-}
-// q4_K / q5_K scale and min of pair j from the block's first 16 bytes h (ggml
-// get_scale_min_k4: scales[12] are bytes 4..15).
-uint mt_sbyte(uvec4 h, uint n) {
-  uint w = n < 4u ? h.y : (n < 8u ? h.z : h.w);
-  return (w >> ((n & 3u) << 3)) & 0xFFu;
-}
-vec2 mt_k4_sm(uvec4 h, uint j) {
-  if (j < 4u) return vec2(float(mt_sbyte(h, j) & 63u), float(mt_sbyte(h, j + 4u) & 63u));
-  uint a = mt_sbyte(h, j + 4u);
-  return vec2(float((a & 15u) | ((mt_sbyte(h, j - 4u) >> 6) << 4)),
-              float((a >> 4) | ((mt_sbyte(h, j) >> 6) << 4)));
-}
-
 // Raw words holding weights e0..e0+7 (e0 % 8 == 0) of the row at byte rb: loaded one K
 // slice ahead into registers (a, b), decoded by mt_dec after the current slice's FMAs.
 // Word positions follow common.glsl's packed dq8_* decoders (ggml-common.h layouts).
@@ -559,31 +542,31 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
 #elif RWKV_WTYPE == RWKV_T_Q4_0
   float d = unpackHalf2x16(a.z).x;
   uint sh = (o >> 4) << 2;
-  lo = d * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) - 8.0);
-  hi = d * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) - 8.0);
+  lo = d * (u8x4((a.x >> sh) & 0x0F0F0F0Fu) - 8.0);
+  hi = d * (u8x4((a.y >> sh) & 0x0F0F0F0Fu) - 8.0);
 #elif RWKV_WTYPE == RWKV_T_Q4_1
   vec2 dm = unpackHalf2x16(a.z);
   uint sh = (o >> 4) << 2;
-  lo = dm.x * mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + dm.y;
-  hi = dm.x * mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + dm.y;
+  lo = dm.x * u8x4((a.x >> sh) & 0x0F0F0F0Fu) + dm.y;
+  hi = dm.x * u8x4((a.y >> sh) & 0x0F0F0F0Fu) + dm.y;
 #elif RWKV_WTYPE == RWKV_T_Q5_0
   float d = unpackHalf2x16(a.w).x;
   uint sh = (o >> 4) << 2;
-  lo = d * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o) - 16.0);
-  hi = d * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u) - 16.0);
+  lo = d * (u8x4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o) - 16.0);
+  hi = d * (u8x4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u) - 16.0);
 #elif RWKV_WTYPE == RWKV_T_Q5_1
   vec2 dm = unpackHalf2x16(a.w);
   uint sh = (o >> 4) << 2;
-  lo = dm.x * (mt_b4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o)) + dm.y;
-  hi = dm.x * (mt_b4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u)) + dm.y;
+  lo = dm.x * (u8x4((a.x >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o)) + dm.y;
+  hi = dm.x * (u8x4((a.y >> sh) & 0x0F0F0F0Fu) + 16.0 * bits4(a.z, o + 4u)) + dm.y;
 #elif RWKV_WTYPE == RWKV_T_Q2_K
   uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u;
   uint sc = (a.z >> (((8u * h + 2u * j + (l >> 4)) & 3u) << 3)) & 0xFFu;
   vec2 dm = unpackHalf2x16(a.w);
   float d = dm.x * float(sc & 15u), m = dm.y * float(sc >> 4);
   uint sh = 2u * j;
-  lo = d * mt_b4((a.x >> sh) & 0x03030303u) - m;
-  hi = d * mt_b4((a.y >> sh) & 0x03030303u) - m;
+  lo = d * u8x4((a.x >> sh) & 0x03030303u) - m;
+  hi = d * u8x4((a.y >> sh) & 0x03030303u) - m;
 #elif RWKV_WTYPE == RWKV_T_Q3_K
   uint h = o >> 7, j = (o & 127u) >> 5, l = o & 31u, i = 8u * h + 2u * j + (l >> 4);
   uint lo4 = (b.x >> ((i & 3u) << 3)) & 0xFFu;
@@ -591,18 +574,19 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
   uint hi2 = (b.y >> (((i & 3u) << 3) + 2u * (i >> 2))) & 3u;
   float d = unpackHalf2x16(b.z).x * float(int(lo4 | (hi2 << 4)) - 32);
   uint sh = 2u * j, hb = 4u * h + j;
-  lo = d * (mt_b4((a.x >> sh) & 0x03030303u) + 4.0 * mt_b4((a.z >> hb) & 0x01010101u) - 4.0);
-  hi = d * (mt_b4((a.y >> sh) & 0x03030303u) + 4.0 * mt_b4((a.w >> hb) & 0x01010101u) - 4.0);
+  lo = d * (u8x4((a.x >> sh) & 0x03030303u) + 4.0 * u8x4((a.z >> hb) & 0x01010101u) - 4.0);
+  hi = d * (u8x4((a.y >> sh) & 0x03030303u) + 4.0 * u8x4((a.w >> hb) & 0x01010101u) - 4.0);
 #elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
   uint r = o & 63u, p = 2u * (o >> 6) + (r >> 5), sh = (r >> 5) << 2;
-  vec2 sm = mt_k4_sm(a, p), dm = unpackHalf2x16(a.x);
+  uvec2 v = k4_sm_at(a, p) & 0xFFu;
+  vec2 sm = u8x4(v.x | (v.y << 8)).xy, dm = unpackHalf2x16(a.x);
   float d = dm.x * sm.x, m = dm.y * sm.y;
 #if RWKV_WTYPE == RWKV_T_Q4_K
-  lo = d * mt_b4((b.x >> sh) & 0x0F0F0F0Fu) - m;
-  hi = d * mt_b4((b.y >> sh) & 0x0F0F0F0Fu) - m;
+  lo = d * u8x4((b.x >> sh) & 0x0F0F0F0Fu) - m;
+  hi = d * u8x4((b.y >> sh) & 0x0F0F0F0Fu) - m;
 #else
-  lo = d * (mt_b4((b.x >> sh) & 0x0F0F0F0Fu) + 16.0 * mt_b4((b.z >> p) & 0x01010101u)) - m;
-  hi = d * (mt_b4((b.y >> sh) & 0x0F0F0F0Fu) + 16.0 * mt_b4((b.w >> p) & 0x01010101u)) - m;
+  lo = d * (u8x4((b.x >> sh) & 0x0F0F0F0Fu) + 16.0 * u8x4((b.z >> p) & 0x01010101u)) - m;
+  hi = d * (u8x4((b.y >> sh) & 0x0F0F0F0Fu) + 16.0 * u8x4((b.w >> p) & 0x01010101u)) - m;
 #endif
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   uint h = o >> 7, k = (o & 127u) >> 5, l = o & 31u;
@@ -611,8 +595,8 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
   uint sh = (k >> 1) << 2, hs = 2u * k;
   uint a0 = ((a.x >> sh) & 0x0F0F0F0Fu) | (((a.z >> hs) & 0x03030303u) << 4);
   uint a1 = ((a.y >> sh) & 0x0F0F0F0Fu) | (((a.w >> hs) & 0x03030303u) << 4);
-  lo = d * (mt_b4(a0) - 32.0);
-  hi = d * (mt_b4(a1) - 32.0);
+  lo = d * (u8x4(a0) - 32.0);
+  hi = d * (u8x4(a1) - 32.0);
 #endif
 #endif
 }
