@@ -25,23 +25,41 @@ uniform uint cslice;      // channels per workgroup (y): few rows use several wo
 uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the state
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 
+// One channel's parameters and inputs (loaded before the statistics' barriers for an
+// invocation's first channel: in decode every invocation has one, so these loads overlap the
+// row's reductions instead of following them).
+struct Chan {
+  float w, bias, x, prev;  // prev: x[row - 1] raw, or the state's prev vector (first row)
+  float lerp[NMIX];
+};
+void chan_load(uint c, uint xr, bool inrow, uint sbase, out Chan ch) {
+  ch.w = par[ln_w + c];
+  ch.bias = par[ln_b + c];
+  ch.x = act[xr + c];
+  ch.prev = inrow ? act[xr - D + c] : st[sbase + c];
+  for (uint m = 0u; m < uint(NMIX); m++) ch.lerp[m] = par[lerp_off + m * D + c];
+}
+
 void main() {
   uint row = gl_WorkGroupID.x;
   uint b = row / T, t = row % T;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;
   if (t < start) return; // padding row: uniform for the whole workgroup
   uint xr = x_off + row * D;
+  // every workgroup of the row computes its statistics; each writes one slice of channels
+  uint c0 = gl_WorkGroupID.y * cslice + gl_LocalInvocationID.x;
+  uint c1 = min(D, (gl_WorkGroupID.y + 1u) * cslice);
+  Chan ch;
+  if (c0 < c1) chan_load(c0, xr, t > start, sbase, ch);
   vec2 ms = ln_stats(xr, D, eps);
   vec2 pms = vec2(0.0);
   if (t > start) pms = ln_stats(xr - D, D, eps);
-  // every workgroup of the row computes its statistics; each writes one slice of channels
-  uint c1 = min(D, (gl_WorkGroupID.y + 1u) * cslice);
-  for (uint c = gl_WorkGroupID.y * cslice + gl_LocalInvocationID.x; c < c1; c += uint(RED_N)) {
-    float w = par[ln_w + c], bias = par[ln_b + c];
-    float xa = (act[xr + c] - ms.x) * ms.y * w + bias;
-    float prev = t > start ? (act[xr - D + c] - pms.x) * pms.y * w + bias : st[sbase + c];
+  for (uint c = c0; c < c1; c += uint(RED_N)) {
+    if (c != c0) chan_load(c, xr, t > start, sbase, ch);
+    float xa = (ch.x - ms.x) * ms.y * ch.w + ch.bias;
+    float prev = t > start ? (ch.prev - pms.x) * pms.y * ch.w + ch.bias : ch.prev;
     for (uint m = 0u; m < uint(NMIX); m++)
-      act[mix_off + (m * R + row) * D + c] = xa + (prev - xa) * par[lerp_off + m * D + c];
+      act[mix_off + (m * R + row) * D + c] = xa + (prev - xa) * ch.lerp[m];
     if (t == T - 1u) act[last_off + b * D + c] = xa;
     // The previous layer's channel mix could not store its ffn_prev (its own
     // rows were still reading the old one); its last row's input waits in
