@@ -244,6 +244,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
   }
   m->skip = skip_parse(getenv("RWKV_SKIP"));
+  m->twice = skip_parse(getenv("RWKV_TWICE"));
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
@@ -468,6 +469,7 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
  * measuring what each step costs inside the real sequence of dispatches (bench-profile),
  * which per-step timestamps inflate. */
 #define SKIP(m, step) (((m)->skip >> (step)) & 1u)
+#define TWICE(m, step) (((m)->twice >> (step)) & 1u)
 static uint32_t skip_parse(const char *e) {
   static const struct { const char *name; int step; } st[] = {
       {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"wkv", PROF_WKV},
@@ -520,6 +522,9 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   if (!SKIP(m, PROF_LN_ATT)) {
     ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
            store_from, store_to);
+    if (TWICE(m, PROF_LN_ATT)) /* RWKV_TWICE=ln_att (as wkv below) */
+      ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
+             store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
@@ -615,6 +620,9 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!SKIP(m, PROF_WKV)) {
     if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
     else wkv_one(m, l, a, B, T, fused);
+    /* RWKV_TWICE=wkv: the same dispatch again, right after (what a warm repeat costs; garbage out) */
+    if (TWICE(m, PROF_WKV) && !(!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t))
+      wkv_one(m, l, a, B, T, fused);
   }
   prof(m, PROF_WKV);
 

@@ -117,6 +117,7 @@ struct rwkv_model {
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
+  uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per
    * sequence (0 = never); wkv_rows rows of S per scan workgroup */
