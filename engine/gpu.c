@@ -39,7 +39,6 @@ typedef struct prog_entry {
   char *name;
   char *defines;
   GLuint prog;
-  int pending; /* handed to the driver as a cached binary, link status not read yet */
 } prog_entry;
 
 /* Worker threads for rwkv_gpu_parallel (CPU-only work: copies and repacking). */
@@ -56,28 +55,6 @@ typedef struct worker_pool {
   size_t n, next, finished;
 } worker_pool;
 
-/* Program batches: a thread with a context sharing the main one's objects hands cached
- * binaries to the driver (glProgramBinary, ~1 ms of driver work each on NVIDIA) while the
- * caller goes on uploading; the main thread made the program names. */
-typedef struct bin_job {
-  GLuint prog;
-  GLenum format;
-  void *bin; /* freed by whoever runs the job */
-  GLsizei len;
-} bin_job;
-typedef struct bin_worker {
-  pthread_t th;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  EGLDisplay dpy;
-  EGLConfig cfg;
-  EGLContext share;
-  int minor;
-  bin_job *jobs;
-  size_t n, cap, next; /* jobs queued, capacity, next to run */
-  int closing;
-} bin_worker;
-
 typedef struct size_entry {
   unsigned id;
   uint64_t bytes;
@@ -87,7 +64,6 @@ typedef struct size_entry {
 
 struct rwkv_gpu;
 static void filler_stop(struct rwkv_gpu *g);
-static void bin_stop(struct rwkv_gpu *g);
 
 struct rwkv_gpu {
   EGLDisplay dpy;
@@ -99,11 +75,6 @@ struct rwkv_gpu {
   rwkv_gpu_info info;
   prog_entry *progs;
   size_t n_progs, cap_progs;
-  EGLConfig cfg;  /* the context's config (EGL_NO_CONFIG_KHR: none) and GLES minor version */
-  int ctx_minor;
-  /* inside a program batch (rwkv_gpu_program_batch) cached binaries go to bin_worker */
-  int batch;
-  struct bin_worker *bw;
   uint64_t bytes;
   uint64_t limit; /* 0: none */
   /* sizes of live buffers by id (open addressing, 0 = empty): lets dispatches
@@ -278,8 +249,6 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   }
   g->dpy = dpy;
   g->ctx = ctx;
-  g->cfg = cfg;
-  g->ctx_minor = gles_minor;
   g->info.gles_minor = vmaj > 3 ? 2 : (vmin >= 2 ? 2 : (gles_minor ? 1 : vmin));
   return 0;
 }
@@ -688,10 +657,6 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
 
 void rwkv_gpu_close(rwkv_gpu *g) {
   if (!g) return;
-  if (g->bw) {
-    eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
-    bin_stop(g);
-  }
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) rwkv_gpu_scratch_free(g);
   filler_stop(g);
   pool_stop(&g->pool);
@@ -907,23 +872,6 @@ fail:
   return NULL;
 }
 
-int rwkv_gpu_cache_plant(const char *path, const void *payload, size_t n) {
-  pbc_header h;
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  int ok = fread(&h, sizeof h, 1, f) == 1;
-  fclose(f);
-  if (!ok || n == 0 || n > PBC_MAX) return -1;
-  h.length = (uint64_t)n;
-  h.payload_sum = hash64(FNV_SEED, payload, n);
-  h.header_sum = hash64(FNV_SEED, &h, offsetof(pbc_header, header_sum));
-  f = fopen(path, "wb");
-  if (!f) return -1;
-  ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(payload, 1, n, f) == n;
-  if (fclose(f) != 0) ok = 0;
-  return ok ? 0 : -1;
-}
-
 /* Store p's binary; failures only count in the stats. */
 static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
   GLint len = 0;
@@ -974,132 +922,9 @@ static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
 }
 
 /* Compile + link srcs, through the binary cache when it is on. */
-/* The 7 source strings of glsl/<name>.comp with `defines`; 1 if it is not embedded. */
-static int prog_srcs(const char *name, const char *defines, const char *srcs[7]) {
-  const char *body = rwkv_shader_text(name);
-  if (!body || strcmp(name, "common") == 0) return 1;
-  const char *common = rwkv_shader_text("common");
-  size_t dl = strlen(defines);
-  srcs[0] = "#version 310 es\n";
-  srcs[1] = defines;
-  srcs[2] = (dl && defines[dl - 1] != '\n') ? "\n" : "";
-  srcs[3] = "#line 1 1\n";
-  srcs[4] = common ? common : "";
-  srcs[5] = "\n#line 1 2\n";
-  srcs[6] = body;
-  return 0;
-}
-static void *bin_main(void *arg) {
-  bin_worker *w = arg;
-  EGLContext ctx = EGL_NO_CONTEXT;
-  if (eglBindAPI(EGL_OPENGL_ES_API)) {
-    const EGLint attr[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, w->minor, EGL_NONE};
-    ctx = eglCreateContext(w->dpy, w->cfg, w->share, attr);
-    if (ctx != EGL_NO_CONTEXT && !eglMakeCurrent(w->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
-      eglDestroyContext(w->dpy, ctx);
-      ctx = EGL_NO_CONTEXT;
-    }
-  }
-  pthread_mutex_lock(&w->mu);
-  for (;;) {
-    /* without a context of its own the jobs wait for the batch's end (run by the caller) */
-    while (ctx != EGL_NO_CONTEXT && w->next < w->n) {
-      bin_job j = w->jobs[w->next++];
-      pthread_mutex_unlock(&w->mu);
-      glProgramBinary(j.prog, j.format, j.bin, j.len);
-      free(j.bin);
-      pthread_mutex_lock(&w->mu);
-    }
-    if (w->closing) break;
-    pthread_cond_wait(&w->cv, &w->mu);
-  }
-  pthread_mutex_unlock(&w->mu);
-  if (ctx != EGL_NO_CONTEXT) {
-    glFinish(); /* the programs' new state is complete before the caller reads it */
-    eglMakeCurrent(w->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-    eglDestroyContext(w->dpy, ctx);
-  }
-  eglReleaseThread();
-  return NULL;
-}
-
-/* Start the batch's worker; 0 when it cannot be (the batch then works like no batch). */
-static int bin_start(rwkv_gpu *g) {
-  bin_worker *w = calloc(1, sizeof *w);
-  if (!w) return 0;
-  w->dpy = g->dpy;
-  w->cfg = g->cfg;
-  w->share = g->ctx;
-  w->minor = g->ctx_minor;
-  if (pthread_mutex_init(&w->mu, NULL) != 0) {
-    free(w);
-    return 0;
-  }
-  if (pthread_cond_init(&w->cv, NULL) != 0) {
-    pthread_mutex_destroy(&w->mu);
-    free(w);
-    return 0;
-  }
-  if (pthread_create(&w->th, NULL, bin_main, w) != 0) {
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
-    free(w);
-    return 0;
-  }
-  g->bw = w;
-  return 1;
-}
-
-/* Queue a binary for the worker (it takes bin); 0 when there is none or no memory. */
-static int bin_queue(rwkv_gpu *g, GLuint p, GLenum format, void *bin, GLsizei len) {
-  bin_worker *w = g->bw;
-  if (!w) return 0;
-  pthread_mutex_lock(&w->mu);
-  if (w->n == w->cap) {
-    size_t nc = w->cap ? 2 * w->cap : 64;
-    bin_job *nj = realloc(w->jobs, nc * sizeof *nj);
-    if (!nj) {
-      pthread_mutex_unlock(&w->mu);
-      return 0;
-    }
-    w->jobs = nj;
-    w->cap = nc;
-  }
-  w->jobs[w->n++] = (bin_job){p, format, bin, len};
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  return 1;
-}
-
-/* End the worker: it finishes what it can, the caller runs what is left (no context). */
-static void bin_stop(rwkv_gpu *g) {
-  bin_worker *w = g->bw;
-  if (!w) return;
-  g->bw = NULL;
-  pthread_mutex_lock(&w->mu);
-  w->closing = 1;
-  pthread_cond_signal(&w->cv);
-  pthread_mutex_unlock(&w->mu);
-  pthread_join(w->th, NULL);
-  for (; w->next < w->n; w->next++) {
-    glProgramBinary(w->jobs[w->next].prog, w->jobs[w->next].format, w->jobs[w->next].bin,
-                    w->jobs[w->next].len);
-    free(w->jobs[w->next].bin);
-  }
-  while (glGetError() != GL_NO_ERROR) {
-  }
-  free(w->jobs);
-  pthread_cond_destroy(&w->cv);
-  pthread_mutex_destroy(&w->mu);
-  free(w);
-}
-
-static int compile_link(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
-                        int n, GLuint p, uint64_t key, uint64_t key2, rwkv_error *err);
 static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
-                         int n, GLuint *out, int *pending, rwkv_error *err) {
+                         int n, GLuint *out, rwkv_error *err) {
   *out = 0;
-  *pending = 0;
   uint64_t key = 0, key2 = 0;
   if (g->cache_dir) {
     double t0 = gpu_now_ms();
@@ -1117,24 +942,15 @@ static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const 
       while (glGetError() != GL_NO_ERROR) {
       }
       GLuint p = glCreateProgram();
-      if (p && g->batch && bin_queue(g, p, (GLenum)format, bin, (GLsizei)len)) {
-        /* the worker hands it over; the status is read when the batch ends */
-        g->stats.cache_hits++;
-        *out = p;
-        *pending = 1;
-        return RWKV_OK;
-      }
       GLint ok = 0;
-      int handed = 0;
       if (p) {
         glProgramBinary(p, (GLenum)format, bin, (GLsizei)len);
-        handed = glGetError() == GL_NO_ERROR;
+        if (glGetError() == GL_NO_ERROR) glGetProgramiv(p, GL_LINK_STATUS, &ok);
       }
       free(bin);
-      double t3 = gpu_now_ms();
-      g->stats.program_binary_ms += t3 - t2;
-      if (handed) glGetProgramiv(p, GL_LINK_STATUS, &ok);
-      g->stats.program_wait_ms += gpu_now_ms() - t3;
+      /* NVIDIA: ~0.9 ms each, synchronous even with GL_KHR_parallel_shader_compile, and a
+       * worker thread with a shared context slowed every upload (bench/h100_s8g.sh, 6d14b97) */
+      g->stats.program_binary_ms += gpu_now_ms() - t2;
       if (ok) {
         g->stats.cache_hits++;
         *out = p;
@@ -1148,22 +964,6 @@ static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const 
     if (bad) g->stats.cache_rejected++;
   }
   g->stats.cache_misses++;
-  GLuint p = glCreateProgram();
-  if (!p) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateProgram failed", name);
-  int rc = compile_link(g, name, dmsg, srcs, n, p, key, key2, err);
-  if (rc) {
-    glDeleteProgram(p);
-    return rc;
-  }
-  *out = p;
-  return RWKV_OK;
-}
-
-/* Compile srcs and link them into program p (new, or one whose cached binary the driver
- * refused: its name stays valid for the callers that hold it); store its binary in the
- * cache when key != 0. */
-static int compile_link(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
-                        int n, GLuint p, uint64_t key, uint64_t key2, rwkv_error *err) {
   GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
   if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
   glShaderSource(sh, n, (const GLchar *const *)srcs, NULL);
@@ -1180,19 +980,21 @@ static int compile_link(rwkv_gpu *g, const char *name, const char *dmsg, const c
                        "2 = %s.comp): %s",
                        name, dmsg, name, log);
   }
+  GLuint p = glCreateProgram();
   glAttachShader(p, sh);
   if (g->cache_dir) glProgramParameteri(p, GL_PROGRAM_BINARY_RETRIEVABLE_HINT, GL_TRUE);
   glLinkProgram(p);
-  glDetachShader(p, sh);
   glDeleteShader(sh);
   glGetProgramiv(p, GL_LINK_STATUS, &ok);
   if (!ok) {
     log[0] = '\0';
     glGetProgramInfoLog(p, sizeof log, NULL, log);
+    glDeleteProgram(p);
     return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\" (defines: %s) failed to link: %s",
                        name, dmsg, log);
   }
-  if (g->cache_dir && key) cache_write(g, p, key, key2);
+  if (g->cache_dir) cache_write(g, p, key, key2);
+  *out = p;
   return RWKV_OK;
 }
 
@@ -1216,16 +1018,21 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
     }
   char dmsg[256];
   defines_for_msg(defines, dmsg, sizeof dmsg);
-  const char *srcs[7];
-  if (prog_srcs(name, defines, srcs))
+  const char *body = rwkv_shader_text(name);
+  if (!body || strcmp(name, "common") == 0)
     return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": no glsl/%s.comp embedded", name,
                        name);
+  const char *common = rwkv_shader_text("common");
+  if (!common) common = "";
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
+  size_t dl = strlen(defines);
+  const char *srcs[7] = {"#version 310 es\n", defines,
+                         (dl && defines[dl - 1] != '\n') ? "\n" : "",
+                         "#line 1 1\n", common, "\n#line 1 2\n", body};
   double t0 = gpu_now_ms();
   GLuint p = 0;
-  int pending = 0;
-  rc = build_program(g, name, dmsg, srcs, 7, &p, &pending, err);
+  rc = build_program(g, name, dmsg, srcs, 7, &p, err);
   g->stats.program_ms += gpu_now_ms() - t0;
   if (rc) return rc;
   g->stats.programs++;
@@ -1249,48 +1056,9 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "shader \"%s\": out of memory", name);
   }
   e->prog = p;
-  e->pending = pending;
   g->n_progs++;
   *prog = p;
   return RWKV_OK;
-}
-
-int rwkv_gpu_program_batch(rwkv_gpu *g, int begin, rwkv_error *err) {
-  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_batch: NULL context");
-  if (begin) {
-    /* RWKV_PROGRAM_THREAD=0: no worker (every program is finished before its call returns) */
-    const char *e = getenv("RWKV_PROGRAM_THREAD");
-    if (!g->batch && !g->bw && g->cache_dir && !(e && strcmp(e, "0") == 0)) g->batch = bin_start(g);
-    return RWKV_OK;
-  }
-  if (!g->batch) return RWKV_OK;
-  g->batch = 0;
-  int rc = rwkv_gpu_make_current(g, err);
-  double t0 = gpu_now_ms();
-  bin_stop(g);
-  for (size_t i = 0; i < g->n_progs; i++) {
-    prog_entry *e = &g->progs[i];
-    if (!e->pending) continue;
-    e->pending = 0;
-    GLint ok = 0;
-    glGetProgramiv(e->prog, GL_LINK_STATUS, &ok);
-    if (ok || rc) continue;
-    /* the driver refused the cached binary (a driver update, another GPU): build it from
-     * source into the same program, which callers already hold, and rewrite the entry */
-    const char *srcs[7];
-    char dmsg[256];
-    defines_for_msg(e->defines, dmsg, sizeof dmsg);
-    prog_srcs(e->name, e->defines, srcs);
-    g->stats.cache_hits--;
-    g->stats.cache_rejected++;
-    g->stats.cache_misses++;
-    rc = compile_link(g, e->name, dmsg, srcs, 7, e->prog, program_key(g, srcs, 7, FNV_SEED),
-                      program_key(g, srcs, 7, FNV_SEED2), err);
-  }
-  double dt = gpu_now_ms() - t0;
-  g->stats.program_wait_ms += dt;
-  g->stats.program_ms += dt;
-  return rc;
 }
 
 static const char *gl_err_name(GLenum e) {

@@ -63,12 +63,6 @@ int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err);
  * Failures name the shader and carry the driver's log. */
 int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                      rwkv_error *err);
-/* Program batches (begin = 1, then 0). Where the driver has GL_KHR_parallel_shader_compile,
- * programs from the binary cache made inside a batch are handed to the driver without
- * waiting for each (it finishes them on its own threads); the end waits for all of them and
- * builds any the driver refused from source, into the same program names. Use no program
- * made inside a batch before it ends. Elsewhere both calls only succeed. */
-int rwkv_gpu_program_batch(rwkv_gpu *g, int begin, rwkv_error *err);
 
 /* New shader storage buffer of `bytes` (data may be NULL). Out-of-memory is an
  * error, never a crash; *buf is 0 on failure. */
@@ -104,20 +98,15 @@ typedef struct rwkv_gpu_stats {
   uint32_t cache_writes;   /* entries written */
   uint32_t cache_write_errors; /* entries that could not be written (not an error) */
   double program_ms;       /* wall time spent building programs */
-  /* of which: hashing the sources (cache keys), reading + checking cache entries, handing
-   * binaries to the driver (glProgramBinary and the link status) */
+  /* of which, for cache hits: hashing the sources (the cache keys), reading + checking the
+   * entries, handing the binaries to the driver (glProgramBinary + the link status) */
   double program_key_ms, program_read_ms, program_binary_ms;
-  double program_wait_ms;  /* reading link statuses (in a batch: at its end) */
   uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
   /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
    * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */
   double fill_alloc_ms, fill_wait_ms, fill_ms, fill_map_ms, fill_copy_ms;
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
-/* Tests only: rewrite the cache entry at `path` with another payload, its keys kept and its
- * checksums made to match, so that it passes the cache's checks and reaches the driver (which
- * refuses a bad binary). 0, or -1 when the entry cannot be read or written. */
-int rwkv_gpu_cache_plant(const char *path, const void *payload, size_t n);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g);
 

@@ -321,9 +321,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   LAP(load_prefault_ms);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
-  /* programs made while loading (the matmuls' during the uploads, the forward pass's) are
-   * handed to the driver without waiting for each: it finishes them alongside the uploads */
-  int batch = rc == RWKV_OK && rwkv_gpu_program_batch(m->gpu, 1, err) == RWKV_OK;
   if (rc == RWKV_OK) {
     rwkv_gpu_upload_begin(m->gpu);
     rc = upload_weights(m, &o, err);
@@ -345,10 +342,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   }
   in->load_upload_ms -= s1.program_ms - s0.program_ms;
   if (rc == RWKV_OK) rc = forward_init(m, err);
-  if (batch) {
-    int rc2 = rwkv_gpu_program_batch(m->gpu, 0, rc == RWKV_OK ? err : NULL);
-    if (rc == RWKV_OK) rc = rc2;
-  }
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
   LAP(load_init_ms);
   if (rc == RWKV_OK) {

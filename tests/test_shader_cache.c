@@ -1,8 +1,7 @@
 /* test_shader_cache.c - the program binary cache (gpu.h): first open compiles and writes,
  * a second context reads, corrupt / truncated entries are detected and rebuilt, other
  * defines miss, RWKV_SHADER_CACHE=0 turns it off, an unwritable folder is no error; the
- * load-time breakdown in rwkv_model_info; program batches (deferred link status, a binary the
- * driver refuses rebuilt into the same program). */
+ * load-time breakdown in rwkv_model_info. */
 #include <GLES3/gl31.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -149,54 +148,6 @@ static void test_cache(void) {
   setenv("RWKV_SHADER_CACHE", cdir, 1);
 }
 
-/* Program batches (rwkv_gpu_program_batch): cached binaries are handed over without waiting;
- * the batch's end waits for them and builds any the driver refused from source, into the
- * same program name. Outside a batch a refused binary is rebuilt at once. */
-static void test_batch(void) {
-  char cdir[512], entry[1024];
-  snprintf(cdir, sizeof cdir, "%s/batch-cache", g_dir);
-  setenv("RWKV_SHADER_CACHE", cdir, 1);
-  rwkv_gpu_stats st;
-  int formats = 0;
-  if (build_once(NULL, &st, &formats, NULL, 0) || formats <= 0) return;
-  CHECK(count_entries(cdir, entry, sizeof entry) == 1);
-  for (int refuse = 0; refuse < 2; refuse++)
-    for (int batch = 0; batch < 2; batch++) {
-      if (refuse) { /* a payload the driver refuses, behind valid checksums */
-        static const char junk[] = "not a program binary, but sealed like one";
-        CHECK(rwkv_gpu_cache_plant(entry, junk, sizeof junk) == 0);
-      }
-      rwkv_error err = {0};
-      rwkv_gpu *g = NULL;
-      if (rwkv_gpu_open(NULL, &g, &err) != RWKV_OK) {
-        CHECK_OK(RWKV_ERR_GPU, &err);
-        return;
-      }
-      unsigned p = 0, p2 = 0;
-      if (batch) CHECK_OK(rwkv_gpu_program_batch(g, 1, &err), &err);
-      CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", NULL, &p, &err), &err);
-      if (batch) CHECK_OK(rwkv_gpu_program_batch(g, 0, &err), &err);
-      CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", NULL, &p2, &err), &err);
-      CHECK_MSG(p != 0 && p == p2, "refuse %d batch %d: program %u then %u", refuse, batch, p, p2);
-      GLint ok = 0;
-      if (p) glGetProgramiv(p, GL_LINK_STATUS, &ok);
-      CHECK_MSG(ok == GL_TRUE, "refuse %d batch %d: not linked", refuse, batch);
-      rwkv_gpu_get_stats(g, &st);
-      CHECK_MSG(st.programs == 1 && st.cache_hits == (refuse ? 0u : 1u) &&
-                    st.cache_rejected == (refuse ? 1u : 0u) && st.cache_misses == (refuse ? 1u : 0u) &&
-                    st.cache_writes == (refuse ? 1u : 0u),
-                "refuse %d batch %d: hits %u rejected %u misses %u writes %u", refuse, batch,
-                st.cache_hits, st.cache_rejected, st.cache_misses, st.cache_writes);
-      /* a batch with nothing in it, and one's end without a beginning: no error */
-      CHECK_OK(rwkv_gpu_program_batch(g, 1, &err), &err);
-      CHECK_OK(rwkv_gpu_program_batch(g, 0, &err), &err);
-      CHECK_OK(rwkv_gpu_program_batch(g, 0, &err), &err);
-      rwkv_gpu_close(g);
-    }
-  CHECK(rwkv_gpu_program_batch(NULL, 1, NULL) != RWKV_OK);
-  CHECK(rwkv_gpu_cache_plant("/nonexistent/entry.bin", "x", 1) != 0);
-}
-
 /* Loading a model twice: the second load builds every program from the cache, and the
  * breakdown adds up. */
 static void test_model_load(void) {
@@ -243,7 +194,6 @@ int main(void) {
     return 1;
   }
   test_cache();
-  test_batch();
   test_model_load();
   rm_rf(g_dir);
   return test_result("test_shader_cache");
