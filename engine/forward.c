@@ -213,9 +213,11 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
                (uint32_t)(W0->a2.stride / eb), (uint32_t)((L > 1 ? W1->v2 : W0->w2).stride / eb),
                (uint32_t)(W0->g2.stride / eb));
     char fused[640];
+    /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
+     * rwkv_wkv.comp WKV_CUT */
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
-             "#define LORA_MAXR %u\n%s%s", split * hs, split, maxr, lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "",
-             cdefs);
+             "#define LORA_MAXR %u\n#define WKV_CUT %u\n%s%s", split * hs, split, maxr,
+             env_u32("RWKV_WKV_CUT", 0), lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "", cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);

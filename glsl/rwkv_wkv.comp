@@ -88,6 +88,12 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 #endif
 
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
+// WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
+// loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
+#ifndef WKV_CUT
+#define WKV_CUT 0
+#endif
+#define CUT(b) ((WKV_CUT & (b)) != 0)
 
 void main() {
   // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
@@ -104,7 +110,9 @@ void main() {
   // kernel 33.5 -> 27.0 us per layer)
   bool al4 = (sidx & 3u) == 0u;
   float S[HS];
-  if (al4)
+  if (CUT(2))
+    for (int j = 0; j < HS; j++) S[j] = 0.0;
+  else if (al4)
     for (int j = 0; j < HS; j += 4) {
       vec4 q = own ? st4[(sidx >> 2) + uint(j >> 2)] : vec4(0.0);
       S[j] = q.x; S[j + 1] = q.y; S[j + 2] = q.z; S[j + 3] = q.w;
@@ -120,6 +128,8 @@ void main() {
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
 #ifdef LORA2
+    vec4 lp = vec4(0.0);
+    if (!CUT(1)) {
     // stage this row's hidden vectors (zero past each rank), a whole vec4 per store: an
     // element of s_h4 picked per invocation (x & 3) compiles to divergent branches on NVIDIA
     // (bench/MATMUL.md round 9)
@@ -140,7 +150,6 @@ void main() {
     barrier();
     // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
     uint part = lid / uint(HS);
-    vec4 lp;
     LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
     LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
     lp.z = 0.0;
@@ -150,6 +159,7 @@ void main() {
     barrier();
     lp = s_part[i];
     for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
+    }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
@@ -157,7 +167,7 @@ void main() {
     float decay = exp(-0.606531 * sigm(p_w0 + wl));
     float a = sigm(p_a0 + al);
     float kk = k * p_kk;
-    kk /= max(sqrt(wg_sum(own ? kk * kk : 0.0)), 1e-12);
+    if (!CUT(16)) kk /= max(sqrt(wg_sum(own ? kk * kk : 0.0)), 1e-12);
     k = k * (1.0 + (a - 1.0) * p_ka);
     if (layer0 != 0u) {
       if (own) act[vfirst_off + e] = v;
@@ -170,7 +180,7 @@ void main() {
     }
     barrier();
     float o = 0.0;
-    if (own) {
+    if (own && !CUT(4)) {
       float sa = 0.0;
       for (int j = 0; j < HS; j++) sa -= S[j] * s_kk[j];
       for (int j = 0; j < HS; j++) {
@@ -180,16 +190,16 @@ void main() {
     }
     // group norm within the head (two-pass variance), then the bonus term and the gate;
     // the bonus's sum rides along with the mean's
-    vec2 mb = wg_sum2(own ? vec2(o, r * k * p_rk) : vec2(0.0));
+    vec2 mb = CUT(8) ? vec2(o, r * k * p_rk) : wg_sum2(own ? vec2(o, r * k * p_rk) : vec2(0.0));
     float mean = mb.x / float(HS);
     float dv = own ? o - mean : 0.0;
-    float var = wg_sum(dv * dv) / float(HS);
+    float var = CUT(8) ? dv * dv : wg_sum(dv * dv) / float(HS);
     float y = (o - mean) * inversesqrt(var + gn_eps) * p_lw + p_lb;
     y += mb.y * v;
     if (own) act[y_off + e] = y * g;
     barrier(); // shared arrays are rewritten by the next step
   }
-  if (own) {
+  if (own && !CUT(2)) {
     if (al4)
       for (int j = 0; j < HS; j += 4) st4[(sidx >> 2) + uint(j >> 2)] = vec4(S[j], S[j + 1], S[j + 2], S[j + 3]);
     else
