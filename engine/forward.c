@@ -205,13 +205,23 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
           (l > 0 && W->v2.stride != W1->v2.stride))
         cst = 0;
     }
-    char cdefs[256] = "";
+    char cdefs[320] = "";
     if (cst)
       snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
                "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
                m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g, (uint32_t)(W0->w2.stride / eb),
                (uint32_t)(W0->a2.stride / eb), (uint32_t)((L > 1 ? W1->v2 : W0->w2).stride / eb),
                (uint32_t)(W0->g2.stride / eb));
+    /* layer 0 has no v LoRA: its v dot (result unused there) reads layer 0's w2 / a2 / g2
+     * buffer of the widest rows when those are at least as wide as the other layers' v2
+     * rows, so the kernel runs all four dots without a branch between their loads; else the
+     * dot stays behind `layer0 == 0` */
+    const rwkv_mm_weight *v0 = &W0->w2;
+    if (W0->a2.stride > v0->stride) v0 = &W0->a2;
+    if (W0->g2.stride > v0->stride) v0 = &W0->g2;
+    int v_always = cst && L > 1 && v0->stride >= W1->v2.stride;
+    m->lora_v0_buf = v_always ? v0->chunks[0].buf : W0->w2.chunks[0].buf;
+    if (v_always) strcat(cdefs, "#define LORA_V_ALWAYS 1\n");
     char fused[640];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
@@ -648,7 +658,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (fused) {
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, W->w2.chunks[0].buf);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, W->a2.chunks[0].buf);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, (l ? W->v2 : W->w2).chunks[0].buf);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, l ? W->v2.chunks[0].buf : m->lora_v0_buf);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 7, W->g2.chunks[0].buf);
     u32(p, "rank_w", d->rank_w); u32(p, "rank_a", d->rank_a);
     u32(p, "rank_v", d->rank_v); u32(p, "rank_g", d->rank_g);

@@ -87,6 +87,7 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
+  unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   uint32_t chunk;
 

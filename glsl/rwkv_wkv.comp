@@ -153,7 +153,13 @@ void main() {
     LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
     LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
     lp.z = 0.0;
+#ifdef LORA_V_ALWAYS
+    // layer 0 reads a placeholder as wide (forward.c) and its hidden v is zero: no branch
+    // between the four dots' loads (one memory round trip instead of two)
+    LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+#else
     if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+#endif
     LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
     s_part[lid] = lp;
     barrier();
