@@ -205,7 +205,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
           (l > 0 && W->v2.stride != W1->v2.stride))
         cst = 0;
     }
-    char cdefs[384] = "";
+    char cdefs[320] = "";
     if (cst)
       snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
                "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
@@ -222,15 +222,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     int v_always = cst && L > 1 && v0->stride >= W1->v2.stride;
     m->lora_v0_buf = v_always ? v0->chunks[0].buf : W0->w2.chunks[0].buf;
     if (v_always) strcat(cdefs, "#define LORA_V_ALWAYS 1\n");
-    /* RWKV_WKV_LPRE=1 (experiment): the LoRA-2 rows loaded at the kernel's start (LORA_PRE;
-     * constant ranks and strides of whole 16-byte units only) */
-    uint32_t vec = lt == RWKV_TYPE_F16 ? 8 : 4, ranks[4] = {m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g};
-    uint32_t strides[4] = {(uint32_t)(W0->w2.stride / eb), (uint32_t)(W0->a2.stride / eb),
-                           (uint32_t)((L > 1 ? W1->v2 : W0->w2).stride / eb), (uint32_t)(W0->g2.stride / eb)};
-    int lpre = cst && env_u32("RWKV_WKV_LPRE", 0) != 0;
-    for (int i = 0; i < 4; i++)
-      if (ranks[i] < vec || ranks[i] % vec || strides[i] % vec) lpre = 0;
-    if (lpre) strcat(cdefs, "#define LORA_PRE 1\n");
     char fused[640];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */

@@ -87,27 +87,6 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
   }
 #endif
 
-#ifdef LORA_PRE
-// LORA_PRE (forward.c, RWKV_WKV_LPRE=1; constant ranks of whole 16-byte units): this
-// invocation's share of its channel's four LoRA-2 rows is loaded at the start, beside the
-// state, so that the dots after the hidden vectors' barrier wait on no memory
-#define LPN(r) ((r / int(LORA_VEC) + LORA_SPLIT - 1) / LORA_SPLIT)
-uvec4 lpw[LPN(LORA_RW)], lpa[LPN(LORA_RA)], lpv[LPN(LORA_RV)], lpg[LPN(LORA_RG)];
-#define LORA_FETCH(buf4, arr, r, stride, c, p)                                   \
-  for (int i_ = 0; i_ < LPN(r); i_++) {                                          \
-    uint u_ = p + uint(i_ * LORA_SPLIT);                                         \
-    arr[i_] = u_ < uint(r) / LORA_VEC ? buf4[c * (stride / LORA_VEC) + u_] : uvec4(0u); \
-  }
-#define LORA_PDOT(arr, r, hb, p, out)                                            \
-  {                                                                              \
-    out = 0.0;                                                                   \
-    for (int i_ = 0; i_ < LPN(r); i_++) {                                        \
-      uint u_ = p + uint(i_ * LORA_SPLIT);                                       \
-      if (u_ < uint(r) / LORA_VEC) out += LORA_VDOT(arr[i_], hb + LORA_VEC * u_); \
-    }                                                                            \
-  }
-#endif
-
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 // WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
 // loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
@@ -143,18 +122,6 @@ void main() {
   // the channel's parameters, loaded before any barrier (their latency overlaps the rest)
   float p_w0 = par[w0 + c], p_a0 = par[a0 + c], p_kk = par[k_k + c], p_ka = par[k_a + c];
   float p_v0 = par[v0 + c], p_rk = par[r_k + c], p_lw = par[lnx_w + c], p_lb = par[lnx_b + c];
-#ifdef LORA_PRE
-  {
-    uint p0 = lid / uint(HS);
-    LORA_FETCH(lw2v, lpw, LORA_RW, st_w, c, p0)
-    LORA_FETCH(la2v, lpa, LORA_RA, st_a, c, p0)
-#ifndef LORA_V_ALWAYS
-    if (layer0 == 0u)
-#endif
-    LORA_FETCH(lv2v, lpv, LORA_RV, st_v, c, p0)
-    LORA_FETCH(lg2v, lpg, LORA_RG, st_g, c, p0)
-  }
-#endif
 
   for (uint t = start; t < T; t++) {
     uint row = b * T + t, e = row * D + c;
@@ -183,16 +150,6 @@ void main() {
     barrier();
     // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
     uint part = lid / uint(HS);
-#ifdef LORA_PRE
-    LORA_PDOT(lpw, LORA_RW, 0u, part, lp.x)
-    LORA_PDOT(lpa, LORA_RA, uint(LORA_MAXR), part, lp.y)
-    lp.z = 0.0;
-#ifndef LORA_V_ALWAYS
-    if (layer0 == 0u)
-#endif
-    LORA_PDOT(lpv, LORA_RV, 2u * uint(LORA_MAXR), part, lp.z)
-    LORA_PDOT(lpg, LORA_RG, 3u * uint(LORA_MAXR), part, lp.w)
-#else
     LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
     LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
     lp.z = 0.0;
@@ -204,7 +161,6 @@ void main() {
     if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #endif
     LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
-#endif
     s_part[lid] = lp;
     barrier();
     lp = s_part[i];
