@@ -2,7 +2,8 @@
 # bench/h100_s8c.sh - session 8: K-quant big matvecs over 64 lanes and ln_mix loading a
 # channel's inputs before the row statistics ($B) against e73a116 ($A), decode per token and
 # rwkv-bench interleaved; RWKV_MM_WCOH=1 (weights declared coherent: loads that skip L1) on
-# its own; the GPU tests of $B.
+# its own; the GPU tests of $B. (The build measured had the RWKV_MM_WCOH knob; it was dropped
+# before 08b10ea, so with later builds that variant runs the defaults.)
 set -u
 A=${A:-build-h100b}
 . bench/h100_env.sh

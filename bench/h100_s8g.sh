@@ -1,8 +1,9 @@
 #!/bin/bash
-# bench/h100_s8g.sh - session 8 (first run: GL_KHR_parallel_shader_compile, no gain, h100_s8f.sh notes): programs handed to the driver in a batch during the load
-# (a worker thread with a shared context runs glProgramBinary; link statuses read at the
-# batch's end) against one at a
-# time (RWKV_PROGRAM_THREAD=0), rwkv-loadtime interleaved; the cache tests on the GPU.
+# bench/h100_s8g.sh - session 8: programs handed to the driver in a batch during the load
+# against one at a time, rwkv-loadtime interleaved, and the cache tests on the GPU. First run:
+# a batch with GL_KHR_parallel_shader_compile (link statuses read at its end; variant
+# RWKV_PARALLEL_LINK=0); second run (6d14b97, reverted in ca4f3b2): a worker thread with a
+# shared context runs glProgramBinary (variant RWKV_PROGRAM_THREAD=0). Neither knob exists now.
 set -u
 . bench/h100_env.sh
 {
