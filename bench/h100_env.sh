@@ -82,3 +82,19 @@ bench_sweep() {
     done
   done
 }
+# nv_asm CACHE_DIR: every program binary of a shader cache folder (RWKV_SHADER_CACHE) as the
+# NVIDIA intermediate assembly text it holds (from !!NVcp5.0 to the next NUL), one file per
+# program, packed into $OUT/asm.tgz (HACKING.md, "Reading what NVIDIA's compiler made").
+nv_asm() {
+  local f
+  mkdir -p /tmp/asm
+  for f in "$1"/*.bin; do
+    python3 - "$f" /tmp/asm/"$(basename "$f" .bin)".txt <<'PY' 2>/dev/null || strings "$f" > /tmp/asm/"$(basename "$f" .bin)".txt
+import sys
+b = open(sys.argv[1], 'rb').read()
+i = b.find(b'!!NVcp5.0'); j = b.find(b'\0', i)
+open(sys.argv[2], 'wb').write(b[i:j] if i >= 0 else b'')
+PY
+  done
+  tar czf "$OUT/asm.tgz" -C /tmp asm
+}

@@ -7,14 +7,5 @@ set -u
 {
   mkdir -p /tmp/cache /tmp/asm
   RWKV_SHADER_CACHE=/tmp/cache BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 10240 1 512
-  for f in /tmp/cache/*.bin; do
-    python3 - "$f" /tmp/asm/"$(basename "$f" .bin)".txt <<'PY' 2>/dev/null || strings "$f" > /tmp/asm/"$(basename "$f" .bin)".txt
-import sys
-b = open(sys.argv[1], 'rb').read()
-i = b.find(b'!!NVcp5.0'); j = b.find(b'\0', i)
-open(sys.argv[2], 'wb').write(b[i:j] if i >= 0 else b'')
-PY
-  done
-  ls -la /tmp/asm
-  tar czf "$OUT/asm.tgz" -C /tmp asm
+  nv_asm /tmp/cache
 } 2>&1 | tee "$OUT/s7g.txt"

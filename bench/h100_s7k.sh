@@ -7,15 +7,7 @@ set -u
 {
   mkdir -p /tmp/cache /tmp/asm
   RWKV_SHADER_CACHE=/tmp/cache BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 10240 512
-  for f in /tmp/cache/*.bin; do
-    python3 - "$f" /tmp/asm/"$(basename "$f" .bin)".txt <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-i = b.find(b'!!NVcp5.0'); j = b.find(b'\0', i)
-open(sys.argv[2], 'wb').write(b[i:j] if i >= 0 else b'')
-PY
-  done
-  tar czf "$OUT/asm.tgz" -C /tmp asm
+  nv_asm /tmp/cache
   gen_models 2.9b-q4_k_m
   bench_sweep 2 "2.9b-q4_k_m" "--repeat 5 --prefill 512 --decode 8 --doc 1024" \
     'fields|pp512 \(|doc state' "RWKV_MM_SPLIT_MIN=2112" "RWKV_MM_SPLIT_MIN=1056" "RWKV_MM_SPLIT_MIN=4224" "RWKV_MM_SPLIT_MIN=528"

@@ -19,15 +19,7 @@ A=${A:-build-h100b}
   unset BENCH_MM_TYPES
   mkdir -p /tmp/cache /tmp/asm
   RWKV_SHADER_CACHE=/tmp/cache BENCH_MM_TYPES=q4_K "$B/bench-mm" 2560 10240 1 512 > /dev/null
-  for f in /tmp/cache/*.bin; do
-    python3 - "$f" /tmp/asm/"$(basename "$f" .bin)".txt <<'PY'
-import sys
-b = open(sys.argv[1], 'rb').read()
-i = b.find(b'!!NVcp5.0'); j = b.find(b'\0', i)
-open(sys.argv[2], 'wb').write(b[i:j] if i >= 0 else b'')
-PY
-  done
-  tar czf "$OUT/asm.tgz" -C /tmp asm
+  nv_asm /tmp/cache
   echo "== models"
   gen_models 0.1b-f16 2.9b-q4_k_m
   echo "== decode per token (BENCH_OUTPUT=none bench-profile MODEL 1 300), baseline then change"
