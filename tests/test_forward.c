@@ -227,5 +227,24 @@ int main(void) {
   test_sequence(m, 1e-3);
   test_batch(m, 1e-3);
   rwkv_model_free(m);
+
+  /* the diagnostic knobs (HACKING.md: steps left out, steps dispatched twice, parts of the
+   * decode WKV kernel cut) still build and run; their outputs are garbage by design */
+  setenv("RWKV_SKIP", "head", 1);
+  setenv("RWKV_TWICE", "wkv,ln_att", 1);
+  setenv("RWKV_WKV_CUT", "31", 1);
+  rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+  unsetenv("RWKV_SKIP");
+  unsetenv("RWKV_TWICE");
+  unsetenv("RWKV_WKV_CUT");
+  CHECK_OK(rc, &err);
+  if (rc) return test_result("test_forward");
+  rwkv_state *s = NULL;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  for (int i = 0; s && i < 3; i++)
+    CHECK_OK(rwkv_forward(m, s, seq_tokens + i, 1, &(rwkv_forward_opts){RWKV_OUTPUT_NONE, 0, 0}, NULL, &err),
+             &err);
+  rwkv_state_free(s);
+  rwkv_model_free(m);
   return test_result("test_forward");
 }
