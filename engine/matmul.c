@@ -20,6 +20,7 @@ typedef struct mm_cfg {
   unsigned rq, nq;                 /* tiled kernel: row / token quads per invocation */
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
+  unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
@@ -70,6 +71,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   /* ~16 workgroups per SM of an H100 (132 SMs): fewer leave a tail wave half empty. H100
    * sweep (bench/MATMUL.md round 4): 10240x2560 T=1024 3858 -> 2867 us with 264 -> 2112 */
   c->split_min = 2112;
+  /* a short batch (<= 2 token tiles, e.g. 10 fields of ~12 tokens): a lower target, fewer
+   * partial sums to write and reduce (H200, RWKV_MM_SPLIT_MIN=1056 for everything: 10 fields
+   * 38.9 -> 38.4 ms, 1024-token passes 0.2-1.2 ms slower; bench/h100_s7k.sh) */
+  c->split_min_small = 1056;
   c->split_max = 16;
   if (in->software) {
     c->lanes = 1;
@@ -152,7 +157,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
    *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
-   *   (default 2112; 0: never) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
+   *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
+   *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -189,7 +195,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_DB", 0, 1, &v)) c->db = v;
   if (env_uint("RWKV_MM_PF", 0, 1, &v)) c->pf = v;
   if (env_uint("RWKV_MM_SPLITK", 1, 64, &v)) c->split_force = v;
-  if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = v;
+  if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = c->split_min_small = v;
+  if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
@@ -421,6 +428,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
     w->bk = cfg[1].bk;
     w->split_min = cfg[1].split_min;
+    w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
     w->split_force = cfg[1].split_force;
     int rc = rwkv_gpu_program(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
@@ -620,13 +628,15 @@ static int check_group(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group
   return RWKV_OK;
 }
 
-/* Split-K pieces for a tiled dispatch of `wgs` workgroups (1: no split). */
-static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs) {
+/* Split-K pieces for a tiled dispatch of `wgs` workgroups over `tiles` token tiles (1: no
+ * split). */
+static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tiles) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk, S;
+  uint32_t smin = tiles <= 2 ? w->split_min_small : w->split_min;
   if (w->split_force) S = w->split_force;
-  else if (!w->split_min || wgs >= w->split_min) return 1;
+  else if (!smin || wgs >= smin) return 1;
   else {
-    uint64_t want = (w->split_min + wgs - 1) / wgs;
+    uint64_t want = (smin + wgs - 1) / wgs;
     S = want < w->split_max ? (uint32_t)want : w->split_max;
     /* at least 4 slices per piece: fewer does not pay for the reduce */
     if (S > slices / 4) S = slices / 4;
@@ -790,7 +800,8 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {
   if (!w || !w->n_chunks || T < 2 || w->kernel[1] != 1 || !rows) return 1;
   uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[1] - 1) / w->rows_per_wg[1];
-  uint32_t S = split_count(w, wgs * ((T + w->tt[1] - 1) / w->tt[1]));
+  uint64_t tiles = (T + w->tt[1] - 1) / w->tt[1];
+  uint32_t S = split_count(w, wgs * tiles, tiles);
   if (S > 1) { /* as dispatch_split rounds it */
     uint32_t slices = (w->K + w->bk - 1) / w->bk, kchunk = (slices + S - 1) / S * w->bk;
     S = (w->K + kchunk - 1) / kchunk;
@@ -929,7 +940,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
       }
       glUniform1ui(3, ng);
-      uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles) : 1;
+      uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
       if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff) == 0) {
         barrier = 1; /* the next split dispatch reuses the scratch buffer */
         continue;

@@ -44,10 +44,11 @@ typedef struct rwkv_mm_weight {
   int xal[2];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
   int texw[2];          /* prog[v] reads the weights through the chunks' texture buffers */
   /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
-   * than split_min workgroups, K is cut into up to split_max pieces of a multiple of bk
-   * elements (split_force: always that many, 1 = never) whose partial sums go to a
-   * context scratch buffer (rwkv_gpu_scratch) and are summed by prog_reduce. */
-  uint32_t bk, split_min, split_max, split_force;
+   * than split_min workgroups (split_min_small for at most two token tiles), K is cut into
+   * up to split_max pieces of a multiple of bk elements (split_force: always that many, 1 =
+   * never) whose partial sums go to a context scratch buffer (rwkv_gpu_scratch) and are
+   * summed by prog_reduce. */
+  uint32_t bk, split_min, split_max, split_force, split_min_small;
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */

@@ -482,6 +482,43 @@ static void test_tiled(rwkv_gpu *g) {
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
 }
 
+/* Split-K pieces (rwkv_mm_split_pieces): dispatches of at most two token tiles aim at
+ * RWKV_MM_SPLIT_MIN_SMALL workgroups, longer ones at RWKV_MM_SPLIT_MIN; setting only the
+ * latter sets both. f16, K 2048 (64 slices of 32), M 64 rows in tiles of 32 x 32. */
+static void test_split_rule(rwkv_gpu *g) {
+  static const char *names[] = {"RWKV_MM_TILED", "RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_BK",
+                                "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MIN_SMALL", "RWKV_MM_SPLITK"};
+  static const char *vals[] = {"1", "32", "32", "32"};
+  enum { K = 2048, M = 64 };
+  uint16_t *data = calloc((size_t)K * M, sizeof *data);
+  if (!data) return;
+  /* {SPLIT_MIN, SPLIT_MIN_SMALL ("" unset), T, pieces}: T 33 = 2 tiles x 2 row tiles = 4
+   * workgroups, T 200 = 7 tiles = 14; pieces as dispatch_split rounds them (kchunk) */
+  static const struct { const char *min, *small; uint32_t T, pieces; } cases[] = {
+      {"64", "16", 33, 4},  /* small: ceil(16 / 4) */
+      {"64", "16", 200, 5}, /* ceil(64 / 14) */
+      {"64", "", 33, 16},   /* ceil(64 / 4) */
+      {"0", "", 33, 1},     /* never */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+    for (int i = 0; i < 4; i++) setenv(names[i], vals[i], 1);
+    setenv("RWKV_MM_SPLIT_MIN", cases[c].min, 1);
+    if (*cases[c].small) setenv("RWKV_MM_SPLIT_MIN_SMALL", cases[c].small, 1);
+    rwkv_error err = {0};
+    rwkv_mm_weight w;
+    memset(&w, 0, sizeof w);
+    int rc = rwkv_mm_upload(g, "split", RWKV_TYPE_F16, K, M, data, (uint64_t)K * M * 2, &w, &err);
+    CHECK_OK(rc, &err);
+    if (rc) continue;
+    uint32_t S = rwkv_mm_split_pieces(&w, M, cases[c].T);
+    CHECK_MSG(S == cases[c].pieces, "case %zu: %u pieces, want %u", c, S, cases[c].pieces);
+    rwkv_mm_free(g, &w);
+  }
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
+  free(data);
+}
+
 int main(void) {
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
@@ -492,6 +529,7 @@ int main(void) {
   test_random(g);
   test_errors(g);
   test_groups(g);
+  test_split_rule(g);
   /* The other kernel shapes (GPU-style rows shared by 32 / 8 lanes with a shared-memory
    * or subgroup reduction, other token tiles) on whatever device this is. */
   /* env name=value pairs, applied at upload; "" unsets */
