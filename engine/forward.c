@@ -532,9 +532,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
   if (!SKIP(m, PROF_LN_ATT)) {
-    ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-           store_from, store_to);
-    if (TWICE(m, PROF_LN_ATT)) /* RWKV_TWICE=ln_att (as wkv below) */
+    for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
              store_from, store_to);
     prof(m, PROF_LN_ATT);
@@ -630,11 +628,11 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
   if (!SKIP(m, PROF_WKV)) {
-    if (!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t) wkv_scan(m, l, a, B, T);
-    else wkv_one(m, l, a, B, T, fused);
-    /* RWKV_TWICE=wkv: the same dispatch again, right after (what a warm repeat costs; garbage out) */
-    if (TWICE(m, PROF_WKV) && !(!fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t))
-      wkv_one(m, l, a, B, T, fused);
+    int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t;
+    /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
+    for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
+      if (scan) wkv_scan(m, l, a, B, T);
+      else wkv_one(m, l, a, B, T, fused);
   }
   prof(m, PROF_WKV);
 
