@@ -121,19 +121,20 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       /* 4 rows per lane group want 4 units in flight (H100, 2560x65536 head: q6_K 398 -> 101
        * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
       c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
-      /* float rows: several subgroups per row, at least 2 units of 8 per lane (H100, weights
-       * from memory, BENCH_MM_COPIES: f16 2560x7680 25.1 -> 21.9 us, 2560x10240 29.9 -> 26.4,
-       * 10240x2560 45.3 -> 30.2 with 128 lanes; 2.9B F16 decode 141 -> 165 tok/s; the
-       * K-quants lose with more lanes, bench/MATMUL.md round 5) */
-      /* K-quant rows of the big matvecs (r/k/v grouped, FFN) over two subgroups once the
-       * scale picks were branch-free (H200, weights from memory, bench/h100_s8b.sh: q4_K
-       * 10240x2560 25.0 -> 20.9 us, 2560x7680 18.9 -> 16.7, q6_K 10240x2560 24.3 -> 21.5;
-       * 2560x2560 alone not: 13.3 -> 15.2). With ln_mix's early loads, 2.9B Q4_K_M decode
-       * 4.25 -> 4.11 ms (bench/h100_s8c.sh) */
-      if (!fl && c->subgroup && c->lanes == 32 && K * M >= 2560u * 7680u && 4 * 64 <= (unsigned)in->max_invocations) {
+      /* K-quant rows of the big matvecs (r/k/v grouped, FFN) over two subgroups, since the
+       * scale picks are branch-free (before, more lanes lost: MATMUL.md round 6). H200,
+       * weights from memory (bench/h100_s8b.sh): q4_K 10240x2560 25.0 -> 20.9 us, 2560x7680
+       * 18.9 -> 16.7, q6_K 10240x2560 24.3 -> 21.5; 2560x2560 alone not (13.3 -> 15.2). With
+       * ln_mix's early loads, 2.9B Q4_K_M decode 4.25 -> 4.11 ms (bench/h100_s8c.sh) */
+      if (!fl && c->subgroup && c->lanes == 32 && K * M >= 2560u * 7680u &&
+          4 * 64 <= (unsigned)in->max_invocations) {
         c->lanes = 64;
         c->wg = 4 * c->lanes;
       }
+      /* float rows: several subgroups per row, at least 2 units of 8 per lane (H100, weights
+       * from memory, BENCH_MM_COPIES: f16 2560x7680 25.1 -> 21.9 us, 2560x10240 29.9 -> 26.4,
+       * 10240x2560 45.3 -> 30.2 with 128 lanes; 2.9B F16 decode 141 -> 165 tok/s;
+       * bench/MATMUL.md round 5) */
       if (fl && c->subgroup)
         while (c->lanes < 128 && K / 8 >= 4u * c->lanes && c->lanes * 8 <= (unsigned)in->max_invocations) {
           c->lanes *= 2;
