@@ -129,42 +129,42 @@ void main() {
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
 #ifdef LORA2
     vec4 lp = vec4(0.0);
-    if (!CUT(1)) {
-    // stage this row's hidden vectors (zero past each rank), a whole vec4 per store: an
-    // element of s_h4 picked per invocation (x & 3) compiles to divergent branches on NVIDIA
-    // (bench/MATMUL.md round 9)
-    for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
-      vec4 hw, ha, hv, hg;
-      for (uint q = 0u; q < 4u; q++) {
-        uint x = 4u * x4 + q;
-        hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
-        ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
-        hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
-        hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+    if (!CUT(1)) { // (the diagnostic WKV_CUT bit 1 leaves the LoRA dots out)
+      // stage this row's hidden vectors (zero past each rank), a whole vec4 per store: an
+      // element of s_h4 picked per invocation (x & 3) compiles to divergent branches on NVIDIA
+      // (bench/MATMUL.md round 9)
+      for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
+        vec4 hw, ha, hv, hg;
+        for (uint q = 0u; q < 4u; q++) {
+          uint x = 4u * x4 + q;
+          hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
+          ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
+          hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
+          hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+        }
+        s_h4[x4] = hw;
+        s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
+        s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
+        s_h4[x4 + 3u * uint(LORA_MAXR / 4)] = hg;
       }
-      s_h4[x4] = hw;
-      s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
-      s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
-      s_h4[x4 + 3u * uint(LORA_MAXR / 4)] = hg;
-    }
-    barrier();
-    // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
-    uint part = lid / uint(HS);
-    LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
-    LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
-    lp.z = 0.0;
+      barrier();
+      // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
+      uint part = lid / uint(HS);
+      LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
+      LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
+      lp.z = 0.0;
 #ifdef LORA_V_ALWAYS
-    // layer 0 reads a placeholder as wide (forward.c) and its hidden v is zero: no branch
-    // between the four dots' loads (one memory round trip instead of two)
-    LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+      // layer 0 reads a placeholder as wide (forward.c) and its hidden v is zero: no branch
+      // between the four dots' loads (one memory round trip instead of two)
+      LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #else
-    if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+      if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #endif
-    LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
-    s_part[lid] = lp;
-    barrier();
-    lp = s_part[i];
-    for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
+      LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
+      s_part[lid] = lp;
+      barrier();
+      lp = s_part[i];
+      for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #else
