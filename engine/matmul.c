@@ -24,7 +24,8 @@ typedef struct mm_cfg {
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
-  unsigned texw;  /* rows kernel reads float weights through a texture buffer (TEXW; 2: f16 as RGBA16F, TEXH) */
+  unsigned texw;  /* rows kernel: float weights through a texture buffer (TEXW; 2: f16 rows
+                   * as RGBA16F, TEXH) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
 } mm_cfg;

@@ -171,8 +171,8 @@ static void fill_info(rwkv_model *m) {
  * (madvise MADV_POPULATE_READ; a byte per page before Linux 5.14): the uploads then find
  * it in memory (H200, 2.9B Q4_K_M after drop_caches: 1876-1946 -> 1411-1547 ms;
  * bench/h100_s7n.sh). A warm file is left alone: populating its page tables did not speed
- * the uploads' packing and cost 13-20 ms there (bench/h100_s7f.sh). Only for files under half of the physical memory;
- * RWKV_PREFAULT=0 turns it off, =1 forces it. */
+ * the uploads' packing and cost 13-20 ms there (bench/h100_s7f.sh). Only for files under
+ * half of the physical memory; RWKV_PREFAULT=0 turns it off, =1 forces it. */
 #define PREFAULT_MAX 8
 typedef struct prefault_set {
   pthread_mutex_t mu;

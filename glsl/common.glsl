@@ -37,8 +37,8 @@ precision highp int;
 
 float f16_to_f32(uint h) { return unpackHalf2x16(h).x; }
 float bf16_to_f32(uint h) { return uintBitsToFloat(h << 16); }
-// Four unsigned / signed bytes of a word as floats, lowest byte first. u8x4 without
-// int-to-float conversions (quarter rate on NVIDIA): 2^23 + b holds b in its mantissa, exact.
+// Four unsigned / signed bytes of a word as floats, lowest byte first. u8x4 needs no
+// int-to-float conversion (quarter rate on NVIDIA): 2^23 + b holds b in its mantissa, exactly.
 vec4 u8x4(uint u) {
   return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
 }

@@ -44,6 +44,8 @@ vec4 row_sum(vec4 x) {
 #if WKV_CH
 shared float sh_in[5 * WKV_CH * HS]; // decay, kk, b, k, r of the chunk's tokens, the head's channels
 shared float sh_v[WKV_CH * WKV_ROWS];
+// input k (0 decay, 1 kk, 2 b, 3 k, 4 r) of the chunk's token tt, channel j of the head
+#define SIN(k, tt, j) sh_in[((k) * uint(WKV_CH) + (tt)) * uint(HS) + (j)]
 #endif
 
 void main() {
@@ -69,11 +71,11 @@ void main() {
     barrier(); // the last chunk's readers are done
     for (uint i = lid; i < n * uint(HS); i += uint(WKV_WG)) {
       uint tt = i / uint(HS), j = i % uint(HS), x = (b * T + t0 + tt) * D + hj + j;
-      sh_in[(0u * uint(WKV_CH) + tt) * uint(HS) + j] = act[dec_off + x];
-      sh_in[(1u * uint(WKV_CH) + tt) * uint(HS) + j] = act[kk_off + x];
-      sh_in[(2u * uint(WKV_CH) + tt) * uint(HS) + j] = act[b_off + x];
-      sh_in[(3u * uint(WKV_CH) + tt) * uint(HS) + j] = act[k_off + x];
-      sh_in[(4u * uint(WKV_CH) + tt) * uint(HS) + j] = act[r_off + x];
+      SIN(0u, tt, j) = act[dec_off + x];
+      SIN(1u, tt, j) = act[kk_off + x];
+      SIN(2u, tt, j) = act[b_off + x];
+      SIN(3u, tt, j) = act[k_off + x];
+      SIN(4u, tt, j) = act[r_off + x];
     }
     for (uint i = lid; i < n * uint(WKV_ROWS); i += uint(WKV_WG)) {
       uint tt = i / uint(WKV_ROWS), rr = i % uint(WKV_ROWS);
@@ -85,11 +87,11 @@ void main() {
       float cd[WKV_E], cb[WKV_E], ck[WKV_E];
       for (int q = 0; q < WKV_E; q++) {
         uint j = lane + uint(q * WKV_LANES);
-        cd[q] = sh_in[(0u * uint(WKV_CH) + tt) * uint(HS) + j];
-        float kk = sh_in[(1u * uint(WKV_CH) + tt) * uint(HS) + j];
-        cb[q] = sh_in[(2u * uint(WKV_CH) + tt) * uint(HS) + j];
-        ck[q] = sh_in[(3u * uint(WKV_CH) + tt) * uint(HS) + j];
-        float r = sh_in[(4u * uint(WKV_CH) + tt) * uint(HS) + j];
+        cd[q] = SIN(0u, tt, j);
+        float kk = SIN(1u, tt, j);
+        cb[q] = SIN(2u, tt, j);
+        ck[q] = SIN(3u, tt, j);
+        float r = SIN(4u, tt, j);
         part += vec4(S[q] * kk, S[q] * (cd[q] * r), ck[q] * r, cb[q] * r);
       }
       float cv = sh_v[tt * uint(WKV_ROWS) + (ci - row0)];
