@@ -205,7 +205,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
           (l > 0 && W->v2.stride != W1->v2.stride))
         cst = 0;
     }
-    char cdefs[320] = "";
+    char cdefs[448] = "";
     if (cst)
       snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
                "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
@@ -222,7 +222,15 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     int v_always = cst && L > 1 && v0->stride >= W1->v2.stride;
     m->lora_v0_buf = v_always ? v0->chunks[0].buf : W0->w2.chunks[0].buf;
     if (v_always) strcat(cdefs, "#define LORA_V_ALWAYS 1\n");
-    char fused[640];
+    /* with 4 invocations a channel, all four walk S (a quarter row each; rwkv_wkv.comp
+     * WKV_QUAD), their sums by subgroup clusters where the GPU has them; RWKV_WKV_QUAD=0
+     * keeps one walker a row */
+    if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", 1)) {
+      strcat(cdefs, "#define WKV_QUAD 1\n");
+      if (gi->has_subgroup_clustered && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP"))
+        strcat(cdefs, "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n");
+    }
+    char fused[768];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
@@ -584,8 +592,10 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
   uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D, lp = par + PAR_LERP * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  /* the LoRA first stages read x and the mixes, not r / k / v: with m->overlap no barrier
+   * between the two dispatches (theirs covers both) */
   rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN1_W * D,
-                         par + PAR_LN1_B * D, d->eps, lay, 1, a->last, store_from, store_to};
+                         par + PAR_LN1_B * D, d->eps, lay, 1, a->last, store_from, store_to, m->overlap};
   rwkv_mm_group g[3] = {
       {0, D, m->act_buf, lp, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
       {D, D, m->act_buf, lp + 2 * D, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -598,6 +608,7 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
       {rw + ra, rg, m->act_buf, lp + 5 * D, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
       {rw + ra + rg, rv, m->act_buf, lp + 3 * D, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
   pa.write_last = 0;
+  pa.no_barrier = 0;
   if (!rc) rc = rwkv_mm_dispatch_prologue(m->gpu, &W->lora1, h, l > 0 ? 4 : 3, R, &pa, err);
   prof(m, PROF_LORA1);
   return rc;

@@ -34,6 +34,9 @@
 #define GL_SUBGROUP_SUPPORTED_FEATURES_KHR 0x9534
 #define GL_SUBGROUP_FEATURE_ARITHMETIC_BIT_KHR 0x00000004
 #endif
+#ifndef GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR
+#define GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR 0x00000040
+#endif
 
 typedef struct prog_entry {
   char *name;
@@ -291,6 +294,7 @@ static void fill_info(rwkv_gpu *g) {
   if (in->has_texture_buffer) glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &v);
   in->max_texture_buffer = v;
   in->has_subgroup = 0;
+  in->has_subgroup_clustered = 0;
   in->subgroup_size = 0;
   if (gl_has_ext("GL_KHR_shader_subgroup")) {
     GLint size = 0, stages = 0, feats = 0;
@@ -300,6 +304,7 @@ static void fill_info(rwkv_gpu *g) {
     in->subgroup_size = size > 0 ? size : 0;
     in->has_subgroup = (stages & GL_COMPUTE_SHADER_BIT) &&
                        (feats & GL_SUBGROUP_FEATURE_ARITHMETIC_BIT_KHR) && size > 0;
+    in->has_subgroup_clustered = in->has_subgroup && (feats & GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR);
   }
   while (glGetError() != GL_NO_ERROR) {
   }

@@ -87,6 +87,31 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
   }
 #endif
 
+#ifdef WKV_QUAD
+// Decode with LORA_SPLIT 4 (RED_N == 4 * HS): all four invocations of a channel walk S,
+// a quarter of a row each (invocation lid: row lid >> 2, the row's vec4 columns (lid & 3)
+// + 4 m, so four neighbours read 64 contiguous bytes per load); the row's dot products
+// are summed over the four (subgroup clusters, else shared memory). With one row per
+// invocation three quarters of the workgroup idled while 64 walked (and held) 64 floats.
+#define QV (HS / 16) // vec4s of S per invocation
+shared float s_v[HS], s_g[HS];
+#ifdef WKV_QCLUSTER
+#define QSUM(x, buf) subgroupClusteredAdd(x, 4u)
+#else
+shared float s_qa[RED_N], s_qo[RED_N];
+// (each buffer is written once a token and read after a barrier; the next token's write
+// comes after the group-norm sums' barriers)
+float qsum_sh(float x, uint lid, bool o) {
+  if (o) s_qo[lid] = x; else s_qa[lid] = x;
+  barrier();
+  uint b = lid & ~3u;
+  return o ? s_qo[b] + s_qo[b + 1u] + s_qo[b + 2u] + s_qo[b + 3u]
+           : s_qa[b] + s_qa[b + 1u] + s_qa[b + 2u] + s_qa[b + 3u];
+}
+#define QSUM(x, buf) qsum_sh(x, lid, buf)
+#endif
+#endif
+
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 // WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
 // loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
@@ -109,6 +134,18 @@ void main() {
   // written as vec4s, 4x fewer memory instructions than floats (H100 decode, 0.1B: this
   // kernel 33.5 -> 27.0 us per layer)
   bool al4 = (sidx & 3u) == 0u;
+#ifdef WKV_QUAD
+  uint qi = lid >> 2u, qq = lid & 3u;                          // row, quarter
+  uint qidx = sbase + 2u * D + (h * uint(HS) + qi) * uint(HS); // row qi of S
+  vec4 S4[QV];
+  for (int m = 0; m < QV; m++) {
+    uint j = 4u * (qq + 4u * uint(m));
+    if (CUT(2)) S4[m] = vec4(0.0);
+    else if (al4) S4[m] = st4[(qidx >> 2) + qq + 4u * uint(m)];
+    else S4[m] = vec4(st[qidx + j], st[qidx + j + 1u], st[qidx + j + 2u], st[qidx + j + 3u]);
+  }
+  float q_lw = par[lnx_w + h * uint(HS) + qi], q_lb = par[lnx_b + h * uint(HS) + qi];
+#else
   float S[HS];
   if (CUT(2))
     for (int j = 0; j < HS; j++) S[j] = 0.0;
@@ -119,6 +156,7 @@ void main() {
     }
   else
     for (int j = 0; j < HS; j++) S[j] = own ? st[sidx + uint(j)] : 0.0;
+#endif
   // the channel's parameters, loaded before any barrier (their latency overlaps the rest)
   float p_w0 = par[w0 + c], p_a0 = par[a0 + c], p_kk = par[k_k + c], p_ka = par[k_a + c];
   float p_v0 = par[v0 + c], p_rk = par[r_k + c], p_lw = par[lnx_w + c], p_lb = par[lnx_b + c];
@@ -183,8 +221,39 @@ void main() {
 
     if (own) {
       s_decay[i] = decay; s_kk[i] = kk; s_k[i] = k; s_b[i] = kk * a; s_r[i] = r;
+#ifdef WKV_QUAD
+      s_v[i] = v; s_g[i] = g;
+#endif
     }
     barrier();
+#ifdef WKV_QUAD
+    {
+      float vq = s_v[qi], sa = 0.0, o = 0.0;
+      if (!CUT(4)) {
+        for (int m = 0; m < QV; m++)
+          for (int e = 0; e < 4; e++) sa -= S4[m][e] * s_kk[4u * (qq + 4u * uint(m)) + uint(e)];
+        sa = QSUM(sa, false);
+        for (int m = 0; m < QV; m++)
+          for (int e = 0; e < 4; e++) {
+            uint j = 4u * (qq + 4u * uint(m)) + uint(e);
+            S4[m][e] = S4[m][e] * s_decay[j] + vq * s_k[j] + sa * s_b[j];
+            o += S4[m][e] * s_r[j];
+          }
+        o = QSUM(o, true);
+      }
+      // group norm over the head's rows (each row counted once, by its quarter 0), the
+      // bonus's channel sum from the channel owners
+      bool lead = qq == 0u;
+      vec2 mb = CUT(8) ? vec2(o, r * k * p_rk) : wg_sum2(vec2(lead ? o : 0.0, own ? r * k * p_rk : 0.0));
+      float mean = mb.x / float(HS);
+      float dv = lead ? o - mean : 0.0;
+      float var = CUT(8) ? dv * dv : wg_sum(dv * dv) / float(HS);
+      float y = (o - mean) * inversesqrt(var + gn_eps) * q_lw + q_lb;
+      y += mb.y * vq;
+      if (lead) act[y_off + row * D + h * uint(HS) + qi] = y * s_g[qi];
+      barrier(); // shared arrays are rewritten by the next step
+    }
+#else
     float o = 0.0;
     if (own && !CUT(4)) {
       float sa = 0.0;
@@ -204,7 +273,17 @@ void main() {
     y += mb.y * v;
     if (own) act[y_off + e] = y * g;
     barrier(); // shared arrays are rewritten by the next step
+#endif
   }
+#ifdef WKV_QUAD
+  if (!CUT(2))
+    for (int m = 0; m < QV; m++) {
+      uint j = 4u * (qq + 4u * uint(m));
+      if (al4) st4[(qidx >> 2) + qq + 4u * uint(m)] = S4[m];
+      else { st[qidx + j] = S4[m].x; st[qidx + j + 1u] = S4[m].y; st[qidx + j + 2u] = S4[m].z; st[qidx + j + 3u] = S4[m].w; }
+    }
+  if (own && !CUT(2) && start < T) st[sbase + c] = act[last_off + b * D + c];
+#else
   if (own && !CUT(2)) {
     if (al4)
       for (int j = 0; j < HS; j += 4) st4[(sidx >> 2) + uint(j >> 2)] = vec4(S[j], S[j + 1], S[j + 2], S[j + 3]);
@@ -213,4 +292,5 @@ void main() {
     // att_prev <- the last row's normalized input (sequences with no row in this pass keep theirs)
     if (start < T) st[sbase + c] = act[last_off + b * D + c];
   }
+#endif
 }

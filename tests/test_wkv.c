@@ -7,7 +7,8 @@
  *    rows; RWKV_WKV_MIN_T=1 once: T = 1 passes that are not fused would take it);
  *  - the one-kernel path with the fused LoRA second stages (decode, T = 1) and ranks
  *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...), the dots
- *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT).
+ *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT), with 4 the state
+ *    walked by all four (rwkv_wkv.comp WKV_QUAD) or by one (RWKV_WKV_QUAD=0).
  * F32 and F16 LoRA weights (the two fused variants). Tolerance as test_quant_model:
  * 5e-4 absolute on logits of scale ~10 (float32 against float64). */
 #include <math.h>
@@ -177,8 +178,12 @@ static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
     snprintf(tag, sizeof tag, "%s one kernel, lora split 1", type);
     check(gpu, path, tag);
     setenv("RWKV_WKV_LORA_SPLIT", "4", 1);
-    snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type);
+    snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type); /* 4 walkers a row */
     check(gpu, path, tag);
+    setenv("RWKV_WKV_QUAD", "0", 1);
+    snprintf(tag, sizeof tag, "%s one kernel, lora split 4, one walker", type);
+    check(gpu, path, tag);
+    unsetenv("RWKV_WKV_QUAD");
     unsetenv("RWKV_WKV_LORA_SPLIT");
     /* the scan in several shapes (lanes, rows), also for T = 1 passes, with its inputs staged
      * in shared memory a chunk of tokens at a time (a chunk that does not divide the passes'
