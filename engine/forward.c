@@ -733,7 +733,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   int rc;
   if (T == 1 && W->ffn_key.prog_pro) {
     rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN2_W * D,
-                           par + PAR_LN2_B * D, m->d.eps, lay + D, 1, a->last_ffn, 0, 0};
+                           par + PAR_LN2_B * D, m->d.eps, lay + D, 1, a->last_ffn, 0, 0, 0};
     rwkv_mm_group g = {0, W->ffn_key.M, m->act_buf, par + PAR_FFN_LERP * D, D, m->act_buf, a->ffh,
                        W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);

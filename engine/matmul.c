@@ -795,7 +795,7 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     first = 0;
     glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  if (!p->no_barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;
 }
 

@@ -131,6 +131,8 @@ typedef struct rwkv_mm_prologue {
   int write_last;            /* 1: write last (and the store); 0: mix only */
   uint64_t last_off;         /* y buffer offset of the tokens' xa (write_last) */
   uint64_t store_from, store_to; /* store_from != 0: copy (write_last) */
+  int no_barrier;            /* 1: no glMemoryBarrier after it (the next dispatch reads none
+                                of its output; a later barrier covers it) */
 } rwkv_mm_prologue;
 
 /* Compile w's prologue program (w->prog_pro) for its decode kernel. RWKV_ERR_UNSUPPORTED

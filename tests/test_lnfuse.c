@@ -99,7 +99,7 @@ static void check_prologue(rwkv_gpu *g, uint32_t type, uint32_t K, uint32_t M, u
   CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &yb, &err), &err);
   CHECK_OK(rwkv_gpu_buffer(g, ns * 4, s0, &sb, &err), &err);
   CHECK_OK(rwkv_gpu_buffer(g, sizeof seq, seq, &qb, &err), &err);
-  rwkv_mm_prologue p = {pb, sb, qb, xo, lnw, lnb, 1e-5f, K, 1, lo, sf, 2 * (uint64_t)K};
+  rwkv_mm_prologue p = {pb, sb, qb, xo, lnw, lnb, 1e-5f, K, 1, lo, sf, 2 * (uint64_t)K, 0};
   rwkv_mm_group gr[2] = {{0, M1, xb, la, 0, yb, yo, ldy, 0, RWKV_MM_ACT_NONE},
                          {M1, M - M1, xb, lb, 0, yb, yo + M1, ldy, 1, RWKV_MM_ACT_SIGMOID}};
   rc = rwkv_mm_dispatch_prologue(g, &w, gr, 2, NT, &p, &err);
