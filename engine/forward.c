@@ -226,7 +226,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
      * WKV_QUAD), their sums by subgroup clusters where the GPU has them; RWKV_WKV_QUAD=0
      * keeps one walker a row */
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", 1)) {
-      strcat(cdefs, "#define WKV_QUAD 1\n");
+      strcat(cdefs, env_u32("RWKV_WKV_QLATE", 0) ? "#define WKV_QUAD 1\n#define WKV_QLATE 1\n" : "#define WKV_QUAD 1\n");
       if (gi->has_subgroup_clustered && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP"))
         strcat(cdefs, "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n");
     }
