@@ -223,10 +223,12 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->lora_v0_buf = v_always ? v0->chunks[0].buf : W0->w2.chunks[0].buf;
     if (v_always) strcat(cdefs, "#define LORA_V_ALWAYS 1\n");
     /* with 4 invocations a channel, all four walk S (a quarter row each; rwkv_wkv.comp
-     * WKV_QUAD), their sums by subgroup clusters where the GPU has them; RWKV_WKV_QUAD=0
-     * keeps one walker a row */
-    if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", 1)) {
-      strcat(cdefs, env_u32("RWKV_WKV_QLATE", 0) ? "#define WKV_QUAD 1\n#define WKV_QLATE 1\n" : "#define WKV_QUAD 1\n");
+     * WKV_QUAD), their sums by subgroup clusters where the GPU has them. For F16 LoRA rows
+     * only: on the H100 (bench/h100_s9a.sh, s9b.sh) 0.1B F16 0.74 -> 0.70 ms a token, 2.9B
+     * F16 4.90 -> 4.83, but Q4_K_M (F32 LoRA rows) 4.34 -> 4.48, S read late no better.
+     * RWKV_WKV_QUAD=0|1 overrides */
+    if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", lt == RWKV_TYPE_F16)) {
+      strcat(cdefs, "#define WKV_QUAD 1\n");
       if (gi->has_subgroup_clustered && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP"))
         strcat(cdefs, "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n");
     }

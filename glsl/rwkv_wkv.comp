@@ -138,16 +138,12 @@ void main() {
   uint qi = lid >> 2u, qq = lid & 3u;                          // row, quarter
   uint qidx = sbase + 2u * D + (h * uint(HS) + qi) * uint(HS); // row qi of S
   vec4 S4[QV];
-#define LOAD_S4                                                                             \
-  for (int m = 0; m < QV; m++) {                                                           \
-    uint j = 4u * (qq + 4u * uint(m));                                                     \
-    if (CUT(2)) S4[m] = vec4(0.0);                                                         \
-    else if (al4) S4[m] = st4[(qidx >> 2) + qq + 4u * uint(m)];                            \
-    else S4[m] = vec4(st[qidx + j], st[qidx + j + 1u], st[qidx + j + 2u], st[qidx + j + 3u]); \
+  for (int m = 0; m < QV; m++) {
+    uint j = 4u * (qq + 4u * uint(m));
+    if (CUT(2)) S4[m] = vec4(0.0);
+    else if (al4) S4[m] = st4[(qidx >> 2) + qq + 4u * uint(m)];
+    else S4[m] = vec4(st[qidx + j], st[qidx + j + 1u], st[qidx + j + 2u], st[qidx + j + 3u]);
   }
-#ifndef WKV_QLATE
-  LOAD_S4
-#endif
   float q_lw = par[lnx_w + h * uint(HS) + qi], q_lb = par[lnx_b + h * uint(HS) + qi];
 #else
   float S[HS];
@@ -209,10 +205,6 @@ void main() {
       for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
-#if defined(WKV_QUAD) && defined(WKV_QLATE)
-    // (RWKV_WKV_QLATE=1: S read once the LoRA dots are in, beside the kk-norm sum)
-    if (t == start) LOAD_S4
-#endif
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif
@@ -284,7 +276,7 @@ void main() {
 #endif
   }
 #ifdef WKV_QUAD
-  if (!CUT(2) && start < T) // (a sequence with no row here keeps its S; with QLATE S4 is unset)
+  if (!CUT(2) && start < T) // (a sequence with no row here keeps its S)
     for (int m = 0; m < QV; m++) {
       uint j = 4u * (qq + 4u * uint(m));
       if (al4) st4[(qidx >> 2) + qq + 4u * uint(m)] = S4[m];

@@ -8,7 +8,7 @@
  *  - the one-kernel path with the fused LoRA second stages (decode, T = 1) and ranks
  *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...), the dots
  *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT), with 4 the state
- *    walked by all four (rwkv_wkv.comp WKV_QUAD) or by one (RWKV_WKV_QUAD=0).
+ *    walked by all four (rwkv_wkv.comp WKV_QUAD, RWKV_WKV_QUAD=1) or by one (=0).
  * F32 and F16 LoRA weights (the two fused variants). Tolerance as test_quant_model:
  * 5e-4 absolute on logits of scale ~10 (float32 against float64). */
 #include <math.h>
@@ -178,6 +178,7 @@ static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
     snprintf(tag, sizeof tag, "%s one kernel, lora split 1", type);
     check(gpu, path, tag);
     setenv("RWKV_WKV_LORA_SPLIT", "4", 1);
+    setenv("RWKV_WKV_QUAD", "1", 1);
     snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type); /* 4 walkers a row */
     check(gpu, path, tag);
     setenv("RWKV_WKV_QUAD", "0", 1);
