@@ -33,6 +33,9 @@ typedef struct arena {
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
 static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T);
 static uint32_t skip_parse(const char *e);
+static int persist_init(rwkv_model *m, rwkv_error *err);
+/* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
+#define PERSIST_SYNC_BYTES (96 * 4)
 
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
@@ -273,6 +276,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
   if (m->prof && strcmp(pe, "finish") != 0) prof_timer_init(m);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
+  if (rc == RWKV_OK) rc = persist_init(m, err);
   return rc;
 }
 
@@ -297,6 +301,8 @@ void forward_free(rwkv_model *m) {
   free(m->tmap_host);
   m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
+  free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
+  m->persist_prog = 0;
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -725,6 +731,148 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   run(d->n_head, R);
 }
 
+/* ---- decode of one sequence, one dispatch a layer (glsl/rwkv_layer.comp) ------------- */
+
+/* Whether w suits a slot of the layer kernel: one buffer of F16 or F32 rows of K elements
+ * (M rows), of the type and stride the first layer's weight in the slot set (*ty, *st). */
+static int persist_slot(const rwkv_mm_weight *w, uint32_t K, uint32_t M, int first, int *ty, uint64_t *st) {
+  if (w->n_chunks != 1 || w->K != K || w->M != M || (w->type != RWKV_TYPE_F16 && w->type != RWKV_TYPE_F32))
+    return 0;
+  int t = w->type == RWKV_TYPE_F16;
+  if (first) {
+    *ty = t;
+    *st = w->stride;
+  }
+  return *ty == t && *st == w->stride;
+}
+
+/* The layer kernel for decode of one sequence (pass_steps, B == T == 1): on with
+ * RWKV_PERSIST=1 for models of F16 / F32 matrices, head size 64 and widths and LoRA ranks
+ * that are multiples of 8, whose FFN input fits shared memory; RWKV_PERSIST=1 on a model
+ * that does not qualify is an error. RWKV_PERSIST_WGS: workgroups a dispatch (any number
+ * is correct; default 256, 4 on llvmpipe); RWKV_PERSIST_XCH: x floats staged at a time
+ * (a multiple of 64, at most what fits; tests); RWKV_PERSIST_CHECK=1: each pass reads the
+ * kernel's counters back and fails if a wait gave up or they are off (tests). */
+static int persist_init(rwkv_model *m, rwkv_error *err) {
+  const char *e = getenv("RWKV_PERSIST");
+  if (!e || !*e || !strcmp(e, "0")) return RWKV_OK;
+  const rwkv7_desc *d = &m->d;
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  uint32_t D = d->n_embd, F = d->n_ffn, L = d->n_layer;
+  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  const char *why = NULL;
+  /* slots: rkv, lora1, w2, a2, v2, g2, wo, ffn_key, ffn_value */
+  int ty[9] = {0};
+  uint64_t st[9] = {0};
+  if (d->head_size != 64)
+    why = "the head size is not 64";
+  else if (D % 8 || rw % 8 || ra % 8 || rv % 8 || rg % 8 || !rw || !ra || !rv || !rg)
+    why = "the width or a LoRA rank is not a multiple of 8";
+  for (uint32_t l = 0; l < L && !why; l++) {
+    const model_layer *W = &m->layers[l];
+    int f = l == 0, ok = persist_slot(&W->rkv, D, 3 * D, f, &ty[0], &st[0]) &&
+                         persist_slot(&W->lora1, D, rw + ra + rg + (l ? rv : 0), f, &ty[1], &st[1]) &&
+                         persist_slot(&W->w2, rw, D, f, &ty[2], &st[2]) &&
+                         persist_slot(&W->a2, ra, D, f, &ty[3], &st[3]) &&
+                         (l == 0 || persist_slot(&W->v2, rv, D, l == 1, &ty[4], &st[4])) &&
+                         persist_slot(&W->g2, rg, D, f, &ty[5], &st[5]) &&
+                         persist_slot(&W->wo, D, D, f, &ty[6], &st[6]) &&
+                         persist_slot(&W->ffn_key, D, F, f, &ty[7], &st[7]) &&
+                         persist_slot(&W->ffn_value, F, D, f, &ty[8], &st[8]);
+    if (!ok) why = "a matrix is not F16 / F32 in one buffer, or differs between layers";
+  }
+  if (!why && L < 2) why = "one layer";
+  /* the LoRA second stages share one type in the kernel */
+  if (!why && (ty[3] != ty[2] || ty[4] != ty[2] || ty[5] != ty[2])) why = "the LoRA second stages differ in type";
+  /* x staged XCH floats at a time: what shared memory holds beside the WKV step's and the
+   * sums' ~8 KB (the 2.9B FFN value's 10240 go in two pieces), a multiple of 256 */
+  uint32_t xmax = D > F ? D : F, shf = gi->max_shared > 16384 ? (uint32_t)(gi->max_shared - 8192) / 4 : 2048;
+  uint32_t xch = shf * 32 / 33 / 256 * 256;
+  if (xch > (xmax + 255) / 256 * 256) xch = (xmax + 255) / 256 * 256;
+  uint32_t xo = env_u32("RWKV_PERSIST_XCH", 0) / 64 * 64; /* (tests: x in pieces) */
+  if (xo && xo < xch) xch = xo;
+  if (!why && xch < 64) why = "shared memory is too small";
+  if (why)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: RWKV_PERSIST=1, but %s", m->path ? m->path : "model", why);
+
+  arena a = arena_layout(d, 1, 1);
+  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
+  int cl = sg && gi->has_subgroup_clustered && gi->subgroup_size >= 32;
+  char defs[2048];
+  int n = snprintf(defs, sizeof defs,
+                   "%s#define RWKV_BUFFERS 1\n#define RWKV_COHERENT coherent\n#define WKV_NO_MAIN 1\n"
+                   "#define RED_N 256\n#define HS 64\n#define LN_D %u\n%s#define XCH %u\n"
+                   "#define L_D %u\n#define L_FF %u\n#define L_RW %u\n#define L_RA %u\n#define L_RV %u\n#define L_RG %u\n",
+                   cl ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n#define LANE_CLUSTER 1\n" : "",
+                   D, sg ? "#define RWKV_SUBGROUP 1\n" : "", xch, D, F, rw, ra, rv, rg);
+  static const char *const slot[9] = {"RKV", "L1", "W2", "A2", "V2", "G2", "WO", "FK", "FV"};
+  if (L > 1 && !ty[4] && !st[4]) { ty[4] = ty[2]; st[4] = st[2]; }
+  for (int i = 0; i < 9; i++)
+    n += snprintf(defs + n, sizeof defs - (size_t)n, "#define T_%s %d\n#define S_%s %u\n", slot[i],
+                  i >= 2 && i <= 5 ? ty[2] : ty[i], slot[i], (uint32_t)(st[i] / 16));
+  n += snprintf(defs + n, sizeof defs - (size_t)n,
+                "#define T_L2 %d\n#define WKV_QUAD 1\n#define A_X %uu\n#define A_MIX %uu\n#define A_R %uu\n"
+                "#define A_WH %uu\n#define A_AH %uu\n#define A_VH %uu\n#define A_GH %uu\n#define A_WL %uu\n"
+                "#define A_AL %uu\n#define A_VL %uu\n#define A_G %uu\n#define A_Y %uu\n#define A_FFH %uu\n"
+                "#define A_LAST %uu\n#define A_LASTFFN %uu\n",
+                ty[2], a.x, a.mix, a.r, a.wh, a.ah, a.vh, a.gh, a.wl, a.al, a.vl, a.g, a.y, a.ffh, a.last, a.last_ffn);
+  n += snprintf(defs + n, sizeof defs - (size_t)n,
+                "#define P_LN1_W %d\n#define P_LN1_B %d\n#define P_LN2_W %d\n#define P_LN2_B %d\n#define P_LERP %d\n"
+                "#define P_FFN_LERP %d\n",
+                PAR_LN1_W, PAR_LN1_B, PAR_LN2_W, PAR_LN2_B, PAR_LERP, PAR_FFN_LERP);
+  if (n <= 0 || (size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
+  int rc = rwkv_gpu_program(m->gpu, "rwkv_wkv+rwkv_layer", defs, &m->persist_prog, err);
+  static const uint32_t zeros[PERSIST_SYNC_BYTES / 4]; /* (a new buffer's contents are undefined) */
+  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, PERSIST_SYNC_BYTES, zeros, &m->persist_sync, err);
+  if (rc) {
+    m->persist_prog = 0;
+    return rc;
+  }
+  m->persist_wgs = env_u32("RWKV_PERSIST_WGS", gi->software ? 4 : 256);
+  if (!m->persist_wgs) m->persist_wgs = 1;
+  m->persist_tk = m->persist_dn = 0;
+  m->persist_check = env_u32("RWKV_PERSIST_CHECK", 0) != 0;
+  return RWKV_OK;
+}
+
+/* Layer l of a decode step of one sequence as one dispatch (time_mix + channel_mix). */
+static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
+  const rwkv7_desc *d = &m->d;
+  const model_layer *W = &m->layers[l];
+  uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D;
+  uint32_t lay = (uint32_t)(l * m->layer_floats);
+  unsigned p = m->persist_prog;
+  use(m, p);
+  const unsigned bufs[10] = {W->rkv.chunks[0].buf, W->lora1.chunks[0].buf, W->w2.chunks[0].buf,
+                             W->a2.chunks[0].buf, l ? W->v2.chunks[0].buf : W->w2.chunks[0].buf,
+                             W->g2.chunks[0].buf, W->wo.chunks[0].buf, W->ffn_key.chunks[0].buf,
+                             W->ffn_value.chunks[0].buf, m->persist_sync};
+  for (unsigned i = 0; i < 10; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4 + i, bufs[i]);
+  /* items a phase (rwkv_layer.comp): LN slices, 8-row blocks, 32-row blocks, heads */
+  uint32_t ns = (D + 255) / 256, cum[8];
+  uint32_t items[8] = {ns, (3 * D + 7) / 8 + (W->lora1.M + 7) / 8, (l ? 4 : 3) * ((D + 31) / 32), d->n_head,
+                       (D + 7) / 8, ns, (d->n_ffn + 7) / 8, (D + 7) / 8};
+  for (int i = 0; i < 8; i++) cum[i] = (i ? cum[i - 1] : 0) + items[i];
+  glUniform1uiv(uloc(m, p, "cum"), 8, cum);
+  u32(p, "tk_base", m->persist_tk); u32(p, "dn_base", m->persist_dn);
+  u32(p, "m1", W->lora1.M); u32(p, "lpar", par);
+  u32(p, "store_to", l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
+  f32(p, "ln_eps", d->eps);
+  /* the WKV step's uniforms (rwkv_wkv.comp, as wkv_one unfused) */
+  u32(p, "D", D); u32(p, "T", 1); u32(p, "layer0", l == 0); u32(p, "lay", lay);
+  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
+  u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
+  u32(p, "vfirst_off", a->vfirst); u32(p, "y_off", a->y); u32(p, "last_off", a->last);
+  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
+  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
+  u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
+  f32(p, "gn_eps", 1e-5f * (float)d->head_size);
+  run(m->persist_wgs, 1);
+  /* every workgroup takes one ticket past the end */
+  m->persist_tk += cum[7] + m->persist_wgs;
+  m->persist_dn += cum[7];
+}
+
 /* Channel mix of layer l (the FFN): x += Wv.relu(Wk.xk)^2. */
 static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
   const model_layer *W = &m->layers[l];
@@ -761,6 +909,14 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
+  if (rc == RWKV_OK && m->persist_check && m->persist_prog && B == 1 && T == 1) {
+    /* (tests: a wait in the layer kernel that gave up, or a ticket taken twice or never) */
+    uint32_t c[65];
+    rc = rwkv_gpu_read(m->gpu, m->persist_sync, 0, sizeof c, c, "layer kernel counters", err);
+    if (rc == RWKV_OK && (c[64] || c[0] != m->persist_tk || c[32] != m->persist_dn))
+      rc = rwkv_errorf(err, RWKV_ERR_GPU, "layer kernel (RWKV_PERSIST): failure flag %u, tickets %u (expected %u), "
+                       "done %u (expected %u)", c[64], c[0], m->persist_tk, c[32], m->persist_dn);
+  }
   rwkv_gpu_set_token_map(m->gpu, 0, 0, 0, 0);
   m->tail_n = 0;
   if (m->prof) prof_resolve(m);
@@ -850,10 +1006,15 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   run(R, 1);
   prof(m, PROF_EMBED);
 
-  /* 2. the layers */
+  /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init) */
+  int persist = m->persist_prog && B == 1 && T == 1;
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
-    rc = time_mix(m, l, &a, B, T, err);
-    if (!rc) rc = channel_mix(m, l, &a, B, T, err);
+    if (persist) {
+      persist_layer(m, l, &a);
+    } else {
+      rc = time_mix(m, l, &a, B, T, err);
+      if (!rc) rc = channel_mix(m, l, &a, B, T, err);
+    }
     if (m->sync_every && (l + 1) % m->sync_every == 0) {
       if (m->sync_finish) glFinish();
       else glFlush();

@@ -1023,21 +1023,43 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
     }
   char dmsg[256];
   defines_for_msg(defines, dmsg, sizeof dmsg);
-  const char *body = rwkv_shader_text(name);
-  if (!body || strcmp(name, "common") == 0)
-    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": no glsl/%s.comp embedded", name,
-                       name);
+  /* the bodies: name's '+'-separated parts, each a glsl/<part>.comp (source strings 2, 3, 4
+   * in the driver's messages) */
+  const char *bodies[3];
+  char part[64];
+  size_t nb = 0;
+  for (const char *s = name;; nb++) {
+    const char *e = strchr(s, '+');
+    size_t n = e ? (size_t)(e - s) : strlen(s);
+    if (nb == 3 || n == 0 || n >= sizeof part)
+      return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": not 1 to 3 names joined by '+'", name);
+    memcpy(part, s, n);
+    part[n] = '\0';
+    bodies[nb] = rwkv_shader_text(part);
+    if (!bodies[nb] || strcmp(part, "common") == 0)
+      return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": no glsl/%s.comp embedded", name, part);
+    if (!e) {
+      nb++;
+      break;
+    }
+    s = e + 1;
+  }
   const char *common = rwkv_shader_text("common");
   if (!common) common = "";
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
   size_t dl = strlen(defines);
-  const char *srcs[7] = {"#version 310 es\n", defines,
-                         (dl && defines[dl - 1] != '\n') ? "\n" : "",
-                         "#line 1 1\n", common, "\n#line 1 2\n", body};
+  static const char *const lines[3] = {"\n#line 1 2\n", "\n#line 1 3\n", "\n#line 1 4\n"};
+  const char *srcs[11] = {"#version 310 es\n", defines, (dl && defines[dl - 1] != '\n') ? "\n" : "",
+                          "#line 1 1\n", common};
+  int ns = 5;
+  for (size_t i = 0; i < nb; i++) {
+    srcs[ns++] = lines[i];
+    srcs[ns++] = bodies[i];
+  }
   double t0 = gpu_now_ms();
   GLuint p = 0;
-  rc = build_program(g, name, dmsg, srcs, 7, &p, err);
+  rc = build_program(g, name, dmsg, srcs, ns, &p, err);
   g->stats.program_ms += gpu_now_ms() - t0;
   if (rc) return rc;
   g->stats.programs++;

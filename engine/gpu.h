@@ -61,6 +61,8 @@ int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err);
 
 /* Program for glsl/<name>.comp with `defines` (NULL or "#define A 1\n..."
  * lines) inserted after #version. Built once per (name, defines), owned by g.
+ * name may join up to 3 shaders with '+' ("rwkv_wkv+rwkv_layer"): their texts follow
+ * common.glsl in that order (a shader reusing another's functions).
  * Failures name the shader and carry the driver's log. */
 int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                      rwkv_error *err);

@@ -89,6 +89,11 @@ struct rwkv_model {
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
+  /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
+   * persist_init): its program, ticket / done counters, workgroups, and whether it failed */
+  unsigned persist_prog, persist_sync;
+  uint32_t persist_wgs, persist_tk, persist_dn; /* the counters' values after the last dispatch */
+  int persist_check; /* RWKV_PERSIST_CHECK=1: read the kernel's failure flag after each pass */
   uint32_t chunk;
 
   /* state pool: slot i occupies floats [i*state_floats, (i+1)*state_floats) */

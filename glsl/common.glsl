@@ -610,10 +610,15 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 // workgroup size) and share one binding layout: an activation arena, the packed
 // per-layer parameter vectors, the state pool and the per-sequence table
 // (start row, state offset).
+// RWKV_COHERENT (the persistent layer kernel, rwkv_layer.comp): the arena and the state
+// read coherently, so that one workgroup sees what others of the same dispatch wrote.
 #ifdef RWKV_BUFFERS
-layout(std430, binding = 0) buffer Act { float act[]; };
+#ifndef RWKV_COHERENT
+#define RWKV_COHERENT
+#endif
+layout(std430, binding = 0) RWKV_COHERENT buffer Act { float act[]; };
 layout(std430, binding = 1) readonly buffer Par { float par[]; };
-layout(std430, binding = 2) buffer State { float st[]; };
+layout(std430, binding = 2) RWKV_COHERENT buffer State { float st[]; };
 layout(std430, binding = 3) readonly buffer Seq { uint seq[]; };
 #endif
 

@@ -5,7 +5,11 @@
 // rwkv_v7 reference; rwkv.cpp / ggml wkv7 for the order inside S.
 // Workgroup (h, b), HS invocations: invocation i owns row i of S (value dim i);
 // with LORA2, LORA_SPLIT * HS (see main).
+// WKV_NO_MAIN (rwkv_layer.comp): no main and no workgroup size; the includer calls
+// wkv_main(head, sequence, invocation) from its own workgroups of RED_N invocations.
+#ifndef WKV_NO_MAIN
 layout(local_size_x = RED_N) in; // RED_N == head size (times LORA_SPLIT with LORA2)
+#endif
 
 uniform uint D, T;
 uniform uint lay;               // this layer's offset inside a state
@@ -14,7 +18,7 @@ uniform uint r_off, k_off, v_off, wl_off, al_off, vl_off, g_off, vfirst_off, y_o
 uniform uint w0, a0, v0, k_k, k_a, r_k, lnx_w, lnx_b; // params
 uniform float gn_eps;
 
-layout(std430, binding = 2) buffer State4 { vec4 st4[]; };  // S rows as vec4 when aligned
+layout(std430, binding = 2) RWKV_COHERENT buffer State4 { vec4 st4[]; };  // S rows as vec4 when aligned
 shared float s_decay[HS], s_kk[HS], s_k[HS], s_b[HS], s_r[HS];
 
 #ifdef LORA2
@@ -120,11 +124,10 @@ float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 #endif
 #define CUT(b) ((WKV_CUT & (b)) != 0)
 
-void main() {
+void wkv_main(uint h, uint b, uint lid) {
   // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
   // LoRA dots are spread over more of them; only the first HS ("own": invocation i
   // owns row i of S) run the recurrence, the others add zeros to the sums.
-  uint h = gl_WorkGroupID.x, b = gl_WorkGroupID.y, lid = gl_LocalInvocationID.x;
   uint i = lid % uint(HS);
   bool own = lid < uint(HS);
   uint c = h * uint(HS) + i;
@@ -294,3 +297,6 @@ void main() {
   }
 #endif
 }
+#ifndef WKV_NO_MAIN
+void main() { wkv_main(gl_WorkGroupID.x, gl_WorkGroupID.y, gl_LocalInvocationID.x); }
+#endif
