@@ -821,6 +821,16 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
                 "#define P_FFN_LERP %d\n",
                 PAR_LN1_W, PAR_LN1_B, PAR_LN2_W, PAR_LN2_B, PAR_LERP, PAR_FFN_LERP);
   if (n <= 0 || (size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
+  /* RWKV_PERSIST_RB: 8-row blocks an item of the big matrices (x staged once for all) */
+  m->persist_rb = env_u32("RWKV_PERSIST_RB", 1);
+  if (m->persist_rb < 1 || m->persist_rb > 16) m->persist_rb = 1;
+  n += snprintf(defs + n, sizeof defs - (size_t)n, "#define RB %u\n", m->persist_rb);
+  if ((size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
+  /* (rows of an item must not straddle r / k / v or the LoRA groups) */
+  if (D % (8 * m->persist_rb) || rw % (8 * m->persist_rb) || ra % (8 * m->persist_rb) || rg % (8 * m->persist_rb) ||
+      rv % (8 * m->persist_rb))
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: RWKV_PERSIST_RB=%u: the width and LoRA ranks must be "
+                       "multiples of %u", m->path ? m->path : "model", m->persist_rb, 8 * m->persist_rb);
   int rc = rwkv_gpu_program(m->gpu, "rwkv_wkv+rwkv_layer", defs, &m->persist_prog, err);
   static const uint32_t zeros[PERSIST_SYNC_BYTES / 4]; /* (a new buffer's contents are undefined) */
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, PERSIST_SYNC_BYTES, zeros, &m->persist_sync, err);
@@ -850,8 +860,9 @@ static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
   for (unsigned i = 0; i < 10; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4 + i, bufs[i]);
   /* items a phase (rwkv_layer.comp): LN slices, 8-row blocks, 32-row blocks, heads */
   uint32_t ns = (D + 255) / 256, cum[8];
-  uint32_t items[8] = {ns, (3 * D + 7) / 8 + (W->lora1.M + 7) / 8, (l ? 4 : 3) * ((D + 31) / 32), d->n_head,
-                       (D + 7) / 8, ns, (d->n_ffn + 7) / 8, (D + 7) / 8};
+  uint32_t rp = 8 * m->persist_rb; /* rows an item of the big matrices */
+  uint32_t items[8] = {ns, (3 * D + rp - 1) / rp + (W->lora1.M + rp - 1) / rp, (l ? 4 : 3) * ((D + 31) / 32),
+                       d->n_head, (D + rp - 1) / rp, ns, (d->n_ffn + rp - 1) / rp, (D + rp - 1) / rp};
   for (int i = 0; i < 8; i++) cum[i] = (i ? cum[i - 1] : 0) + items[i];
   glUniform1uiv(uloc(m, p, "cum"), 8, cum);
   u32(p, "tk_base", m->persist_tk); u32(p, "dn_base", m->persist_dn);
