@@ -806,7 +806,6 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
                    cl ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n#define LANE_CLUSTER 1\n" : "",
                    D, sg ? "#define RWKV_SUBGROUP 1\n" : "", xch, D, F, rw, ra, rv, rg);
   static const char *const slot[9] = {"RKV", "L1", "W2", "A2", "V2", "G2", "WO", "FK", "FV"};
-  if (L > 1 && !ty[4] && !st[4]) { ty[4] = ty[2]; st[4] = st[2]; }
   for (int i = 0; i < 9; i++)
     n += snprintf(defs + n, sizeof defs - (size_t)n, "#define T_%s %d\n#define S_%s %u\n", slot[i],
                   i >= 2 && i <= 5 ? ty[2] : ty[i], slot[i], (uint32_t)(st[i] / 16));
@@ -844,6 +843,9 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
   m->persist_check = env_u32("RWKV_PERSIST_CHECK", 0) != 0;
   return RWKV_OK;
 }
+
+/* Whether a pass of B sequences of T rows runs its layers through the layer kernel. */
+static int persist_on(const rwkv_model *m, uint32_t B, uint32_t T) { return m->persist_prog && B == 1 && T == 1; }
 
 /* Layer l of a decode step of one sequence as one dispatch (time_mix + channel_mix). */
 static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
@@ -920,7 +922,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
-  if (rc == RWKV_OK && m->persist_check && m->persist_prog && B == 1 && T == 1) {
+  if (rc == RWKV_OK && m->persist_check && persist_on(m, B, T)) {
     /* (tests: a wait in the layer kernel that gave up, or a ticket taken twice or never) */
     uint32_t c[65];
     rc = rwkv_gpu_read(m->gpu, m->persist_sync, 0, sizeof c, c, "layer kernel counters", err);
@@ -1018,9 +1020,8 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   prof(m, PROF_EMBED);
 
   /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init) */
-  int persist = m->persist_prog && B == 1 && T == 1;
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
-    if (persist) {
+    if (persist_on(m, B, T)) {
       persist_layer(m, l, &a);
     } else {
       rc = time_mix(m, l, &a, B, T, err);

@@ -10,15 +10,17 @@
 //   6 FFN key, relu^2
 //   7 x += FFN value
 // Why: each dependent dispatch costs ~3 us on the H100 before any work (bench/MATMUL.md
-// round 9); a wait inside a kernel ~1 us.
+// round 9). Measured (bench/RESULTS.md "Session 9"): the waits between phases cost about as
+// much, and these simple matvecs lose to the chain's on big models: off by default.
 //
 // Items are taken in order from a ticket counter (sy.tk): item i of phase p waits until
 // every item of the phases before p is done (sy.dn). A workgroup only ever waits for items
 // with smaller tickets, taken by workgroups already running, so the kernel needs no
 // particular number of workgroups resident at once (unlike a grid barrier): any grid size
-// is correct, and late workgroups find the counter spent. Counters only grow; forward.c
-// zeroes them before a pass and gives each dispatch its bases (tk_base, dn_base): a
-// dispatch takes (items + workgroups) tickets, each workgroup one past the end.
+// is correct, and late workgroups find the counter spent. Counters only grow (zeroed once,
+// compared by unsigned differences, so wrapping is harmless); forward.c gives each dispatch
+// its bases (tk_base, dn_base): a dispatch takes (items + workgroups) tickets, each
+// workgroup one past the end.
 // Cross-workgroup data (arena, state) is read coherently (RWKV_COHERENT).
 //
 // Built as "rwkv_wkv+rwkv_layer" with WKV_NO_MAIN (forward.c persist_init) and defines:
