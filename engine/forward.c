@@ -663,13 +663,24 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   return rc2;
 }
 
+/* rwkv_wkv.comp's uniforms of layer l, T rows a sequence, but the fused LoRA's (prog p in use). */
+static void wkv_uniforms(rwkv_model *m, unsigned p, uint32_t l, const arena *a, uint32_t T) {
+  uint32_t D = m->d.n_embd, par = l * PAR_PER_LAYER * D;
+  u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0); u32(p, "lay", (uint32_t)(l * m->layer_floats));
+  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
+  u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
+  u32(p, "vfirst_off", a->vfirst); u32(p, "y_off", a->y); u32(p, "last_off", a->last);
+  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
+  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
+  u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
+  f32(p, "gn_eps", 1e-5f * (float)m->d.head_size);
+}
+
 /* The WKV step in one kernel (glsl/rwkv_wkv.comp): one workgroup per (head, sequence)
  * walks the tokens; with fused, the LoRA second stages are computed inside it. */
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
-  uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D;
-  uint32_t lay = (uint32_t)(l * m->layer_floats);
   unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
   use(m, p);
   if (fused) {
@@ -684,14 +695,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "st_w", (uint32_t)(W->w2.stride / eb)); u32(p, "st_a", (uint32_t)(W->a2.stride / eb));
     u32(p, "st_v", (uint32_t)((l ? W->v2 : W->w2).stride / eb)); u32(p, "st_g", (uint32_t)(W->g2.stride / eb));
   }
-  u32(p, "D", D); u32(p, "T", T); u32(p, "layer0", l == 0); u32(p, "lay", lay);
-  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
-  u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
-  u32(p, "vfirst_off", a->vfirst); u32(p, "y_off", a->y); u32(p, "last_off", a->last);
-  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
-  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
-  u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
-  f32(p, "gn_eps", 1e-5f * (float)d->head_size);
+  wkv_uniforms(m, p, l, a, T);
   run(d->n_head, B);
 }
 
@@ -871,15 +875,7 @@ static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
   u32(p, "m1", W->lora1.M); u32(p, "lpar", par);
   u32(p, "store_to", l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
   f32(p, "ln_eps", d->eps);
-  /* the WKV step's uniforms (rwkv_wkv.comp, as wkv_one unfused) */
-  u32(p, "D", D); u32(p, "T", 1); u32(p, "layer0", l == 0); u32(p, "lay", lay);
-  u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
-  u32(p, "wl_off", a->wl); u32(p, "al_off", a->al); u32(p, "vl_off", a->vl); u32(p, "g_off", a->g);
-  u32(p, "vfirst_off", a->vfirst); u32(p, "y_off", a->y); u32(p, "last_off", a->last);
-  u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
-  u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D); u32(p, "r_k", par + PAR_R_K * D);
-  u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
-  f32(p, "gn_eps", 1e-5f * (float)d->head_size);
+  wkv_uniforms(m, p, l, a, 1); /* the WKV step's (rwkv_wkv.comp, as wkv_one unfused) */
   run(m->persist_wgs, 1);
   /* every workgroup takes one ticket past the end */
   m->persist_tk += cum[7] + m->persist_wgs;
