@@ -71,12 +71,20 @@ static uint32_t env_u32(const char *name, uint32_t def) {
   return *end || v > 1u << 20 ? def : (uint32_t)v;
 }
 
+/* Subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute; off with
+ * RWKV_NO_SUBGROUP=1); cluster > 0: also subgroupClusteredAdd over that many invocations. */
+static int subgroups(const rwkv_model *m, uint32_t cluster) {
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  if (!gi->has_subgroup || gi->subgroup_size < 4 || getenv("RWKV_NO_SUBGROUP")) return 0;
+  return !cluster || (gi->has_subgroup_clustered && (uint32_t)gi->subgroup_size >= cluster);
+}
+/* the WKV kernel's quarter-row sums by subgroup clusters (rwkv_wkv.comp WKV_QCLUSTER) */
+#define WKV_QCLUSTER_DEFS "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n"
+
 static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
   char defs[512];
   uint32_t wg = row_wg(m);
-  /* subgroup reductions where the GPU has them (rwkv_gpu_info: arithmetic in compute) */
-  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
+  int sg = subgroups(m, 0);
   /* LN_D: the width (common.glsl ln_stats holds a row in registers) */
   snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n#define LN_D %u\n%s%s",
            wg, m->d.head_size, m->d.n_embd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
@@ -232,8 +240,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
      * RWKV_WKV_QUAD=0|1 overrides */
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", lt == RWKV_TYPE_F16)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
-      if (gi->has_subgroup_clustered && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP"))
-        strcat(cdefs, "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n");
+      if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
     }
     char fused[768];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
@@ -786,6 +793,17 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
     if (!ok) why = "a matrix is not F16 / F32 in one buffer, or differs between layers";
   }
   if (!why && L < 2) why = "one layer";
+  /* RWKV_PERSIST_RB: 8-row blocks an item of the big matrices (x staged once for all); an
+   * item's rows must not straddle r / k / v or the LoRA groups */
+  m->persist_rb = env_u32("RWKV_PERSIST_RB", 1);
+  if (m->persist_rb < 1 || m->persist_rb > 16) m->persist_rb = 1;
+  uint32_t rbr = 8 * m->persist_rb;
+  char rbwhy[96];
+  if (!why && (D % rbr || rw % rbr || ra % rbr || rg % rbr || rv % rbr)) {
+    snprintf(rbwhy, sizeof rbwhy, "the width or a LoRA rank is not a multiple of %u (RWKV_PERSIST_RB=%u)", rbr,
+             m->persist_rb);
+    why = rbwhy;
+  }
   /* the LoRA second stages share one type in the kernel */
   if (!why && (ty[3] != ty[2] || ty[4] != ty[2] || ty[5] != ty[2])) why = "the LoRA second stages differ in type";
   /* x staged XCH floats at a time: what shared memory holds beside the WKV step's and the
@@ -800,14 +818,13 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: RWKV_PERSIST=1, but %s", m->path ? m->path : "model", why);
 
   arena a = arena_layout(d, 1, 1);
-  int sg = gi->has_subgroup && gi->subgroup_size >= 4 && !getenv("RWKV_NO_SUBGROUP");
-  int cl = sg && gi->has_subgroup_clustered && gi->subgroup_size >= 32;
+  int sg = subgroups(m, 0), cl = subgroups(m, 32); /* row sums over 8 or 32 lanes */
   char defs[2048];
   int n = snprintf(defs, sizeof defs,
                    "%s#define RWKV_BUFFERS 1\n#define RWKV_COHERENT coherent\n#define WKV_NO_MAIN 1\n"
                    "#define RED_N 256\n#define HS 64\n#define LN_D %u\n%s#define XCH %u\n"
                    "#define L_D %u\n#define L_FF %u\n#define L_RW %u\n#define L_RA %u\n#define L_RV %u\n#define L_RG %u\n",
-                   cl ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n#define LANE_CLUSTER 1\n" : "",
+                   cl ? WKV_QCLUSTER_DEFS "#define LANE_CLUSTER 1\n" : "",
                    D, sg ? "#define RWKV_SUBGROUP 1\n" : "", xch, D, F, rw, ra, rv, rg);
   static const char *const slot[9] = {"RKV", "L1", "W2", "A2", "V2", "G2", "WO", "FK", "FV"};
   for (int i = 0; i < 9; i++)
@@ -824,16 +841,8 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
                 "#define P_FFN_LERP %d\n",
                 PAR_LN1_W, PAR_LN1_B, PAR_LN2_W, PAR_LN2_B, PAR_LERP, PAR_FFN_LERP);
   if (n <= 0 || (size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
-  /* RWKV_PERSIST_RB: 8-row blocks an item of the big matrices (x staged once for all) */
-  m->persist_rb = env_u32("RWKV_PERSIST_RB", 1);
-  if (m->persist_rb < 1 || m->persist_rb > 16) m->persist_rb = 1;
   n += snprintf(defs + n, sizeof defs - (size_t)n, "#define RB %u\n", m->persist_rb);
   if ((size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
-  /* (rows of an item must not straddle r / k / v or the LoRA groups) */
-  if (D % (8 * m->persist_rb) || rw % (8 * m->persist_rb) || ra % (8 * m->persist_rb) || rg % (8 * m->persist_rb) ||
-      rv % (8 * m->persist_rb))
-    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: RWKV_PERSIST_RB=%u: the width and LoRA ranks must be "
-                       "multiples of %u", m->path ? m->path : "model", m->persist_rb, 8 * m->persist_rb);
   int rc = rwkv_gpu_program(m->gpu, "rwkv_wkv+rwkv_layer", defs, &m->persist_prog, err);
   static const uint32_t zeros[PERSIST_SYNC_BYTES / 4]; /* (a new buffer's contents are undefined) */
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, PERSIST_SYNC_BYTES, zeros, &m->persist_sync, err);
