@@ -28,7 +28,6 @@ typedef struct mm_cfg {
                    * as RGBA16F, TEXH) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
-  unsigned half; /* tiled: f16 tiles and products (matmul.comp HALF; GL_NV_gpu_shader5) */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -244,12 +243,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
-  /* f16 tiles and HFMA2 products in the tiled kernel (matmul.comp HALF) where the driver has
-   * f16 arithmetic (NVIDIA: GL_NV_gpu_shader5), for f16 and quantized rows: their weights
-   * are f16-exact or coarser; f32 and bf16 rows (range) stay f32. RWKV_MM_HALF=0|1 */
-  int hw = type != RWKV_TYPE_F32 && type != RWKV_TYPE_BF16 && c->kernel == 1 && in->has_f16;
-  c->half = hw;
-  if (env_uint("RWKV_MM_HALF", 0, 1, &v)) c->half = v && hw;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -259,12 +252,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define HALF %u\n%s%s%s%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->half,
-           c->half ? "#extension GL_NV_gpu_shader5 : require\n#extension GL_EXT_gpu_shader5 : require\n" : "",
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
@@ -419,7 +410,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->row_bytes = rb;
   w->stride = stride;
   for (int v = 0; v < 2; v++) {
-    char defs[768];
+    char defs[640];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
     int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
@@ -435,7 +426,6 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
      * it has whole units and reads x from the buffer (no glGet: it stalls a threaded driver) */
     w->xal[v] = c->kernel != 0 || (c->kfull && !c->xsh);
     w->texw[v] = (int)c->texw;
-    w->half[v] = (int)c->half;
   }
   if (cfg[1].kernel == 1) { /* split-K reduce: one program per context (cached by defines) */
     w->bk = cfg[1].bk;

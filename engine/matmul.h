@@ -43,8 +43,6 @@ typedef struct rwkv_mm_weight {
   uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
   int xal[2];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
   int texw[2];          /* prog[v] reads the weights through the chunks' texture buffers */
-  int half[2];          /* prog[v] rounds x and the weights to f16 and sums BK products in
-                         * f16 before adding them in f32 (tiled kernel, HALF) */
   /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
    * than split_min workgroups (split_min_small for at most two token tiles), K is cut into
    * up to split_max pieces of a multiple of bk elements (split_force: always that many, 1 =

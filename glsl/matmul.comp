@@ -418,6 +418,9 @@ void main() {
 #define QN (BT / 4)
 #define TM (QM / RQ)
 #define TN (QN / NQ)
+// weight units (8 weights of a row) and x quads (4 k of a token) per invocation per slice
+#define NU ((BM * (BK / 8) + WGT - 1) / WGT)
+#define NX ((BT * (BK / 4) + WGT - 1) / WGT)
 // WGT = TM * TN, a literal from matmul.c (NVIDIA wants a literal in the layout)
 layout(local_size_x = WGT) in;
 // [buffer][k][row quad] and [buffer][k][token quad]; DB = 1: two buffers, one barrier a slice
@@ -427,23 +430,12 @@ layout(local_size_x = WGT) in;
 // lanes, so that every warp walked all four paths (~300 of a K slice's ~950 instructions
 // against 512 FMAs; H200 17 -> 25-29 TFLOP/s, bench/MATMUL.md round 9). The compute loop
 // reads them back as vec4s of four floats.
-#if HALF
-// HALF (GL_NV_gpu_shader5): the tiles hold f16 and the products are f16 fused multiply-adds
-// on pairs (HFMA2: twice the FMA rate, half the shared-memory bytes a k step); each slice's
-// f16 sums of BK products are added into the f32 accumulators. Word [k][p] of the weight tile
-// holds rows 2p, 2p + 1 at k, of the x tile tokens 2p, 2p + 1, so a quad (4 rows or tokens)
-// is two words and each half pair one HFMA2 operand. As llama.cpp's f16 GEMMs, this rounds
-// x to f16 (|x| < 65504) and sums in f16 over a slice; F32 and BF16 rows stay in f32.
-shared uint wshu[(DB + 1) * BK * QM * 2];
-shared uint xshu[(DB + 1) * BK * QN * 2];
-#else
 shared float wshf[(DB + 1) * BK * QM * 4];
 shared float xshf[(DB + 1) * BK * QN * 4];
 #define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-#endif
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
@@ -609,89 +601,53 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
 #endif
 }
 
-#if HALF
-// HALF: an invocation loads the same 8 elements of two neighbouring rows (NS = 2 units) and
-// the same 4 k of two neighbouring tokens, so that it can store whole half pairs.
-#define NS 2
-#define NUT ((BM / 2) * (BK / 8))
-#define NXT ((BT / 2) * (BK / 4))
-#else
-#define NS 1
-#define NUT (BM * (BK / 8))
-#define NXT (BT * (BK / 4))
-#endif
-#define NUJ ((NUT + WGT - 1) / WGT)
-#define NXJ ((NXT + WGT - 1) / WGT)
 // Per-invocation staging registers (module scope: private to the invocation).
-uvec4 g_ra[NUJ * NS], g_rb[NUJ * NS];
-vec4 g_x[NXJ * NS];
+uvec4 g_ra[NU], g_rb[NU];
+vec4 g_x[NX];
 
-// Issue the global loads of the slice at k0 (elements [k0, min(k0 + BK, ke))): job q is
-// rows (NS r .. NS r + NS - 1) x 8 elements, and tokens (NS t ..) x 4 elements.
+// Issue the global loads of the slice at k0 (elements [k0, min(k0 + BK, ke))).
 void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
   uint lid = gl_LocalInvocationID.x;
-  for (int j = 0; j < NUJ; j++) {
+  for (int j = 0; j < NU; j++) {
     uint q = lid + uint(j * WGT);
-    uint r = q % uint(BM / NS), e0 = k0 + (q / uint(BM / NS)) * 8u;
-    for (int h = 0; h < NS; h++) {
-      g_ra[j * NS + h] = uvec4(0u);
-      g_rb[j * NS + h] = uvec4(0u);
-      if (q < uint(NUT) && e0 < ke)
-        mt_raw(min(rbase + uint(NS) * r + uint(h), rend - 1u) * u_row_bytes, e0,
-               g_ra[j * NS + h], g_rb[j * NS + h]);
-    }
+    uint r = q % uint(BM), e0 = k0 + (q / uint(BM)) * 8u;
+    g_ra[j] = uvec4(0u);
+    g_rb[j] = uvec4(0u);
+    if (q < uint(BM * (BK / 8)) && e0 < ke)
+      mt_raw(min(rbase + r, rend - 1u) * u_row_bytes, e0, g_ra[j], g_rb[j]);
   }
-  for (int j = 0; j < NXJ; j++) {
+  for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
-    uint e = k0 + (q / uint(BT / NS)) * 4u;
-    for (int h = 0; h < NS; h++) {
-      uint t = t0 + uint(NS) * (q % uint(BT / NS)) + uint(h);
-      vec4 v = vec4(0.0);
-      if (q < uint(NXT) && t < u_T && e < ke) {
-        uint xb = mm_tx(t) * gb.y + gb.x + e;
-        if (u_xal != 0u && e + 4u <= ke) v = xs4[xb >> 2];
-        else
-          for (uint i = 0u; i < 4u; i++)
-            if (e + i < ke) v[i] = xs[xb + i];
-      }
-      g_x[j * NS + h] = v;
+    uint t = t0 + q % uint(BT), e = k0 + (q / uint(BT)) * 4u;
+    vec4 v = vec4(0.0);
+    if (q < uint(BT * (BK / 4)) && t < u_T && e < ke) {
+      uint xb = mm_tx(t) * gb.y + gb.x + e;
+      if (u_xal != 0u && e + 4u <= ke) v = xs4[xb >> 2];
+      else
+        for (uint i = 0u; i < 4u; i++)
+          if (e + i < ke) v[i] = xs[xb + i];
     }
+    g_x[j] = v;
   }
-}
-
-// Decoded unit h of job j (zeros past the row's end).
-void mt_unit(int j, int h, uint e0, uint ke, out vec4 lo, out vec4 hi) {
-  lo = vec4(0.0);
-  hi = vec4(0.0);
-  if (e0 < ke) mt_dec(g_ra[j * NS + h], g_rb[j * NS + h], e0, lo, hi);
-#if defined(RWKV_WFLOAT)
-  if (e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
-    for (uint i = 0u; i < 4u; i++) {
-      if (e0 + i >= ke) lo[i] = 0.0;
-      if (e0 + 4u + i >= ke) hi[i] = 0.0;
-    }
-#endif
 }
 
 // Decode the staged slice at k0 into shared buffer `buf`: consecutive invocations hold
 // consecutive rows / tokens, so the scalar stores hit consecutive banks.
 void mt_store(uint buf, uint k0, uint ke) {
   uint lid = gl_LocalInvocationID.x;
-  for (int j = 0; j < NUJ; j++) {
+  for (int j = 0; j < NU; j++) {
     uint q = lid + uint(j * WGT);
-    if (q < uint(NUT)) {
-      uint r = q % uint(BM / NS), gi = q / uint(BM / NS), e0 = k0 + gi * 8u;
-      vec4 lo, hi;
-      mt_unit(j, 0, e0, ke, lo, hi);
-#if HALF
-      vec4 lo1, hi1;
-      mt_unit(j, 1, e0, ke, lo1, hi1);
-      uint o = buf * uint(BK * QM * 2) + gi * 8u * uint(QM * 2) + r;
-      for (int i = 0; i < 4; i++) {
-        wshu[o + uint(i * QM * 2)] = packHalf2x16(vec2(lo[i], lo1[i]));
-        wshu[o + uint((i + 4) * QM * 2)] = packHalf2x16(vec2(hi[i], hi1[i]));
-      }
-#else
+    if (q < uint(BM * (BK / 8))) {
+      uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
+      vec4 lo = vec4(0.0), hi = vec4(0.0);
+      if (e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
+#if defined(RWKV_WFLOAT)
+      if (e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
+        for (uint i = 0u; i < 4u; i++) {
+          if (e0 + i >= ke) lo[i] = 0.0;
+          if (e0 + 4u + i >= ke) hi[i] = 0.0;
+        }
+#endif
       uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
       WST(o, c, lo.x);
       WST(o + uint(QM), c, lo.y);
@@ -701,24 +657,17 @@ void mt_store(uint buf, uint k0, uint ke) {
       WST(o + 5u * uint(QM), c, hi.y);
       WST(o + 6u * uint(QM), c, hi.z);
       WST(o + 7u * uint(QM), c, hi.w);
-#endif
     }
   }
-  for (int j = 0; j < NXJ; j++) {
+  for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
-    if (q < uint(NXT)) {
-      uint t = q % uint(BT / NS), kq = q / uint(BT / NS);
-#if HALF
-      uint o = buf * uint(BK * QN * 2) + 4u * kq * uint(QN * 2) + t;
-      for (int i = 0; i < 4; i++)
-        xshu[o + uint(i * QN * 2)] = packHalf2x16(vec2(g_x[j * NS][i], g_x[j * NS + 1][i]));
-#else
+    if (q < uint(BT * (BK / 4))) {
+      uint t = q % uint(BT), kq = q / uint(BT);
       uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
       XST(o, c, g_x[j].x);
       XST(o + uint(QN), c, g_x[j].y);
       XST(o + 2u * uint(QN), c, g_x[j].z);
       XST(o + 3u * uint(QN), c, g_x[j].w);
-#endif
     }
   }
 }
@@ -777,39 +726,6 @@ void main() {
     if (more) mt_load(next, ke, rbase, rend, t0, gb);
 #endif
 #endif
-#if HALF
-    // four rows x four tokens of a quad pair: 8 HFMA2 (rows broadcast, token pairs)
-    uint wo = cur * uint(BK * QM * 2) + 2u * tm, xo = cur * uint(BK * QN * 2) + 2u * tn;
-    f16vec2 ah[4 * RQ * NQ * 2];
-    for (int i = 0; i < 4 * RQ * NQ * 2; i++) ah[i] = f16vec2(0.0);
-    for (uint k = 0u; k < uint(BK); k++) {
-      f16vec2 wh[2 * RQ], xh[2 * NQ];
-      for (int a = 0; a < RQ; a++) {
-        uint b = wo + k * uint(QM * 2) + uint(2 * a * TM);
-        wh[2 * a] = unpackFloat2x16(wshu[b]);
-        wh[2 * a + 1] = unpackFloat2x16(wshu[b + 1u]);
-      }
-      for (int c = 0; c < NQ; c++) {
-        uint b = xo + k * uint(QN * 2) + uint(2 * c * TN);
-        xh[2 * c] = unpackFloat2x16(xshu[b]);
-        xh[2 * c + 1] = unpackFloat2x16(xshu[b + 1u]);
-      }
-      for (int a = 0; a < RQ; a++)
-        for (int i = 0; i < 4; i++) {
-          f16vec2 wv = f16vec2(wh[2 * a + (i >> 1)][i & 1]);
-          for (int c = 0; c < NQ; c++) {
-            int o = ((4 * a + i) * NQ + c) * 2;
-            ah[o] = fma(wv, xh[2 * c], ah[o]);
-            ah[o + 1] = fma(wv, xh[2 * c + 1], ah[o + 1]);
-          }
-        }
-    }
-    for (int i = 0; i < 4 * RQ; i++)
-      for (int c = 0; c < NQ; c++) {
-        int o = (i * NQ + c) * 2;
-        acc[i][c] += vec4(vec2(ah[o]), vec2(ah[o + 1]));
-      }
-#else
     uint wo = cur * uint(BK * QM) + tm, xo = cur * uint(BK * QN) + tn;
     for (uint k = 0u; k < uint(BK); k++) {
       vec4 w[RQ], xv[NQ];
@@ -823,7 +739,6 @@ void main() {
           acc[4 * a + 3][b] += w[a].w * xv[b];
         }
     }
-#endif
 #if DB
 #if PF
     if (more) mt_store(cur ^ 1u, next, ke);
