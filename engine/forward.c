@@ -793,17 +793,6 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
     if (!ok) why = "a matrix is not F16 / F32 in one buffer, or differs between layers";
   }
   if (!why && L < 2) why = "one layer";
-  /* RWKV_PERSIST_RB: 8-row blocks an item of the big matrices (x staged once for all); an
-   * item's rows must not straddle r / k / v or the LoRA groups */
-  m->persist_rb = env_u32("RWKV_PERSIST_RB", 1);
-  if (m->persist_rb < 1 || m->persist_rb > 16) m->persist_rb = 1;
-  uint32_t rbr = 8 * m->persist_rb;
-  char rbwhy[96];
-  if (!why && (D % rbr || rw % rbr || ra % rbr || rg % rbr || rv % rbr)) {
-    snprintf(rbwhy, sizeof rbwhy, "the width or a LoRA rank is not a multiple of %u (RWKV_PERSIST_RB=%u)", rbr,
-             m->persist_rb);
-    why = rbwhy;
-  }
   /* the LoRA second stages share one type in the kernel */
   if (!why && (ty[3] != ty[2] || ty[4] != ty[2] || ty[5] != ty[2])) why = "the LoRA second stages differ in type";
   /* x staged XCH floats at a time: what shared memory holds beside the WKV step's and the
@@ -841,8 +830,6 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
                 "#define P_FFN_LERP %d\n",
                 PAR_LN1_W, PAR_LN1_B, PAR_LN2_W, PAR_LN2_B, PAR_LERP, PAR_FFN_LERP);
   if (n <= 0 || (size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
-  n += snprintf(defs + n, sizeof defs - (size_t)n, "#define RB %u\n", m->persist_rb);
-  if ((size_t)n >= sizeof defs) return rwkv_errorf(err, RWKV_ERR_ARG, "persist_init: defines too long");
   int rc = rwkv_gpu_program(m->gpu, "rwkv_wkv+rwkv_layer", defs, &m->persist_prog, err);
   static const uint32_t zeros[PERSIST_SYNC_BYTES / 4]; /* (a new buffer's contents are undefined) */
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, PERSIST_SYNC_BYTES, zeros, &m->persist_sync, err);
@@ -875,7 +862,7 @@ static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
   for (unsigned i = 0; i < 10; i++) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4 + i, bufs[i]);
   /* items a phase (rwkv_layer.comp): LN slices, 8-row blocks, 32-row blocks, heads */
   uint32_t ns = (D + 255) / 256, cum[8];
-  uint32_t rp = 8 * m->persist_rb; /* rows an item of the big matrices */
+  uint32_t rp = 8; /* rows an item of the big matrices (RPI) */
   uint32_t items[8] = {ns, (3 * D + rp - 1) / rp + (W->lora1.M + rp - 1) / rp, (l ? 4 : 3) * ((D + 31) / 32),
                        d->n_head, (D + rp - 1) / rp, ns, (d->n_ffn + rp - 1) / rp, (D + rp - 1) / rp};
   for (int i = 0; i < 8; i++) cum[i] = (i ? cum[i - 1] : 0) + items[i];

@@ -92,7 +92,7 @@ struct rwkv_model {
   /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
    * persist_init): its program, ticket / done counters, workgroups, and whether it failed */
   unsigned persist_prog, persist_sync;
-  uint32_t persist_wgs, persist_rb, persist_tk, persist_dn; /* the counters' values after the last dispatch */
+  uint32_t persist_wgs, persist_tk, persist_dn; /* the counters' values after the last dispatch */
   int persist_check; /* RWKV_PERSIST_CHECK=1: read the kernel's failure flag after each pass */
   uint32_t chunk;
 

@@ -111,32 +111,13 @@ float lane_sum_sh(float v, uint lanes) {
     acc_ = LANE_SUM(acc_, LANES);                                                           \
     if (row_ < (nrows) && ln_ == 0u) EPI(row_, acc_);                                       \
   }
-// RB blocks of rows an item: x staged once when it fits (K <= XCH), else per block
-#define MATVEC_RB(W, TY, ST, K, LANES, r0, nrows, EPI, XOFF)                                \
-  if (uint(K) <= uint(XCH)) {                                                               \
-    stage_x(XOFF, uint(K));                                                                 \
-    for (uint blk_ = 0u; blk_ < uint(RB); blk_++) {                                         \
-      uint lg_ = lid / (LANES), ln_ = lid % (LANES);                                        \
-      uint row_ = (r0) + blk_ * (uint(RED_N) / (LANES)) + lg_;                              \
-      float acc_ = 0.0;                                                                     \
-      if (row_ < (nrows))                                                                   \
-        for (uint u_ = ln_; u_ < uint(K) / UNIT(TY); u_ += (LANES))                         \
-          acc_ += udot(W[row_ * uint(ST) + u_], u_ * UNIT(TY), TY);                         \
-      acc_ = LANE_SUM(acc_, LANES);                                                         \
-      if (row_ < (nrows) && ln_ == 0u) EPI(row_, acc_);                                     \
-    }                                                                                       \
-  } else {                                                                                  \
-    for (uint blk_ = 0u; blk_ < uint(RB); blk_++)                                           \
-      MATVEC(W, TY, ST, K, LANES, (r0) + blk_ * (uint(RED_N) / (LANES)), nrows, EPI, XOFF)  \
-  }
-
 float tanh_safe(float v) { // no exp overflow
   float e = exp(-2.0 * abs(v));
   return sign(v) * (1.0 - e) / (1.0 + e);
 }
 float sigmoid(float v) { return 1.0 / (1.0 + exp(-v)); }
 
-#define RPI (uint(RED_N) / 32u * uint(RB)) // rows an item of the big matrices (32 lanes a row)
+#define RPI (uint(RED_N) / 32u) // rows an item of the big matrices (32 lanes a row)
 #define RPI2 (uint(RED_N) / 8u)  // rows an item of the LoRA second stages (8 lanes a row)
 
 // epilogues (row, v)
@@ -174,7 +155,7 @@ void item(uint p, uint i) {
     uint nr = (3u * uint(L_D) + RPI - 1u) / RPI;
     if (i < nr) { // r / k / v rows read mixes r, k, v (slots 0, 2, 3)
       uint r0 = i * RPI, g = r0 / uint(L_D);
-      MATVEC_RB(w_rkv, T_RKV, S_RKV, L_D, 32u, r0, 3u * uint(L_D), E_RKV, A_MIX + (g == 0u ? 0u : g + 1u) * uint(L_D))
+      MATVEC(w_rkv, T_RKV, S_RKV, L_D, 32u, r0, 3u * uint(L_D), E_RKV, A_MIX + (g == 0u ? 0u : g + 1u) * uint(L_D))
     } else { // w1 | a1 | g1 | v1 rows: mixes w, a, g, v (slots 1, 4, 5, 3); ranks % 8 == 0
       uint r0 = (i - nr) * RPI;
       uint g = r0 < uint(L_RW) ? 0u : r0 < uint(L_RW + L_RA) ? 1u : r0 < uint(L_RW + L_RA + L_RG) ? 2u : 3u;
@@ -182,7 +163,7 @@ void item(uint p, uint i) {
       uint slot = g == 0u ? 1u : g == 1u ? 4u : g == 2u ? 5u : 3u;
       uint out0 = g == 0u ? A_WH : g == 1u ? A_AH : g == 2u ? A_GH : A_VH;
 #define E_L1(r_, v_) act[out0 + (r_) - g0] = g == 0u ? tanh_safe(v_) : g == 2u ? sigmoid(v_) : (v_)
-      MATVEC_RB(w_l1, T_L1, S_L1, L_D, 32u, r0, m1, E_L1, A_MIX + slot * uint(L_D))
+      MATVEC(w_l1, T_L1, S_L1, L_D, 32u, r0, m1, E_L1, A_MIX + slot * uint(L_D))
     }
   } else if (p == 2u) { // [D][rank] rows: wl = W2.wh, al = A2.ah, g = G2.gh, vl = V2.vh
     uint per = (uint(L_D) + RPI2 - 1u) / RPI2, g = i / per, r0 = (i % per) * RPI2;
@@ -202,13 +183,13 @@ void item(uint p, uint i) {
   } else if (p == 3u) {
     wkv_main(i, 0u, lid);
   } else if (p == 4u) {
-    MATVEC_RB(w_wo, T_WO, S_WO, L_D, 32u, i * RPI, uint(L_D), E_X, A_Y)
+    MATVEC(w_wo, T_WO, S_WO, L_D, 32u, i * RPI, uint(L_D), E_X, A_Y)
   } else if (p == 5u) {
     ln_item(i, false);
   } else if (p == 6u) {
-    MATVEC_RB(w_fk, T_FK, S_FK, L_D, 32u, i * RPI, uint(L_FF), E_FFH, A_MIX)
+    MATVEC(w_fk, T_FK, S_FK, L_D, 32u, i * RPI, uint(L_FF), E_FFH, A_MIX)
   } else {
-    MATVEC_RB(w_fv, T_FV, S_FV, L_FF, 32u, i * RPI, uint(L_D), E_X, A_FFH)
+    MATVEC(w_fv, T_FV, S_FV, L_FF, 32u, i * RPI, uint(L_D), E_X, A_FFH)
   }
 }
 

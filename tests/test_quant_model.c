@@ -119,6 +119,16 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
   rwkv_state *s1 = NULL, *s2 = NULL, *s3 = NULL;
   rwkv_model_opts mo = rwkv_model_default_opts();
   mo.gpu = gpu;
+  if (!strcmp(type, "q8_0")) {
+    /* the layer kernel (RWKV_PERSIST=1) takes F16 / F32 matrices only: an error naming the
+     * file, nothing loaded */
+    setenv("RWKV_PERSIST", "1", 1);
+    rc = rwkv_model_load(path, &mo, &m, &err);
+    unsetenv("RWKV_PERSIST");
+    CHECK(rc == RWKV_ERR_UNSUPPORTED && m == NULL);
+    CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "RWKV_PERSIST=1") && strstr(err.msg, "F16 / F32"), "%s",
+              err.msg);
+  }
   rc = rwkv_model_load(path, &mo, &m, &err);
   CHECK_OK(rc, &err);
   if (!rc) rc = rwkv_state_new(m, &s1, &err);
