@@ -53,7 +53,7 @@ uniform float ln_eps;
 // XCH (forward.c): x floats staged at a time, a multiple of 64 (a longer x, the 2.9B
 // FFN value's, goes in pieces)
 shared float xsh[XI(XCH) + 1];
-shared uint s_tk;
+shared uint s_tk, s_ok;
 
 // x[off .. off + K) -> xsh (the previous item's readers done first)
 void stage_x(uint off, uint K) {
@@ -208,13 +208,22 @@ void main() {
     uint p = 0u;
     while (t >= cum[p]) p++;
     if (p > known) {
-      if (lid == 0u) {
-        // (a bound instead of a hang should this ever not hold; forward.c reports it)
-        uint spins = 0u;
-        while (atomicAdd(sy.dn, 0u) - dn_base < cum[p - 1u] && sy.fail == 0u)
-          if (++spins > (1u << 24)) sy.fail = 1u;
+      // wait until the phases before p are done: one invocation polls, the whole workgroup
+      // loops. (Invocation 0 looping alone, the others waiting at the barrier after it, lost
+      // ticket claims on llvmpipe: the counter ended short with every item done once; a
+      // 40-line shader showed the same, and the same with a uniform loop did not.) A bound
+      // instead of a hang should this ever not hold; forward.c reports it.
+      for (uint spins = 0u;; spins++) {
+        if (lid == 0u) {
+          bool done = atomicAdd(sy.dn, 0u) - dn_base >= cum[p - 1u];
+          if (!done && spins >= (1u << 24)) sy.fail = 1u;
+          s_ok = done || sy.fail != 0u ? 1u : 0u;
+        }
+        barrier();
+        bool ok = s_ok != 0u;
+        barrier(); // s_ok is rewritten by the next poll
+        if (ok) break;
       }
-      barrier();
       memoryBarrierBuffer();
       known = p;
     }
