@@ -261,6 +261,11 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
            getenv("RWKV_MM_OCC") && atoi(getenv("RWKV_MM_OCC")) ? "#define RWKV_OCC 1\n" : "", extra);
+  /* RWKV_MM_CUT=<bits> (blocked decode kernel, a diagnostic: garbage out; matmul.comp) */
+  const char *cut = getenv("RWKV_MM_CUT");
+  size_t n = strlen(defs);
+  if (cut && atoi(cut) > 0 && atoi(cut) < 4 && n + 32 < cap)
+    snprintf(defs + n, cap - n, "#define MM_CUT %d\n", atoi(cut));
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */

@@ -344,6 +344,11 @@ void main() {
 }
 
 #elif KERNEL == 2  // blocked decode
+// MM_CUT (RWKV_MM_CUT, a diagnostic like RWKV_WKV_CUT; garbage out): 1 no decode / dot
+// products (the loaded words and x summed), 2 no x loads
+#ifndef MM_CUT
+#define MM_CUT 0
+#endif
 
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
@@ -388,9 +393,16 @@ void main() {
           for (int t = 0; t < TT; t++) {
 #if defined(PRO)
             vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
+#elif MM_CUT & 2
+            vec4 xq = vec4(float(i)); // (diagnostic: no x loads)
 #else
             vec4 xq = mm_x4(xb[t] + mmu_e(uk, uint(i)));
 #endif
+#if MM_CUT & 1
+            // (diagnostic: the loads without the decode and dot products; garbage out)
+            for (int r = 0; r < NR; r++)
+              acc[r * TT + t] += xq.x + w[r].s.x + float((w[r].q.x ^ w[r].q.y ^ w[r].q.z ^ w[r].q.w) & 1u);
+#else
 #if !defined(RWKV_WFLOAT)
             float xsum = xq.x + xq.y + xq.z + xq.w;
 #endif
@@ -404,6 +416,7 @@ void main() {
               acc[r * TT + t] += a * dot(q, xq) - m * xsum;
 #endif
             }
+#endif
           }
         }
       }
