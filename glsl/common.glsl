@@ -42,6 +42,14 @@ float bf16_to_f32(uint h) { return uintBitsToFloat(h << 16); }
 vec4 u8x4(uint u) {
   return uintBitsToFloat((uvec4(u, u >> 8, u >> 16, u >> 24) & 0xFFu) | 0x4B000000u) - 8388608.0;
 }
+// The same bytes (each below 2^B, B a constant) as 1 + b / 2^B: b lands in the top B bits
+// of a 1.0's mantissa, so a shift and a mask-or per element and no subtraction (the decode
+// kernel's unit decoders fold the 1 and the 2^B into their scale and min; mmu_quad).
+vec4 u8x4_frac(uint u, uint B) {
+  uint m = ((1u << B) - 1u) << (23u - B);
+  return uintBitsToFloat((uvec4(u << (23u - B), u << (15u - B), u << (7u - B), u >> (B + 1u)) & m) |
+                         0x3F800000u);
+}
 vec4 s8x4(uint u) {
   int i = int(u);
   return vec4(bitfieldExtract(i, 0, 8), bitfieldExtract(i, 8, 8), bitfieldExtract(i, 16, 8),
@@ -554,14 +562,21 @@ void mmu_unpack(MmLd l, uint u, out MmRaw w) {
   // pairs 2g and 2g + 1 are neighbouring bytes of one word: (sc0, sc1, mn0, mn1)
   uvec2 v = k4_sm_at(l.a, 2u * g) & 0xFFFFu;
   w.s = dm.xyxy * u8x4(v.x | (v.y << 16)).xzyw;
+  // mmu_quad's values are 1 + v / 2^B (B = 4, q5_K 5)
+#if RWKV_WTYPE == RWKV_T_Q5_K
+  w.s.xz *= 32.0;
+#else
+  w.s.xz *= 16.0;
+#endif
+  w.s.yw += w.s.xz;
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   uint l0 = 8u * (u & 3u), sw0 = l.b.z, sw1 = l.b.w;
   w.p.xy = l.b.xy;
   float d = unpackHalf2x16(l.c.x).x;
   // scale of k: byte (l0 / 16) + 2 k of scales[8 hh ..]; k = 0, 1 in sw0, k = 2, 3 in sw1
   uint sh = (l0 >> 4) << 3;
-  w.s = d * vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
-                      (((sw1 >> sh) & 0xFFu) << 16) | (((sw1 >> (sh + 16u)) & 0xFFu) << 24)));
+  w.s = (64.0 * d) * vec4(s8x4(((sw0 >> sh) & 0xFFu) | (((sw0 >> (sh + 16u)) & 0xFFu) << 8) |
+                               (((sw1 >> sh) & 0xFFu) << 16) | (((sw1 >> (sh + 16u)) & 0xFFu) << 24)));
 #endif
 }
 void mmu_raw(uint rb, uint u, out MmRaw w) {
@@ -569,7 +584,10 @@ void mmu_raw(uint rb, uint u, out MmRaw w) {
   mmu_load(rb, u, l);
   mmu_unpack(l, u, w);
 }
-// Quad i (0 .. RWKV_UQ - 1, a constant after unrolling) of the unit w.
+// Quad i (0 .. RWKV_UQ - 1, a constant after unrolling) of the unit w. K-quants: q holds
+// the B-bit values v as 1 + v / 2^B (u8x4_frac: no int-to-float step), and a, m are
+// pre-scaled in mmu_unpack so that a * dot(q, x) - m * sum(x) is still the quad's sum
+// (a' = 2^B a, m' = m + 2^B a).
 void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
   a = 1.0;
   m = 0.0;
@@ -586,8 +604,10 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
   uint n = (b >> (4u * hi)) & 0x0F0F0F0Fu;
 #if RWKV_WTYPE == RWKV_T_Q5_K
   n |= ((w.p[i & 3] >> (2u * w.g + hi)) & 0x01010101u) << 4;
+  q = u8x4_frac(n, 5u);
+#else
+  q = u8x4_frac(n, 4u);
 #endif
-  q = u8x4(n);
   a = hi == 0u ? w.s.x : w.s.z;
   m = hi == 0u ? w.s.y : w.s.w;
 #elif RWKV_WTYPE == RWKV_T_Q6_K
@@ -596,9 +616,9 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
   int k = i >> 1, j = i & 1;
   uint lq = (w.q[2 * (k & 1) + j] >> (uint(k >> 1) << 2)) & 0x0F0F0F0Fu;
   uint hq = (w.p[j] >> uint(2 * k)) & 0x03030303u;
-  q = u8x4(lq | (hq << 4));
-  a = w.s[k];
-  m = 32.0 * a;
+  q = u8x4_frac(lq | (hq << 4), 6u);
+  a = w.s[k];       // 64 d scale
+  m = 1.5 * a;      // (32 + 64) d scale: q6_K's values are v - 32
 #endif
 }
 #endif // unit decoders
