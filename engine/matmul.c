@@ -28,7 +28,6 @@ typedef struct mm_cfg {
                    * as RGBA16F, TEXH) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
-  unsigned xsk; /* blocked decode with xsh: x floats staged (K rounded up to 8), else 0 */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -239,12 +238,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
-  /* the blocked decode kernel stages all of x (XSH, RWKV_MM_XSH=1) where it fits */
-  c->xsk = 0;
-  if (c->kernel == 2 && c->xsh) {
-    c->xsk = (unsigned)((K + 7) / 8 * 8);
-    if (4u * c->tt * c->xsk + 4u * c->wg * c->nr * c->tt > maxsh) c->xsh = c->xsk = 0;
-  }
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
   c->swz = !in->software;
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
@@ -268,13 +261,9 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
            getenv("RWKV_MM_OCC") && atoi(getenv("RWKV_MM_OCC")) ? "#define RWKV_OCC 1\n" : "", extra);
-  size_t n = strlen(defs);
-  if (c->xsk && n + 32 < cap) {
-    snprintf(defs + n, cap - n, "#define XSK %u\n", c->xsk);
-    n = strlen(defs);
-  }
   /* RWKV_MM_CUT=<bits> (blocked decode kernel, a diagnostic: garbage out; matmul.comp) */
   const char *cut = getenv("RWKV_MM_CUT");
+  size_t n = strlen(defs);
   if (cut && atoi(cut) > 0 && atoi(cut) < 4 && n + 32 < cap)
     snprintf(defs + n, cap - n, "#define MM_CUT %d\n", atoi(cut));
 }

@@ -344,12 +344,6 @@ void main() {
 }
 
 #elif KERNEL == 2  // blocked decode
-#if XSH && !defined(PRO)
-// XSH: each workgroup first copies its tokens' x (XSK floats, K rounded up to 8) into shared
-// memory; the dot products then read it there instead of through L1.
-#define PKQ (XSK / 4)
-shared vec4 xsp[TT * PKQ];
-#endif
 // MM_CUT (RWKV_MM_CUT, a diagnostic like RWKV_WKV_CUT; garbage out): 1 no decode / dot
 // products (the loaded words and x summed), 2 no x loads
 #ifndef MM_CUT
@@ -373,12 +367,6 @@ void main() {
 #else
   uint xb[TT];
   for (int t = 0; t < TT; t++) xb[t] = min(t0 + uint(t), u_T - 1u) * gb.y + gb.x;
-#if XSH
-  for (int t = 0; t < TT; t++)
-    for (uint i = lid; i < uint(PKQ); i += uint(WG))
-      xsp[uint(t) * uint(PKQ) + i] = 4u * i < u_K ? mm_x4(xb[t] + 4u * i) : vec4(0.0);
-  barrier();
-#endif
 #endif
   float acc[NR * TT];
   for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
@@ -403,7 +391,7 @@ void main() {
         // one quad at a time: x and the decoded weights are live for one quad only
         for (int i = 0; i < RWKV_UQ; i++) {
           for (int t = 0; t < TT; t++) {
-#if defined(PRO) || XSH
+#if defined(PRO)
             vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
 #elif MM_CUT & 2
             vec4 xq = vec4(float(i)); // (diagnostic: no x loads)
