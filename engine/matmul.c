@@ -122,6 +122,14 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       /* 4 rows per lane group want 4 units in flight (H100, 2560x65536 head: q6_K 398 -> 101
        * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
       c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
+      /* K-quant rows of 8192-16383 (the 2.9B FFN key, 2560 x 10240): 5 rows a lane group
+       * and one unit in flight make 512 workgroups, all resident at once on an H100, where 4
+       * made 640 of which 528 fit (a second wave, mostly empty). H100, weights from memory
+       * (bench/h100_s10h.sh, occupancy probe): q4_K 21.2-22.3 -> 19.8-19.9 us */
+      if (!fl && M >= 8192 && M < 16384) {
+        c->nr = 5;
+        c->unr = 1;
+      }
       /* K-quant rows of the big matvecs (r/k/v grouped, FFN) over two subgroups, since the
        * scale picks are branch-free (before, more lanes lost: MATMUL.md round 6). H200,
        * weights from memory (bench/h100_s8b.sh): q4_K 10240x2560 25.0 -> 20.9 us, 2560x7680

@@ -556,6 +556,7 @@ int main(void) {
       {"RWKV_MM_TILED", "1", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "8", "RWKV_MM_RQ", "2"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "32", "RWKV_MM_NR", "2"},
+      {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "16", "RWKV_MM_NR", "5", "RWKV_MM_UNR", "1"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "8", "RWKV_MM_UNR", "3"},
       {"RWKV_MM_DEC", "1", "RWKV_MM_LANES", "1", "RWKV_MM_TT", "3"},
       /* lane groups wider than a subgroup (subgroup sums, then shared memory) */
