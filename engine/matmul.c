@@ -28,6 +28,7 @@ typedef struct mm_cfg {
                    * as RGBA16F, TEXH) */
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
+  unsigned cut; /* blocked decode: parts left out, a diagnostic (matmul.comp MM_CUT) */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -196,6 +197,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (prefill && env_uint("RWKV_MM_TILED", 0, 1, &v)) c->kernel = v;
   if (env_uint("RWKV_MM_DEC", 0, 1, &v)) c->dec = v;
   if (env_uint("RWKV_MM_PRE", 0, 1, &v)) c->pre = v;
+  if (env_uint("RWKV_MM_CUT", 0, 3, &v)) c->cut = v; /* 1 the math, 2 the x loads; garbage out */
   if (c->kernel == 0 && c->dec && mmu_ok(type, K)) c->kernel = 2;
   if (env_uint("RWKV_MM_BM", 4, 256, &v) && v % 4 == 0) c->bm = v;
   if (env_uint("RWKV_MM_BT", 4, 256, &v) && v % 4 == 0) c->bt = v;
@@ -260,20 +262,16 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define KERNEL %u\n#define WG %u\n#define LANES %u\n#define NR %u\n#define TT %u\n"
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
-           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n%s%s%s%s",
+           "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
+           "#define MM_CUT %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
            getenv("RWKV_MM_OCC") && atoi(getenv("RWKV_MM_OCC")) ? "#define RWKV_OCC 1\n" : "", extra);
-  /* RWKV_MM_CUT=<bits> (blocked decode kernel, a diagnostic: garbage out; matmul.comp) */
-  const char *cut = getenv("RWKV_MM_CUT");
-  size_t n = strlen(defs);
-  if (cut && atoi(cut) > 0 && atoi(cut) < 4 && n + 32 < cap)
-    snprintf(defs + n, cap - n, "#define MM_CUT %d\n", atoi(cut));
 }
 
 /* Bytes of one block on the GPU (padded to 4) and the float rows' element size. */

@@ -346,9 +346,6 @@ void main() {
 #elif KERNEL == 2  // blocked decode
 // MM_CUT (RWKV_MM_CUT, a diagnostic like RWKV_WKV_CUT; garbage out): 1 no decode / dot
 // products (the loaded words and x summed), 2 no x loads
-#ifndef MM_CUT
-#define MM_CUT 0
-#endif
 
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
