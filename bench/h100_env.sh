@@ -32,6 +32,25 @@ decode_ms() {
   shift 2
   env "$@" BENCH_OUTPUT=none "$bld/bench-profile" "$f" 1 300 2>&1 | tail -1 | sed 's/.*tokens: //;s/ per pass//'
 }
+# decode_ab ROUNDS MODEL A B: decode per token of builds A and B on /tmp/m-MODEL.gguf, a warm-up
+# of each, then ROUNDS interleaved pairs, one "-- MODEL BUILD: N ms, M tok/s" line each.
+decode_ab() {
+  local rounds=$1 m=$2 a=$3 b=$4 r bld
+  decode_ms "$a" /tmp/m-$m.gguf > /dev/null
+  decode_ms "$b" /tmp/m-$m.gguf > /dev/null
+  for ((r = 0; r < rounds; r++)); do
+    for bld in $a $b; do echo "-- $m $bld: $(decode_ms "$bld" /tmp/m-$m.gguf)"; done
+  done
+}
+# mm_decode_shapes BUILD: bench-mm of BUILD at T = 1 with the weights from memory
+# (BENCH_MM_COPIES) for the 2.9B's decode shapes (Wo 2560 x 2560, r/k/v 2560 x 7680, FFN key
+# 2560 x 10240, FFN value 10240 x 2560); BENCH_MM_TYPES / BENCH_MM_CFGS as exported.
+mm_decode_shapes() {
+  BENCH_MM_COPIES=40 "$1/bench-mm" 2560 2560 1 | grep -v "^NVIDIA"
+  BENCH_MM_COPIES=12 "$1/bench-mm" 2560 7680 1 | grep -v "^NVIDIA"
+  BENCH_MM_COPIES=10 "$1/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
+  BENCH_MM_COPIES=10 "$1/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
+}
 # decode_sweep ROUNDS "MODEL..." VARIANT...: per model a warm-up, then ROUNDS interleaved rounds
 # of every VARIANT ("" = the defaults, else environment settings such as "RWKV_MM_PRE=1
 # RWKV_MM_UNR=2"), one "-- MODEL VARIANT: N ms, M tok/s" line each (decode_ms).

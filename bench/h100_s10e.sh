@@ -9,10 +9,7 @@ set -u
 {
   export BENCH_MM_CFGS="c0:RWKV_MM_CUT=0;c1:RWKV_MM_CUT=1;c2:RWKV_MM_CUT=2;c3:RWKV_MM_CUT=3"
   export BENCH_MM_TYPES=q4_K,q6_K,f16
-  BENCH_MM_COPIES=40 "$B/bench-mm" 2560 2560 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=12 "$B/bench-mm" 2560 7680 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=10 "$B/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=10 "$B/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
+  mm_decode_shapes "$B"
   unset BENCH_MM_CFGS
   echo "== occupancy"
   BENCH_MM_OCC=1 BENCH_MM_COPIES=10 "$B/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"

@@ -10,19 +10,12 @@ A=${A:-build-h100b}
   for bld in $A $B $A $B; do
     echo "== bench-mm $bld"
     export BENCH_MM_TYPES=q4_K,q5_K,q6_K
-    BENCH_MM_COPIES=40 "$bld/bench-mm" 2560 2560 1 | grep -v "^NVIDIA"
-    BENCH_MM_COPIES=12 "$bld/bench-mm" 2560 7680 1 | grep -v "^NVIDIA"
-    BENCH_MM_COPIES=10 "$bld/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
-    BENCH_MM_COPIES=10 "$bld/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
+    mm_decode_shapes "$bld"
     unset BENCH_MM_TYPES
   done
   gen_models 2.9b-q4_k_m
   m=2.9b-q4_k_m
-  decode_ms $A /tmp/m-$m.gguf > /dev/null
-  decode_ms $B /tmp/m-$m.gguf > /dev/null
-  for r in 1 2 3 4; do
-    for bld in $A $B; do echo "-- $m $bld: $(decode_ms $bld /tmp/m-$m.gguf)"; done
-  done
+  decode_ab 4 "$m" "$A" "$B"
   for bld in $A $B $A $B; do
     echo "-- rwkv-bench $bld: $("$bld/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --prefill 512 --decode 128 --doc 1024 2>&1 |
       grep -E 'fields|pp512 \(|doc state|tg128|FNV' | sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-60 | tr '\n' ';')"

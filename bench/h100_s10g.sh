@@ -8,10 +8,7 @@ set -u
 {
   export BENCH_MM_CFGS="l1:RWKV_MM_XSH=0;sh:RWKV_MM_XSH=1"
   export BENCH_MM_TYPES=q4_K,q6_K,f16,f32
-  BENCH_MM_COPIES=40 "$B/bench-mm" 2560 2560 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=12 "$B/bench-mm" 2560 7680 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=10 "$B/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
-  BENCH_MM_COPIES=10 "$B/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
+  mm_decode_shapes "$B"
   BENCH_MM_COPIES=40 "$B/bench-mm" 768 3072 1 | grep -v "^NVIDIA"
   unset BENCH_MM_CFGS BENCH_MM_TYPES
   gen_models 2.9b-q4_k_m 2.9b-f16 0.1b-f16

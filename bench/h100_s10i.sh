@@ -7,13 +7,7 @@ A=${A:-build-h100b}
 . bench/h100_env.sh
 {
   gen_models 2.9b-q4_k_m 1.5b-q4_k_m
-  for m in 2.9b-q4_k_m 1.5b-q4_k_m; do
-    decode_ms $A /tmp/m-$m.gguf > /dev/null
-    decode_ms $B /tmp/m-$m.gguf > /dev/null
-    for r in 1 2 3 4; do
-      for bld in $A $B; do echo "-- $m $bld: $(decode_ms $bld /tmp/m-$m.gguf)"; done
-    done
-  done
+  for m in 2.9b-q4_k_m 1.5b-q4_k_m; do decode_ab 4 "$m" "$A" "$B"; done
   for bld in $A $B $A $B; do
     echo "-- rwkv-bench $bld: $("$bld/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --quiet --repeat 3 --prefill 512 --decode 128 --doc 1024 2>&1 |
       grep -E 'tg128 \(rwkv_gen|FNV' | sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-60 | tr '\n' ';')"
