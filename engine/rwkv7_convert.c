@@ -411,7 +411,7 @@ static int plan(conv *c, const rwkv7_ftype *ft, rwkv7_convert_stats *st, rwkv_er
     out_tensor *o = &c->out[c->n_out];
     o->spec = s;
     o->src = r;
-    rc = rwkv7_tensor_type(ft, s, c->hp.n_layer, &o->type, c->log, err);
+    rc = rwkv7_tensor_type(ft, s, c->hp.n_layer, -1, &o->type, c->log, err);
     if (rc == 2) {
       if (st) st->n_fallback++;
       rc = RWKV_OK;

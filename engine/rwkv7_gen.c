@@ -315,6 +315,13 @@ int rwkv7_gen_write(const char *path, const rwkv7_gen_opts *o, rwkv7_gen_stats *
   const double t0 = now_s();
   const rwkv7_ftype *ft = rwkv7_ftype_by_name(o->type ? o->type : "f32");
   if (!ft) return rwkv_errorf(err, RWKV_ERR_ARG, "unknown output type '%s' (%s)", o->type, rwkv7_ftype_list());
+  int lora = -1;
+  if (o->lora && strcmp(o->lora, "llama") != 0) {
+    const rwkv7_ftype *lt = rwkv7_ftype_by_name(o->lora);
+    if (!lt || (lt->type != RWKV_TYPE_F32 && lt->type != RWKV_TYPE_F16 && lt->type != RWKV_TYPE_BF16))
+      return rwkv_errorf(err, RWKV_ERR_ARG, "unknown LoRA type '%s' (llama f32 f16 bf16)", o->lora);
+    lora = (int)lt->type;
+  }
   rwkv7_tensor_spec *specs = NULL;
   uint32_t n = 0;
   int rc = rwkv7_tensor_specs(&o->hp, &specs, &n, err);
@@ -345,7 +352,7 @@ int rwkv7_gen_write(const char *path, const rwkv7_gen_opts *o, rwkv7_gen_stats *
     goto done;
   }
   for (uint32_t i = 0; i < n && !rc; i++) {
-    int r = rwkv7_tensor_type(ft, &specs[i], o->hp.n_layer, &types[i], o->log, err);
+    int r = rwkv7_tensor_type(ft, &specs[i], o->hp.n_layer, lora, &types[i], o->log, err);
     if (r == 2) n_fallback++;
     else if (r) rc = r;
     n_params += specs[i].ne[0] * specs[i].ne[1] * specs[i].ne[2] * specs[i].ne[3];

@@ -26,6 +26,8 @@
 typedef struct rwkv7_gen_opts {
   rwkv7_hparams hp;  /* shape; rwkv7_gen_preset fills it */
   const char *type;  /* rwkv7_ftype name (f32, f16, q8_0, q4_k_m, ...); NULL: f32 */
+  const char *lora;  /* NULL or "llama": LoRA tensors typed as llama.cpp's converter does
+                        (rwkv7_tensor_type); "f32", "f16" or "bf16": all of them in that */
   uint64_t seed;
   const char *vocab; /* world vocabulary file (rwkv_vocab_v20230424.txt) or NULL: then
                         single-byte tokens (ids < 256) and synthetic "[TOKn]" above */

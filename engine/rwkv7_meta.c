@@ -6,7 +6,12 @@
  *   (i - n/8) % 3 == 2; rwkv7's counterparts are time_mix_value and channel_mix_value.
  *   Rows that are not a multiple of 256: Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0,
  *   Q2_K/Q3_K -> IQ4_NL (we use Q4_0, the same 4-bit 32-element class), else F16.
- *   It keeps RWKV's LoRA and lerp tensors unquantized.
+ *   It keeps RWKV's LoRA and lerp tensors unquantized (in the source file's type).
+ * - llama.cpp convert_hf_to_gguf.py prepare_tensors: TIME_MIX_W1 / TIME_MIX_W2 (and
+ *   lerp_fused, 1-D tensors) always F32; the other 2-D tensors, a1 / a2 / v1 / v2 / g1 / g2
+ *   among them, in the output type (f16 by default, bf16 with --outtype bf16 or "auto"
+ *   on a bf16 model). So a Q4_K_M made the usual way (f16 GGUF, then llama-quantize) has
+ *   F32 w1 / w2 and F16 a / v / g LoRA tensors.
  * - llama.cpp include/llama.h enum llama_ftype: general.file_type numbers.
  * - llama.cpp convert_hf_to_gguf.py Rwkv7Model / _set_vocab_rwkv_world: context_length
  *   1048576, token_shift_count 1, "<s>" + escaped vocabulary + "[PADn]" tokens. */
@@ -213,12 +218,23 @@ int rwkv7_tensor_specs(const rwkv7_hparams *hp, rwkv7_tensor_spec **out, uint32_
   return RWKV_OK;
 }
 
-int rwkv7_tensor_type(const rwkv7_ftype *ft, const rwkv7_tensor_spec *t, uint32_t n_layer, uint32_t *out,
-                      FILE *log, rwkv_error *err) {
+int rwkv7_tensor_type(const rwkv7_ftype *ft, const rwkv7_tensor_spec *t, uint32_t n_layer, int lora,
+                      uint32_t *out, FILE *log, rwkv_error *err) {
   if (!ft || !t || !out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv7_tensor_type: NULL argument");
   switch (t->kind) {
     case RWKV7_KIND_BIG: return rwkv7_big_matrix_type(ft, t->name, t->layer, n_layer, t->ne[0], out, log, err);
-    case RWKV7_KIND_LORA: *out = ft->type == RWKV_TYPE_F16 ? RWKV_TYPE_F16 : RWKV_TYPE_F32; return RWKV_OK;
+    case RWKV7_KIND_LORA:
+      if (lora >= 0) {
+        if (lora != RWKV_TYPE_F32 && lora != RWKV_TYPE_F16 && lora != RWKV_TYPE_BF16)
+          return rwkv_errorf(err, RWKV_ERR_ARG, "%s: LoRA type %s is not f32, f16 or bf16", t->name,
+                             tname((uint32_t)lora));
+        *out = (uint32_t)lora;
+      } else if (t->role && (strcmp(t->role, "time_mix_w1.weight") == 0 || strcmp(t->role, "time_mix_w2.weight") == 0)) {
+        *out = RWKV_TYPE_F32;
+      } else {
+        *out = ft->type == RWKV_TYPE_F32 ? RWKV_TYPE_F32 : ft->type == RWKV_TYPE_BF16 ? RWKV_TYPE_BF16 : RWKV_TYPE_F16;
+      }
+      return RWKV_OK;
     default: *out = RWKV_TYPE_F32; return RWKV_OK;
   }
 }

@@ -54,7 +54,7 @@ int rwkv7_hparams_check(const rwkv7_hparams *hp, rwkv_error *err);
 enum {
   RWKV7_KIND_VEC = 0,  /* [D] vector: F32 */
   RWKV7_KIND_BIG = 1,  /* big matrix: the requested type */
-  RWKV7_KIND_LORA = 2, /* LoRA matrix: F32 (F16 in f16 files) */
+  RWKV7_KIND_LORA = 2, /* LoRA matrix: not quantized (rwkv7_tensor_type) */
   RWKV7_KIND_LERP = 3  /* time_mix_lerp_fused [D,1,1,6]: F32 */
 };
 
@@ -71,9 +71,11 @@ typedef struct rwkv7_tensor_spec {
  * output_norm, output); layer 0 has no value-residual triple. *out is malloc'd. */
 int rwkv7_tensor_specs(const rwkv7_hparams *hp, rwkv7_tensor_spec **out, uint32_t *n, rwkv_error *err);
 
-/* Type that a tensor of the layout gets in a file of type ft (see the kinds above). */
-int rwkv7_tensor_type(const rwkv7_ftype *ft, const rwkv7_tensor_spec *t, uint32_t n_layer, uint32_t *out,
-                      FILE *log, rwkv_error *err);
+/* Type that a tensor of the layout gets in a file of type ft (see the kinds above). LoRA
+ * tensors as llama.cpp's converter writes them (w1 / w2 F32; a / v / g F32 in an f32 file,
+ * BF16 in a bf16 one, F16 else) when lora < 0, else all in type lora (F32, F16 or BF16). */
+int rwkv7_tensor_type(const rwkv7_ftype *ft, const rwkv7_tensor_spec *t, uint32_t n_layer, int lora,
+                      uint32_t *out, FILE *log, rwkv_error *err);
 
 /* ---- vocabulary ------------------------------------------------------------- */
 

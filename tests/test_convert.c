@@ -132,7 +132,7 @@ typedef struct type_case {
   uint32_t ffn_v;        /* blk.0.channel_mix_value (rows of 256) */
   uint32_t ffn_v1;       /* blk.1.channel_mix_value */
   uint32_t head;         /* output */
-  uint32_t lora;         /* time_mix_w1 */
+  uint32_t lora;         /* time_mix_a1 (w1 / w2: always F32, as llama.cpp's converter) */
   uint32_t fallbacks;
   double tol;            /* max |logit diff| to the F32 model's, loose */
 } type_case;
@@ -147,19 +147,19 @@ static void test_types(void) {
   const type_case cases[] = {
       {"f32", "F32", F32, F32, F32, F32, F32, 0, 0.0},
       {"f16", "F16", F16, F16, F16, F16, F16, 0, 1e-4},
-      {"bf16", "BF16", RWKV_TYPE_BF16, RWKV_TYPE_BF16, RWKV_TYPE_BF16, RWKV_TYPE_BF16, F32, 0, 0.02},
-      {"q8_0", "Q8_0", RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, F32, 0, 0.03},
-      {"q4_0", "Q4_0", RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, F32, 0, 0.5},
-      {"q4_1", "Q4_1", RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, F32, 0, 0.4},
-      {"q5_0", "Q5_0", RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, F32, 0, 0.3},
-      {"q5_1", "Q5_1", RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, F32, 0, 0.2},
-      {"q2_k", "Q2_K", RWKV_TYPE_Q4_0, RWKV_TYPE_Q2_K, RWKV_TYPE_Q2_K, RWKV_TYPE_Q4_0, F32, 62, 0.5},
-      {"q3_k", "Q3_K_S", RWKV_TYPE_Q4_0, RWKV_TYPE_Q3_K, RWKV_TYPE_Q3_K, RWKV_TYPE_Q4_0, F32, 62, 0.5},
-      {"q4_k", "Q4_K_S", RWKV_TYPE_Q5_0, RWKV_TYPE_Q4_K, RWKV_TYPE_Q4_K, RWKV_TYPE_Q5_0, F32, 62, 0.3},
-      {"q5_k", "Q5_K_S", RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_K, RWKV_TYPE_Q5_K, RWKV_TYPE_Q5_1, F32, 62, 0.2},
-      {"q6_k", "Q6_K", RWKV_TYPE_Q8_0, RWKV_TYPE_Q6_K, RWKV_TYPE_Q6_K, RWKV_TYPE_Q8_0, F32, 62, 0.03},
+      {"bf16", "BF16", RWKV_TYPE_BF16, RWKV_TYPE_BF16, RWKV_TYPE_BF16, RWKV_TYPE_BF16, RWKV_TYPE_BF16, 0, 0.02},
+      {"q8_0", "Q8_0", RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, RWKV_TYPE_Q8_0, F16, 0, 0.03},
+      {"q4_0", "Q4_0", RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, RWKV_TYPE_Q4_0, F16, 0, 0.5},
+      {"q4_1", "Q4_1", RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, RWKV_TYPE_Q4_1, F16, 0, 0.4},
+      {"q5_0", "Q5_0", RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, RWKV_TYPE_Q5_0, F16, 0, 0.3},
+      {"q5_1", "Q5_1", RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_1, F16, 0, 0.2},
+      {"q2_k", "Q2_K", RWKV_TYPE_Q4_0, RWKV_TYPE_Q2_K, RWKV_TYPE_Q2_K, RWKV_TYPE_Q4_0, F16, 62, 0.5},
+      {"q3_k", "Q3_K_S", RWKV_TYPE_Q4_0, RWKV_TYPE_Q3_K, RWKV_TYPE_Q3_K, RWKV_TYPE_Q4_0, F16, 62, 0.5},
+      {"q4_k", "Q4_K_S", RWKV_TYPE_Q5_0, RWKV_TYPE_Q4_K, RWKV_TYPE_Q4_K, RWKV_TYPE_Q5_0, F16, 62, 0.3},
+      {"q5_k", "Q5_K_S", RWKV_TYPE_Q5_1, RWKV_TYPE_Q5_K, RWKV_TYPE_Q5_K, RWKV_TYPE_Q5_1, F16, 62, 0.2},
+      {"q6_k", "Q6_K", RWKV_TYPE_Q8_0, RWKV_TYPE_Q6_K, RWKV_TYPE_Q6_K, RWKV_TYPE_Q8_0, F16, 62, 0.03},
       /* Q4_K_M: n_layer 12 -> use_more_bits for layers 0, 3, 6, 9, 10, 11 (value matrices) */
-      {"q4_k_m", "Q4_K_M", RWKV_TYPE_Q5_0, RWKV_TYPE_Q6_K, RWKV_TYPE_Q4_K, RWKV_TYPE_Q8_0, F32, 62, 0.15},
+      {"q4_k_m", "Q4_K_M", RWKV_TYPE_Q5_0, RWKV_TYPE_Q6_K, RWKV_TYPE_Q4_K, RWKV_TYPE_Q8_0, F16, 62, 0.15},
   };
   const char *p = tmp_path("type.gguf");
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -184,7 +184,10 @@ static void test_types(void) {
       CHECK_MSG(d.layers[0].ffn_value->type == c->ffn_v, "%s: ffn_v type %u", c->opt, d.layers[0].ffn_value->type);
       CHECK_MSG(d.layers[1].ffn_value->type == c->ffn_v1, "%s: ffn_v1 type %u", c->opt, d.layers[1].ffn_value->type);
       CHECK_MSG(d.head->type == c->head, "%s: head type %u", c->opt, d.head->type);
-      CHECK_MSG(d.layers[3].w1->type == c->lora, "%s: lora type %u", c->opt, d.layers[3].w1->type);
+      CHECK_MSG(d.layers[3].a1->type == c->lora && d.layers[3].g2->type == c->lora, "%s: lora types %u %u", c->opt,
+                d.layers[3].a1->type, d.layers[3].g2->type);
+      CHECK_MSG(d.layers[3].w1->type == F32 && d.layers[3].w2->type == F32, "%s: w1 / w2 types %u %u", c->opt,
+                d.layers[3].w1->type, d.layers[3].w2->type);
       CHECK(d.layers[3].k_k->type == F32 && d.layers[3].lerp->type == F32 && d.ln0_w->type == F32);
       if (strcmp(c->opt, "q4_k_m") == 0) {
         const int more[12] = {1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 1};
@@ -412,7 +415,10 @@ static void test_synthetic(void) {
     CHECK_OK(rc, &err);
     if (!rc) {
       CHECK(d.n_layer == 1 && d.n_vocab == 65536 && d.rank_w == 8);
-      CHECK(d.layers[0].w1->type == RWKV_TYPE_F16 && d.layers[0].wk->type == RWKV_TYPE_F16);
+      /* (F16 LoRA input stays F16, w1 / w2 too) */
+      CHECK_MSG(d.layers[0].w1->type == RWKV_TYPE_F16 && d.layers[0].a1->type == RWKV_TYPE_F16 &&
+                d.layers[0].wk->type == RWKV_TYPE_F16, "types w1 %u a1 %u wk %u", d.layers[0].w1->type,
+                d.layers[0].a1->type, d.layers[0].wk->type);
       rwkv7_desc_free(&d);
     }
     gguf_close(f);

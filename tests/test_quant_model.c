@@ -232,7 +232,8 @@ static void test_determinism(void) {
   free(c);
 
   /* the Q4_K_M mix: Q6_K head, Q6_K value matrices where llama.cpp's use_more_bits says so
-   * (layer 1 of 2: i >= 7n/8), Q4_K elsewhere; small tensors F32 */
+   * (layer 1 of 2: i >= 7n/8), Q4_K elsewhere; LoRA w1 / w2 F32, a / v / g F16; small
+   * tensors F32 */
   gguf_file *f = NULL;
   int rc = gguf_open(p1, &f, &err);
   CHECK_OK(rc, &err);
@@ -247,6 +248,10 @@ static void test_determinism(void) {
                 {"blk.1.channel_mix_value.weight", RWKV_TYPE_Q6_K},
                 {"blk.1.channel_mix_key.weight", RWKV_TYPE_Q4_K},
                 {"blk.1.time_mix_w1.weight", RWKV_TYPE_F32},
+                {"blk.1.time_mix_w2.weight", RWKV_TYPE_F32},
+                {"blk.1.time_mix_a1.weight", RWKV_TYPE_F16}, /* llama.cpp: F16 from the f16 conversion */
+                {"blk.1.time_mix_v2.weight", RWKV_TYPE_F16},
+                {"blk.1.time_mix_g2.weight", RWKV_TYPE_F16},
                 {"blk.1.time_mix_lerp_fused.weight", RWKV_TYPE_F32},
                 {"blk.0.attn_norm.weight", RWKV_TYPE_F32}};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

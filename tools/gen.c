@@ -12,12 +12,15 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: rwkv-gen out.gguf [--preset 0.1b|0.4b|1.5b|2.9b|tiny256] [--type TYPE] [--seed N]\n"
+          "                [--lora llama|f32|f16|bf16]\n"
           "                [--layers N] [--embd N] [--ffn N] [--vocab-size N] [--head-size N]\n"
           "                [--rank-w N] [--rank-a N] [--rank-v N] [--rank-g N]\n"
           "                [--vocab rwkv_vocab_v20230424.txt] [--name NAME] [-t|--threads N]\n"
           "                [--check N] [--quiet]\n"
           "Writes a random-weight RWKV-7 model in llama.cpp's rwkv7 GGUF layout.\n"
           "TYPE: %s (default f32).\n"
+          "--lora: the LoRA tensors' type; llama (default) as llama.cpp's converter writes them:\n"
+          "w1 / w2 F32, a / v / g F32 in f32 files, BF16 in bf16 ones, F16 else.\n"
           "--vocab FILE gives the world vocabulary (for vocab 65536); without it tokens are the 256\n"
           "single bytes and synthetic \"[TOKn]\" tokens above. --vocab N (a number) is --vocab-size.\n"
           "--embd without --rank-* uses BlinkDL's rank suggestions for that width; --embd also sets\n"
@@ -123,6 +126,7 @@ int main(int argc, char **argv) {
       int ok = 1;
       if (strcmp(a, "--preset") == 0) preset = v;
       else if (strcmp(a, "--type") == 0) o.type = v;
+      else if (strcmp(a, "--lora") == 0) o.lora = v;
       else if (strcmp(a, "--name") == 0) o.name = v;
       else if (strcmp(a, "--seed") == 0) ok = parse_u64(a, v, UINT64_MAX, &o.seed);
       else if (strcmp(a, "--layers") == 0) ok = parse_u64(a, v, 4096, &layers);
