@@ -161,6 +161,13 @@ static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
   return RWKV_OK;
 }
 
+/* The fused LoRA dots' row types (rwkv_wkv.comp LORA_T*: 0 F32, 1 F16, 2 BF16; -1 none)
+ * and element bytes. */
+static int lora_code(uint32_t t) {
+  return t == RWKV_TYPE_F32 ? 0 : t == RWKV_TYPE_F16 ? 1 : t == RWKV_TYPE_BF16 ? 2 : -1;
+}
+static uint32_t lora_bytes(uint32_t t) { return t == RWKV_TYPE_F32 ? 4 : 2; }
+
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
@@ -173,19 +180,23 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
-  /* decode fuses the LoRA second stages into the WKV kernel when they are all
-   * F32 or all F16 in one buffer each (else the matmul path serves every T) */
-  uint32_t lt = m->layers[0].w2.type;
+  /* decode fuses the LoRA second stages into the WKV kernel when each of w2 / a2 / v2 / g2
+   * is F32, F16 or BF16, the same type in every layer, in one buffer (else the matmul path
+   * serves every T). llama.cpp's files mix them: w2 F32, the others F16 or BF16. */
+  uint32_t lt = m->layers[0].w2.type, lta = m->layers[0].a2.type, ltg = m->layers[0].g2.type;
+  uint32_t ltv = m->d.n_layer > 1 ? m->layers[1].v2.type : lta;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
-  m->lora_fused = (lt == RWKV_TYPE_F32 || lt == RWKV_TYPE_F16) && env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
+  m->lora_fused = lora_code(lt) >= 0 && lora_code(lta) >= 0 && lora_code(ltv) >= 0 && lora_code(ltg) >= 0 &&
+                  env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
     const model_layer *W = &m->layers[l];
     const rwkv_mm_weight *ws[4] = {&W->w2, &W->a2, &W->g2, l ? &W->v2 : &W->w2};
+    const uint32_t want[4] = {lt, lta, ltg, l ? ltv : lt};
     for (int i = 0; i < 4; i++)
-      if (ws[i]->type != lt || ws[i]->n_chunks != 1) m->lora_fused = 0;
+      if (ws[i]->type != want[i] || ws[i]->n_chunks != 1) m->lora_fused = 0;
   }
   if (rc == RWKV_OK && m->lora_fused) {
     /* shared staging of a row's four hidden vectors: the largest rank rounded up to 8 */
@@ -207,7 +218,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     while (split > 1 && split * hs > maxinv) split /= 2;
     /* ranks and row strides as constants when every layer has the same (the dots' loops
      * unroll; RWKV_WKV_CONST=0 keeps them uniforms) */
-    uint32_t eb = lt == RWKV_TYPE_F16 ? 2 : 4, L = m->d.n_layer;
+    uint32_t ebw = lora_bytes(lt), eba = lora_bytes(lta), ebv = lora_bytes(ltv), ebg = lora_bytes(ltg);
+    uint32_t L = m->d.n_layer;
     const model_layer *W0 = &m->layers[0], *W1 = &m->layers[L > 1 ? 1 : 0];
     int cst = env_u32("RWKV_WKV_CONST", 1) != 0;
     for (uint32_t l = 0; l < L && cst; l++) {
@@ -220,17 +232,18 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     if (cst)
       snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
                "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
-               m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g, (uint32_t)(W0->w2.stride / eb),
-               (uint32_t)(W0->a2.stride / eb), (uint32_t)((L > 1 ? W1->v2 : W0->w2).stride / eb),
-               (uint32_t)(W0->g2.stride / eb));
-    /* layer 0 has no v LoRA: its v dot (result unused there) reads layer 0's w2 / a2 / g2
-     * buffer of the widest rows when those are at least as wide as the other layers' v2
-     * rows, so the kernel runs all four dots without a branch between their loads; else the
-     * dot stays behind `layer0 == 0` */
-    const rwkv_mm_weight *v0 = &W0->w2;
-    if (W0->a2.stride > v0->stride) v0 = &W0->a2;
-    if (W0->g2.stride > v0->stride) v0 = &W0->g2;
-    int v_always = cst && L > 1 && v0->stride >= W1->v2.stride;
+               m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g, (uint32_t)(W0->w2.stride / ebw),
+               (uint32_t)(W0->a2.stride / eba), (uint32_t)(L > 1 ? W1->v2.stride / ebv : W0->w2.stride / ebw),
+               (uint32_t)(W0->g2.stride / ebg));
+    /* layer 0 has no v LoRA: its v dot (result unused there, times a zero hidden vector)
+     * reads layer 0's w2 / a2 / g2 buffer of v2's type with the widest rows when those are
+     * at least as wide as the other layers' v2 rows, so the kernel runs all four dots
+     * without a branch between their loads; else the dot stays behind `layer0 == 0`. (Of
+     * v2's type: other bits read as it could be inf or NaN, and 0 * inf is NaN.) */
+    const rwkv_mm_weight *v0 = NULL, *cand[3] = {&W0->w2, &W0->a2, &W0->g2};
+    for (int i = 0; i < 3; i++)
+      if (cand[i]->type == ltv && (!v0 || cand[i]->stride > v0->stride)) v0 = cand[i];
+    int v_always = cst && L > 1 && v0 && v0->stride >= W1->v2.stride;
     m->lora_v0_buf = v_always ? v0->chunks[0].buf : W0->w2.chunks[0].buf;
     if (v_always) strcat(cdefs, "#define LORA_V_ALWAYS 1\n");
     /* with 4 invocations a channel, all four walk S (a quarter row each; rwkv_wkv.comp
@@ -238,7 +251,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
      * only: on the H100 (bench/h100_s9a.sh, s9b.sh) 0.1B F16 0.74 -> 0.70 ms a token, 2.9B
      * F16 4.90 -> 4.83, but Q4_K_M (F32 LoRA rows) 4.34 -> 4.48, S read late no better.
      * RWKV_WKV_QUAD=0|1 overrides */
-    if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", lt == RWKV_TYPE_F16)) {
+    int quad_def = lt != RWKV_TYPE_F32 || lta != RWKV_TYPE_F32;
+    if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", (uint32_t)quad_def)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
       if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
     }
@@ -246,8 +260,9 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
-             "#define LORA_MAXR %u\n#define WKV_CUT %u\n%s%s", split * hs, split, maxr,
-             env_u32("RWKV_WKV_CUT", 0), lt == RWKV_TYPE_F16 ? "#define LORA_F16 1\n" : "", cdefs);
+             "#define LORA_MAXR %u\n#define WKV_CUT %u\n#define LORA_TW %d\n#define LORA_TA %d\n"
+             "#define LORA_TV %d\n#define LORA_TG %d\n%s", split * hs, split, maxr, env_u32("RWKV_WKV_CUT", 0),
+             lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
@@ -698,9 +713,11 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "rank_w", d->rank_w); u32(p, "rank_a", d->rank_a);
     u32(p, "rank_v", d->rank_v); u32(p, "rank_g", d->rank_g);
     u32(p, "wh_off", a->wh); u32(p, "ah_off", a->ah); u32(p, "vh_off", a->vh); u32(p, "gh_off", a->gh);
-    uint32_t eb = W->w2.type == RWKV_TYPE_F16 ? 2 : 4; /* element bytes */
-    u32(p, "st_w", (uint32_t)(W->w2.stride / eb)); u32(p, "st_a", (uint32_t)(W->a2.stride / eb));
-    u32(p, "st_v", (uint32_t)((l ? W->v2 : W->w2).stride / eb)); u32(p, "st_g", (uint32_t)(W->g2.stride / eb));
+    /* row strides in elements; layer 0's v dot reads w2 behind layer0 == 0 (no V_ALWAYS) */
+    u32(p, "st_w", (uint32_t)(W->w2.stride / lora_bytes(W->w2.type)));
+    u32(p, "st_a", (uint32_t)(W->a2.stride / lora_bytes(W->a2.type)));
+    u32(p, "st_v", l ? (uint32_t)(W->v2.stride / lora_bytes(W->v2.type)) : 0u);
+    u32(p, "st_g", (uint32_t)(W->g2.stride / lora_bytes(W->g2.type)));
   }
   wkv_uniforms(m, p, l, a, T);
   run(d->n_head, B);

@@ -62,32 +62,40 @@ shared vec4 s_h4[LORA_MAXR];
 #endif
 shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 #define SH(x) s_h4[(x) >> 2u][(x) & 3u]
-#ifdef LORA_F16
-#define LOAD(buf, i) unpackHalf2x16(buf[(i) >> 1u] >> (((i) & 1u) << 4u)).x
-#define LORA_VEC 8u // elements per uvec4
-#define LORA_VDOT(q_, hb) \
-  (dot(vec4(unpackHalf2x16((q_).x), unpackHalf2x16((q_).y)), s_h4[(hb) >> 2u]) + \
-   dot(vec4(unpackHalf2x16((q_).z), unpackHalf2x16((q_).w)), s_h4[((hb) >> 2u) + 1u]))
-#else
-#define LOAD(buf, i) uintBitsToFloat(buf[i])
-#define LORA_VEC 4u
-#define LORA_VDOT(q_, hb) dot(uintBitsToFloat(q_), s_h4[(hb) >> 2u])
-#endif
+// Row types per matrix (forward.c): LORA_TW / TA / TV / TG, 0 F32, 1 F16, 2 BF16 (constants:
+// the type tests fold away)
+#define LVEC(ty) ((ty) == 0 ? 4u : 8u) // elements per uvec4
+float lora_ld(int ty, uint w, uint i) { // element i of a row, w its word
+  return ty == 0 ? uintBitsToFloat(w)
+                 : ty == 1 ? unpackHalf2x16(w >> ((i & 1u) << 4u)).x
+                           : uintBitsToFloat(((i & 1u) != 0u ? w >> 16u : w) << 16u);
+}
+vec4 lora_v4(int ty, uint a, uint b) { // four 16-bit elements of two words
+  return ty == 1 ? vec4(unpackHalf2x16(a), unpackHalf2x16(b))
+                 : uintBitsToFloat(uvec4(a << 16u, a & 0xFFFF0000u, b << 16u, b & 0xFFFF0000u));
+}
+float lora_vdot(int ty, uvec4 q, uint hb) {
+  if (ty == 0) return dot(uintBitsToFloat(q), s_h4[hb >> 2u]);
+  return dot(lora_v4(ty, q.x, q.y), s_h4[hb >> 2u]) + dot(lora_v4(ty, q.z, q.w), s_h4[(hb >> 2u) + 1u]);
+}
 // out = part p's share of sum_r W[c][r] * hidden[r] (16-byte units p, p + LORA_SPLIT, ...;
 // part 0 takes the tail); hb: the hidden vector's float offset in s_h4
 // (a loop of a count that does not depend on p: with LORA_CONST it unrolls and every load is
 // in flight at once)
-#define LORA_DOT(buf, buf4, rank, stride, hb, c, p, out)                       \
+#define LORA_DOT(ty, buf, buf4, rank, stride, hb, c, p, out)                   \
   {                                                                            \
     out = 0.0;                                                                 \
-    uint nv_ = (stride % LORA_VEC) == 0u ? rank / LORA_VEC : 0u;               \
-    uint b4_ = c * (stride / LORA_VEC);                                        \
+    uint nv_ = (stride % LVEC(ty)) == 0u ? rank / LVEC(ty) : 0u;               \
+    uint b4_ = c * (stride / LVEC(ty));                                        \
     for (uint i_ = 0u; i_ < (nv_ + uint(LORA_SPLIT) - 1u) / uint(LORA_SPLIT); i_++) { \
       uint u_ = p + i_ * uint(LORA_SPLIT);                                     \
-      if (u_ < nv_) out += LORA_VDOT(buf4[b4_ + u_], hb + LORA_VEC * u_);      \
+      if (u_ < nv_) out += lora_vdot(ty, buf4[b4_ + u_], hb + LVEC(ty) * u_);  \
     }                                                                          \
     if (p == 0u)                                                               \
-      for (uint r_ = nv_ * LORA_VEC; r_ < rank; r_++) out += LOAD(buf, c * stride + r_) * SH(hb + r_); \
+      for (uint r_ = nv_ * LVEC(ty); r_ < rank; r_++) {                        \
+        uint i_ = c * stride + r_;                                             \
+        out += lora_ld(ty, buf[(ty) == 0 ? i_ : i_ >> 1u], i_) * SH(hb + r_);  \
+      }                                                                        \
   }
 #endif
 
@@ -191,17 +199,17 @@ void wkv_main(uint h, uint b, uint lid) {
       barrier();
       // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
       uint part = lid / uint(HS);
-      LORA_DOT(lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
-      LORA_DOT(la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
+      LORA_DOT(LORA_TW, lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
+      LORA_DOT(LORA_TA, la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
       lp.z = 0.0;
 #ifdef LORA_V_ALWAYS
       // layer 0 reads a placeholder as wide (forward.c) and its hidden v is zero: no branch
       // between the four dots' loads (one memory round trip instead of two)
-      LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+      LORA_DOT(LORA_TV, lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #else
-      if (layer0 == 0u) LORA_DOT(lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
+      if (layer0 == 0u) LORA_DOT(LORA_TV, lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #endif
-      LORA_DOT(lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
+      LORA_DOT(LORA_TG, lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
       s_part[lid] = lp;
       barrier();
       lp = s_part[i];

@@ -9,7 +9,8 @@
  *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...), the dots
  *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT), with 4 the state
  *    walked by all four (rwkv_wkv.comp WKV_QUAD, RWKV_WKV_QUAD=1) or by one (=0).
- * F32 and F16 LoRA weights (the two fused variants). Tolerance as test_quant_model:
+ * LoRA weights all F32, all F16, and mixed as llama.cpp writes them (w2 F32, the others F16
+ * or BF16), each matrix's type a constant of the fused kernel. Tolerance as test_quant_model:
  * 5e-4 absolute on logits of scale ~10 (float32 against float64). */
 #include <math.h>
 #include <stdint.h>
@@ -149,14 +150,16 @@ static void check(rwkv_gpu *gpu, const char *path, const char *tag) {
   rwkv_model_free(m);
 }
 
-static void run_model(rwkv_gpu *gpu, const char *type, rwkv7_hparams hp) {
+static void run_model(rwkv_gpu *gpu, const char *type, const char *lora, rwkv7_hparams hp) {
   rwkv_error err = {0};
   char path[512];
-  snprintf(path, sizeof path, "%s/test_wkv-%ld-%s.gguf", RWKV_BUILD_DIR, (long)getpid(), type);
+  snprintf(path, sizeof path, "%s/test_wkv-%ld-%s-%s.gguf", RWKV_BUILD_DIR, (long)getpid(), type,
+           lora ? lora : "llama");
   rwkv7_gen_opts o;
   memset(&o, 0, sizeof o);
   o.hp = hp;
   o.type = type;
+  o.lora = lora;
   o.seed = 11;
   o.threads = 2;
   int rc = rwkv7_gen_write(path, &o, NULL, &err);
@@ -220,8 +223,10 @@ int main(void) {
    * 36 (9), 20 (5), 44 (11); F16 rows padded to 16 bytes: 30 -> stride 32 (3 + 6),
    * 36 -> 40 (4 + 4), 20 -> 24 (2 + 4), 44 -> 48 (5 + 4) */
   rwkv7_hparams hp = {L, D, 64, 4 * D, V, 30, 36, 20, 44};
-  run_model(gpu, "f32", hp);
-  run_model(gpu, "f16", hp);
+  run_model(gpu, "f32", NULL, hp);
+  run_model(gpu, "f16", NULL, hp);  /* llama.cpp's LoRA types: w2 F32, a2 / v2 / g2 F16 */
+  run_model(gpu, "bf16", NULL, hp); /* w2 F32, the others BF16 */
+  run_model(gpu, "f16", "f16", hp); /* every LoRA tensor F16 */
   rwkv_gpu_close(gpu);
   return test_result("test_wkv");
 }
