@@ -21,7 +21,7 @@ BASE=${BASE:-build-h100b}
   echo "== this build: LoRA layouts, four walkers on / off"
   decode_sweep 2 "2.9b-q4_k_m 2.9b-q4kmL16" "" "RWKV_WKV_QUAD=0" "RWKV_WKV_QUAD=1"
   echo "== rwkv-bench, this build, llama.cpp's LoRA types"
-  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
+  for m in 2.9b-q4_k_m 0.1b-f16; do
     "$B/rwkv-bench" /tmp/m-$m.gguf --quiet 2>&1 | grep -E "tg128|pp512 \(|doc state|10 fields|load \(warm|FNV"
   done
 } 2>&1 | tee "$OUT/s11a.txt"
