@@ -82,12 +82,15 @@ static int subgroups(const rwkv_model *m, uint32_t cluster) {
 #define WKV_QCLUSTER_DEFS "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n"
 
 static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
-  char defs[512];
+  char defs[2048];
   uint32_t wg = row_wg(m);
   int sg = subgroups(m, 0);
   /* LN_D: the width (common.glsl ln_stats holds a row in registers) */
-  snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n#define LN_D %u\n%s%s",
-           wg, m->d.head_size, m->d.n_embd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
+  int n = snprintf(defs, sizeof defs, "#define RWKV_BUFFERS 1\n#define RED_N %u\n#define HS %u\n#define LN_D %u\n%s%s",
+                   wg, m->d.head_size, m->d.n_embd, sg ? "#define RWKV_SUBGROUP 1\n" : "", extra ? extra : "");
+  if (n < 0 || (size_t)n >= sizeof defs) /* (a cut define list compiles into nonsense) */
+    return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": its defines need %d bytes, more than %zu", name, n,
+                       sizeof defs);
   return rwkv_gpu_program(m->gpu, name, defs, out, err);
 }
 
@@ -228,7 +231,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
           (l > 0 && W->v2.stride != W1->v2.stride))
         cst = 0;
     }
-    char cdefs[448] = "";
+    char cdefs[1024] = ""; /* (room for all of it: strcat below) */
     if (cst)
       snprintf(cdefs, sizeof cdefs, "#define LORA_CONST 1\n#define LORA_RW %u\n#define LORA_RA %u\n#define LORA_RV %u\n"
                "#define LORA_RG %u\n#define LORA_SW %u\n#define LORA_SA %u\n#define LORA_SV %u\n#define LORA_SG %u\n",
@@ -256,7 +259,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
       if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
     }
-    char fused[768];
+    char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
     snprintf(fused, sizeof fused, "#undef RED_N\n#define RED_N %u\n#define LORA_SPLIT %u\n#define LORA2 1\n"
