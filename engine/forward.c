@@ -138,6 +138,11 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   return RWKV_OK;
 }
 
+/* Whether layer l's LoRA first stages are all in the lora1 stack. */
+static int lora1_whole(const model_layer *W, uint32_t l) {
+  return W->lora1_parts == (LORA1_W | LORA1_A | LORA1_G | (l > 0 ? LORA1_V : 0u));
+}
+
 /* Decode (T == 1) with the layer norm + token-shift mix in the prologue of the matmuls
  * that consume it (rwkv_mm_dispatch_prologue; glsl/matmul.comp PRO): r/k/v, the LoRA
  * first stages and the FFN key, so that ln_mix6 and ln_mix1 are no dispatches of their
@@ -156,6 +161,7 @@ static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
     rwkv_mm_weight *ws[3] = {&W->rkv, &W->lora1, &W->ffn_key};
     for (int i = 0; i < 3; i++) {
       if (!ws[i]->n_chunks || ws[i]->prog_pro) continue;
+      if (i == 1 && !lora1_whole(W, l)) continue; /* a part outside the stack: no prologue */
       int rc = rwkv_mm_prologue_init(m->gpu, ws[i], err);
       if (rc == RWKV_ERR_UNSUPPORTED) continue; /* that matmul keeps reading ln_mix's output */
       if (rc) return rc;
@@ -598,18 +604,32 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
-  } else if (W->lora1.n_chunks) {
-    rwkv_mm_group g[4] = {
-        {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
-        {rw, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
-        {rw + ra, rg, m->act_buf, xg, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
-        {rw + ra + rg, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
-    rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, l > 0 ? 4 : 3, R, err);
   } else {
-    if (!rc) rc = mm_nb(m, &W->w1, xw, a->wh, R, RWKV_MM_ACT_TANH, err);
-    if (!rc) rc = mm_nb(m, &W->a1, xa, a->ah, R, RWKV_MM_ACT_NONE, err);
-    if (!rc && l > 0) rc = mm_nb(m, &W->v1, xv, a->vh, R, RWKV_MM_ACT_NONE, err);
-    if (!rc) rc = mm_act(m, &W->g1, xg, a->gh, R, RWKV_MM_ACT_SIGMOID, err);
+    /* w, a, g, v (layer 0: no v): the parts outside the stack (W->lora1_parts) on their own,
+     * none waiting, then the stack's groups (rows in this order), whose dispatch puts the
+     * barrier; with no stack the last part puts it */
+    const rwkv_mm_group pg[4] = {
+        {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
+        {0, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
+        {0, rg, m->act_buf, xg, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
+        {0, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
+    const rwkv_mm_weight *pw[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
+    rwkv_mm_group g[4];
+    uint32_t np = l > 0 ? 4 : 3, ng = 0, row = 0, last = np;
+    for (uint32_t i = 0; i < np; i++)
+      if (!(W->lora1_parts & (1u << i))) last = i;
+    for (uint32_t i = 0; i < np && !rc; i++) {
+      if (W->lora1_parts & (1u << i)) {
+        g[ng] = pg[i];
+        g[ng++].row0 = row;
+        row += pg[i].rows;
+      } else if (!W->lora1_parts && i == last) {
+        rc = mm_act(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
+      } else {
+        rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
+      }
+    }
+    if (!rc && ng) rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, ng, R, err);
   }
   prof(m, PROF_LORA1);
   return rc;
@@ -655,7 +675,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + d->n_embd : 0;
 
   /* layer norm, token-shift mixes, r/k/v, LoRA first stages */
-  int rc = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro
+  int rc = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro && lora1_whole(W, l)
                ? time_mix_inputs_fused(m, l, a, R, store_from, store_to, err)
                : time_mix_inputs(m, l, a, T, R, store_from, store_to, err);
   if (rc) return rc;
@@ -801,16 +821,18 @@ static int persist_init(rwkv_model *m, rwkv_error *err) {
     why = "the width or a LoRA rank is not a multiple of 8";
   for (uint32_t l = 0; l < L && !why; l++) {
     const model_layer *W = &m->layers[l];
-    int f = l == 0, ok = persist_slot(&W->rkv, D, 3 * D, f, &ty[0], &st[0]) &&
-                         persist_slot(&W->lora1, D, rw + ra + rg + (l ? rv : 0), f, &ty[1], &st[1]) &&
-                         persist_slot(&W->w2, rw, D, f, &ty[2], &st[2]) &&
-                         persist_slot(&W->a2, ra, D, f, &ty[3], &st[3]) &&
-                         (l == 0 || persist_slot(&W->v2, rv, D, l == 1, &ty[4], &st[4])) &&
-                         persist_slot(&W->g2, rg, D, f, &ty[5], &st[5]) &&
-                         persist_slot(&W->wo, D, D, f, &ty[6], &st[6]) &&
-                         persist_slot(&W->ffn_key, D, F, f, &ty[7], &st[7]) &&
-                         persist_slot(&W->ffn_value, F, D, f, &ty[8], &st[8]);
+    int f = l == 0, whole = lora1_whole(W, l);
+    int ok = persist_slot(&W->rkv, D, 3 * D, f, &ty[0], &st[0]) &&
+             (!whole || persist_slot(&W->lora1, D, rw + ra + rg + (l ? rv : 0), f, &ty[1], &st[1])) &&
+             persist_slot(&W->w2, rw, D, f, &ty[2], &st[2]) &&
+             persist_slot(&W->a2, ra, D, f, &ty[3], &st[3]) &&
+             (l == 0 || persist_slot(&W->v2, rv, D, l == 1, &ty[4], &st[4])) &&
+             persist_slot(&W->g2, rg, D, f, &ty[5], &st[5]) &&
+             persist_slot(&W->wo, D, D, f, &ty[6], &st[6]) &&
+             persist_slot(&W->ffn_key, D, F, f, &ty[7], &st[7]) &&
+             persist_slot(&W->ffn_value, F, D, f, &ty[8], &st[8]);
     if (!ok) why = "a matrix is not F16 / F32 in one buffer, or differs between layers";
+    else if (!whole) why = "the LoRA first stages differ in type (as in llama.cpp's files: w1 F32, the others F16)";
   }
   if (!why && L < 2) why = "one layer";
   /* the LoRA second stages share one type in the kernel */

@@ -126,15 +126,32 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
     const rwkv7_layer *L = &d->layers[l];
     model_layer *W = &m->layers[l];
     const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
-    const gguf_tensor *lo1[4] = {L->w1, L->a1, L->g1, L->v1}; /* v1 last: absent in layer 0 */
-    int stack_rkv = same_type(rkv, 3), stack_lo1 = same_type(lo1, L->v1 ? 4 : 3);
+    int stack_rkv = same_type(rkv, 3);
     if (stack_rkv && (rc = stack(m, "rkv", l, rkv, 3, &W->rkv, &done, err)) != RWKV_OK) return rc;
-    if (stack_lo1 && (rc = stack(m, "lora1", l, lo1, L->v1 ? 4 : 3, &W->lora1, &done, err)) != RWKV_OK)
-      return rc;
+    /* the LoRA first stages: every present part stacked when they share a type, else the
+     * most of one type (two at least; ties: the type of the earlier part) */
+    const gguf_tensor *lo1[4] = {L->w1, L->a1, L->g1, L->v1}; /* v1 last: absent in layer 0 */
+    uint32_t np = L->v1 ? 4 : 3, best = 0, bestn = 0;
+    for (uint32_t i = 0; i < np; i++) {
+      uint32_t n = 0;
+      for (uint32_t j = 0; j < np; j++) n += lo1[j]->type == lo1[i]->type && lo1[j]->ne[0] == lo1[i]->ne[0];
+      if (n > bestn) bestn = n, best = i;
+    }
+    const gguf_tensor *part[4];
+    uint32_t n_part = 0;
+    W->lora1_parts = 0;
+    for (uint32_t i = 0; i < np && bestn >= 2; i++)
+      if (lo1[i]->type == lo1[best]->type && lo1[i]->ne[0] == lo1[best]->ne[0]) {
+        part[n_part++] = lo1[i];
+        W->lora1_parts |= 1u << i; /* LORA1_W, _A, _G, _V in lo1's order */
+      }
+    if (n_part && (rc = stack(m, "lora1", l, part, n_part, &W->lora1, &done, err)) != RWKV_OK) return rc;
+#define IN_LO1(bit) (W->lora1_parts & (bit))
     const gguf_tensor *src[] = {stack_rkv ? NULL : L->wr, stack_rkv ? NULL : L->wk, stack_rkv ? NULL : L->wv,
-                                L->wo, stack_lo1 ? NULL : L->w1, L->w2, stack_lo1 ? NULL : L->a1, L->a2,
-                                stack_lo1 ? NULL : L->v1, L->v2, stack_lo1 ? NULL : L->g1, L->g2,
+                                L->wo, IN_LO1(LORA1_W) ? NULL : L->w1, L->w2, IN_LO1(LORA1_A) ? NULL : L->a1, L->a2,
+                                IN_LO1(LORA1_V) ? NULL : L->v1, L->v2, IN_LO1(LORA1_G) ? NULL : L->g1, L->g2,
                                 L->ffn_key, L->ffn_value};
+#undef IN_LO1
     rwkv_mm_weight *dst[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1, &W->a2,
                              &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
     for (size_t i = 0; i < sizeof src / sizeof *src; i++)

@@ -129,6 +129,14 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "RWKV_PERSIST=1") && strstr(err.msg, "F16 / F32"), "%s",
               err.msg);
   }
+  if (!strcmp(type, "f16")) {
+    /* nor LoRA first stages of two types (llama.cpp's layout: w1 F32, a1 / g1 / v1 F16) */
+    setenv("RWKV_PERSIST", "1", 1);
+    rc = rwkv_model_load(path, &mo, &m, &err);
+    unsetenv("RWKV_PERSIST");
+    CHECK(rc == RWKV_ERR_UNSUPPORTED && m == NULL);
+    CHECK_MSG(strstr(err.msg, path) && strstr(err.msg, "LoRA first stages differ in type"), "%s", err.msg);
+  }
   rc = rwkv_model_load(path, &mo, &m, &err);
   CHECK_OK(rc, &err);
   if (!rc) rc = rwkv_state_new(m, &s1, &err);
