@@ -126,7 +126,6 @@ struct rwkv_gpu {
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
-  unsigned scratch_turn;      /* rwkv_gpu_scratch_turn */
   unsigned tmap_buf;          /* rwkv_gpu_set_token_map: 0 = none */
   uint32_t tmap_off, tmap_all, tmap_live;
 };
@@ -1455,12 +1454,6 @@ int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, 
   g->scratch_bytes[slot] = got;
   *buf = g->scratch[slot];
   return RWKV_OK;
-}
-
-unsigned rwkv_gpu_scratch_turn(rwkv_gpu *g) {
-  if (!g) return 0;
-  g->scratch_turn ^= 1u;
-  return g->scratch_turn;
 }
 
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta) {

@@ -156,9 +156,6 @@ void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 #define RWKV_GPU_SCRATCH_SLOTS 4
 int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, rwkv_error *err);
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
-/* 0 and 1 in turn, per context: a user that leaves no barrier after its last reader of a
- * scratch buffer alternates two slots (matmul's split-K without a trailing barrier) */
-unsigned rwkv_gpu_scratch_turn(rwkv_gpu *g);
 void rwkv_gpu_scratch_free(rwkv_gpu *g);
 
 /* Token map for the prefill matmuls (matmul.c, rows and tiled kernels): while set, a

@@ -832,7 +832,7 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
  * the caller runs the plain dispatch; splitting is only for speed). */
 static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLuint *ga,
                           const GLuint *gb, uint32_t ng, uint32_t wgs, uint32_t tiles, uint32_t T,
-                          uint32_t S, unsigned y, unsigned tmap, uint32_t tmoff, unsigned slot) {
+                          uint32_t S, unsigned y, unsigned tmap, uint32_t tmoff) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk;
   uint32_t kchunk = (slices + S - 1) / S * w->bk;
   S = (w->K + kchunk - 1) / kchunk; /* every piece gets at least one slice */
@@ -853,7 +853,7 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   if (floats > 0xFFFFFFFFu || T > 65535) /* 32-bit indices; the reduce grid's y is T */
     return 1;
   unsigned scratch = 0;
-  if (rwkv_gpu_scratch(g, slot, floats * 4, &scratch, NULL) != RWKV_OK) return 1; /* no split */
+  if (rwkv_gpu_scratch(g, 0, floats * 4, &scratch, NULL) != RWKV_OK) return 1; /* no split */
   glUniform4uiv(4, (GLsizei)ng, pa);
   glUniform4uiv(8, (GLsizei)ng, pb);
   glUniform1ui(13, kchunk);
@@ -874,6 +874,7 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, scratch);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, y);
   glDispatchCompute((R + 255) / 256, T, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   glUseProgram(w->prog[v]); /* its uniforms are kept per program */
   glUniform1ui(15, tmap ? 3 : 0);
   return RWKV_OK;
@@ -923,7 +924,6 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
     if (tmap) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, tmap);
   }
   uint32_t done = 0; /* groups already dispatched, by bit */
-  int split0 = 0;     /* a split dispatch of this call used scratch slot 0 */
   for (uint32_t i = 0; i < n; i++) {
     if (done & (1u << i)) continue;
     uint32_t set[RWKV_MM_MAX_GROUPS], ns = 0;
@@ -954,17 +954,8 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
       }
       glUniform1ui(3, ng);
       uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
-      /* split K: a dispatch that ends with a barrier uses scratch slot 0; one that does not
-       * (several independent matmuls in a row) slots 1 and 2 in turn: the next such split's
-       * main -> reduce barrier orders this reduce's reads before the one after it reuses the
-       * slot. (One slot and a barrier after every reduce serialized independent matmuls.) */
-      unsigned slot = 0;
-      if (S > 1) {
-        slot = barrier ? 0u : 1u + rwkv_gpu_scratch_turn(g);
-        if (slot == 0 && split0) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* slot 0 again */
-      }
-      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff, slot) == 0) {
-        split0 |= slot == 0;
+      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff) == 0) {
+        barrier = 1; /* the next split dispatch reuses the scratch buffer */
         continue;
       }
       glUniform4uiv(4, (GLsizei)ng, ga);
