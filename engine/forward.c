@@ -135,6 +135,13 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   m->wkv_rows = rows;
   m->wkv_scan_min_t = env_u32("RWKV_WKV_MIN_T", 2);
   if (m->wkv_scan_min_t == 0) m->wkv_scan_min_t = 1;
+  /* short passes of many sequences keep the one-kernel step, whose (head, sequence)
+   * workgroups then fill the GPU: H100, 2.9B Q4_K_M, 10 fields (10 sequences of ~20 tokens,
+   * 400 workgroups) 39.5-39.7 -> 38.7-38.8 ms; one sequence of 16-128 tokens is faster with
+   * the scan (40 workgroups; bench/RESULTS.md session 11). RWKV_WKV_ONE_BH=<sequences x
+   * heads> from which passes of up to 64 rows a sequence take it (0: never; not with
+   * RWKV_WKV_SCAN=1) */
+  m->wkv_one_bh = force && *force ? 0 : env_u32("RWKV_WKV_ONE_BH", 256);
   return RWKV_OK;
 }
 
@@ -692,7 +699,8 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
   if (!SKIP(m, PROF_WKV)) {
-    int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t;
+    int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
+               !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
     /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) wkv_scan(m, l, a, B, T);

@@ -133,6 +133,7 @@ struct rwkv_model {
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per
    * sequence (0 = never); wkv_rows rows of S per scan workgroup */
   uint32_t wkv_scan_min_t, wkv_rows;
+  uint32_t wkv_one_bh; /* passes of <= 64 rows and B x heads >= this: one kernel (0: off) */
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;
 };
