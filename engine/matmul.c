@@ -190,6 +190,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (xsh_env) c->xsh = v;
   if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
   if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
+  /* prefill of at most one tile's rows over a long K (llama.cpp files' LoRA w1, 2560 x 96 in
+   * F32 beside the stacked F16 a1 / g1 / v1): the rows kernel, 8 tokens a pass, instead of a
+   * tile split 16 ways in K, whose reduce waits for everything queued before it (H100, T =
+   * 124: 20-22 against 37-47 us, bench/RESULTS.md session 11). RWKV_MM_SMALL_TT=0: tiled */
+  if (prefill && !in->software && c->kernel == 1 && M <= c->bm && K >= 1024 &&
+      !(env_uint("RWKV_MM_SMALL_TT", 0, 1, &v) && v == 0)) {
+    c->kernel = 0;
+    c->tt = 8;
+  }
   if (prefill && env_uint("RWKV_MM_TT", 1, 32, &v)) {
     c->tt = v;
     c->kernel = 0;
