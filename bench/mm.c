@@ -129,11 +129,12 @@ int main(int argc, char **argv) {
         snprintf(occs, sizeof occs, "  occ %u", o[1]);
       }
       char tile[64] = "";
-      if (w.kernel[T > 1] == 1) /* tiled: rows x tokens per workgroup, BK, K pieces */
-        snprintf(tile, sizeof tile, " %ux%u bk%u S%u", w.rows_per_wg[1], w.tt[1], w.bk,
+      int v = rwkv_mm_variant(T);
+      if (w.kernel[v] == 1) /* tiled: rows x tokens per workgroup, BK, K pieces */
+        snprintf(tile, sizeof tile, " %ux%u bk%u S%u", w.rows_per_wg[v], w.tt[v], w.bk,
                  rwkv_mm_split_pieces(&w, M, T));
       printf("%-5s T=%-4u %9.1f us  %7.1f GB/s weights  %8.1f GFLOP/s  k%u%s %s%s\n", t->name, T,
-             us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[T > 1], tile,
+             us, rb * M / us * 1e-3, 2.0 * K * M * T / us * 1e-3, w.kernel[v], tile,
              colon ? cfg : "", occs);
     }
     for (int i = 0; i < ncopy; i++) rwkv_mm_free(g, &ws[i]);

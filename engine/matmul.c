@@ -10,6 +10,7 @@
 #include "quant.h"
 
 #define MM_PAD 16 /* bytes past the last block: w_u32 reads one word ahead */
+#define MM_SHORT_T 256 /* dispatches of 2..MM_SHORT_T tokens use prog[2] (rwkv_mm_variant) */
 
 typedef struct mm_cfg {
   unsigned kernel;                 /* 0 rows, 1 tiled, 2 blocked decode */
@@ -190,11 +191,13 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (xsh_env) c->xsh = v;
   if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
   if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
-  /* prefill of at most one tile's rows over a long K (llama.cpp files' LoRA w1, 2560 x 96 in
-   * F32 beside the stacked F16 a1 / g1 / v1): the rows kernel, 8 tokens a pass, instead of a
-   * tile split 16 ways in K, whose reduce waits for everything queued before it (H100, T =
-   * 124: 20-22 against 37-47 us, bench/RESULTS.md session 11). RWKV_MM_SMALL_TT=0: tiled */
-  if (prefill && !in->software && c->kernel == 1 && M <= c->bm && K >= 1024 &&
+  /* short prefill (prefill == 2: T <= MM_SHORT_T) of at most one tile's rows over a long K
+   * (llama.cpp files' LoRA w1, 2560 x 96 in F32 beside the stacked F16 a1 / g1 / v1): the rows
+   * kernel, 8 tokens a pass, instead of a tile split 16 ways in K, whose reduce waits for
+   * everything queued before it (H100, T = 124: 20-22 against 37-47 us; 10 fields 39.0-39.2
+   * -> 38.2 ms; at T = 512+ the tile wins: bench/RESULTS.md session 11). RWKV_MM_SMALL_TT=0:
+   * the tile for every prefill */
+  if (prefill == 2 && !in->software && c->kernel == 1 && M <= c->bm && K >= 1024 &&
       !(env_uint("RWKV_MM_SMALL_TT", 0, 1, &v) && v == 0)) {
     c->kernel = 0;
     c->tt = 8;
@@ -363,6 +366,8 @@ static void pack_fill(void *ctx, uint8_t *dst) {
 
 static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
 
+int rwkv_mm_variant(uint32_t T) { return T <= 1 ? 0 : T <= MM_SHORT_T ? 2 : 1; }
+
 /* A chunk's rows for prog[v]: the SSBO at binding 0 and, where the program reads the weights
  * through a texture buffer (TEXW), that texture on unit 0 (u_wt's default unit). */
 static void bind_chunk(const rwkv_mm_weight *w, int v, const rwkv_mm_chunk *ch) {
@@ -406,9 +411,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
                        ti->block);
   uint64_t stride = packed_stride(ti, K);
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
-  mm_cfg cfg[2];
-  pick_cfg(in, 0, type, K, M, &cfg[0]);
-  pick_cfg(in, 1, type, K, M, &cfg[1]);
+  mm_cfg cfg[3];
+  for (int v = 0; v < 3; v++) pick_cfg(in, v, type, K, M, &cfg[v]);
   /* Rows per chunk: the SSBO block-size limit, 32-bit byte addresses in the
    * shader, and the workgroup-count limit (with slack for 4 groups' rounding). */
   uint64_t max_bytes = in->max_ssbo > 0 ? (uint64_t)in->max_ssbo : (1ull << 27);
@@ -419,7 +423,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
                        in->max_ssbo);
   uint64_t max_rows = (max_bytes - MM_PAD) / stride;
   uint64_t groups = in->max_groups_x > 0 ? (uint64_t)in->max_groups_x : 65535;
-  for (int v = 0; v < 2; v++) {
+  for (int v = 0; v < 3; v++) {
     uint64_t rpw = cfg[v].kernel == 1 ? cfg[v].bm : (uint64_t)(cfg[v].wg / cfg[v].lanes) * cfg[v].nr;
     uint64_t r = (groups - RWKV_MM_MAX_GROUPS) * rpw;
     if (r < max_rows) max_rows = r;
@@ -429,7 +433,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->M = (uint32_t)M;
   w->row_bytes = rb;
   w->stride = stride;
-  for (int v = 0; v < 2; v++) {
+  for (int v = 0; v < 3; v++) { /* (v 2 is mostly v 1's program again: cached by defines) */
     char defs[640];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
@@ -820,9 +824,10 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
 }
 
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {
-  if (!w || !w->n_chunks || T < 2 || w->kernel[1] != 1 || !rows) return 1;
-  uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[1] - 1) / w->rows_per_wg[1];
-  uint64_t tiles = (T + w->tt[1] - 1) / w->tt[1];
+  int v = rwkv_mm_variant(T);
+  if (!w || !w->n_chunks || T < 2 || w->kernel[v] != 1 || !rows) return 1;
+  uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[v] - 1) / w->rows_per_wg[v];
+  uint64_t tiles = (T + w->tt[v] - 1) / w->tt[v];
   uint32_t S = split_count(w, wgs * tiles, tiles);
   if (S > 1) { /* as dispatch_split rounds it */
     uint32_t slices = (w->K + w->bk - 1) / w->bk, kchunk = (slices + S - 1) / S * w->bk;
@@ -913,7 +918,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
                            "one buffer", w->name, (unsigned long long)x0, (unsigned long long)x1,
                            (unsigned long long)y0, (unsigned long long)y1);
     }
-  int v = T > 1;
+  int v = rwkv_mm_variant(T);
   /* a padded batch's prefill: the rows / tiled kernels run the live rows only (token map) */
   uint32_t Tl = T, tmoff = 0;
   unsigned tmap = v && w->kernel[v] != 2 ? rwkv_gpu_token_map(g, T, &tmoff, &Tl) : 0;

@@ -37,13 +37,14 @@ typedef struct rwkv_mm_weight {
   uint64_t row_bytes;   /* bytes of one row of K elements (GGUF) */
   uint32_t n_chunks;
   rwkv_mm_chunk *chunks;
-  unsigned prog[2];     /* [0] T == 1 kernel, [1] T > 1 (token-tiled) kernel */
-  uint32_t rows_per_wg[2], tt[2];
+  unsigned prog[3];     /* [0] T == 1 kernel, [1] T > MM_SHORT_T (token-tiled) kernel, [2]
+                           1 < T <= MM_SHORT_T (mostly [1] again; matmul.c pick_cfg) */
+  uint32_t rows_per_wg[3], tt[3];
   uint64_t stride;      /* bytes of one packed row on the GPU (>= row_bytes, % 16 == 0) */
-  uint32_t kernel[2];   /* matmul.comp KERNEL of prog[0] / prog[1] (0 rows, 1 tiled, 2 blocked) */
-  int xal[2];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
-  int texw[2];          /* prog[v] reads the weights through the chunks' texture buffers */
-  /* split K for the tiled kernel (prog[1] when kernel[1] == 1): when a dispatch has fewer
+  uint32_t kernel[3];   /* matmul.comp KERNEL of prog[v] (0 rows, 1 tiled, 2 blocked) */
+  int xal[3];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
+  int texw[3];          /* prog[v] reads the weights through the chunks' texture buffers */
+  /* split K for the tiled kernel (prog[v] when kernel[v] == 1): when a dispatch has fewer
    * than split_min workgroups (split_min_small for at most two token tiles), K is cut into
    * up to split_max pieces of a multiple of bk elements (split_force: always that many, 1 =
    * never) whose partial sums go to a context scratch buffer (rwkv_gpu_scratch) and are
@@ -53,6 +54,10 @@ typedef struct rwkv_mm_weight {
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
 } rwkv_mm_weight;
+
+/* Which of a weight's programs (prog[v], kernel[v], ...) a dispatch of T tokens runs: 0 for
+ * T == 1, 2 for a short prefill (T <= 256), 1 for a longer one. */
+int rwkv_mm_variant(uint32_t T);
 
 /* Upload `size` bytes of packed rows (must equal M * row_bytes(type, K)) as W [K, M].
  * name is used in messages (may be NULL). On failure *w is empty and nothing leaks. */
