@@ -519,6 +519,33 @@ static void test_split_rule(rwkv_gpu *g) {
   free(data);
 }
 
+/* Prefill of one tile's rows over a long K (LoRA w1): on GPUs the short-prefill program
+ * (2..256 tokens, rwkv_mm_variant) is the rows kernel and longer prefills keep the tile;
+ * both against the reference, T on each side of the boundary. */
+static void test_short_prefill(rwkv_gpu *g) {
+  static const uint32_t Ts[] = {1, 124, 256, 257, 300};
+  uint64_t seed = 0x5EEDull;
+  rwkv_error err = {0};
+  const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
+  uint32_t K = 1024, M = 96;
+  float *w = calloc((size_t)K * M, sizeof *w);
+  rwkv_mm_weight mw;
+  memset(&mw, 0, sizeof mw);
+  int rc = w ? rwkv_mm_upload(g, "short", RWKV_TYPE_F32, K, M, w, (uint64_t)K * M * 4, &mw, &err) : RWKV_ERR_NOMEM;
+  CHECK_OK(rc, &err);
+  if (!rc) {
+    CHECK(rwkv_mm_variant(1) == 0 && rwkv_mm_variant(2) == 2 && rwkv_mm_variant(256) == 2 &&
+          rwkv_mm_variant(257) == 1);
+    if (!in->software) /* llvmpipe: one prefill program */
+      CHECK_MSG(mw.kernel[2] != 1 && mw.kernel[1] == 1, "kernels %u / %u", mw.kernel[2], mw.kernel[1]);
+    rwkv_mm_free(g, &mw);
+  }
+  free(w);
+  check_random_t(g, RWKV_TYPE_F32, K, M, Ts, sizeof Ts / sizeof *Ts, &seed);
+  check_random_t(g, RWKV_TYPE_F16, K, 128, Ts, sizeof Ts / sizeof *Ts, &seed);
+  check_random_t(g, RWKV_TYPE_BF16, 2048, 64, Ts, sizeof Ts / sizeof *Ts, &seed);
+}
+
 int main(void) {
   /* RWKV_TEST_PART=1 or 2 (CMakeLists.txt): half of the cases each, so that ctest runs the
    * two halves on two cores (cold, llvmpipe compiles ~750 kernel variants); unset: all */
@@ -593,6 +620,7 @@ int main(void) {
   }
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
   if (part != 1) test_tiled(g);
+  if (part != 2) test_short_prefill(g);
   /* the split-K scratch went with the last weight (rwkv_gpu_scratch_use) */
   CHECK(rwkv_gpu_bytes(g) == 0);
   rwkv_gpu_close(g);
