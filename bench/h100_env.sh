@@ -86,16 +86,19 @@ load_sweep() {
 }
 # bench_sweep ROUNDS "MODEL..." "RWKV-BENCH OPTIONS" PATTERN VARIANT...: per model ROUNDS
 # interleaved rounds of `rwkv-bench /tmp/m-MODEL.gguf --quiet OPTIONS` per VARIANT (environment
-# settings), one "-- MODEL VARIANT: test: value; ..." line each with the rows whose test name
-# matches the extended regex PATTERN (values cut to 70 characters).
+# settings for $B, or @BUILD: that build with the defaults), one "-- MODEL VARIANT: test:
+# value; ..." line each with the rows whose test name matches the extended regex PATTERN
+# (values cut to 70 characters).
 bench_sweep() {
-  local rounds=$1 models=$2 opts=$3 pat=$4 m r v
+  local rounds=$1 models=$2 opts=$3 pat=$4 m r v bld set
   shift 4
   for m in $models; do
     for ((r = 0; r < rounds; r++)); do
       for v in "$@"; do
-        # shellcheck disable=SC2086 # v and opts hold several words
-        echo "-- $m $v: $(env $v "$B/rwkv-bench" /tmp/m-$m.gguf --quiet $opts 2>&1 | grep -E "$pat" |
+        bld=$B set=$v
+        [ "${v#@}" != "$v" ] && bld=${v#@} set=
+        # shellcheck disable=SC2086 # set and opts hold several words
+        echo "-- $m $v: $(env $set "$bld/rwkv-bench" /tmp/m-$m.gguf --quiet $opts 2>&1 | grep -E "$pat" |
           sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-70 | tr '\n' ';')"
       done
     done

@@ -12,13 +12,6 @@ BASE=${BASE:-build-h100b}
   decode_ab 3 2.9b-q4_k_m "$BASE" "$B"
   decode_ab 2 2.9b-f16 "$BASE" "$B"
   decode_ab 3 0.1b-f16 "$BASE" "$B"
-  for r in 1 2; do
-    for bld in $BASE $B; do
-      for m in 2.9b-q4_k_m 0.1b-f16; do
-        echo "-- $m $bld: $("$bld/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 2>&1 |
-          grep -E "pp512 \(|doc state|10 fields|tg128 \(rwkv_gen|FNV" |
-          sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-60 | tr '\n' ';')"
-      done
-    done
-  done
+  bench_sweep 2 "2.9b-q4_k_m 0.1b-f16" "--repeat 3" "pp512 \(|doc state|10 fields|tg128 \(rwkv_gen|FNV" \
+    "@$BASE" "@$B"
 } 2>&1 | tee "$OUT/s11b.txt"

@@ -9,13 +9,6 @@ BASE=${BASE:-build-h100b}
 {
   gpu_tests test_matmul test_forward test_quant_model test_wkv test_generate
   gen_models 2.9b-q4_k_m 2.9b-f16 0.1b-f16
-  for r in 1 2; do
-    for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
-      for bld in $BASE $B; do
-        echo "-- $m $bld: $("$bld/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --decode 0 2>&1 |
-          grep -E "pp512 \(|doc state|10 fields|GPU memory" |
-          sed 's/.*| \(.*\) | \(.*\) |$/\1: \2/' | cut -c1-60 | tr '\n' ';')"
-      done
-    done
-  done
+  bench_sweep 2 "2.9b-q4_k_m 2.9b-f16 0.1b-f16" "--repeat 3 --decode 0" \
+    "pp512 \(|doc state|10 fields|GPU memory" "@$BASE" "@$B"
 } 2>&1 | tee "$OUT/s11c.txt"
