@@ -228,8 +228,9 @@ int main(void) {
    * 36 -> 40 (4 + 4), 20 -> 24 (2 + 4), 44 -> 48 (5 + 4) */
   rwkv7_hparams hp = {L, D, 64, 4 * D, V, 30, 36, 20, 44};
   run_model(gpu, "f32", NULL, hp, 1);
-  run_model(gpu, "f16", NULL, hp, 1);  /* llama.cpp's LoRA types: w2 F32, a2 / v2 / g2 F16 */
-  /* the fused decode's other row types (the scan's shapes do not depend on them) */
+  /* the fused decode's other row types (the scan's shapes do not depend on them: it reads
+   * F32 activations whatever the weights) */
+  run_model(gpu, "f16", NULL, hp, 0);  /* llama.cpp's LoRA types: w2 F32, a2 / v2 / g2 F16 */
   run_model(gpu, "bf16", NULL, hp, 0); /* w2 F32, the others BF16 */
   run_model(gpu, "f16", "f16", hp, 0); /* every LoRA tensor F16 */
   rwkv_gpu_close(gpu);
