@@ -37,6 +37,10 @@ precision highp int;
 
 float f16_to_f32(uint h) { return unpackHalf2x16(h).x; }
 float bf16_to_f32(uint h) { return uintBitsToFloat(h << 16); }
+// Four bf16 of two words (a's low, a's high, b's low, b's high) as floats.
+vec4 bf16x4(uint a, uint b) {
+  return uintBitsToFloat(uvec4(a << 16, a & 0xFFFF0000u, b << 16, b & 0xFFFF0000u));
+}
 // Four unsigned / signed bytes of a word as floats, lowest byte first. u8x4 needs no
 // int-to-float conversion (quarter rate on NVIDIA): 2^23 + b holds b in its mantissa, exactly.
 vec4 u8x4(uint u) {
@@ -271,8 +275,8 @@ void dq8_f16(uint b, out vec4 lo, out vec4 hi) {
 }
 void dq8_bf16(uint b, out vec4 lo, out vec4 hi) {
   uvec4 q = W16(b >> 4);
-  lo = uintBitsToFloat(uvec4(q.x << 16, q.x & 0xFFFF0000u, q.y << 16, q.y & 0xFFFF0000u));
-  hi = uintBitsToFloat(uvec4(q.z << 16, q.z & 0xFFFF0000u, q.w << 16, q.w & 0xFFFF0000u));
+  lo = bf16x4(q.x, q.y);
+  hi = bf16x4(q.z, q.w);
 }
 #else
 void dq8_f32(uint b, out vec4 lo, out vec4 hi) {
@@ -287,8 +291,8 @@ void dq8_f16(uint b, out vec4 lo, out vec4 hi) {
 }
 void dq8_bf16(uint b, out vec4 lo, out vec4 hi) {
   uint a = w_u32(b), c = w_u32(b + 4u), e = w_u32(b + 8u), f = w_u32(b + 12u);
-  lo = uintBitsToFloat(uvec4(a << 16, a & 0xFFFF0000u, c << 16, c & 0xFFFF0000u));
-  hi = uintBitsToFloat(uvec4(e << 16, e & 0xFFFF0000u, f << 16, f & 0xFFFF0000u));
+  lo = bf16x4(a, c);
+  hi = bf16x4(e, f);
 }
 #endif
 
@@ -598,7 +602,7 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
              : vec4(unpackHalf2x16(w.q.z), unpackHalf2x16(w.q.w));
 #elif RWKV_WTYPE == RWKV_T_BF16
   uvec2 v = i == 0 ? w.q.xy : w.q.zw;
-  q = uintBitsToFloat(uvec4(v.x << 16, v.x & 0xFFFF0000u, v.y << 16, v.y & 0xFFFF0000u));
+  q = bf16x4(v.x, v.y);
 #elif RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K
   uint b = w.q[i & 3], hi = uint(i >> 2);
   uint n = (b >> (4u * hi)) & 0x0F0F0F0Fu;

@@ -541,8 +541,8 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
   lo = vec4(unpackHalf2x16(a.x), unpackHalf2x16(a.y));
   hi = vec4(unpackHalf2x16(a.z), unpackHalf2x16(a.w));
 #elif RWKV_WTYPE == RWKV_T_BF16
-  lo = uintBitsToFloat(uvec4(a.x << 16, a.x & 0xFFFF0000u, a.y << 16, a.y & 0xFFFF0000u));
-  hi = uintBitsToFloat(uvec4(a.z << 16, a.z & 0xFFFF0000u, a.w << 16, a.w & 0xFFFF0000u));
+  lo = bf16x4(a.x, a.y);
+  hi = bf16x4(a.z, a.w);
 #else
   uint o = e0 % RWKV_QK;
 #if RWKV_WTYPE == RWKV_T_Q8_0

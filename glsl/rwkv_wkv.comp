@@ -66,13 +66,11 @@ shared vec4 s_part[RED_N]; // RED_N == LORA_SPLIT * HS
 // the type tests fold away)
 #define LVEC(ty) ((ty) == 0 ? 4u : 8u) // elements per uvec4
 float lora_ld(int ty, uint w, uint i) { // element i of a row, w its word
-  return ty == 0 ? uintBitsToFloat(w)
-                 : ty == 1 ? unpackHalf2x16(w >> ((i & 1u) << 4u)).x
-                           : uintBitsToFloat(((i & 1u) != 0u ? w >> 16u : w) << 16u);
+  uint h = w >> ((i & 1u) << 4u); // (16-bit types: its half in the low bits)
+  return ty == 0 ? uintBitsToFloat(w) : ty == 1 ? f16_to_f32(h) : bf16_to_f32(h);
 }
 vec4 lora_v4(int ty, uint a, uint b) { // four 16-bit elements of two words
-  return ty == 1 ? vec4(unpackHalf2x16(a), unpackHalf2x16(b))
-                 : uintBitsToFloat(uvec4(a << 16u, a & 0xFFFF0000u, b << 16u, b & 0xFFFF0000u));
+  return ty == 1 ? vec4(unpackHalf2x16(a), unpackHalf2x16(b)) : bf16x4(a, b);
 }
 float lora_vdot(int ty, uvec4 q, uint hb) {
   if (ty == 0) return dot(uintBitsToFloat(q), s_h4[hb >> 2u]);
