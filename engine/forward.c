@@ -271,9 +271,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", (uint32_t)quad_def)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
       if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
-      /* a channel's four invocations side by side (rwkv_wkv.comp WKV_ADJ): its LoRA rows'
-       * loads coalesce; RWKV_WKV_ADJ=0 spreads them a head apart as before */
-      if (env_u32("RWKV_WKV_ADJ", 1)) strcat(cdefs, "#define WKV_ADJ 1\n");
     }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,

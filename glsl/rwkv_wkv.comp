@@ -134,16 +134,8 @@ void wkv_main(uint h, uint b, uint lid) {
   // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
   // LoRA dots are spread over more of them; only the first HS ("own": invocation i
   // owns row i of S) run the recurrence, the others add zeros to the sums.
-#ifdef WKV_ADJ
-  // channel i's LORA_SPLIT (4) invocations are neighbours (lid = 4 i + part), so the four read
-  // 64 contiguous bytes of the channel's LoRA rows per load and a warp touches 8 rows instead
-  // of 32 (each lane a row 384-640 bytes from its neighbour's); the lead (part 0) owns channel i
-  uint i = lid >> 2u;
-  bool own = (lid & 3u) == 0u;
-#else
   uint i = lid % uint(HS);
   bool own = lid < uint(HS);
-#endif
   uint c = h * uint(HS) + i;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + lay;
   uint sidx = sbase + 2u * D + (h * uint(HS) + i) * uint(HS); // row i of head h's S
@@ -204,11 +196,7 @@ void wkv_main(uint h, uint b, uint lid) {
       }
       barrier();
       // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
-#ifdef WKV_ADJ
-      uint part = lid & 3u;
-#else
       uint part = lid / uint(HS);
-#endif
       LORA_DOT(LORA_TW, lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
       LORA_DOT(LORA_TA, la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
       lp.z = 0.0;
@@ -220,19 +208,10 @@ void wkv_main(uint h, uint b, uint lid) {
       if (layer0 == 0u) LORA_DOT(LORA_TV, lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #endif
       LORA_DOT(LORA_TG, lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
-#if defined(WKV_ADJ) && defined(WKV_QCLUSTER)
-      lp = subgroupClusteredAdd(lp, 4u);
-#elif defined(WKV_ADJ)
-      s_part[lid] = lp;
-      barrier();
-      uint pb = lid & ~3u;
-      lp = s_part[pb] + s_part[pb + 1u] + s_part[pb + 2u] + s_part[pb + 3u];
-#else
       s_part[lid] = lp;
       barrier();
       lp = s_part[i];
       for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
-#endif
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #else

@@ -8,8 +8,7 @@
  *  - the one-kernel path with the fused LoRA second stages (decode, T = 1) and ranks
  *    that leave a tail after the 16-byte loads (F32 rank 30, F16 rank 36, ...), the dots
  *    spread over 1 and 4 invocations per channel (RWKV_WKV_LORA_SPLIT), with 4 the state
- *    walked by all four (rwkv_wkv.comp WKV_QUAD, RWKV_WKV_QUAD=1) or by one (=0), the four
- *    side by side (WKV_ADJ, the default) or a head apart (RWKV_WKV_ADJ=0).
+ *    walked by all four (rwkv_wkv.comp WKV_QUAD, RWKV_WKV_QUAD=1) or by one (=0).
  * LoRA weights all F32, all F16, and mixed as llama.cpp writes them (w2 F32, the others F16
  * or BF16), each matrix's type a constant of the fused kernel. Tolerance as test_quant_model:
  * 5e-4 absolute on logits of scale ~10 (float32 against float64). */
@@ -185,12 +184,6 @@ static void run_model(rwkv_gpu *gpu, const char *type, const char *lora, rwkv7_h
     setenv("RWKV_WKV_QUAD", "1", 1);
     snprintf(tag, sizeof tag, "%s one kernel, lora split 4", type); /* 4 walkers a row */
     check(gpu, path, tag);
-    if (!lora && strcmp(type, "f16") == 0) { /* the four a head apart (default: side by side) */
-      setenv("RWKV_WKV_ADJ", "0", 1);
-      snprintf(tag, sizeof tag, "%s one kernel, lora split 4, parts a head apart", type);
-      check(gpu, path, tag);
-      unsetenv("RWKV_WKV_ADJ");
-    }
     setenv("RWKV_WKV_QUAD", "0", 1);
     snprintf(tag, sizeof tag, "%s one kernel, lora split 4, one walker", type);
     check(gpu, path, tag);
