@@ -45,7 +45,7 @@ typedef struct prog_entry {
 } prog_entry;
 
 /* Worker threads for rwkv_gpu_parallel (CPU-only work: copies and repacking). */
-#define POOL_MAX 8
+#define POOL_MAX 32 /* threads at most (RWKV_UPLOAD_THREADS); by default one per core up to 8 */
 typedef struct worker_pool {
   int started, quit;
   unsigned n_workers; /* threads besides the caller */
@@ -514,6 +514,7 @@ unsigned rwkv_gpu_threads(rwkv_gpu *g) {
   if (g->threads) return g->threads;
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   int env = 0;
+  if (n > 8) n = 8;
   if (env_int("RWKV_UPLOAD_THREADS", &env) == 1 && env >= 1) n = env;
   if (n < 1) n = 1;
   if (n > POOL_MAX) n = POOL_MAX;
@@ -1296,7 +1297,9 @@ static void *filler_main(void *p) {
     while (!g->filler.busy && !g->filler.quit) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
     if (g->filler.quit) break;
     pthread_mutex_unlock(&g->filler.mu);
+    double t0 = gpu_now_ms();
     g->filler.fn(g->filler.ctx, g->filler.dst);
+    g->stats.fill_pack_ms += gpu_now_ms() - t0; /* (read by the GL thread after the join) */
     pthread_mutex_lock(&g->filler.mu);
     g->filler.busy = 0;
     pthread_cond_broadcast(&g->filler.cv);
@@ -1478,6 +1481,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
                          unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
   if (!g || !buf || !fill) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill: NULL argument");
+  g->stats.fill_calls++;
   /* STATIC_DRAW: written once, read by every dispatch */
   double t0 = gpu_now_ms(), t1;
   int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
@@ -1514,6 +1518,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
       pthread_mutex_unlock(&g->filler.mu);
     } else {
       fill(ctx, rp);
+      g->stats.fill_pack_ms += gpu_now_ms() - t1;
     }
     rc = flush_pending(g, err);
     if (async) {

@@ -108,6 +108,10 @@ typedef struct rwkv_gpu_stats {
   /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
    * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */
   double fill_alloc_ms, fill_wait_ms, fill_ms, fill_map_ms, fill_copy_ms;
+  /* the ring path's callbacks in all (on the filler thread where copies are deferred, so
+   * partly hidden behind fill_copy_ms), and the calls of rwkv_gpu_buffer_fill */
+  double fill_pack_ms;
+  uint32_t fill_calls;
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */

@@ -726,6 +726,12 @@ static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error 
       t[n] = t1 - t0;
       to[n++] = rwkv_model_get_info(m)->load_ms;
     }
+    if (!rc) {
+      const rwkv_model_info *in = rwkv_model_get_info(m);
+      note(&b->o, "load%s: %.1f ms to the first token (context %.1f, programs %.1f, uploads %.1f, finish %.1f)",
+           r < 0 ? " (warm-up)" : "", t1 - t0, in->load_context_ms, in->load_programs_ms, in->load_upload_ms,
+           in->load_finish_ms);
+    }
     free(logits);
     rwkv_state_free(s);
     rwkv_model_free(m);
