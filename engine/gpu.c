@@ -112,8 +112,10 @@ struct rwkv_gpu {
   struct {
     int set;
     GLuint src, dst;
-    uint64_t off, bytes;
+    uint64_t off, dst_off, bytes; /* ring offset, offset in dst, length */
   } pend;
+  /* progress: bytes at the start of dst that the running fill reported final
+   * (rwkv_gpu_fill_progress): this thread copies them out while the rest is packed */
   struct {
     int started, quit, busy;
     pthread_t th;
@@ -122,6 +124,7 @@ struct rwkv_gpu {
     rwkv_gpu_fill_fn fn;
     void *ctx;
     uint8_t *dst;
+    uint64_t progress;
   } filler;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
@@ -1275,14 +1278,15 @@ static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
   double t0 = gpu_now_ms();
   glBindBuffer(GL_COPY_READ_BUFFER, g->pend.src);
   glBindBuffer(GL_COPY_WRITE_BUFFER, g->pend.dst);
-  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)g->pend.off, 0,
-                      (GLsizeiptr)g->pend.bytes);
+  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)g->pend.off,
+                      (GLintptr)g->pend.dst_off, (GLsizeiptr)g->pend.bytes);
   GLenum e = glGetError();
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
   glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
   g->stats.fill_copy_ms += gpu_now_ms() - t0;
   if (e == GL_NO_ERROR) {
     g->stats.ring_bytes += g->pend.bytes;
+    g->stats.fill_copies++;
     return RWKV_OK;
   }
   return rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: copying %llu bytes from the upload ring failed: %s%s",
@@ -1335,6 +1339,16 @@ static void filler_stop(rwkv_gpu *g) {
   pthread_cond_destroy(&g->filler.cv);
   pthread_mutex_destroy(&g->filler.mu);
   g->filler.started = 0;
+}
+
+void rwkv_gpu_fill_progress(rwkv_gpu *g, uint64_t bytes) {
+  if (!g || !g->filler.started) return;
+  pthread_mutex_lock(&g->filler.mu);
+  if (g->filler.busy && pthread_equal(pthread_self(), g->filler.th)) {
+    g->filler.progress = bytes;
+    pthread_cond_broadcast(&g->filler.cv);
+  }
+  pthread_mutex_unlock(&g->filler.mu);
 }
 
 void rwkv_gpu_upload_begin(rwkv_gpu *g) {
@@ -1513,6 +1527,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
       g->filler.fn = fill;
       g->filler.ctx = ctx;
       g->filler.dst = rp;
+      g->filler.progress = 0;
       g->filler.busy = 1;
       pthread_cond_broadcast(&g->filler.cv);
       pthread_mutex_unlock(&g->filler.mu);
@@ -1521,19 +1536,40 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
       g->stats.fill_pack_ms += gpu_now_ms() - t1;
     }
     rc = flush_pending(g, err);
+    uint64_t done = 0; /* bytes of this buffer copied out already */
     if (async) {
+      /* copy out what the fill reports final while it packs the rest (a fill that reports
+       * nothing is copied whole on the next call): the copies keep up with the packing
+       * whatever the sizes of consecutive buffers */
       pthread_mutex_lock(&g->filler.mu);
-      while (g->filler.busy) pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+      while (g->filler.busy) {
+        uint64_t p = g->filler.progress;
+        if (rc == RWKV_OK && p > done && p <= bytes) {
+          pthread_mutex_unlock(&g->filler.mu);
+          g->pend.set = 1;
+          g->pend.src = g->ring[g->ring_cur].buf;
+          g->pend.dst = b;
+          g->pend.off = roff + done;
+          g->pend.dst_off = done;
+          g->pend.bytes = p - done;
+          rc = flush_pending(g, err);
+          done = p;
+          pthread_mutex_lock(&g->filler.mu);
+          continue;
+        }
+        pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+      }
       pthread_mutex_unlock(&g->filler.mu);
     }
     g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-    if (rc == RWKV_OK) {
+    if (rc == RWKV_OK && done < bytes) {
       g->pend.set = 1;
       g->pend.src = g->ring[g->ring_cur].buf;
       g->pend.dst = b;
-      g->pend.off = roff;
-      g->pend.bytes = bytes;
+      g->pend.off = roff + done;
+      g->pend.dst_off = done;
+      g->pend.bytes = bytes - done;
       if (!g->defer) rc = flush_pending(g, err);
     }
     if (rc) {

@@ -111,7 +111,7 @@ typedef struct rwkv_gpu_stats {
   /* the ring path's callbacks in all (on the filler thread where copies are deferred, so
    * partly hidden behind fill_copy_ms), and the calls of rwkv_gpu_buffer_fill */
   double fill_pack_ms;
-  uint32_t fill_calls;
+  uint32_t fill_calls, fill_copies; /* (copies: out of the ring, a buffer in one or more) */
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */
@@ -143,6 +143,10 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
  * copy is issued before it returns. upload_done returns a failed deferred copy's error;
  * safe to call at any time. */
 void rwkv_gpu_upload_begin(rwkv_gpu *g);
+/* Called by a fill function as it goes: the first `bytes` bytes of its destination are
+ * final, so they may be copied out while it fills the rest (no effect where the fill runs
+ * on the calling thread). */
+void rwkv_gpu_fill_progress(rwkv_gpu *g, uint64_t bytes);
 int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err);
 /* Bytes per task when n bytes are split over rwkv_gpu_parallel (256 KiB..2 MiB). */
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);

@@ -335,10 +335,13 @@ typedef struct pack_job {
   uint64_t row0, rows, rpt;
   int plain; /* GGUF rows are already the GPU layout: one memcpy per part run */
   uint8_t *dst;
+  size_t task0;   /* the first task of the piece being packed */
+  uint64_t piece; /* bytes a piece (0: the whole buffer) */
 } pack_job;
 
 static void pack_task(void *ctx, size_t i) {
   const pack_job *j = ctx;
+  i += j->task0;
   uint64_t r = (uint64_t)i * j->rpt, r_end = r + j->rpt < j->rows ? r + j->rpt : j->rows;
   uint64_t gr = j->row0 + r; /* row of the whole (stacked) weight */
   uint32_t part = 0;
@@ -357,10 +360,22 @@ static void pack_task(void *ctx, size_t i) {
   }
 }
 
+/* Packs in pieces of about RWKV_UPLOAD_PIECE_MB (default 8; 0: the whole buffer at once),
+ * each reported to rwkv_gpu_fill_progress so that its copy to the GPU overlaps the packing
+ * of the next piece. */
 static void pack_fill(void *ctx, uint8_t *dst) {
   pack_job *j = ctx;
   j->dst = dst;
-  rwkv_gpu_parallel(j->g, (size_t)((j->rows + j->rpt - 1) / j->rpt), pack_task, j);
+  size_t n = (size_t)((j->rows + j->rpt - 1) / j->rpt), per = n;
+  uint64_t tb = j->rpt * j->stride; /* bytes a task */
+  if (j->piece && tb && j->piece / tb < n) per = j->piece / tb ? (size_t)(j->piece / tb) : 1;
+  for (size_t t = 0; t < n; t += per) {
+    j->task0 = t;
+    rwkv_gpu_parallel(j->g, n - t < per ? n - t : per, pack_task, j);
+    uint64_t r = (uint64_t)(t + per) * j->rpt;
+    rwkv_gpu_fill_progress(j->g, (r < j->rows ? r : j->rows) * j->stride);
+  }
+  j->task0 = 0;
   memset(dst + j->rows * j->stride, 0, MM_PAD);
 }
 
@@ -472,7 +487,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     weight_clear(w);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
-  pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL};
+  pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
+  unsigned piece_mb;
+  if (env_uint("RWKV_UPLOAD_PIECE_MB", 0, 1024, &piece_mb)) job.piece = (uint64_t)piece_mb << 20;
   uint64_t tb = rwkv_gpu_task_bytes(g, M * stride);
   job.rpt = tb / stride ? tb / stride : 1;
   job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&

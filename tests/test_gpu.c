@@ -153,14 +153,24 @@ static void test_programs_and_dispatch(void) {
 
 /* rwkv_gpu_buffer_fill through the upload ring (RWKV_UPLOAD_RING=1: 1 MiB slots) and
  * through mapping (=0): sizes that share a slot, wrap the 3-slot ring several times, and
- * one larger than a slot; every buffer read back after the ring is released. */
+ * one larger than a slot; every buffer read back after the ring is released. defer 2: the
+ * fills report their progress in uneven pieces (rwkv_gpu_fill_progress), so deferred
+ * buffers are copied out in parts while the rest is written. */
 typedef struct fill_ctx {
   uint64_t n;
   uint32_t seed;
+  rwkv_gpu *g; /* report progress to g, in pieces of `piece` bytes and more */
+  uint64_t piece;
 } fill_ctx;
 static void fill_pattern(void *ctx, uint8_t *dst) {
   const fill_ctx *f = ctx;
-  for (uint64_t i = 0; i < f->n; i++) dst[i] = (uint8_t)((i * 2654435761u + f->seed) >> 13);
+  uint64_t piece = f->g ? f->piece : f->n;
+  for (uint64_t i0 = 0, k = 0; i0 < f->n; k++) {
+    uint64_t i1 = i0 + piece * (1 + k % 3) < f->n ? i0 + piece * (1 + k % 3) : f->n;
+    for (uint64_t i = i0; i < i1; i++) dst[i] = (uint8_t)((i * 2654435761u + f->seed) >> 13);
+    if (f->g) rwkv_gpu_fill_progress(f->g, k == 1 ? i0 : i1); /* (once a report of no more) */
+    i0 = i1;
+  }
 }
 static void test_upload_ring(const char *mode, int defer) {
   setenv("RWKV_UPLOAD_RING", mode, 1);
@@ -174,11 +184,11 @@ static void test_upload_ring(const char *mode, int defer) {
                                     600000, 600000, 600000, 999999, 123457, 800000};
   unsigned bufs[N] = {0};
   for (int i = 0; i < N; i++) {
-    fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
+    fill_ctx f = {sizes[i], (uint32_t)i * 7919u, defer == 2 ? g : NULL, 65536};
     CHECK_OK(rwkv_gpu_buffer_fill(g, sizes[i], fill_pattern, &f, &bufs[i], &err), &err);
   }
   if (defer) { /* a buffer freed while its copy waits: the copy is dropped, not failed */
-    fill_ctx f = {4096, 1};
+    fill_ctx f = {4096, 1, NULL, 0};
     unsigned extra = 0;
     CHECK_OK(rwkv_gpu_buffer_fill(g, 4096, fill_pattern, &f, &extra, &err), &err);
     rwkv_gpu_buffer_free(g, extra, 4096);
@@ -188,10 +198,13 @@ static void test_upload_ring(const char *mode, int defer) {
   rwkv_gpu_get_stats(g, &st);
   if (mode[0] == '0') CHECK(st.ring_bytes == 0);
   else if (!st.ring_bytes) fprintf(stderr, "upload ring: not available here (mapping used)\n");
-  else CHECK(st.ring_bytes == 300000 + 900000 + 16 + 700000 + 1048576 + 5 + 3 * 600000 + 999999 + 123457 + 800000);
+  else {
+    CHECK(st.ring_bytes == 300000 + 900000 + 16 + 700000 + 1048576 + 5 + 3 * 600000 + 999999 + 123457 + 800000);
+    if (defer == 2) CHECK(st.fill_copies > N + 10); /* the buffers went out in parts */
+  }
   for (int i = 0; i < N; i++) {
     uint8_t *got = malloc(sizes[i]), *want = malloc(sizes[i]);
-    fill_ctx f = {sizes[i], (uint32_t)i * 7919u};
+    fill_ctx f = {sizes[i], (uint32_t)i * 7919u, NULL, 0};
     fill_pattern(&f, want);
     CHECK_OK(rwkv_gpu_read(g, bufs[i], 0, sizes[i], got, "ring", &err), &err);
     if (memcmp(got, want, sizes[i]) != 0) {
@@ -212,6 +225,7 @@ int main(void) {
   test_context();
   test_upload_ring("1", 0);
   test_upload_ring("1", 1);
+  test_upload_ring("1", 2);
   test_upload_ring("0", 1);
   test_software_and_bad_device();
   test_programs_and_dispatch();
