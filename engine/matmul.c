@@ -490,7 +490,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
   unsigned piece_mb;
   if (env_uint("RWKV_UPLOAD_PIECE_MB", 0, 1024, &piece_mb)) job.piece = (uint64_t)piece_mb << 20;
-  uint64_t tb = rwkv_gpu_task_bytes(g, M * stride);
+  /* tasks sized for a piece, so that each piece still spreads over every thread */
+  uint64_t tb = rwkv_gpu_task_bytes(g, job.piece && job.piece < M * stride ? job.piece : M * stride);
   job.rpt = tb / stride ? tb / stride : 1;
   job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&
                                                   ti->id != RWKV_TYPE_Q4_0 && ti->id != RWKV_TYPE_Q5_0 &&
