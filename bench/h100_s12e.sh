@@ -1,0 +1,19 @@
+#!/bin/bash
+# bench/h100_s12e.sh - session 12: small buffers packed by the filler thread alone instead of
+# the pool (RWKV_UPLOAD_SOLO_KB: below that size; 0 = never), warm 2.9B Q4_K_M loads; and the
+# decode chain's flush interval again (RWKV_SYNC=flush:N, none; default flush:4).
+set -u
+. bench/h100_env.sh
+{
+  gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
+  "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 2 > /dev/null
+  for r in 1 2 3; do
+    for v in "" RWKV_UPLOAD_SOLO_KB=1024 RWKV_UPLOAD_SOLO_KB=4096; do
+      echo "-- 2.9b-q4_k_m ${v:-default}"
+      # shellcheck disable=SC2086
+      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
+    done
+  done
+  decode_sweep 2 "2.9b-q4_k_m 0.1b-f16 2.9b-f16" "" RWKV_SYNC=flush:1 RWKV_SYNC=flush:2 RWKV_SYNC=flush:8 RWKV_SYNC=none
+} 2>&1 | tee "$OUT/s12e.txt"
+python3 bench/load_summary.py "$OUT/s12e.txt"
