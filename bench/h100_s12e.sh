@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/h100_s12e.sh - session 12: small buffers packed by the filler thread alone instead of
 # the pool (RWKV_UPLOAD_SOLO_KB: below that size; 0 = never), warm 2.9B Q4_K_M loads; and the
-# decode chain's flush interval again (RWKV_SYNC=flush:N, none; default flush:4).
+# decode chain's flush interval again (RWKV_SYNC=flush:N, none; default flush:4). SOLO_KB was
+# measured at a807d78 and dropped after (1024: equal, 4096: slower).
 set -u
 . bench/h100_env.sh
 {

@@ -337,7 +337,6 @@ typedef struct pack_job {
   uint8_t *dst;
   size_t task0;   /* the first task of the piece being packed */
   uint64_t piece; /* bytes a piece (0: the whole buffer) */
-  uint64_t solo;  /* buffers of fewer bytes are packed by the filling thread alone */
 } pack_job;
 
 static void pack_task(void *ctx, size_t i) {
@@ -370,13 +369,9 @@ static void pack_fill(void *ctx, uint8_t *dst) {
   size_t n = (size_t)((j->rows + j->rpt - 1) / j->rpt), per = n;
   uint64_t tb = j->rpt * j->stride; /* bytes a task */
   if (j->piece && tb && j->piece / tb < n) per = j->piece / tb ? (size_t)(j->piece / tb) : 1;
-  int solo = j->rows * j->stride < j->solo;
   for (size_t t = 0; t < n; t += per) {
     j->task0 = t;
-    if (solo)
-      for (size_t i = 0; i < (n - t < per ? n - t : per); i++) pack_task(j, i);
-    else
-      rwkv_gpu_parallel(j->g, n - t < per ? n - t : per, pack_task, j);
+    rwkv_gpu_parallel(j->g, n - t < per ? n - t : per, pack_task, j);
     uint64_t r = (uint64_t)(t + per) * j->rpt;
     rwkv_gpu_fill_progress(j->g, (r < j->rows ? r : j->rows) * j->stride);
   }
@@ -492,10 +487,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     weight_clear(w);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
-  pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20, 0};
-  unsigned piece_mb, solo_kb;
+  pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
+  unsigned piece_mb;
   if (env_uint("RWKV_UPLOAD_PIECE_MB", 0, 1024, &piece_mb)) job.piece = (uint64_t)piece_mb << 20;
-  if (env_uint("RWKV_UPLOAD_SOLO_KB", 0, 1u << 20, &solo_kb)) job.solo = (uint64_t)solo_kb << 10;
   /* tasks sized for a piece, so that each piece still spreads over every thread */
   uint64_t tb = rwkv_gpu_task_bytes(g, job.piece && job.piece < M * stride ? job.piece : M * stride);
   job.rpt = tb / stride ? tb / stride : 1;
