@@ -1539,11 +1539,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     t1 = gpu_now_ms();
     g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
     double copy0 = g->stats.fill_copy_ms;
-    /* small buffers are packed here: handing them to the filler thread and back costs more
-     * than their packing (RWKV_UPLOAD_INLINE_KB: below that size; default 0) */
-    int inl = 0;
-    int async = g->defer && !(env_int("RWKV_UPLOAD_INLINE_KB", &inl) == 1 && inl > 0 && bytes < (uint64_t)inl << 10) &&
-                filler_start(g);
+    int async = g->defer && filler_start(g);
     if (async) {
       pthread_mutex_lock(&g->filler.mu);
       g->filler.fn = fill;
