@@ -1,21 +1,22 @@
 #!/bin/bash
 # bench/h100_s12c.sh - session 12: the ring's buffers copied out in pieces as they are packed
 # (RWKV_UPLOAD_PIECE_MB, default 8; 0: a buffer's copy waits for the whole buffer, as before),
-# warm 2.9B Q4_K_M / F16 loads, interleaved; the GPU tests of the upload path.
+# warm 2.9B Q4_K_M / F16 loads, interleaved; the GPU tests of the upload path. PIECES (MiB),
+# TESTS and TAG (the output's name) may be set (bench/h100_s12d.sh).
 set -u
 . bench/h100_env.sh
 {
-  gpu_tests test_gpu test_forward test_quant_model
+  # shellcheck disable=SC2086
+  gpu_tests ${TESTS:-test_gpu test_forward test_quant_model}
   gen_models 2.9b-q4_k_m 2.9b-f16
   for m in 2.9b-q4_k_m 2.9b-f16; do
     "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
     for r in 1 2 3; do
-      for v in RWKV_UPLOAD_PIECE_MB=0 "" RWKV_UPLOAD_PIECE_MB=4 RWKV_UPLOAD_PIECE_MB=16; do
-        echo "-- $m ${v:-default}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
+      for p in ${PIECES:-0 8 4 16}; do
+        echo "-- $m RWKV_UPLOAD_PIECE_MB=$p"
+        RWKV_UPLOAD_PIECE_MB=$p "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
       done
     done
   done
   "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --repeat 5 --prefill 16 --decode 0 --doc 16 2>&1 | grep 'load'
-} 2>&1 | tee "$OUT/s12c.txt"
+} 2>&1 | tee "$OUT/${TAG:-s12c}.txt"

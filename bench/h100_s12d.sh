@@ -1,22 +1,5 @@
 #!/bin/bash
-# bench/h100_s12d.sh - session 12 (after h100_s12c.sh: tasks sized for a piece): the ring's buffers copied out in pieces as they are packed
-# (RWKV_UPLOAD_PIECE_MB, default 8; 0: a buffer's copy waits for the whole buffer, as before),
-# warm 2.9B Q4_K_M / F16 loads, interleaved; the GPU tests of the upload path.
-set -u
-. bench/h100_env.sh
-{
-  gpu_tests test_gpu test_quant_model
-  gen_models 2.9b-q4_k_m 2.9b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16; do
-    "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
-    for r in 1 2 3; do
-      for v in RWKV_UPLOAD_PIECE_MB=0 "" RWKV_UPLOAD_PIECE_MB=16 RWKV_UPLOAD_PIECE_MB=32; do
-        echo "-- $m ${v:-default}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
-      done
-    done
-  done
-  "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --repeat 5 --prefill 16 --decode 0 --doc 16 2>&1 | grep 'load'
-} 2>&1 | tee "$OUT/s12d.txt"
-python3 bench/load_summary.py "$OUT/s12d.txt"
+# bench/h100_s12d.sh - session 12: h100_s12c.sh again after 0b6015a (pack tasks sized for a
+# piece) with pieces of 0 / 8 (the default) / 16 / 32 MiB, its summary by bench/load_summary.py.
+PIECES="0 8 16 32" TESTS="test_gpu test_quant_model" TAG=s12d bash bench/h100_s12c.sh
+python3 bench/load_summary.py "${OUT:-bench/out}/s12d.txt"

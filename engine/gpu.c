@@ -1312,6 +1312,17 @@ static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
                      e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
 }
 
+/* The copy of bytes [from, to) of buffer dst, packed at ring offset roff of the current slot,
+ * is the one to issue next (flush_pending). */
+static void set_pending(rwkv_gpu *g, GLuint dst, uint64_t roff, uint64_t from, uint64_t to) {
+  g->pend.set = 1;
+  g->pend.src = g->ring[g->ring_cur].buf;
+  g->pend.dst = dst;
+  g->pend.off = roff + from;
+  g->pend.dst_off = from;
+  g->pend.bytes = to - from;
+}
+
 static void *filler_main(void *p) {
   rwkv_gpu *g = p;
   pthread_mutex_lock(&g->filler.mu);
@@ -1564,12 +1575,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
         uint64_t p = g->filler.progress;
         if (rc == RWKV_OK && p > done && p <= bytes) {
           pthread_mutex_unlock(&g->filler.mu);
-          g->pend.set = 1;
-          g->pend.src = g->ring[g->ring_cur].buf;
-          g->pend.dst = b;
-          g->pend.off = roff + done;
-          g->pend.dst_off = done;
-          g->pend.bytes = p - done;
+          set_pending(g, b, roff, done, p);
           rc = flush_pending(g, err);
           done = p;
           pthread_mutex_lock(&g->filler.mu);
@@ -1582,12 +1588,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
     if (rc == RWKV_OK && done < bytes) {
-      g->pend.set = 1;
-      g->pend.src = g->ring[g->ring_cur].buf;
-      g->pend.dst = b;
-      g->pend.off = roff + done;
-      g->pend.dst_off = done;
-      g->pend.bytes = bytes - done;
+      set_pending(g, b, roff, done, bytes);
       if (!g->defer) rc = flush_pending(g, err);
     }
     if (rc) {
