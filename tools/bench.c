@@ -711,11 +711,11 @@ static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error 
     mo.chunk = b->o.chunk;
     rwkv_model *m = NULL;
     rwkv_state *s = NULL;
-    double t0 = now_ms(), ts = t0, tf = t0;
+    double t0 = now_ms();
     int rc = rwkv_model_load(b->o.model, &mo, &m, err);
-    ts = now_ms();
+    double ts = now_ms();
     if (!rc) rc = rwkv_state_new(m, &s, err);
-    tf = now_ms();
+    double tf = now_ms();
     float *logits = rc ? NULL : malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof *logits);
     if (!rc && !logits) rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "load: no memory for logits");
     int32_t tok = b->seq[0];
