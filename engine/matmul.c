@@ -488,8 +488,10 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
   pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
-  unsigned piece_mb;
+  unsigned piece_mb, min_mb = 0;
   if (env_uint("RWKV_UPLOAD_PIECE_MB", 0, 1024, &piece_mb)) job.piece = (uint64_t)piece_mb << 20;
+  /* RWKV_UPLOAD_PIECE_MIN_MB (experiment): weights below it are packed whole */
+  if (env_uint("RWKV_UPLOAD_PIECE_MIN_MB", 0, 1u << 16, &min_mb) && M * stride < (uint64_t)min_mb << 20) job.piece = 0;
   /* tasks sized for a piece, so that each piece still spreads over every thread */
   uint64_t tb = rwkv_gpu_task_bytes(g, job.piece && job.piece < M * stride ? job.piece : M * stride);
   job.rpt = tb / stride ? tb / stride : 1;
