@@ -2,7 +2,7 @@
 # bench/h100_s12i.sh - session 12: pieces only for big weights? Warm loads with 8 MiB pieces for
 # every weight (default), for weights of 32 MiB or more (RWKV_UPLOAD_PIECE_MIN_MB=32: the F16
 # FFN matrices, none of the Q4_K_M's), and none (RWKV_UPLOAD_PIECE_MB=0); four rounds of three
-# loads, 2.9B Q4_K_M and F16. Needs the commit that added RWKV_UPLOAD_PIECE_MIN_MB.
+# loads, 2.9B Q4_K_M and F16 (run at 0774f7d, where the threshold's default was 0; 32 after).
 set -u
 . bench/h100_env.sh
 {
@@ -10,7 +10,7 @@ set -u
   for m in 2.9b-q4_k_m 2.9b-f16; do
     "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
     for r in 1 2 3 4; do
-      for v in RWKV_UPLOAD_PIECE_MB=8 RWKV_UPLOAD_PIECE_MIN_MB=32 RWKV_UPLOAD_PIECE_MB=0; do
+      for v in RWKV_UPLOAD_PIECE_MIN_MB=0 RWKV_UPLOAD_PIECE_MIN_MB=32 RWKV_UPLOAD_PIECE_MB=0; do
         echo "-- $m $v"
         env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
       done

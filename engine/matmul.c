@@ -360,7 +360,7 @@ static void pack_task(void *ctx, size_t i) {
   }
 }
 
-/* Packs in pieces of about RWKV_UPLOAD_PIECE_MB (default 8; 0: the whole buffer at once),
+/* Packs in pieces of about RWKV_UPLOAD_PIECE_MB (default 8; 0 or a smaller weight: at once),
  * each reported to rwkv_gpu_fill_progress so that its copy to the GPU overlaps the packing
  * of the next piece. */
 static void pack_fill(void *ctx, uint8_t *dst) {
@@ -488,10 +488,13 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
   pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
-  unsigned piece_mb, min_mb = 0;
+  /* Pieces only for weights of RWKV_UPLOAD_PIECE_MIN_MB (default 32) or more: on the H100 they
+   * took the 2.9B F16's load 671 -> 540-576 ms (its 52 MB FFN matrices) but cost the Q4_K_M's
+   * 15-21 MB ones ~10 ms of packing not hidden (bench/h100_s12i.sh) */
+  unsigned piece_mb, min_mb = 32;
   if (env_uint("RWKV_UPLOAD_PIECE_MB", 0, 1024, &piece_mb)) job.piece = (uint64_t)piece_mb << 20;
-  /* RWKV_UPLOAD_PIECE_MIN_MB (experiment): weights below it are packed whole */
-  if (env_uint("RWKV_UPLOAD_PIECE_MIN_MB", 0, 1u << 16, &min_mb) && M * stride < (uint64_t)min_mb << 20) job.piece = 0;
+  env_uint("RWKV_UPLOAD_PIECE_MIN_MB", 0, 1u << 16, &min_mb);
+  if (M * stride < (uint64_t)min_mb << 20) job.piece = 0;
   /* tasks sized for a piece, so that each piece still spreads over every thread */
   uint64_t tb = rwkv_gpu_task_bytes(g, job.piece && job.piece < M * stride ? job.piece : M * stride);
   job.rpt = tb / stride ? tb / stride : 1;
