@@ -70,7 +70,7 @@ decode_sweep() {
 # load_sweep ROUNDS MODEL LOADS VARIANT...: ROUNDS interleaved rounds of `rwkv-loadtime
 # /tmp/m-MODEL.gguf LOADS` per VARIANT ("base": the baseline build ${BASE:-build-h100b}; "": the
 # defaults; else environment settings), printing the warm loads (all but the first) with their
-# upload breakdown.
+# programs' and uploads' breakdown (bench/load_summary.py sums them).
 load_sweep() {
   local rounds=$1 model=$2 n=$3 r v bld
   shift 3
@@ -80,7 +80,7 @@ load_sweep() {
       [ "$v" = base ] && bld=${BASE:-build-h100b}
       echo "-- $model ${v:-default}"
       # shellcheck disable=SC2086 # v holds several assignments
-      env ${v#base} "$bld/rwkv-loadtime" "/tmp/m-$model.gguf" "$n" 2>&1 | grep -A1 '^load [1-9]'
+      env ${v#base} "$bld/rwkv-loadtime" "/tmp/m-$model.gguf" "$n" 2>&1 | grep -A2 '^load [1-9]' | grep -v '^--$'
     done
   done
 }

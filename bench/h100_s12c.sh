@@ -11,12 +11,8 @@ set -u
   gen_models 2.9b-q4_k_m 2.9b-f16
   for m in 2.9b-q4_k_m 2.9b-f16; do
     "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
-    for r in 1 2 3; do
-      for p in ${PIECES:-0 8 4 16}; do
-        echo "-- $m RWKV_UPLOAD_PIECE_MB=$p"
-        RWKV_UPLOAD_PIECE_MB=$p "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
-      done
-    done
+    # shellcheck disable=SC2046
+    load_sweep 3 $m 3 $(for p in ${PIECES:-0 8 4 16}; do echo RWKV_UPLOAD_PIECE_MB=$p; done)
   done
   "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --repeat 5 --prefill 16 --decode 0 --doc 16 2>&1 | grep 'load'
 } 2>&1 | tee "$OUT/${TAG:-s12c}.txt"

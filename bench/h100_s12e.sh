@@ -8,13 +8,7 @@ set -u
 {
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 2 > /dev/null
-  for r in 1 2 3; do
-    for v in "" RWKV_UPLOAD_SOLO_KB=1024 RWKV_UPLOAD_SOLO_KB=4096; do
-      echo "-- 2.9b-q4_k_m ${v:-default}"
-      # shellcheck disable=SC2086
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
-    done
-  done
+  load_sweep 3 2.9b-q4_k_m 3 "" RWKV_UPLOAD_SOLO_KB=1024 RWKV_UPLOAD_SOLO_KB=4096
   decode_sweep 2 "2.9b-q4_k_m 0.1b-f16 2.9b-f16" "" RWKV_SYNC=flush:1 RWKV_SYNC=flush:2 RWKV_SYNC=flush:8 RWKV_SYNC=none
 } 2>&1 | tee "$OUT/s12e.txt"
 python3 bench/load_summary.py "$OUT/s12e.txt"

@@ -9,13 +9,7 @@ set -u
   gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
   for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
     "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
-    for r in 1 2 3; do
-      for v in "" RWKV_UPLOAD_INLINE_KB=1024 RWKV_UPLOAD_INLINE_KB=2048 RWKV_UPLOAD_INLINE_KB=4096; do
-        echo "-- $m ${v:-default}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
-      done
-    done
+    load_sweep 3 $m 3 "" RWKV_UPLOAD_INLINE_KB=1024 RWKV_UPLOAD_INLINE_KB=2048 RWKV_UPLOAD_INLINE_KB=4096
   done
 } 2>&1 | tee "$OUT/s12f.txt"
 python3 bench/load_summary.py "$OUT/s12f.txt"

@@ -9,12 +9,7 @@ set -u
   gen_models 2.9b-q4_k_m 2.9b-f16
   for m in 2.9b-q4_k_m 2.9b-f16; do
     "$B/rwkv-loadtime" /tmp/m-$m.gguf 2 > /dev/null
-    for r in 1 2 3 4; do
-      for v in RWKV_UPLOAD_PIECE_MIN_MB=0 RWKV_UPLOAD_PIECE_MIN_MB=32 RWKV_UPLOAD_PIECE_MB=0; do
-        echo "-- $m $v"
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep -A2 '^load [1-9]' | grep -v programs:
-      done
-    done
+    load_sweep 4 $m 3 RWKV_UPLOAD_PIECE_MIN_MB=0 RWKV_UPLOAD_PIECE_MIN_MB=32 RWKV_UPLOAD_PIECE_MB=0
   done
 } 2>&1 | tee "$OUT/s12i.txt"
 python3 bench/load_summary.py "$OUT/s12i.txt"
