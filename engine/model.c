@@ -80,9 +80,14 @@ static int upload(rwkv_model *m, const gguf_tensor *t, rwkv_mm_weight *w, uint64
   return RWKV_OK;
 }
 
+/* Two weights can be stacked into one (rows of one, then the other): same type and K. */
+static int stackable(const gguf_tensor *a, const gguf_tensor *b) {
+  return a->type == b->type && a->ne[0] == b->ne[0];
+}
+
 static int same_type(const gguf_tensor *const *t, uint32_t n) {
   for (uint32_t i = 1; i < n; i++)
-    if (t[i]->type != t[0]->type || t[i]->ne[0] != t[0]->ne[0]) return 0;
+    if (!stackable(t[i], t[0])) return 0;
   return 1;
 }
 
@@ -134,14 +139,14 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
     uint32_t np = L->v1 ? 4 : 3, best = 0, bestn = 0;
     for (uint32_t i = 0; i < np; i++) {
       uint32_t n = 0;
-      for (uint32_t j = 0; j < np; j++) n += lo1[j]->type == lo1[i]->type && lo1[j]->ne[0] == lo1[i]->ne[0];
+      for (uint32_t j = 0; j < np; j++) n += stackable(lo1[j], lo1[i]);
       if (n > bestn) bestn = n, best = i;
     }
     const gguf_tensor *part[4];
     uint32_t n_part = 0;
     W->lora1_parts = 0;
     for (uint32_t i = 0; i < np && bestn >= 2; i++)
-      if (lo1[i]->type == lo1[best]->type && lo1[i]->ne[0] == lo1[best]->ne[0]) {
+      if (stackable(lo1[i], lo1[best])) {
         part[n_part++] = lo1[i];
         W->lora1_parts |= 1u << i; /* LORA1_W, _A, _G, _V in lo1's order */
       }
