@@ -91,7 +91,7 @@ static int program(rwkv_model *m, const char *name, const char *extra, unsigned 
   if (n < 0 || (size_t)n >= sizeof defs) /* (a cut define list compiles into nonsense) */
     return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": its defines need %d bytes, more than %zu", name, n,
                        sizeof defs);
-  return rwkv_gpu_program(m->gpu, name, defs, out, err);
+  return rwkv_gpu_program_soon(m->gpu, name, defs, out, err); /* (in a load's uploads: later) */
 }
 
 /* The WKV scan path (prefill; glsl/rwkv_wkv_pre|scan|post.comp). On by default where
@@ -184,7 +184,10 @@ static int lora_code(uint32_t t) {
 }
 static uint32_t lora_bytes(uint32_t t) { return t == RWKV_TYPE_F32 ? 4 : 2; }
 
-int forward_init(rwkv_model *m, rwkv_error *err) {
+/* The programs that depend only on the model's shape and the GPU, not on how the weights
+ * were stored: asked for by the load before its uploads (built while those wait;
+ * rwkv_gpu_program_soon) and again by forward_init, which then finds them built. */
+int forward_programs(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
   snprintf(emb, sizeof emb, "#define EMBED 1\n#define MAXD %u\n#define RWKV_WEIGHT_BINDING 5\n#define RWKV_WTYPE %u\n",
@@ -196,6 +199,25 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
+  if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
+  /* llvmpipe pays for every barrier: narrow reductions there */
+  int sw = rwkv_gpu_get_info(m->gpu)->software;
+  const char *am = sw ? "#define WG 8\n" : "#define WG 256\n";
+  char amf[64];
+  snprintf(amf, sizeof amf, "%s#define FEED 1\n", am);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program_soon(m->gpu, "rwkv_argmax", am, &p->argmax, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_program_soon(m->gpu, "rwkv_argmax", amf, &p->argmax_feed, err);
+  if (rc == RWKV_OK)
+    rc = rwkv_gpu_program_soon(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
+                               &p->candidates, err);
+  return rc;
+}
+
+int forward_init(rwkv_model *m, rwkv_error *err) {
+  model_progs *p = &m->prog;
+  int rc = forward_programs(m, err);
   /* decode fuses the LoRA second stages into the WKV kernel when each of w2 / a2 / v2 / g2
    * is F32, F16 or BF16, the same type in every layer, in one buffer (else the matmul path
    * serves every T). llama.cpp's files mix them: w2 F32, the others F16 or BF16. */
@@ -281,20 +303,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
-  if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
-  /* llvmpipe pays for every barrier: narrow reductions there */
-  int sw = rwkv_gpu_get_info(m->gpu)->software;
-  const char *am = sw ? "#define WG 8\n" : "#define WG 256\n";
-  char amf[64];
-  snprintf(amf, sizeof amf, "%s#define FEED 1\n", am);
-  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", am, &p->argmax, err);
-  if (rc == RWKV_OK) rc = rwkv_gpu_program(m->gpu, "rwkv_argmax", amf, &p->argmax_feed, err);
-  if (rc == RWKV_OK)
-    rc = rwkv_gpu_program(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
-                          &p->candidates, err);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */

@@ -68,6 +68,7 @@ typedef struct size_entry {
 
 struct rwkv_gpu;
 static void filler_stop(struct rwkv_gpu *g);
+static int soon_drop(struct rwkv_gpu *g, rwkv_error *err);
 
 struct rwkv_gpu {
   EGLDisplay dpy;
@@ -110,6 +111,16 @@ struct rwkv_gpu {
    * last buffer's copy (a blocking call on NVIDIA, at the DMA's speed) is issued while
    * the filler thread packs the next buffer. */
   int defer;
+  /* programs asked for with rwkv_gpu_program_soon during the batch, built one at a time
+   * while this thread would wait for the filler or a ring slot (soon_next: the next to
+   * build; soon_rc / soon_err: the first failure, reported by rwkv_gpu_upload_done) */
+  struct soon_entry {
+    char *name, *defines;
+    unsigned *slot;
+  } *soon;
+  size_t n_soon, cap_soon, soon_next;
+  int soon_rc;
+  rwkv_error soon_err;
   struct {
     int set;
     GLuint src, dst;
@@ -691,6 +702,7 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
+    soon_drop(g, NULL); /* (their slots may be gone) */
     rwkv_gpu_upload_done(g, NULL);
     if (g->rb_buf) glDeleteBuffers(1, &g->rb_buf);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
@@ -1110,6 +1122,65 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   return RWKV_OK;
 }
 
+int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                          rwkv_error *err) {
+  if (!g || !g->defer || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
+  if (!defines) defines = "";
+  *prog = 0;
+  for (size_t i = 0; i < g->n_progs; i++)
+    if (strcmp(g->progs[i].name, name) == 0 && strcmp(g->progs[i].defines, defines) == 0) {
+      *prog = g->progs[i].prog;
+      return RWKV_OK;
+    }
+  if (g->n_soon == g->cap_soon) {
+    size_t nc = g->cap_soon ? g->cap_soon * 2 : 32;
+    struct soon_entry *ns = realloc(g->soon, nc * sizeof *ns);
+    if (!ns) return rwkv_gpu_program(g, name, defines, prog, err); /* (now, then) */
+    g->soon = ns;
+    g->cap_soon = nc;
+  }
+  struct soon_entry *e = &g->soon[g->n_soon];
+  e->name = dupstr(name);
+  e->defines = dupstr(defines);
+  e->slot = prog;
+  if (!e->name || !e->defines) {
+    free(e->name);
+    free(e->defines);
+    return rwkv_gpu_program(g, name, defines, prog, err);
+  }
+  g->n_soon++;
+  return RWKV_OK;
+}
+
+/* Whether a queued program is left to build (none after a failure). */
+static int soon_left(const rwkv_gpu *g) { return g->soon_next < g->n_soon && g->soon_rc == RWKV_OK; }
+
+/* Build the next queued program; `hidden`: in a wait of the upload (counted apart). */
+static void soon_build(rwkv_gpu *g, int hidden) {
+  if (!soon_left(g)) return;
+  struct soon_entry *e = &g->soon[g->soon_next++];
+  double t0 = gpu_now_ms();
+  unsigned p = 0;
+  g->soon_rc = rwkv_gpu_program(g, e->name, e->defines, &p, &g->soon_err);
+  if (g->soon_rc == RWKV_OK) *e->slot = p;
+  if (hidden) g->stats.program_soon_ms += gpu_now_ms() - t0;
+}
+
+/* Forget the queue (built or not); returns the first failure, into err. */
+static int soon_drop(rwkv_gpu *g, rwkv_error *err) {
+  int rc = g->soon_rc;
+  if (rc != RWKV_OK && err) *err = g->soon_err;
+  for (size_t i = 0; i < g->n_soon; i++) {
+    free(g->soon[i].name);
+    free(g->soon[i].defines);
+  }
+  free(g->soon);
+  g->soon = NULL;
+  g->n_soon = g->cap_soon = g->soon_next = 0;
+  g->soon_rc = RWKV_OK;
+  return rc;
+}
+
 static const char *gl_err_name(GLenum e) {
   switch (e) {
   case GL_INVALID_ENUM: return "GL_INVALID_ENUM";
@@ -1386,8 +1457,11 @@ void rwkv_gpu_upload_begin(rwkv_gpu *g) {
 
 int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return RWKV_OK;
-  g->defer = 0;
   int rc = flush_pending(g, err);
+  while (soon_left(g)) soon_build(g, 0); /* (the last copy runs meanwhile) */
+  g->defer = 0;
+  int rc2 = soon_drop(g, rc == RWKV_OK ? err : NULL);
+  if (rc == RWKV_OK) rc = rc2;
   if (g->ring_state != 1) return rc;
   for (unsigned i = 0; i < RING_SLOTS; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
@@ -1457,15 +1531,15 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error
     g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
     g->ring_used = 0;
     GLsync f = g->ring[g->ring_cur].fence;
-    double t0 = gpu_now_ms();
     if (f) {
-      /* a slot is written again only after its copies ran */
+      /* a slot is written again only after its copies ran; queued programs are built
+       * meanwhile */
+      while (soon_left(g) && glClientWaitSync(f, 0, 0) == GL_TIMEOUT_EXPIRED) soon_build(g, 1);
       while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
       }
       glDeleteSync(f);
       g->ring[g->ring_cur].fence = NULL;
     }
-    g->stats.fill_wait_ms += gpu_now_ms() - t0;
   }
   *off = g->ring_used;
   g->ring_used += (bytes + 255u) & ~(uint64_t)255u;
@@ -1535,6 +1609,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   GLuint b = *buf;
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, b);
   uint64_t roff = 0;
+  double copy0 = g->stats.fill_copy_ms, soon0 = g->stats.program_soon_ms;
   uint8_t *rp = ring_take(g, bytes, &roff, err, &rc);
   if (rc) {
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
@@ -1548,8 +1623,10 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
      * last buffer's copy (blocking at the DMA's speed on NVIDIA); otherwise it is issued
      * here, before returning. fill_ms counts the packing the copy did not hide. */
     t1 = gpu_now_ms();
-    g->stats.fill_wait_ms += t1 - t0; /* ring_take waited for a slot */
-    double copy0 = g->stats.fill_copy_ms;
+    /* ring_take waited for a slot (less the copy it issued and the programs built) */
+    g->stats.fill_wait_ms += t1 - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
+    copy0 = g->stats.fill_copy_ms;
+    soon0 = g->stats.program_soon_ms;
     int async = g->defer && filler_start(g);
     if (async) {
       pthread_mutex_lock(&g->filler.mu);
@@ -1581,11 +1658,17 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
           pthread_mutex_lock(&g->filler.mu);
           continue;
         }
+        if (soon_left(g)) { /* a queued program instead of waiting */
+          pthread_mutex_unlock(&g->filler.mu);
+          soon_build(g, 1);
+          pthread_mutex_lock(&g->filler.mu);
+          continue;
+        }
         pthread_cond_wait(&g->filler.cv, &g->filler.mu);
       }
       pthread_mutex_unlock(&g->filler.mu);
     }
-    g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0);
+    g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
     if (rc == RWKV_OK && done < bytes) {
       set_pending(g, b, roff, done, bytes);

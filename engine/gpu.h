@@ -66,6 +66,14 @@ int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err);
  * Failures name the shader and carry the driver's log. */
 int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                      rwkv_error *err);
+/* rwkv_gpu_program for a program not needed until the current upload batch ends: between
+ * rwkv_gpu_upload_begin and _done a program not built yet is queued, *prog is 0 until it is
+ * built, and it is built while the loading thread would otherwise wait (for a buffer's
+ * packing or a ring slot) or, at the latest, in rwkv_gpu_upload_done, which returns the
+ * first such build's error. So *prog must stay valid, and unread, until upload_done
+ * (rwkv_gpu_close drops a queue left behind). Outside a batch: rwkv_gpu_program. */
+int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                          rwkv_error *err);
 
 /* New shader storage buffer of `bytes` (data may be NULL). Out-of-memory is an
  * error, never a crash; *buf is 0 on failure. */
@@ -104,6 +112,7 @@ typedef struct rwkv_gpu_stats {
   /* of which, for cache hits: hashing the sources (the cache keys), reading + checking the
    * entries, handing the binaries to the driver (glProgramBinary + the link status) */
   double program_key_ms, program_read_ms, program_binary_ms;
+  double program_soon_ms;  /* of program_ms: queued programs built while an upload waited */
   uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
   /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
    * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */
@@ -140,8 +149,9 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
  * while the next buffer is packed, on a filler thread), so nothing may read the buffers
  * until rwkv_gpu_upload_done, which issues it, ends the batch and releases the ring's host
  * memory (the GPU copies in order, before any later command). Without begin, each fill's
- * copy is issued before it returns. upload_done returns a failed deferred copy's error;
- * safe to call at any time. */
+ * copy is issued before it returns. upload_done builds the programs still queued by
+ * rwkv_gpu_program_soon and returns a failed deferred copy's or build's error; safe to
+ * call at any time. */
 void rwkv_gpu_upload_begin(rwkv_gpu *g);
 /* Called by a fill function as it goes: the first `bytes` bytes of its destination are
  * final, so they may be copied out while it fills the rest (no effect where the fill runs

@@ -452,7 +452,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     char defs[640];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
-    int rc = rwkv_gpu_program(g, "matmul", defs, &w->prog[v], err);
+    int rc = rwkv_gpu_program_soon(g, "matmul", defs, &w->prog[v], err); /* (in a load: later) */
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
       weight_clear(w);
@@ -472,7 +472,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
     w->split_force = cfg[1].split_force;
-    int rc = rwkv_gpu_program(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
+    int rc = rwkv_gpu_program_soon(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
                               "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
                               &w->prog_reduce, err);
     if (rc) {
@@ -537,7 +537,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->n_chunks = (uint32_t)(c + 1);
   }
   if (rc) rwkv_mm_free(g, w);
-  else if (w->prog_reduce) {
+  else if (cfg[1].kernel == 1) { /* (prog_reduce may still be queued) */
     w->scratch_user = 1;
     rwkv_gpu_scratch_use(g, 1);
   }

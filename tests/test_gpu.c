@@ -184,6 +184,19 @@ static void test_upload_ring(const char *mode, int defer) {
   CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
   if (!g) return;
   if (defer) rwkv_gpu_upload_begin(g); /* copies issued while the next buffer is packed */
+  /* programs queued for the uploads' waits (rwkv_gpu_program_soon): built by upload_done at
+   * the latest, the same as rwkv_gpu_program's; one built already comes back at once */
+  enum { NP = 4 };
+  unsigned soon[NP] = {0}, known = 0, known2 = 0;
+  char sdefs[NP][64];
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define SOON_KNOWN 1\n", &known, &err), &err);
+  CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_KNOWN 1\n", &known2, &err), &err);
+  CHECK(known != 0 && known2 == known);
+  for (int i = 0; i < NP; i++) {
+    snprintf(sdefs[i], sizeof sdefs[i], "#define SOON_%s_%d_%d 1\n", mode[0] == '0' ? "MAP" : "RING", defer, i);
+    CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", sdefs[i], &soon[i], &err), &err);
+    CHECK(defer ? soon[i] == 0 : soon[i] != 0);
+  }
   enum { N = 14 };
   static const uint64_t sizes[N] = {300000, 900000, 16, 2500000, 700000, 1048576, 1048577, 5,
                                     600000, 600000, 600000, 999999, 123457, 800000};
@@ -199,6 +212,11 @@ static void test_upload_ring(const char *mode, int defer) {
     rwkv_gpu_buffer_free(g, extra, 4096);
   }
   CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  for (int i = 0; i < NP; i++) {
+    unsigned again = 0;
+    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", sdefs[i], &again, &err), &err);
+    CHECK_MSG(soon[i] != 0 && again == soon[i], "queued program %d: %u, then %u", i, soon[i], again);
+  }
   rwkv_gpu_stats st;
   rwkv_gpu_get_stats(g, &st);
   if (mode[0] == '0') CHECK(st.ring_bytes == 0);
@@ -206,6 +224,8 @@ static void test_upload_ring(const char *mode, int defer) {
   else {
     CHECK(st.ring_bytes == 300000 + 900000 + 16 + 700000 + 1048576 + 5 + 3 * 600000 + 999999 + 123457 + 800000);
     if (defer == 2) CHECK(st.fill_copies > N + 1); /* some buffers went out in parts */
+    /* the fills pause, so the loading thread waited: the programs were built then */
+    if (defer == 2) CHECK_MSG(st.program_soon_ms > 0, "no program built in a wait (%f ms)", st.program_soon_ms);
   }
   for (int i = 0; i < N; i++) {
     uint8_t *got = malloc(sizes[i]), *want = malloc(sizes[i]);
@@ -226,8 +246,36 @@ static void test_upload_ring(const char *mode, int defer) {
   unsetenv("RWKV_UPLOAD_RING");
 }
 
+/* A queued program that fails to build: upload_done reports it (the shader named, the
+ * driver's log), its slot stays 0, the queue is gone (a second upload_done succeeds); a
+ * queue left at rwkv_gpu_close is dropped, not built (its slots may be gone). */
+static void test_program_soon_errors(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
+  if (!g) return;
+  unsigned ok1 = 0, bad = 7, ok2 = 0;
+  CHECK(rwkv_gpu_program_soon(NULL, "rwkv_argmax", NULL, &ok1, &err) == RWKV_ERR_ARG);
+  rwkv_gpu_upload_begin(g);
+  CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_OK_1 1\n", &ok1, &err), &err);
+  CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#error soon boom\n", &bad, &err), &err);
+  CHECK(bad == 0);
+  CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_OK_2 1\n", &ok2, &err), &err);
+  int rc = rwkv_gpu_upload_done(g, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_SHADER, "rwkv_argmax");
+  CHECK_MSG(strstr(err.msg, "boom") != NULL, "log missing: %s", err.msg);
+  CHECK(ok1 != 0 && bad == 0 && ok2 == 0); /* (the build stops at the failure) */
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  unsigned left = 0;
+  rwkv_gpu_upload_begin(g);
+  CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_LEFT 1\n", &left, &err), &err);
+  rwkv_gpu_close(g); /* (ASan: the queue's strings are freed) */
+  CHECK(left == 0);
+}
+
 int main(void) {
   test_context();
+  test_program_soon_errors();
   test_upload_ring("1", 0);
   test_upload_ring("1", 1);
   test_upload_ring("1", 2);

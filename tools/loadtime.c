@@ -36,8 +36,9 @@ int main(int argc, char **argv) {
            in->load_upload_ms, in->load_init_ms, in->load_finish_ms, in->gpu_bytes / 1048576.0, cpu);
     rwkv_gpu_stats gs;
     rwkv_gpu_get_stats(rwkv_model_gpu(m), &gs);
-    printf("  programs: keys %.1f, cache reads %.1f, driver (glProgramBinary + status) %.1f ms\n",
-           gs.program_key_ms, gs.program_read_ms, gs.program_binary_ms);
+    printf("  programs: keys %.1f, cache reads %.1f, driver (glProgramBinary + status) %.1f ms; "
+           "%.1f ms of them in the uploads' waits\n",
+           gs.program_key_ms, gs.program_read_ms, gs.program_binary_ms, gs.program_soon_ms);
     printf("  uploads: alloc %.1f, ring wait %.1f, fill %.1f, map+unmap %.1f, copy calls %.1f ms; "
            "%.0f MiB through the ring in %u buffers (%u copies), packed in %.1f ms (%.1f GB/s)\n",
            gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
