@@ -26,6 +26,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <emmintrin.h> /* SSE2 (x86-64's baseline): streaming stores */
+#endif
 
 #include "shaders.h"
 
@@ -91,6 +94,8 @@ struct rwkv_gpu {
   unsigned cache_tmp; /* counter for temp file names */
   rwkv_gpu_stats stats;
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
+  int nt;           /* rwkv_gpu_stream: streaming (non-temporal) stores */
+  int soon_mode;    /* RWKV_PROGRAM_SOON: 0 build at once, 1 in every wait, 2 in ring waits */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
    * rwkv_gpu_buffer_fill packs into and the GPU copies out of, so packing the next
@@ -594,16 +599,43 @@ void rwkv_gpu_parallel(rwkv_gpu *g, size_t n, rwkv_gpu_task_fn fn, void *ctx) {
 }
 
 typedef struct copy_job {
+  const rwkv_gpu *g;
   uint8_t *dst;
   const uint8_t *src;
   uint64_t n, piece;
 } copy_job;
 
+void rwkv_gpu_stream(const rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
+#if defined(__x86_64__)
+  if (g && g->nt && n >= 256) {
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    size_t head = (16u - ((uintptr_t)d & 15u)) & 15u, i = 0, len = (size_t)n - head;
+    memcpy(d, s, head);
+    d += head;
+    s += head;
+    for (; i + 64 <= len; i += 64) {
+      __m128i a = _mm_loadu_si128((const __m128i *)(s + i)), b = _mm_loadu_si128((const __m128i *)(s + i + 16));
+      __m128i c = _mm_loadu_si128((const __m128i *)(s + i + 32)), e = _mm_loadu_si128((const __m128i *)(s + i + 48));
+      _mm_stream_si128((__m128i *)(d + i), a);
+      _mm_stream_si128((__m128i *)(d + i + 16), b);
+      _mm_stream_si128((__m128i *)(d + i + 32), c);
+      _mm_stream_si128((__m128i *)(d + i + 48), e);
+    }
+    memcpy(d + i, s + i, len - i);
+    _mm_sfence(); /* (the stores are weakly ordered: visible before the hand-off) */
+    return;
+  }
+#endif
+  (void)g;
+  memcpy(dst, src, (size_t)n);
+}
+
 static void copy_task(void *ctx, size_t i) {
   copy_job *j = ctx;
   uint64_t off = (uint64_t)i * j->piece;
   uint64_t len = j->n - off < j->piece ? j->n - off : j->piece;
-  memcpy(j->dst + off, j->src + off, (size_t)len);
+  rwkv_gpu_stream(j->g, j->dst + off, j->src + off, len);
 }
 
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n) {
@@ -616,7 +648,7 @@ uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n) {
 }
 
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
-  copy_job j = {dst, src, n, rwkv_gpu_task_bytes(g, n)};
+  copy_job j = {g, dst, src, n, rwkv_gpu_task_bytes(g, n)};
   if (n == 0) return;
   rwkv_gpu_parallel(g, (size_t)((n + j.piece - 1) / j.piece), copy_task, &j);
 }
@@ -651,6 +683,12 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   rwkv_gpu *g = calloc(1, sizeof *g);
   if (!g) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu: out of memory");
   g->drm_fd = -1;
+  /* RWKV_UPLOAD_NT=1: uploads written with streaming stores (no read of the destination's
+   * lines first: less host memory traffic beside the DMA; measuring) */
+  int nt = 0;
+  g->nt = env_int("RWKV_UPLOAD_NT", &nt) == 1 && nt == 1;
+  g->soon_mode = 1;
+  if (env_int("RWKV_PROGRAM_SOON", &nt) == 1 && nt >= 0 && nt <= 2) g->soon_mode = nt;
   g->limit = limit;
   char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
        why_sl[256] = "skipped (device or software requested)";
@@ -1124,7 +1162,7 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
 
 int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err) {
-  if (!g || !g->defer || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
+  if (!g || !g->defer || !g->soon_mode || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
   if (!defines) defines = "";
   *prog = 0;
   for (size_t i = 0; i < g->n_progs; i++)
@@ -1658,7 +1696,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
           pthread_mutex_lock(&g->filler.mu);
           continue;
         }
-        if (soon_left(g)) { /* a queued program instead of waiting */
+        if (g->soon_mode == 1 && soon_left(g)) { /* a queued program instead of waiting */
           pthread_mutex_unlock(&g->filler.mu);
           soon_build(g, 1);
           pthread_mutex_lock(&g->filler.mu);

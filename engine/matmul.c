@@ -351,7 +351,7 @@ static void pack_task(void *ctx, size_t i) {
     const uint8_t *src = (const uint8_t *)j->data[part] + gr * j->rb;
     uint8_t *dst = j->dst + r * j->stride;
     if (j->plain)
-      memcpy(dst, src, (size_t)(n * j->rb));
+      rwkv_gpu_stream(j->g, dst, src, n * j->rb);
     else
       for (uint64_t k = 0; k < n; k++) pack_row(j->ti, j->K, src + k * j->rb, dst + k * j->stride, j->stride);
     r += n;
