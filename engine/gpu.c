@@ -94,7 +94,8 @@ struct rwkv_gpu {
   unsigned cache_tmp; /* counter for temp file names */
   rwkv_gpu_stats stats;
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
-  int nt;           /* rwkv_gpu_stream: streaming (non-temporal) stores */
+  int nt, nt_on;    /* RWKV_UPLOAD_NT; nt_on: the running fill writes a ring slot (streams) */
+  int client;       /* RWKV_UPLOAD_CLIENT: ring slots with GL_CLIENT_STORAGE_BIT (default 1) */
   int soon_mode;    /* RWKV_PROGRAM_SOON: 0 build at once, 1 in every wait, 2 in ring waits */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
@@ -607,7 +608,7 @@ typedef struct copy_job {
 
 void rwkv_gpu_stream(const rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
 #if defined(__x86_64__)
-  if (g && g->nt && n >= 256) {
+  if (g && g->nt_on && n >= 256) {
     uint8_t *d = dst;
     const uint8_t *s = src;
     size_t head = (16u - ((uintptr_t)d & 15u)) & 15u, i = 0, len = (size_t)n - head;
@@ -687,6 +688,7 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
    * lines first: less host memory traffic beside the DMA; measuring) */
   int nt = 0;
   g->nt = env_int("RWKV_UPLOAD_NT", &nt) == 1 && nt == 1;
+  g->client = env_int("RWKV_UPLOAD_CLIENT", &nt) == 1 ? nt != 0 : 1;
   g->soon_mode = 1;
   if (env_int("RWKV_PROGRAM_SOON", &nt) == 1 && nt >= 0 && nt <= 2) g->soon_mode = nt;
   g->limit = limit;
@@ -1538,7 +1540,7 @@ static int ring_start(rwkv_gpu *g) {
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
     storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
-                GL_CLIENT_STORAGE_BIT_EXT);
+                (g->client ? GL_CLIENT_STORAGE_BIT_EXT : 0));
     g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
                                       GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
                                           GL_MAP_COHERENT_BIT_EXT);
@@ -1666,6 +1668,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     copy0 = g->stats.fill_copy_ms;
     soon0 = g->stats.program_soon_ms;
     int async = g->defer && filler_start(g);
+    g->nt_on = g->nt; /* (host memory of ours: streaming stores pay; not in the driver's mappings) */
     if (async) {
       pthread_mutex_lock(&g->filler.mu);
       g->filler.fn = fill;
@@ -1706,6 +1709,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
       }
       pthread_mutex_unlock(&g->filler.mu);
     }
+    g->nt_on = 0;
     g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
     if (rc == RWKV_OK && done < bytes) {
