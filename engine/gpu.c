@@ -95,8 +95,7 @@ struct rwkv_gpu {
   rwkv_gpu_stats stats;
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
   int nt, nt_on;    /* RWKV_UPLOAD_NT; nt_on: the running fill writes a ring slot (streams) */
-  int client;       /* RWKV_UPLOAD_CLIENT: ring slots with GL_CLIENT_STORAGE_BIT (default 1) */
-  int soon_mode;    /* RWKV_PROGRAM_SOON: 0 build at once, 1 in every wait, 2 in ring waits */
+  int soon_on;      /* RWKV_PROGRAM_SOON: rwkv_gpu_program_soon queues (1) or builds at once */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
    * rwkv_gpu_buffer_fill packs into and the GPU copies out of, so packing the next
@@ -684,13 +683,15 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   rwkv_gpu *g = calloc(1, sizeof *g);
   if (!g) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu: out of memory");
   g->drm_fd = -1;
-  /* RWKV_UPLOAD_NT=1: uploads written with streaming stores (no read of the destination's
-   * lines first: less host memory traffic beside the DMA; measuring) */
-  int nt = 0;
-  g->nt = env_int("RWKV_UPLOAD_NT", &nt) == 1 && nt == 1;
-  g->client = env_int("RWKV_UPLOAD_CLIENT", &nt) == 1 ? nt != 0 : 1;
-  g->soon_mode = 1;
-  if (env_int("RWKV_PROGRAM_SOON", &nt) == 1 && nt >= 0 && nt <= 2) g->soon_mode = nt;
+  /* Ring slots written with streaming stores (no read of each destination line first: less
+   * host memory traffic beside the DMA): H100, 2.9B warm loads, packing 83-84 -> 75-76 ms,
+   * Q4_K_M 293-305 -> 280-283 ms, F16 559-568 -> 541-553 (bench/h100_s13c.sh, s13d.sh);
+   * RWKV_UPLOAD_NT=0 turns them off. Programs asked for with rwkv_gpu_program_soon during
+   * an upload are queued (RWKV_PROGRAM_SOON=0: built at once; 2.9B loads 7 ms slower) */
+  int v = 1;
+  g->nt = env_int("RWKV_UPLOAD_NT", &v) != 1 || v != 0;
+  v = 1;
+  g->soon_on = env_int("RWKV_PROGRAM_SOON", &v) != 1 || v != 0;
   g->limit = limit;
   char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
        why_sl[256] = "skipped (device or software requested)";
@@ -1164,7 +1165,7 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
 
 int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err) {
-  if (!g || !g->defer || !g->soon_mode || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
+  if (!g || !g->defer || !g->soon_on || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
   if (!defines) defines = "";
   *prog = 0;
   for (size_t i = 0; i < g->n_progs; i++)
@@ -1540,7 +1541,7 @@ static int ring_start(rwkv_gpu *g) {
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
     storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
-                (g->client ? GL_CLIENT_STORAGE_BIT_EXT : 0));
+                GL_CLIENT_STORAGE_BIT_EXT);
     g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
                                       GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
                                           GL_MAP_COHERENT_BIT_EXT);
@@ -1699,7 +1700,7 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
           pthread_mutex_lock(&g->filler.mu);
           continue;
         }
-        if (g->soon_mode == 1 && soon_left(g)) { /* a queued program instead of waiting */
+        if (soon_left(g)) { /* a queued program instead of waiting */
           pthread_mutex_unlock(&g->filler.mu);
           soon_build(g, 1);
           pthread_mutex_lock(&g->filler.mu);

@@ -162,8 +162,9 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err);
 uint64_t rwkv_gpu_task_bytes(rwkv_gpu *g, uint64_t n);
 /* Parallel copy of n bytes (for fill functions), in rwkv_gpu_task_bytes pieces. */
 void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n);
-/* memcpy of n bytes into upload memory (a ring slot, a mapped buffer) on the calling thread,
- * with streaming stores where g asks for them (RWKV_UPLOAD_NT=1, x86-64). */
+/* memcpy of n bytes into upload memory on the calling thread, for fill functions: with
+ * streaming stores (x86-64) while the fill writes an upload ring slot, unless
+ * RWKV_UPLOAD_NT=0. */
 void rwkv_gpu_stream(const rwkv_gpu *g, void *dst, const void *src, uint64_t n);
 
 /* Scratch buffer `slot` (< RWKV_GPU_SCRATCH_SLOTS) of at least `bytes`, owned by the

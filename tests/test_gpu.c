@@ -177,6 +177,43 @@ static void fill_pattern(void *ctx, uint8_t *dst) {
     i0 = i1;
   }
 }
+/* A fill through rwkv_gpu_stream (streaming stores into ring slots), from a source and to a
+ * destination offset that are not 16-byte aligned. */
+typedef struct stream_ctx {
+  rwkv_gpu *g;
+  const uint8_t *src;
+  uint64_t n;
+} stream_ctx;
+static void fill_stream(void *ctx, uint8_t *dst) {
+  const stream_ctx *c = ctx;
+  dst[0] = 0xA5;
+  rwkv_gpu_stream(c->g, dst + 1, c->src + 3, c->n - 1);
+}
+static void test_upload_stream(rwkv_gpu *g) {
+  static const uint64_t sizes[3] = {100, 777, 300001};
+  uint8_t *src = malloc(300001 + 3), *got = malloc(300001);
+  if (!src || !got) {
+    free(src);
+    free(got);
+    return;
+  }
+  for (uint64_t i = 0; i < 300001 + 3; i++) src[i] = (uint8_t)(i * 131 + 7);
+  rwkv_error err = {0};
+  for (int k = 0; k < 3; k++) {
+    stream_ctx c = {g, src, sizes[k]};
+    unsigned b = 0;
+    CHECK_OK(rwkv_gpu_buffer_fill(g, sizes[k], fill_stream, &c, &b, &err), &err);
+    CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+    CHECK_OK(rwkv_gpu_read(g, b, 0, sizes[k], got, "stream", &err), &err);
+    CHECK_MSG(got[0] == 0xA5 && memcmp(got + 1, src + 3, sizes[k] - 1) == 0, "streamed fill of %llu bytes differs",
+              (unsigned long long)sizes[k]);
+    rwkv_gpu_buffer_free(g, b, sizes[k]);
+    rwkv_gpu_upload_begin(g);
+  }
+  free(src);
+  free(got);
+}
+
 static void test_upload_ring(const char *mode, int defer) {
   setenv("RWKV_UPLOAD_RING", mode, 1);
   rwkv_error err = {0};
@@ -242,6 +279,11 @@ static void test_upload_ring(const char *mode, int defer) {
     rwkv_gpu_buffer_free(g, bufs[i], sizes[i]);
   }
   CHECK_OK(rwkv_gpu_upload_done(g, &err), &err); /* twice: a no-op */
+  if (defer) {
+    rwkv_gpu_upload_begin(g);
+    test_upload_stream(g);
+    CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  }
   rwkv_gpu_close(g);
   unsetenv("RWKV_UPLOAD_RING");
 }
