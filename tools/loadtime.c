@@ -4,9 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <time.h>
+
+#include <GLES3/gl31.h>
 
 #include "gpu.h"
 #include "rwkv.h"
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -44,6 +53,36 @@ int main(int argc, char **argv) {
            gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
            gs.ring_bytes / 1048576.0, gs.fill_calls, gs.fill_copies, gs.fill_pack_ms,
            gs.fill_pack_ms > 0 ? gs.ring_bytes / 1e6 / gs.fill_pack_ms : 0.0);
+    if (getenv("LOADTIME_FIRST")) { /* what the first passes after a load cost (bench/h100_s13e.sh) */
+      rwkv_state *a = NULL, *b = NULL;
+      int32_t tok = 11;
+      float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
+      rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0}, last = {RWKV_OUTPUT_LAST, 0, 0};
+      double t[8];
+      int rc = lg ? RWKV_OK : RWKV_ERR_NOMEM;
+      t[0] = now_ms();
+      if (!rc) rc = rwkv_state_new(m, &a, &err);
+      t[1] = now_ms();
+      if (!rc) rc = rwkv_state_new(m, &b, &err);
+      t[2] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      glFinish();
+      t[3] = now_ms();
+      if (!rc) rc = rwkv_forward(m, b, &tok, 1, &last, lg, &err);
+      t[4] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &last, lg, &err);
+      t[5] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      glFinish();
+      t[6] = now_ms();
+      if (rc) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
+      printf("  first passes: state %.2f, second state %.2f, pass (no output) %.2f, pass + logits %.2f, "
+             "again %.2f, pass (no output) again %.2f ms\n", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
+             t[5] - t[4], t[6] - t[5]);
+      rwkv_state_free(a);
+      rwkv_state_free(b);
+      free(lg);
+    }
     fflush(stdout);
     rwkv_model_free(m);
   }
