@@ -17,6 +17,15 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Wait for the GPU through a fence (glClientWaitSync) instead of glFinish. */
+static void fence_wait(void) {
+  GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+  if (!f) return;
+  while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
+  }
+  glDeleteSync(f);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: rwkv-loadtime MODEL.gguf [N]\n");
@@ -58,7 +67,7 @@ int main(int argc, char **argv) {
       int32_t tok = 11;
       float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
       rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0}, last = {RWKV_OUTPUT_LAST, 0, 0};
-      double t[8];
+      double t[12];
       int rc = lg ? RWKV_OK : RWKV_ERR_NOMEM;
       t[0] = now_ms();
       if (!rc) rc = rwkv_state_new(m, &a, &err);
@@ -66,7 +75,7 @@ int main(int argc, char **argv) {
       if (!rc) rc = rwkv_state_new(m, &b, &err);
       t[2] = now_ms();
       if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      glFinish();
+      fence_wait();
       t[3] = now_ms();
       if (!rc) rc = rwkv_forward(m, b, &tok, 1, &last, lg, &err);
       t[4] = now_ms();
@@ -75,10 +84,20 @@ int main(int argc, char **argv) {
       if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
       glFinish();
       t[6] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      fence_wait();
+      t[7] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      t[8] = now_ms();
+      glFinish();
+      t[9] = now_ms();
+      glFinish();
+      t[10] = now_ms();
       if (rc) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
-      printf("  first passes: state %.2f, second state %.2f, pass (no output) %.2f, pass + logits %.2f, "
-             "again %.2f, pass (no output) again %.2f ms\n", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3],
-             t[5] - t[4], t[6] - t[5]);
+      printf("  first passes: state %.2f, second state %.2f, pass (no output, fence wait) %.2f, pass + logits %.2f, "
+             "again %.2f, pass + glFinish %.2f, pass + fence wait %.2f, pass queued %.2f + glFinish %.2f, "
+             "idle glFinish %.2f ms\n", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4],
+             t[6] - t[5], t[7] - t[6], t[8] - t[7], t[9] - t[8], t[10] - t[9]);
       rwkv_state_free(a);
       rwkv_state_free(b);
       free(lg);
