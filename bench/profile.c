@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < T; i++) ids[i] = (int32_t)((i * 7919u + 13u) % (in->n_vocab < 256 ? in->n_vocab : 256u));
   rwkv_state *s;
   /* BENCH_OUTPUT=none: no output, no readback; prints the time to queue the passes
-   * (CPU) apart from the time until the GPU is done (glFinish): which one bounds decode */
+   * (CPU) apart from the time until the GPU is done (rwkv_gpu_wait): which one bounds decode */
   const char *bo = getenv("BENCH_OUTPUT");
   int none = bo && !strcmp(bo, "none");
   rwkv_forward_opts o = {none ? RWKV_OUTPUT_NONE : RWKV_OUTPUT_LAST, embed, 0};
@@ -46,7 +46,7 @@ int main(int argc, char **argv) {
   }
   struct timespec tq;
   clock_gettime(CLOCK_MONOTONIC, &tq);
-  glFinish();
+  rwkv_gpu_wait(rwkv_model_gpu(m), NULL);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (none)
     printf("queued in %.3f ms per pass (CPU), done after %.3f\n",

@@ -420,7 +420,7 @@ static void run(uint32_t x, uint32_t y) {
 }
 
 /* ---- profile (RWKV_PROFILE=1) ---------------------------------------------------
- * Each step ends with a glFinish and its wall time is added to a per-step
+ * Each step ends with a wait for the GPU (rwkv_gpu_wait) and its wall time is added to a per-step
  * total, printed by forward_free: where a pass spends its time. It serialises
  * the GPU, so totals are for finding the limit, not for speed figures. */
 static double now_us(void) {
@@ -437,7 +437,7 @@ static void prof(rwkv_model *m, int step) {
     prof_mark(m, step);
     return;
   }
-  glFinish();
+  rwkv_gpu_wait(m->gpu, NULL);
   double t = now_us();
   m->prof->us[step] += t - m->prof->last;
   m->prof->calls[step]++;
@@ -445,7 +445,7 @@ static void prof(rwkv_model *m, int step) {
 }
 
 /* RWKV_PROFILE=1 uses GPU timestamps where the driver has EXT_disjoint_timer_query
- * (RWKV_PROFILE=finish: glFinish per step, as on llvmpipe). */
+ * (RWKV_PROFILE=finish: a wait per step, as on llvmpipe). */
 static void prof_timer_init(rwkv_model *m) {
   model_prof *p = m->prof;
   const char *ext = (const char *)glGetString(GL_EXTENSIONS);
@@ -510,7 +510,7 @@ static void prof_report(rwkv_model *m) {
   double total = 0;
   for (int i = 0; i < PROF_STEPS; i++) total += m->prof->us[i];
   fprintf(stderr, "rwkv profile (%s, %u passes, %s): step, calls, total ms, us per call, share\n", m->path,
-          m->prof->passes, m->prof->tq ? "GPU timestamps" : "glFinish per step");
+          m->prof->passes, m->prof->tq ? "GPU timestamps" : "a wait per step");
   if (m->prof->discarded) fprintf(stderr, "  (%u passes discarded: GPU timer disjoint)\n", m->prof->discarded);
   for (int i = 0; i < PROF_STEPS; i++)
     if (m->prof->calls[i])
@@ -1046,7 +1046,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   uint32_t gpar = d->n_layer * PAR_PER_LAYER * D;
   if (m->prof) {
     if (m->prof->tq) prof_mark(m, -1);
-    else glFinish();
+    else rwkv_gpu_wait(m->gpu, NULL);
     m->prof->last = now_us();
     m->prof->passes++;
   }
@@ -1081,7 +1081,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
       if (!rc) rc = channel_mix(m, l, &a, B, T, err);
     }
     if (m->sync_every && (l + 1) % m->sync_every == 0) {
-      if (m->sync_finish) glFinish();
+      if (m->sync_finish) rwkv_gpu_wait(m->gpu, NULL);
       else glFlush();
     }
   }

@@ -81,6 +81,9 @@ int rwkv_gpu_buffer(rwkv_gpu *g, uint64_t bytes, const void *data, unsigned *buf
                     rwkv_error *err);
 /* Turn a pending glGetError into an error naming `what`. */
 int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
+/* Wait until the GPU has run every command queued so far (a fence; glFinish where fences
+ * fail). */
+int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err);
 /* Total bytes of live buffers made through rwkv_gpu_buffer (for reporting). */
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);

@@ -367,18 +367,8 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
   LAP(load_init_ms);
+  if (rc == RWKV_OK) rc = rwkv_gpu_wait(m->gpu, err); /* "ready for the first token" includes the uploads */
   if (rc == RWKV_OK) {
-    /* "ready for the first token" includes the uploads; RWKV_LOAD_WAIT=fence: through a
-     * fence instead of glFinish (measuring) */
-    const char *lw = getenv("RWKV_LOAD_WAIT");
-    GLsync f = lw && !strcmp(lw, "fence") ? glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0) : NULL;
-    if (f) {
-      while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
-      }
-      glDeleteSync(f);
-    } else {
-      glFinish();
-    }
     LAP(load_finish_ms);
     rwkv_gpu_stats s2;
     rwkv_gpu_get_stats(m->gpu, &s2);

@@ -130,6 +130,9 @@ static void test_programs_and_dispatch(void) {
   glDispatchCompute(1, 1, 1);
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
   CHECK_OK(rwkv_gpu_check(g, "dispatch", &err), &err);
+  CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* (a fence) */
+  CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* nothing queued: at once */
+  CHECK(rwkv_gpu_wait(NULL, &err) == RWKV_ERR_ARG);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, rb);
   const int32_t *out = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, sizeof res0, GL_MAP_READ_BIT);
   CHECK(out != NULL);

@@ -746,7 +746,9 @@ static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error 
   return RWKV_OK;
 }
 
-static void finish(void) { glFinish(); }
+/* Wait for the GPU before or inside a timed region: a fence (rwkv_gpu_wait); glFinish
+ * returned up to 17 ms late on the H100 (bench/h100_s13f.sh) */
+static void finish(rwkv_model *m) { rwkv_gpu_wait(rwkv_model_gpu(m), NULL); }
 
 static int argmax_cpu(const float *v, uint32_t n) {
   int best = 0;
@@ -916,7 +918,7 @@ static int run_all(bench *b, rwkv_error *err) {
       note(o, "prefill %u tokens (%s)", P, pass ? "embed" : "logits");
       for (int r = -1; r < R; r++) {
         if ((rc = rwkv_state_reset(s, err))) goto out;
-        finish();
+        finish(m);
         double t0 = now_ms();
         if ((rc = rwkv_forward(m, s, b->seq, P, &fo, pass ? emb : logits, err))) goto out;
         if (r >= 0) t[r] = now_ms() - t0;
@@ -945,7 +947,7 @@ static int run_all(bench *b, rwkv_error *err) {
       size_t count = 0;
       for (int r = -1; r < R; r++) {
         if ((rc = rwkv_state_copy(s, base, err))) goto out;
-        finish();
+        finish(m);
         double t0 = now_ms();
         if ((rc = greedy(m, s, &prompt_last, 1, N, NULL, &count, NULL, err))) goto out;
         double t1 = now_ms();
@@ -958,7 +960,7 @@ static int run_all(bench *b, rwkv_error *err) {
     }
     for (int r = -1; r < R; r++) {
       if ((rc = rwkv_state_copy(s, base, err))) goto out;
-      finish();
+      finish(m);
       double t0 = now_ms();
       int32_t tok = prompt_last;
       for (uint32_t i = 0; i <= N; i++) {
@@ -980,10 +982,10 @@ static int run_all(bench *b, rwkv_error *err) {
     note(o, "document state, %u tokens", Dn);
     for (int r = -1; r < R; r++) {
       if ((rc = rwkv_state_reset(doc, err))) goto out;
-      finish();
+      finish(m);
       double t0 = now_ms();
       if ((rc = rwkv_forward(m, doc, b->seq, Dn, &none, NULL, err))) goto out;
-      finish();
+      finish(m);
       double t1 = now_ms();
       if ((rc = rwkv_state_read(doc, cpu_state, ns, err))) goto out;
       double t2 = now_ms();

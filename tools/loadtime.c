@@ -77,25 +77,27 @@ int main(int argc, char **argv) {
       if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
       fence_wait();
       t[3] = now_ms();
-      if (!rc) rc = rwkv_forward(m, b, &tok, 1, &last, lg, &err);
+      if (!rc) rc = rwkv_forward(m, b, &tok, 1, &last, lg, &err); /* (ends with a read-back) */
       t[4] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &last, lg, &err);
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      glFinish();
       t[5] = now_ms();
       if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
       glFinish();
       t[6] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      fence_wait();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &last, lg, &err);
       t[7] = now_ms();
       if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
+      fence_wait();
       t[8] = now_ms();
+      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
       glFinish();
       t[9] = now_ms();
       glFinish();
       t[10] = now_ms();
       if (rc) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
-      printf("  first passes: state %.2f, second state %.2f, pass (no output, fence wait) %.2f, pass + logits %.2f, "
-             "again %.2f, pass + glFinish %.2f, pass + fence wait %.2f, pass queued %.2f + glFinish %.2f, "
+      printf("  first passes: state %.2f, second state %.2f, pass (no output) + fence %.2f, pass + logits %.2f; "
+             "then pass + glFinish %.2f, again %.2f; pass + logits %.2f, pass + fence %.2f, pass + glFinish %.2f, "
              "idle glFinish %.2f ms\n", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4],
              t[6] - t[5], t[7] - t[6], t[8] - t[7], t[9] - t[8], t[10] - t[9]);
       rwkv_state_free(a);
