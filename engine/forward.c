@@ -215,22 +215,6 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
-/* RWKV_WARM (measuring what a context's first dispatch costs): one tiny dispatch of the zero
- * program into a scratch buffer of its own; buf: a buffer to write one float of instead
- * (0: a new 256-byte one). */
-void forward_warm(rwkv_model *m, unsigned buf) {
-  unsigned p = 0, own = 0;
-  if (program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p, NULL) != RWKV_OK || !p) return;
-  if (!buf && rwkv_gpu_buffer(m->gpu, 256, NULL, &own, NULL) != RWKV_OK) return;
-  glUseProgram(p);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, buf ? buf : own);
-  glUniform1ui(glGetUniformLocation(p, "off"), 0);
-  glUniform1ui(glGetUniformLocation(p, "n"), 1);
-  glDispatchCompute(1, 1, 1);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  if (own) rwkv_gpu_buffer_free(m->gpu, own, 256);
-}
-
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   int rc = forward_programs(m, err);

@@ -341,9 +341,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   LAP(load_context_ms);
   prefault_join(&pf); /* before any error path unmaps the file */
   LAP(load_prefault_ms);
-  const char *warm = getenv("RWKV_WARM"); /* (measuring: bench/h100_s13h.sh) */
-  int wm = warm ? atoi(warm) : 0;
-  if (rc == RWKV_OK && wm == 1) forward_warm(m, 0);
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {
@@ -370,7 +367,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
   LAP(load_init_ms);
-  if (rc == RWKV_OK && wm == 2) forward_warm(m, m->pool_buf);
   if (rc == RWKV_OK) rc = rwkv_gpu_wait(m->gpu, err); /* "ready for the first token" includes the uploads */
   if (rc == RWKV_OK) {
     LAP(load_finish_ms);

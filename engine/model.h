@@ -154,7 +154,6 @@ static inline uint64_t state_offset(const rwkv_state *s) {
 /* The programs of forward_init that need only the model's shape (rwkv_model_load asks for
  * them before its uploads, which build them while they wait). */
 int forward_programs(rwkv_model *m, rwkv_error *err);
-void forward_warm(rwkv_model *m, unsigned buf);
 int forward_init(rwkv_model *m, rwkv_error *err);
 /* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
 #define RWKV_CHAIN_MAX 32
