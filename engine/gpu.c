@@ -96,6 +96,7 @@ struct rwkv_gpu {
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
   int nt, nt_on;    /* RWKV_UPLOAD_NT; nt_on: the running fill writes a ring slot (streams) */
   int soon_on;      /* RWKV_PROGRAM_SOON: rwkv_gpu_program_soon queues (1) or builds at once */
+  int lazy_on;      /* RWKV_PROGRAM_LAZY: rwkv_gpu_program_lazy may leave programs for later */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
    * rwkv_gpu_buffer_fill packs into and the GPU copies out of, so packing the next
@@ -117,13 +118,18 @@ struct rwkv_gpu {
    * the filler thread packs the next buffer. */
   int defer;
   /* programs asked for with rwkv_gpu_program_soon during the batch, built one at a time
-   * while this thread would wait for the filler or a ring slot (soon_next: the next to
-   * build; soon_rc / soon_err: the first failure, reported by rwkv_gpu_upload_done) */
+   * while this thread would wait for the filler or a ring slot (soon_rc / soon_err: the
+   * first failure, reported by rwkv_gpu_upload_done); rwkv_gpu_program_lazy's may stay
+   * queued past the batch, built while the caller waits for the GPU (idle_build) or when
+   * first needed */
   struct soon_entry {
-    char *name, *defines;
+    char *name, *defines; /* (NULL once done) */
     unsigned *slot;
+    int lazy;   /* rwkv_gpu_program_lazy: may stay queued past the batch */
+    int done;   /* built, or forgotten */
+    int failed; /* a lazy build failed in the background (rwkv_gpu_program_need retries) */
   } *soon;
-  size_t n_soon, cap_soon, soon_next;
+  size_t n_soon, cap_soon, soon_pending; /* pending: entries not done */
   int soon_rc;
   rwkv_error soon_err;
   struct {
@@ -692,6 +698,8 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   g->nt = env_int("RWKV_UPLOAD_NT", &v) != 1 || v != 0;
   v = 1;
   g->soon_on = env_int("RWKV_PROGRAM_SOON", &v) != 1 || v != 0;
+  v = 1;
+  g->lazy_on = env_int("RWKV_PROGRAM_LAZY", &v) != 1 || v != 0;
   g->limit = limit;
   char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
        why_sl[256] = "skipped (device or software requested)";
@@ -1163,9 +1171,9 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   return RWKV_OK;
 }
 
-int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
-                          rwkv_error *err) {
-  if (!g || !g->defer || !g->soon_on || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
+/* Queue (name, defines) for *prog; lazy: it may stay unbuilt past the upload batch. */
+static int queue_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog, int lazy,
+                         rwkv_error *err) {
   if (!defines) defines = "";
   *prog = 0;
   for (size_t i = 0; i < g->n_progs; i++)
@@ -1181,33 +1189,125 @@ int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, un
     g->cap_soon = nc;
   }
   struct soon_entry *e = &g->soon[g->n_soon];
+  memset(e, 0, sizeof *e);
   e->name = dupstr(name);
   e->defines = dupstr(defines);
   e->slot = prog;
+  e->lazy = lazy;
   if (!e->name || !e->defines) {
     free(e->name);
     free(e->defines);
     return rwkv_gpu_program(g, name, defines, prog, err);
   }
   g->n_soon++;
+  g->soon_pending++;
   return RWKV_OK;
 }
 
-/* Whether a queued program is left to build (none after a failure). */
-static int soon_left(const rwkv_gpu *g) { return g->soon_next < g->n_soon && g->soon_rc == RWKV_OK; }
+int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                          rwkv_error *err) {
+  if (!g || !g->defer || !g->soon_on || !name || !prog) return rwkv_gpu_program(g, name, defines, prog, err);
+  return queue_program(g, name, defines, prog, 0, err);
+}
 
-/* Build the next queued program; `hidden`: in a wait of the upload (counted apart). */
+int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                          rwkv_error *err) {
+  if (!g || !g->defer || !g->soon_on || !g->lazy_on || !name || !prog)
+    return rwkv_gpu_program_soon(g, name, defines, prog, err);
+  return queue_program(g, name, defines, prog, 1, err);
+}
+
+/* Entry i is built (or dropped): its strings go; an all-done queue is emptied. */
+static void entry_done(rwkv_gpu *g, size_t i) {
+  struct soon_entry *e = &g->soon[i];
+  if (e->done) return;
+  free(e->name);
+  free(e->defines);
+  e->name = e->defines = NULL;
+  e->done = 1;
+  if (--g->soon_pending == 0) {
+    free(g->soon);
+    g->soon = NULL;
+    g->n_soon = g->cap_soon = 0;
+  }
+}
+
+/* The first queued entry left to build: a non-lazy one (lazy 0; none after a failure) or a
+ * lazy one that did not fail in the background (lazy 1); -1 if none. */
+static long soon_pick(const rwkv_gpu *g, int lazy) {
+  if (!lazy && g->soon_rc != RWKV_OK) return -1;
+  for (size_t i = 0; i < g->n_soon; i++) {
+    const struct soon_entry *e = &g->soon[i];
+    if (!e->done && e->lazy == lazy && !e->failed) return (long)i;
+  }
+  return -1;
+}
+
+/* Whether a queued program needed by the batch's end is left to build. */
+static int soon_left(const rwkv_gpu *g) { return g->soon_pending && soon_pick(g, 0) >= 0; }
+
+/* Build the next queued program the batch needs; `hidden`: in a wait of the upload. */
 static void soon_build(rwkv_gpu *g, int hidden) {
-  if (!soon_left(g)) return;
-  struct soon_entry *e = &g->soon[g->soon_next++];
+  long i = g->soon_pending ? soon_pick(g, 0) : -1;
+  if (i < 0) return;
+  struct soon_entry *e = &g->soon[i];
   double t0 = gpu_now_ms();
   unsigned p = 0;
   g->soon_rc = rwkv_gpu_program(g, e->name, e->defines, &p, &g->soon_err);
   if (g->soon_rc == RWKV_OK) *e->slot = p;
   if (hidden) g->stats.program_soon_ms += gpu_now_ms() - t0;
+  entry_done(g, (size_t)i);
 }
 
-/* Forget the queue (built or not); returns the first failure, into err. */
+/* Build lazy programs while the GPU is busy (the caller is about to wait for it): one at a
+ * time, while a fence says the GPU has work left. A failure here is left for
+ * rwkv_gpu_program_need to report. */
+static void idle_build(rwkv_gpu *g) {
+  if (!g->soon_pending || g->defer || soon_pick(g, 1) < 0) return;
+  GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+  if (!f) return;
+  long i;
+  while ((i = soon_pick(g, 1)) >= 0 && glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 0) == GL_TIMEOUT_EXPIRED) {
+    struct soon_entry *e = &g->soon[i];
+    double t0 = gpu_now_ms();
+    unsigned p = 0;
+    if (rwkv_gpu_program(g, e->name, e->defines, &p, NULL) == RWKV_OK) {
+      *e->slot = p;
+      entry_done(g, (size_t)i);
+    } else {
+      e->failed = 1;
+    }
+    g->stats.program_idle_ms += gpu_now_ms() - t0;
+  }
+  glDeleteSync(f);
+}
+
+int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err) {
+  if (!g || !prog) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: NULL argument");
+  if (*prog) return RWKV_OK;
+  for (size_t i = 0; i < g->n_soon; i++) {
+    struct soon_entry *e = &g->soon[i];
+    if (e->done || e->slot != prog) continue;
+    unsigned p = 0;
+    int rc = rwkv_gpu_program(g, e->name, e->defines, &p, err);
+    if (rc) return rc;
+    *e->slot = p;
+    entry_done(g, i);
+    return RWKV_OK;
+  }
+  return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: no program asked for there");
+}
+
+void rwkv_gpu_program_forget(rwkv_gpu *g, const void *p, size_t bytes) {
+  if (!g || !p) return;
+  const char *lo = p, *hi = lo + bytes;
+  for (size_t i = 0; i < g->n_soon; i++) {
+    const char *s = (const char *)g->soon[i].slot;
+    if (!g->soon[i].done && s >= lo && s < hi) entry_done(g, i);
+  }
+}
+
+/* Forget the queue (built or not); returns the first failure of a needed one, into err. */
 static int soon_drop(rwkv_gpu *g, rwkv_error *err) {
   int rc = g->soon_rc;
   if (rc != RWKV_OK && err) *err = g->soon_err;
@@ -1217,7 +1317,7 @@ static int soon_drop(rwkv_gpu *g, rwkv_error *err) {
   }
   free(g->soon);
   g->soon = NULL;
-  g->n_soon = g->cap_soon = g->soon_next = 0;
+  g->n_soon = g->cap_soon = g->soon_pending = 0;
   g->soon_rc = RWKV_OK;
   return rc;
 }
@@ -1367,6 +1467,7 @@ int rwkv_gpu_read(rwkv_gpu *g, unsigned buf, uint64_t offset, uint64_t bytes, vo
   } else {
     glBindBuffer(tgt, buf);
   }
+  idle_build(g); /* (the map waits for the GPU) */
   const void *p = glMapBufferRange(tgt, at, (GLsizeiptr)bytes, GL_MAP_READ_BIT);
   if (p) {
     memcpy(dst, p, (size_t)bytes);
@@ -1405,6 +1506,7 @@ int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_wait: NULL context");
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
+  idle_build(g);
   /* A fence, not glFinish: on the H100 glFinish after a 2.9B decode pass returned 17-21 ms
    * after the GPU was done (4.3 ms with the fence; bench/h100_s13f.sh) */
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
@@ -1520,8 +1622,10 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   int rc = flush_pending(g, err);
   while (soon_left(g)) soon_build(g, 0); /* (the last copy runs meanwhile) */
   g->defer = 0;
-  int rc2 = soon_drop(g, rc == RWKV_OK ? err : NULL);
-  if (rc == RWKV_OK) rc = rc2;
+  if (g->soon_rc != RWKV_OK) { /* a needed one failed: report it, drop the rest */
+    int rc2 = soon_drop(g, rc == RWKV_OK ? err : NULL);
+    if (rc == RWKV_OK) rc = rc2;
+  }
   if (g->ring_state != 1) return rc;
   for (unsigned i = 0; i < RING_SLOTS; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);

@@ -74,6 +74,18 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
  * (rwkv_gpu_close drops a queue left behind). Outside a batch: rwkv_gpu_program. */
 int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err);
+/* rwkv_gpu_program_soon for a program that may be needed well after the batch (prefill
+ * kernels, say): it may stay queued past rwkv_gpu_upload_done, *prog 0, and is built while
+ * the caller later waits for the GPU (rwkv_gpu_wait, rwkv_gpu_read) or by
+ * rwkv_gpu_program_need, which every use must call while *prog is 0. The owner of *prog
+ * calls rwkv_gpu_program_forget before freeing it. RWKV_PROGRAM_LAZY=0: as _soon. */
+int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
+                          rwkv_error *err);
+/* Build the queued program whose slot is prog, if *prog is 0 (its build's error, else
+ * RWKV_OK; an error too when nothing was queued there). */
+int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err);
+/* Drop queued programs whose slots lie in [p, p + bytes). */
+void rwkv_gpu_program_forget(rwkv_gpu *g, const void *p, size_t bytes);
 
 /* New shader storage buffer of `bytes` (data may be NULL). Out-of-memory is an
  * error, never a crash; *buf is 0 on failure. */
@@ -116,6 +128,7 @@ typedef struct rwkv_gpu_stats {
    * entries, handing the binaries to the driver (glProgramBinary + the link status) */
   double program_key_ms, program_read_ms, program_binary_ms;
   double program_soon_ms;  /* of program_ms: queued programs built while an upload waited */
+  double program_idle_ms;  /* of program_ms: lazy programs built while waiting for the GPU */
   uint64_t ring_bytes;     /* bytes uploaded through the upload ring (rwkv_gpu_buffer_fill) */
   /* rwkv_gpu_buffer_fill's wall time (ms): allocating buffers, waiting for a ring slot,
    * filling (the callbacks), mapping + unmapping (the mapped path), queueing copies */

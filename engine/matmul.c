@@ -379,7 +379,11 @@ static void pack_fill(void *ctx, uint8_t *dst) {
   memset(dst + j->rows * j->stride, 0, MM_PAD);
 }
 
-static void weight_clear(rwkv_mm_weight *w) { memset(w, 0, sizeof *w); }
+/* (queued programs of w's are dropped first: rwkv_gpu_program_lazy keeps its slots) */
+static void weight_clear(rwkv_gpu *g, rwkv_mm_weight *w) {
+  rwkv_gpu_program_forget(g, w, sizeof *w);
+  memset(w, 0, sizeof *w);
+}
 
 int rwkv_mm_variant(uint32_t T) { return T <= 1 ? 0 : T <= MM_SHORT_T ? 2 : 1; }
 
@@ -402,14 +406,14 @@ void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
   }
   free(w->chunks);
-  weight_clear(w);
+  weight_clear(g, w);
 }
 
 /* Rows come from n parts (data[i], rows[i]), each rows[i] * row_bytes long. */
 static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K,
                            const void *const *data, const uint64_t *rows_of, uint32_t n,
                            rwkv_mm_weight *w, rwkv_error *err) {
-  weight_clear(w);
+  weight_clear(g, w);
   snprintf(w->name, sizeof w->name, "%s", name ? name : "(weight)");
   const rwkv_type_info *ti = rwkv_type_get(type);
   if (!ti) return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: unsupported tensor type %u",
@@ -452,10 +456,13 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     char defs[640];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
-    int rc = rwkv_gpu_program_soon(g, "matmul", defs, &w->prog[v], err); /* (in a load: later) */
+    /* in a load: the decode kernel (v 0) built while the uploads wait, the prefill ones
+     * possibly after the load, while the GPU runs (rwkv_gpu_program_lazy) */
+    int rc = v ? rwkv_gpu_program_lazy(g, "matmul", defs, &w->prog[v], err)
+               : rwkv_gpu_program_soon(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
-      weight_clear(w);
+      weight_clear(g, w);
       return rc;
     }
     w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
@@ -472,19 +479,19 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
     w->split_force = cfg[1].split_force;
-    int rc = rwkv_gpu_program_soon(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
+    int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
                               "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
                               &w->prog_reduce, err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
-      weight_clear(w);
+      weight_clear(g, w);
       return rc;
     }
   }
   uint64_t n_chunks = (M + max_rows - 1) / max_rows;
   w->chunks = calloc(n_chunks, sizeof *w->chunks);
   if (!w->chunks) {
-    weight_clear(w);
+    weight_clear(g, w);
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: out of memory", w->name);
   }
   pack_job job = {g, ti, K, rb, stride, data, rows_of, n, 0, 0, 0, 0, NULL, 0, 8u << 20};
@@ -547,7 +554,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
 int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
                    const void *data, uint64_t size, rwkv_mm_weight *w, rwkv_error *err) {
   if (!w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_upload: NULL weight");
-  weight_clear(w);
+  weight_clear(g, w);
   snprintf(w->name, sizeof w->name, "%s", name ? name : "(weight)");
   if (!g || !data) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: NULL gpu or data", w->name);
   const rwkv_type_info *ti = rwkv_type_get(type);
@@ -580,7 +587,7 @@ int rwkv_mm_upload_stacked(rwkv_gpu *g, const char *name, uint32_t type, uint64_
                            const gguf_tensor *const *parts, uint32_t n_parts,
                            rwkv_mm_weight *w, rwkv_error *err) {
   if (!w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_upload_stacked: NULL weight");
-  weight_clear(w);
+  weight_clear(g, w);
   const char *nm = name ? name : "(stacked weight)";
   if (!g || !parts || n_parts == 0 || n_parts > 64)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: NULL gpu/parts or bad part count %u", nm,
@@ -611,13 +618,13 @@ int rwkv_mm_upload_stacked(rwkv_gpu *g, const char *name, uint32_t type, uint64_
 
 int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, rwkv_error *err) {
   if (!t) {
-    if (w) weight_clear(w);
+    if (w) weight_clear(g, w);
     return rwkv_errorf(err, RWKV_ERR_ARG, "mm_upload_tensor: NULL tensor");
   }
   char name[96];
   tensor_name(t, name, sizeof name);
   if (t->ne[2] != 1 || t->ne[3] != 1) {
-    if (w) weight_clear(w);
+    if (w) weight_clear(g, w);
     return rwkv_errorf(err, RWKV_ERR_FORMAT, "%s: matmul weight must be 2-D, shape is "
                        "[%llu, %llu, %llu, %llu]", name, (unsigned long long)t->ne[0],
                        (unsigned long long)t->ne[1], (unsigned long long)t->ne[2],
@@ -951,6 +958,12 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one "
                        "dispatch", w->name, T);
   uint32_t rpw = w->rows_per_wg[v];
+  /* programs a load left for later (rwkv_gpu_program_lazy) */
+  if (!w->prog[v] && (rc = rwkv_gpu_program_need(g, &w->prog[v], err)) != RWKV_OK)
+    return rwkv_error_prefix(err, "%s", w->name);
+  if (w->kernel[v] == 1 && w->scratch_user && !w->prog_reduce &&
+      (rc = rwkv_gpu_program_need(g, &w->prog_reduce, err)) != RWKV_OK)
+    return rwkv_error_prefix(err, "%s", w->name);
   glUseProgram(w->prog[v]);
   glUniform1ui(0, w->K);
   glUniform1ui(1, Tl);

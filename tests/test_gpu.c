@@ -318,9 +318,59 @@ static void test_program_soon_errors(void) {
   CHECK(left == 0);
 }
 
+/* rwkv_gpu_program_lazy: left queued past upload_done (slot 0), built by
+ * rwkv_gpu_program_need (or while a later wait finds the GPU busy), the same program as
+ * rwkv_gpu_program's; a failing one is reported by need, not by upload_done; forgotten slots
+ * are never written (ASan: the slot is freed); RWKV_PROGRAM_LAZY=0 makes it _soon. */
+static void test_program_lazy(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
+  if (!g) return;
+  unsigned a = 0, bad = 0, known = 0, again = 0, nothing = 0;
+  unsigned *gone = malloc(sizeof *gone);
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_KNOWN 1\n", &known, &err), &err);
+  rwkv_gpu_upload_begin(g);
+  CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_A 1\n", &a, &err), &err);
+  CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#error lazy boom\n", &bad, &err), &err);
+  CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_KNOWN 1\n", &again, &err), &err);
+  CHECK(again == known); /* built already: at once */
+  if (gone) CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_GONE 1\n", gone, &err), &err);
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err); /* (the failing one is not needed yet) */
+  CHECK(bad == 0);
+  rwkv_gpu_program_forget(g, gone, sizeof *gone);
+  free(gone);
+  CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* may build the rest while it waits */
+  CHECK_OK(rwkv_gpu_program_need(g, &a, &err), &err);
+  unsigned a2 = 0;
+  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_A 1\n", &a2, &err), &err);
+  CHECK(a != 0 && a2 == a);
+  CHECK_OK(rwkv_gpu_program_need(g, &a, &err), &err); /* built: a no-op */
+  int rc = rwkv_gpu_program_need(g, &bad, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_SHADER, "rwkv_argmax");
+  CHECK_MSG(strstr(err.msg, "lazy boom") != NULL, "log missing: %s", err.msg);
+  CHECK(bad == 0);
+  rc = rwkv_gpu_program_need(g, &nothing, &err);
+  CHECK_ERR(rc, &err, RWKV_ERR_ARG, "no program");
+  CHECK(rwkv_gpu_program_need(NULL, &a, &err) == RWKV_ERR_ARG);
+  rwkv_gpu_close(g); /* (the failed entry is dropped) */
+
+  setenv("RWKV_PROGRAM_LAZY", "0", 1);
+  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
+  unsetenv("RWKV_PROGRAM_LAZY");
+  if (!g) return;
+  unsigned b = 0;
+  rwkv_gpu_upload_begin(g);
+  CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_B 1\n", &b, &err), &err);
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  CHECK(b != 0); /* as _soon: built by upload_done */
+  rwkv_gpu_close(g);
+}
+
 int main(void) {
   test_context();
   test_program_soon_errors();
+  test_program_lazy();
   test_upload_ring("1", 0);
   test_upload_ring("1", 1);
   test_upload_ring("1", 2);
