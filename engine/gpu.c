@@ -1259,9 +1259,9 @@ static void soon_build(rwkv_gpu *g, int hidden) {
   entry_done(g, (size_t)i);
 }
 
-/* Build lazy programs while the GPU is busy (the caller is about to wait for it): one at a
- * time, while a fence says the GPU has work left. A failure here is left for
- * rwkv_gpu_program_need to report. */
+/* Build lazy programs while the GPU is busy (rwkv_gpu_read is about to wait for it; not
+ * rwkv_gpu_wait: a load's final wait should not run past the copies): one at a time, while
+ * a fence says the GPU has work left. A failure here is left for rwkv_gpu_program_need. */
 static void idle_build(rwkv_gpu *g) {
   if (!g->soon_pending || g->defer || soon_pick(g, 1) < 0) return;
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
@@ -1506,7 +1506,6 @@ int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_wait: NULL context");
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
-  idle_build(g);
   /* A fence, not glFinish: on the H100 glFinish after a 2.9B decode pass returned 17-21 ms
    * after the GPU was done (4.3 ms with the fence; bench/h100_s13f.sh) */
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);

@@ -319,7 +319,7 @@ static void test_program_soon_errors(void) {
 }
 
 /* rwkv_gpu_program_lazy: left queued past upload_done (slot 0), built by
- * rwkv_gpu_program_need (or while a later wait finds the GPU busy), the same program as
+ * rwkv_gpu_program_need (or while a read-back finds the GPU busy), the same program as
  * rwkv_gpu_program's; a failing one is reported by need, not by upload_done; forgotten slots
  * are never written (ASan: the slot is freed); RWKV_PROGRAM_LAZY=0 makes it _soon. */
 static void test_program_lazy(void) {
@@ -340,7 +340,12 @@ static void test_program_lazy(void) {
   CHECK(bad == 0);
   rwkv_gpu_program_forget(g, gone, sizeof *gone);
   free(gone);
-  CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* may build the rest while it waits */
+  float four[4] = {1, 2, 3, 4}, back[4] = {0};
+  unsigned fb = 0;
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof four, four, &fb, &err), &err);
+  CHECK_OK(rwkv_gpu_read(g, fb, 0, sizeof back, back, "lazy", &err), &err); /* may build some meanwhile */
+  CHECK(back[3] == 4);
+  rwkv_gpu_buffer_free(g, fb, sizeof four);
   CHECK_OK(rwkv_gpu_program_need(g, &a, &err), &err);
   unsigned a2 = 0;
   CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_A 1\n", &a2, &err), &err);
