@@ -81,7 +81,9 @@ static int subgroups(const rwkv_model *m, uint32_t cluster) {
 /* the WKV kernel's quarter-row sums by subgroup clusters (rwkv_wkv.comp WKV_QCLUSTER) */
 #define WKV_QCLUSTER_DEFS "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_QCLUSTER 1\n"
 
-static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
+/* lazy: a prefill-only program a load may leave for later (rwkv_gpu_program_lazy; every use
+ * calls rwkv_gpu_program_need first) */
+static int program_as(rwkv_model *m, const char *name, const char *extra, unsigned *out, int lazy, rwkv_error *err) {
   char defs[2048];
   uint32_t wg = row_wg(m);
   int sg = subgroups(m, 0);
@@ -91,7 +93,11 @@ static int program(rwkv_model *m, const char *name, const char *extra, unsigned 
   if (n < 0 || (size_t)n >= sizeof defs) /* (a cut define list compiles into nonsense) */
     return rwkv_errorf(err, RWKV_ERR_SHADER, "shader \"%s\": its defines need %d bytes, more than %zu", name, n,
                        sizeof defs);
-  return rwkv_gpu_program_soon(m->gpu, name, defs, out, err); /* (in a load's uploads: later) */
+  return lazy ? rwkv_gpu_program_lazy(m->gpu, name, defs, out, err)
+              : rwkv_gpu_program_soon(m->gpu, name, defs, out, err); /* (in a load's uploads: later) */
+}
+static int program(rwkv_model *m, const char *name, const char *extra, unsigned *out, rwkv_error *err) {
+  return program_as(m, name, extra, out, 0, err);
 }
 
 /* The WKV scan path (prefill; glsl/rwkv_wkv_pre|scan|post.comp). On by default where
@@ -128,9 +134,9 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n%s",
            rows, lanes, rows * lanes, ch, sg ? "" : "#undef RWKV_SUBGROUP\n");
   model_progs *p = &m->prog;
-  int rc = program(m, "rwkv_wkv_scan", defs, &p->wkv_scan, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv_post", wkv_defs, &p->wkv_post, err);
+  int rc = program_as(m, "rwkv_wkv_scan", defs, &p->wkv_scan, 1, err);
+  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, 1, err);
+  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_post", wkv_defs, &p->wkv_post, 1, err);
   if (rc != RWKV_OK) return rc;
   m->wkv_rows = rows;
   m->wkv_scan_min_t = env_u32("RWKV_WKV_MIN_T", 2);
@@ -209,8 +215,8 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   snprintf(amf, sizeof amf, "%s#define FEED 1\n", am);
   if (rc == RWKV_OK) rc = rwkv_gpu_program_soon(m->gpu, "rwkv_argmax", am, &p->argmax, err);
   if (rc == RWKV_OK) rc = rwkv_gpu_program_soon(m->gpu, "rwkv_argmax", amf, &p->argmax_feed, err);
-  if (rc == RWKV_OK)
-    rc = rwkv_gpu_program_soon(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
+  if (rc == RWKV_OK) /* (sampling only: may be left for later) */
+    rc = rwkv_gpu_program_lazy(m->gpu, "rwkv_candidates", sw ? "#define WG 8\n" : "#define WG 1024\n",
                                &p->candidates, err);
   return rc;
 }
@@ -333,6 +339,7 @@ static void free_buf(rwkv_model *m, unsigned *buf, uint64_t bytes) {
 }
 
 void forward_free(rwkv_model *m) {
+  rwkv_gpu_program_forget(m->gpu, &m->prog, sizeof m->prog); /* (programs still queued for it) */
   prof_report(m);
   if (m->prof && m->prof->tq) {
     PFNGLDELETEQUERIESEXTPROC del = (PFNGLDELETEQUERIESEXTPROC)eglGetProcAddress("glDeleteQueriesEXT");
@@ -711,6 +718,11 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
                !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
     /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
+    const model_progs *p = &m->prog;
+    if (scan && ((!p->wkv_scan && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_scan, err))) ||
+                 (!p->wkv_pre && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_pre, err))) ||
+                 (!p->wkv_post && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_post, err)))))
+      return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) wkv_scan(m, l, a, B, T);
       else wkv_one(m, l, a, B, T, fused);
@@ -1298,6 +1310,7 @@ int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float re
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->pen_buf);
     glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)n_pen * 8, pen);
   }
+  if (!m->prog.candidates && (rc = rwkv_gpu_program_need(m->gpu, &m->prog.candidates, err)) != RWKV_OK) return rc;
   unsigned p = m->prog.candidates;
   glUseProgram(p);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);

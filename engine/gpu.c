@@ -1298,6 +1298,26 @@ int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err) {
   return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: no program asked for there");
 }
 
+int rwkv_gpu_program_build_queued(rwkv_gpu *g, rwkv_error *err) {
+  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_build_queued: NULL context");
+  int rc = RWKV_OK;
+  for (size_t i = 0; i < g->n_soon && g->soon_pending;) {
+    struct soon_entry *e = &g->soon[i];
+    if (e->done || (!e->lazy && g->defer)) { /* (a batch's own: its upload_done builds them) */
+      i++;
+      continue;
+    }
+    int r = rwkv_gpu_program_need(g, e->slot, rc == RWKV_OK ? err : NULL);
+    if (r != RWKV_OK) {
+      if (rc == RWKV_OK) rc = r;
+      entry_done(g, i); /* (a failure is reported once; its slot stays 0) */
+    }
+    if (!g->soon) break;
+    i++;
+  }
+  return rc;
+}
+
 void rwkv_gpu_program_forget(rwkv_gpu *g, const void *p, size_t bytes) {
   if (!g || !p) return;
   const char *lo = p, *hi = lo + bytes;

@@ -84,6 +84,10 @@ int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, un
 /* Build the queued program whose slot is prog, if *prog is 0 (its build's error, else
  * RWKV_OK; an error too when nothing was queued there). */
 int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err);
+/* Build every program rwkv_gpu_program_lazy left queued (after a load: all of the model's
+ * kernels ready before, say, timing its first prefill); the first failure is returned,
+ * the others are built. */
+int rwkv_gpu_program_build_queued(rwkv_gpu *g, rwkv_error *err);
 /* Drop queued programs whose slots lie in [p, p + bytes). */
 void rwkv_gpu_program_forget(rwkv_gpu *g, const void *p, size_t bytes);
 

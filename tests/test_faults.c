@@ -112,8 +112,46 @@ static void test_misuse(void) {
             "no/such/model.gguf");
 }
 
+/* A model freed on a context it does not own, before any prefill built the kernels its load
+ * left for later (rwkv_gpu_program_lazy): nothing of it is built afterwards into its freed
+ * memory (ASan), and the context serves the next model, whose prefill builds them. */
+static void test_shared_gpu_lazy(void) {
+  rwkv_gpu *g = gpu_with_limit(0);
+  if (!g) return;
+  rwkv_model_opts o = rwkv_model_default_opts();
+  o.gpu = g;
+  rwkv_error err;
+  rwkv_model *m = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  rwkv_model_free(m);
+  float v[4] = {1, 2, 3, 4}, back[4] = {0};
+  unsigned b = 0;
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof v, v, &b, &err), &err);
+  CHECK_OK(rwkv_gpu_read(g, b, 0, sizeof back, back, "after free", &err), &err); /* (may build some) */
+  CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err); /* (none of the freed model's left) */
+  CHECK(back[2] == 3);
+  rwkv_gpu_buffer_free(g, b, sizeof v);
+  m = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  rwkv_state *s = NULL;
+  if (m) CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err); /* the model's, now */
+  CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err); /* none left: a no-op */
+  if (s) {
+    int32_t ids[40];
+    for (int i = 0; i < 40; i++) ids[i] = 20 + i;
+    float out[4];
+    rwkv_forward_opts fo = {RWKV_OUTPUT_NONE, 0, 0};
+    CHECK_OK(rwkv_forward(m, s, ids, 40, &fo, out, &err), &err); /* a prefill */
+    rwkv_state_free(s);
+  }
+  rwkv_model_free(m);
+  rwkv_gpu_close(g);
+}
+
 int main(void) {
   test_model_does_not_fit();
+  test_shared_gpu_lazy();
   test_pool_and_scratch();
   test_misuse();
   return test_result("test_faults");

@@ -329,6 +329,7 @@ static void test_program_lazy(void) {
   if (!g) return;
   unsigned a = 0, bad = 0, known = 0, again = 0, nothing = 0;
   unsigned *gone = malloc(sizeof *gone);
+  int rc0;
   CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_KNOWN 1\n", &known, &err), &err);
   rwkv_gpu_upload_begin(g);
   CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_A 1\n", &a, &err), &err);
@@ -346,16 +347,19 @@ static void test_program_lazy(void) {
   CHECK_OK(rwkv_gpu_read(g, fb, 0, sizeof back, back, "lazy", &err), &err); /* may build some meanwhile */
   CHECK(back[3] == 4);
   rwkv_gpu_buffer_free(g, fb, sizeof four);
+  rc0 = rwkv_gpu_program_need(g, &bad, &err);
+  CHECK_ERR(rc0, &err, RWKV_ERR_SHADER, "rwkv_argmax");
+  CHECK_MSG(strstr(err.msg, "lazy boom") != NULL, "log missing: %s", err.msg);
+  rc0 = rwkv_gpu_program_build_queued(g, &err); /* a, and the failing one again (then dropped) */
+  CHECK_ERR(rc0, &err, RWKV_ERR_SHADER, "lazy boom");
+  CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err);
   CHECK_OK(rwkv_gpu_program_need(g, &a, &err), &err);
   unsigned a2 = 0;
   CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_A 1\n", &a2, &err), &err);
   CHECK(a != 0 && a2 == a);
   CHECK_OK(rwkv_gpu_program_need(g, &a, &err), &err); /* built: a no-op */
-  int rc = rwkv_gpu_program_need(g, &bad, &err);
-  CHECK_ERR(rc, &err, RWKV_ERR_SHADER, "rwkv_argmax");
-  CHECK_MSG(strstr(err.msg, "lazy boom") != NULL, "log missing: %s", err.msg);
   CHECK(bad == 0);
-  rc = rwkv_gpu_program_need(g, &nothing, &err);
+  int rc = rwkv_gpu_program_need(g, &nothing, &err);
   CHECK_ERR(rc, &err, RWKV_ERR_ARG, "no program");
   CHECK(rwkv_gpu_program_need(NULL, &a, &err) == RWKV_ERR_ARG);
   rwkv_gpu_close(g); /* (the failed entry is dropped) */
