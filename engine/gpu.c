@@ -1212,6 +1212,10 @@ int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, un
 
 int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err) {
+  /* asked for again after the batch (forward_init after the load's forward_programs): it
+   * stays queued */
+  for (size_t i = 0; g && prog && !*prog && i < g->n_soon; i++)
+    if (!g->soon[i].done && g->soon[i].slot == prog) return RWKV_OK;
   if (!g || !g->defer || !g->soon_on || !g->lazy_on || !name || !prog)
     return rwkv_gpu_program_soon(g, name, defines, prog, err);
   return queue_program(g, name, defines, prog, 1, err);
