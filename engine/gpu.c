@@ -693,7 +693,9 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
    * host memory traffic beside the DMA): H100, 2.9B warm loads, packing 83-84 -> 75-76 ms,
    * Q4_K_M 293-305 -> 280-283 ms, F16 559-568 -> 541-553 (bench/h100_s13c.sh, s13d.sh);
    * RWKV_UPLOAD_NT=0 turns them off. Programs asked for with rwkv_gpu_program_soon during
-   * an upload are queued (RWKV_PROGRAM_SOON=0: built at once; 2.9B loads 7 ms slower) */
+   * an upload are queued (RWKV_PROGRAM_SOON=0: built at once; 2.9B loads 7 ms slower), and
+   * _lazy's may stay queued after it (RWKV_PROGRAM_LAZY=0: as _soon; 2.9B Q4_K_M loads
+   * 10-12 ms slower, bench/h100_s13i.sh) */
   int v = 1;
   g->nt = env_int("RWKV_UPLOAD_NT", &v) != 1 || v != 0;
   v = 1;
@@ -1288,10 +1290,13 @@ static void idle_build(rwkv_gpu *g) {
 
 int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err) {
   if (!g || !prog) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: NULL argument");
-  if (*prog) return RWKV_OK;
   for (size_t i = 0; i < g->n_soon; i++) {
     struct soon_entry *e = &g->soon[i];
     if (e->done || e->slot != prog) continue;
+    if (*prog) { /* (set meanwhile by its owner) */
+      entry_done(g, i);
+      return RWKV_OK;
+    }
     unsigned p = 0;
     int rc = rwkv_gpu_program(g, e->name, e->defines, &p, err);
     if (rc) return rc;
@@ -1299,7 +1304,7 @@ int rwkv_gpu_program_need(rwkv_gpu *g, const unsigned *prog, rwkv_error *err) {
     entry_done(g, i);
     return RWKV_OK;
   }
-  return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: no program asked for there");
+  return *prog ? RWKV_OK : rwkv_errorf(err, RWKV_ERR_ARG, "gpu_program_need: no program asked for there");
 }
 
 int rwkv_gpu_program_build_queued(rwkv_gpu *g, rwkv_error *err) {

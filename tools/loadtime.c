@@ -17,13 +17,46 @@ static double now_ms(void) {
   return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Wait for the GPU through a fence (glClientWaitSync) instead of glFinish. */
-static void fence_wait(void) {
-  GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-  if (!f) return;
-  while (glClientWaitSync(f, GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull) == GL_TIMEOUT_EXPIRED) {
+/* One pass of a token on s, its logits read back into lg (NULL: no output), then a wait for
+ * the GPU: 'f' a fence (rwkv_gpu_wait), 'g' glFinish, 0 none; ms, or -1 after a failure. */
+static double pass_ms(rwkv_model *m, rwkv_state *s, float *lg, int wait) {
+  rwkv_forward_opts o = {lg ? RWKV_OUTPUT_LAST : RWKV_OUTPUT_NONE, 0, 0};
+  int32_t tok = 11;
+  rwkv_error err = {0};
+  double t0 = now_ms();
+  int rc = rwkv_forward(m, s, &tok, 1, &o, lg, &err);
+  if (!rc && wait == 'f') rc = rwkv_gpu_wait(rwkv_model_gpu(m), &err);
+  if (!rc && wait == 'g') glFinish();
+  if (rc) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
+  return rc ? -1 : now_ms() - t0;
+}
+
+/* LOADTIME_FIRST=1: what the first states and passes after a load cost, and how glFinish
+ * compares with a fence after a read-back (bench/h100_s13e.sh .. s13g.sh). */
+static void first_passes(rwkv_model *m) {
+  rwkv_state *a = NULL, *b = NULL;
+  rwkv_error err = {0};
+  float *lg = malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof *lg);
+  double t0 = now_ms(), st[2];
+  if (lg && rwkv_state_new(m, &a, &err) == RWKV_OK) {
+    st[0] = now_ms() - t0;
+    t0 = now_ms();
+    if (rwkv_state_new(m, &b, &err) == RWKV_OK) {
+      st[1] = now_ms() - t0;
+      double p0 = pass_ms(m, a, NULL, 'f'), p1 = pass_ms(m, b, lg, 0); /* (p1 ends with a read-back) */
+      double p2 = pass_ms(m, a, NULL, 'g'), p3 = pass_ms(m, a, NULL, 'g'), p4 = pass_ms(m, a, lg, 0);
+      double p5 = pass_ms(m, a, NULL, 'f'), p6 = pass_ms(m, a, NULL, 'g');
+      t0 = now_ms();
+      glFinish();
+      printf("  first passes: state %.2f, second state %.2f, pass (no output) + fence %.2f, pass + logits %.2f; "
+             "then pass + glFinish %.2f, again %.2f; pass + logits %.2f, pass + fence %.2f, pass + glFinish %.2f, "
+             "idle glFinish %.2f ms\n", st[0], st[1], p0, p1, p2, p3, p4, p5, p6, now_ms() - t0);
+    }
   }
-  glDeleteSync(f);
+  if (err.msg[0]) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
+  rwkv_state_free(a);
+  rwkv_state_free(b);
+  free(lg);
 }
 
 int main(int argc, char **argv) {
@@ -62,48 +95,7 @@ int main(int argc, char **argv) {
            gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
            gs.ring_bytes / 1048576.0, gs.fill_calls, gs.fill_copies, gs.fill_pack_ms,
            gs.fill_pack_ms > 0 ? gs.ring_bytes / 1e6 / gs.fill_pack_ms : 0.0);
-    if (getenv("LOADTIME_FIRST")) { /* what the first passes after a load cost (bench/h100_s13e.sh) */
-      rwkv_state *a = NULL, *b = NULL;
-      int32_t tok = 11;
-      float *lg = malloc((size_t)in->n_vocab * sizeof *lg);
-      rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0}, last = {RWKV_OUTPUT_LAST, 0, 0};
-      double t[12];
-      int rc = lg ? RWKV_OK : RWKV_ERR_NOMEM;
-      t[0] = now_ms();
-      if (!rc) rc = rwkv_state_new(m, &a, &err);
-      t[1] = now_ms();
-      if (!rc) rc = rwkv_state_new(m, &b, &err);
-      t[2] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      fence_wait();
-      t[3] = now_ms();
-      if (!rc) rc = rwkv_forward(m, b, &tok, 1, &last, lg, &err); /* (ends with a read-back) */
-      t[4] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      glFinish();
-      t[5] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      glFinish();
-      t[6] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &last, lg, &err);
-      t[7] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      fence_wait();
-      t[8] = now_ms();
-      if (!rc) rc = rwkv_forward(m, a, &tok, 1, &none, NULL, &err);
-      glFinish();
-      t[9] = now_ms();
-      glFinish();
-      t[10] = now_ms();
-      if (rc) fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
-      printf("  first passes: state %.2f, second state %.2f, pass (no output) + fence %.2f, pass + logits %.2f; "
-             "then pass + glFinish %.2f, again %.2f; pass + logits %.2f, pass + fence %.2f, pass + glFinish %.2f, "
-             "idle glFinish %.2f ms\n", t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4],
-             t[6] - t[5], t[7] - t[6], t[8] - t[7], t[9] - t[8], t[10] - t[9]);
-      rwkv_state_free(a);
-      rwkv_state_free(b);
-      free(lg);
-    }
+    if (getenv("LOADTIME_FIRST")) first_passes(m);
     fflush(stdout);
     rwkv_model_free(m);
   }
