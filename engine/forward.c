@@ -191,8 +191,8 @@ static int lora_code(uint32_t t) {
 static uint32_t lora_bytes(uint32_t t) { return t == RWKV_TYPE_F32 ? 4 : 2; }
 
 /* The programs that depend only on the model's shape and the GPU, not on how the weights
- * were stored: asked for by the load before its uploads (built while those wait;
- * rwkv_gpu_program_soon) and again by forward_init, which then finds them built. */
+ * were stored: asked for by the load before its uploads (built while those wait,
+ * rwkv_gpu_program_soon, or later, rwkv_gpu_program_lazy); forward_init does the rest. */
 int forward_programs(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   char emb[256], wkv[128];
@@ -223,7 +223,7 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
 
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
-  int rc = forward_programs(m, err);
+  int rc = RWKV_OK; /* (forward_programs ran before the uploads) */
   /* decode fuses the LoRA second stages into the WKV kernel when each of w2 / a2 / v2 / g2
    * is F32, F16 or BF16, the same type in every layer, in one buffer (else the matmul path
    * serves every T). llama.cpp's files mix them: w2 F32, the others F16 or BF16. */

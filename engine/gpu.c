@@ -1214,10 +1214,6 @@ int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, un
 
 int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err) {
-  /* asked for again after the batch (forward_init after the load's forward_programs): it
-   * stays queued */
-  for (size_t i = 0; g && prog && !*prog && i < g->n_soon; i++)
-    if (!g->soon[i].done && g->soon[i].slot == prog) return RWKV_OK;
   if (!g || !g->defer || !g->soon_on || !g->lazy_on || !name || !prog)
     return rwkv_gpu_program_soon(g, name, defines, prog, err);
   return queue_program(g, name, defines, prog, 1, err);
@@ -1535,8 +1531,8 @@ int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_wait: NULL context");
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
-  /* A fence, not glFinish: on the H100 glFinish after a 2.9B decode pass returned 17-21 ms
-   * after the GPU was done (4.3 ms with the fence; bench/h100_s13f.sh) */
+  /* A fence, not glFinish: on the H100 the first glFinish after a read-back returned 15-35
+   * ms after the GPU was done (a 4.3 ms 2.9B decode pass: 21-39 ms; bench/h100_s13g.sh) */
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
   if (!f) {
     glFinish();

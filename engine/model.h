@@ -151,8 +151,9 @@ static inline uint64_t state_offset(const rwkv_state *s) {
 }
 
 /* forward.c */
-/* The programs of forward_init that need only the model's shape (rwkv_model_load asks for
- * them before its uploads, which build them while they wait). */
+/* A load's forward setup in two steps: forward_programs (the programs that need only the
+ * model's shape) before the uploads, which build them while they wait; forward_init (the
+ * rest) after them. */
 int forward_programs(rwkv_model *m, rwkv_error *err);
 int forward_init(rwkv_model *m, rwkv_error *err);
 /* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
