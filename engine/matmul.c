@@ -24,7 +24,6 @@ typedef struct mm_cfg {
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
-  unsigned kl;  /* tiled: k-major tiles (matmul.comp KL) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned texw;  /* rows kernel: float weights through a texture buffer (TEXW; 2: f16 rows
                    * as RGBA16F, TEXH) */
@@ -167,7 +166,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_TILED=0|1 prefill kernel, RWKV_MM_BM / BT (multiples of 4), RWKV_MM_BK (of 8),
    *   RWKV_MM_SWZ=0|1 warp-shaped thread tiles (8 x 4 quads per 32 invocations; GPUs: on),
    *   RWKV_MM_RQ / NQ=<1..4> row / token quads per invocation (register tile 4RQ x 4NQ),
-   *   RWKV_MM_KL=0|1 k-major tiles (whole vec4 stores; rows / tokens TM / TN apart),
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
    *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
@@ -220,7 +218,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_NQ", 1, 4, &v)) c->nq = v;
   if (env_uint("RWKV_MM_DB", 0, 1, &v)) c->db = v;
   if (env_uint("RWKV_MM_PF", 0, 1, &v)) c->pf = v;
-  if (env_uint("RWKV_MM_KL", 0, 1, &v)) c->kl = v;
   if (env_uint("RWKV_MM_SPLITK", 1, 64, &v)) c->split_force = v;
   if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
@@ -252,7 +249,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->xch /= 2;
   if (c->xsh && 4u * c->tt * c->xch + 4u * c->wg * c->nr * c->tt > maxsh) c->xsh = 0; /* no room */
   while ((c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)) > maxinv ||
-         (c->db + 1) * (c->kl ? 4u * (c->bk + 4) : 4u * c->bk) * (c->bm + c->bt) > maxsh) {
+         (c->db + 1) * 4u * c->bk * (c->bm + c->bt) > maxsh) {
     if (c->bk > 16) c->bk /= 2;
     else if (c->db) c->db = 0;
     else if (c->bk > 8) c->bk /= 2;
@@ -278,10 +275,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
            "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define MM_CUT %u\n#define KL %u\n%s%s%s%s",
+           "#define MM_CUT %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->kl,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",

@@ -440,23 +440,12 @@ layout(local_size_x = WGT) in;
 // lanes, so that every warp walked all four paths (~300 of a K slice's ~950 instructions
 // against 512 FMAs; H200 17 -> 25-29 TFLOP/s, bench/MATMUL.md round 9). The compute loop
 // reads them back as vec4s of four floats.
-// KL = 1: the tiles k-major instead, a row's (token's) BK values as BK / 4 vec4s, rows WS
-// vec4s apart (WS odd: 8 neighbouring rows' vec4s fall in distinct banks), so that both the
-// decoded unit (8 k of a row) and the x quad (4 k of a token) are stored whole; the
-// invocation's rows and tokens are TM / TN apart and each k quad is four FMAs a pair.
-#if KL
-#define WS (BK / 4 + 1)
-shared vec4 wsh4[(DB + 1) * BM * WS];
-shared vec4 xsh4[(DB + 1) * BT * WS];
-float kdot(vec4 w, vec4 x, float a) { return a + w.x * x.x + w.y * x.y + w.z * x.z + w.w * x.w; }
-#else
 shared float wshf[(DB + 1) * BK * QM * 4];
 shared float xshf[(DB + 1) * BK * QN * 4];
 #define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-#endif
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
@@ -669,11 +658,6 @@ void mt_store(uint buf, uint k0, uint ke) {
           if (e0 + 4u + i >= ke) hi[i] = 0.0;
         }
 #endif
-#if KL
-      uint o = buf * uint(BM * WS) + r * uint(WS) + 2u * gi;
-      wsh4[o] = lo;
-      wsh4[o + 1u] = hi;
-#else
       uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
       WST(o, c, lo.x);
       WST(o + uint(QM), c, lo.y);
@@ -683,22 +667,17 @@ void mt_store(uint buf, uint k0, uint ke) {
       WST(o + 5u * uint(QM), c, hi.y);
       WST(o + 6u * uint(QM), c, hi.z);
       WST(o + 7u * uint(QM), c, hi.w);
-#endif
     }
   }
   for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
     if (q < uint(BT * (BK / 4))) {
       uint t = q % uint(BT), kq = q / uint(BT);
-#if KL
-      xsh4[buf * uint(BT * WS) + t * uint(WS) + kq] = g_x[j];
-#else
       uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
       XST(o, c, g_x[j].x);
       XST(o + uint(QN), c, g_x[j].y);
       XST(o + 2u * uint(QN), c, g_x[j].z);
       XST(o + 3u * uint(QN), c, g_x[j].w);
-#endif
     }
   }
 }
@@ -757,22 +736,6 @@ void main() {
     if (more) mt_load(next, ke, rbase, rend, t0, gb);
 #endif
 #endif
-#if KL
-    // acc[i][b][j]: row tm + i TM, token tn + (4b + j) TN; sums in k order, as below
-    uint wo = cur * uint(BM * WS) + tm * uint(WS), xo = cur * uint(BT * WS) + tn * uint(WS);
-    for (uint kq = 0u; kq < uint(BK / 4); kq++) {
-      vec4 w[4 * RQ];
-      for (int i = 0; i < 4 * RQ; i++) w[i] = wsh4[wo + uint(i * TM * WS) + kq];
-      for (int b = 0; b < NQ; b++) {
-        uint xb = xo + uint(4 * b * TN * WS) + kq;
-        vec4 x0 = xsh4[xb], x1 = xsh4[xb + uint(TN * WS)], x2 = xsh4[xb + uint(2 * TN * WS)],
-             x3 = xsh4[xb + uint(3 * TN * WS)];
-        for (int i = 0; i < 4 * RQ; i++)
-          acc[i][b] = vec4(kdot(w[i], x0, acc[i][b].x), kdot(w[i], x1, acc[i][b].y),
-                           kdot(w[i], x2, acc[i][b].z), kdot(w[i], x3, acc[i][b].w));
-      }
-    }
-#else
     uint wo = cur * uint(BK * QM) + tm, xo = cur * uint(BK * QN) + tn;
     for (uint k = 0u; k < uint(BK); k++) {
       vec4 w[RQ], xv[NQ];
@@ -786,7 +749,6 @@ void main() {
           acc[4 * a + 3][b] += w[a].w * xv[b];
         }
     }
-#endif
 #if DB
 #if PF
     if (more) mt_store(cur ^ 1u, next, ke);
@@ -798,17 +760,6 @@ void main() {
 #endif
 #endif
   }
-#if KL
-  for (int i = 0; i < 4 * RQ; i++) {
-    uint row = rbase + tm + uint(i * TM);
-    if (row < rend)
-      for (int b = 0; b < NQ; b++)
-        for (uint j = 0u; j < 4u; j++) {
-          uint t = t0 + tn + (4u * uint(b) + j) * uint(TN);
-          if (t < u_T) mm_store(ga, gb, row, mm_ty(t), acc[i][b][j]);
-        }
-  }
-#else
   for (int a = 0; a < RQ; a++)
     for (uint i = 0u; i < 4u; i++) {
       uint row = rbase + (tm + uint(a * TM)) * 4u + i;
@@ -819,7 +770,6 @@ void main() {
             if (t < u_T) mm_store(ga, gb, row, mm_ty(t), acc[4 * a + int(i)][b][j]);
           }
     }
-#endif
 }
 
 #else  // KERNEL == 3: split-K reduce
