@@ -36,6 +36,7 @@ static uint32_t skip_parse(const char *e);
 static int persist_init(rwkv_model *m, rwkv_error *err);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
 #define PERSIST_SYNC_BYTES (96 * 4)
+#define ARGMAX_WGS_MAX 256 /* rwkv_argmax.comp workgroups at most (its partial buffer) */
 
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
@@ -329,6 +330,16 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK && pe && *pe && strcmp(pe, "0") != 0) m->prof = calloc(1, sizeof *m->prof);
   if (m->prof && strcmp(pe, "finish") != 0) prof_timer_init(m);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
+  /* the argmax over several workgroups on GPUs, 4 logits an invocation (rwkv_argmax.comp;
+   * RWKV_ARGMAX_WGS=N: that many, 1: one walks them all, as on llvmpipe) */
+  m->argmax_wgs = rwkv_gpu_get_info(m->gpu)->software ? 1 : (m->d.n_vocab + 1023) / 1024;
+  m->argmax_wgs = env_u32("RWKV_ARGMAX_WGS", m->argmax_wgs);
+  if (m->argmax_wgs < 1) m->argmax_wgs = 1;
+  if (m->argmax_wgs > ARGMAX_WGS_MAX) m->argmax_wgs = ARGMAX_WGS_MAX;
+  if (rc == RWKV_OK && m->argmax_wgs > 1) {
+    static const uint32_t zeros[1 + 2 * ARGMAX_WGS_MAX]; /* the count starts at 0 */
+    rc = rwkv_gpu_buffer(m->gpu, sizeof zeros, zeros, &m->argmax_part, err);
+  }
   if (rc == RWKV_OK) rc = persist_init(m, err);
   return rc;
 }
@@ -355,6 +366,7 @@ void forward_free(rwkv_model *m) {
   free(m->tmap_host);
   m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
+  free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
   free_buf(m, &m->cand_buf, m->cand_bytes);
@@ -1248,10 +1260,14 @@ static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
   if (feed) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
+  uint32_t n = m->d.n_vocab, wg = rwkv_gpu_get_info(m->gpu)->software ? 8 : 256;
+  uint32_t per = m->argmax_wgs > 1 ? ((n + m->argmax_wgs - 1) / m->argmax_wgs + wg - 1) / wg * wg : n;
+  if (m->argmax_wgs > 1) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, m->argmax_part);
   u32(p, "off", 0);
-  u32(p, "n", m->d.n_vocab);
+  u32(p, "n", n);
   u32(p, "slot", slot);
-  run(1, 1);
+  u32(p, "per", per);
+  run((n + per - 1) / per, 1);
 }
 
 int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {

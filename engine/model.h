@@ -111,6 +111,8 @@ struct rwkv_model {
 
   /* scratch sized for act_rows rows */
   unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf, cand_buf, pen_buf;
+  unsigned argmax_part;  /* the argmax workgroups' bests and done count (forward.c) */
+  uint32_t argmax_wgs;   /* workgroups an argmax (1: one walks every logit) */
   uint64_t cand_bytes, pen_bytes;
   uint32_t *cand_host; /* CPU copy of cand_buf */
   uint32_t act_rows, out_rows, seq_cap; /* seq_cap: uints */

@@ -141,6 +141,31 @@ static void test_programs_and_dispatch(void) {
     glUnmapBuffer(GL_SHADER_STORAGE_BUFFER);
   }
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
+
+  /* Several workgroups (forward.c on GPUs): each leaves its best in the part buffer and the
+   * last reduces them and resets the count. The max (50) is first at 30, again at 131, 232,
+   * ..., so workgroups of 64 values all hold one and the lowest index must still win; the
+   * third dispatch's 17 workgroups of 64 leave one workgroup without values (n = 1000). */
+  static const uint32_t zeros[1 + 2 * 32];
+  unsigned pb = 0;
+  CHECK_OK(rwkv_gpu_buffer(g, sizeof zeros, zeros, &pb, &err), &err);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, pb);
+  const struct { uint32_t off, n, per, groups; int32_t want; } am[] = {
+      {0, 1000, 64, 16, 30}, {31, 969, 128, 8, 100}, {0, 1000, 64, 17, 30}, {500, 400, 256, 2, 35}};
+  for (size_t k = 0; k < sizeof am / sizeof *am; k++) {
+    glUniform1ui(glGetUniformLocation(p1, "off"), am[k].off);
+    glUniform1ui(glGetUniformLocation(p1, "n"), am[k].n);
+    glUniform1ui(glGetUniformLocation(p1, "per"), am[k].per);
+    glDispatchCompute(am[k].groups, 1, 1);
+    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+    int32_t got = -1;
+    uint32_t count = 1;
+    CHECK_OK(rwkv_gpu_read(g, rb, 0, sizeof got, &got, "argmax", &err), &err);
+    CHECK_OK(rwkv_gpu_read(g, pb, 0, sizeof count, &count, "argmax count", &err), &err);
+    CHECK_MSG(got == am[k].want && count == 0, "argmax %zu over %u workgroups: %d (want %d), count %u", k,
+              am[k].groups, (int)got, (int)am[k].want, count);
+  }
+  rwkv_gpu_buffer_free(g, pb, sizeof zeros);
   rwkv_gpu_buffer_free(g, vb, sizeof vals);
   rwkv_gpu_buffer_free(g, rb, sizeof res0);
   CHECK(rwkv_gpu_bytes(g) == before);
