@@ -236,9 +236,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
   m->lora_fused = lora_code(lt) >= 0 && lora_code(lta) >= 0 && lora_code(ltv) >= 0 && lora_code(ltg) >= 0 &&
                   env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
-  /* RWKV_WKV_LORA_T=N: passes of at most N rows a sequence as well (the one-kernel WKV,
-   * its LoRA dots per row, instead of four matmuls and the scan) */
-  m->lora_fuse_t = env_u32("RWKV_WKV_LORA_T", 1);
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
     const model_layer *W = &m->layers[l];
     const rwkv_mm_weight *ws[4] = {&W->w2, &W->a2, &W->g2, l ? &W->v2 : &W->w2};
@@ -719,7 +716,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (rc) return rc;
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
-  int fused = T <= m->lora_fuse_t && m->lora_fused;
+  int fused = T == 1 && m->lora_fused;
   /* (independent of each other: only the last waits) */
   if (!rc && !fused) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
   if (!rc && !fused) rc = mm_nb(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);

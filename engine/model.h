@@ -92,7 +92,6 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
-  uint32_t lora_fuse_t; /* ... and passes of at most this many rows a sequence (forward.c) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
