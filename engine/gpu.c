@@ -1914,6 +1914,65 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   return RWKV_OK;
 }
 
+uint64_t rwkv_gpu_upload_max(rwkv_gpu *g) {
+  if (!g) return 0;
+  if (g->ring_state == 0) ring_start(g);
+  return g->ring_state == 1 ? g->ring_slot : 0;
+}
+
+typedef struct whole_piece {
+  rwkv_gpu_piece_fn fill;
+  void *ctx;
+  uint64_t bytes;
+} whole_piece;
+static void whole_fill(void *ctx, uint8_t *dst) {
+  const whole_piece *w = ctx;
+  w->fill(w->ctx, dst, 0, w->bytes);
+}
+
+int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwkv_gpu_piece_fn fill, void *ctx,
+                                unsigned *buf, rwkv_error *err) {
+  if (buf) *buf = 0;
+  if (!g || !buf || !fill || !piece) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill_pieces: bad arguments");
+  uint64_t max = rwkv_gpu_upload_max(g);
+  if (!max || bytes <= max || piece > max) { /* one fill: the ring when it fits, else mapped */
+    whole_piece w = {fill, ctx, bytes};
+    return rwkv_gpu_buffer_fill(g, bytes, whole_fill, &w, buf, err);
+  }
+  g->stats.fill_calls++;
+  double t0 = gpu_now_ms();
+  int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
+  g->stats.fill_alloc_ms += gpu_now_ms() - t0;
+  for (uint64_t off = 0; off < bytes && rc == RWKV_OK; off += piece) {
+    uint64_t n = bytes - off < piece ? bytes - off : piece, roff = 0;
+    double copy0 = g->stats.fill_copy_ms, soon0 = g->stats.program_soon_ms;
+    t0 = gpu_now_ms();
+    uint8_t *rp = ring_take(g, n, &roff, err, &rc); /* (issues the pending copy it needs) */
+    double t1 = gpu_now_ms();
+    g->stats.fill_wait_ms += t1 - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
+    if (rc) break;
+    if (!rp) {
+      rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: no ring slot for a %llu-byte piece", (unsigned long long)n);
+      break;
+    }
+    g->nt_on = g->nt;
+    fill(ctx, rp, off, n); /* on this thread: the copy of the last piece runs meanwhile */
+    g->nt_on = 0;
+    double t2 = gpu_now_ms();
+    g->stats.fill_pack_ms += t2 - t1;
+    g->stats.fill_ms += t2 - t1;
+    if ((rc = flush_pending(g, err)) != RWKV_OK) break;
+    set_pending(g, *buf, roff, 0, n);
+    g->pend.dst_off = off;
+    if (!g->defer) rc = flush_pending(g, err);
+  }
+  if (rc) {
+    rwkv_gpu_buffer_free(g, *buf, bytes);
+    *buf = 0;
+  }
+  return rc;
+}
+
 void rwkv_gpu_set_token_map(rwkv_gpu *g, unsigned map_buf, uint32_t off, uint32_t t_all, uint32_t t_live) {
   if (!g) return;
   int on = map_buf && t_live && t_live < t_all;

@@ -363,8 +363,7 @@ static void pack_task(void *ctx, size_t i) {
 /* Packs in pieces of about RWKV_UPLOAD_PIECE_MB (default 8; 0 or a smaller weight: at once),
  * each reported to rwkv_gpu_fill_progress so that its copy to the GPU overlaps the packing
  * of the next piece. */
-static void pack_fill(void *ctx, uint8_t *dst) {
-  pack_job *j = ctx;
+static void pack_rows(pack_job *j, uint8_t *dst) {
   j->dst = dst;
   size_t n = (size_t)((j->rows + j->rpt - 1) / j->rpt), per = n;
   uint64_t tb = j->rpt * j->stride; /* bytes a task */
@@ -376,7 +375,22 @@ static void pack_fill(void *ctx, uint8_t *dst) {
     rwkv_gpu_fill_progress(j->g, (r < j->rows ? r : j->rows) * j->stride);
   }
   j->task0 = 0;
+}
+static void pack_fill(void *ctx, uint8_t *dst) {
+  pack_job *j = ctx;
+  pack_rows(j, dst);
   memset(dst + j->rows * j->stride, 0, MM_PAD);
+}
+/* Bytes [off, off + n) of a chunk bigger than a ring slot (rwkv_gpu_buffer_fill_pieces):
+ * whole rows, the last piece ending with the padding. */
+static void pack_piece(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
+  const pack_job *j = ctx;
+  pack_job p = *j;
+  p.row0 = j->row0 + off / j->stride;
+  p.rows = n / j->stride;
+  p.piece = 0;
+  pack_rows(&p, dst);
+  memset(dst + p.rows * p.stride, 0, n - p.rows * p.stride);
 }
 
 /* (queued programs of w's are dropped first: rwkv_gpu_program_lazy keeps its slots) */
@@ -508,6 +522,11 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&
                                                   ti->id != RWKV_TYPE_Q4_0 && ti->id != RWKV_TYPE_Q5_0 &&
                                                   ti->id != RWKV_TYPE_Q8_0));
+  /* chunks bigger than a ring slot go through it in pieces (a mapped buffer costs the first
+   * load in a process 110-200 ms on NVIDIA; RWKV_UPLOAD_PIECES=0 maps them) */
+  unsigned pieces = 1;
+  env_uint("RWKV_UPLOAD_PIECES", 0, 1, &pieces);
+  uint64_t up_max = pieces ? rwkv_gpu_upload_max(g) : 0;
   int rc = RWKV_OK;
   for (uint64_t c = 0; c < n_chunks && !rc; c++) {
     uint64_t row0 = c * max_rows;
@@ -516,7 +535,10 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     unsigned buf = 0;
     job.row0 = row0;
     job.rows = rows;
-    rc = rwkv_gpu_buffer_fill(g, bytes, pack_fill, &job, &buf, err);
+    if (up_max > MM_PAD + stride && bytes > up_max) /* whole rows a piece, the padding in the last */
+      rc = rwkv_gpu_buffer_fill_pieces(g, bytes, (up_max - MM_PAD) / stride * stride, pack_piece, &job, &buf, err);
+    else
+      rc = rwkv_gpu_buffer_fill(g, bytes, pack_fill, &job, &buf, err);
     if (rc) {
       rwkv_error_prefix(err, "%s: uploading rows %llu..%llu", w->name,
                         (unsigned long long)row0, (unsigned long long)(row0 + rows - 1));

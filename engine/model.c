@@ -108,10 +108,12 @@ typedef struct emb_job {
   uint64_t n;
 } emb_job;
 
-static void emb_fill(void *ctx, uint8_t *dst) {
+/* Bytes [off, off + n) of the embedding's buffer: the file's rows, then 16 zero bytes. */
+static void emb_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
   const emb_job *j = ctx;
-  rwkv_gpu_copy(j->g, dst, j->src, j->n);
-  memset(dst + j->n, 0, 16);
+  uint64_t c = off >= j->n ? 0 : (j->n - off < n ? j->n - off : n);
+  rwkv_gpu_copy(j->g, dst, (const uint8_t *)j->src + off, c);
+  memset(dst + c, 0, n - c);
 }
 
 static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
@@ -123,7 +125,10 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
    * one word past a block, hence the padding */
   emb_job ej = {m->gpu, d->emb->data, d->emb->size};
-  int rc = rwkv_gpu_buffer_fill(m->gpu, d->emb->size + 16, emb_fill, &ej, &m->emb_buf, err);
+  const char *pe = getenv("RWKV_UPLOAD_PIECES"); /* 0: mapped when bigger than a ring slot */
+  uint64_t piece = pe && !strcmp(pe, "0") ? 0 : rwkv_gpu_upload_max(m->gpu);
+  int rc = rwkv_gpu_buffer_fill_pieces(m->gpu, d->emb->size + 16, piece ? piece : d->emb->size + 16, emb_fill, &ej,
+                                       &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
   done += d->emb->size;
   if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;

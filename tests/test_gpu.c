@@ -242,6 +242,19 @@ static void test_upload_stream(rwkv_gpu *g) {
   free(got);
 }
 
+/* A piece fill (rwkv_gpu_buffer_fill_pieces): the same pattern as fill_pattern at each
+ * byte's place in the whole buffer; the pieces seen are checked. */
+typedef struct piece_ctx {
+  uint64_t n, piece, calls, bad;
+  uint32_t seed;
+} piece_ctx;
+static void fill_piece(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
+  piece_ctx *c = ctx;
+  c->calls++;
+  if (off % c->piece || off + n > c->n || (n != c->piece && off + n != c->n)) c->bad++;
+  for (uint64_t i = 0; i < n; i++) dst[i] = (uint8_t)(((off + i) * 2654435761u + c->seed) >> 13);
+}
+
 static void test_upload_ring(const char *mode, int defer) {
   setenv("RWKV_UPLOAD_RING", mode, 1);
   rwkv_error err = {0};
@@ -307,6 +320,57 @@ static void test_upload_ring(const char *mode, int defer) {
     rwkv_gpu_buffer_free(g, bufs[i], sizes[i]);
   }
   CHECK_OK(rwkv_gpu_upload_done(g, &err), &err); /* twice: a no-op */
+
+  /* buffers bigger than a slot through the ring in pieces: an exact slot, uneven pieces with
+   * a short last one, pieces beside whole fills; one that fits a slot and every buffer without
+   * a ring (mode 0) are one fill */
+  uint64_t umax = rwkv_gpu_upload_max(g);
+  CHECK(mode[0] == '0' ? umax == 0 : (umax == 0 || umax == 1048576));
+  if (defer) rwkv_gpu_upload_begin(g);
+  enum { NPC = 4 };
+  static const uint64_t pn[NPC] = {4194309, 3000007, 700000, 2097152}, pp[NPC] = {1048576, 999983, 65536, 524288};
+  piece_ctx pcx[NPC];
+  unsigned pb[NPC] = {0}, mid = 0;
+  for (int i = 0; i < NPC; i++) {
+    pcx[i] = (piece_ctx){pn[i], pp[i], 0, 0, (uint32_t)i * 104729u};
+    CHECK_OK(rwkv_gpu_buffer_fill_pieces(g, pn[i], pp[i], fill_piece, &pcx[i], &pb[i], &err), &err);
+    uint64_t want = umax && pn[i] > umax ? (pn[i] + pp[i] - 1) / pp[i] : 1;
+    if (!umax || pn[i] <= umax) pcx[i].piece = pn[i]; /* (one fill of it all) */
+    CHECK_MSG(pcx[i].calls == want && !pcx[i].bad, "pieces of %llu bytes: %llu calls (want %llu), %llu bad",
+              (unsigned long long)pn[i], (unsigned long long)pcx[i].calls, (unsigned long long)want,
+              (unsigned long long)pcx[i].bad);
+    if (i == 1) { /* a whole fill between piecewise ones */
+      fill_ctx f = {333333, 77, NULL, 0};
+      CHECK_OK(rwkv_gpu_buffer_fill(g, 333333, fill_pattern, &f, &mid, &err), &err);
+    }
+  }
+  unsigned none = 7;
+  CHECK(rwkv_gpu_buffer_fill_pieces(g, 100, 0, fill_piece, &pcx[0], &none, &err) == RWKV_ERR_ARG && none == 0);
+  CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  for (int i = 0; i < NPC; i++) {
+    uint8_t *got = malloc(pn[i]);
+    if (!got) break;
+    CHECK_OK(rwkv_gpu_read(g, pb[i], 0, pn[i], got, "pieces", &err), &err);
+    uint64_t diff = 0;
+    for (uint64_t k = 0; k < pn[i]; k++)
+      diff += got[k] != (uint8_t)((k * 2654435761u + (uint32_t)i * 104729u) >> 13);
+    CHECK_MSG(diff == 0, "upload ring (%s, defer %d): %llu of %llu bytes filled in pieces differ", mode, defer,
+              (unsigned long long)diff, (unsigned long long)pn[i]);
+    free(got);
+    rwkv_gpu_buffer_free(g, pb[i], pn[i]);
+  }
+  {
+    uint8_t *got = malloc(333333), *want = malloc(333333);
+    fill_ctx f = {333333, 77, NULL, 0};
+    if (got && want) {
+      fill_pattern(&f, want);
+      CHECK_OK(rwkv_gpu_read(g, mid, 0, 333333, got, "mid", &err), &err);
+      CHECK(memcmp(got, want, 333333) == 0);
+    }
+    free(got);
+    free(want);
+    rwkv_gpu_buffer_free(g, mid, 333333);
+  }
   if (defer) {
     rwkv_gpu_upload_begin(g);
     test_upload_stream(g);
