@@ -1569,14 +1569,14 @@ static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
                      e == GL_OUT_OF_MEMORY ? " (out of GPU memory)" : "");
 }
 
-/* The copy of bytes [from, to) of buffer dst, packed at ring offset roff of the current slot,
- * is the one to issue next (flush_pending). */
-static void set_pending(rwkv_gpu *g, GLuint dst, uint64_t roff, uint64_t from, uint64_t to) {
+/* The copy of bytes [from, to) of what was packed at ring offset roff of the current slot,
+ * to dst at base + from, is the one to issue next (flush_pending). */
+static void set_pending(rwkv_gpu *g, GLuint dst, uint64_t base, uint64_t roff, uint64_t from, uint64_t to) {
   g->pend.set = 1;
   g->pend.src = g->ring[g->ring_cur].buf;
   g->pend.dst = dst;
   g->pend.off = roff + from;
-  g->pend.dst_off = from;
+  g->pend.dst_off = base + from;
   g->pend.bytes = to - from;
 }
 
@@ -1782,6 +1782,66 @@ void rwkv_gpu_scratch_free(rwkv_gpu *g) {
   }
 }
 
+/* Pack `bytes` into the ring at rp (offset roff of the current slot) with fill, and copy them
+ * out to buffer b at base. Between upload_begin and _done the copy is deferred: the packing
+ * runs on the filler thread while this thread issues the last buffer's copy (blocking at the
+ * DMA's speed on NVIDIA) and the copies of what the fill reports final; otherwise the copy is
+ * issued here, before returning. fill_ms counts the packing the copies did not hide. */
+static int ring_fill(rwkv_gpu *g, GLuint b, uint64_t base, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
+                     uint8_t *rp, uint64_t roff, rwkv_error *err) {
+  double t1 = gpu_now_ms();
+  double copy0 = g->stats.fill_copy_ms, soon0 = g->stats.program_soon_ms;
+  int async = g->defer && filler_start(g);
+  g->nt_on = g->nt; /* (host memory of ours: streaming stores pay; not in the driver's mappings) */
+  if (async) {
+    pthread_mutex_lock(&g->filler.mu);
+    g->filler.fn = fill;
+    g->filler.ctx = ctx;
+    g->filler.dst = rp;
+    g->filler.progress = 0;
+    g->filler.busy = 1;
+    pthread_cond_broadcast(&g->filler.cv);
+    pthread_mutex_unlock(&g->filler.mu);
+  } else {
+    fill(ctx, rp);
+    g->stats.fill_pack_ms += gpu_now_ms() - t1;
+  }
+  int rc = flush_pending(g, err);
+  uint64_t done = 0; /* bytes copied out already */
+  if (async) {
+    /* copy out what the fill reports final while it packs the rest (a fill that reports
+     * nothing is copied whole on the next call): the copies keep up with the packing
+     * whatever the sizes of consecutive buffers */
+    pthread_mutex_lock(&g->filler.mu);
+    while (g->filler.busy) {
+      uint64_t p = g->filler.progress;
+      if (rc == RWKV_OK && p > done && p <= bytes) {
+        pthread_mutex_unlock(&g->filler.mu);
+        set_pending(g, b, base, roff, done, p);
+        rc = flush_pending(g, err);
+        done = p;
+        pthread_mutex_lock(&g->filler.mu);
+        continue;
+      }
+      if (soon_left(g)) { /* a queued program instead of waiting */
+        pthread_mutex_unlock(&g->filler.mu);
+        soon_build(g, 1);
+        pthread_mutex_lock(&g->filler.mu);
+        continue;
+      }
+      pthread_cond_wait(&g->filler.cv, &g->filler.mu);
+    }
+    pthread_mutex_unlock(&g->filler.mu);
+  }
+  g->nt_on = 0;
+  g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
+  if (rc == RWKV_OK && done < bytes) {
+    set_pending(g, b, base, roff, done, bytes);
+    if (!g->defer) rc = flush_pending(g, err);
+  }
+  return rc;
+}
+
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
@@ -1806,64 +1866,10 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
     return rc;
   }
   if (rp) {
-    /* Pack into the ring, then copy out of it. Between upload_begin and _done the copy is
-     * deferred: this buffer is packed on the filler thread while this thread issues the
-     * last buffer's copy (blocking at the DMA's speed on NVIDIA); otherwise it is issued
-     * here, before returning. fill_ms counts the packing the copy did not hide. */
-    t1 = gpu_now_ms();
     /* ring_take waited for a slot (less the copy it issued and the programs built) */
-    g->stats.fill_wait_ms += t1 - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
-    copy0 = g->stats.fill_copy_ms;
-    soon0 = g->stats.program_soon_ms;
-    int async = g->defer && filler_start(g);
-    g->nt_on = g->nt; /* (host memory of ours: streaming stores pay; not in the driver's mappings) */
-    if (async) {
-      pthread_mutex_lock(&g->filler.mu);
-      g->filler.fn = fill;
-      g->filler.ctx = ctx;
-      g->filler.dst = rp;
-      g->filler.progress = 0;
-      g->filler.busy = 1;
-      pthread_cond_broadcast(&g->filler.cv);
-      pthread_mutex_unlock(&g->filler.mu);
-    } else {
-      fill(ctx, rp);
-      g->stats.fill_pack_ms += gpu_now_ms() - t1;
-    }
-    rc = flush_pending(g, err);
-    uint64_t done = 0; /* bytes of this buffer copied out already */
-    if (async) {
-      /* copy out what the fill reports final while it packs the rest (a fill that reports
-       * nothing is copied whole on the next call): the copies keep up with the packing
-       * whatever the sizes of consecutive buffers */
-      pthread_mutex_lock(&g->filler.mu);
-      while (g->filler.busy) {
-        uint64_t p = g->filler.progress;
-        if (rc == RWKV_OK && p > done && p <= bytes) {
-          pthread_mutex_unlock(&g->filler.mu);
-          set_pending(g, b, roff, done, p);
-          rc = flush_pending(g, err);
-          done = p;
-          pthread_mutex_lock(&g->filler.mu);
-          continue;
-        }
-        if (soon_left(g)) { /* a queued program instead of waiting */
-          pthread_mutex_unlock(&g->filler.mu);
-          soon_build(g, 1);
-          pthread_mutex_lock(&g->filler.mu);
-          continue;
-        }
-        pthread_cond_wait(&g->filler.cv, &g->filler.mu);
-      }
-      pthread_mutex_unlock(&g->filler.mu);
-    }
-    g->nt_on = 0;
-    g->stats.fill_ms += gpu_now_ms() - t1 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
+    g->stats.fill_wait_ms += gpu_now_ms() - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, 0);
-    if (rc == RWKV_OK && done < bytes) {
-      set_pending(g, b, roff, done, bytes);
-      if (!g->defer) rc = flush_pending(g, err);
-    }
+    rc = ring_fill(g, b, 0, bytes, fill, ctx, rp, roff, err);
     if (rc) {
       rwkv_gpu_buffer_free(g, b, bytes);
       *buf = 0;
@@ -1920,6 +1926,15 @@ uint64_t rwkv_gpu_upload_max(rwkv_gpu *g) {
   return g->ring_state == 1 ? g->ring_slot : 0;
 }
 
+typedef struct piece_job { /* one piece of rwkv_gpu_buffer_fill_pieces, as a whole fill */
+  rwkv_gpu_piece_fn fill;
+  void *ctx;
+  uint64_t off, n;
+} piece_job;
+static void piece_fill(void *ctx, uint8_t *dst) {
+  const piece_job *j = ctx;
+  j->fill(j->ctx, dst, j->off, j->n);
+}
 typedef struct whole_piece {
   rwkv_gpu_piece_fn fill;
   void *ctx;
@@ -1943,28 +1958,23 @@ int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwk
   double t0 = gpu_now_ms();
   int rc = buffer_new(g, bytes, NULL, GL_STATIC_DRAW, buf, err);
   g->stats.fill_alloc_ms += gpu_now_ms() - t0;
+  if (rc) return rc;
+  piece_job pj = {fill, ctx, 0, 0};
   for (uint64_t off = 0; off < bytes && rc == RWKV_OK; off += piece) {
     uint64_t n = bytes - off < piece ? bytes - off : piece, roff = 0;
     double copy0 = g->stats.fill_copy_ms, soon0 = g->stats.program_soon_ms;
     t0 = gpu_now_ms();
     uint8_t *rp = ring_take(g, n, &roff, err, &rc); /* (issues the pending copy it needs) */
-    double t1 = gpu_now_ms();
-    g->stats.fill_wait_ms += t1 - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
+    g->stats.fill_wait_ms += gpu_now_ms() - t0 - (g->stats.fill_copy_ms - copy0) - (g->stats.program_soon_ms - soon0);
     if (rc) break;
     if (!rp) {
       rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: no ring slot for a %llu-byte piece", (unsigned long long)n);
       break;
     }
-    g->nt_on = g->nt;
-    fill(ctx, rp, off, n); /* on this thread: the copy of the last piece runs meanwhile */
-    g->nt_on = 0;
-    double t2 = gpu_now_ms();
-    g->stats.fill_pack_ms += t2 - t1;
-    g->stats.fill_ms += t2 - t1;
-    if ((rc = flush_pending(g, err)) != RWKV_OK) break;
-    set_pending(g, *buf, roff, 0, n);
-    g->pend.dst_off = off;
-    if (!g->defer) rc = flush_pending(g, err);
+    /* packed (on the filler thread in a batch) while the last piece's copy is issued */
+    pj.off = off;
+    pj.n = n;
+    rc = ring_fill(g, *buf, off, n, piece_fill, &pj, rp, roff, err);
   }
   if (rc) {
     rwkv_gpu_buffer_free(g, *buf, bytes);
