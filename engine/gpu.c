@@ -1920,10 +1920,12 @@ int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, voi
   return RWKV_OK;
 }
 
-uint64_t rwkv_gpu_upload_max(rwkv_gpu *g) {
+uint64_t rwkv_gpu_piece_max(rwkv_gpu *g) {
   if (!g) return 0;
   if (g->ring_state == 0) ring_start(g);
-  return g->ring_state == 1 ? g->ring_slot : 0;
+  int pieces = 1; /* RWKV_UPLOAD_PIECES=0: buffers bigger than a slot mapped (comparisons) */
+  if (env_int("RWKV_UPLOAD_PIECES", &pieces) != 1) pieces = 1;
+  return g->ring_state == 1 && pieces ? g->ring_slot : 0;
 }
 
 typedef struct piece_job { /* one piece of rwkv_gpu_buffer_fill_pieces, as a whole fill */
@@ -1949,7 +1951,7 @@ int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwk
                                 unsigned *buf, rwkv_error *err) {
   if (buf) *buf = 0;
   if (!g || !buf || !fill || !piece) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_buffer_fill_pieces: bad arguments");
-  uint64_t max = rwkv_gpu_upload_max(g);
+  uint64_t max = rwkv_gpu_piece_max(g);
   if (!max || bytes <= max || piece > max) { /* one fill: the ring when it fits, else mapped */
     whole_piece w = {fill, ctx, bytes};
     return rwkv_gpu_buffer_fill(g, bytes, whole_fill, &w, buf, err);

@@ -164,15 +164,17 @@ unsigned rwkv_gpu_threads(rwkv_gpu *g);
 typedef void (*rwkv_gpu_fill_fn)(void *ctx, uint8_t *dst);
 int rwkv_gpu_buffer_fill(rwkv_gpu *g, uint64_t bytes, rwkv_gpu_fill_fn fill, void *ctx,
                          unsigned *buf, rwkv_error *err);
-/* The largest buffer rwkv_gpu_buffer_fill sends through the upload ring (a slot); 0 when
- * there is no ring (llvmpipe; no EXT_buffer_storage). Bigger ones are mapped, which the first
- * load in a process pays for (NVIDIA, H100: 110-200 ms for the 2.9B's embedding and head,
+/* The largest piece rwkv_gpu_buffer_fill_pieces takes: an upload ring slot, the largest
+ * buffer rwkv_gpu_buffer_fill sends through the ring. 0 when bigger buffers are mapped instead:
+ * no ring (llvmpipe; no EXT_buffer_storage), or RWKV_UPLOAD_PIECES=0. A mapped buffer costs the
+ * first load in a process dearly (NVIDIA, H100: 110-200 ms for the 2.9B's embedding and head,
  * 10-13 ms in later loads; bench/h100_s14g.sh). */
-uint64_t rwkv_gpu_upload_max(rwkv_gpu *g);
+uint64_t rwkv_gpu_piece_max(rwkv_gpu *g);
 /* rwkv_gpu_buffer_fill for a buffer bigger than a ring slot: fill(ctx, dst, off, n) writes
  * bytes [off, off + n) of it, in pieces of `piece` bytes (the last one shorter), each through
- * the ring. Pieces must be at most rwkv_gpu_upload_max; without a ring, or when the buffer
- * fits a slot, it is one fill of every byte (off 0). The fill may run on the calling thread. */
+ * the ring (packed on the filler thread in an upload batch). Pieces must be at most
+ * rwkv_gpu_piece_max; when that is 0 or the buffer fits a slot, it is one fill of every byte
+ * (off 0), as rwkv_gpu_buffer_fill's. */
 typedef void (*rwkv_gpu_piece_fn)(void *ctx, uint8_t *dst, uint64_t off, uint64_t n);
 int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwkv_gpu_piece_fn fill, void *ctx,
                                 unsigned *buf, rwkv_error *err);

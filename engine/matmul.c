@@ -522,11 +522,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   job.plain = stride == rb && (ti->block == 1 || (packed_block_bytes(ti) == ti->bytes &&
                                                   ti->id != RWKV_TYPE_Q4_0 && ti->id != RWKV_TYPE_Q5_0 &&
                                                   ti->id != RWKV_TYPE_Q8_0));
-  /* chunks bigger than a ring slot go through it in pieces (a mapped buffer costs the first
-   * load in a process 110-200 ms on NVIDIA; RWKV_UPLOAD_PIECES=0 maps them) */
-  unsigned pieces = 1;
-  env_uint("RWKV_UPLOAD_PIECES", 0, 1, &pieces);
-  uint64_t up_max = pieces ? rwkv_gpu_upload_max(g) : 0;
+  /* chunks bigger than a ring slot go through it in pieces (rwkv_gpu_piece_max) */
+  uint64_t up_max = rwkv_gpu_piece_max(g);
   int rc = RWKV_OK;
   for (uint64_t c = 0; c < n_chunks && !rc; c++) {
     uint64_t row0 = c * max_rows;

@@ -125,8 +125,7 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   /* the embedding is read row by row (rwkv_norm.comp EMBED); decoders may read
    * one word past a block, hence the padding */
   emb_job ej = {m->gpu, d->emb->data, d->emb->size};
-  const char *pe = getenv("RWKV_UPLOAD_PIECES"); /* 0: mapped when bigger than a ring slot */
-  uint64_t piece = pe && !strcmp(pe, "0") ? 0 : rwkv_gpu_upload_max(m->gpu);
+  uint64_t piece = rwkv_gpu_piece_max(m->gpu); /* (0: one fill, mapped when bigger than a slot) */
   int rc = rwkv_gpu_buffer_fill_pieces(m->gpu, d->emb->size + 16, piece ? piece : d->emb->size + 16, emb_fill, &ej,
                                        &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);

@@ -324,7 +324,7 @@ static void test_upload_ring(const char *mode, int defer) {
   /* buffers bigger than a slot through the ring in pieces: an exact slot, uneven pieces with
    * a short last one, pieces beside whole fills; one that fits a slot and every buffer without
    * a ring (mode 0) are one fill */
-  uint64_t umax = rwkv_gpu_upload_max(g);
+  uint64_t umax = rwkv_gpu_piece_max(g);
   CHECK(mode[0] == '0' ? umax == 0 : (umax == 0 || umax == 1048576));
   if (defer) rwkv_gpu_upload_begin(g);
   enum { NPC = 4 };
