@@ -1681,6 +1681,8 @@ static int ring_start(rwkv_gpu *g) {
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;
+  int kb = 0; /* RWKV_UPLOAD_SLOT_KB=<4..1048576>: tests (a tiny model's weights in pieces) */
+  if (env_int("RWKV_UPLOAD_SLOT_KB", &kb) == 1 && kb >= 4 && kb <= (1 << 20)) g->ring_slot = (uint64_t)kb << 10;
   while (glGetError() != GL_NO_ERROR) {
   }
   for (unsigned i = 0; i < RING_SLOTS; i++) {

@@ -229,6 +229,26 @@ int main(void) {
   test_batch(m, 1e-3);
   rwkv_model_free(m);
 
+  /* every weight bigger than a 16 KiB upload-ring slot (the embedding, the head, the FFN)
+   * through the ring in pieces (rwkv_gpu_buffer_fill_pieces), the rest whole in the ring */
+  setenv("RWKV_UPLOAD_RING", "1", 1);
+  setenv("RWKV_UPLOAD_SLOT_KB", "16", 1);
+  rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+  unsetenv("RWKV_UPLOAD_RING");
+  unsetenv("RWKV_UPLOAD_SLOT_KB");
+  CHECK_OK(rc, &err);
+  if (rc) return test_result("test_forward");
+  {
+    rwkv_gpu_stats st;
+    rwkv_gpu_get_stats(rwkv_model_gpu(m), &st);
+    CHECK_MSG(st.ring_bytes > 0 || rwkv_gpu_piece_max(rwkv_model_gpu(m)) == 0, "ring unused (%llu bytes)",
+              (unsigned long long)st.ring_bytes);
+  }
+  CHECK(load_ref("tiny-fp32-seq1"));
+  test_expected_logits(m);
+  test_sequence(m, 1e-4);
+  rwkv_model_free(m);
+
   /* decode of one sequence as one dispatch a layer (RWKV_PERSIST, glsl/rwkv_layer.comp), x
    * staged in pieces, the default number of workgroups (256 on GPUs; 1 on llvmpipe, where
    * more give results that differ between runs: forward.c persist_init); each pass checks
