@@ -84,6 +84,23 @@ load_sweep() {
     done
   done
 }
+# first_loads ROUNDS "MODEL..." VARIANT...: the first load in a fresh process (`rwkv-loadtime
+# /tmp/m-MODEL.gguf 1`; what a script that loads once pays) per model, ROUNDS interleaved rounds
+# of every VARIANT ("" = the defaults, else environment settings), each its load line and the
+# uploads' breakdown under "-- MODEL first load VARIANT".
+first_loads() {
+  local rounds=$1 models=$2 m r v
+  shift 2
+  for m in $models; do
+    for ((r = 0; r < rounds; r++)); do
+      for v in "$@"; do
+        echo "-- $m first load ${v:-default}"
+        # shellcheck disable=SC2086 # v holds several assignments
+        env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
+      done
+    done
+  done
+}
 # bench_sweep ROUNDS "MODEL..." "RWKV-BENCH OPTIONS" PATTERN VARIANT...: per model ROUNDS
 # interleaved rounds of `rwkv-bench /tmp/m-MODEL.gguf --quiet OPTIONS` per VARIANT (environment
 # settings for $B, or @BUILD: that build with the defaults), one "-- MODEL VARIANT: test:

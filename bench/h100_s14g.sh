@@ -9,14 +9,6 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m 0.1b-f16
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for r in 1 2 3 4; do
-      for v in "" RWKV_UPLOAD_SLOT_MB=160 RWKV_UPLOAD_SLOT_MB=256; do
-        echo "-- $m first load ${v:-default}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
+  first_loads 4 "2.9b-q4_k_m 0.1b-f16" "" RWKV_UPLOAD_SLOT_MB=160 RWKV_UPLOAD_SLOT_MB=256
   load_sweep 2 2.9b-q4_k_m 3 "" RWKV_UPLOAD_SLOT_MB=160 RWKV_UPLOAD_SLOT_MB=256
 } 2>&1 | tee "$OUT/s14g.txt"

@@ -9,22 +9,8 @@ set -u
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gpu_tests test_gpu test_forward test_quant_model test_faults
   gen_models 2.9b-q4_k_m 0.1b-f16 2.9b-f16
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for r in 1 2 3 4 5; do
-      for v in "" RWKV_UPLOAD_PIECES=0; do
-        echo "-- $m first load ${v:-pieces}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
-  for r in 1 2 3; do
-    for v in "" RWKV_UPLOAD_PIECES=0; do
-      echo "-- 2.9b-f16 first load ${v:-pieces}"
-      # shellcheck disable=SC2086
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-f16.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-    done
-  done
+  first_loads 5 "2.9b-q4_k_m 0.1b-f16" "" RWKV_UPLOAD_PIECES=0
+  first_loads 3 "2.9b-f16" "" RWKV_UPLOAD_PIECES=0
   load_sweep 2 2.9b-q4_k_m 3 "" RWKV_UPLOAD_PIECES=0
   bench_sweep 2 "2.9b-q4_k_m" "--repeat 3 --prefill 64 --decode 64 --doc 64" 'load \(warm|tg64|FNV' "" RWKV_UPLOAD_PIECES=0
 } 2>&1 | tee "$OUT/s14h.txt"

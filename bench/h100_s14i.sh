@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/h100_s14i.sh - session 14 (after s14h: pieces packed on the filler thread): the embedding and head through the upload ring in pieces
 # (default now) against mapped buffers (RWKV_UPLOAD_PIECES=0): first loads in fresh processes
-# (rwkv-loadtime MODEL 1, five interleaved rounds), warm-process loads (load_sweep), rwkv-bench's
+# (rwkv-loadtime MODEL 1, four interleaved rounds), warm-process loads (load_sweep), rwkv-bench's
 # load to the first token; the GPU tests first.
 set -u
 . bench/h100_env.sh
@@ -9,22 +9,8 @@ set -u
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gpu_tests test_gpu test_faults
   gen_models 2.9b-q4_k_m 0.1b-f16 2.9b-f16
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for r in 1 2 3 4; do
-      for v in "" RWKV_UPLOAD_PIECES=0; do
-        echo "-- $m first load ${v:-pieces}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
-  for r in 1 2 3; do
-    for v in "" RWKV_UPLOAD_PIECES=0; do
-      echo "-- 2.9b-f16 first load ${v:-pieces}"
-      # shellcheck disable=SC2086
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-f16.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-    done
-  done
+  first_loads 4 "2.9b-q4_k_m 0.1b-f16" "" RWKV_UPLOAD_PIECES=0
+  first_loads 3 "2.9b-f16" "" RWKV_UPLOAD_PIECES=0
   load_sweep 2 2.9b-q4_k_m 3 "" RWKV_UPLOAD_PIECES=0
   bench_sweep 3 "2.9b-q4_k_m" "--repeat 3 --prefill 64 --decode 64 --doc 64" 'load \(warm|tg64|FNV' "" RWKV_UPLOAD_PIECES=0
 } 2>&1 | tee "$OUT/s14i.txt"

@@ -8,14 +8,6 @@ set -u
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m 0.1b-f16
   "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 > /dev/null 2>&1; "$B/rwkv-loadtime" /tmp/m-0.1b-f16.gguf 1 > /dev/null 2>&1
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for r in 1 2 3 4 5 6; do
-      for v in RWKV_UPLOAD_SLOT_MB=32 ""; do
-        echo "-- $m first load ${v:-64}"
-        # shellcheck disable=SC2086
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
+  first_loads 6 "2.9b-q4_k_m 0.1b-f16" RWKV_UPLOAD_SLOT_MB=32 ""
   bench_sweep 3 "2.9b-q4_k_m" "--repeat 5 --prefill 16 --decode 0 --doc 16" 'load \(warm' "" RWKV_UPLOAD_SLOT_MB=32
 } 2>&1 | tee "$OUT/s14l.txt"

@@ -1260,8 +1260,7 @@ static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
   if (feed) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
-  uint32_t n = m->d.n_vocab, wg = rwkv_gpu_get_info(m->gpu)->software ? 8 : 256;
-  uint32_t per = m->argmax_wgs > 1 ? ((n + m->argmax_wgs - 1) / m->argmax_wgs + wg - 1) / wg * wg : n;
+  uint32_t n = m->d.n_vocab, per = (n + m->argmax_wgs - 1) / m->argmax_wgs; /* logits a workgroup */
   if (m->argmax_wgs > 1) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, m->argmax_part);
   u32(p, "off", 0);
   u32(p, "n", n);

@@ -56,6 +56,7 @@ void main() {
     }
   }
   barrier();
+  // (the tree below again: GLSL ES allows barrier() in main only, not in a function)
   if (s_last && nw > 1u) { // the last workgroup: the best of the partials
     memoryBarrierBuffer();
     bv = -1.0 / 0.0;

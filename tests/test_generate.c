@@ -320,6 +320,35 @@ static void test_candidates_equal_full(void) {
   }
 }
 
+/* The argmax over several workgroups (the default on GPUs; one on llvmpipe) picks the same
+ * tokens as one workgroup, chained on the GPU (lookahead) and one token at a time. */
+static void test_argmax_workgroups(void) {
+  rwkv_gen_opts o = rwkv_gen_default_opts();
+  o.max_tokens = 40;
+  o.sampler.temperature = 0;
+  char a[2][512], b[2][512];
+  for (int k = 0; k < 2; k++) {
+    o.lookahead = k ? 1 : 16;
+    CHECK(gen("The quick brown fox", &o, a[k], sizeof a[k], NULL, NULL) == 40);
+  }
+  rwkv_model *one = m;
+  rwkv_error err;
+  setenv("RWKV_ARGMAX_WGS", "5", 1);
+  int rc = rwkv_model_load(MODEL, NULL, &m, &err);
+  unsetenv("RWKV_ARGMAX_WGS");
+  CHECK_OK(rc, &err);
+  if (rc == RWKV_OK) {
+    for (int k = 0; k < 2; k++) {
+      o.lookahead = k ? 1 : 16;
+      CHECK(gen("The quick brown fox", &o, b[k], sizeof b[k], NULL, NULL) == 40);
+      CHECK_MSG(strcmp(a[k], b[k]) == 0, "argmax over 5 workgroups (lookahead %d): \"%s\" vs \"%s\"",
+                o.lookahead, b[k], a[k]);
+    }
+    rwkv_model_free(m);
+  }
+  m = one;
+}
+
 int main(void) {
   rwkv_error err;
   int rc = rwkv_model_load(MODEL, NULL, &m, &err);
@@ -333,6 +362,7 @@ int main(void) {
   test_pieces();
   test_lookahead_state();
   test_candidates_equal_full();
+  test_argmax_workgroups();
   rwkv_model_free(m);
   return test_result("test_generate");
 }
