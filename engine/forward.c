@@ -196,26 +196,16 @@ static uint32_t lora_bytes(uint32_t t) { return t == RWKV_TYPE_F32 ? 4 : 2; }
  * rwkv_gpu_program_soon, or later, rwkv_gpu_program_lazy); forward_init does the rest. */
 int forward_programs(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
-  char emb[256], wkv[256];
+  char emb[256], wkv[128];
   snprintf(emb, sizeof emb, "#define EMBED 1\n#define MAXD %u\n#define RWKV_WEIGHT_BINDING 5\n#define RWKV_WTYPE %u\n",
            m->d.n_embd, m->d.emb->type);
   snprintf(wkv, sizeof wkv, "#undef RED_N\n#define RED_N %u\n", m->d.head_size);
-  /* RWKV_WKV_ONE_QUAD=1: the one-kernel WKV step (short batches) with four invocations a row
-   * of S, a quarter row each in registers (rwkv_wkv.comp WKV_QUAD, as decode's), instead of
-   * one invocation walking a whole row */
-  char wkv_one[256];
-  if (m->d.head_size % 16 == 0 && env_u32("RWKV_WKV_ONE_QUAD", 0)) {
-    snprintf(wkv_one, sizeof wkv_one, "#undef RED_N\n#define RED_N %u\n#define WKV_QUAD 1\n%s", 4 * m->d.head_size,
-             subgroups(m, 4) ? WKV_QCLUSTER_DEFS : "");
-  } else {
-    snprintf(wkv_one, sizeof wkv_one, "%s", wkv);
-  }
   int rc = RWKV_OK;
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", emb, &p->embed, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_norm", NULL, &p->ln_out, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n", &p->ln_mix6, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n", &p->ln_mix1, err);
-  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv_one, &p->wkv, err);
+  if (rc == RWKV_OK) rc = program(m, "rwkv_wkv", wkv, &p->wkv, err);
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
