@@ -254,9 +254,6 @@ static int read_file(const char *path, char **out, size_t *len, rwkv_error *err)
 
 /* ---- page cache ------------------------------------------------------------------ */
 
-/* Drop path from the page cache: posix_fadvise(DONTNEED) (works for clean pages of any file we
- * can read), plus /proc/sys/vm/drop_caches when root. Then mincore() checks what is still
- * resident; *resident gets the fraction. */
 /* Read the whole file once (untimed), so that a "warm" load finds it in the page cache even
  * when an earlier --cold run dropped the cache. */
 static int warm_cache(const char *path, rwkv_error *err) {
@@ -271,6 +268,9 @@ static int warm_cache(const char *path, rwkv_error *err) {
   return n < 0 ? rwkv_errorf(err, RWKV_ERR_IO, "%s: read: %s", path, strerror(e)) : RWKV_OK;
 }
 
+/* Drop path from the page cache: posix_fadvise(DONTNEED) (works for clean pages of any file we
+ * can read), plus /proc/sys/vm/drop_caches when root. Then mincore() checks what is still
+ * resident; *resident gets the fraction. */
 static int drop_cache(const char *path, double *resident, char *how, size_t how_cap, rwkv_error *err) {
   int fd = open(path, O_RDONLY);
   if (fd < 0) return rwkv_errorf(err, RWKV_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -708,6 +708,19 @@ static void get_cpu(char *out, size_t cap) {
 
 /* Load through a first forward of one token (a fresh GPU context each time, as a new process
  * would have). */
+/* What "load to the first token" adds to a load: a fresh state (*s; its creation took
+ * *state_ms) and the first token's logits (*lg, n_vocab floats). The caller frees both, also
+ * after a failure. */
+static int first_token(rwkv_model *m, int32_t tok, rwkv_state **s, float **lg, double *state_ms, rwkv_error *err) {
+  double t0 = now_ms();
+  int rc = rwkv_state_new(m, s, err);
+  *state_ms = now_ms() - t0;
+  *lg = rc ? NULL : malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof **lg);
+  if (!rc && !*lg) rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "load: no memory for logits");
+  rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0};
+  return rc ? rc : rwkv_forward(m, *s, &tok, 1, &fo, *lg, err);
+}
+
 static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error *err) {
   double t[MAX_REPEAT], to[MAX_REPEAT];
   int n = 0;
@@ -725,17 +738,14 @@ static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error 
     mo.chunk = b->o.chunk;
     rwkv_model *m = NULL;
     rwkv_state *s = NULL;
-    double t0 = now_ms();
+    float *logits = NULL;
+    double t0 = now_ms(), st = 0;
     int rc = rwkv_model_load(b->o.model, &mo, &m, err);
-    double ts = now_ms();
-    if (!rc) rc = rwkv_state_new(m, &s, err);
-    double tf = now_ms();
-    float *logits = rc ? NULL : malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof *logits);
-    if (!rc && !logits) rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "load: no memory for logits");
+    double tl = now_ms();
+    if (!rc) rc = first_token(m, b->seq[0], &s, &logits, &st, err);
+    double t1 = now_ms(), t2 = t1;
     int32_t tok = b->seq[0];
     rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0};
-    if (!rc) rc = rwkv_forward(m, s, &tok, 1, &fo, logits, err);
-    double t1 = now_ms(), t2 = t1;
     if (!rc && !b->o.quiet) { /* (a second token, for the notes: what the first one's extra was) */
       rc = rwkv_forward(m, s, &tok, 1, &fo, logits, err);
       t2 = now_ms();
@@ -748,7 +758,7 @@ static int time_load(bench *b, int cold, stat3 *out, stat3 *open_ms, rwkv_error 
       const rwkv_model_info *in = rwkv_model_get_info(m);
       note(&b->o, "load%s: %.1f ms to the first token (context %.1f, programs %.1f, uploads %.1f, finish %.1f; "
            "state %.1f, first token %.1f, second %.1f)", r < 0 ? " (warm-up)" : "", t1 - t0, in->load_context_ms,
-           in->load_programs_ms, in->load_upload_ms, in->load_finish_ms, tf - ts, t1 - tf, t2 - t1);
+           in->load_programs_ms, in->load_upload_ms, in->load_finish_ms, st, t1 - tl - st, t2 - t1);
     }
     free(logits);
     rwkv_state_free(s);
@@ -845,12 +855,9 @@ static int run_all(bench *b, rwkv_error *err) {
     for (size_t i = 0; i < b->n_seq; i++) b->seq[i] = b->ids[i % b->n_ids];
     {
       rwkv_state *fs = NULL;
-      float *lg = malloc((size_t)b->mi->n_vocab * sizeof *lg);
-      rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0};
-      double f1 = now_ms();
-      if (!lg) rc = rwkv_errorf(err, RWKV_ERR_NOMEM, "no memory for logits");
-      if (!rc) rc = rwkv_state_new(b->m, &fs, err);
-      if (!rc) rc = rwkv_forward(b->m, fs, b->seq, 1, &fo, lg, err);
+      float *lg = NULL;
+      double f1 = now_ms(), st;
+      rc = first_token(b->m, b->seq[0], &fs, &lg, &st, err);
       double first = f_load + now_ms() - f1;
       rwkv_state_free(fs);
       free(lg);
