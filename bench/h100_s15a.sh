@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/h100_s15a.sh - session 15: the upload ring's host pages faulted in ahead of the packing
+# bench/h100_s15a.sh - session 15 (needs 8ce2f86; reverted after s15b): the upload ring's host pages faulted in ahead of the packing
 # (RWKV_UPLOAD_POPULATE=1 on the loading thread, =2 on a thread of its own for the later slots)
 # against the default: first loads in fresh processes, five interleaved rounds, both models.
 set -u

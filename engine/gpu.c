@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,12 +113,6 @@ struct rwkv_gpu {
     uint8_t *ptr;
     GLsync fence;
   } ring[RING_SLOTS];
-  /* RWKV_UPLOAD_POPULATE (experiment): the ring's host pages faulted in ahead of the packing
-   * (madvise MADV_POPULATE_WRITE), 1 on this thread in ring_start, 2 on pop_th for the slots
-   * after the first (joined before the ring goes) */
-  pthread_t pop_th;
-  int pop_started, pop_err;
-  double pop_ms;
   /* Between rwkv_gpu_upload_begin and _done the copy out of the ring is deferred: the
    * last buffer's copy (a blocking call on NVIDIA, at the DMA's speed) is issued while
    * the filler thread packs the next buffer. */
@@ -1658,12 +1651,6 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
     if (rc == RWKV_OK) rc = rc2;
   }
   if (g->ring_state != 1) return rc;
-  if (g->pop_started) pthread_join(g->pop_th, NULL);
-  g->pop_started = 0;
-  g->stats.ring_populate_ms += g->pop_ms;
-  if (!g->stats.ring_populate_err) g->stats.ring_populate_err = g->pop_err;
-  g->pop_ms = 0;
-  g->pop_err = 0;
   for (unsigned i = 0; i < RING_SLOTS; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
     if (g->ring[i].buf) {
@@ -1678,25 +1665,6 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   g->ring_used = 0;
   g->ring_cur = 0;
   return rc;
-}
-
-/* Fault in the host pages of ring slots [from, RING_SLOTS) (RWKV_UPLOAD_POPULATE): the first
- * pass through a fresh ring otherwise takes each page's fault inside the packing. */
-static void ring_populate(rwkv_gpu *g, unsigned from) {
-  double t0 = gpu_now_ms();
-  for (unsigned i = from; i < RING_SLOTS; i++) {
-#ifdef MADV_POPULATE_WRITE
-    if (g->ring[i].ptr && madvise(g->ring[i].ptr, (size_t)g->ring_slot, MADV_POPULATE_WRITE) != 0 && !g->pop_err)
-      g->pop_err = errno;
-#else
-    g->pop_err = ENOSYS;
-#endif
-  }
-  g->pop_ms += gpu_now_ms() - t0;
-}
-static void *pop_main(void *p) {
-  ring_populate(p, 1);
-  return NULL;
 }
 
 /* Set the ring up on first use: on GPUs (llvmpipe's mapping is a plain memcpy
@@ -1738,9 +1706,6 @@ static int ring_start(rwkv_gpu *g) {
   }
   g->ring_used = 0;
   g->ring_cur = 0;
-  int pop = 0;
-  if (env_int("RWKV_UPLOAD_POPULATE", &pop) == 1 && pop == 1) ring_populate(g, 0);
-  if (pop == 2) g->pop_started = pthread_create(&g->pop_th, NULL, pop_main, g) == 0;
   return 1;
 }
 

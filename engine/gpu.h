@@ -141,8 +141,6 @@ typedef struct rwkv_gpu_stats {
    * partly hidden behind fill_copy_ms), and the calls of rwkv_gpu_buffer_fill */
   double fill_pack_ms;
   uint32_t fill_calls, fill_copies; /* (copies: out of the ring, a buffer in one or more) */
-  double ring_populate_ms;  /* RWKV_UPLOAD_POPULATE: faulting the ring's pages in */
-  int ring_populate_err;    /* its first errno (0: none) */
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */

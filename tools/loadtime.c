@@ -95,8 +95,6 @@ int main(int argc, char **argv) {
            gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
            gs.ring_bytes / 1048576.0, gs.fill_calls, gs.fill_copies, gs.fill_pack_ms,
            gs.fill_pack_ms > 0 ? gs.ring_bytes / 1e6 / gs.fill_pack_ms : 0.0);
-    if (gs.ring_populate_ms > 0 || gs.ring_populate_err)
-      printf("  ring populate: %.1f ms, errno %d\n", gs.ring_populate_ms, gs.ring_populate_err);
     if (getenv("LOADTIME_FIRST")) first_passes(m);
     fflush(stdout);
     rwkv_model_free(m);
