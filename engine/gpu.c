@@ -67,7 +67,7 @@ typedef struct size_entry {
   uint64_t bytes;
 } size_entry;
 
-#define RING_SLOTS 3
+#define RING_SLOTS 4 /* at most; ring_n in use (3, RWKV_UPLOAD_SLOTS) */
 
 struct rwkv_gpu;
 static void filler_stop(struct rwkv_gpu *g);
@@ -107,7 +107,7 @@ struct rwkv_gpu {
   GLuint rb_buf;
   uint64_t rb_cap;
   uint64_t ring_slot, ring_used;
-  unsigned ring_cur;
+  unsigned ring_cur, ring_n;
   struct {
     GLuint buf;
     uint8_t *ptr;
@@ -1651,7 +1651,7 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
     if (rc == RWKV_OK) rc = rc2;
   }
   if (g->ring_state != 1) return rc;
-  for (unsigned i = 0; i < RING_SLOTS; i++) {
+  for (unsigned i = 0; i < g->ring_n; i++) {
     if (g->ring[i].fence) glDeleteSync(g->ring[i].fence);
     if (g->ring[i].buf) {
       glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
@@ -1683,9 +1683,12 @@ static int ring_start(rwkv_gpu *g) {
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;
   int kb = 0; /* RWKV_UPLOAD_SLOT_KB=<4..1048576>: tests (a tiny model's weights in pieces) */
   if (env_int("RWKV_UPLOAD_SLOT_KB", &kb) == 1 && kb >= 4 && kb <= (1 << 20)) g->ring_slot = (uint64_t)kb << 10;
+  int ns = 0; /* RWKV_UPLOAD_SLOTS=<2..4>: slots (tuning) */
+  g->ring_n = env_int("RWKV_UPLOAD_SLOTS", &ns) == 1 && ns >= 2 && ns <= RING_SLOTS ? (unsigned)ns : 3;
   while (glGetError() != GL_NO_ERROR) {
   }
-  for (unsigned i = 0; i < RING_SLOTS; i++) {
+  double t0 = gpu_now_ms();
+  for (unsigned i = 0; i < g->ring_n; i++) {
     glGenBuffers(1, &g->ring[i].buf);
     glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
     storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
@@ -1698,7 +1701,8 @@ static int ring_start(rwkv_gpu *g) {
   }
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
   g->ring_state = 1;
-  if (glGetError() != GL_NO_ERROR || !g->ring[RING_SLOTS - 1].ptr) {
+  g->stats.ring_start_ms += gpu_now_ms() - t0;
+  if (glGetError() != GL_NO_ERROR || !g->ring[g->ring_n - 1].ptr) {
     rwkv_gpu_upload_done(g, NULL);
     while (glGetError() != GL_NO_ERROR) {
     }
@@ -1718,7 +1722,7 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error
     if ((*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* it reads this slot */
     g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
     glFlush();
-    g->ring_cur = (g->ring_cur + 1) % RING_SLOTS;
+    g->ring_cur = (g->ring_cur + 1) % g->ring_n;
     g->ring_used = 0;
     GLsync f = g->ring[g->ring_cur].fence;
     if (f) {

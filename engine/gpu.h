@@ -141,6 +141,7 @@ typedef struct rwkv_gpu_stats {
    * partly hidden behind fill_copy_ms), and the calls of rwkv_gpu_buffer_fill */
   double fill_pack_ms;
   uint32_t fill_calls, fill_copies; /* (copies: out of the ring, a buffer in one or more) */
+  double ring_start_ms; /* making and mapping the upload ring's host buffers (once per load) */
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */

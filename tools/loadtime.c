@@ -90,9 +90,9 @@ int main(int argc, char **argv) {
     printf("  programs: keys %.1f, cache reads %.1f, driver (glProgramBinary + status) %.1f ms; "
            "%.1f ms of them in the uploads' waits\n",
            gs.program_key_ms, gs.program_read_ms, gs.program_binary_ms, gs.program_soon_ms);
-    printf("  uploads: alloc %.1f, ring wait %.1f, fill %.1f, map+unmap %.1f, copy calls %.1f ms; "
+    printf("  uploads: ring start %.1f, alloc %.1f, ring wait %.1f, fill %.1f, map+unmap %.1f, copy calls %.1f ms; "
            "%.0f MiB through the ring in %u buffers (%u copies), packed in %.1f ms (%.1f GB/s)\n",
-           gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
+           gs.ring_start_ms, gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
            gs.ring_bytes / 1048576.0, gs.fill_calls, gs.fill_copies, gs.fill_pack_ms,
            gs.fill_pack_ms > 0 ? gs.ring_bytes / 1e6 / gs.fill_pack_ms : 0.0);
     if (getenv("LOADTIME_FIRST")) first_passes(m);
