@@ -117,6 +117,7 @@ struct rwkv_gpu {
    * last buffer's copy (a blocking call on NVIDIA, at the DMA's speed) is issued while
    * the filler thread packs the next buffer. */
   int defer;
+  uint64_t expect; /* rwkv_gpu_upload_begin's bytes (0: not known), for ring_start */
   /* programs asked for with rwkv_gpu_program_soon during the batch, built one at a time
    * while this thread would wait for the filler or a ring slot (soon_rc / soon_err: the
    * first failure, reported by rwkv_gpu_upload_done); rwkv_gpu_program_lazy's may stay
@@ -1637,8 +1638,10 @@ void rwkv_gpu_fill_progress(rwkv_gpu *g, uint64_t bytes) {
   pthread_mutex_unlock(&g->filler.mu);
 }
 
-void rwkv_gpu_upload_begin(rwkv_gpu *g) {
-  if (g) g->defer = 1;
+void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t bytes) {
+  if (!g) return;
+  g->defer = 1;
+  g->expect = bytes;
 }
 
 int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
@@ -1664,20 +1667,29 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   g->ring_state = 0;
   g->ring_used = 0;
   g->ring_cur = 0;
+  g->expect = 0;
   return rc;
 }
 
 /* Set the ring up on first use: on GPUs (llvmpipe's mapping is a plain memcpy
- * already) with EXT_buffer_storage; RWKV_UPLOAD_RING=0|1 overrides (tests). */
+ * already) with EXT_buffer_storage; RWKV_UPLOAD_RING=0|1|2 overrides (tests: off, on with 1 MB
+ * slots so that it wraps, on with the slots a GPU gets). */
 static int ring_start(rwkv_gpu *g) {
   int env = -1;
   if (env_int("RWKV_UPLOAD_RING", &env) != 1) env = -1;
   const char *ext = (const char *)glGetString(GL_EXTENSIONS);
   PFNGLBUFFERSTORAGEEXTPROC storage =
       (PFNGLBUFFERSTORAGEEXTPROC)eglGetProcAddress("glBufferStorageEXT");
-  if (env == 0 || (env != 1 && g->info.software) || !storage || !has_ext(ext, "GL_EXT_buffer_storage"))
+  if (env == 0 || (env != 1 && env != 2 && g->info.software) || !storage || !has_ext(ext, "GL_EXT_buffer_storage"))
     return g->ring_state = -1;
+  /* slots of the largest power of two <= 1/16 of the batch, 16..64 MB: the ring's host
+   * memory costs a process's first load ~0.33 ms a MB (pinned when the buffers are made;
+   * ~0 in later loads), while a big model's packing needs the slack of big slots to stay
+   * ahead of the copies (H100, first loads in fresh processes, bench/h100_s15d.sh: 0.1B F16
+   * 224 -> 176 ms with 16 MB slots; 2.9B Q4_K_M 424 -> 426 / 441 with 32 / 16 MB, its
+   * packing not hidden 73 -> 103 / 134 ms) */
   g->ring_slot = 64ull << 20;
+  while (g->expect && g->ring_slot > (16ull << 20) && g->ring_slot > g->expect / 16) g->ring_slot >>= 1;
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;

@@ -186,8 +186,10 @@ int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwk
  * memory (the GPU copies in order, before any later command). Without begin, each fill's
  * copy is issued before it returns. upload_done builds the programs still queued by
  * rwkv_gpu_program_soon and returns a failed deferred copy's or build's error; safe to
- * call at any time. */
-void rwkv_gpu_upload_begin(rwkv_gpu *g);
+ * call at any time. `bytes`: about how much the batch uploads (0: not known), which sizes
+ * the ring: its host memory costs a process's first load ~0.33 ms a MB (NVIDIA, H100), so a
+ * small model gets small slots (bench/h100_s15d.sh). */
+void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t bytes);
 /* Called by a fill function as it goes: the first `bytes` bytes of its destination are
  * final, so they may be copied out while it fills the rest (no effect where the fill runs
  * on the calling thread). */

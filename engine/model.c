@@ -348,7 +348,7 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {
-    rwkv_gpu_upload_begin(m->gpu);
+    rwkv_gpu_upload_begin(m->gpu, m->file->size);
     rc = forward_programs(m, err); /* (queued: built while the uploads wait) */
     if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);

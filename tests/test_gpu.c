@@ -236,7 +236,7 @@ static void test_upload_stream(rwkv_gpu *g) {
     CHECK_MSG(got[0] == 0xA5 && memcmp(got + 1, src + 3, sizes[k] - 1) == 0, "streamed fill of %llu bytes differs",
               (unsigned long long)sizes[k]);
     rwkv_gpu_buffer_free(g, b, sizes[k]);
-    rwkv_gpu_upload_begin(g);
+    rwkv_gpu_upload_begin(g, 0);
   }
   free(src);
   free(got);
@@ -261,7 +261,7 @@ static void test_upload_ring(const char *mode, int defer) {
   rwkv_gpu *g = NULL;
   CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
   if (!g) return;
-  if (defer) rwkv_gpu_upload_begin(g); /* copies issued while the next buffer is packed */
+  if (defer) rwkv_gpu_upload_begin(g, 0); /* copies issued while the next buffer is packed */
   /* programs queued for the uploads' waits (rwkv_gpu_program_soon): built by upload_done at
    * the latest, the same as rwkv_gpu_program's; one built already comes back at once */
   enum { NP = 4 };
@@ -326,7 +326,7 @@ static void test_upload_ring(const char *mode, int defer) {
    * a ring (mode 0) are one fill */
   uint64_t umax = rwkv_gpu_piece_max(g);
   CHECK(mode[0] == '0' ? umax == 0 : (umax == 0 || umax == 1048576));
-  if (defer) rwkv_gpu_upload_begin(g);
+  if (defer) rwkv_gpu_upload_begin(g, 0);
   enum { NPC = 4 };
   static const uint64_t pn[NPC] = {4194309, 3000007, 700000, 2097152}, pp[NPC] = {1048576, 999983, 65536, 524288};
   piece_ctx pcx[NPC];
@@ -372,9 +372,39 @@ static void test_upload_ring(const char *mode, int defer) {
     rwkv_gpu_buffer_free(g, mid, 333333);
   }
   if (defer) {
-    rwkv_gpu_upload_begin(g);
+    rwkv_gpu_upload_begin(g, 0);
     test_upload_stream(g);
     CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+  }
+  rwkv_gpu_close(g);
+  unsetenv("RWKV_UPLOAD_RING");
+}
+
+/* The ring's slots follow the batch's expected size (rwkv_gpu_upload_begin): the largest power
+ * of two <= 1/16 of it, 16..64 MiB, 64 when not known; RWKV_UPLOAD_SLOT_MB still decides. */
+static void test_ring_size(void) {
+  static const struct { uint64_t expect; unsigned mb; const char *env; uint64_t want; } c[] = {
+      {0, 0, NULL, 64ull << 20},          {376ull << 20, 0, NULL, 16ull << 20},
+      {600ull << 20, 0, NULL, 32ull << 20}, {1ull << 30, 0, NULL, 64ull << 20},
+      {2000ull << 20, 0, NULL, 64ull << 20}, {100ull << 20, 0, NULL, 16ull << 20},
+      {1ull << 30, 8, "8", 8ull << 20}};
+  setenv("RWKV_UPLOAD_RING", "2", 1);
+  rwkv_error err = {0};
+  rwkv_gpu *g = NULL;
+  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
+  for (size_t i = 0; g && i < sizeof c / sizeof *c; i++) {
+    if (c[i].env) setenv("RWKV_UPLOAD_SLOT_MB", c[i].env, 1);
+    rwkv_gpu_upload_begin(g, c[i].expect);
+    uint64_t got = rwkv_gpu_piece_max(g); /* (makes the ring) */
+    if (!got) {
+      fprintf(stderr, "upload ring: not available here, slot sizes not checked\n");
+      CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+      break;
+    }
+    CHECK_MSG(got == c[i].want, "expecting %llu bytes: slots of %llu, want %llu", (unsigned long long)c[i].expect,
+              (unsigned long long)got, (unsigned long long)c[i].want);
+    CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+    unsetenv("RWKV_UPLOAD_SLOT_MB");
   }
   rwkv_gpu_close(g);
   unsetenv("RWKV_UPLOAD_RING");
@@ -390,7 +420,7 @@ static void test_program_soon_errors(void) {
   if (!g) return;
   unsigned ok1 = 0, bad = 7, ok2 = 0;
   CHECK(rwkv_gpu_program_soon(NULL, "rwkv_argmax", NULL, &ok1, &err) == RWKV_ERR_ARG);
-  rwkv_gpu_upload_begin(g);
+  rwkv_gpu_upload_begin(g, 0);
   CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_OK_1 1\n", &ok1, &err), &err);
   CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#error soon boom\n", &bad, &err), &err);
   CHECK(bad == 0);
@@ -401,7 +431,7 @@ static void test_program_soon_errors(void) {
   CHECK(ok1 != 0 && bad == 0 && ok2 == 0); /* (the build stops at the failure) */
   CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
   unsigned left = 0;
-  rwkv_gpu_upload_begin(g);
+  rwkv_gpu_upload_begin(g, 0);
   CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define SOON_LEFT 1\n", &left, &err), &err);
   rwkv_gpu_close(g); /* (ASan: the queue's strings are freed) */
   CHECK(left == 0);
@@ -420,7 +450,7 @@ static void test_program_lazy(void) {
   unsigned *gone = malloc(sizeof *gone);
   int rc0;
   CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define LAZY_KNOWN 1\n", &known, &err), &err);
-  rwkv_gpu_upload_begin(g);
+  rwkv_gpu_upload_begin(g, 0);
   CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_A 1\n", &a, &err), &err);
   CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#error lazy boom\n", &bad, &err), &err);
   CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_KNOWN 1\n", &again, &err), &err);
@@ -458,7 +488,7 @@ static void test_program_lazy(void) {
   unsetenv("RWKV_PROGRAM_LAZY");
   if (!g) return;
   unsigned b = 0;
-  rwkv_gpu_upload_begin(g);
+  rwkv_gpu_upload_begin(g, 0);
   CHECK_OK(rwkv_gpu_program_lazy(g, "rwkv_argmax", "#define LAZY_B 1\n", &b, &err), &err);
   CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
   CHECK(b != 0); /* as _soon: built by upload_done */
@@ -473,6 +503,7 @@ int main(void) {
   test_upload_ring("1", 1);
   test_upload_ring("1", 2);
   test_upload_ring("0", 1);
+  test_ring_size();
   test_software_and_bad_device();
   test_programs_and_dispatch();
   return test_result("test_gpu");
