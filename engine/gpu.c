@@ -208,6 +208,8 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 /* Initialize dpy and make a GLES 3.2/3.1 context current with no surface.
  * On failure writes the reason to why and leaves nothing alive except what the
  * caller must terminate (the display is terminated here when initialized). */
+static double gpu_now_ms(void);
+
 static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
   (void)track_refs;
   EGLint major = 0, minor = 0;
@@ -215,7 +217,11 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
     snprintf(why, cap, "no display (%s)", egl_err_name(eglGetError()));
     return -1;
   }
-  if (!eglInitialize(dpy, &major, &minor)) {
+  double t0 = gpu_now_ms();
+  int inited = eglInitialize(dpy, &major, &minor);
+  double t1 = gpu_now_ms();
+  g->stats.open_init_ms += t1 - t0;
+  if (!inited) {
     snprintf(why, cap, "eglInitialize failed (%s)", egl_err_name(eglGetError()));
     return -1;
   }
@@ -261,7 +267,9 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
     eglTerminate(dpy);
     return -1;
   }
-  if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx)) {
+  int current = eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx);
+  g->stats.open_context_ms += gpu_now_ms() - t1;
+  if (!current) {
     snprintf(why, cap, "eglMakeCurrent with no surface failed (%s)", egl_err_name(eglGetError()));
     eglDestroyContext(dpy, ctx);
     eglTerminate(dpy);
@@ -438,7 +446,10 @@ static int try_device(rwkv_gpu *g, int want_index, int software, char *why, size
   }
   EGLDeviceEXT devs[32];
   EGLint n = 0;
-  if (!qdev(32, devs, &n) || n <= 0) {
+  double t0 = gpu_now_ms();
+  int found = qdev(32, devs, &n);
+  g->stats.open_devices_ms += gpu_now_ms() - t0;
+  if (!found || n <= 0) {
     snprintf(why, cap, "eglQueryDevicesEXT found no devices (%s)", egl_err_name(eglGetError()));
     return -1;
   }
@@ -690,6 +701,9 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   rwkv_gpu *g = calloc(1, sizeof *g);
   if (!g) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu: out of memory");
   g->drm_fd = -1;
+  double t0 = gpu_now_ms();
+  (void)eglQueryString(EGL_NO_DISPLAY, EGL_EXTENSIONS); /* (timed: glvnd loads the vendors here) */
+  g->stats.open_client_ms = gpu_now_ms() - t0;
   /* Ring slots written with streaming stores (no read of each destination line first: less
    * host memory traffic beside the DMA): H100, 2.9B warm loads, packing 83-84 -> 75-76 ms,
    * Q4_K_M 293-305 -> 280-283 ms, F16 559-568 -> 541-553 (bench/h100_s13c.sh, s13d.sh);
@@ -724,6 +738,7 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   while (glGetError() != GL_NO_ERROR) {
   }
   if (formats > 0) g->cache_dir = cache_dir_from_env();
+  g->stats.open_ms = gpu_now_ms() - t0;
   *out = g;
   return RWKV_OK;
 }
