@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/h100_s15g.sh - session 15: upload-ring slots after the first made when the ring first
+# bench/h100_s15g.sh - session 15 (needs 9c10266): upload-ring slots after the first made when the ring first
 # reaches them (RWKV_UPLOAD_LAZY_SLOTS=1), so that their pinning can overlap the copies out of
 # the first, against all three made up front: first loads in fresh processes (eight interleaved
 # rounds per model) and repeated loads; the context's parts (rwkv-loadtime "context:").

@@ -108,8 +108,6 @@ struct rwkv_gpu {
   uint64_t rb_cap;
   uint64_t ring_slot, ring_used;
   unsigned ring_cur, ring_n;
-  int ring_lazy; /* RWKV_UPLOAD_LAZY_SLOTS (experiment) */
-  PFNGLBUFFERSTORAGEEXTPROC storage;
   struct {
     GLuint buf;
     uint8_t *ptr;
@@ -1688,18 +1686,6 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   return rc;
 }
 
-/* Make ring slot i: a persistent, coherent host buffer of ring_slot bytes, mapped. */
-static uint8_t *ring_slot_make(rwkv_gpu *g, unsigned i) {
-  glGenBuffers(1, &g->ring[i].buf);
-  glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
-  g->storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
-             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
-  g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
-                                    GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
-  glBindBuffer(GL_COPY_READ_BUFFER, 0);
-  return g->ring[i].ptr;
-}
-
 /* Set the ring up on first use: on GPUs (llvmpipe's mapping is a plain memcpy
  * already) with EXT_buffer_storage; RWKV_UPLOAD_RING=0|1|2 overrides (tests: off, on with 1 MB
  * slots so that it wraps, on with the slots a GPU gets). */
@@ -1729,14 +1715,21 @@ static int ring_start(rwkv_gpu *g) {
   while (glGetError() != GL_NO_ERROR) {
   }
   double t0 = gpu_now_ms();
-  g->storage = storage;
-  int lazy = 0; /* RWKV_UPLOAD_LAZY_SLOTS=1 (experiment): slots after the first made when first reached */
-  g->ring_lazy = env_int("RWKV_UPLOAD_LAZY_SLOTS", &lazy) == 1 && lazy == 1;
-  for (unsigned i = 0; i < (g->ring_lazy ? 1u : g->ring_n); i++)
-    if (!ring_slot_make(g, i)) break;
+  for (unsigned i = 0; i < g->ring_n; i++) {
+    glGenBuffers(1, &g->ring[i].buf);
+    glBindBuffer(GL_COPY_READ_BUFFER, g->ring[i].buf);
+    storage(GL_COPY_READ_BUFFER, (GLsizeiptr)g->ring_slot, NULL,
+            GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT |
+                GL_CLIENT_STORAGE_BIT_EXT);
+    g->ring[i].ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)g->ring_slot,
+                                      GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT |
+                                          GL_MAP_COHERENT_BIT_EXT);
+    if (!g->ring[i].ptr) break;
+  }
+  glBindBuffer(GL_COPY_READ_BUFFER, 0);
   g->ring_state = 1;
   g->stats.ring_start_ms += gpu_now_ms() - t0;
-  if (glGetError() != GL_NO_ERROR || !g->ring[g->ring_lazy ? 0 : g->ring_n - 1].ptr) {
+  if (glGetError() != GL_NO_ERROR || !g->ring[g->ring_n - 1].ptr) {
     rwkv_gpu_upload_done(g, NULL);
     while (glGetError() != GL_NO_ERROR) {
     }
@@ -1758,16 +1751,6 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error
     glFlush();
     g->ring_cur = (g->ring_cur + 1) % g->ring_n;
     g->ring_used = 0;
-    if (!g->ring[g->ring_cur].buf) {
-      double t0 = gpu_now_ms();
-      uint8_t *p = ring_slot_make(g, g->ring_cur);
-      g->stats.ring_start_ms += gpu_now_ms() - t0;
-      if (!p) {
-        *rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu upload: could not map a %llu-byte upload ring slot",
-                          (unsigned long long)g->ring_slot);
-        return NULL;
-      }
-    }
     GLsync f = g->ring[g->ring_cur].fence;
     if (f) {
       /* a slot is written again only after its copies ran; queued programs are built
