@@ -209,6 +209,7 @@ static void copy_str(char *dst, size_t cap, const char *src) {
  * On failure writes the reason to why and leaves nothing alive except what the
  * caller must terminate (the display is terminated here when initialized). */
 static double gpu_now_ms(void);
+static int env_int(const char *name, int *out);
 
 static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
   (void)track_refs;
@@ -240,8 +241,10 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   const EGLint cfg_attr[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_SURFACE_TYPE, 0,
                              EGL_NONE};
   EGLint ncfg = 0;
-  int have_cfg = eglChooseConfig(dpy, cfg_attr, &cfg, 1, &ncfg) && ncfg > 0;
-  if (!have_cfg) {
+  int nocfg = 0; /* RWKV_EGL_NO_CONFIG=1 (experiment): no eglChooseConfig where EGL_KHR_no_config_context */
+  nocfg = env_int("RWKV_EGL_NO_CONFIG", &nocfg) == 1 && nocfg == 1 && has_ext(exts, "EGL_KHR_no_config_context");
+  int have_cfg = !nocfg && eglChooseConfig(dpy, cfg_attr, &cfg, 1, &ncfg) && ncfg > 0;
+  if (!have_cfg && !nocfg) {
     const EGLint cfg_attr2[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_NONE};
     have_cfg = eglChooseConfig(dpy, cfg_attr2, &cfg, 1, &ncfg) && ncfg > 0;
   }
@@ -253,6 +256,8 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
     }
     cfg = EGL_NO_CONFIG_KHR;
   }
+  double t2 = gpu_now_ms();
+  g->stats.open_config_ms += t2 - t1;
   EGLContext ctx = EGL_NO_CONTEXT;
   int gles_minor = 0;
   for (int m = 2; m >= 1 && ctx == EGL_NO_CONTEXT; m--) {
@@ -267,8 +272,10 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
     eglTerminate(dpy);
     return -1;
   }
+  double t3 = gpu_now_ms();
+  g->stats.open_context_ms += t3 - t2;
   int current = eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, ctx);
-  g->stats.open_context_ms += gpu_now_ms() - t1;
+  g->stats.open_current_ms += gpu_now_ms() - t3;
   if (!current) {
     snprintf(why, cap, "eglMakeCurrent with no surface failed (%s)", egl_err_name(eglGetError()));
     eglDestroyContext(dpy, ctx);

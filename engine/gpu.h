@@ -143,8 +143,8 @@ typedef struct rwkv_gpu_stats {
   uint32_t fill_calls, fill_copies; /* (copies: out of the ring, a buffer in one or more) */
   double ring_start_ms; /* making and mapping the upload ring's host buffers (once per load) */
   /* rwkv_gpu_open: in all, EGL's client extensions (glvnd loads the vendor libraries),
-   * eglQueryDevicesEXT, eglInitialize, the config + context + eglMakeCurrent */
-  double open_ms, open_client_ms, open_devices_ms, open_init_ms, open_context_ms;
+   * eglQueryDevicesEXT, eglInitialize, eglChooseConfig, eglCreateContext, eglMakeCurrent */
+  double open_ms, open_client_ms, open_devices_ms, open_init_ms, open_config_ms, open_context_ms, open_current_ms;
 } rwkv_gpu_stats;
 void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out);
 /* The cache folder in use, or NULL when the cache is off or unsupported by the driver. */

@@ -95,8 +95,10 @@ int main(int argc, char **argv) {
            gs.ring_start_ms, gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
            gs.ring_bytes / 1048576.0, gs.fill_calls, gs.fill_copies, gs.fill_pack_ms,
            gs.fill_pack_ms > 0 ? gs.ring_bytes / 1e6 / gs.fill_pack_ms : 0.0);
-    printf("  context: open %.1f ms (EGL client %.1f, devices %.1f, eglInitialize %.1f, context %.1f)\n",
-           gs.open_ms, gs.open_client_ms, gs.open_devices_ms, gs.open_init_ms, gs.open_context_ms);
+    printf("  context: open %.1f ms (EGL client %.1f, devices %.1f, eglInitialize %.1f, config %.1f, "
+           "eglCreateContext %.1f, eglMakeCurrent %.1f)\n",
+           gs.open_ms, gs.open_client_ms, gs.open_devices_ms, gs.open_init_ms, gs.open_config_ms,
+           gs.open_context_ms, gs.open_current_ms);
     if (getenv("LOADTIME_FIRST")) first_passes(m);
     fflush(stdout);
     rwkv_model_free(m);
