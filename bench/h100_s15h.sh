@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/h100_s15h.sh - session 15: where a process's first EGL context goes on the H100
+# bench/h100_s15h.sh - session 15 (RWKV_EGL_NO_CONFIG needs 59f5c3f): where a process's first EGL context goes on the H100
 # (rwkv-loadtime "context:": client extensions, devices, eglInitialize, eglChooseConfig,
 # eglCreateContext, eglMakeCurrent) and whether skipping the config (RWKV_EGL_NO_CONFIG=1,
 # EGL_KHR_no_config_context) pays: first loads of the 0.1B in fresh processes, eight rounds.

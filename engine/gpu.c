@@ -209,7 +209,6 @@ static void copy_str(char *dst, size_t cap, const char *src) {
  * On failure writes the reason to why and leaves nothing alive except what the
  * caller must terminate (the display is terminated here when initialized). */
 static double gpu_now_ms(void);
-static int env_int(const char *name, int *out);
 
 static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
   (void)track_refs;
@@ -241,10 +240,8 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   const EGLint cfg_attr[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_SURFACE_TYPE, 0,
                              EGL_NONE};
   EGLint ncfg = 0;
-  int nocfg = 0; /* RWKV_EGL_NO_CONFIG=1 (experiment): no eglChooseConfig where EGL_KHR_no_config_context */
-  nocfg = env_int("RWKV_EGL_NO_CONFIG", &nocfg) == 1 && nocfg == 1 && has_ext(exts, "EGL_KHR_no_config_context");
-  int have_cfg = !nocfg && eglChooseConfig(dpy, cfg_attr, &cfg, 1, &ncfg) && ncfg > 0;
-  if (!have_cfg && !nocfg) {
+  int have_cfg = eglChooseConfig(dpy, cfg_attr, &cfg, 1, &ncfg) && ncfg > 0;
+  if (!have_cfg) {
     const EGLint cfg_attr2[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_NONE};
     have_cfg = eglChooseConfig(dpy, cfg_attr2, &cfg, 1, &ncfg) && ncfg > 0;
   }
