@@ -138,6 +138,10 @@ struct rwkv_gpu {
     GLuint src, dst;
     uint64_t off, dst_off, bytes; /* ring offset, offset in dst, length */
   } pend;
+  /* slot + 1 whose fence is owed: the ring moved on while a copy out of that slot was still
+   * to be issued (ring_take), so its fence is put once that copy is (or is dropped) */
+  unsigned fence_owed;
+  int early_switch; /* RWKV_UPLOAD_EARLY_SWITCH (1: default) */
   /* progress: bytes at the start of dst that the running fill reported final
    * (rwkv_gpu_fill_progress): this thread copies them out while the rest is packed */
   struct {
@@ -721,6 +725,8 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   g->soon_on = env_int("RWKV_PROGRAM_SOON", &v) != 1 || v != 0;
   v = 1;
   g->lazy_on = env_int("RWKV_PROGRAM_LAZY", &v) != 1 || v != 0;
+  v = 1;
+  g->early_switch = env_int("RWKV_UPLOAD_EARLY_SWITCH", &v) != 1 || v != 0;
   g->limit = limit;
   char why_gbm[512] = "skipped (device or software requested)", why_dev[768] = "",
        why_sl[256] = "skipped (device or software requested)";
@@ -1536,10 +1542,22 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err) {
 
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g) { return g ? g->bytes : 0; }
 
+/* Put the fence that ring_take left owed (see fence_owed), after the copies out of its slot. */
+static void ring_fence_owed(rwkv_gpu *g) {
+  if (!g->fence_owed) return;
+  unsigned i = g->fence_owed - 1;
+  g->fence_owed = 0;
+  g->ring[i].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+  glFlush();
+}
+
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes) {
   if (!g || !buf) return;
   if (rwkv_gpu_make_current(g, NULL) != RWKV_OK) return;
-  if (g->pend.set && g->pend.dst == buf) g->pend.set = 0; /* its deferred copy is moot */
+  if (g->pend.set && g->pend.dst == buf) { /* its deferred copy is moot */
+    g->pend.set = 0;
+    ring_fence_owed(g);
+  }
   GLuint b = buf;
   glDeleteBuffers(1, &b);
   size_note(g, buf, 0);
@@ -1568,7 +1586,10 @@ int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err) {
 
 /* Issue the deferred copy, if any; a GL error is returned (the data did not arrive). */
 static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
-  if (!g->pend.set) return RWKV_OK;
+  if (!g->pend.set) {
+    ring_fence_owed(g);
+    return RWKV_OK;
+  }
   g->pend.set = 0;
   double t0 = gpu_now_ms();
   glBindBuffer(GL_COPY_READ_BUFFER, g->pend.src);
@@ -1578,6 +1599,7 @@ static int flush_pending(rwkv_gpu *g, rwkv_error *err) {
   GLenum e = glGetError();
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
   glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+  ring_fence_owed(g);
   g->stats.fill_copy_ms += gpu_now_ms() - t0;
   if (e == GL_NO_ERROR) {
     g->stats.ring_bytes += g->pend.bytes;
@@ -1750,9 +1772,17 @@ static uint8_t *ring_take(rwkv_gpu *g, uint64_t bytes, uint64_t *off, rwkv_error
   if (g->ring_state == 0) ring_start(g);
   if (g->ring_state != 1 || bytes > g->ring_slot) return NULL;
   if (g->ring_used + bytes > g->ring_slot) {
-    if ((*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* it reads this slot */
-    g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
-    glFlush();
+    /* the slot's fence goes after every copy out of it; a copy still pending (the last
+     * buffer's, issued while the next one is packed) owes it, so that the packing into the
+     * next slot need not wait for that copy (RWKV_UPLOAD_EARLY_SWITCH=0: issue it first) */
+    if (g->fence_owed && (*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* (not expected) */
+    if (g->early_switch && g->pend.set && g->pend.src == g->ring[g->ring_cur].buf) {
+      g->fence_owed = g->ring_cur + 1;
+    } else {
+      if ((*rc = flush_pending(g, err)) != RWKV_OK) return NULL; /* it reads this slot */
+      g->ring[g->ring_cur].fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+      glFlush();
+    }
     g->ring_cur = (g->ring_cur + 1) % g->ring_n;
     g->ring_used = 0;
     GLsync f = g->ring[g->ring_cur].fence;
