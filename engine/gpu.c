@@ -1723,13 +1723,13 @@ static int ring_start(rwkv_gpu *g) {
       (PFNGLBUFFERSTORAGEEXTPROC)eglGetProcAddress("glBufferStorageEXT");
   if (env == 0 || (env != 1 && env != 2 && g->info.software) || !storage || !has_ext(ext, "GL_EXT_buffer_storage"))
     return g->ring_state = -1;
-  /* slots of the largest power of two <= 1/16 of the batch, 16..64 MB: the ring's host
+  /* slots of the largest power of two <= 1/16 of the batch, 16..32 MB: the ring's host
    * memory costs a process's first load ~0.33 ms a MB (pinned when the buffers are made;
-   * ~0 in later loads), while a big model's packing needs the slack of big slots to stay
-   * ahead of the copies (H100, first loads in fresh processes, bench/h100_s15d.sh: 0.1B F16
-   * 224 -> 176 ms with 16 MB slots; 2.9B Q4_K_M 424 -> 426 / 441 with 32 / 16 MB, its
-   * packing not hidden 73 -> 103 / 134 ms) */
-  g->ring_slot = 64ull << 20;
+   * ~0 in later loads; H100, bench/h100_s15c.sh, s15d.sh: 0.1B F16 first loads 224 -> 176 ms
+   * with 16 MB slots instead of 64). Bigger slots had given a big model's packing more room
+   * ahead of the copies only because each slot switch waited for a copy (fence_owed now;
+   * bench/h100_s15i.sh: 2.9B Q4_K_M with 32 MB slots, packing not hidden 50 -> 23 ms) */
+  g->ring_slot = 32ull << 20;
   while (g->expect && g->ring_slot > (16ull << 20) && g->ring_slot > g->expect / 16) g->ring_slot >>= 1;
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */

@@ -381,13 +381,12 @@ static void test_upload_ring(const char *mode, int defer) {
 }
 
 /* The ring's slots follow the batch's expected size (rwkv_gpu_upload_begin): the largest power
- * of two <= 1/16 of it, 16..64 MiB, 64 when not known; RWKV_UPLOAD_SLOT_MB still decides. */
+ * of two <= 1/16 of it, 16..32 MiB, 32 when not known; RWKV_UPLOAD_SLOT_MB still decides. */
 static void test_ring_size(void) {
-  static const struct { uint64_t expect; unsigned mb; const char *env; uint64_t want; } c[] = {
-      {0, 0, NULL, 64ull << 20},          {376ull << 20, 0, NULL, 16ull << 20},
-      {600ull << 20, 0, NULL, 32ull << 20}, {1ull << 30, 0, NULL, 64ull << 20},
-      {2000ull << 20, 0, NULL, 64ull << 20}, {100ull << 20, 0, NULL, 16ull << 20},
-      {1ull << 30, 8, "8", 8ull << 20}};
+  static const struct { uint64_t expect; const char *env; uint64_t want; } c[] = {
+      {0, NULL, 32ull << 20},           {376ull << 20, NULL, 16ull << 20}, {511ull << 20, NULL, 16ull << 20},
+      {600ull << 20, NULL, 32ull << 20}, {2000ull << 20, NULL, 32ull << 20}, {100ull << 20, NULL, 16ull << 20},
+      {1ull << 30, "8", 8ull << 20}};
   setenv("RWKV_UPLOAD_RING", "2", 1);
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
