@@ -117,7 +117,7 @@ struct rwkv_gpu {
    * last buffer's copy (a blocking call on NVIDIA, at the DMA's speed) is issued while
    * the filler thread packs the next buffer. */
   int defer;
-  uint64_t expect; /* rwkv_gpu_upload_begin's bytes (0: not known), for ring_start */
+  uint64_t largest; /* rwkv_gpu_upload_begin's largest whole fill (0: not known), for ring_start */
   /* programs asked for with rwkv_gpu_program_soon during the batch, built one at a time
    * while this thread would wait for the filler or a ring slot (soon_rc / soon_err: the
    * first failure, reported by rwkv_gpu_upload_done); rwkv_gpu_program_lazy's may stay
@@ -1679,10 +1679,10 @@ void rwkv_gpu_fill_progress(rwkv_gpu *g, uint64_t bytes) {
   pthread_mutex_unlock(&g->filler.mu);
 }
 
-void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t bytes) {
+void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t largest) {
   if (!g) return;
   g->defer = 1;
-  g->expect = bytes;
+  g->largest = largest;
 }
 
 int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
@@ -1708,7 +1708,7 @@ int rwkv_gpu_upload_done(rwkv_gpu *g, rwkv_error *err) {
   g->ring_state = 0;
   g->ring_used = 0;
   g->ring_cur = 0;
-  g->expect = 0;
+  g->largest = 0;
   return rc;
 }
 
@@ -1723,14 +1723,15 @@ static int ring_start(rwkv_gpu *g) {
       (PFNGLBUFFERSTORAGEEXTPROC)eglGetProcAddress("glBufferStorageEXT");
   if (env == 0 || (env != 1 && env != 2 && g->info.software) || !storage || !has_ext(ext, "GL_EXT_buffer_storage"))
     return g->ring_state = -1;
-  /* slots of the largest power of two <= 1/16 of the batch, 16..32 MB: the ring's host
-   * memory costs a process's first load ~0.33 ms a MB (pinned when the buffers are made;
-   * ~0 in later loads; H100, bench/h100_s15c.sh, s15d.sh: 0.1B F16 first loads 224 -> 176 ms
-   * with 16 MB slots instead of 64). Bigger slots had given a big model's packing more room
-   * ahead of the copies only because each slot switch waited for a copy (fence_owed now;
-   * bench/h100_s15i.sh: 2.9B Q4_K_M with 32 MB slots, packing not hidden 50 -> 23 ms) */
-  g->ring_slot = 32ull << 20;
-  while (g->expect && g->ring_slot > (16ull << 20) && g->ring_slot > g->expect / 16) g->ring_slot >>= 1;
+  /* slots of the smallest power of two that holds the batch's largest whole fill, 16..64 MB
+   * (64 when not known): the ring's host memory costs a process's first load ~0.3 ms a MB
+   * (pinned as the buffers are made, ~0 in later loads), and a weight bigger than a slot goes
+   * in pieces, which left the 2.9B F16's packing far less hidden (H100, first loads in fresh
+   * processes: 0.1B F16 224 -> 176 ms with 16 MB slots instead of 64, bench/h100_s15d.sh;
+   * 2.9B Q4_K_M 329 -> 291 ms with 32 MB slots and the early slot switch, F16 with 32 MB
+   * slots 645 -> 792, its packing not hidden 82 -> 194 ms, bench/h100_s15j.sh) */
+  g->ring_slot = 64ull << 20;
+  while (g->largest && g->ring_slot > (16ull << 20) && g->ring_slot / 2 >= g->largest) g->ring_slot >>= 1;
   if (env == 1) g->ring_slot = 1ull << 20; /* tests: small slots, so the ring wraps */
   int mb = 0; /* RWKV_UPLOAD_SLOT_MB=<1..1024>: slot size (tuning) */
   if (env_int("RWKV_UPLOAD_SLOT_MB", &mb) == 1 && mb >= 1 && mb <= 1024) g->ring_slot = (uint64_t)mb << 20;

@@ -189,10 +189,11 @@ int rwkv_gpu_buffer_fill_pieces(rwkv_gpu *g, uint64_t bytes, uint64_t piece, rwk
  * memory (the GPU copies in order, before any later command). Without begin, each fill's
  * copy is issued before it returns. upload_done builds the programs still queued by
  * rwkv_gpu_program_soon and returns a failed deferred copy's or build's error; safe to
- * call at any time. `bytes`: about how much the batch uploads (0: not known), which sizes
- * the ring: its host memory costs a process's first load ~0.33 ms a MB (NVIDIA, H100), so a
- * small model gets small slots (bench/h100_s15d.sh). */
-void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t bytes);
+ * call at any time. `largest`: the biggest buffer the batch fills whole, not in pieces (0:
+ * not known), which sizes the ring's slots: their host memory costs a process's first load
+ * ~0.3 ms a MB (NVIDIA, H100), a buffer bigger than a slot goes in pieces, so the slots are
+ * the smallest power of two that holds it, 16..64 MB (bench/h100_s15j.sh). */
+void rwkv_gpu_upload_begin(rwkv_gpu *g, uint64_t largest);
 /* Called by a fill function as it goes: the first `bytes` bytes of its destination are
  * final, so they may be copied out while it fills the rest (no effect where the fill runs
  * on the calling thread). */

@@ -116,6 +116,23 @@ static void emb_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
   memset(dst + c, 0, n - c);
 }
 
+/* The biggest weight a layer uploads whole (r/k/v stacked when they can be), with room for
+ * the packed layout's padding: what the upload ring's slots are sized to hold
+ * (rwkv_gpu_upload_begin; the embedding and head go in pieces whatever their size). */
+static uint64_t largest_weight(const rwkv7_desc *d) {
+  uint64_t big = 0;
+  for (uint32_t l = 0; l < d->n_layer; l++) {
+    const rwkv7_layer *L = &d->layers[l];
+    const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
+    const gguf_tensor *t[] = {L->wr, L->wk, L->wv, L->wo, L->ffn_key, L->ffn_value, L->g1, L->g2};
+    uint64_t b = same_type(rkv, 3) ? L->wr->size + L->wk->size + L->wv->size : 0;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+      if (t[i] && t[i]->size > b) b = t[i]->size;
+    if (b > big) big = b;
+  }
+  return big + big / 16;
+}
+
 static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint64_t done = 0, total = m->file->size;
@@ -348,7 +365,7 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
   rwkv_gpu_stats s0, s1;
   rwkv_gpu_get_stats(rc == RWKV_OK ? m->gpu : NULL, &s0);
   if (rc == RWKV_OK) {
-    rwkv_gpu_upload_begin(m->gpu, m->file->size);
+    rwkv_gpu_upload_begin(m->gpu, largest_weight(&m->d));
     rc = forward_programs(m, err); /* (queued: built while the uploads wait) */
     if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);

@@ -380,27 +380,27 @@ static void test_upload_ring(const char *mode, int defer) {
   unsetenv("RWKV_UPLOAD_RING");
 }
 
-/* The ring's slots follow the batch's expected size (rwkv_gpu_upload_begin): the largest power
- * of two <= 1/16 of it, 16..32 MiB, 32 when not known; RWKV_UPLOAD_SLOT_MB still decides. */
+/* The ring's slots follow the batch's largest whole fill (rwkv_gpu_upload_begin): the smallest
+ * power of two that holds it, 16..64 MiB, 64 when not known; RWKV_UPLOAD_SLOT_MB still decides. */
 static void test_ring_size(void) {
-  static const struct { uint64_t expect; const char *env; uint64_t want; } c[] = {
-      {0, NULL, 32ull << 20},           {376ull << 20, NULL, 16ull << 20}, {511ull << 20, NULL, 16ull << 20},
-      {600ull << 20, NULL, 32ull << 20}, {2000ull << 20, NULL, 32ull << 20}, {100ull << 20, NULL, 16ull << 20},
-      {1ull << 30, "8", 8ull << 20}};
+  static const struct { uint64_t largest; const char *env; uint64_t want; } c[] = {
+      {0, NULL, 64ull << 20},           {4718592, NULL, 16ull << 20},       {16ull << 20, NULL, 16ull << 20},
+      {(16ull << 20) + 1, NULL, 32ull << 20}, {23907532, NULL, 32ull << 20}, {41783296, NULL, 64ull << 20},
+      {100ull << 20, NULL, 64ull << 20}, {1ull << 20, "8", 8ull << 20}};
   setenv("RWKV_UPLOAD_RING", "2", 1);
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
   CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
   for (size_t i = 0; g && i < sizeof c / sizeof *c; i++) {
     if (c[i].env) setenv("RWKV_UPLOAD_SLOT_MB", c[i].env, 1);
-    rwkv_gpu_upload_begin(g, c[i].expect);
+    rwkv_gpu_upload_begin(g, c[i].largest);
     uint64_t got = rwkv_gpu_piece_max(g); /* (makes the ring) */
     if (!got) {
       fprintf(stderr, "upload ring: not available here, slot sizes not checked\n");
       CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
       break;
     }
-    CHECK_MSG(got == c[i].want, "expecting %llu bytes: slots of %llu, want %llu", (unsigned long long)c[i].expect,
+    CHECK_MSG(got == c[i].want, "largest fill %llu bytes: slots of %llu, want %llu", (unsigned long long)c[i].largest,
               (unsigned long long)got, (unsigned long long)c[i].want);
     CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
     unsetenv("RWKV_UPLOAD_SLOT_MB");
