@@ -209,11 +209,11 @@ static void copy_str(char *dst, size_t cap, const char *src) {
   snprintf(dst, cap, "%s", src);
 }
 
-/* Initialize dpy and make a GLES 3.2/3.1 context current with no surface.
- * On failure writes the reason to why and leaves nothing alive except what the
- * caller must terminate (the display is terminated here when initialized). */
 static double gpu_now_ms(void);
 
+/* Initialize dpy and make a GLES 3.2/3.1 context current with no surface (the steps timed in
+ * g->stats.open_*). On failure writes the reason to why and leaves nothing alive except what
+ * the caller must terminate (the display is terminated here when initialized). */
 static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
   (void)track_refs;
   EGLint major = 0, minor = 0;

@@ -118,7 +118,7 @@ static void emb_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
 
 /* The biggest weight a layer uploads whole (r/k/v stacked when they can be), with room for
  * the packed layout's padding: what the upload ring's slots are sized to hold
- * (rwkv_gpu_upload_begin; the embedding and head go in pieces whatever their size). */
+ * (rwkv_gpu_upload_begin; the embedding and head go in pieces when bigger than a slot). */
 static uint64_t largest_weight(const rwkv7_desc *d) {
   uint64_t big = 0;
   for (uint32_t l = 0; l < d->n_layer; l++) {

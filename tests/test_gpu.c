@@ -502,6 +502,9 @@ int main(void) {
   test_upload_ring("1", 1);
   test_upload_ring("1", 2);
   test_upload_ring("0", 1);
+  setenv("RWKV_UPLOAD_EARLY_SWITCH", "0", 1); /* slot switches issue the pending copy first */
+  test_upload_ring("1", 2);
+  unsetenv("RWKV_UPLOAD_EARLY_SWITCH");
   test_ring_size();
   test_software_and_bad_device();
   test_programs_and_dispatch();
