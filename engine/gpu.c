@@ -67,6 +67,9 @@ typedef struct size_entry {
   uint64_t bytes;
 } size_entry;
 
+/* build_program with g->cache_only: the program is not in the cache (not an error) */
+#define BUILD_UNCACHED 1
+
 #define RING_SLOTS 4 /* at most; ring_n in use (3, RWKV_UPLOAD_SLOTS) */
 
 struct rwkv_gpu;
@@ -96,6 +99,7 @@ struct rwkv_gpu {
   unsigned threads; /* for rwkv_gpu_parallel, 0 = not decided yet */
   int nt, nt_on;    /* RWKV_UPLOAD_NT; nt_on: the running fill writes a ring slot (streams) */
   int soon_on;      /* RWKV_PROGRAM_SOON: rwkv_gpu_program_soon queues (1) or builds at once */
+  int cache_only;   /* build_program compiles nothing (idle_build: only cached binaries) */
   int lazy_on;      /* RWKV_PROGRAM_LAZY: rwkv_gpu_program_lazy may leave programs for later */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
@@ -129,6 +133,7 @@ struct rwkv_gpu {
     int lazy;   /* rwkv_gpu_program_lazy: may stay queued past the batch */
     int done;   /* built, or forgotten */
     int failed; /* a lazy build failed in the background (rwkv_gpu_program_need retries) */
+    int uncached; /* not in the shader cache: left for rwkv_gpu_program_need (idle_build) */
   } *soon;
   size_t n_soon, cap_soon, soon_pending; /* pending: entries not done */
   int soon_rc;
@@ -1037,7 +1042,8 @@ static void cache_write(rwkv_gpu *g, GLuint p, uint64_t key, uint64_t key2) {
   else g->stats.cache_write_errors++;
 }
 
-/* Compile + link srcs, through the binary cache when it is on. */
+/* Compile + link srcs, through the binary cache when it is on; with g->cache_only a program not
+ * in the cache is not compiled: BUILD_UNCACHED (idle_build). */
 static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const char *const *srcs,
                          int n, GLuint *out, rwkv_error *err) {
   *out = 0;
@@ -1079,6 +1085,7 @@ static int build_program(rwkv_gpu *g, const char *name, const char *dmsg, const 
     }
     if (bad) g->stats.cache_rejected++;
   }
+  if (g->cache_only) return BUILD_UNCACHED;
   g->stats.cache_misses++;
   GLuint sh = glCreateShader(GL_COMPUTE_SHADER);
   if (!sh) return rwkv_errorf(err, RWKV_ERR_GPU, "shader \"%s\": glCreateShader failed", name);
@@ -1266,7 +1273,7 @@ static long soon_pick(const rwkv_gpu *g, int lazy) {
   if (!lazy && g->soon_rc != RWKV_OK) return -1;
   for (size_t i = 0; i < g->n_soon; i++) {
     const struct soon_entry *e = &g->soon[i];
-    if (!e->done && e->lazy == lazy && !e->failed) return (long)i;
+    if (!e->done && e->lazy == lazy && !e->failed && !(lazy && e->uncached)) return (long)i;
   }
   return -1;
 }
@@ -1289,7 +1296,11 @@ static void soon_build(rwkv_gpu *g, int hidden) {
 
 /* Build lazy programs while the GPU is busy (rwkv_gpu_read is about to wait for it; not
  * rwkv_gpu_wait: a load's final wait should not run past the copies): one at a time, while
- * a fence says the GPU has work left. A failure here is left for rwkv_gpu_program_need. */
+ * a fence says the GPU has work left, and only from the shader cache (~1 ms each on NVIDIA):
+ * a compile (50-200 ms) would hold the read-back far past the GPU's work (H100, first passes
+ * after a load on a machine whose cache lacked the prefill kernels: a pass + logits read back
+ * 108-221 ms against 5; bench/h100_s15m.sh). A failure, or a program not in the cache, is
+ * left for rwkv_gpu_program_need. */
 static void idle_build(rwkv_gpu *g) {
   if (!g->soon_pending || g->defer || soon_pick(g, 1) < 0) return;
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
@@ -1299,9 +1310,14 @@ static void idle_build(rwkv_gpu *g) {
     struct soon_entry *e = &g->soon[i];
     double t0 = gpu_now_ms();
     unsigned p = 0;
-    if (rwkv_gpu_program(g, e->name, e->defines, &p, NULL) == RWKV_OK) {
+    g->cache_only = 1;
+    int rc = rwkv_gpu_program(g, e->name, e->defines, &p, NULL);
+    g->cache_only = 0;
+    if (rc == RWKV_OK) {
       *e->slot = p;
       entry_done(g, (size_t)i);
+    } else if (rc == BUILD_UNCACHED) {
+      e->uncached = 1;
     } else {
       e->failed = 1;
     }

@@ -76,8 +76,9 @@ int rwkv_gpu_program_soon(rwkv_gpu *g, const char *name, const char *defines, un
                           rwkv_error *err);
 /* rwkv_gpu_program_soon for a program that may be needed well after the batch (prefill
  * kernels, say): it may stay queued past rwkv_gpu_upload_done, *prog 0, and is built while
- * the caller later waits for the GPU (a read-back: rwkv_gpu_read) or by
- * rwkv_gpu_program_need, which every use must call while *prog is 0. The owner of *prog
+ * the caller later waits for the GPU (a read-back: rwkv_gpu_read; from the shader cache only,
+ * as a compile would outlast the wait) or by rwkv_gpu_program_need, which every use must call
+ * while *prog is 0. The owner of *prog
  * calls rwkv_gpu_program_forget before freeing it. RWKV_PROGRAM_LAZY=0: as _soon. */
 int rwkv_gpu_program_lazy(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                           rwkv_error *err);

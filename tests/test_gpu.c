@@ -462,8 +462,13 @@ static void test_program_lazy(void) {
   float four[4] = {1, 2, 3, 4}, back[4] = {0};
   unsigned fb = 0;
   CHECK_OK(rwkv_gpu_buffer(g, sizeof four, four, &fb, &err), &err);
+  rwkv_gpu_stats st0, st1;
+  rwkv_gpu_get_stats(g, &st0);
   CHECK_OK(rwkv_gpu_read(g, fb, 0, sizeof back, back, "lazy", &err), &err); /* may build some meanwhile */
+  rwkv_gpu_get_stats(g, &st1);
   CHECK(back[3] == 4);
+  CHECK_MSG(st1.cache_misses == st0.cache_misses, "a read-back compiled %u queued program(s): only cached ones may be built then",
+            st1.cache_misses - st0.cache_misses);
   rwkv_gpu_buffer_free(g, fb, sizeof four);
   rc0 = rwkv_gpu_program_need(g, &bad, &err);
   CHECK_ERR(rc0, &err, RWKV_ERR_SHADER, "rwkv_argmax");
