@@ -29,6 +29,6 @@ for (k, which), v in d.items():
     if which == 'detail':
         print(k, '| uploads: ring start/fill/map/copy/copies/pack medians', [med(v, i) for i in range(6)])
     else:
-        tag = which if (k, 'first' if which == 'later' else 'later') in d or which == 'first' else ''
+        tag = '' if which == 'later' and (k, 'first') not in d else which  # (repeats alone: no tag)
         print(k, tag, '| load med %.1f min %.1f max %.1f | context %.1f | uploads %.1f (n=%d)' %
               (med(v, 0), min(x[0] for x in v), max(x[0] for x in v), med(v, 1), med(v, 2), len(v)))
