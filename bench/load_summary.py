@@ -10,6 +10,9 @@ for l in open(sys.argv[1]):
     if l.startswith('-- '):
         cur = l[3:].strip()
         continue
+    if l.startswith('== '):  # a new section of the script: not the last group's
+        cur = None
+        continue
     m = re.match(r'load (\d+): ([\d.]+) ms .*context ([\d.]+).*uploads ([\d.]+)', l)
     if m and cur:
         which = 'first' if m.group(1) == '0' else 'later'
