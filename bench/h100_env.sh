@@ -84,20 +84,41 @@ load_sweep() {
     done
   done
 }
-# first_loads ROUNDS "MODEL..." VARIANT...: the first load in a fresh process (`rwkv-loadtime
-# /tmp/m-MODEL.gguf 1`; what a script that loads once pays) per model, ROUNDS interleaved rounds
-# of every VARIANT ("" = the defaults, else environment settings), each its load line and the
-# uploads' breakdown under "-- MODEL first load VARIANT".
+# warm_loads MODEL...: one untimed `rwkv-loadtime /tmp/m-MODEL.gguf 1` each (page cache and
+# shader cache warm before timed loads).
+warm_loads() {
+  local m
+  for m in "$@"; do "$B/rwkv-loadtime" "/tmp/m-$m.gguf" 1 > /dev/null 2>&1; done
+}
+# first_load MODEL VARIANT [N]: `rwkv-loadtime /tmp/m-MODEL.gguf N` (default 1) in a fresh process
+# with VARIANT's settings ("" = the defaults), under "-- MODEL first load VARIANT": each load's
+# line and its uploads' and context's breakdown (bench/load_summary.py sums them).
+first_load() {
+  echo "-- $1 first load ${2:-default}"
+  # shellcheck disable=SC2086 # the variant holds several assignments
+  env $2 "$B/rwkv-loadtime" "/tmp/m-$1.gguf" "${3:-1}" 2>&1 | grep -E "^load|uploads:|context:|ring populate:"
+}
+# first_loads ROUNDS "MODEL..." VARIANT...: first_load per model, ROUNDS interleaved rounds of
+# every VARIANT (what a script that loads once pays).
 first_loads() {
   local rounds=$1 models=$2 m r v
   shift 2
   for m in $models; do
     for ((r = 0; r < rounds; r++)); do
-      for v in "$@"; do
-        echo "-- $m first load ${v:-default}"
-        # shellcheck disable=SC2086 # v holds several assignments
-        env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
+      for v in "$@"; do first_load "$m" "$v"; done
+    done
+  done
+}
+# repeat_loads ROUNDS MODEL N VARIANT...: ROUNDS interleaved rounds of `rwkv-loadtime
+# /tmp/m-MODEL.gguf N` per VARIANT, under "-- MODEL xN VARIANT": loads repeated in one process.
+repeat_loads() {
+  local rounds=$1 m=$2 n=$3 r v
+  shift 3
+  for ((r = 0; r < rounds; r++)); do
+    for v in "$@"; do
+      echo "-- $m x$n ${v:-default}"
+      # shellcheck disable=SC2086 # v holds several assignments
+      env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" "$n" 2>&1 | grep -E "^load|uploads:"
     done
   done
 }

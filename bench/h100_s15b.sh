@@ -7,13 +7,9 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m
-  "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 > /dev/null 2>&1
+  warm_loads 2.9b-q4_k_m
   for ((r = 0; r < 12; r++)); do
-    vs=("" RWKV_UPLOAD_POPULATE=2)
-    [ $((r % 2)) = 1 ] && vs=(RWKV_UPLOAD_POPULATE=2 "")
-    for v in "${vs[@]}"; do
-      echo "-- 2.9b-q4_k_m first load ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 2>&1 | grep -A3 "^load 0" | grep -v "programs:"
-    done
+    if [ $((r % 2)) = 0 ]; then first_loads 1 2.9b-q4_k_m "" RWKV_UPLOAD_POPULATE=2
+    else first_loads 1 2.9b-q4_k_m RWKV_UPLOAD_POPULATE=2 ""; fi
   done
 } 2>&1 | tee "$OUT/s15b.txt"

@@ -9,20 +9,8 @@ VS=("" RWKV_UPLOAD_SLOT_MB=32 RWKV_UPLOAD_SLOT_MB=16 "RWKV_UPLOAD_SLOTS=4 RWKV_U
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.current,pcie.link.gen.max,pcie.link.width.current --format=csv
   gen_models 2.9b-q4_k_m 0.1b-f16
-  "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 > /dev/null 2>&1; "$B/rwkv-loadtime" /tmp/m-0.1b-f16.gguf 1 > /dev/null 2>&1
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for ((r = 0; r < 8; r++)); do
-      for v in "${VS[@]}"; do
-        echo "-- $m first load ${v:-default}"
-        env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
+  warm_loads 2.9b-q4_k_m 0.1b-f16
+  first_loads 8 "2.9b-q4_k_m 0.1b-f16" "${VS[@]}"
   echo "== repeated loads in one process"
-  for ((r = 0; r < 4; r++)); do
-    for v in "${VS[@]}"; do
-      echo "-- 2.9b-q4_k_m x4 ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 2>&1 | grep -E "^load|uploads:"
-    done
-  done
+  repeat_loads 4 2.9b-q4_k_m 4 "${VS[@]}"
 } 2>&1 | tee "$OUT/s15d.txt"

@@ -10,20 +10,8 @@ set -u
   gpu_tests test_gpu
   RWKV_UPLOAD_LAZY_SLOTS=1 "$B/test_gpu" 2>&1 | tail -1
   gen_models 2.9b-q4_k_m 0.1b-f16
-  for m in 2.9b-q4_k_m 0.1b-f16; do "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 > /dev/null 2>&1; done
-  for m in 2.9b-q4_k_m 0.1b-f16; do
-    for ((r = 0; r < 8; r++)); do
-      for v in "" RWKV_UPLOAD_LAZY_SLOTS=1; do
-        echo "-- $m first load ${v:-default}"
-        env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" 1 2>&1 | grep -A3 "^load 0" | grep -v "programs:"
-      done
-    done
-  done
+  warm_loads 2.9b-q4_k_m 0.1b-f16
+  first_loads 8 "2.9b-q4_k_m 0.1b-f16" "" RWKV_UPLOAD_LAZY_SLOTS=1
   echo "== repeated loads in one process"
-  for ((r = 0; r < 3; r++)); do
-    for v in "" RWKV_UPLOAD_LAZY_SLOTS=1; do
-      echo "-- 2.9b-q4_k_m x4 ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 2>&1 | grep -E "^load|uploads:"
-    done
-  done
+  repeat_loads 3 2.9b-q4_k_m 4 "" RWKV_UPLOAD_LAZY_SLOTS=1
 } 2>&1 | tee "$OUT/s15g.txt"

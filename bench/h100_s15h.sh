@@ -8,11 +8,8 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 0.1b-f16
-  "$B/rwkv-loadtime" /tmp/m-0.1b-f16.gguf 1 > /dev/null 2>&1
+  warm_loads 0.1b-f16
   for ((r = 0; r < 8; r++)); do
-    for v in "" RWKV_EGL_NO_CONFIG=1; do
-      echo "-- 0.1b-f16 first load ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-0.1b-f16.gguf 2 2>&1 | grep -E "^load|context:"
-    done
+    for v in "" RWKV_EGL_NO_CONFIG=1; do first_load 0.1b-f16 "$v" 2; done
   done
 } 2>&1 | tee "$OUT/s15h.txt"

@@ -10,24 +10,15 @@ VS=("" RWKV_UPLOAD_SLOT_MB=64 "RWKV_UPLOAD_SLOT_MB=64 RWKV_UPLOAD_EARLY_SWITCH=0
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gpu_tests test_gpu test_forward
   gen_models 2.9b-q4_k_m 2.9b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16; do "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 > /dev/null 2>&1; done
+  warm_loads 2.9b-q4_k_m 2.9b-f16
   for ((r = 0; r < 8; r++)); do
     for v in "${VS[@]}"; do
-      echo "-- 2.9b-q4_k_m first load ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      if [ $r -lt 3 ]; then
-        echo "-- 2.9b-f16 first load ${v:-default}"
-        env $v "$B/rwkv-loadtime" /tmp/m-2.9b-f16.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      fi
+      first_load 2.9b-q4_k_m "$v"
+      [ $r -lt 3 ] && first_load 2.9b-f16 "$v"
     done
   done
   echo "== repeated loads in one process"
-  for ((r = 0; r < 3; r++)); do
-    for v in "${VS[@]}"; do
-      echo "-- 2.9b-q4_k_m x4 ${v:-default}"
-      env $v "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 2>&1 | grep -E "^load|uploads:"
-    done
-  done
+  repeat_loads 3 2.9b-q4_k_m 4 "${VS[@]}"
   echo "== rwkv-bench"
   bench_sweep 3 "2.9b-q4_k_m" "--repeat 5 --prefill 16 --decode 0 --doc 16" 'load \(warm' "${VS[@]}"
 } 2>&1 | tee "$OUT/s15j.txt"

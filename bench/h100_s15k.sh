@@ -10,15 +10,10 @@ OLD="RWKV_UPLOAD_SLOT_MB=64 RWKV_UPLOAD_EARLY_SWITCH=0"
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gpu_tests test_gpu test_forward test_quant_model
   gen_models 2.9b-q4_k_m 2.9b-f16 0.1b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 > /dev/null 2>&1; done
+  warm_loads 2.9b-q4_k_m 2.9b-f16 0.1b-f16
   for ((r = 0; r < 6; r++)); do
-    for m in 2.9b-q4_k_m 0.1b-f16 2.9b-f16; do
-      [ $m = 2.9b-f16 ] && [ $r -ge 3 ] && continue
-      for v in "" "$OLD"; do
-        echo "-- $m first load ${v:-default}"
-        env $v "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 2>&1 | grep -A2 "^load 0" | grep -v "programs:"
-      done
-    done
+    first_loads 1 "2.9b-q4_k_m 0.1b-f16" "" "$OLD"
+    [ $r -lt 3 ] && first_loads 1 2.9b-f16 "" "$OLD"
   done
   echo "== rwkv-bench"
   bench_sweep 3 "2.9b-q4_k_m" "--repeat 5 --prefill 16 --decode 0 --doc 16" 'load \(warm' "" "$OLD"

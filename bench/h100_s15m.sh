@@ -8,7 +8,7 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m 0.1b-f16
-  for m in 2.9b-q4_k_m 0.1b-f16; do "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 > /dev/null 2>&1; done
+  warm_loads 2.9b-q4_k_m 0.1b-f16
   first_loads 6 "2.9b-q4_k_m 0.1b-f16" "" RWKV_UPLOAD_SLOTS=2 RWKV_UPLOAD_SLOTS=4
   echo "== first passes"
   LOADTIME_FIRST=1 "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 3 2>&1 | grep -E "^load|first passes"

@@ -12,7 +12,7 @@ set -u
   gen_models 2.9b-q4_k_m
   export RWKV_SHADER_CACHE=/tmp/s15n-cache
   rm -rf $RWKV_SHADER_CACHE
-  "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 1 > /dev/null 2>&1
+  warm_loads 2.9b-q4_k_m
   echo "== first passes"
   LOADTIME_FIRST=1 "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 3 2>&1 | grep -E "^load|first passes"
   echo "== a prefill after it (its kernels compiled at first use)"
