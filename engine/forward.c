@@ -117,9 +117,13 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   m->wkv_scan_min_t = 0;
   if (!on || hs == 0) return RWKV_OK;
   uint32_t maxinv = gi->max_invocations >= 128 ? (uint32_t)gi->max_invocations : 128;
-  uint32_t lanes = sg ? sgs : env_u32("RWKV_WKV_LANES", 16);
+  /* RWKV_WKV_LANES: invocations per row of S. With subgroups a row group is one subgroup or,
+   * where the GPU has clustered reductions, a power-of-two cluster of one (WKV_CLUSTER) */
+  uint32_t lanes = env_u32("RWKV_WKV_LANES", sg ? sgs : 16), cluster = 0;
   if (lanes == 0 || lanes > hs) lanes = hs;
   while (hs % lanes) lanes--;
+  if (sg && lanes < sgs && (lanes & (lanes - 1)) == 0 && subgroups(m, lanes)) cluster = 1;
+  else if (sg) lanes = sgs;
   if (lanes > maxinv) return RWKV_OK; /* cannot happen with HS <= max invocations */
   uint32_t rows = env_u32("RWKV_WKV_ROWS", 8);
   if (rows == 0 || rows > hs) rows = hs;
@@ -131,9 +135,11 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
    * (40 KiB a workgroup) */
   uint32_t ch = env_u32("RWKV_WKV_CH", 8), shmax = gi->max_shared > 8192 ? (uint32_t)gi->max_shared - 4096 : 4096;
   while (ch > 0 && (5 * ch * hs + ch * rows) * 4 > shmax) ch /= 2;
-  char defs[192];
+  char defs[320];
   snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n%s",
-           rows, lanes, rows * lanes, ch, sg ? "" : "#undef RWKV_SUBGROUP\n");
+           rows, lanes, rows * lanes, ch,
+           !sg ? "#undef RWKV_SUBGROUP\n"
+               : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;
   int rc = program_as(m, "rwkv_wkv_scan", defs, &p->wkv_scan, 1, err);
   if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, 1, err);

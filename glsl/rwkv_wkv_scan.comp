@@ -10,9 +10,11 @@
 //
 // A "row group" of WKV_LANES invocations owns one row of S: lane l holds its elements
 // j = l + q*WKV_LANES (q < HS/WKV_LANES) in registers. With RWKV_SUBGROUP the row group
-// is one subgroup (the host sets WKV_LANES = gl_SubgroupSize, which must divide HS) and
-// the sums per token are one subgroupAdd of a vec4; without it they go through shared memory
-// (a slow path kept for testing the kernel on GPUs without subgroups).
+// is one subgroup (WKV_LANES = gl_SubgroupSize, which must divide HS; the sums per token are
+// one subgroupAdd of a vec4) or, with WKV_CLUSTER, a cluster of WKV_LANES invocations of one
+// (subgroupClusteredAdd: fewer shuffle levels on the recurrence's path, several rows a
+// subgroup); without subgroups the sums go through shared memory (a slow path kept for
+// testing the kernel on GPUs without subgroups).
 // Workgroup (x, b): WKV_ROWS rows, channels x*WKV_ROWS .. (all of one head when
 // WKV_ROWS divides HS, so that they share the loads of the head's vectors).
 // Inputs (per row of the pass, channel c): decay at dec_off, kk at kk_off, b = kk*a at
@@ -25,7 +27,9 @@ uniform uint D, T;
 uniform uint lay; // this layer's offset inside a state
 uniform uint r_off, k_off, v_off, dec_off, kk_off, b_off, o_off, last_off;
 
-#ifdef RWKV_SUBGROUP
+#if defined(RWKV_SUBGROUP) && defined(WKV_CLUSTER)
+vec4 row_sum(vec4 x) { return subgroupClusteredAdd(x, uint(WKV_LANES)); }
+#elif defined(RWKV_SUBGROUP)
 vec4 row_sum(vec4 x) { return subgroupAdd(x); }
 #else
 shared vec4 row_red[WKV_WG];
