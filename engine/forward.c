@@ -135,9 +135,12 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
    * (40 KiB a workgroup) */
   uint32_t ch = env_u32("RWKV_WKV_CH", 8), shmax = gi->max_shared > 8192 ? (uint32_t)gi->max_shared - 4096 : 4096;
   while (ch > 0 && (5 * ch * hs + ch * rows) * 4 > shmax) ch /= 2;
+  /* RWKV_WKV_SCAN_CUT=<bits> (diagnostic, garbage out): rwkv_wkv_scan.comp SCAN_CUT */
   char defs[320];
-  snprintf(defs, sizeof defs, "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n%s",
-           rows, lanes, rows * lanes, ch,
+  snprintf(defs, sizeof defs,
+           "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n"
+           "#define SCAN_CUT %u\n%s",
+           rows, lanes, rows * lanes, ch, env_u32("RWKV_WKV_SCAN_CUT", 0),
            !sg ? "#undef RWKV_SUBGROUP\n"
                : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;

@@ -20,7 +20,12 @@
 // Inputs (per row of the pass, channel c): decay at dec_off, kk at kk_off, b = kk*a at
 // b_off, k at k_off, r at r_off, v at v_off; raw o -> o_off. Rows before seq[b].start
 // are padding and skipped. At the end: S back to the state, att_prev <- last row.
+// SCAN_CUT (forward.c RWKV_WKV_SCAN_CUT, a diagnostic; garbage out): 1 no row sums, 2 no
+// chunk loads from the arena, 4 no output stores, 8 no token steps.
 #define WKV_E (HS / WKV_LANES)
+#ifndef SCAN_CUT
+#define SCAN_CUT 0
+#endif
 layout(local_size_x = WKV_WG) in; // WKV_ROWS * WKV_LANES
 
 uniform uint D, T;
@@ -73,7 +78,7 @@ void main() {
   for (uint t0 = start; t0 < T; t0 += uint(WKV_CH)) {
     uint n = min(uint(WKV_CH), T - t0);
     barrier(); // the last chunk's readers are done
-    for (uint i = lid; i < n * uint(HS); i += uint(WKV_WG)) {
+    for (uint i = lid; i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS)); i += uint(WKV_WG)) {
       uint tt = i / uint(HS), j = i % uint(HS), x = (b * T + t0 + tt) * D + hj + j;
       SIN(0u, tt, j) = act[dec_off + x];
       SIN(1u, tt, j) = act[kk_off + x];
@@ -86,7 +91,7 @@ void main() {
       sh_v[tt * uint(WKV_ROWS) + rr] = act[v_off + (b * T + t0 + tt) * D + row0 + rr];
     }
     barrier();
-    for (uint tt = 0u; tt < n; tt++) {
+    for (uint tt = 0u; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) {
       vec4 part = vec4(0.0);
       float cd[WKV_E], cb[WKV_E], ck[WKV_E];
       for (int q = 0; q < WKV_E; q++) {
@@ -99,10 +104,10 @@ void main() {
         part += vec4(S[q] * kk, S[q] * (cd[q] * r), ck[q] * r, cb[q] * r);
       }
       float cv = sh_v[tt * uint(WKV_ROWS) + (ci - row0)];
-      vec4 tot = row_sum(part);
+      vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);
       float sa = -tot.x;
       for (int q = 0; q < WKV_E; q++) S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
-      if (lane == 0u) act[o_off + (b * T + t0 + tt) * D + ci] = tot.y + cv * tot.z + sa * tot.w;
+      if ((SCAN_CUT & 4) == 0 && lane == 0u) act[o_off + (b * T + t0 + tt) * D + ci] = tot.y + cv * tot.z + sa * tot.w;
     }
   }
 #else
