@@ -134,21 +134,30 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
    * against 0 pp512 4035 -> 4137 tok/s, document state 242.8 -> 234.5 ms; 16 equal, 32 slower
    * (40 KiB a workgroup) */
   uint32_t ch = env_u32("RWKV_WKV_CH", 8), shmax = gi->max_shared > 8192 ? (uint32_t)gi->max_shared - 4096 : 4096;
-  while (ch > 0 && (5 * ch * hs + ch * rows) * 4 > shmax) ch /= 2;
+  while (ch > 0 && (5 * ch * hs + 2 * ch * rows) * 4 > shmax) ch /= 2; /* (+ v and o) */
   /* RWKV_WKV_SCAN_CUT=<bits> (diagnostic, garbage out): rwkv_wkv_scan.comp SCAN_CUT */
-  char defs[320];
+  char defs[384];
   snprintf(defs, sizeof defs,
            "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n"
-           "#define SCAN_CUT %u\n%s",
-           rows, lanes, rows * lanes, ch, env_u32("RWKV_WKV_SCAN_CUT", 0),
+           "#define SCAN_CUT %u\n#define SCAN_PF %u\n#define SCAN_OSH %u\n%s",
+           rows, lanes, rows * lanes, ch, env_u32("RWKV_WKV_SCAN_CUT", 0), env_u32("RWKV_WKV_SCAN_PF", 1) != 0,
+           env_u32("RWKV_WKV_SCAN_OSH", 1) != 0,
            !sg ? "#undef RWKV_SUBGROUP\n"
                : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;
   int rc = program_as(m, "rwkv_wkv_scan", defs, &p->wkv_scan, 1, err);
-  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_pre", wkv_defs, &p->wkv_pre, 1, err);
-  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_post", wkv_defs, &p->wkv_post, 1, err);
+  /* pre / post: RWKV_WKV_HEAD_PG heads a workgroup, one subgroup a head (0: a workgroup of
+   * HS invocations a head, its sums through shared memory, as without subgroups) */
+  uint32_t pg = sg ? env_u32("RWKV_WKV_HEAD_PG", 4) : 0;
+  if (pg * sgs > maxinv) pg = maxinv / sgs;
+  char hdefs[192], sgd[96] = "";
+  if (pg) snprintf(sgd, sizeof sgd, "#define HEAD_SG %u\n#define HEAD_PG %u\n#define HEAD_WG %u\n", sgs, pg, sgs * pg);
+  snprintf(hdefs, sizeof hdefs, "%s#define WKV_HEAD 1\n%s", wkv_defs, sgd);
+  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_pre", hdefs, &p->wkv_pre, 1, err);
+  if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_post", hdefs, &p->wkv_post, 1, err);
   if (rc != RWKV_OK) return rc;
   m->wkv_rows = rows;
+  m->wkv_head_pg = pg ? pg : 1;
   m->wkv_scan_min_t = env_u32("RWKV_WKV_MIN_T", 2);
   if (m->wkv_scan_min_t == 0) m->wkv_scan_min_t = 1;
   /* short passes of many sequences keep the one-kernel step, whose (head, sequence)
@@ -812,7 +821,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "vl_off", a->vl); u32(p, "vfirst_off", a->vfirst);
   u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
-  run(d->n_head, R);
+  run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 
   p = m->prog.wkv_scan;
   use(m, p);
@@ -829,7 +838,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "y_off", a->y);
   u32(p, "r_k", par + PAR_R_K * D); u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
-  run(d->n_head, R);
+  run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 }
 
 /* ---- decode of one sequence, one dispatch a layer (glsl/rwkv_layer.comp) ------------- */

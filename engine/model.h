@@ -133,8 +133,9 @@ struct rwkv_model {
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per
-   * sequence (0 = never); wkv_rows rows of S per scan workgroup */
-  uint32_t wkv_scan_min_t, wkv_rows;
+   * sequence (0 = never); wkv_rows rows of S per scan workgroup; wkv_head_pg heads per
+   * workgroup of its pre / post kernels */
+  uint32_t wkv_scan_min_t, wkv_rows, wkv_head_pg;
   uint32_t wkv_one_bh; /* passes of <= 64 rows and B x heads >= this: one kernel (0: off) */
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;

@@ -681,6 +681,26 @@ vec2 wg_sum2(vec2 v) {
 float wg_sum(float v) { return wg_sum2(vec2(v, 0.0)).x; }
 #endif
 
+#if defined(WKV_HEAD) && defined(RED_N)
+// A head's sums for rwkv_wkv_pre / post.comp, workgroups of HL * PG invocations: with
+// HEAD_SG one subgroup of HEAD_SG invocations a head (HE = HS / HEAD_SG channels each, no
+// barriers), HEAD_PG heads a workgroup (HEAD_WG = their product, a literal for the
+// layout); else one workgroup of HS invocations a head (RED_N == HS), the sums through
+// shared memory.
+#if defined(HEAD_SG) && defined(RWKV_SUBGROUP)
+#define HL HEAD_SG
+#define PG HEAD_PG
+vec2 head_sum2(vec2 v) { return subgroupAdd(v); }
+#else
+#define HL HS
+#define PG 1
+#undef HEAD_WG
+#define HEAD_WG HS
+vec2 head_sum2(vec2 v) { return wg_sum2(v); }
+#endif
+#define HE (HS / HL)
+#endif
+
 #if defined(RWKV_BUFFERS) && defined(RED_N)
 // (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy; n <= LN_D (the
 // model's width, forward.c program): the row is held in registers and read once

@@ -50,11 +50,64 @@ vec4 row_sum(vec4 x) {
 }
 #endif
 
+#ifndef SCAN_PF
+#define SCAN_PF 0
+#endif
+#ifndef SCAN_OSH
+#define SCAN_OSH 0
+#endif
 #if WKV_CH
 shared float sh_in[5 * WKV_CH * HS]; // decay, kk, b, k, r of the chunk's tokens, the head's channels
 shared float sh_v[WKV_CH * WKV_ROWS];
 // input k (0 decay, 1 kk, 2 b, 3 k, 4 r) of the chunk's token tt, channel j of the head
 #define SIN(k, tt, j) sh_in[((k) * uint(WKV_CH) + (tt)) * uint(HS) + (j)]
+#if SCAN_OSH
+shared float sh_o[WKV_CH * WKV_ROWS]; // raw o of the chunk's tokens, the workgroup's rows
+// o of n tokens from t0 -> y (rows row0 ..), one coalesced store each
+void chunk_out(uint b, uint t0, uint n, uint row0) {
+  for (uint i = gl_LocalInvocationID.x; i < n * uint(WKV_ROWS); i += uint(WKV_WG)) {
+    uint tt = i / uint(WKV_ROWS), rr = i % uint(WKV_ROWS);
+    act[o_off + (b * T + t0 + tt) * D + row0 + rr] = sh_o[i];
+  }
+}
+#endif
+#if SCAN_PF
+// A chunk's inputs in registers: invocation lid holds items lid + k*WKV_WG (k < PF_N) of
+// the n*HS (token, channel) items, 5 inputs each, and of the n*WKV_ROWS v values (k < PFV_N).
+#define PF_N ((WKV_CH * HS + WKV_WG - 1) / WKV_WG)
+#define PFV_N ((WKV_CH * WKV_ROWS + WKV_WG - 1) / WKV_WG)
+void chunk_load(uint b, uint t0, uint n, uint hj, uint row0, inout float pin[5 * PF_N], inout float pv[PFV_N]) {
+  for (int k = 0; k < PF_N; k++) {
+    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
+    if (i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS))) {
+      uint x = (b * T + t0 + i / uint(HS)) * D + hj + i % uint(HS);
+      pin[5 * k] = act[dec_off + x];
+      pin[5 * k + 1] = act[kk_off + x];
+      pin[5 * k + 2] = act[b_off + x];
+      pin[5 * k + 3] = act[k_off + x];
+      pin[5 * k + 4] = act[r_off + x];
+    }
+  }
+  for (int k = 0; k < PFV_N; k++) {
+    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
+    if (i < n * uint(WKV_ROWS))
+      pv[k] = act[v_off + (b * T + t0 + i / uint(WKV_ROWS)) * D + row0 + i % uint(WKV_ROWS)];
+  }
+}
+void chunk_store(uint n, float pin[5 * PF_N], float pv[PFV_N]) {
+  for (int k = 0; k < PF_N; k++) {
+    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
+    if (i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS))) {
+      uint tt = i / uint(HS), j = i % uint(HS);
+      for (uint c = 0u; c < 5u; c++) SIN(c, tt, j) = pin[5 * k + int(c)];
+    }
+  }
+  for (int k = 0; k < PFV_N; k++) {
+    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
+    if (i < n * uint(WKV_ROWS)) sh_v[i] = pv[k];
+  }
+}
+#endif
 #endif
 
 void main() {
@@ -73,11 +126,25 @@ void main() {
   // workgroup (many loads in flight, coalesced along the head's channels): a row's walk then
   // waits on shared-memory loads, not on one token's global loads after another (H200, a
   // 512-row pass: the step took ~0.85 us a token; WKV_CH 8: pp512 +2.5%). All rows of a
-  // workgroup are in one head.
+  // workgroup are in one head. SCAN_PF: the next chunk's inputs are loaded into registers
+  // before this chunk's steps (their latency hidden behind them) and stored after. SCAN_OSH:
+  // a step's outputs go to shared memory, written out a chunk at a time, coalesced (each row
+  // had stored its own float a token from one lane: a branch and a store on every step's
+  // path; H100 2.9B, RWKV_WKV_SCAN_CUT: ~1/3 of the scan).
   uint hj = h * uint(HS), row0 = gl_WorkGroupID.x * uint(WKV_ROWS);
+#if SCAN_PF
+  float pin[5 * PF_N], pv[PFV_N];
+  chunk_load(b, start, min(uint(WKV_CH), T - start), hj, row0, pin, pv);
+#endif
   for (uint t0 = start; t0 < T; t0 += uint(WKV_CH)) {
     uint n = min(uint(WKV_CH), T - t0);
     barrier(); // the last chunk's readers are done
+#if SCAN_OSH
+    if (t0 > start) chunk_out(b, t0 - uint(WKV_CH), uint(WKV_CH), row0);
+#endif
+#if SCAN_PF
+    chunk_store(n, pin, pv);
+#else
     for (uint i = lid; i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS)); i += uint(WKV_WG)) {
       uint tt = i / uint(HS), j = i % uint(HS), x = (b * T + t0 + tt) * D + hj + j;
       SIN(0u, tt, j) = act[dec_off + x];
@@ -90,7 +157,12 @@ void main() {
       uint tt = i / uint(WKV_ROWS), rr = i % uint(WKV_ROWS);
       sh_v[tt * uint(WKV_ROWS) + rr] = act[v_off + (b * T + t0 + tt) * D + row0 + rr];
     }
+#endif
     barrier();
+#if SCAN_PF
+    if (t0 + uint(WKV_CH) < T)
+      chunk_load(b, t0 + uint(WKV_CH), min(uint(WKV_CH), T - t0 - uint(WKV_CH)), hj, row0, pin, pv);
+#endif
     for (uint tt = 0u; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) {
       vec4 part = vec4(0.0);
       float cd[WKV_E], cb[WKV_E], ck[WKV_E];
@@ -107,9 +179,22 @@ void main() {
       vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);
       float sa = -tot.x;
       for (int q = 0; q < WKV_E; q++) S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
-      if ((SCAN_CUT & 4) == 0 && lane == 0u) act[o_off + (b * T + t0 + tt) * D + ci] = tot.y + cv * tot.z + sa * tot.w;
+      float o = tot.y + cv * tot.z + sa * tot.w;
+#if SCAN_OSH
+      // (every lane of the row group stores the same value: no branch)
+      if ((SCAN_CUT & 4) == 0) sh_o[tt * uint(WKV_ROWS) + (ci - row0)] = o;
+#else
+      if ((SCAN_CUT & 4) == 0 && lane == 0u) act[o_off + (b * T + t0 + tt) * D + ci] = o;
+#endif
     }
   }
+#if SCAN_OSH
+  if (start < T) {
+    uint last0 = start + (T - 1u - start) / uint(WKV_CH) * uint(WKV_CH);
+    barrier();
+    chunk_out(b, last0, T - last0, row0);
+  }
+#endif
 #else
   // Token t's inputs are loaded one step ahead (cur*), so that the loads' latency hides
   // behind the previous token's two reductions.

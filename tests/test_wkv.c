@@ -2,7 +2,9 @@
  * (tests/lib/ref_forward.h) on random models with several heads:
  *  - the parallel scan (glsl/rwkv_wkv_pre|scan|post.comp), forced with RWKV_WKV_SCAN=1
  *    in several shapes (RWKV_WKV_LANES lanes per row of S, RWKV_WKV_ROWS rows per
- *    workgroup; on GPUs with subgroups the lanes are the subgroup size instead), through
+ *    workgroup; on GPUs with subgroups the lanes are the subgroup size or a power-of-two
+ *    cluster of it; the next chunk's inputs in registers or not, the outputs staged in
+ *    shared memory or not, pre / post with several heads a workgroup or one), through
  *    prefills in several chunk sizes and batches of sequences of unequal length (padding
  *    rows; RWKV_WKV_MIN_T=1 once: T = 1 passes that are not fused would take it);
  *  - the one-kernel path with the fused LoRA second stages (decode, T = 1) and ranks
@@ -194,24 +196,25 @@ static void run_model(rwkv_gpu *gpu, const char *type, const char *lora, rwkv7_h
       /* the scan in several shapes (lanes, rows), also for T = 1 passes, with its inputs staged
        * in shared memory a chunk of tokens at a time (a chunk that does not divide the passes'
        * lengths) or loaded per row (chunk 0) */
-      static const char *const shapes[][4] = {{"16", "8", "2", "8"}, {"64", "1", "2", "0"},
-                                              {"1", "64", "2", "3"}, {"4", "3", "1", "0"},
-                                              {"8", "4", "1", "5"}};
+      /* (lanes below a subgroup: clusters where the GPU has them; the next chunk in registers
+       * and the outputs staged in shared memory or not; pre / post with 1..8 heads a
+       * workgroup or a workgroup a head) */
+      static const char *const shapes[][7] = {
+          {"16", "8", "2", "8", "1", "1", "4"}, {"64", "1", "2", "0", "1", "1", "1"},
+          {"1", "64", "2", "3", "0", "1", "3"}, {"4", "3", "1", "0", "1", "0", "0"},
+          {"8", "4", "1", "5", "1", "0", "8"},  {"8", "32", "2", "8", "0", "0", "2"}};
+      static const char *const vars[7] = {"RWKV_WKV_LANES", "RWKV_WKV_ROWS", "RWKV_WKV_MIN_T",
+                                          "RWKV_WKV_CH", "RWKV_WKV_SCAN_PF", "RWKV_WKV_SCAN_OSH",
+                                          "RWKV_WKV_HEAD_PG"};
       setenv("RWKV_WKV_SCAN", "1", 1);
       for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-        setenv("RWKV_WKV_LANES", shapes[i][0], 1);
-        setenv("RWKV_WKV_ROWS", shapes[i][1], 1);
-        setenv("RWKV_WKV_MIN_T", shapes[i][2], 1);
-        setenv("RWKV_WKV_CH", shapes[i][3], 1);
-        snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s chunk %s", type, shapes[i][0], shapes[i][1],
-                 shapes[i][2], shapes[i][3]);
+        for (int v = 0; v < 7; v++) setenv(vars[v], shapes[i][v], 1);
+        snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s chunk %s pf %s osh %s head_pg %s", type,
+                 shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], shapes[i][5], shapes[i][6]);
         check(gpu, path, tag);
       }
       unsetenv("RWKV_WKV_SCAN");
-      unsetenv("RWKV_WKV_LANES");
-      unsetenv("RWKV_WKV_ROWS");
-      unsetenv("RWKV_WKV_MIN_T");
-      unsetenv("RWKV_WKV_CH");
+      for (int v = 0; v < 7; v++) unsetenv(vars[v]);
     }
   }
   unlink(path);
