@@ -106,8 +106,12 @@ static int program(rwkv_model *m, const char *name, const char *extra, unsigned 
  * row of S. Knobs (read once here): RWKV_WKV_SCAN=0 turns it off, =1 forces it (with
  * shared-memory row sums where subgroups are missing: slow, for tests);
  * RWKV_WKV_ROWS rows of S per workgroup (default 8); RWKV_WKV_LANES invocations per row
- * in the no-subgroup form (default 16); RWKV_WKV_MIN_T the least T (rows per sequence
- * in a pass) that takes it (default 2: decode keeps the one-kernel path). */
+ * (below); RWKV_WKV_MIN_T the least T (rows per sequence in a pass) that takes it (default
+ * 2: decode keeps the one-kernel path). What the scan's time was made of (H100, 2.9B, pp512,
+ * RWKV_WKV_SCAN_CUT, bench/h100_s16c.sh; ~355 us a layer): pre + post ~90 us, the chunks'
+ * loads ~60, each row's store of its output from one lane ~120, the row sums ~120; hence
+ * the next chunk in registers (RWKV_WKV_SCAN_PF), outputs staged (RWKV_WKV_SCAN_OSH), pre /
+ * post with a subgroup a head (RWKV_WKV_HEAD_PG) and row groups of 16 lanes: ~235 us. */
 static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   uint32_t hs = m->d.head_size, sgs = gi->subgroup_size > 0 ? (uint32_t)gi->subgroup_size : 0;
@@ -118,8 +122,10 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   if (!on || hs == 0) return RWKV_OK;
   uint32_t maxinv = gi->max_invocations >= 128 ? (uint32_t)gi->max_invocations : 128;
   /* RWKV_WKV_LANES: invocations per row of S. With subgroups a row group is one subgroup or,
-   * where the GPU has clustered reductions, a power-of-two cluster of one (WKV_CLUSTER) */
-  uint32_t lanes = env_u32("RWKV_WKV_LANES", sg ? sgs : 16), cluster = 0;
+   * where the GPU has clustered reductions, a power-of-two cluster of one (WKV_CLUSTER;
+   * default 16: H100, 2.9B Q4_K_M pp512, the wkv step 299-312 -> 224-243 us a layer against
+   * a subgroup a row, 8 lanes x 32 rows alike, 4 or 2 lanes slower; bench/h100_s16d.sh) */
+  uint32_t lanes = env_u32("RWKV_WKV_LANES", !sg ? 16 : sgs > 16 && subgroups(m, 16) ? 16 : sgs), cluster = 0;
   if (lanes == 0 || lanes > hs) lanes = hs;
   while (hs % lanes) lanes--;
   if (sg && lanes < sgs && (lanes & (lanes - 1)) == 0 && subgroups(m, lanes)) cluster = 1;
