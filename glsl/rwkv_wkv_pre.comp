@@ -23,25 +23,25 @@ void main() {
   uint b = row / T, t = row - b * T;
   if (t < seq[2u * b]) return; // padding row (uniform over the workgroup)
   if (h >= D / uint(HS)) return; // (HEAD_SG: a whole subgroup past the last head)
-  float kk[HE], ss = 0.0;
+  float k[HE], kk[HE], ss = 0.0;
   for (int q = 0; q < HE; q++) {
     uint c = h * uint(HS) + lane + uint(q * HL);
-    kk[q] = act[k_off + row * D + c] * par[k_k + c];
+    k[q] = act[k_off + row * D + c];
+    kk[q] = k[q] * par[k_k + c];
     ss += kk[q] * kk[q];
   }
   float nrm = max(sqrt(head_sum2(vec2(ss, 0.0)).x), 1e-12);
   for (int q = 0; q < HE; q++) {
     uint c = h * uint(HS) + lane + uint(q * HL), e = row * D + c;
-    float k = act[k_off + e], v = act[v_off + e];
+    float v = act[v_off + e];
     float decay = exp(-0.606531 * sigm(par[w0 + c] + act[wl_off + e]));
     float a = sigm(par[a0 + c] + act[al_off + e]);
     float kn = kk[q] / nrm;
-    k = k * (1.0 + (a - 1.0) * par[k_a + c]);
     if (layer0 != 0u) act[vfirst_off + e] = v;
     else act[v_off + e] = v + (act[vfirst_off + e] - v) * sigm(par[v0 + c] + act[vl_off + e]);
     act[wl_off + e] = decay;
     act[al_off + e] = kn * a;
     act[vl_off + e] = kn;
-    act[k_off + e] = k;
+    act[k_off + e] = k[q] * (1.0 + (a - 1.0) * par[k_a + c]);
   }
 }

@@ -71,9 +71,9 @@ void chunk_out(uint b, uint t0, uint n, uint row0) {
   }
 }
 #endif
-#if SCAN_PF
 // A chunk's inputs in registers: invocation lid holds items lid + k*WKV_WG (k < PF_N) of
-// the n*HS (token, channel) items, 5 inputs each, and of the n*WKV_ROWS v values (k < PFV_N).
+// the n*HS (token, channel) items, 5 inputs each, and of the n*WKV_ROWS v values (k < PFV_N);
+// all loads issued before any is stored to shared memory.
 #define PF_N ((WKV_CH * HS + WKV_WG - 1) / WKV_WG)
 #define PFV_N ((WKV_CH * WKV_ROWS + WKV_WG - 1) / WKV_WG)
 void chunk_load(uint b, uint t0, uint n, uint hj, uint row0, inout float pin[5 * PF_N], inout float pv[PFV_N]) {
@@ -108,7 +108,6 @@ void chunk_store(uint n, float pin[5 * PF_N], float pv[PFV_N]) {
   }
 }
 #endif
-#endif
 
 void main() {
   uint lid = gl_LocalInvocationID.x, lane = lid % uint(WKV_LANES);
@@ -142,22 +141,11 @@ void main() {
 #if SCAN_OSH
     if (t0 > start) chunk_out(b, t0 - uint(WKV_CH), uint(WKV_CH), row0);
 #endif
-#if SCAN_PF
-    chunk_store(n, pin, pv);
-#else
-    for (uint i = lid; i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS)); i += uint(WKV_WG)) {
-      uint tt = i / uint(HS), j = i % uint(HS), x = (b * T + t0 + tt) * D + hj + j;
-      SIN(0u, tt, j) = act[dec_off + x];
-      SIN(1u, tt, j) = act[kk_off + x];
-      SIN(2u, tt, j) = act[b_off + x];
-      SIN(3u, tt, j) = act[k_off + x];
-      SIN(4u, tt, j) = act[r_off + x];
-    }
-    for (uint i = lid; i < n * uint(WKV_ROWS); i += uint(WKV_WG)) {
-      uint tt = i / uint(WKV_ROWS), rr = i % uint(WKV_ROWS);
-      sh_v[tt * uint(WKV_ROWS) + rr] = act[v_off + (b * T + t0 + tt) * D + row0 + rr];
-    }
+#if !SCAN_PF
+    float pin[5 * PF_N], pv[PFV_N];
+    chunk_load(b, t0, n, hj, row0, pin, pv);
 #endif
+    chunk_store(n, pin, pv);
     barrier();
 #if SCAN_PF
     if (t0 + uint(WKV_CH) < T)
