@@ -158,3 +158,20 @@ PY
   done
   tar czf "$OUT/asm.tgz" -C /tmp asm
 }
+
+# wkv_pp MODEL VARIANT...: 512-token prefills of /tmp/m-MODEL.gguf with those settings: the wkv
+# step's GPU time ("wkv N us, ", a layer, RWKV_PROFILE) then bench-profile's ms per pass unprofiled.
+wkv_pp() {
+  local m=$1
+  shift
+  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 | grep -E "^  wkv" | awk '{printf "wkv %s us, ", $4}'
+  env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1
+}
+# bench_figures MODEL VARIANT...: rwkv-bench on /tmp/m-MODEL.gguf with those settings (3 repeats,
+# no decode): its pp512, document state, 10 fields and fingerprint rows on one line.
+bench_figures() {
+  local m=$1
+  shift
+  env "$@" "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --decode 0 2>&1 |
+    grep -E "pp512 \(prefill|doc state|10 fields|FNV" | awk -F'|' '{printf "%s: %s; ", $7, $8}' | sed 's/  */ /g'
+}

@@ -5,10 +5,6 @@
 # shapes now take clusters on a GPU that has them).
 set -u
 . bench/h100_env.sh
-pp() { # VARIANT...: "wkv us a call" from the profiler, then ms per pass unprofiled
-  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 2 2>&1 | grep -E "^  wkv" | awk '{printf "wkv %s us, ", $4}'
-  env "$@" "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 4 2>&1 | tail -1
-}
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gpu_tests test_wkv
@@ -23,7 +19,7 @@ pp() { # VARIANT...: "wkv us a call" from the profiler, then ms per pass unprofi
              "RWKV_WKV_LANES=2 RWKV_WKV_ROWS=64" "RWKV_WKV_LANES=8 RWKV_WKV_ROWS=16 RWKV_WKV_CH=16" \
              "RWKV_WKV_LANES=4 RWKV_WKV_ROWS=32 RWKV_WKV_CH=16"; do
       # shellcheck disable=SC2086
-      echo "-- $v: $(pp $v)"
+      echo "-- $v: $(wkv_pp 2.9b-q4_k_m $v)"
     done
   done
 } 2>&1 | tee "$OUT/s16b.txt"

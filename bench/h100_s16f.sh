@@ -15,8 +15,7 @@ OLD="RWKV_WKV_LANES=32 RWKV_WKV_SCAN_PF=0 RWKV_WKV_SCAN_OSH=0 RWKV_WKV_HEAD_PG=0
     for r in 1 2; do
       for v in "$OLD" "" "RWKV_WKV_ONE_BH=0" "RWKV_WKV_CH=16"; do
         # shellcheck disable=SC2086
-        echo "-- $m ${v:-default}: $(env $v "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --decode 0 2>&1 |
-          grep -E "pp512 \(prefill|doc state|10 fields" | awk -F'|' '{printf "%s: %s; ", $7, $8}' | sed 's/  */ /g')"
+        echo "-- $m ${v:-default}: $(bench_figures $m $v)"
       done
     done
   done

@@ -16,8 +16,7 @@ set -u
       for v in "" "RWKV_MM_SPLIT_MIN=1300 RWKV_MM_SPLIT_MIN_SMALL=1056" \
                "RWKV_MM_SPLIT_MIN=1600 RWKV_MM_SPLIT_MIN_SMALL=1056" "RWKV_MM_SPLIT_MAX=32"; do
         # shellcheck disable=SC2086
-        echo "-- $m ${v:-default}: $(env $v "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --decode 0 2>&1 |
-          grep -E "pp512 \(prefill|doc state|10 fields" | awk -F'|' '{printf "%s: %s; ", $7, $8}' | sed 's/  */ /g')"
+        echo "-- $m ${v:-default}: $(bench_figures $m $v)"
       done
     done
   done

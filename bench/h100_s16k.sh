@@ -13,8 +13,7 @@ set -u
   for r in 1 2; do
     for v in "" "RWKV_WKV_SCAN_PF=0"; do
       # shellcheck disable=SC2086
-      echo "-- ${v:-default}: $(env $v "$B/rwkv-bench" /tmp/m-2.9b-q4_k_m.gguf --quiet --repeat 3 --decode 0 2>&1 |
-        grep -E "pp512 \(prefill|doc state|10 fields|FNV" | awk -F'|' '{printf "%s: %s; ", $7, $8}' | sed 's/  */ /g')"
+      echo "-- ${v:-default}: $(bench_figures 2.9b-q4_k_m $v)"
     done
   done
 } 2>&1 | tee "$OUT/s16k.txt"
