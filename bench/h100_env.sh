@@ -159,12 +159,19 @@ PY
   tar czf "$OUT/asm.tgz" -C /tmp asm
 }
 
-# wkv_pp MODEL VARIANT...: 512-token prefills of /tmp/m-MODEL.gguf with those settings: the wkv
-# step's GPU time ("wkv N us, ", a layer, RWKV_PROFILE) then bench-profile's ms per pass unprofiled.
-wkv_pp() {
+# wkv_us MODEL VARIANT...: the wkv step's GPU time (us a layer, RWKV_PROFILE timestamps) in
+# 512-token prefills of /tmp/m-MODEL.gguf with those settings.
+wkv_us() {
   local m=$1
   shift
-  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 | grep -E "^  wkv" | awk '{printf "wkv %s us, ", $4}'
+  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 | awk '/^  wkv/ {print $4}'
+}
+# wkv_pp MODEL VARIANT...: "wkv N us, " (wkv_us) then bench-profile's ms per 512-token pass
+# unprofiled.
+wkv_pp() {
+  echo -n "wkv $(wkv_us "$@") us, "
+  local m=$1
+  shift
   env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1
 }
 # bench_figures MODEL VARIANT...: rwkv-bench on /tmp/m-MODEL.gguf with those settings (3 repeats,

@@ -5,7 +5,6 @@
 # pp512; and NVIDIA's intermediate assembly of the scan programs (asm.tgz).
 set -u
 . bench/h100_env.sh
-wkv_us() { env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 2 2>&1 | awk '/^  wkv/ {print $4}'; }
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m
@@ -17,7 +16,7 @@ wkv_us() { env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 51
     for shape in "RWKV_WKV_LANES=32 RWKV_WKV_ROWS=8" "RWKV_WKV_LANES=8 RWKV_WKV_ROWS=32"; do
       for c in 0 1 2 4 5 8 10; do
         # shellcheck disable=SC2086
-        echo "-- $shape cut $c: wkv $(wkv_us $shape RWKV_WKV_SCAN_CUT=$c) us"
+        echo "-- $shape cut $c: wkv $(wkv_us 2.9b-q4_k_m $shape RWKV_WKV_SCAN_CUT=$c) us"
       done
     done
   done

@@ -5,13 +5,12 @@
 # groups of 16 lanes with 4 rows a workgroup.
 set -u
 . bench/h100_env.sh
-wkv_us() { env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 2 2>&1 | awk '/^  wkv/ {print $4}'; }
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   gen_models 2.9b-q4_k_m
   "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 1 > /dev/null 2>&1
   for r in 1 2; do
-    for c in 0 1 2 4 5 8 10; do echo "-- cut $c: wkv $(wkv_us RWKV_WKV_SCAN_CUT=$c) us"; done
-    echo "-- rows 4: wkv $(wkv_us RWKV_WKV_ROWS=4) us"
+    for c in 0 1 2 4 5 8 10; do echo "-- cut $c: wkv $(wkv_us 2.9b-q4_k_m RWKV_WKV_SCAN_CUT=$c) us"; done
+    echo "-- rows 4: wkv $(wkv_us 2.9b-q4_k_m RWKV_WKV_ROWS=4) us"
   done
 } 2>&1 | tee "$OUT/s16i.txt"

@@ -76,10 +76,11 @@ void chunk_out(uint b, uint t0, uint n, uint row0) {
 // all loads issued before any is stored to shared memory.
 #define PF_N ((WKV_CH * HS + WKV_WG - 1) / WKV_WG)
 #define PFV_N ((WKV_CH * WKV_ROWS + WKV_WG - 1) / WKV_WG)
+#define CH_ITEMS(n) ((SCAN_CUT & 2) != 0 ? 0u : (n) * uint(HS)) // (the diagnostic: none)
 void chunk_load(uint b, uint t0, uint n, uint hj, uint row0, inout float pin[5 * PF_N], inout float pv[PFV_N]) {
   for (int k = 0; k < PF_N; k++) {
     uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
-    if (i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS))) {
+    if (i < CH_ITEMS(n)) {
       uint x = (b * T + t0 + i / uint(HS)) * D + hj + i % uint(HS);
       pin[5 * k] = act[dec_off + x];
       pin[5 * k + 1] = act[kk_off + x];
@@ -97,7 +98,7 @@ void chunk_load(uint b, uint t0, uint n, uint hj, uint row0, inout float pin[5 *
 void chunk_store(uint n, float pin[5 * PF_N], float pv[PFV_N]) {
   for (int k = 0; k < PF_N; k++) {
     uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
-    if (i < ((SCAN_CUT & 2) != 0 ? 0u : n * uint(HS))) {
+    if (i < CH_ITEMS(n)) {
       uint tt = i / uint(HS), j = i % uint(HS);
       for (uint c = 0u; c < 5u; c++) SIN(c, tt, j) = pin[5 * k + int(c)];
     }
