@@ -41,9 +41,6 @@
 #ifndef GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR
 #define GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR 0x00000040
 #endif
-#ifndef GL_SUBGROUP_FEATURE_SHUFFLE_BIT_KHR
-#define GL_SUBGROUP_FEATURE_SHUFFLE_BIT_KHR 0x00000010
-#endif
 
 typedef struct prog_entry {
   char *name;
@@ -346,7 +343,6 @@ static void fill_info(rwkv_gpu *g) {
   in->max_texture_buffer = v;
   in->has_subgroup = 0;
   in->has_subgroup_clustered = 0;
-  in->has_subgroup_shuffle = 0;
   in->subgroup_size = 0;
   if (gl_has_ext("GL_KHR_shader_subgroup")) {
     GLint size = 0, stages = 0, feats = 0;
@@ -357,7 +353,6 @@ static void fill_info(rwkv_gpu *g) {
     in->has_subgroup = (stages & GL_COMPUTE_SHADER_BIT) &&
                        (feats & GL_SUBGROUP_FEATURE_ARITHMETIC_BIT_KHR) && size > 0;
     in->has_subgroup_clustered = in->has_subgroup && (feats & GL_SUBGROUP_FEATURE_CLUSTERED_BIT_KHR);
-    in->has_subgroup_shuffle = in->has_subgroup && (feats & GL_SUBGROUP_FEATURE_SHUFFLE_BIT_KHR);
   }
   while (glGetError() != GL_NO_ERROR) {
   }

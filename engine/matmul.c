@@ -24,7 +24,6 @@ typedef struct mm_cfg {
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
-  unsigned tv;  /* tiled: vec4 tiles stored whole after quad transposes (matmul.comp TV) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned texw;  /* rows kernel: float weights through a texture buffer (TEXW; 2: f16 rows
                    * as RGBA16F, TEXH) */
@@ -266,11 +265,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
-  /* RWKV_MM_TV=0|1: vec4 tiles written whole, each row / token quad transposed across its four
-   * invocations by subgroup shuffles (needs a quad of invocations in one subgroup) */
-  c->tv = !in->software && in->has_subgroup_shuffle && in->subgroup_size >= 4;
-  if (env_uint("RWKV_MM_TV", 0, 1, &v)) c->tv = v && in->has_subgroup_shuffle && in->subgroup_size >= 4;
-  if ((tm * tn) % 4) c->tv = 0;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -281,12 +275,11 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
            "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define MM_CUT %u\n#define TV %u\n%s%s%s%s%s",
+           "#define MM_CUT %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->kernel == 1 && c->tv,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
-           c->kernel == 1 && c->tv ? "#extension GL_KHR_shader_subgroup_shuffle : require\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
@@ -474,7 +467,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->row_bytes = rb;
   w->stride = stride;
   for (int v = 0; v < 3; v++) { /* (v 2 is mostly v 1's program again: cached by defines) */
-    char defs[1024];
+    char defs[640];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
     /* in a load: the decode kernel (v 0) built while the uploads wait, the prefill ones
@@ -748,7 +741,7 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
                        (unsigned long long)maxsh);
   unsigned p2 = 1;
   while (p2 < c.wg) p2 *= 2;
-  char extra[96], defs[1024];
+  char extra[96], defs[768];
   snprintf(extra, sizeof extra, "#define PRO 1\n#define PRO_K %u\n#define PRO_P2 %u\n", w->K, p2);
   cfg_defs(w->type, &c, extra, defs, sizeof defs);
   unsigned prog = 0;

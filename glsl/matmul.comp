@@ -440,34 +440,12 @@ layout(local_size_x = WGT) in;
 // lanes, so that every warp walked all four paths (~300 of a K slice's ~950 instructions
 // against 512 FMAs; H200 17 -> 25-29 TFLOP/s, bench/MATMUL.md round 9). The compute loop
 // reads them back as vec4s of four floats.
-#if TV
-// TV: vec4 tiles after all, each store a whole vec4: the four invocations of a row (token)
-// quad hold their rows' values at the same k, and a 4 x 4 transpose across the quad (two
-// subgroupShuffleXor steps) gives each the quad's four rows at one k. The compute loop's
-// loads are then one 16-byte shared load per vec4 instead of four scalar ones.
-shared vec4 wsh4[(DB + 1) * BK * QM];
-shared vec4 xsh4[(DB + 1) * BK * QN];
-vec4 wld(uint i) { return wsh4[i]; }
-vec4 xld(uint i) { return xsh4[i]; }
-// v: element j of row c (c = this invocation's place in its quad); returns column c
-vec4 quad_t(vec4 v, uint c) {
-  bool e = (c & 1u) != 0u, f = (c & 2u) != 0u;
-  // swap the off-diagonal elements of each 2 x 2 block with the neighbour (c ^ 1)
-  float r0 = subgroupShuffleXor(e ? v.x : v.y, 1u), r1 = subgroupShuffleXor(e ? v.z : v.w, 1u);
-  vec4 w = e ? vec4(r0, v.y, r1, v.w) : vec4(v.x, r0, v.z, r1);
-  // then the off-diagonal 2 x 2 blocks with the invocation two places away (c ^ 2)
-  vec2 s = f ? w.xy : w.zw;
-  vec2 r = vec2(subgroupShuffleXor(s.x, 2u), subgroupShuffleXor(s.y, 2u));
-  return f ? vec4(r, w.zw) : vec4(w.xy, r);
-}
-#else
 shared float wshf[(DB + 1) * BK * QM * 4];
 shared float xshf[(DB + 1) * BK * QN * 4];
 #define WST(o, c, v) wshf[4u * (o) + (c)] = (v)
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-#endif
 layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
@@ -669,27 +647,18 @@ void mt_store(uint buf, uint k0, uint ke) {
   uint lid = gl_LocalInvocationID.x;
   for (int j = 0; j < NU; j++) {
     uint q = lid + uint(j * WGT);
-    bool live = q < uint(BM * (BK / 8));  // the same for a quad: BM % 4 == 0, WGT % 4 == 0
-    uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
-    vec4 lo = vec4(0.0), hi = vec4(0.0);
-    if (live && e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
+    if (q < uint(BM * (BK / 8))) {
+      uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
+      vec4 lo = vec4(0.0), hi = vec4(0.0);
+      if (e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
 #if defined(RWKV_WFLOAT)
-    if (live && e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
-      for (uint i = 0u; i < 4u; i++) {
-        if (e0 + i >= ke) lo[i] = 0.0;
-        if (e0 + 4u + i >= ke) hi[i] = 0.0;
-      }
+      if (e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
+        for (uint i = 0u; i < 4u; i++) {
+          if (e0 + i >= ke) lo[i] = 0.0;
+          if (e0 + 4u + i >= ke) hi[i] = 0.0;
+        }
 #endif
-    uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
-#if TV
-    lo = quad_t(lo, c);  // rows r - c .. r - c + 3 at k = e0 + c, e0 + 4 + c
-    hi = quad_t(hi, c);
-    if (live) {
-      wsh4[o + c * uint(QM)] = lo;
-      wsh4[o + (4u + c) * uint(QM)] = hi;
-    }
-#else
-    if (live) {
+      uint o = buf * uint(BK * QM) + gi * 8u * uint(QM) + r / 4u, c = r & 3u;
       WST(o, c, lo.x);
       WST(o + uint(QM), c, lo.y);
       WST(o + 2u * uint(QM), c, lo.z);
@@ -699,23 +668,17 @@ void mt_store(uint buf, uint k0, uint ke) {
       WST(o + 6u * uint(QM), c, hi.z);
       WST(o + 7u * uint(QM), c, hi.w);
     }
-#endif
   }
   for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
-    uint t = q % uint(BT), kq = q / uint(BT);
-    uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
-#if TV
-    vec4 v = quad_t(g_x[j], c);  // tokens t - c .. t - c + 3 at k = 4 kq + c
-    if (q < uint(BT * (BK / 4))) xsh4[o + c * uint(QN)] = v;
-#else
     if (q < uint(BT * (BK / 4))) {
+      uint t = q % uint(BT), kq = q / uint(BT);
+      uint o = buf * uint(BK * QN) + 4u * kq * uint(QN) + t / 4u, c = t & 3u;
       XST(o, c, g_x[j].x);
       XST(o + uint(QN), c, g_x[j].y);
       XST(o + 2u * uint(QN), c, g_x[j].z);
       XST(o + 3u * uint(QN), c, g_x[j].w);
     }
-#endif
   }
 }
 
