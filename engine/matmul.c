@@ -24,6 +24,7 @@ typedef struct mm_cfg {
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
+  unsigned ku, unroll; /* tiled: k steps written out per loop pass; NVIDIA's unroll-all pragma */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned texw;  /* rows kernel: float weights through a texture buffer (TEXW; 2: f16 rows
                    * as RGBA16F, TEXH) */
@@ -265,6 +266,13 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
+  /* RWKV_MM_KU=1|2|4|8|16 k steps written out per pass of the tiled kernel's k loop (a
+   * divisor of BK), RWKV_MM_UNROLL=0|1 NVIDIA's "unroll all" pragma in the tiled kernel */
+  c->ku = 1;
+  if (env_uint("RWKV_MM_KU", 1, 16, &v) && is_pow2(v)) c->ku = v;
+  while (c->bk % c->ku) c->ku /= 2;
+  c->unroll = 0;
+  if (env_uint("RWKV_MM_UNROLL", 0, 1, &v)) c->unroll = v;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -275,10 +283,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
            "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define MM_CUT %u\n%s%s%s%s",
+           "#define MM_CUT %u\n#define KU %u\n#define MM_UNROLL %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->ku, c->unroll,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",

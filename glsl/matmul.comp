@@ -423,6 +423,9 @@ void main() {
 }
 
 #elif KERNEL == 1  // tiled prefill
+#if MM_UNROLL
+#pragma optionNV(unroll all)
+#endif
 
 #define QM (BM / 4)
 #define QN (BT / 4)
@@ -737,17 +740,35 @@ void main() {
 #endif
 #endif
     uint wo = cur * uint(BK * QM) + tm, xo = cur * uint(BK * QN) + tn;
-    for (uint k = 0u; k < uint(BK); k++) {
-      vec4 w[RQ], xv[NQ];
-      for (int a = 0; a < RQ; a++) w[a] = wld(wo + k * uint(QM) + uint(a * TM));
-      for (int b = 0; b < NQ; b++) xv[b] = xld(xo + k * uint(QN) + uint(b * TN));
-      for (int a = 0; a < RQ; a++)
-        for (int b = 0; b < NQ; b++) {
-          acc[4 * a][b] += w[a].x * xv[b];
-          acc[4 * a + 1][b] += w[a].y * xv[b];
-          acc[4 * a + 2][b] += w[a].z * xv[b];
-          acc[4 * a + 3][b] += w[a].w * xv[b];
-        }
+    // KU k steps per pass of the loop, written out (the compiler keeps the loop otherwise)
+#define KSTEP(k)                                                                          \
+    {                                                                                     \
+      vec4 w[RQ], xv[NQ];                                                                 \
+      for (int a = 0; a < RQ; a++) w[a] = wld(wo + (k) * uint(QM) + uint(a * TM));        \
+      for (int b = 0; b < NQ; b++) xv[b] = xld(xo + (k) * uint(QN) + uint(b * TN));       \
+      for (int a = 0; a < RQ; a++)                                                        \
+        for (int b = 0; b < NQ; b++) {                                                    \
+          acc[4 * a][b] += w[a].x * xv[b];                                                \
+          acc[4 * a + 1][b] += w[a].y * xv[b];                                            \
+          acc[4 * a + 2][b] += w[a].z * xv[b];                                            \
+          acc[4 * a + 3][b] += w[a].w * xv[b];                                            \
+        }                                                                                 \
+    }
+    for (uint k = 0u; k < uint(BK); k += uint(KU)) {
+      KSTEP(k)
+#if KU >= 2
+      KSTEP(k + 1u)
+#endif
+#if KU >= 4
+      KSTEP(k + 2u) KSTEP(k + 3u)
+#endif
+#if KU >= 8
+      KSTEP(k + 4u) KSTEP(k + 5u) KSTEP(k + 6u) KSTEP(k + 7u)
+#endif
+#if KU >= 16
+      KSTEP(k + 8u) KSTEP(k + 9u) KSTEP(k + 10u) KSTEP(k + 11u)
+      KSTEP(k + 12u) KSTEP(k + 13u) KSTEP(k + 14u) KSTEP(k + 15u)
+#endif
     }
 #if DB
 #if PF
