@@ -24,7 +24,7 @@ typedef struct mm_cfg {
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
-  unsigned ku, unroll; /* tiled: k steps written out per loop pass; NVIDIA's unroll-all pragma */
+  unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
   unsigned texw;  /* rows kernel: float weights through a texture buffer (TEXW; 2: f16 rows
                    * as RGBA16F, TEXH) */
@@ -112,6 +112,27 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->bk = 16;
     c->rq = 1;
     c->nq = 2;
+    /* The tiled k loop written out 16 steps a pass (KU) where it won, with 8 x 4 register
+     * tiles (RQ 2, NQ 1) for f16 / bf16 rows; f32, q3_K lost, q5_0 / q5_1 tied. H100,
+     * bench-mm 2560 x 10240 at T = 512 / 124, us (bench/h100_s17b.sh, h100_s17c.sh):
+     * q4_K 1039 / 298 -> 959 / 279, q5_K 1118 / 318 -> 1009 / 289, q6_K 1090 / 310 ->
+     * 1048 / 300, q8_0 1036 / 297 -> 985 / 306 (second run 979 / 280), q4_0 1044 / 296 ->
+     * 985 / 282, q2_K 1039 / 297 -> 992 / 282, bf16 992 / 290 -> 936 / 277, f16 (2560 x
+     * 7680) 760 / 229 -> 733 / 226; 2.9B pp512 Q4_K_M 4194 -> 4356, F16 4543 -> 4662 tok/s */
+    c->ku = 1;
+    switch (type) {
+    case RWKV_TYPE_F16: case RWKV_TYPE_BF16:
+      c->rq = 2;
+      c->nq = 1;
+      c->ku = 16;
+      break;
+    case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:
+    case RWKV_TYPE_Q4_K: case RWKV_TYPE_Q5_K: case RWKV_TYPE_Q6_K:
+      c->ku = 16;
+      break;
+    default:
+      break;
+    }
     c->db = 0;
     c->pf = 0;
     c->kernel = prefill ? 1 : 0;
@@ -168,7 +189,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_SWZ=0|1 warp-shaped thread tiles (8 x 4 quads per 32 invocations; GPUs: on),
    *   RWKV_MM_RQ / NQ=<1..4> row / token quads per invocation (register tile 4RQ x 4NQ),
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
-   *   prefetch of the next slice, RWKV_MM_SPLITK=<1..64> always split K in that many
+   *   prefetch of the next slice, RWKV_MM_KU=1|2|4|8|16 k steps written out a pass, RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
    *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
    *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
@@ -267,12 +288,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
   /* RWKV_MM_KU=1|2|4|8|16 k steps written out per pass of the tiled kernel's k loop (a
-   * divisor of BK), RWKV_MM_UNROLL=0|1 NVIDIA's "unroll all" pragma in the tiled kernel */
-  c->ku = 1;
+   * divisor of BK) */
   if (env_uint("RWKV_MM_KU", 1, 16, &v) && is_pow2(v)) c->ku = v;
+  if (!c->ku) c->ku = 1;
   while (c->bk % c->ku) c->ku /= 2;
-  c->unroll = 0;
-  if (env_uint("RWKV_MM_UNROLL", 0, 1, &v)) c->unroll = v;
 }
 
 /* matmul.comp's defines for cfg c (extra: more lines, e.g. the prologue's). */
@@ -283,10 +302,10 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
            "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define MM_CUT %u\n#define KU %u\n#define MM_UNROLL %u\n%s%s%s%s",
+           "#define MM_CUT %u\n#define KU %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
-           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->ku, c->unroll,
+           c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->ku,
            c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",

@@ -20,7 +20,8 @@
 //   weights are decoded into shared memory (transposed, quads of 4 rows) with the x slice
 //   (quads of 4 tokens). PF = 1: the next slice's raw weight words and x are loaded into
 //   registers before the current slice's FMAs and decoded / stored after them (register
-//   double buffering); DB = 1: two shared buffers, one barrier per slice. Split K: the
+//   double buffering); DB = 1: two shared buffers, one barrier per slice; KU k steps written
+//   out per pass of the k loop (BK % KU == 0). Split K: the
 //   workgroup's z index takes K elements [z u_kchunk, (z+1) u_kchunk) and writes its
 //   partial sums u_zstride floats further (matmul.c points y at a scratch buffer, then
 //   KERNEL 3 sums the splits and applies the activation / accumulate).
@@ -423,9 +424,6 @@ void main() {
 }
 
 #elif KERNEL == 1  // tiled prefill
-#if MM_UNROLL
-#pragma optionNV(unroll all)
-#endif
 
 #define QM (BM / 4)
 #define QN (BT / 4)

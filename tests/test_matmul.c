@@ -449,27 +449,28 @@ static void test_errors(rwkv_gpu *g) {
 
 /* The tiled prefill kernel with the GPU's big tiles (128 x 128, 8 x 8 per invocation)
  * and small ones, on shapes that are not multiples of the tile (M 200 / 64 rows, T 133 /
- * 37 / 2 tokens), with K split automatically (few workgroups), forced, or not; and the
- * grouped dispatch (activations, accumulate, two buffers) with the split. */
+ * 37 / 2 tokens), with K split automatically (few workgroups), forced, or not, the k loop
+ * written out 16, 4 or 8 steps a pass (KU); and the grouped dispatch (activations,
+ * accumulate, two buffers) with the split. */
 static void test_tiled(rwkv_gpu *g) {
-  static const char *cfgs[][12] = {
+  static const char *cfgs[][14] = {
       {"RWKV_MM_BM", "128", "RWKV_MM_BT", "128", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2",
-       "RWKV_MM_BK", "16", "RWKV_MM_SPLIT_MIN", "1000"},
+       "RWKV_MM_BK", "16", "RWKV_MM_SPLIT_MIN", "1000", "RWKV_MM_KU", "16"},
       {"RWKV_MM_BM", "64", "RWKV_MM_BT", "128", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "2",
-       "RWKV_MM_SPLITK", "1"},
+       "RWKV_MM_SPLITK", "1", "RWKV_MM_KU", "4"},
       {"RWKV_MM_BM", "32", "RWKV_MM_BT", "32", "RWKV_MM_RQ", "2", "RWKV_MM_NQ", "1",
-       "RWKV_MM_BK", "32", "RWKV_MM_SPLITK", "5"},
+       "RWKV_MM_BK", "32", "RWKV_MM_SPLITK", "5", "RWKV_MM_KU", "8"},
   };
   static const char *names[] = {"RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_RQ", "RWKV_MM_NQ",
                                 "RWKV_MM_BK", "RWKV_MM_SPLITK", "RWKV_MM_SPLIT_MIN",
-                                "RWKV_MM_TILED"};
+                                "RWKV_MM_TILED", "RWKV_MM_KU"};
   static const uint32_t Ts[] = {133, 2, 37};
   static const char *types[] = {"f16", "q4_K", "q8_0", "q6_K", "f32"};
   uint64_t seed = 0xABCDEF12345ull;
   for (size_t c = 0; c < sizeof cfgs / sizeof cfgs[0]; c++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
     setenv("RWKV_MM_TILED", "1", 1);
-    for (int i = 0; i < 12 && cfgs[c][i]; i += 2) setenv(cfgs[c][i], cfgs[c][i + 1], 1);
+    for (int i = 0; i < 14 && cfgs[c][i]; i += 2) setenv(cfgs[c][i], cfgs[c][i + 1], 1);
     for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
       const rwkv_type_info *ti = rwkv_type_by_name(types[t]);
       if (!ti) continue;
