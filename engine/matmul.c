@@ -283,7 +283,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
   /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
-  c->swz = !in->software;
+  /* q4_K rows with the written-out k loop: plain thread tiles (H100 bench-mm, T = 512 / 124:
+   * 2560 x 10240 954 / 275 -> 927 / 267 us, 10240 x 2560 1080 / 296 -> 1049 / 287, 2560 x
+   * 7680 747 / 223 -> 722 / 216; f16 2560 x 10240 932 -> 1230, q6_K equal; h100_s17e.sh) */
+  c->swz = !in->software && !(type == RWKV_TYPE_Q4_K && c->ku == 16);
   if (env_uint("RWKV_MM_SWZ", 0, 1, &v)) c->swz = v;
   unsigned tm = c->bm / (4 * c->rq), tn = c->bt / (4 * c->nq);
   if (tm % 8 || tn % 4) c->swz = 0;
