@@ -122,9 +122,15 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->ku = 1;
     switch (type) {
     case RWKV_TYPE_F16: case RWKV_TYPE_BF16:
-      c->rq = 2;
-      c->nq = 1;
-      c->ku = 16;
+      /* only for the big shapes: smaller f16 ones lose with either (us at T = 512 / 124:
+       * 2560 x 2560 302 / 104 -> 312 / 105, 1024 x 4096 221 / 94 -> 242 / 106, 768 x 3072
+       * 172 / 65 -> 186 / 65; 0.1B F16 pp512 56316-56477 -> 53605-54059, 0.4B 21704-21824
+       * -> 20369-20499 tok/s with it everywhere; bench/h100_s17g.sh) */
+      if (K * M >= 2560u * 7680u) {
+        c->rq = 2;
+        c->nq = 1;
+        c->ku = 16;
+      }
       break;
     case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:
     case RWKV_TYPE_Q4_K: case RWKV_TYPE_Q5_K: case RWKV_TYPE_Q6_K:
