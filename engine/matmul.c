@@ -61,6 +61,7 @@ static int mmu_ok(uint32_t type, uint64_t K) {
 static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64_t K,
                      uint64_t M, mm_cfg *c) {
   memset(c, 0, sizeof *c);
+  c->ku = 1;
   c->tt = 1;
   c->nr = 1;
   c->unr = 1;
@@ -119,7 +120,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
      * 1048 / 300, q8_0 1036 / 297 -> 985 / 306 (second run 979 / 280), q4_0 1044 / 296 ->
      * 985 / 282, q2_K 1039 / 297 -> 992 / 282, bf16 992 / 290 -> 936 / 277, f16 (2560 x
      * 7680) 760 / 229 -> 733 / 226; 2.9B pp512 Q4_K_M 4194 -> 4356, F16 4543 -> 4662 tok/s */
-    c->ku = 1;
     switch (type) {
     case RWKV_TYPE_F16: case RWKV_TYPE_BF16:
       /* only for the big shapes: smaller f16 ones lose with either (us at T = 512 / 124:
@@ -195,7 +195,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_SWZ=0|1 warp-shaped thread tiles (8 x 4 quads per 32 invocations; GPUs: on),
    *   RWKV_MM_RQ / NQ=<1..4> row / token quads per invocation (register tile 4RQ x 4NQ),
    *   RWKV_MM_DB=0|1 two shared buffers (one barrier a slice), RWKV_MM_PF=0|1 register
-   *   prefetch of the next slice, RWKV_MM_KU=1|2|4|8|16 k steps written out a pass, RWKV_MM_SPLITK=<1..64> always split K in that many
+   *   prefetch of the next slice, RWKV_MM_KU=1|2|4|8|16 k steps written out a pass,
+   *   RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
    *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
    *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
@@ -288,8 +289,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   c->kfull = K % 8 == 0;
-  /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows) */
-  /* q4_K rows with the written-out k loop: plain thread tiles (H100 bench-mm, T = 512 / 124:
+  /* RWKV_MM_SWZ=0|1: warp-shaped thread tiles in the tiled kernel (where the shape allows);
+   * q4_K rows with the written-out k loop: plain thread tiles (H100 bench-mm, T = 512 / 124:
    * 2560 x 10240 954 / 275 -> 927 / 267 us, 10240 x 2560 1080 / 296 -> 1049 / 287, 2560 x
    * 7680 747 / 223 -> 722 / 216; f16 2560 x 10240 932 -> 1230, q6_K equal; h100_s17e.sh) */
   c->swz = !in->software && !(type == RWKV_TYPE_Q4_K && c->ku == 16);
@@ -299,7 +300,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   /* RWKV_MM_KU=1|2|4|8|16 k steps written out per pass of the tiled kernel's k loop (a
    * divisor of BK) */
   if (env_uint("RWKV_MM_KU", 1, 16, &v) && is_pow2(v)) c->ku = v;
-  if (!c->ku) c->ku = 1;
   while (c->bk % c->ku) c->ku /= 2;
 }
 
@@ -503,7 +503,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
   w->row_bytes = rb;
   w->stride = stride;
   for (int v = 0; v < 3; v++) { /* (v 2 is mostly v 1's program again: cached by defines) */
-    char defs[640];
+    char defs[1024];
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
     /* in a load: the decode kernel (v 0) built while the uploads wait, the prefill ones
@@ -777,7 +777,7 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
                        (unsigned long long)maxsh);
   unsigned p2 = 1;
   while (p2 < c.wg) p2 *= 2;
-  char extra[96], defs[768];
+  char extra[96], defs[1024];
   snprintf(extra, sizeof extra, "#define PRO 1\n#define PRO_K %u\n#define PRO_P2 %u\n", w->K, p2);
   cfg_defs(w->type, &c, extra, defs, sizeof defs);
   unsigned prog = 0;
