@@ -199,7 +199,8 @@ static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
     rwkv_mm_weight *ws[3] = {&W->rkv, &W->lora1, &W->ffn_key};
     for (int i = 0; i < 3; i++) {
       if (!ws[i]->n_chunks || ws[i]->prog_pro) continue;
-      if (i == 1 && !lora1_whole(W, l)) continue; /* a part outside the stack: no prologue */
+      /* a part outside the stack: no prologue */
+      if ((i == 0 && W->rkv_parts != RKV_ALL) || (i == 1 && !lora1_whole(W, l))) continue;
       int rc = rwkv_mm_prologue_init(m->gpu, ws[i], err);
       if (rc == RWKV_ERR_UNSUPPORTED) continue; /* that matmul keeps reading ln_mix's output */
       if (rc) return rc;
@@ -645,7 +646,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (!SKIP(m, PROF_RKV) && W->rkv.n_chunks) {
+  if (!SKIP(m, PROF_RKV) && W->rkv_parts == RKV_ALL) {
     rwkv_mm_group g[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -654,10 +655,26 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
      * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier); their last dispatch
      * puts the barrier */
     rc = (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, &W->rkv, g, 3, R, err);
-  } else if (!SKIP(m, PROF_RKV)) { /* types differ (Q4_K_M's Q6_K v): three, none waiting */
-    if (!rc) rc = mm_nb(m, &W->wr, xr, a->r, R, RWKV_MM_ACT_NONE, err);
-    if (!rc) rc = mm_nb(m, &W->wk, xk, a->k, R, RWKV_MM_ACT_NONE, err);
-    if (!rc) rc = mm_nb(m, &W->wv, xv, a->v, R, RWKV_MM_ACT_NONE, err);
+  } else if (!SKIP(m, PROF_RKV)) {
+    /* types differ (Q4_K_M's Q6_K v): the two of one type as one grouped dispatch (rows in
+     * r, k, v order), the other alone, none waiting */
+    const rwkv_mm_group pg[3] = {
+        {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+        {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+        {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+    const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
+    rwkv_mm_group g[3];
+    uint32_t ng = 0;
+    for (uint32_t i = 0; i < 3 && !rc; i++) {
+      if (W->rkv_parts & (1u << i)) {
+        g[ng] = pg[i];
+        g[ng].row0 = ng * D;
+        ng++;
+      } else {
+        rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
+      }
+    }
+    if (!rc && ng) rc = rwkv_mm_dispatch_groups_nb(m->gpu, &W->rkv, g, ng, R, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);

@@ -116,6 +116,18 @@ static void emb_fill(void *ctx, uint8_t *dst, uint64_t off, uint64_t n) {
   memset(dst + c, 0, n - c);
 }
 
+/* Which of r / k / v go in the layer's rkv stack (model.h RKV_*): all three when they share a
+ * type, else two that do (Q4_K_M's layers with a Q6_K v: r and k, one dispatch of 2D rows
+ * instead of two of D), else none. */
+static unsigned rkv_parts(const rwkv7_layer *L) {
+  const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
+  if (same_type(rkv, 3)) return RKV_ALL;
+  if (stackable(L->wr, L->wk)) return RKV_R | RKV_K;
+  if (stackable(L->wr, L->wv)) return RKV_R | RKV_V;
+  if (stackable(L->wk, L->wv)) return RKV_K | RKV_V;
+  return 0;
+}
+
 /* The biggest weight a layer uploads whole (r/k/v stacked when they can be), with room for
  * the packed layout's padding: what the upload ring's slots are sized to hold
  * (rwkv_gpu_upload_begin; the embedding and head go in pieces when bigger than a slot). */
@@ -125,7 +137,10 @@ static uint64_t largest_weight(const rwkv7_desc *d) {
     const rwkv7_layer *L = &d->layers[l];
     const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
     const gguf_tensor *t[] = {L->wr, L->wk, L->wv, L->wo, L->ffn_key, L->ffn_value, L->g1, L->g2};
-    uint64_t b = same_type(rkv, 3) ? L->wr->size + L->wk->size + L->wv->size : 0;
+    unsigned parts = rkv_parts(L);
+    uint64_t b = 0;
+    for (int i = 0; i < 3; i++)
+      if (parts & (1u << i)) b += rkv[i]->size;
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
       if (t[i] && t[i]->size > b) b = t[i]->size;
     if (b > big) big = b;
@@ -151,9 +166,12 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
   for (uint32_t l = 0; l < d->n_layer; l++) {
     const rwkv7_layer *L = &d->layers[l];
     model_layer *W = &m->layers[l];
-    const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv};
-    int stack_rkv = same_type(rkv, 3);
-    if (stack_rkv && (rc = stack(m, "rkv", l, rkv, 3, &W->rkv, &done, err)) != RWKV_OK) return rc;
+    const gguf_tensor *rkv[3] = {L->wr, L->wk, L->wv}, *rkv_in[3];
+    uint32_t n_rkv = 0;
+    W->rkv_parts = rkv_parts(L);
+    for (int i = 0; i < 3; i++)
+      if (W->rkv_parts & (1u << i)) rkv_in[n_rkv++] = rkv[i];
+    if (n_rkv && (rc = stack(m, "rkv", l, rkv_in, n_rkv, &W->rkv, &done, err)) != RWKV_OK) return rc;
     /* the LoRA first stages: every present part stacked when they share a type, else the
      * most of one type (two at least; ties: the type of the earlier part) */
     const gguf_tensor *lo1[4] = {L->w1, L->a1, L->g1, L->v1}; /* v1 last: absent in layer 0 */
@@ -173,11 +191,13 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
       }
     if (n_part && (rc = stack(m, "lora1", l, part, n_part, &W->lora1, &done, err)) != RWKV_OK) return rc;
 #define IN_LO1(bit) (W->lora1_parts & (bit))
-    const gguf_tensor *src[] = {stack_rkv ? NULL : L->wr, stack_rkv ? NULL : L->wk, stack_rkv ? NULL : L->wv,
+#define IN_RKV(bit) (W->rkv_parts & (bit))
+    const gguf_tensor *src[] = {IN_RKV(RKV_R) ? NULL : L->wr, IN_RKV(RKV_K) ? NULL : L->wk, IN_RKV(RKV_V) ? NULL : L->wv,
                                 L->wo, IN_LO1(LORA1_W) ? NULL : L->w1, L->w2, IN_LO1(LORA1_A) ? NULL : L->a1, L->a2,
                                 IN_LO1(LORA1_V) ? NULL : L->v1, L->v2, IN_LO1(LORA1_G) ? NULL : L->g1, L->g2,
                                 L->ffn_key, L->ffn_value};
 #undef IN_LO1
+#undef IN_RKV
     rwkv_mm_weight *dst[] = {&W->wr, &W->wk, &W->wv, &W->wo, &W->w1, &W->w2, &W->a1, &W->a2,
                              &W->v1, &W->v2, &W->g1, &W->g2, &W->ffn_key, &W->ffn_value};
     for (size_t i = 0; i < sizeof src / sizeof *src; i++)

@@ -26,15 +26,18 @@ enum {
 enum { PAR_LN0_W, PAR_LN0_B, PAR_LNOUT_W, PAR_LNOUT_B, PAR_GLOBAL };
 
 enum { LORA1_W = 1, LORA1_A = 2, LORA1_G = 4, LORA1_V = 8 };
+enum { RKV_R = 1, RKV_K = 2, RKV_V = 4, RKV_ALL = 7 };
 
 typedef struct model_layer {
   /* rkv = Wr|Wk|Wv stacked and lora1 = W1|A1|G1|(V1) stacked, each run by one
    * grouped dispatch; when the types differ (mixed quant files) the parts
    * stay separate (wr, wk, wv / w1, a1, v1, g1), but for lora1 the most of
    * them of one type (llama.cpp's files: A1|G1|V1 in F16, W1 F32), which
-   * lora1_parts lists (LORA1_W | LORA1_A | LORA1_G | LORA1_V; 0: no stack) */
+   * lora1_parts lists (LORA1_W | LORA1_A | LORA1_G | LORA1_V; 0: no stack); r/k/v
+   * likewise two of one type when the third differs (Q4_K_M: Q6_K v in some layers), which
+   * rkv_parts lists (RKV_R | RKV_K | RKV_V; RKV_ALL: all three; 0: no stack) */
   rwkv_mm_weight rkv, lora1;
-  unsigned lora1_parts;
+  unsigned lora1_parts, rkv_parts;
   rwkv_mm_weight wr, wk, wv, wo;
   rwkv_mm_weight w1, w2, a1, a2, v1, v2, g1, g2;
   rwkv_mm_weight ffn_key, ffn_value;
