@@ -148,7 +148,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
      * (2 units in flight) for 2560 rows, 4 rows for 10240+ (K-quants; floats 2). */
     int fl = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
     if (mmu_ok(type, K)) {
-      c->nr = M >= 8192 && !fl ? 4 : (M >= 5120 ? 2 : 1);
+      /* (M > 5120: the 2.9B Q4_K_M's r|k stack of 5120 rows keeps the 2560-row matvecs'
+       * shape, NR 1 UNR 2; with NR 2 its decode was 4.14 -> 4.20 ms a token, h100_s17j.sh) */
+      c->nr = M >= 8192 && !fl ? 4 : (M > 5120 ? 2 : 1);
       /* 4 rows per lane group want 4 units in flight (H100, 2560x65536 head: q6_K 398 -> 101
        * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
       c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
