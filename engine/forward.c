@@ -627,6 +627,19 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
 
 /* ---- the pass ------------------------------------------------------------------------ */
 
+/* The grouped dispatch's groups for the parts of a stack (bit i of parts: pg[i] is in it),
+ * their rows one after another in pg's order; the caller runs the other parts alone. */
+static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t np, rwkv_mm_group *g) {
+  uint32_t ng = 0, row = 0;
+  for (uint32_t i = 0; i < np; i++)
+    if (parts & (1u << i)) {
+      g[ng] = pg[i];
+      g[ng++].row0 = row;
+      row += pg[i].rows;
+    }
+  return ng;
+}
+
 /* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
@@ -664,16 +677,10 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
         {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
     const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
     rwkv_mm_group g[3];
-    uint32_t ng = 0;
-    for (uint32_t i = 0; i < 3 && !rc; i++) {
-      if (W->rkv_parts & (1u << i)) {
-        g[ng] = pg[i];
-        g[ng].row0 = ng * D;
-        ng++;
-      } else {
+    uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
+    for (uint32_t i = 0; i < 3 && !rc; i++)
+      if (!(W->rkv_parts & (1u << i)))
         rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
-      }
-    }
     if (!rc && ng) rc = rwkv_mm_dispatch_groups_nb(m->gpu, &W->rkv, g, ng, R, err);
   }
   if (rc) return rc;
@@ -691,19 +698,15 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
         {0, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
     const rwkv_mm_weight *pw[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
     rwkv_mm_group g[4];
-    uint32_t np = l > 0 ? 4 : 3, ng = 0, row = 0, last = np;
+    uint32_t np = l > 0 ? 4 : 3, ng = stack_groups(W->lora1_parts, pg, np, g), last = np;
     for (uint32_t i = 0; i < np; i++)
       if (!(W->lora1_parts & (1u << i))) last = i;
     for (uint32_t i = 0; i < np && !rc; i++) {
-      if (W->lora1_parts & (1u << i)) {
-        g[ng] = pg[i];
-        g[ng++].row0 = row;
-        row += pg[i].rows;
-      } else if (!W->lora1_parts && i == last) {
+      if (W->lora1_parts & (1u << i)) continue;
+      if (!W->lora1_parts && i == last)
         rc = mm_act(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
-      } else {
+      else
         rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
-      }
     }
     if (!rc && ng) rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, ng, R, err);
   }
