@@ -182,3 +182,22 @@ bench_figures() {
   env "$@" "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 3 --decode 0 2>&1 |
     grep -E "pp512 \(prefill|doc state|10 fields|FNV" | awk -F'|' '{printf "%s: %s; ", $7, $8}' | sed 's/  */ /g'
 }
+# figures_ab ROUNDS "MODEL..." VARIANT...: per model ROUNDS interleaved rounds of bench_figures
+# per VARIANT (environment settings, "" = the defaults, or @BUILD: that build with its
+# defaults), one "-- MODEL VARIANT: ..." line each.
+figures_ab() {
+  local rounds=$1 models=$2 m r v
+  shift 2
+  for m in $models; do
+    for ((r = 0; r < rounds; r++)); do
+      for v in "$@"; do
+        if [ "${v#@}" != "$v" ]; then
+          echo "-- $m $v: $(B=${v#@} bench_figures "$m")"
+        else
+          # shellcheck disable=SC2086 # v holds several settings or none
+          echo "-- $m ${v:-default}: $(bench_figures "$m" $v)"
+        fi
+      done
+    done
+  done
+}

@@ -16,10 +16,5 @@ set -u
   BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 7680 512 124 2>&1 | grep -v "^NVIDIA"
   unset BENCH_MM_CFGS
   gen_models 2.9b-q4_k_m 2.9b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16; do
-    for r in 1 2; do
-      echo "-- $m TV=0: $(bench_figures $m RWKV_MM_TV=0)"
-      echo "-- $m TV=1: $(bench_figures $m RWKV_MM_TV=1)"
-    done
-  done
+  figures_ab 2 "2.9b-q4_k_m 2.9b-f16" RWKV_MM_TV=0 RWKV_MM_TV=1
 } 2>&1 | tee "$OUT/s17a.txt"

@@ -16,11 +16,5 @@ set -u
   BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 10240 2560 512 124 2>&1 | grep -v "^NVIDIA"
   unset BENCH_MM_CFGS
   gen_models 2.9b-q4_k_m 2.9b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16; do
-    for r in 1 2; do
-      for v in RWKV_MM_KU=1 RWKV_MM_KU=4 RWKV_MM_KU=16 RWKV_MM_UNROLL=1; do
-        echo "-- $m $v: $(bench_figures $m $v)"
-      done
-    done
-  done
+  figures_ab 2 "2.9b-q4_k_m 2.9b-f16" RWKV_MM_KU=1 RWKV_MM_KU=4 RWKV_MM_KU=16 RWKV_MM_UNROLL=1
 } 2>&1 | tee "$OUT/s17b.txt"

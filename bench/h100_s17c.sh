@@ -13,15 +13,7 @@ set -u
   BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 2560 512 124 2>&1 | grep -v "^NVIDIA"
   unset BENCH_MM_CFGS
   gen_models 2.9b-q4_k_m 2.9b-f16 2.9b-q8_0
-  for r in 1 2; do
-    for v in "RWKV_MM_KU=1" "RWKV_MM_KU=16" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=1"; do
-      echo "-- 2.9b-q4_k_m $v: $(bench_figures 2.9b-q4_k_m $v)"
-    done
-    for v in "RWKV_MM_KU=1" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=1" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=2"; do
-      echo "-- 2.9b-f16 $v: $(bench_figures 2.9b-f16 $v)"
-    done
-    for v in "RWKV_MM_KU=1" "RWKV_MM_KU=16"; do
-      echo "-- 2.9b-q8_0 $v: $(bench_figures 2.9b-q8_0 $v)"
-    done
-  done
+  figures_ab 2 2.9b-q4_k_m "RWKV_MM_KU=1" "RWKV_MM_KU=16" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=1"
+  figures_ab 2 2.9b-f16 "RWKV_MM_KU=1" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=1" "RWKV_MM_KU=16 RWKV_MM_RQ=2 RWKV_MM_NQ=2"
+  figures_ab 2 2.9b-q8_0 "RWKV_MM_KU=1" "RWKV_MM_KU=16"
 } 2>&1 | tee "$OUT/s17c.txt"

@@ -11,13 +11,7 @@ OLD="RWKV_MM_KU=1 RWKV_MM_RQ=1 RWKV_MM_NQ=2"
   echo "== tests on the GPU"
   gpu_tests test_matmul test_forward test_quant_model test_gpu test_generate test_lnfuse
   gen_models 2.9b-q4_k_m 2.9b-f16 2.9b-q8_0 2.9b-q5_k
-  for m in 2.9b-q4_k_m 2.9b-f16 2.9b-q8_0 2.9b-q5_k; do
-    for r in 1 2; do
-      # shellcheck disable=SC2086 # OLD holds several settings
-      echo "-- $m old: $(bench_figures $m $OLD)"
-      echo "-- $m new: $(bench_figures $m)"
-    done
-  done
+  figures_ab 2 "2.9b-q4_k_m 2.9b-f16 2.9b-q8_0 2.9b-q5_k" "$OLD" ""
   for m in 2.9b-q4_k_m 2.9b-f16; do
     echo "== profile $m, 512 tokens (us a layer)"
     RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 | tail -25

@@ -14,11 +14,5 @@ OLD="RWKV_MM_KU=1 RWKV_MM_RQ=1 RWKV_MM_NQ=2 RWKV_MM_SWZ=1"
   done
   unset BENCH_MM_CFGS
   gen_models 0.1b-f16 0.4b-f16 1.5b-q4_k_m
-  for m in 0.1b-f16 0.4b-f16 1.5b-q4_k_m; do
-    for r in 1 2; do
-      # shellcheck disable=SC2086 # OLD holds several settings
-      echo "-- $m old: $(bench_figures $m $OLD)"
-      echo "-- $m new: $(bench_figures $m)"
-    done
-  done
+  figures_ab 2 "0.1b-f16 0.4b-f16 1.5b-q4_k_m" "$OLD" ""
 } 2>&1 | tee "$OUT/s17g.txt"

@@ -9,11 +9,5 @@ OLD="RWKV_MM_KU=1 RWKV_MM_RQ=1 RWKV_MM_NQ=2 RWKV_MM_SWZ=1"
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gpu_tests test_matmul test_quant_model
   gen_models 0.1b-f16 0.1b-q4_k_m 0.4b-f16 0.4b-q4_k_m 1.5b-f16 2.9b-f16
-  for m in 0.1b-f16 0.1b-q4_k_m 0.4b-f16 0.4b-q4_k_m 1.5b-f16 2.9b-f16; do
-    for r in 1 2; do
-      # shellcheck disable=SC2086 # OLD holds several settings
-      echo "-- $m old: $(bench_figures $m $OLD)"
-      echo "-- $m new: $(bench_figures $m)"
-    done
-  done
+  figures_ab 2 "0.1b-f16 0.1b-q4_k_m 0.4b-f16 0.4b-q4_k_m 1.5b-f16 2.9b-f16" "$OLD" ""
 } 2>&1 | tee "$OUT/s17h.txt"

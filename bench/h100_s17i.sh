@@ -7,13 +7,6 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gen_models 2.9b-q4_k_m 2.9b-f16
-  for m in 2.9b-q4_k_m 2.9b-f16; do
-    for r in 1 2; do
-      for v in "" RWKV_MM_SPLIT_MIN_SMALL=528 RWKV_MM_SPLIT_MIN_SMALL=1584 RWKV_MM_SPLIT_MIN_SMALL=2112 \
-               RWKV_MM_SPLIT_MAX=8 RWKV_MM_SPLIT_MAX=24; do
-        # shellcheck disable=SC2086 # v is one setting or none
-        echo "-- $m ${v:-default}: $(bench_figures $m $v)"
-      done
-    done
-  done
+  figures_ab 2 "2.9b-q4_k_m 2.9b-f16" "" RWKV_MM_SPLIT_MIN_SMALL=528 RWKV_MM_SPLIT_MIN_SMALL=1584 \
+    RWKV_MM_SPLIT_MIN_SMALL=2112 RWKV_MM_SPLIT_MAX=8 RWKV_MM_SPLIT_MAX=24
 } 2>&1 | tee "$OUT/s17i.txt"

@@ -9,11 +9,6 @@ A=build-h100b
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gpu_tests test_quant_model test_forward test_lnfuse test_generate
   gen_models 2.9b-q4_k_m 1.5b-q4_k_m 0.1b-q4_k_m
-  for m in 2.9b-q4_k_m 1.5b-q4_k_m 0.1b-q4_k_m; do
-    for r in 1 2; do
-      echo "-- $m 3 dispatches: $(B=$A bench_figures $m)"
-      echo "-- $m r+k stacked: $(bench_figures $m)"
-    done
-    decode_ab 2 $m $A "$B"
-  done
+  figures_ab 2 "2.9b-q4_k_m 1.5b-q4_k_m 0.1b-q4_k_m" "@$A" "@$B"
+  for m in 2.9b-q4_k_m 1.5b-q4_k_m 0.1b-q4_k_m; do decode_ab 2 $m $A "$B"; done
 } 2>&1 | tee "$OUT/s17j.txt"

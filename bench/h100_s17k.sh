@@ -10,8 +10,5 @@ A=build-h100b
   gpu_tests test_quant_model test_matmul
   gen_models 2.9b-q4_k_m 1.5b-q4_k_m
   for m in 2.9b-q4_k_m 1.5b-q4_k_m; do decode_ab 3 $m $A "$B"; done
-  for r in 1 2; do
-    echo "-- 2.9b-q4_k_m 3 dispatches: $(B=$A bench_figures 2.9b-q4_k_m)"
-    echo "-- 2.9b-q4_k_m r+k stacked: $(bench_figures 2.9b-q4_k_m)"
-  done
+  figures_ab 2 2.9b-q4_k_m "@$A" "@$B"
 } 2>&1 | tee "$OUT/s17k.txt"
