@@ -201,3 +201,11 @@ figures_ab() {
     done
   done
 }
+# mm_prefill_shapes: bench-mm of $B at T = 512 and 124 on the 2.9B's big prefill shapes (FFN key
+# 2560 x 10240 in f16 / q4_K / q6_K, FFN value 10240 x 2560 and r/k/v 2560 x 7680 in f16 /
+# q4_K) with the BENCH_MM_CFGS exported.
+mm_prefill_shapes() {
+  BENCH_MM_TYPES=f16,q4_K,q6_K "$B/bench-mm" 2560 10240 512 124 2>&1 | grep -v "^NVIDIA"
+  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 10240 2560 512 124 2>&1 | grep -v "^NVIDIA"
+  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 7680 512 124 2>&1 | grep -v "^NVIDIA"
+}

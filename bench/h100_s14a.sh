@@ -12,9 +12,7 @@ set -u
   RWKV_MM_KL=1 gpu_tests test_matmul
   echo "== bench-mm tiled: float tiles (kl0) vs k-major (kl1 ...)"
   export BENCH_MM_CFGS="kl0:RWKV_MM_KL=0;kl1:RWKV_MM_KL=1;kl1bk32:RWKV_MM_KL=1,RWKV_MM_BK=32;kl1r2n1:RWKV_MM_KL=1,RWKV_MM_RQ=2,RWKV_MM_NQ=1;kl1r2n2:RWKV_MM_KL=1,RWKV_MM_RQ=2,RWKV_MM_NQ=2;kl1r2n2bt128:RWKV_MM_KL=1,RWKV_MM_RQ=2,RWKV_MM_NQ=2,RWKV_MM_BT=128;kl0b:RWKV_MM_KL=0"
-  BENCH_MM_TYPES=f16,q4_K,q6_K "$B/bench-mm" 2560 10240 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 10240 2560 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 7680 512 124 2>&1 | grep -v "^NVIDIA"
+  mm_prefill_shapes
   unset BENCH_MM_CFGS
   gen_models 2.9b-q4_k_m 2.9b-f16
   bench_sweep 2 "2.9b-q4_k_m 2.9b-f16" "--repeat 3 --prefill 512 --decode 16 --doc 1024" \

@@ -11,9 +11,7 @@ set -u
   gpu_tests test_matmul test_forward test_quant_model
   echo "== bench-mm tiled: float tiles (tv0) vs vec4 tiles (tv1 ...)"
   export BENCH_MM_CFGS="tv0:RWKV_MM_TV=0;tv1:RWKV_MM_TV=1;tv1r2n2:RWKV_MM_TV=1,RWKV_MM_RQ=2,RWKV_MM_NQ=2;tv1r2n1:RWKV_MM_TV=1,RWKV_MM_RQ=2,RWKV_MM_NQ=1;tv1bk32:RWKV_MM_TV=1,RWKV_MM_BK=32;tv1r2n2bt128:RWKV_MM_TV=1,RWKV_MM_RQ=2,RWKV_MM_NQ=2,RWKV_MM_BT=128;tv1db:RWKV_MM_TV=1,RWKV_MM_DB=1;tv0b:RWKV_MM_TV=0;tv1b:RWKV_MM_TV=1"
-  BENCH_MM_TYPES=f16,q4_K,q6_K "$B/bench-mm" 2560 10240 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 10240 2560 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 7680 512 124 2>&1 | grep -v "^NVIDIA"
+  mm_prefill_shapes
   unset BENCH_MM_CFGS
   gen_models 2.9b-q4_k_m 2.9b-f16
   figures_ab 2 "2.9b-q4_k_m 2.9b-f16" RWKV_MM_TV=0 RWKV_MM_TV=1

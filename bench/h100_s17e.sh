@@ -7,7 +7,5 @@ set -u
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   export BENCH_MM_CFGS="def:;pf1:RWKV_MM_PF=1;db1:RWKV_MM_DB=1;bm64:RWKV_MM_BM=64;bt128:RWKV_MM_BT=128;bt32:RWKV_MM_BT=32;bk32:RWKV_MM_BK=32;bk8:RWKV_MM_BK=8;swz0:RWKV_MM_SWZ=0;bm256:RWKV_MM_BM=256;defb:"
-  BENCH_MM_TYPES=f16,q4_K,q6_K "$B/bench-mm" 2560 10240 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 10240 2560 512 124 2>&1 | grep -v "^NVIDIA"
-  BENCH_MM_TYPES=f16,q4_K "$B/bench-mm" 2560 7680 512 124 2>&1 | grep -v "^NVIDIA"
+  mm_prefill_shapes
 } 2>&1 | tee "$OUT/s17e.txt"
