@@ -1,0 +1,16 @@
+#!/bin/bash
+# bench/h100_s17m.sh - session 17: where a short pass's time goes now (the 10 fields' passes are
+# ~124 rows): RWKV_PROFILE=1 bench-profile at 124 tokens on the 2.9B Q4_K_M and F16 (4 passes,
+# the first also builds the prefill kernels).
+set -u
+. bench/h100_env.sh
+{
+  echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
+  gen_models 2.9b-q4_k_m 2.9b-f16
+  for m in 2.9b-q4_k_m 2.9b-f16; do
+    echo "== profile $m, 124 tokens"
+    RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 124 4 2>&1 | tail -16
+    echo "== unprofiled"
+    "$B/bench-profile" /tmp/m-$m.gguf 124 8 2>&1 | tail -1
+  done
+} 2>&1 | tee "$OUT/s17m.txt"
