@@ -141,14 +141,13 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
    * (40 KiB a workgroup) */
   uint32_t ch = env_u32("RWKV_WKV_CH", 8), shmax = gi->max_shared > 8192 ? (uint32_t)gi->max_shared - 4096 : 4096;
   while (ch > 0 && (5 * ch * hs + 2 * ch * rows) * 4 > shmax) ch /= 2; /* (+ v and o) */
-  /* RWKV_WKV_SCAN_CUT=<bits> (diagnostic, garbage out): rwkv_wkv_scan.comp SCAN_CUT;
-   * RWKV_WKV_SCAN_TU=0|1: a whole chunk's token steps written out (SCAN_TU) */
+  /* RWKV_WKV_SCAN_CUT=<bits> (diagnostic, garbage out): rwkv_wkv_scan.comp SCAN_CUT */
   char defs[384];
   snprintf(defs, sizeof defs,
            "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n"
-           "#define SCAN_CUT %u\n#define SCAN_PF %u\n#define SCAN_OSH %u\n#define SCAN_TU %u\n%s",
+           "#define SCAN_CUT %u\n#define SCAN_PF %u\n#define SCAN_OSH %u\n%s",
            rows, lanes, rows * lanes, ch, env_u32("RWKV_WKV_SCAN_CUT", 0), env_u32("RWKV_WKV_SCAN_PF", 1) != 0,
-           env_u32("RWKV_WKV_SCAN_OSH", 1) != 0, env_u32("RWKV_WKV_SCAN_TU", 0) != 0,
+           env_u32("RWKV_WKV_SCAN_OSH", 1) != 0,
            !sg ? "#undef RWKV_SUBGROUP\n"
                : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;

@@ -152,63 +152,30 @@ void main() {
     if (t0 + uint(WKV_CH) < T)
       chunk_load(b, t0 + uint(WKV_CH), min(uint(WKV_CH), T - t0 - uint(WKV_CH)), hj, row0, pin, pv);
 #endif
-    // token tt of the chunk (a macro, so that SCAN_TU can write a whole chunk's steps out)
+    for (uint tt = 0u; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) {
+      vec4 part = vec4(0.0);
+      float cd[WKV_E], cb[WKV_E], ck[WKV_E];
+      for (int q = 0; q < WKV_E; q++) {
+        uint j = lane + uint(q * WKV_LANES);
+        cd[q] = SIN(0u, tt, j);
+        float kk = SIN(1u, tt, j);
+        cb[q] = SIN(2u, tt, j);
+        ck[q] = SIN(3u, tt, j);
+        float r = SIN(4u, tt, j);
+        part += vec4(S[q] * kk, S[q] * (cd[q] * r), ck[q] * r, cb[q] * r);
+      }
+      float cv = sh_v[tt * uint(WKV_ROWS) + (ci - row0)];
+      vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);
+      float sa = -tot.x;
+      for (int q = 0; q < WKV_E; q++) S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];
+      float o = tot.y + cv * tot.z + sa * tot.w;
 #if SCAN_OSH
-    // (every lane of the row group stores the same value: no branch)
-#define OSTORE(tt, o) if ((SCAN_CUT & 4) == 0) sh_o[(tt) * uint(WKV_ROWS) + (ci - row0)] = (o)
+      // (every lane of the row group stores the same value: no branch)
+      if ((SCAN_CUT & 4) == 0) sh_o[tt * uint(WKV_ROWS) + (ci - row0)] = o;
 #else
-#define OSTORE(tt, o) if ((SCAN_CUT & 4) == 0 && lane == 0u) act[o_off + (b * T + t0 + (tt)) * D + ci] = (o)
+      if ((SCAN_CUT & 4) == 0 && lane == 0u) act[o_off + (b * T + t0 + tt) * D + ci] = o;
 #endif
-#define TSTEP(tt)                                                                        \
-    {                                                                                    \
-      vec4 part = vec4(0.0);                                                             \
-      float cd[WKV_E], cb[WKV_E], ck[WKV_E];                                             \
-      for (int q = 0; q < WKV_E; q++) {                                                  \
-        uint j = lane + uint(q * WKV_LANES);                                             \
-        cd[q] = SIN(0u, (tt), j);                                                        \
-        float kk = SIN(1u, (tt), j);                                                     \
-        cb[q] = SIN(2u, (tt), j);                                                        \
-        ck[q] = SIN(3u, (tt), j);                                                        \
-        float r = SIN(4u, (tt), j);                                                      \
-        part += vec4(S[q] * kk, S[q] * (cd[q] * r), ck[q] * r, cb[q] * r);               \
-      }                                                                                  \
-      float cv = sh_v[(tt) * uint(WKV_ROWS) + (ci - row0)];                              \
-      vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);                             \
-      float sa = -tot.x;                                                                 \
-      for (int q = 0; q < WKV_E; q++) S[q] = S[q] * cd[q] + cv * ck[q] + sa * cb[q];     \
-      OSTORE((tt), tot.y + cv * tot.z + sa * tot.w);                                     \
     }
-#if SCAN_TU
-    // SCAN_TU: a whole chunk's steps written out (n is the same for the workgroup)
-    if (n == uint(WKV_CH) && (SCAN_CUT & 8) == 0) {
-      TSTEP(0u)
-#if WKV_CH > 1
-      TSTEP(1u)
-#endif
-#if WKV_CH > 2
-      TSTEP(2u)
-#endif
-#if WKV_CH > 3
-      TSTEP(3u)
-#endif
-#if WKV_CH > 4
-      TSTEP(4u)
-#endif
-#if WKV_CH > 5
-      TSTEP(5u)
-#endif
-#if WKV_CH > 6
-      TSTEP(6u)
-#endif
-#if WKV_CH > 7
-      TSTEP(7u)
-#endif
-#if WKV_CH > 8
-      for (uint tt = 8u; tt < uint(WKV_CH); tt++) TSTEP(tt)
-#endif
-    } else
-#endif
-    for (uint tt = 0u; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) TSTEP(tt)
   }
 #if SCAN_OSH
   if (start < T) {
