@@ -1,5 +1,6 @@
 #!/bin/bash
-# bench/h100_s17a.sh (needs 8065ef6) - session 17: the tiled kernel's vec4 tiles written whole after quad
+# bench/h100_s17a.sh (needs 8065ef6) - session 17: the tiled kernel's vec4 tiles written whole
+# after quad
 # transposes (RWKV_MM_TV, subgroupShuffleXor) against the float tiles (TV=0): test_matmul on the
 # GPU, bench-mm in one process (with the larger register tiles the vec4 loads may now afford),
 # then the 2.9B models' pp512 / document state / 10 fields.
