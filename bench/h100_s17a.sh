@@ -1,9 +1,8 @@
 #!/bin/bash
 # bench/h100_s17a.sh (needs 8065ef6) - session 17: the tiled kernel's vec4 tiles written whole
-# after quad
-# transposes (RWKV_MM_TV, subgroupShuffleXor) against the float tiles (TV=0): test_matmul on the
-# GPU, bench-mm in one process (with the larger register tiles the vec4 loads may now afford),
-# then the 2.9B models' pp512 / document state / 10 fields.
+# after quad transposes (RWKV_MM_TV, subgroupShuffleXor) against the float tiles (TV=0):
+# test_matmul on the GPU, bench-mm in one process (with the larger register tiles the vec4 loads
+# may now afford), then the 2.9B models' pp512 / document state / 10 fields.
 set -u
 . bench/h100_env.sh
 {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # bench/h100_s17n.sh (needs 6d7e0a4) - session 17: the WKV scan's token steps written out a
-# chunk at a time
-# (RWKV_WKV_SCAN_TU=1) against the loop: test_wkv on the GPU, then the wkv step's time and the
-# 512-token pass (wkv_pp), and rwkv-bench's figures, interleaved, on the 2.9B Q4_K_M and F16.
+# chunk at a time (RWKV_WKV_SCAN_TU=1) against the loop: test_wkv on the GPU, then the wkv
+# step's time and the 512-token pass (wkv_pp), and rwkv-bench's figures, interleaved, on the
+# 2.9B Q4_K_M and F16.
 set -u
 . bench/h100_env.sh
 {
