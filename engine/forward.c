@@ -659,18 +659,12 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  if (!SKIP(m, PROF_RKV) && W->rkv_parts == RKV_ALL) {
-    rwkv_mm_group g[3] = {
-        {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
-        {D, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
-        {2 * D, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
-    /* no barrier before the LoRA first stages: they read the mixes, not r / k / v, and may
-     * run alongside (m->overlap; RWKV_OVERLAP=0 keeps the barrier); their last dispatch
+  if (!SKIP(m, PROF_RKV)) {
+    /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
+     * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
+     * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
+     * (m->overlap; RWKV_OVERLAP=0 keeps the barrier after a whole stack); their last dispatch
      * puts the barrier */
-    rc = (m->overlap ? rwkv_mm_dispatch_groups_nb : rwkv_mm_dispatch_groups)(m->gpu, &W->rkv, g, 3, R, err);
-  } else if (!SKIP(m, PROF_RKV)) {
-    /* types differ (Q4_K_M's Q6_K v): the two of one type as one grouped dispatch (rows in
-     * r, k, v order), the other alone, none waiting */
     const rwkv_mm_group pg[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -681,7 +675,9 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     for (uint32_t i = 0; i < 3 && !rc; i++)
       if (!(W->rkv_parts & (1u << i)))
         rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
-    if (!rc && ng) rc = rwkv_mm_dispatch_groups_nb(m->gpu, &W->rkv, g, ng, R, err);
+    int wait = W->rkv_parts == RKV_ALL && !m->overlap;
+    if (!rc && ng)
+      rc = (wait ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, &W->rkv, g, ng, R, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
