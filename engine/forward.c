@@ -256,6 +256,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   uint32_t lt = m->layers[0].w2.type, lta = m->layers[0].a2.type, ltg = m->layers[0].g2.type;
   uint32_t ltv = m->d.n_layer > 1 ? m->layers[1].v2.type : lta;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
+  m->mm_batch = env_u32("RWKV_MM_BATCH", 1) != 0;
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
@@ -582,6 +583,12 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
                  rwkv_error *err) {
   return mm_run(m, w, x, y, R, act, 0, 0, err);
 }
+/* The same inside batch b (rwkv_mm_batch: split-K reduces after the batch's one barrier). */
+static int mm_batch(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
+                    rwkv_mm_batch *b, rwkv_error *err) {
+  rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, 0, act};
+  return rwkv_mm_dispatch_groups_batch(m->gpu, w, &g, 1, R, b, err);
+}
 
 /* RWKV_SKIP=step,...: leave those steps' dispatches out of every pass (names as in the
  * profile: ln_att, rkv, lora1, wkv, wo, ln_ffn, ffn_key, ffn_value, head). Garbage out: for
@@ -659,12 +666,16 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   }
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
+   * (m->mm_batch) their split-K pieces run side by side and their reduces after one barrier
+   * (bench/RESULTS.md "Session 18"); RWKV_MM_BATCH=0: each split waits for its own reduce */
+  rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
   if (!SKIP(m, PROF_RKV)) {
     /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
      * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
      * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
      * (m->overlap; RWKV_OVERLAP=0 keeps the barrier after a whole stack); their last dispatch
-     * puts the barrier */
+     * (or the batch's end) puts the barrier */
     const rwkv_mm_group pg[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -674,14 +685,17 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
     for (uint32_t i = 0; i < 3 && !rc; i++)
       if (!(W->rkv_parts & (1u << i)))
-        rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
+        rc = b ? mm_batch(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, b, err)
+               : mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
     int wait = W->rkv_parts == RKV_ALL && !m->overlap;
     if (!rc && ng)
-      rc = (wait ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, &W->rkv, g, ng, R, err);
+      rc = b ? rwkv_mm_dispatch_groups_batch(m->gpu, &W->rkv, g, ng, R, b, err)
+             : (wait ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, &W->rkv, g, ng, R, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
+    rwkv_mm_batch_end(m->gpu, b);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else {
     /* w, a, g, v (layer 0: no v): the parts outside the stack (W->lora1_parts) on their own,
@@ -699,12 +713,17 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
       if (!(W->lora1_parts & (1u << i))) last = i;
     for (uint32_t i = 0; i < np && !rc; i++) {
       if (W->lora1_parts & (1u << i)) continue;
-      if (!W->lora1_parts && i == last)
+      if (b)
+        rc = mm_batch(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, b, err);
+      else if (!W->lora1_parts && i == last)
         rc = mm_act(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
       else
         rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
     }
-    if (!rc && ng) rc = rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, ng, R, err);
+    if (!rc && ng)
+      rc = b ? rwkv_mm_dispatch_groups_batch(m->gpu, &W->lora1, g, ng, R, b, err)
+             : rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, ng, R, err);
+    if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);
   return rc;

@@ -923,9 +923,27 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
   return S;
 }
 
+/* A split dispatch's reduce: matmul.comp KERNEL 3 sums the S pieces in scratch into y. */
+static void run_reduce(const rwkv_mm_reduce *r) {
+  glUseProgram(r->prog);
+  glUniform1ui(1, r->T);
+  glUniform1ui(3, r->ng);
+  glUniform4uiv(4, (GLsizei)r->ng, r->ra);
+  glUniform4uiv(8, (GLsizei)r->ng, r->gb);
+  glUniform1ui(13, r->S);
+  glUniform1ui(14, r->R);
+  glUniform1ui(15, r->tmap ? 2 : 0); /* y rows by the map */
+  glUniform1ui(16, r->tmoff);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, r->scratch);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, r->y);
+  if (r->tmap) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, r->tmap);
+  glDispatchCompute((r->R + 255) / 256, r->T, 1);
+}
+
 /* One chunk's tiled dispatch in S pieces of K: partial sums of group gi's local row i,
- * token t, piece z go to scratch[(z * T + t) * R + base_gi + i] (R = rows of all groups,
- * no activation or accumulate), then matmul.comp KERNEL 3 sums the pieces into y. The
+ * token t, piece z go to scratch slot `slot` at [(z * T + t) * R + base_gi + i] (R = rows
+ * of all groups, no activation or accumulate), then matmul.comp KERNEL 3 sums the pieces
+ * into y: at once (barrier, reduce, barrier; rec NULL) or later from *rec (a batch). The
  * program, u_K, u_T, u_row_bytes, u_xal, u_ng and the x / weight bindings are set.
  * tmap / tmoff: the token map in force, its offset (x rows by it in the pieces, y rows by it
  * in the reduce).
@@ -933,56 +951,64 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
  * the caller runs the plain dispatch; splitting is only for speed). */
 static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLuint *ga,
                           const GLuint *gb, uint32_t ng, uint32_t wgs, uint32_t tiles, uint32_t T,
-                          uint32_t S, unsigned y, unsigned tmap, uint32_t tmoff) {
+                          uint32_t S, unsigned y, unsigned tmap, uint32_t tmoff, unsigned slot,
+                          rwkv_mm_reduce *rec) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk;
   uint32_t kchunk = (slices + S - 1) / S * w->bk;
   S = (w->K + kchunk - 1) / kchunk; /* every piece gets at least one slice */
-  GLuint pa[4 * RWKV_MM_MAX_GROUPS], pb[4 * RWKV_MM_MAX_GROUPS], ra[4 * RWKV_MM_MAX_GROUPS];
+  GLuint pa[4 * RWKV_MM_MAX_GROUPS], pb[4 * RWKV_MM_MAX_GROUPS];
+  rwkv_mm_reduce r = {w->prog_reduce, 0, y, tmap, T, S, 0, ng, tmoff, {0}, {0}};
   uint32_t R = 0;
   for (uint32_t k = 0; k < ng; k++) {
     memcpy(&pa[4 * k], &ga[4 * k], 4 * sizeof *ga);
     memcpy(&pb[4 * k], &gb[4 * k], 4 * sizeof *gb);
-    memcpy(&ra[4 * k], &ga[4 * k], 4 * sizeof *ga);
+    memcpy(&r.ra[4 * k], &ga[4 * k], 4 * sizeof *ga);
+    memcpy(&r.gb[4 * k], &gb[4 * k], 4 * sizeof *gb);
     pa[4 * k + 3] = 0;  /* plain partial sums */
     pb[4 * k + 2] = R;  /* yoff, ldy: the scratch layout */
     pb[4 * k + 3] = 0;  /* set below */
-    ra[4 * k] = R;      /* the reduce finds groups by scratch position */
+    r.ra[4 * k] = R;    /* the reduce finds groups by scratch position */
     R += ga[4 * k + 2];
   }
   for (uint32_t k = 0; k < ng; k++) pb[4 * k + 3] = R;
+  r.R = R;
   uint64_t floats = (uint64_t)S * T * R;
   if (floats > 0xFFFFFFFFu || T > 65535) /* 32-bit indices; the reduce grid's y is T */
     return 1;
-  unsigned scratch = 0;
-  if (rwkv_gpu_scratch(g, 0, floats * 4, &scratch, NULL) != RWKV_OK) return 1; /* no split */
+  if (rwkv_gpu_scratch(g, slot, floats * 4, &r.scratch, NULL) != RWKV_OK) return 1; /* no split */
   glUniform4uiv(4, (GLsizei)ng, pa);
   glUniform4uiv(8, (GLsizei)ng, pb);
   glUniform1ui(13, kchunk);
   glUniform1ui(14, T * R);
   glUniform1ui(15, tmap ? 1 : 0); /* partial sums by dispatch token, x by the map */
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, scratch);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, r.scratch);
   glDispatchCompute(wgs, tiles, S);
+  glUniform1ui(15, tmap ? 3 : 0); /* its uniforms are kept per program: back to plain */
+  if (rec) {
+    *rec = r;
+    return 0;
+  }
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  glUseProgram(w->prog_reduce);
-  glUniform1ui(1, T);
-  glUniform1ui(3, ng);
-  glUniform4uiv(4, (GLsizei)ng, ra);
-  glUniform4uiv(8, (GLsizei)ng, gb);
-  glUniform1ui(13, S);
-  glUniform1ui(14, R);
-  glUniform1ui(15, tmap ? 2 : 0); /* y rows by the map */
-  glUniform1ui(16, tmoff);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, scratch);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, y);
-  glDispatchCompute((R + 255) / 256, T, 1);
+  run_reduce(&r);
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  glUseProgram(w->prog[v]); /* its uniforms are kept per program */
-  glUniform1ui(15, tmap ? 3 : 0);
-  return RWKV_OK;
+  glUseProgram(w->prog[v]);
+  return 0;
 }
 
+void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b) {
+  (void)g;
+  if (!b || (!b->pending && !b->n)) return;
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  for (uint32_t i = 0; i < b->n; i++) run_reduce(&b->r[i]);
+  if (b->n) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  b->n = 0;
+  b->pending = 0;
+}
+
+/* barrier: one after the dispatches (else the next barrier covers them); bt: a batch (the
+ * barrier is its end's; splits record their reduces there) or NULL. */
 static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
-                           uint32_t n, uint32_t T, int barrier, rwkv_error *err) {
+                           uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *bt, rwkv_error *err) {
   if (!g || !w || (!gr && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
   if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
   if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
@@ -1015,6 +1041,22 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
     return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one "
                        "dispatch", w->name, T);
   uint32_t rpw = w->rows_per_wg[v];
+  /* a batch: one scratch slot for each split this call may make (one per x / y pair and
+   * chunk), else the batch's reduces first; more than there are slots: splits as alone */
+  rwkv_mm_batch *rb = NULL;
+  if (bt) {
+    uint32_t pairs = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t j = 0;
+      while (j < i && !(gr[j].x == gr[i].x && gr[j].y == gr[i].y)) j++;
+      pairs += j == i;
+    }
+    uint32_t need = w->kernel[v] == 1 ? w->n_chunks * pairs : 0;
+    barrier = 0;
+    if (bt->n + need > RWKV_GPU_SCRATCH_SLOTS) rwkv_mm_batch_end(g, bt);
+    if (need <= RWKV_GPU_SCRATCH_SLOTS) rb = bt;
+    bt->pending = 1;
+  }
   /* programs a load left for later (rwkv_gpu_program_lazy) */
   if (!w->prog[v] && (rc = rwkv_gpu_program_need(g, &w->prog[v], err)) != RWKV_OK)
     return rwkv_error_prefix(err, "%s", w->name);
@@ -1061,8 +1103,10 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
       }
       glUniform1ui(3, ng);
       uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
-      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff) == 0) {
-        barrier = 1; /* the next split dispatch reuses the scratch buffer */
+      if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff,
+                                  rb ? rb->n : 0, rb ? &rb->r[rb->n] : NULL) == 0) {
+        if (rb) rb->n++;
+        else if (!bt) barrier = 1; /* the next split dispatch reuses the scratch buffer */
         continue;
       }
       glUniform4uiv(4, (GLsizei)ng, ga);
@@ -1082,12 +1126,18 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
 
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                             uint32_t n, uint32_t T, rwkv_error *err) {
-  return dispatch_groups(g, w, gr, n, T, 1, err);
+  return dispatch_groups(g, w, gr, n, T, 1, NULL, err);
 }
 
 int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                                uint32_t n, uint32_t T, rwkv_error *err) {
-  return dispatch_groups(g, w, gr, n, T, 0, err);
+  return dispatch_groups(g, w, gr, n, T, 0, NULL, err);
+}
+
+int rwkv_mm_dispatch_groups_batch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                                  uint32_t n, uint32_t T, rwkv_mm_batch *b, rwkv_error *err) {
+  if (!b) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL batch");
+  return dispatch_groups(g, w, gr, n, T, 0, b, err);
 }
 
 int rwkv_mm_dispatch_act(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a, int act,

@@ -117,6 +117,31 @@ int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_
 int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                                uint32_t n, uint32_t T, rwkv_error *err);
 
+/* A batch of independent matmuls (none reads what another writes) whose split-K reduces
+ * wait for one shared barrier: each split dispatch of the batch writes its partial sums to
+ * a scratch slot of its own and its reduce is recorded, so the batch's tiled pieces run
+ * side by side and the reduces run together at rwkv_mm_batch_end (barrier, reduces, barrier)
+ * instead of a barrier-reduce-barrier after each. Nothing in a batch puts a barrier until
+ * rwkv_mm_batch_end, which the caller must run before reading any of the outputs (and before
+ * anything else writes the batch's inputs). Zero-initialise. */
+typedef struct rwkv_mm_reduce {
+  unsigned prog, scratch, y, tmap;
+  uint32_t T, S, R, ng, tmoff;
+  uint32_t ra[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
+} rwkv_mm_reduce;
+typedef struct rwkv_mm_batch {
+  uint32_t n;     /* reduces recorded (scratch slots 0 .. n - 1 in use) */
+  int pending;    /* dispatches since the last barrier */
+  rwkv_mm_reduce r[RWKV_GPU_SCRATCH_SLOTS];
+} rwkv_mm_batch;
+/* rwkv_mm_dispatch_groups inside batch b. A split that finds no free slot ends the batch
+ * first (its reduces run, the batch starts again empty). */
+int rwkv_mm_dispatch_groups_batch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
+                                  uint32_t n, uint32_t T, rwkv_mm_batch *b, rwkv_error *err);
+/* The barrier, the recorded reduces and their barrier (just the barrier when none were
+ * recorded, nothing when nothing was dispatched); b is empty after it. */
+void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b);
+
 /* Prologue mode (decode of one token per sequence; glsl/matmul.comp PRO): instead of
  * reading x, every workgroup builds its token's x as layer norm + token-shift mix:
  *   xa = LN(xraw_t) (par ln_w, ln_b, eps);  x = xa + (prev_t - xa) * lerp_g

@@ -207,6 +207,25 @@ int main(void) {
   test_state_io(m);
   rwkv_model_free(m);
 
+  /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
+   * everywhere, so that r / k / v and the LoRA first stages run as one batch of splits whose
+   * reduces wait for one barrier (rwkv_mm_batch); and with each split reduced at once */
+  for (int batch = 1; batch >= 0; batch--) {
+    setenv("RWKV_MM_TILED", "1", 1);
+    setenv("RWKV_MM_SPLITK", "2", 1);
+    setenv("RWKV_MM_BATCH", batch ? "1" : "0", 1);
+    rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+    unsetenv("RWKV_MM_TILED");
+    unsetenv("RWKV_MM_SPLITK");
+    unsetenv("RWKV_MM_BATCH");
+    CHECK_OK(rc, &err);
+    if (rc) return test_result("test_forward");
+    test_expected_logits(m);
+    test_sequence(m, 1e-4);
+    test_batch(m, 1e-4);
+    rwkv_model_free(m);
+  }
+
   /* the F16 run also splits each row's layer norm + mixes over 4 workgroups
    * (automatic only for wide models, so force it here), and loads through the threads
    * that read a cold file while the context opens (forced: the page cache may keep it) */

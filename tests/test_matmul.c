@@ -322,10 +322,58 @@ static void check_groups(rwkv_gpu *g, uint32_t type, uint32_t K, uint64_t *seed)
         if (y[t * ldy + i] != y0[t * ldy + i] && bad++ < 3)
           CHECK_MSG(0, "groups %s T%u: y gap %llu overwritten", ti->name, T, (unsigned long long)i);
     test_checks++;
+    /* the same as a batch (rwkv_mm_batch: splits reduced after one barrier at its end), twice
+     * into fresh copies of the outputs: bit for bit the results above. Calls 1 and 2 take
+     * scratch slots 0 and 1 where K is split, call 3 (two x / y pairs) slots 2 and 3, call 4
+     * (the whole stack, relu^2) finds none free and ends the batch first */
+    unsigned bya = 0, by2a = 0, byb = 0, by2b = 0, byc = 0;
+    CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &bya, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &byb, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, ny * 4, y0, &byc, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, (uint64_t)T * 40 * 4, NULL, &by2a, &err), &err);
+    CHECK_OK(rwkv_gpu_buffer(g, (uint64_t)T * 40 * 4, NULL, &by2b, &err), &err);
+    rwkv_mm_group ga[4], gb2[4];
+    memcpy(ga, gr, sizeof ga);
+    memcpy(gb2, gr, sizeof gb2);
+    for (int i = 0; i < 3; i++) {
+      ga[i].y = bya;
+      gb2[i].y = byb;
+    }
+    ga[3].y = by2a;
+    gb2[3].y = by2b;
+    rwkv_mm_batch bt = {0};
+    rwkv_mm_group whole = {0, M, xb2, 0, ldx, byc, 0, ldy, 0, RWKV_MM_ACT_RELU2};
+    CHECK_OK(rwkv_mm_dispatch_groups_batch(g, &w, ga, 3, T, &bt, &err), &err);
+    CHECK_OK(rwkv_mm_dispatch_groups_batch(g, &w, ga + 3, 1, T, &bt, &err), &err);
+    CHECK_OK(rwkv_mm_dispatch_groups_batch(g, &w, gb2, 4, T, &bt, &err), &err);
+    CHECK_OK(rwkv_mm_dispatch_groups_batch(g, &w, &whole, 1, T, &bt, &err), &err);
+    rwkv_mm_batch_end(g, &bt);
+    CHECK(bt.n == 0 && bt.pending == 0);
+    CHECK_ERR(rwkv_mm_dispatch_groups_batch(g, &w, ga, 1, T, NULL, &err), &err, RWKV_ERR_ARG, "batch");
+    float *cy = malloc(ny * 4), *cy2 = malloc((size_t)T * 40 * 4);
+    for (int k2 = 0; k2 < 2 && cy && cy2; k2++) {
+      CHECK(read_floats(k2 ? byb : bya, cy, ny) == 0);
+      CHECK(read_floats(k2 ? by2b : by2a, cy2, (size_t)T * 40) == 0);
+      CHECK_MSG(memcmp(cy, y, ny * 4) == 0 && memcmp(cy2, y2, (size_t)T * 40 * 4) == 0,
+                "groups %s K%u T%u: batch copy %d differs from the grouped dispatch", ti->name, K, T, k2);
+    }
     /* plain dispatch with relu^2 on the whole stack */
     rwkv_mm_args pa = {.x = xb2, .xoff = 0, .ldx = ldx, .y = yb, .yoff = 0, .ldy = ldy, .T = T};
     CHECK_OK(rwkv_mm_dispatch_act(g, &w, &pa, RWKV_MM_ACT_RELU2, &err), &err);
     CHECK(read_floats(yb, y, ny) == 0);
+    if (cy) { /* (rows past M kept what each buffer held) */
+      CHECK(read_floats(byc, cy, ny) == 0);
+      int same = 1;
+      for (uint32_t t = 0; t < T; t++) same &= memcmp(cy + t * ldy, y + t * ldy, (size_t)M * 4) == 0;
+      CHECK_MSG(same, "relu2 %s K%u T%u: the batch's 4th call differs", ti->name, K, T);
+    }
+    free(cy);
+    free(cy2);
+    rwkv_gpu_buffer_free(g, bya, ny * 4);
+    rwkv_gpu_buffer_free(g, byb, ny * 4);
+    rwkv_gpu_buffer_free(g, byc, ny * 4);
+    rwkv_gpu_buffer_free(g, by2a, (uint64_t)T * 40 * 4);
+    rwkv_gpu_buffer_free(g, by2b, (uint64_t)T * 40 * 4);
     for (uint32_t t = 0; t < T && bad < 3; t++)
       for (uint32_t r = 0; r < M && bad < 3; r++) {
         double s = 0, a = 0;
