@@ -161,8 +161,6 @@ struct rwkv_gpu {
   } filler;
   unsigned scratch[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_scratch buffers (0: none yet) */
   uint64_t scratch_bytes[RWKV_GPU_SCRATCH_SLOTS];
-  unsigned counters[RWKV_GPU_SCRATCH_SLOTS]; /* rwkv_gpu_counters buffers (0: none yet) */
-  uint32_t counters_n[RWKV_GPU_SCRATCH_SLOTS];
   long scratch_users;
   unsigned tmap_buf;          /* rwkv_gpu_set_token_map: 0 = none */
   uint32_t tmap_off, tmap_all, tmap_live;
@@ -1850,28 +1848,6 @@ int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, 
   return RWKV_OK;
 }
 
-int rwkv_gpu_counters(rwkv_gpu *g, unsigned slot, uint32_t n, unsigned *buf, rwkv_error *err) {
-  if (buf) *buf = 0;
-  if (!g || !buf || slot >= RWKV_GPU_SCRATCH_SLOTS || n == 0 || n > (1u << 28))
-    return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_counters: bad arguments (slot %u, %u counters)", slot, n);
-  if (g->counters[slot] && g->counters_n[slot] >= n) {
-    *buf = g->counters[slot];
-    return RWKV_OK;
-  }
-  uint32_t want = n < 4096u ? 4096u : n;
-  uint32_t *zero = calloc(want, sizeof *zero); /* (GLES 3.1 has no glClearBufferData) */
-  if (!zero) return rwkv_errorf(err, RWKV_ERR_NOMEM, "gpu_counters: no memory for %u counters", want);
-  rwkv_gpu_buffer_free(g, g->counters[slot], (uint64_t)g->counters_n[slot] * 4);
-  g->counters[slot] = 0;
-  g->counters_n[slot] = 0;
-  int rc = rwkv_gpu_buffer(g, (uint64_t)want * 4, zero, &g->counters[slot], err);
-  free(zero);
-  if (rc != RWKV_OK) return rwkv_error_prefix(err, "gpu_counters: slot %u", slot);
-  g->counters_n[slot] = want;
-  *buf = g->counters[slot];
-  return RWKV_OK;
-}
-
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta) {
   if (!g) return;
   g->scratch_users += delta;
@@ -1887,9 +1863,6 @@ void rwkv_gpu_scratch_free(rwkv_gpu *g) {
     rwkv_gpu_buffer_free(g, g->scratch[i], g->scratch_bytes[i]);
     g->scratch[i] = 0;
     g->scratch_bytes[i] = 0;
-    rwkv_gpu_buffer_free(g, g->counters[i], (uint64_t)g->counters_n[i] * 4);
-    g->counters[i] = 0;
-    g->counters_n[i] = 0;
   }
 }
 

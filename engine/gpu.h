@@ -219,11 +219,6 @@ void rwkv_gpu_stream(const rwkv_gpu *g, void *dst, const void *src, uint64_t n);
  * rwkv_gpu_close in any case. */
 #define RWKV_GPU_SCRATCH_SLOTS 4
 int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, rwkv_error *err);
-/* Counter buffer `slot` of at least n uints, all zero when made (e.g. matmul's split-K
- * pieces count themselves per tile; the last one puts the counter back to zero): made on
- * first use, replaced by a bigger zeroed one when too small; freed with the scratch
- * buffers. */
-int rwkv_gpu_counters(rwkv_gpu *g, unsigned slot, uint32_t n, unsigned *buf, rwkv_error *err);
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
 void rwkv_gpu_scratch_free(rwkv_gpu *g);
 

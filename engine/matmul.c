@@ -22,7 +22,6 @@ typedef struct mm_cfg {
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
-  unsigned split_fix; /* tiled: a split's last piece per tile sums the pieces (u_fix) */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -82,9 +81,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * 38.9 -> 38.4 ms, 1024-token passes 0.2-1.2 ms slower; bench/h100_s7k.sh) */
   c->split_min_small = 1056;
   c->split_max = 16;
-  /* the pieces' sums added up by each tile's last piece, not by a reduce dispatch after a
-   * barrier (bench/RESULTS.md "Session 18") */
-  c->split_fix = 1;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -257,7 +253,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
-  if (env_uint("RWKV_MM_FIX", 0, 1, &v)) c->split_fix = v;
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
@@ -536,7 +531,6 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
     w->split_force = cfg[1].split_force;
-    w->split_fix = cfg[1].split_fix;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
                               "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
                               &w->prog_reduce, err);
@@ -982,15 +976,6 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   if (floats > 0xFFFFFFFFu || T > 65535) /* 32-bit indices; the reduce grid's y is T */
     return 1;
   if (rwkv_gpu_scratch(g, slot, floats * 4, &r.scratch, NULL) != RWKV_OK) return 1; /* no split */
-  unsigned ctr = 0;
-  if (w->split_fix && rwkv_gpu_counters(g, slot, wgs * tiles, &ctr, NULL) != RWKV_OK) return 1;
-  if (w->split_fix) { /* the groups' own uniforms for the last pieces' stores */
-    glUniform1ui(17, S);
-    glUniform4uiv(18, (GLsizei)ng, ga);
-    glUniform4uiv(22, (GLsizei)ng, gb);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, y);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, ctr);
-  }
   glUniform4uiv(4, (GLsizei)ng, pa);
   glUniform4uiv(8, (GLsizei)ng, pb);
   glUniform1ui(13, kchunk);
@@ -999,14 +984,6 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, r.scratch);
   glDispatchCompute(wgs, tiles, S);
   glUniform1ui(15, tmap ? 3 : 0); /* its uniforms are kept per program: back to plain */
-  if (w->split_fix) {
-    glUniform1ui(17, 0);
-    if (rec) { /* done when the dispatch is: nothing to reduce */
-      *rec = r;
-      rec->prog = 0;
-    }
-    return 0;
-  }
   if (rec) {
     *rec = r;
     return 0;
@@ -1022,13 +999,8 @@ void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b) {
   (void)g;
   if (!b || (!b->pending && !b->n)) return;
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  int reduced = 0;
-  for (uint32_t i = 0; i < b->n; i++)
-    if (b->r[i].prog) { /* (0: a split summed by its own last pieces) */
-      run_reduce(&b->r[i]);
-      reduced = 1;
-    }
-  if (reduced) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  for (uint32_t i = 0; i < b->n; i++) run_reduce(&b->r[i]);
+  if (b->n) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   b->n = 0;
   b->pending = 0;
 }
@@ -1088,7 +1060,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
   /* programs a load left for later (rwkv_gpu_program_lazy) */
   if (!w->prog[v] && (rc = rwkv_gpu_program_need(g, &w->prog[v], err)) != RWKV_OK)
     return rwkv_error_prefix(err, "%s", w->name);
-  if (w->kernel[v] == 1 && w->scratch_user && !w->split_fix && !w->prog_reduce &&
+  if (w->kernel[v] == 1 && w->scratch_user && !w->prog_reduce &&
       (rc = rwkv_gpu_program_need(g, &w->prog_reduce, err)) != RWKV_OK)
     return rwkv_error_prefix(err, "%s", w->name);
   glUseProgram(w->prog[v]);

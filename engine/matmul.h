@@ -50,8 +50,6 @@ typedef struct rwkv_mm_weight {
    * never) whose partial sums go to a context scratch buffer (rwkv_gpu_scratch) and are
    * summed by prog_reduce. */
   uint32_t bk, split_min, split_max, split_force, split_min_small;
-  int split_fix;        /* 1: no reduce dispatch, each tile's last piece sums the pieces
-                         * (counters per tile: rwkv_gpu_counters; RWKV_MM_FIX=0|1) */
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */

@@ -451,18 +451,6 @@ layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
 layout(location = 14) uniform uint u_zstride;  // y floats between two splits' partial sums
-// Split K fixed up in place (u_fix = the pieces S, 0: off; matmul.c RWKV_MM_FIX): after a
-// piece has stored its partial sums (binding 2) it counts itself in its tile's counter
-// (binding 6); the tile's last piece sums the S partials in piece order (as KERNEL 3 does:
-// the same floats) and stores them through the groups' own uniforms (u_fa / u_fb, y at
-// binding 5, y rows by the token map), then zeroes the counter for the next dispatch. No
-// reduce dispatch, no barrier between the pieces and the sums.
-layout(location = 17) uniform uint u_fix;
-layout(location = 18) uniform uvec4 u_fa[4];   // the groups' ga, gb for the final store
-layout(location = 22) uniform uvec4 u_fb[4];
-layout(std430, binding = 2) coherent readonly buffer Ypart { float yp[]; };  // other pieces' sums
-layout(std430, binding = 5) buffer Yfin { float yf[]; };
-layout(std430, binding = 6) coherent buffer Fctr { uint fctr[]; };
 
 // Raw words holding weights e0..e0+7 (e0 % 8 == 0) of the row at byte rb: loaded one K
 // slice ahead into registers (a, b), decoded by mt_dec after the current slice's FMAs.
@@ -799,37 +787,6 @@ void main() {
           for (uint j = 0u; j < 4u; j++) {
             uint t = t0 + (tn + uint(b * TN)) * 4u + j;
             if (t < u_T) mm_store(ga, gb, row, mm_ty(t), acc[4 * a + int(i)][b][j]);
-          }
-    }
-  if (u_fix == 0u) return;
-  memoryBarrierBuffer();  // this piece's sums before its count
-  barrier();
-  if (lid == 0u) {  // (the flag in the weight tile's first float: its readers are done)
-    uint tile = gl_WorkGroupID.y * gl_NumWorkGroups.x + wgx;
-    bool last = atomicAdd(fctr[tile], 1u) == u_fix - 1u;
-    if (last) atomicExchange(fctr[tile], 0u);
-    wshf[0] = last ? 1.0 : 0.0;
-  }
-  memoryBarrierShared();
-  barrier();
-  if (wshf[0] == 0.0) return;
-  memoryBarrierBuffer();
-  uvec4 fa = u_fa[g], fb = u_fb[g];
-  uint z = gl_WorkGroupID.z, p0 = gb.z - z * u_zstride;  // piece 0's partial sums
-  for (int a = 0; a < RQ; a++)
-    for (uint i = 0u; i < 4u; i++) {
-      uint row = rbase + (tm + uint(a * TM)) * 4u + i;
-      if (row < rend)
-        for (int b = 0; b < NQ; b++)
-          for (uint j = 0u; j < 4u; j++) {
-            uint t = t0 + (tn + uint(b * TN)) * 4u + j;
-            if (t >= u_T) continue;
-            uint pi = t * gb.w + p0 + (row - ga.y);
-            float v = 0.0;
-            for (uint q = 0u; q < u_fix; q++) v += q == z ? acc[4 * a + int(i)][b][j] : yp[pi + q * u_zstride];
-            uint yi = mm_tx(t) * fb.w + fb.z + (row - fa.y);  // (x and y share the map)
-            v = mm_act(v, fa.w >> 1);
-            yf[yi] = ((fa.w & 1u) != 0u ? yf[yi] : 0.0) + v;
           }
     }
 }

@@ -568,91 +568,6 @@ static void test_split_rule(rwkv_gpu *g) {
   free(data);
 }
 
-/* Split K summed by each tile's last piece (RWKV_MM_FIX=1, the default) against the reduce
- * dispatch (=0): the same floats bit for bit (both add the pieces in order), for every
- * activation with and without accumulate, and through a token map (a padded batch's live
- * rows: x and y rows by the map, the other rows of y untouched); then against the
- * reference (check_random_t) with the fix on the tiled kernels' big tile. */
-static void test_split_fix(rwkv_gpu *g) {
-  static const char *names[] = {"RWKV_MM_TILED", "RWKV_MM_SPLITK", "RWKV_MM_FIX"};
-  static const uint32_t types[] = {RWKV_TYPE_F16, RWKV_TYPE_Q4_K, RWKV_TYPE_F32};
-  enum { K = 512, M = 200, T = 45, NL = 31 };
-  uint64_t seed = 0xF12ull;
-  rwkv_error err = {0};
-  float *wf = malloc((size_t)K * M * 4), *x = malloc((size_t)T * K * 4), *y0 = malloc((size_t)T * M * 4);
-  float *ya = malloc((size_t)T * M * 4), *yb = malloc((size_t)T * M * 4);
-  uint8_t *wq = malloc((size_t)K * M * 4);
-  if (!wf || !x || !y0 || !ya || !yb || !wq) goto out;
-  for (size_t i = 0; i < (size_t)K * M; i++) wf[i] = frand(&seed) * 0.1f;
-  for (size_t i = 0; i < (size_t)T * K; i++) x[i] = frand(&seed);
-  for (size_t i = 0; i < (size_t)T * M; i++) y0[i] = frand(&seed);
-  uint32_t map[NL];
-  for (uint32_t i = 0; i < NL; i++) map[i] = T - NL + i - (i < 5 ? 9 : 0); /* rows with gaps */
-  unsigned xb = 0, mb = 0;
-  CHECK_OK(rwkv_gpu_buffer(g, (uint64_t)T * K * 4, x, &xb, &err), &err);
-  CHECK_OK(rwkv_gpu_buffer(g, sizeof map, map, &mb, &err), &err);
-  for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++) {
-    uint32_t type = types[ti];
-    uint64_t rb = rwkv_type_row_bytes(type, K);
-    if (type == RWKV_TYPE_F32) memcpy(wq, wf, (size_t)K * M * 4);
-    else CHECK_OK(rwkv_quantize(type, wf, wq, (uint64_t)K * M, &err), &err);
-    rwkv_mm_weight w[2];
-    memset(w, 0, sizeof w);
-    int rc = RWKV_OK;
-    for (int f = 0; f < 2 && !rc; f++) {
-      setenv("RWKV_MM_TILED", "1", 1);
-      setenv("RWKV_MM_SPLITK", "5", 1);
-      setenv("RWKV_MM_FIX", f ? "1" : "0", 1);
-      rc = rwkv_mm_upload(g, f ? "fix" : "reduce", type, K, M, wq, rb * M, &w[f], &err);
-      CHECK_OK(rc, &err);
-      for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
-    }
-    if (!rc) CHECK(w[1].split_fix && !w[0].split_fix && rwkv_mm_split_pieces(&w[1], M, T) > 1);
-    for (int c = 0; c < 2 * 4 * 2 && !rc; c++) {
-      int act = c % 4, acc = (c / 4) % 2, mapped = c / 8;
-      if (mapped) rwkv_gpu_set_token_map(g, mb, 0, T, NL);
-      unsigned yo[2] = {0, 0};
-      for (int f = 0; f < 2; f++) {
-        CHECK_OK(rwkv_gpu_buffer(g, (uint64_t)T * M * 4, y0, &yo[f], &err), &err);
-        rwkv_mm_group gr = {0, M, xb, 0, K, yo[f], 0, M, acc, act};
-        CHECK_OK(rwkv_mm_dispatch_groups(g, &w[f], &gr, 1, T, &err), &err);
-      }
-      rwkv_gpu_set_token_map(g, 0, 0, 0, 0);
-      CHECK(read_floats(yo[0], ya, (size_t)T * M) == 0);
-      CHECK(read_floats(yo[1], yb, (size_t)T * M) == 0);
-      CHECK_MSG(memcmp(ya, yb, (size_t)T * M * 4) == 0, "split fix %s act %d acc %d map %d: differs from the reduce",
-                rwkv_type_get(type)->name, act, acc, mapped);
-      if (mapped) { /* rows outside the map kept y0 */
-        int kept = 1;
-        for (uint32_t t = 0; t < T; t++) {
-          int in = 0;
-          for (uint32_t i = 0; i < NL; i++) in |= map[i] == t;
-          if (!in) kept &= memcmp(yb + (size_t)t * M, y0 + (size_t)t * M, (size_t)M * 4) == 0;
-        }
-        CHECK_MSG(kept, "split fix %s: a row outside the token map was written", rwkv_type_get(type)->name);
-      }
-      test_checks++;
-      for (int f = 0; f < 2; f++) rwkv_gpu_buffer_free(g, yo[f], (uint64_t)T * M * 4);
-    }
-    for (int f = 0; f < 2; f++)
-      if (w[f].n_chunks) rwkv_mm_free(g, &w[f]);
-  }
-  rwkv_gpu_buffer_free(g, xb, (uint64_t)T * K * 4);
-  rwkv_gpu_buffer_free(g, mb, sizeof map);
-  setenv("RWKV_MM_TILED", "1", 1);
-  setenv("RWKV_MM_SPLITK", "3", 1);
-  static const uint32_t Ts[] = {133, 37};
-  check_random_t(g, RWKV_TYPE_Q6_K, 768, 130, Ts, 2, &seed);
-  for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
-out:
-  free(wf);
-  free(x);
-  free(y0);
-  free(ya);
-  free(yb);
-  free(wq);
-}
-
 /* Prefill of one tile's rows over a long K (LoRA w1): on GPUs the short-prefill program
  * (2..256 tokens, rwkv_mm_variant) is the rows kernel and longer prefills keep the tile;
  * both against the reference, T on each side of the boundary. */
@@ -696,7 +611,6 @@ int main(void) {
     test_errors(g);
     test_groups(g);
     test_split_rule(g);
-    test_split_fix(g);
   }
   /* The other kernel shapes (GPU-style rows shared by 32 / 8 lanes with a shared-memory
    * or subgroup reduction, other token tiles) on whatever device this is. */

@@ -452,22 +452,18 @@ int main(void) {
              {"q4_k", "Q4_K_S"}, {"q5_k", "Q5_K_S"}, {"q6_k", "Q6_K"}, {"q4_k_m", "Q4_K_M"}};
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) check_type(gpu, T[i].type, T[i].ft);
     /* the GPUs' prefill path: the tiled kernel with K split into 3 pieces (2 where K is a
-     * LoRA rank), summed by each tile's last piece (RWKV_MM_FIX=1) or by a reduce dispatch,
-     * r / k / v and the LoRA first stages as one batch of splits (the Q4_K_M mix: r|k
-     * stacked, v alone where it is Q6_K, w1 F32 beside the a1|g1|v1 stack) or each split
-     * reduced at once (RWKV_MM_BATCH=0) */
-    static const char *const bf[3][2] = {{"1", "1"}, {"1", "0"}, {"0", "0"}};
-    for (int v = 0; v < 3; v++) {
+     * LoRA rank), r / k / v and the LoRA first stages as one batch of splits (the Q4_K_M
+     * mix: r|k stacked, v alone where it is Q6_K, w1 F32 beside the a1|g1|v1 stack), and with
+     * each split reduced at once (RWKV_MM_BATCH=0) */
+    for (int batch = 1; batch >= 0; batch--) {
       setenv("RWKV_MM_TILED", "1", 1);
       setenv("RWKV_MM_SPLITK", "3", 1);
-      setenv("RWKV_MM_BATCH", bf[v][0], 1);
-      setenv("RWKV_MM_FIX", bf[v][1], 1);
+      setenv("RWKV_MM_BATCH", batch ? "1" : "0", 1);
       check_type(gpu, "q4_k_m", "Q4_K_M");
-      if (v == 0) check_type(gpu, "f16", "F16");
+      if (batch) check_type(gpu, "f16", "F16");
       unsetenv("RWKV_MM_TILED");
       unsetenv("RWKV_MM_SPLITK");
       unsetenv("RWKV_MM_BATCH");
-      unsetenv("RWKV_MM_FIX");
     }
     test_long_run(gpu);
   }
