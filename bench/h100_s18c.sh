@@ -1,8 +1,8 @@
 #!/bin/bash
-# bench/h100_s18c.sh (needs 0151b45) - session 18: split K summed by each tile's last piece (RWKV_MM_FIX, the
-# default now) against the reduce dispatch, with and without the r/k/v + LoRA-1 batch: the GPU
-# tests, rwkv-bench's figures interleaved (2.9B Q4_K_M / F16, 1.5B and 0.1B), the fields batch
-# profiled (BENCH_LENS).
+# bench/h100_s18c.sh (needs 0151b45) - session 18: split K summed by each tile's last piece
+# (RWKV_MM_FIX, the default in 0151b45, reverted in f0ed6c8) against the reduce dispatch, with
+# and without the r/k/v + LoRA-1 batch: the GPU tests, rwkv-bench's figures interleaved (2.9B
+# Q4_K_M / F16, 1.5B and 0.1B), the fields batch and pp512 profiled (BENCH_LENS).
 set -u
 . bench/h100_env.sh
 L=13,10,14,8,12,16,12,13,13,13
