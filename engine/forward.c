@@ -31,7 +31,8 @@ typedef struct arena {
 } arena;
 
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
-static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T);
+static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
+                    rwkv_error *err);
 static uint32_t skip_parse(const char *e);
 static int persist_init(rwkv_model *m, rwkv_error *err);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
@@ -257,6 +258,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   uint32_t ltv = m->d.n_layer > 1 ? m->layers[1].v2.type : lta;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->mm_batch = env_u32("RWKV_MM_BATCH", 1) != 0;
+  m->g_late = env_u32("RWKV_G_LATE", 1) != 0;
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
@@ -776,18 +778,21 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
+  int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
+             !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
+  /* the gate's (g, the widest) only the scan's last step reads: it runs beside the scan
+   * (m->g_late, RWKV_G_LATE=0: here) */
+  int g_late = scan && m->g_late && !SKIP(m, PROF_WKV);
   /* (independent of each other: only the last waits) */
   if (!rc && !fused) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused) rc = mm_nb(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused && l > 0) rc = mm_nb(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
+  if (!rc && !fused) rc = (g_late && l == 0 ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused && l > 0) rc = (g_late ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
 
   /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
   if (!SKIP(m, PROF_WKV)) {
-    int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
-               !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
     /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
     const model_progs *p = &m->prog;
     if (scan && ((!p->wkv_scan && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_scan, err))) ||
@@ -795,8 +800,9 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
                  (!p->wkv_post && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_post, err)))))
       return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
-      if (scan) wkv_scan(m, l, a, B, T);
+      if (scan) rc = wkv_scan(m, l, a, B, T, g_late, err);
       else wkv_one(m, l, a, B, T, fused);
+    if (rc) return rc;
   }
   prof(m, PROF_WKV);
 
@@ -851,7 +857,11 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
  * walks the tokens on its own (rwkv_wkv_scan.comp), raw o -> y, S and att_prev back
  * to the state; (3) per (head, row) group norm, bonus and gate, y in place
  * (rwkv_wkv_post.comp). */
-static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T) {
+/* The WKV step of a prefill in three dispatches: wkv_pre, the row scans, wkv_post; with
+ * g_late the gate's LoRA second stage (g = g2.gh, read only by wkv_post) runs beside the
+ * scans (unsplit: they leave most of the GPU's ALUs idle) and their barrier covers both. */
+static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
+                    rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint32_t D = d->n_embd, R = B * T, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
@@ -870,7 +880,16 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
-  run(D / m->wkv_rows, B);
+  if (g_late) {
+    glDispatchCompute(D / m->wkv_rows, B, 1);
+    rwkv_mm_batch gb = {0};
+    gb.no_split = 1;
+    int rc = mm_batch(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, &gb, err);
+    if (rc) return rc;
+    rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after both */
+  } else {
+    run(D / m->wkv_rows, B);
+  }
 
   p = m->prog.wkv_post;
   use(m, p);
@@ -880,6 +899,7 @@ static void wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint
   u32(p, "r_k", par + PAR_R_K * D); u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
   run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
+  return RWKV_OK;
 }
 
 /* ---- decode of one sequence, one dispatch a layer (glsl/rwkv_layer.comp) ------------- */

@@ -1051,7 +1051,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
       while (j < i && !(gr[j].x == gr[i].x && gr[j].y == gr[i].y)) j++;
       pairs += j == i;
     }
-    uint32_t need = w->kernel[v] == 1 ? w->n_chunks * pairs : 0;
+    uint32_t need = w->kernel[v] == 1 && !bt->no_split ? w->n_chunks * pairs : 0;
     barrier = 0;
     if (bt->n + need > RWKV_GPU_SCRATCH_SLOTS) rwkv_mm_batch_end(g, bt);
     if (need <= RWKV_GPU_SCRATCH_SLOTS) rb = bt;
@@ -1102,7 +1102,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
       }
       glUniform1ui(3, ng);
-      uint32_t S = w->kernel[v] == 1 ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
+      uint32_t S = w->kernel[v] == 1 && !(bt && bt->no_split) ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
       if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff,
                                   rb ? rb->n : 0, rb ? &rb->r[rb->n] : NULL) == 0) {
         if (rb) rb->n++;

@@ -130,6 +130,8 @@ typedef struct rwkv_mm_reduce {
   uint32_t ra[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
 } rwkv_mm_reduce;
 typedef struct rwkv_mm_batch {
+  int no_split;   /* set by the caller: the batch's dispatches are never split in K (they
+                   * run beside other work that fills the GPU) */
   uint32_t n;     /* reduces recorded (scratch slots 0 .. n - 1 in use) */
   int pending;    /* dispatches since the last barrier */
   rwkv_mm_reduce r[RWKV_GPU_SCRATCH_SLOTS];
