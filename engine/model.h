@@ -98,7 +98,8 @@ struct rwkv_model {
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
-  int g_late;     /* prefill: the gate's LoRA second stage beside the WKV scans */
+  uint32_t g_late; /* prefills of this many tokens or more: the gate's LoRA-2 beside the WKV
+                    * scans (0: never) */
   /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
    * persist_init): its program, ticket / done counters, workgroups, and whether it failed */
   unsigned persist_prog, persist_sync;

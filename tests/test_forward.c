@@ -210,12 +210,12 @@ int main(void) {
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
    * everywhere, so that r / k / v and the LoRA first stages run as one batch of splits whose
    * reduces wait for one barrier (rwkv_mm_batch) and the gate's LoRA-2 runs unsplit beside
-   * the WKV scans; then each split reduced at once and the gate's before the scans */
+   * the WKV scans (RWKV_G_LATE); then each split reduced at once and the gate's before them */
   for (int batch = 1; batch >= 0; batch--) {
     setenv("RWKV_MM_TILED", "1", 1);
     setenv("RWKV_MM_SPLITK", "2", 1);
     setenv("RWKV_MM_BATCH", batch ? "1" : "0", 1);
-    setenv("RWKV_G_LATE", batch ? "1" : "0", 1);
+    setenv("RWKV_G_LATE", batch ? "2" : "0", 1); /* (from 2 tokens: the default is 128) */
     rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
     unsetenv("RWKV_MM_TILED");
     unsetenv("RWKV_MM_SPLITK");
