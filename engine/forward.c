@@ -784,10 +784,12 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
    * when the scan is long enough to hide it unsplit, m->g_late (RWKV_G_LATE) steps or more
    * (H100: 2.9B pp512 +1.5-2%, 1.5B +1.6%; the 0.1B's 10 fields, 16 steps, 3.5 -> 4.2+ ms) */
   int g_late = scan && m->g_late && T >= m->g_late && !SKIP(m, PROF_WKV);
-  /* (independent of each other: only the last waits) */
+  /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in layer
+   * 0, which has no v LoRA): mm_act waits) */
+  int wait_a = g_late && l == 0, wait_v = g_late;
   if (!rc && !fused) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused) rc = (g_late && l == 0 ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused && l > 0) rc = (g_late ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && !fused && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
   if (!rc && !fused && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
@@ -857,10 +859,9 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
  * (decay, kk, b = kk*a, k, v; rwkv_wkv_pre.comp); (2) every row of every head's S
  * walks the tokens on its own (rwkv_wkv_scan.comp), raw o -> y, S and att_prev back
  * to the state; (3) per (head, row) group norm, bonus and gate, y in place
- * (rwkv_wkv_post.comp). */
-/* The WKV step of a prefill in three dispatches: wkv_pre, the row scans, wkv_post; with
- * g_late the gate's LoRA second stage (g = g2.gh, read only by wkv_post) runs beside the
- * scans (unsplit: they leave most of the GPU's ALUs idle) and their barrier covers both. */
+ * (rwkv_wkv_post.comp). With g_late the gate's LoRA second stage (g = g2.gh, read only
+ * by (3)) runs beside (2), unsplit (the scans leave most of the GPU's ALUs idle), and (2)'s
+ * barrier covers both. */
 static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
                     rwkv_error *err) {
   const rwkv7_desc *d = &m->d;

@@ -1102,7 +1102,8 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[i].y);
       }
       glUniform1ui(3, ng);
-      uint32_t S = w->kernel[v] == 1 && !(bt && bt->no_split) ? split_count(w, (uint64_t)wgs * tiles, tiles) : 1;
+      uint32_t S = 1;
+      if (w->kernel[v] == 1 && !(bt && bt->no_split)) S = split_count(w, (uint64_t)wgs * tiles, tiles);
       if (S > 1 && dispatch_split(g, w, v, ga, gb, ng, wgs, (uint32_t)tiles, Tl, S, gr[i].y, tmap, tmoff,
                                   rb ? rb->n : 0, rb ? &rb->r[rb->n] : NULL) == 0) {
         if (rb) rb->n++;

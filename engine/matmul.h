@@ -122,8 +122,9 @@ int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_
  * a scratch slot of its own and its reduce is recorded, so the batch's tiled pieces run
  * side by side and the reduces run together at rwkv_mm_batch_end (barrier, reduces, barrier)
  * instead of a barrier-reduce-barrier after each. Nothing in a batch puts a barrier until
- * rwkv_mm_batch_end, which the caller must run before reading any of the outputs (and before
- * anything else writes the batch's inputs). Zero-initialise. */
+ * rwkv_mm_batch_end, which the caller must run before reading any of the outputs, before
+ * anything else writes the batch's inputs, and before any split dispatch outside the batch
+ * (those use scratch slot 0). Zero-initialise. */
 typedef struct rwkv_mm_reduce {
   unsigned prog, scratch, y, tmap;
   uint32_t T, S, R, ng, tmoff;
