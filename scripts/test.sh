@@ -16,9 +16,13 @@ if [ "${RWKV_SKIP_ASAN:-0}" != 1 ]; then
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRWKV_SANITIZE=ON
   cmake --build build-asan -j"$jobs"
   # Mesa's llvmpipe keeps some allocations until exit: suppress leaks in Mesa and
-  # LLVM only (tests/lsan.supp); ours are still reported.
+  # LLVM only (tests/lsan.supp); ours are still reported. intercept_tls_get_addr=0: the
+  # leak check does not walk the dynamic TLS of dlopen'ed libraries (Mesa's LLVM), whose
+  # ranges it sometimes misreads on this glibc and then faults in its own tracer after a
+  # test passed ("Tracer caught signal 11", ScanRangeForPointers; google/sanitizers#1322,
+  # seen twice in CI in session 18). Our code keeps nothing in TLS; static TLS is still scanned.
   LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0" \
-  ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" \
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0" \
     ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE no_asan | tee build-asan/ctest.log
 fi
 # A bounded coverage-guided fuzzing run (libFuzzer + ASan + UBSan, ~30 s per target) on the
