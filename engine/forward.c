@@ -565,31 +565,33 @@ static void prof_report(rwkv_model *m) {
               m->prof->us[i] / 1e3, m->prof->us[i] / (double)m->prof->calls[i], 100 * m->prof->us[i] / total);
 }
 
-/* y = (acc ? y : 0) + act(W.x) over R rows of the arena. With wait == 0 (and m->overlap)
- * no storage barrier follows: the next dispatch must neither read y nor write x, and a
- * later one puts the barrier (RWKV_OVERLAP=0 keeps every barrier). */
+/* Row groups of w over R rows of the arena: inside batch b when given (rwkv_mm_batch: no
+ * barrier until its end, split-K reduces after its one barrier), else with a storage
+ * barrier after them when wait (or !m->overlap); without one the next dispatch must neither
+ * read their y nor write their x, and a later one puts the barrier (RWKV_OVERLAP=0 keeps
+ * every barrier). */
+static int mm_groups(rwkv_model *m, const rwkv_mm_weight *w, const rwkv_mm_group *g, uint32_t n, uint32_t R,
+                     int wait, rwkv_mm_batch *b, rwkv_error *err) {
+  if (b) return rwkv_mm_dispatch_groups_batch(m->gpu, w, g, n, R, b, err);
+  return (wait || !m->overlap ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, w, g, n, R, err);
+}
+/* y = (acc ? y : 0) + act(W.x) over R rows of the arena (mm_groups for wait and b). */
 static int mm_run(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
-                  int acc, int wait, rwkv_error *err) {
+                  int acc, int wait, rwkv_mm_batch *b, rwkv_error *err) {
   rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, acc, act};
-  return (wait || !m->overlap ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, w, &g, 1, R, err);
+  return mm_groups(m, w, &g, 1, R, wait, b, err);
 }
 static int mm(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int acc,
               rwkv_error *err) {
-  return mm_run(m, w, x, y, R, RWKV_MM_ACT_NONE, acc, 1, err);
+  return mm_run(m, w, x, y, R, RWKV_MM_ACT_NONE, acc, 1, NULL, err);
 }
 static int mm_act(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
                   rwkv_error *err) {
-  return mm_run(m, w, x, y, R, act, 0, 1, err);
+  return mm_run(m, w, x, y, R, act, 0, 1, NULL, err);
 }
 static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
                  rwkv_error *err) {
-  return mm_run(m, w, x, y, R, act, 0, 0, err);
-}
-/* The same inside batch b (rwkv_mm_batch: split-K reduces after the batch's one barrier). */
-static int mm_batch(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y, uint32_t R, int act,
-                    rwkv_mm_batch *b, rwkv_error *err) {
-  rwkv_mm_group g = {0, w->M, m->act_buf, x, w->K, m->act_buf, y, w->M, 0, act};
-  return rwkv_mm_dispatch_groups_batch(m->gpu, w, &g, 1, R, b, err);
+  return mm_run(m, w, x, y, R, act, 0, 0, NULL, err);
 }
 
 /* RWKV_SKIP=step,...: leave those steps' dispatches out of every pass (names as in the
@@ -676,8 +678,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
      * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
      * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
-     * (m->overlap; RWKV_OVERLAP=0 keeps the barrier after a whole stack); their last dispatch
-     * (or the batch's end) puts the barrier */
+     * (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); their last dispatch (or
+     * the batch's end) puts the barrier */
     const rwkv_mm_group pg[3] = {
         {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
         {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
@@ -686,13 +688,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     rwkv_mm_group g[3];
     uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
     for (uint32_t i = 0; i < 3 && !rc; i++)
-      if (!(W->rkv_parts & (1u << i)))
-        rc = b ? mm_batch(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, b, err)
-               : mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, RWKV_MM_ACT_NONE, err);
-    int wait = W->rkv_parts == RKV_ALL && !m->overlap;
-    if (!rc && ng)
-      rc = b ? rwkv_mm_dispatch_groups_batch(m->gpu, &W->rkv, g, ng, R, b, err)
-             : (wait ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, &W->rkv, g, ng, R, err);
+      if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
+    if (!rc && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
@@ -713,18 +710,10 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     uint32_t np = l > 0 ? 4 : 3, ng = stack_groups(W->lora1_parts, pg, np, g), last = np;
     for (uint32_t i = 0; i < np; i++)
       if (!(W->lora1_parts & (1u << i))) last = i;
-    for (uint32_t i = 0; i < np && !rc; i++) {
-      if (W->lora1_parts & (1u << i)) continue;
-      if (b)
-        rc = mm_batch(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, b, err);
-      else if (!W->lora1_parts && i == last)
-        rc = mm_act(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
-      else
-        rc = mm_nb(m, pw[i], (uint32_t)pg[i].xoff, (uint32_t)pg[i].yoff, R, pg[i].act, err);
-    }
-    if (!rc && ng)
-      rc = b ? rwkv_mm_dispatch_groups_batch(m->gpu, &W->lora1, g, ng, R, b, err)
-             : rwkv_mm_dispatch_groups(m->gpu, &W->lora1, g, ng, R, err);
+    for (uint32_t i = 0; i < np && !rc; i++)
+      if (!(W->lora1_parts & (1u << i)))
+        rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
+    if (!rc && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
     if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);
@@ -886,7 +875,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     glDispatchCompute(D / m->wkv_rows, B, 1);
     rwkv_mm_batch gb = {0};
     gb.no_split = 1;
-    int rc = mm_batch(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, &gb, err);
+    int rc = mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err);
     if (rc) return rc;
     rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after both */
   } else {
