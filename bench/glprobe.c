@@ -73,6 +73,9 @@ static const struct { const char *name, *src; } probes[] = {
     {"int8 arithmetic (GL_EXT_shader_explicit_arithmetic_types_int8)",
      "#version 320 es\n#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require\n" HEAD BUF
           "void main() { i8vec4 a = i8vec4(int(v[0])); v[0] = float(a.x * a.y); }\n"},
+    {"SM count builtin (GL_NV_shader_sm_builtins)",
+     "#version 320 es\n#extension GL_NV_shader_sm_builtins : require\n" HEAD BUF
+          "void main() { v[0] = float(gl_SMCountNV); }\n"},
     {"f16 packed math via packHalf2x16 only (core)",
      "#version 320 es\n" HEAD BUF "void main() { v[0] = unpackHalf2x16(packHalf2x16(vec2(v[1], v[2]))).x; }\n"},
 };
@@ -82,7 +85,8 @@ int main(void) {
   rwkv_gpu *g = NULL;
   if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
-  printf("%s | %s\n", in->renderer, in->version);
+  printf("%s | %s | SMs %d%s\n", in->renderer, in->version, in->sm_count,
+         in->sm_count ? "" : " (unknown)");
   GLint n = 0;
   glGetIntegerv(GL_NUM_EXTENSIONS, &n);
   printf("%d extensions:", n);
