@@ -141,6 +141,16 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->nq = 1;
         c->ku = 16;
       }
+      /* RWKV_MM_F16_WIDE=<elements> (an experiment, default off): rows of at least that many
+       * elements take 8 x 8 register tiles (RQ 2, NQ 2, 128 invocations) */
+      {
+        unsigned wide;
+        if (env_uint("RWKV_MM_F16_WIDE", 1, 0xFFFFFFFFu, &wide) && K * M >= wide) {
+          c->rq = 2;
+          c->nq = 2;
+          c->ku = 16;
+        }
+      }
       break;
     case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:
     case RWKV_TYPE_Q4_K: case RWKV_TYPE_Q5_K: case RWKV_TYPE_Q6_K:
