@@ -85,8 +85,7 @@ int main(void) {
   rwkv_gpu *g = NULL;
   if (rwkv_gpu_open(NULL, &g, &err)) { fprintf(stderr, "%s\n", err.msg); return 1; }
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
-  printf("%s | %s | SMs %d%s\n", in->renderer, in->version, in->sm_count,
-         in->sm_count ? "" : " (unknown)");
+  printf("%s | %s\n", in->renderer, in->version);
   GLint n = 0;
   glGetIntegerv(GL_NUM_EXTENSIONS, &n);
   printf("%d extensions:", n);

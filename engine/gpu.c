@@ -684,43 +684,6 @@ void rwkv_gpu_copy(rwkv_gpu *g, void *dst, const void *src, uint64_t n) {
   rwkv_gpu_parallel(g, (size_t)((n + j.piece - 1) / j.piece), copy_task, &j);
 }
 
-/* The multiprocessor count (info.sm_count), where the driver tells it: NVIDIA's
- * GL_NV_shader_thread_group query GL_SM_COUNT_NV (0x933B; no shader), else one invocation
- * reading gl_SMCountNV (GL_NV_shader_sm_builtins). matmul.c sizes its split-K targets by it
- * (16 tiled workgroups an SM); 0 (unknown: other GPUs, llvmpipe) keeps the H100's figures.
- * Failures leave 0: the count only tunes speed. */
-static void sm_count_probe(rwkv_gpu *g) {
-  rwkv_gpu_info *in = &g->info;
-  in->sm_count = 0;
-  if (in->software) return;
-  if (gl_has_ext("GL_NV_shader_thread_group")) {
-    GLint n = 0;
-    glGetIntegerv(0x933B /* GL_SM_COUNT_NV */, &n);
-    int bad = glGetError() != GL_NO_ERROR;
-    while (glGetError() != GL_NO_ERROR) {
-    }
-    if (!bad && n > 0) {
-      in->sm_count = n;
-      return;
-    }
-  }
-  if (!gl_has_ext("GL_NV_shader_sm_builtins")) return;
-  rwkv_error e = {0};
-  unsigned prog = 0, buf = 0;
-  uint32_t n = 0;
-  if (rwkv_gpu_program(g, "rwkv_sm_count", "#extension GL_NV_shader_sm_builtins : require\n", &prog, &e) ||
-      rwkv_gpu_buffer(g, 4, &n, &buf, &e))
-    return;
-  glUseProgram(prog);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, buf);
-  glDispatchCompute(1, 1, 1);
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
-  if (rwkv_gpu_read(g, buf, 0, 4, &n, "sm count", &e) == RWKV_OK && n > 0 && n <= 65536)
-    in->sm_count = (int)n;
-  glUseProgram(0);
-  rwkv_gpu_buffer_free(g, buf, 4);
-}
-
 int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   if (!out) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_open: out is NULL");
   *out = NULL;
@@ -737,10 +700,6 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
     int sw = 0;
     if (env_int("RWKV_GPU_SOFTWARE", &sw) != 0 && sw == 1) software = 1;
   }
-  int sms = -1; /* RWKV_GPU_SMS: the multiprocessor count, else the driver's (sm_count_probe) */
-  if (env_int("RWKV_GPU_SMS", &sms) < 0 || sms < -1 || sms > 65536)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "RWKV_GPU_SMS=\"%s\" is not a multiprocessor count (0..65536)",
-                       getenv("RWKV_GPU_SMS"));
   uint64_t limit = opts ? opts->memory_limit : 0;
   const char *ls = getenv("RWKV_GPU_MEMORY_LIMIT");
   if (!limit && ls && *ls) {
@@ -794,8 +753,6 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   while (glGetError() != GL_NO_ERROR) {
   }
   if (formats > 0) g->cache_dir = cache_dir_from_env();
-  if (sms >= 0) g->info.sm_count = sms;
-  else sm_count_probe(g);
   g->stats.open_ms = gpu_now_ms() - t0;
   *out = g;
   return RWKV_OK;

@@ -6,9 +6,7 @@
  *   3. EGL_MESA_platform_surfaceless,
  * and a GLES 3.2 (else 3.1) context is made current with no surface.
  * Environment: RWKV_GPU_DEVICE=<n> picks the n-th EGL device of the device
- * platform; RWKV_GPU_SOFTWARE=1 forces the software (llvmpipe) device;
- * RWKV_GPU_SMS=<n> states the multiprocessor count (rwkv_gpu_info.sm_count) where the
- * driver does not tell it (0: unknown).
+ * platform; RWKV_GPU_SOFTWARE=1 forces the software (llvmpipe) device.
  *
  * Shaders come from glsl/ embedded at build time (shaders.h). A program is
  * built from "#version 310 es", the caller's #defines, glsl/common.glsl and the
@@ -51,8 +49,6 @@ typedef struct rwkv_gpu_info {
   int max_ssbo_bindings;/* GL_MAX_SHADER_STORAGE_BUFFER_BINDINGS */
   int has_texture_buffer; /* GL_EXT_texture_buffer (or GLES 3.2) */
   long long max_texture_buffer; /* GL_MAX_TEXTURE_BUFFER_SIZE, texels */
-  int sm_count;         /* multiprocessors (NVIDIA: GL_SM_COUNT_NV, else gl_SMCountNV), 0 when
-                           unknown; env RWKV_GPU_SMS=<n> sets it (0: unknown) */
 } rwkv_gpu_info;
 
 /* opts may be NULL (defaults + environment). On failure err lists every

@@ -80,16 +80,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * partial sums to write and reduce (H200, RWKV_MM_SPLIT_MIN=1056 for everything: 10 fields
    * 38.9 -> 38.4 ms, 1024-token passes 0.2-1.2 ms slower; bench/h100_s7k.sh) */
   c->split_min_small = 1056;
-  /* Both are 16 and 8 workgroups an SM of the H100's 132 (4 waves of the tiled kernel's 4
-   * resident a SM, and 2): on a GPU that tells its SM count (gpu.c sm_count_probe) they scale
-   * with it. A smaller GPU with the H100's figures would cut K into more pieces than it has
-   * room for, and pay for their partial sums at its lower bandwidth (at T = 512 the 2.9B's
-   * Wo and FFN value write and read back 73 MB each in 14 pieces; a 24-SM laptop GPU fills
-   * with 3). */
-  if (in->sm_count > 0) {
-    c->split_min = 16u * (unsigned)in->sm_count;
-    c->split_min_small = 8u * (unsigned)in->sm_count;
-  }
+  /* Both are H100 figures: 16 and 8 workgroups an SM of its 132 (4 waves of the tiled
+   * kernel's 4 resident a SM, and 2). A GPU with fewer SMs would cut K into more pieces than
+   * it has room for and pay for their partial sums at its lower bandwidth: set them there
+   * to 16 / 8 x its SM count (HACKING.md). GLES does not tell the SM count: NVIDIA's driver
+   * has neither GL_NV_shader_thread_group's GL_SM_COUNT_NV nor gl_SMCountNV
+   * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
   if (in->software) {
     c->lanes = 1;
@@ -140,16 +136,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->rq = 2;
         c->nq = 1;
         c->ku = 16;
-      }
-      /* RWKV_MM_F16_WIDE=<elements> (an experiment, default off): rows of at least that many
-       * elements take 8 x 8 register tiles (RQ 2, NQ 2, 128 invocations) */
-      {
-        unsigned wide;
-        if (env_uint("RWKV_MM_F16_WIDE", 1, 0xFFFFFFFFu, &wide) && K * M >= wide) {
-          c->rq = 2;
-          c->nq = 2;
-          c->ku = 16;
-        }
       }
       break;
     case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:

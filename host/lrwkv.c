@@ -105,7 +105,6 @@ static int l_gpu_info(lua_State *L) {
   setint(L, "max_groups_x", gi->max_groups_x);
   setint(L, "max_ssbo", gi->max_ssbo);
   setint(L, "max_ssbo_bindings", gi->max_ssbo_bindings);
-  setint(L, "sm_count", gi->sm_count);
   return 1;
 }
 

@@ -218,7 +218,6 @@ static int print_info(const char *prog) {
     printf("max groups x:      %d\n", i->max_groups_x);
     printf("max ssbo:          %lld bytes\n", i->max_ssbo);
     printf("max ssbo bindings: %d\n", i->max_ssbo_bindings);
-    printf("multiprocessors:   %d%s\n", i->sm_count, i->sm_count ? "" : " (unknown)");
   }
   fflush(stdout);
   rwkv_gpu_close(g);

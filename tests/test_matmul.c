@@ -568,41 +568,6 @@ static void test_split_rule(rwkv_gpu *g) {
   free(data);
 }
 
-/* With the GPU's multiprocessor count known (RWKV_GPU_SMS here; NVIDIA's drivers tell it)
- * and no SPLIT_MIN set, the targets are 16 and 8 workgroups an SM: 2 SMs, 32 / 16 (the
- * shape of test_split_rule). Its own context, opened after the others are closed (two
- * contexts on one EGL display without EGL_KHR_display_reference: closing one ends both). */
-static void test_split_sms(void) {
-  static const char *names[] = {"RWKV_MM_TILED", "RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_BK"};
-  static const char *vals[] = {"1", "32", "32", "32"};
-  enum { K = 2048, M = 64 };
-  uint16_t *data = calloc((size_t)K * M, sizeof *data);
-  if (!data) return;
-  for (int i = 0; i < 4; i++) setenv(names[i], vals[i], 1);
-  setenv("RWKV_GPU_SMS", "2", 1);
-  rwkv_gpu *g2 = NULL;
-  rwkv_error err = {0};
-  int rc = rwkv_gpu_open(NULL, &g2, &err);
-  unsetenv("RWKV_GPU_SMS");
-  CHECK_OK(rc, &err);
-  if (rc == RWKV_OK) {
-    CHECK(rwkv_gpu_get_info(g2)->sm_count == 2);
-    rwkv_mm_weight w;
-    memset(&w, 0, sizeof w);
-    rc = rwkv_mm_upload(g2, "split", RWKV_TYPE_F16, K, M, data, (uint64_t)K * M * 2, &w, &err);
-    CHECK_OK(rc, &err);
-    if (rc == RWKV_OK) {
-      uint32_t s33 = rwkv_mm_split_pieces(&w, M, 33), s200 = rwkv_mm_split_pieces(&w, M, 200);
-      CHECK_MSG(s33 == 4, "2 SMs, T 33: %u pieces, want ceil(16 / 4) = 4", s33);
-      CHECK_MSG(s200 == 3, "2 SMs, T 200: %u pieces, want ceil(32 / 14) = 3", s200);
-      rwkv_mm_free(g2, &w);
-    }
-    rwkv_gpu_close(g2);
-  }
-  for (int i = 0; i < 4; i++) unsetenv(names[i]);
-  free(data);
-}
-
 /* Prefill of one tile's rows over a long K (LoRA w1): on GPUs the short-prefill program
  * (2..256 tokens, rwkv_mm_variant) is the rows kernel and longer prefills keep the tile;
  * both against the reference, T on each side of the boundary. */
@@ -708,6 +673,5 @@ int main(void) {
   /* the split-K scratch went with the last weight (rwkv_gpu_scratch_use) */
   CHECK(rwkv_gpu_bytes(g) == 0);
   rwkv_gpu_close(g);
-  if (part != 2) test_split_sms();
   return test_result("test_matmul");
 }

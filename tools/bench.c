@@ -538,8 +538,8 @@ static int write_json(const bench *b, const char *path, rwkv_error *err) {
   JS(f, b->gi.version);
   fputs(", \"glsl\": ", f);
   JS(f, b->gi.glsl);
-  fprintf(f, ", \"software\": %d, \"subgroup\": %d, \"subgroup_size\": %d, \"max_shared\": %d, \"sm_count\": %d},\n",
-          b->gi.software, b->gi.has_subgroup, b->gi.subgroup_size, b->gi.max_shared, b->gi.sm_count);
+  fprintf(f, ", \"software\": %d, \"subgroup\": %d, \"subgroup_size\": %d, \"max_shared\": %d},\n",
+          b->gi.software, b->gi.has_subgroup, b->gi.subgroup_size, b->gi.max_shared);
   fputs("  \"model\": {\"path\": ", f);
   JS(f, mi->path);
   fputs(", \"file_type\": ", f);
