@@ -136,6 +136,13 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->rq = 2;
         c->nq = 1;
         c->ku = 16;
+        /* f16 rows in prefills of more than MM_SHORT_T tokens: 8 x 8 (NQ 2, 128 invocations),
+         * which lose at T = 124 and on 2560 x 2560 (H100, bench-mm us at T = 124 / 512 /
+         * 1024: 2560 x 10240 279 / 939 / 1792 -> 340 / 912 / 1672, 2560 x 7680 227 / 733 /
+         * 1353 -> 281 / 722 / 1293, 10240 x 2560 261 / 909 / 1730 -> 333 / 917 / 1708; 2.9B
+         * F16 pp512 4836-4855 -> 4909-4910 tok/s, document state 198.2-198.5 -> 192.9-193.0
+         * ms; bench/h100_s19a.sh). bf16 keeps 8 x 4 (not measured) */
+        if (type == RWKV_TYPE_F16 && prefill == 1) c->nq = 2;
       }
       break;
     case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:
