@@ -136,13 +136,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->rq = 2;
         c->nq = 1;
         c->ku = 16;
-        /* f16 rows in prefills of more than MM_SHORT_T tokens: 8 x 8 (NQ 2, 128 invocations),
-         * which lose at T = 124 and on 2560 x 2560 (H100, bench-mm us at T = 124 / 512 /
-         * 1024: 2560 x 10240 279 / 939 / 1792 -> 340 / 912 / 1672, 2560 x 7680 227 / 733 /
-         * 1353 -> 281 / 722 / 1293, 10240 x 2560 261 / 909 / 1730 -> 333 / 917 / 1708; 2.9B
-         * F16 pp512 4836-4855 -> 4909-4910 tok/s, document state 198.2-198.5 -> 192.9-193.0
-         * ms; bench/h100_s19a.sh). bf16 keeps 8 x 4 (not measured) */
-        if (type == RWKV_TYPE_F16 && prefill == 1) c->nq = 2;
       }
       break;
     case RWKV_TYPE_Q8_0: case RWKV_TYPE_Q4_0: case RWKV_TYPE_Q4_1: case RWKV_TYPE_Q2_K:
@@ -151,6 +144,23 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       break;
     default:
       break;
+    }
+    /* Prefills of more than MM_SHORT_T tokens over rows of 2560 x 7680+ elements of the simple
+     * types: 8 x 8 register tiles (RQ 2, NQ 2, 128 invocations), which lose at T = 124 and on
+     * 2560 x 2560 and spill with the K-quants' decoders (q5_K 1029 -> 13324 us). H100,
+     * bench-mm us at T = 124 / 512 / 1024 (bench/h100_s19a.sh, h100_s19b.sh): f16 2560 x
+     * 10240 279 / 939 / 1792 -> 340 / 912 / 1672, 2560 x 7680 227 / 733 / 1353 -> 281 / 722 /
+     * 1293, 10240 x 2560 261 / 909 / 1730 -> 333 / 917 / 1708; bf16 2560 x 10240 941 / 1791
+     * -> 910 / 1670 at T = 512 / 1024; q4_0 986 / 1922 -> 951 / 1782, 10240 x 2560 1073 /
+     * 2112 -> 1056 / 1993; q8_0 984 / 1887 -> 960 / 1783, 10240 x 2560 1068 / 2066 -> 1089 /
+     * 2017. 2.9B F16 pp512 4848-4849 -> 4908 tok/s, document state 198.3-198.5 -> 192.3 ms,
+     * the 10 fields (T = 124) unchanged */
+    if (prefill == 1 && K * M >= 2560u * 7680u &&
+        (type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16 || type == RWKV_TYPE_Q8_0 ||
+         type == RWKV_TYPE_Q4_0 || type == RWKV_TYPE_Q4_1)) {
+      c->rq = 2;
+      c->nq = 2;
+      c->ku = 16;
     }
     c->db = 0;
     c->pf = 0;

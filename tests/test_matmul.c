@@ -529,12 +529,15 @@ static void test_tiled(rwkv_gpu *g) {
     check_groups(g, RWKV_TYPE_F16, 45, &seed);
   }
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
-  /* GPUs' defaults for the widest f16 rows (2.9B r/k/v): 8 x 8 register tiles for prefills
-   * past MM_SHORT_T tokens, 8 x 4 for shorter (matmul.c pick_cfg); a CPU reference of 6 G
-   * products, so not on llvmpipe, which never takes these tiles */
+  /* GPUs' defaults for wide rows (the 2.9B's r/k/v) of the simple types: 8 x 8 register
+   * tiles for prefills past MM_SHORT_T tokens, else 8 x 4 (f16) or 4 x 8 (matmul.c
+   * pick_cfg); CPU references of 8 G products each, so not on llvmpipe, which never takes
+   * these tiles */
   if (!rwkv_gpu_get_info(g)->software) {
     static const uint32_t Tw[] = {300, 124};
     check_random_t(g, RWKV_TYPE_F16, 2560, 7680, Tw, 2, &seed);
+    check_random_t(g, RWKV_TYPE_Q8_0, 2560, 7680, Tw, 2, &seed);
+    check_random_t(g, RWKV_TYPE_Q4_1, 2560, 7680, Tw, 2, &seed);
   }
 }
 
