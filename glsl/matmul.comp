@@ -613,7 +613,30 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
 }
 
 // Per-invocation staging registers (module scope: private to the invocation).
-uvec4 g_ra[NU], g_rb[NU];
+// MT_SHARE: with one row's units an invocation (WGT == BM: unit j of invocation lid is row
+// lid's j-th 8 weights of the slice, all in one 256-weight block) the K-quants' per-block
+// words are the same for every unit: q4_K / q5_K's header (a) and q6_K's scale word and d
+// (b) are loaded and held once, not NU times (fewer registers: 8 x 8 tiles spilled with them)
+// (BK divides 256: a slice never straddles a block; q6_K's scale word is the same for the
+// units of 32 aligned weights)
+#if WGT == BM && NU > 1 && (256 % BK) == 0 && (RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K)
+#define MT_SHARE 1
+#elif WGT == BM && NU > 1 && BK <= 32 && (256 % BK) == 0 && RWKV_WTYPE == RWKV_T_Q6_K
+#define MT_SHARE 2
+#else
+#define MT_SHARE 0
+#endif
+uvec4 g_ra[MT_SHARE == 1 ? 1 : NU], g_rb[MT_SHARE == 2 ? 1 : NU];
+#if MT_SHARE == 1
+#define GA(j) g_ra[0]
+#define GB(j) g_rb[j]
+#elif MT_SHARE == 2
+#define GA(j) g_ra[j]
+#define GB(j) g_rb[0]
+#else
+#define GA(j) g_ra[j]
+#define GB(j) g_rb[j]
+#endif
 vec4 g_x[NX];
 
 // Issue the global loads of the slice at k0 (elements [k0, min(k0 + BK, ke))).
@@ -622,10 +645,19 @@ void mt_load(uint k0, uint ke, uint rbase, uint rend, uint t0, uvec4 gb) {
   for (int j = 0; j < NU; j++) {
     uint q = lid + uint(j * WGT);
     uint r = q % uint(BM), e0 = k0 + (q / uint(BM)) * 8u;
+#if MT_SHARE
+    // (unit 0 loads the shared words, the others only their own; a unit past K leaves its
+    // words unused, and unit 0 is past K only if every unit is)
+    uvec4 ta = uvec4(0u), tb = uvec4(0u);
+    if (q < uint(BM * (BK / 8)) && e0 < ke) mt_raw(min(rbase + r, rend - 1u) * u_row_bytes, e0, ta, tb);
+    if (j == 0 || MT_SHARE != 1) GA(j) = ta;
+    if (j == 0 || MT_SHARE != 2) GB(j) = tb;
+#else
     g_ra[j] = uvec4(0u);
     g_rb[j] = uvec4(0u);
     if (q < uint(BM * (BK / 8)) && e0 < ke)
       mt_raw(min(rbase + r, rend - 1u) * u_row_bytes, e0, g_ra[j], g_rb[j]);
+#endif
   }
   for (int j = 0; j < NX; j++) {
     uint q = lid + uint(j * WGT);
@@ -651,7 +683,7 @@ void mt_store(uint buf, uint k0, uint ke) {
     if (q < uint(BM * (BK / 8))) {
       uint r = q % uint(BM), gi = q / uint(BM), e0 = k0 + gi * 8u;
       vec4 lo = vec4(0.0), hi = vec4(0.0);
-      if (e0 < ke) mt_dec(g_ra[j], g_rb[j], e0, lo, hi);
+      if (e0 < ke) mt_dec(GA(j), GB(j), e0, lo, hi);
 #if defined(RWKV_WFLOAT)
       if (e0 + 8u > ke)  // a float row ending inside the unit (K % 8 != 0)
         for (uint i = 0u; i < 4u; i++) {

@@ -659,6 +659,10 @@ int main(void) {
       {"RWKV_MM_TILED", "1", "RWKV_MM_DB", "0", "RWKV_MM_PF", "0", "RWKV_MM_SPLITK", "2"},
       /* float rows from the SSBO instead of the texture buffer llvmpipe uses by default */
       {"RWKV_MM_TEXW", "0", "RWKV_MM_TT", "3"},
+      /* one row's units an invocation (WGT == BM): the K-quants' block words loaded once
+       * (matmul.comp MT_SHARE), BK 32 (4 units) and 16 (2) */
+      {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "32", "RWKV_MM_BT", "16", "RWKV_MM_NQ", "1"},
+      {"RWKV_MM_TILED", "1", "RWKV_MM_BM", "32", "RWKV_MM_BT", "16", "RWKV_MM_BK", "16"},
       /* warp-shaped thread tiles: the llvmpipe tile and the GPU default (128 x 64, 4 x 8) */
       {"RWKV_MM_TILED", "1", "RWKV_MM_SWZ", "1"},
       {"RWKV_MM_TILED", "1", "RWKV_MM_SWZ", "1", "RWKV_MM_BM", "128", "RWKV_MM_NQ", "2"},
