@@ -162,6 +162,22 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       c->nq = 2;
       c->ku = 16;
     }
+    /* ... and of two K-quants, whose block words an invocation then loads once (matmul.comp
+     * MT_SHARE; before, 8 x 8 spilled: 13 ms): q4_K rows of K >= 2 M (FFN value 10240 x 2560
+     * at T = 512 / 1024: 1050 / 2030 -> 1021 / 1952 us; 2560 x 10240 lost, 929 -> 943 at T =
+     * 512), q6_K with BK 8 (one unit an invocation; with 16 it still spills): 10240 x 2560
+     * 1048 / 2014 -> 1030 / 1978, 2560 x 10240 1046 / 2000 -> 1011 / 1930 (h100_s19e.sh);
+     * q5_K spills either way */
+    if (prefill == 1 && K * M >= 2560u * 7680u &&
+        ((type == RWKV_TYPE_Q4_K && K >= 2 * M) || type == RWKV_TYPE_Q6_K)) {
+      c->rq = 2;
+      c->nq = 2;
+      c->ku = 16;
+      if (type == RWKV_TYPE_Q6_K) {
+        c->bk = 8;
+        c->ku = 8;
+      }
+    }
     c->db = 0;
     c->pf = 0;
     c->kernel = prefill ? 1 : 0;

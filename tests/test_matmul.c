@@ -529,15 +529,17 @@ static void test_tiled(rwkv_gpu *g) {
     check_groups(g, RWKV_TYPE_F16, 45, &seed);
   }
   for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
-  /* GPUs' defaults for wide rows (the 2.9B's r/k/v) of the simple types: 8 x 8 register
-   * tiles for prefills past MM_SHORT_T tokens, else 8 x 4 (f16) or 4 x 8 (matmul.c
-   * pick_cfg); CPU references of 8 G products each, so not on llvmpipe, which never takes
-   * these tiles */
+  /* GPUs' defaults for wide rows (the 2.9B's r/k/v, FFN value) of the simple types, q4_K
+   * and q6_K: 8 x 8 register tiles for prefills past MM_SHORT_T tokens (q6_K with BK 8), else
+   * 8 x 4 (f16) or 4 x 8 (matmul.c pick_cfg); CPU references of 8-11 G products each, so not
+   * on llvmpipe, which never takes these tiles */
   if (!rwkv_gpu_get_info(g)->software) {
     static const uint32_t Tw[] = {300, 124};
     check_random_t(g, RWKV_TYPE_F16, 2560, 7680, Tw, 2, &seed);
     check_random_t(g, RWKV_TYPE_Q8_0, 2560, 7680, Tw, 2, &seed);
     check_random_t(g, RWKV_TYPE_Q4_1, 2560, 7680, Tw, 2, &seed);
+    check_random_t(g, RWKV_TYPE_Q4_K, 10240, 2560, Tw, 2, &seed);
+    check_random_t(g, RWKV_TYPE_Q6_K, 2560, 7680, Tw, 2, &seed);
   }
 }
 
