@@ -18,9 +18,10 @@ R="$OUT/RESULTS-gpu.md"
   echo "== models"
   gen_models 0.1b-f16 2.9b-f16 2.9b-q4_k_m
   ls -la /tmp/m-*.gguf
-  echo "== shader cache warm-up (so that the first-in-process loads below read programs from the cache)"
+  echo "== shader cache warm-up (so that the first-in-process loads below read programs from the cache;"
+  echo "   512-token prefills build the long-prefill programs, which the profiles at the end use)"
   for m in models/tiny-rwkv7-834K-F32.gguf /tmp/m-0.1b-f16.gguf /tmp/m-2.9b-q4_k_m.gguf /tmp/m-2.9b-f16.gguf; do
-    "$B/rwkv-bench" "$m" --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 > /dev/null 2>&1
+    "$B/rwkv-bench" "$m" --quiet --repeat 1 --prefill 512 --decode 16 --doc 64 > /dev/null 2>&1
   done
   echo "== rwkv-bench"
   T=${TITLE:-"H100 session"}
