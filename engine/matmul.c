@@ -22,6 +22,7 @@ typedef struct mm_cfg {
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
+  unsigned split_slices;    /* fewest BK slices a piece */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -87,6 +88,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * has neither GL_NV_shader_thread_group's GL_SM_COUNT_NV nor gl_SMCountNV
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
+  c->split_slices = 4;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -240,7 +242,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
    *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
-   *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces.
+   *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces of at least
+   *   RWKV_MM_SPLIT_SLICES (default 4) BK-wide slices each.
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -292,6 +295,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MIN", 0, 1u << 20, &v)) c->split_min = c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
+  if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
@@ -569,6 +573,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_min = cfg[1].split_min;
     w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
+    w->split_slices = cfg[1].split_slices;
     w->split_force = cfg[1].split_force;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
                               "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
@@ -790,8 +795,9 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else {
     uint64_t want = (smin + wgs - 1) / wgs;
     S = want < w->split_max ? (uint32_t)want : w->split_max;
-    /* at least 4 slices per piece: fewer does not pay for the reduce */
-    if (S > slices / 4) S = slices / 4;
+    /* at least split_slices (4) slices per piece: fewer does not pay for the reduce */
+    uint32_t ms = w->split_slices ? w->split_slices : 4;
+    if (S > slices / ms) S = slices / ms;
   }
   if (S > slices) S = slices;
   return S > 1 ? S : 1;

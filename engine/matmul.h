@@ -49,7 +49,7 @@ typedef struct rwkv_mm_weight {
    * up to split_max pieces of a multiple of bk elements (split_force: always that many, 1 =
    * never) whose partial sums go to a context scratch buffer (rwkv_gpu_scratch) and are
    * summed by prog_reduce. */
-  uint32_t bk, split_min, split_max, split_force, split_min_small;
+  uint32_t bk, split_min, split_max, split_force, split_min_small, split_slices;
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
