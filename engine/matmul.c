@@ -22,7 +22,7 @@ typedef struct mm_cfg {
   unsigned db, pf;                 /* tiled: two shared buffers, register prefetch */
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
-  unsigned split_slices;    /* fewest BK slices a piece */
+  unsigned split_slices;    /* fewest BK slices a piece past two token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -88,7 +88,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * has neither GL_NV_shader_thread_group's GL_SM_COUNT_NV nor gl_SMCountNV
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
-  c->split_slices = 4;
+  c->split_slices = 14;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -242,8 +242,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
    *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
-   *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces of at least
-   *   RWKV_MM_SPLIT_SLICES (default 4) BK-wide slices each.
+   *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces of at least 4
+   *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
+   *   token tiles.
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -795,8 +796,14 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else {
     uint64_t want = (smin + wgs - 1) / wgs;
     S = want < w->split_max ? (uint32_t)want : w->split_max;
-    /* at least split_slices (4) slices per piece: fewer does not pay for the reduce */
-    uint32_t ms = w->split_slices ? w->split_slices : 4;
+    /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)
+     * in dispatches of more than two token tiles, whose pieces' partial sums are T x M floats
+     * each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16. H100, 2.9B
+     * at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces 280.2), q4_K 290.3 -> 284.0
+     * (266.8); Q4_K_M pp512 4735 -> 4803 tok/s, document state 205.1 -> 202.7 ms, F16 4911 /
+     * 4908 (bench/h100_s19h.sh). The 10 fields' passes (two tiles) lost with fewer pieces
+     * (34.49 -> 34.83 ms) and keep 4 */
+    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : 4;
     if (S > slices / ms) S = slices / ms;
   }
   if (S > slices) S = slices;
