@@ -79,6 +79,7 @@ static int soon_drop(struct rwkv_gpu *g, rwkv_error *err);
 struct rwkv_gpu {
   EGLDisplay dpy;
   EGLContext ctx;
+  int dpy_owned; /* eglTerminate may end dpy (display_release) */
   struct gbm_device *gbm;
   int drm_fd;
   void *gbm_lib; /* dlopen("libgbm.so.1"): machines without DRM need no libgbm */
@@ -219,8 +220,17 @@ static double gpu_now_ms(void);
 /* Initialize dpy and make a GLES 3.2/3.1 context current with no surface (the steps timed in
  * g->stats.open_*). On failure writes the reason to why and leaves nothing alive except what
  * the caller must terminate (the display is terminated here when initialized). */
-static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, size_t cap) {
-  (void)track_refs;
+/* A display of the device or surfaceless platform is one per process and device, shared by
+ * every rwkv_gpu on it: eglTerminate would end the other contexts too (their next
+ * eglMakeCurrent: EGL_BAD_DISPLAY), unless the display counts its initializations
+ * (EGL_KHR_display_reference's EGL_TRACK_REFERENCES_KHR). `owned`: dpy may be terminated
+ * (tracked, or a GBM display on our own gbm device); else it stays initialized for the
+ * process (initializing it again is a no-op) and only our context goes. */
+static void display_release(EGLDisplay dpy, int owned) {
+  if (owned) eglTerminate(dpy);
+}
+
+static int make_context(rwkv_gpu *g, EGLDisplay dpy, int owned, char *why, size_t cap) {
   EGLint major = 0, minor = 0;
   if (dpy == EGL_NO_DISPLAY) {
     snprintf(why, cap, "no display (%s)", egl_err_name(eglGetError()));
@@ -237,12 +247,12 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   const char *exts = eglQueryString(dpy, EGL_EXTENSIONS);
   if (!has_ext(exts, "EGL_KHR_surfaceless_context")) {
     snprintf(why, cap, "EGL %d.%d display lacks EGL_KHR_surfaceless_context", major, minor);
-    eglTerminate(dpy);
+    display_release(dpy, owned);
     return -1;
   }
   if (!eglBindAPI(EGL_OPENGL_ES_API)) {
     snprintf(why, cap, "eglBindAPI(EGL_OPENGL_ES_API) failed (%s)", egl_err_name(eglGetError()));
-    eglTerminate(dpy);
+    display_release(dpy, owned);
     return -1;
   }
   EGLConfig cfg = EGL_NO_CONFIG_KHR;
@@ -257,7 +267,7 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   if (!have_cfg) {
     if (!has_ext(exts, "EGL_KHR_no_config_context")) {
       snprintf(why, cap, "no EGL config with EGL_OPENGL_ES3_BIT and no EGL_KHR_no_config_context");
-      eglTerminate(dpy);
+      display_release(dpy, owned);
       return -1;
     }
     cfg = EGL_NO_CONFIG_KHR;
@@ -275,7 +285,7 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   if (ctx == EGL_NO_CONTEXT) {
     snprintf(why, cap, "eglCreateContext(GLES 3.2 and 3.1) failed (%s)",
              egl_err_name(eglGetError()));
-    eglTerminate(dpy);
+    display_release(dpy, owned);
     return -1;
   }
   double t3 = gpu_now_ms();
@@ -285,7 +295,7 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
   if (!current) {
     snprintf(why, cap, "eglMakeCurrent with no surface failed (%s)", egl_err_name(eglGetError()));
     eglDestroyContext(dpy, ctx);
-    eglTerminate(dpy);
+    display_release(dpy, owned);
     return -1;
   }
   const char *ver = (const char *)glGetString(GL_VERSION);
@@ -295,11 +305,12 @@ static int make_context(rwkv_gpu *g, EGLDisplay dpy, int track_refs, char *why, 
     snprintf(why, cap, "context is \"%s\", need OpenGL ES 3.1+", ver ? ver : "(null)");
     eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(dpy, ctx);
-    eglTerminate(dpy);
+    display_release(dpy, owned);
     return -1;
   }
   g->dpy = dpy;
   g->ctx = ctx;
+  g->dpy_owned = owned;
   g->info.gles_minor = vmaj > 3 ? 2 : (vmin >= 2 ? 2 : (gles_minor ? 1 : vmin));
   return 0;
 }
@@ -411,7 +422,7 @@ static int try_gbm(rwkv_gpu *g, char *why, size_t cap) {
     }
     char sub[256];
     EGLDisplay dpy = get_dpy(EGL_PLATFORM_GBM_KHR, gbm, NULL);
-    if (make_context(g, dpy, 0, sub, sizeof sub) == 0) {
+    if (make_context(g, dpy, 1, sub, sizeof sub) == 0) { /* (our gbm device's own display) */
       g->gbm = gbm;
       g->drm_fd = fd;
       copy_str(g->info.platform, sizeof g->info.platform, "gbm");
@@ -512,8 +523,10 @@ static int try_surfaceless(rwkv_gpu *g, char *why, size_t cap) {
     snprintf(why, cap, "no EGL_MESA_platform_surfaceless");
     return -1;
   }
-  EGLDisplay dpy = get_dpy(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-  if (make_context(g, dpy, 0, why, cap) == 0) {
+  const EGLint track[] = {EGL_TRACK_REFERENCES_KHR, EGL_TRUE, EGL_NONE};
+  int can_track = has_ext(cexts, "EGL_KHR_display_reference");
+  EGLDisplay dpy = get_dpy(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, can_track ? track : NULL);
+  if (make_context(g, dpy, can_track, why, cap) == 0) {
     copy_str(g->info.platform, sizeof g->info.platform, "surfaceless");
     copy_str(g->info.device, sizeof g->info.device, "surfaceless");
     return 0;
@@ -796,7 +809,7 @@ void rwkv_gpu_close(rwkv_gpu *g) {
     free(g->progs[i].defines);
   }
   free(g->progs);
-  if (g->dpy != EGL_NO_DISPLAY) eglTerminate(g->dpy);
+  if (g->dpy != EGL_NO_DISPLAY) display_release(g->dpy, g->dpy_owned);
   eglReleaseThread();
   if (g->gbm) g->gbm_destroy(g->gbm);
   if (g->gbm_lib) dlclose(g->gbm_lib);

@@ -52,7 +52,9 @@ typedef struct rwkv_gpu_info {
 } rwkv_gpu_info;
 
 /* opts may be NULL (defaults + environment). On failure err lists every
- * platform tried and why it failed. */
+ * platform tried and why it failed. Several contexts may be open at once (an embedder's
+ * two models): closing one leaves the others working, also where they share one EGL
+ * display that does not count references (gpu.c display_release). */
 int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err);
 void rwkv_gpu_close(rwkv_gpu *g);
 const rwkv_gpu_info *rwkv_gpu_get_info(const rwkv_gpu *g);

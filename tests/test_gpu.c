@@ -499,8 +499,54 @@ static void test_program_lazy(void) {
   rwkv_gpu_close(g);
 }
 
+/* Two contexts in one process (two models an embedder loads): closing one must leave the
+ * other working. On the device and surfaceless platforms both share one EGL display; where it
+ * does not count references (Mesa 22's), closing the first had terminated it for both. */
+static void test_two_contexts(void) {
+  rwkv_error err = {0};
+  rwkv_gpu *a = NULL, *b = NULL;
+  int rc = rwkv_gpu_open(NULL, &a, &err);
+  CHECK_OK(rc, &err);
+  if (rc) return;
+  rc = rwkv_gpu_open(NULL, &b, &err);
+  CHECK_OK(rc, &err);
+  if (rc) {
+    rwkv_gpu_close(a);
+    return;
+  }
+  for (int round = 0; round < 2; round++) {
+    /* round 0: a closes first, b goes on; round 1: b is reopened beside the survivor */
+    rwkv_gpu *live = round == 0 ? b : a;
+    if (round == 0) {
+      rwkv_gpu_close(a);
+      a = NULL;
+    }
+    CHECK_OK(rwkv_gpu_make_current(live, &err), &err);
+    const uint32_t data[4] = {1, 2, 3, 0xDEADBEEFu};
+    uint32_t got[4] = {0};
+    unsigned buf = 0;
+    rc = rwkv_gpu_buffer(live, sizeof data, data, &buf, &err);
+    CHECK_OK(rc, &err);
+    if (rc == RWKV_OK) {
+      CHECK_OK(rwkv_gpu_read(live, buf, 0, sizeof got, got, "two contexts", &err), &err);
+      CHECK(memcmp(got, data, sizeof data) == 0);
+      rwkv_gpu_buffer_free(live, buf, sizeof data);
+    }
+    if (round == 0) {
+      rc = rwkv_gpu_open(NULL, &a, &err); /* a new one beside b, then b closes */
+      CHECK_OK(rc, &err);
+      if (rc) break;
+      rwkv_gpu_close(b);
+      b = NULL;
+    }
+  }
+  rwkv_gpu_close(a);
+  rwkv_gpu_close(b);
+}
+
 int main(void) {
   test_context();
+  test_two_contexts();
   test_program_soon_errors();
   test_program_lazy();
   test_upload_ring("1", 0);
