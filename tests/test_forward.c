@@ -251,6 +251,31 @@ int main(void) {
   test_batch(m, 1e-3);
   rwkv_model_free(m);
 
+  /* two models alive at once (an embedder's): used in turn, then the first freed while the
+   * second goes on (on the device platform their contexts share one EGL display) */
+  {
+    rwkv_model *a = NULL, *b = NULL;
+    rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &a, &err);
+    CHECK_OK(rc, &err);
+    if (rc == RWKV_OK) {
+      rc = rwkv_model_load(f16, NULL, &b, &err);
+      CHECK_OK(rc, &err);
+    }
+    if (rc == RWKV_OK) {
+      CHECK(load_ref("tiny-fp16-seq1"));
+      test_sequence(b, 1e-3);
+      CHECK(load_ref("tiny-fp32-seq1"));
+      test_expected_logits(a);
+      test_sequence(a, 1e-4);
+      rwkv_model_free(a);
+      a = NULL;
+      CHECK(load_ref("tiny-fp16-seq1"));
+      test_sequence(b, 1e-3);
+    }
+    rwkv_model_free(b);
+    rwkv_model_free(a);
+  }
+
   /* every weight bigger than a 16 KiB upload-ring slot (the embedding, the head, the FFN)
    * through the ring in pieces (rwkv_gpu_buffer_fill_pieces), the rest whole in the ring */
   setenv("RWKV_UPLOAD_RING", "1", 1);
