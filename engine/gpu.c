@@ -217,9 +217,6 @@ static void copy_str(char *dst, size_t cap, const char *src) {
 
 static double gpu_now_ms(void);
 
-/* Initialize dpy and make a GLES 3.2/3.1 context current with no surface (the steps timed in
- * g->stats.open_*). On failure writes the reason to why and leaves nothing alive except what
- * the caller must terminate (the display is terminated here when initialized). */
 /* A display of the device or surfaceless platform is one per process and device, shared by
  * every rwkv_gpu on it: eglTerminate would end the other contexts too (their next
  * eglMakeCurrent: EGL_BAD_DISPLAY), unless the display counts its initializations
@@ -230,6 +227,10 @@ static void display_release(EGLDisplay dpy, int owned) {
   if (owned) eglTerminate(dpy);
 }
 
+/* Initialize dpy and make a GLES 3.2/3.1 context current with no surface (the steps timed in
+ * g->stats.open_*). On failure writes the reason to why and leaves nothing alive except what
+ * the caller must release (the display is released here when initialized: display_release,
+ * `owned` as there). */
 static int make_context(rwkv_gpu *g, EGLDisplay dpy, int owned, char *why, size_t cap) {
   EGLint major = 0, minor = 0;
   if (dpy == EGL_NO_DISPLAY) {

@@ -614,11 +614,10 @@ void mt_dec(uvec4 a, uvec4 b, uint e0, out vec4 lo, out vec4 hi) {
 
 // Per-invocation staging registers (module scope: private to the invocation).
 // MT_SHARE: with one row's units an invocation (WGT == BM: unit j of invocation lid is row
-// lid's j-th 8 weights of the slice, all in one 256-weight block) the K-quants' per-block
-// words are the same for every unit: q4_K / q5_K's header (a) and q6_K's scale word and d
-// (b) are loaded and held once, not NU times (fewer registers: 8 x 8 tiles spilled with them)
-// (BK divides 256: a slice never straddles a block; q6_K's scale word is the same for the
-// units of 32 aligned weights)
+// lid's j-th 8 weights of the slice) the K-quants' per-block words are the same for every
+// unit, so they are loaded and held once, not NU times (8 x 8 tiles spilled registers
+// without it): q4_K / q5_K's header (a) where BK divides 256 (a slice never straddles a
+// block), q6_K's scale word and d (b) where BK <= 32 too (one word for 32 aligned weights)
 #if WGT == BM && NU > 1 && (256 % BK) == 0 && (RWKV_WTYPE == RWKV_T_Q4_K || RWKV_WTYPE == RWKV_T_Q5_K)
 #define MT_SHARE 1
 #elif WGT == BM && NU > 1 && BK <= 32 && (256 % BK) == 0 && RWKV_WTYPE == RWKV_T_Q6_K
