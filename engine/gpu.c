@@ -829,6 +829,15 @@ int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err) {
   return RWKV_OK;
 }
 
+int rwkv_gpu_release_current(rwkv_gpu *g, rwkv_error *err) {
+  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu: NULL context");
+  if (eglGetCurrentContext() != g->ctx) return RWKV_OK;
+  if (!eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT))
+    return rwkv_errorf(err, RWKV_ERR_GPU, "gpu: releasing the context failed (%s)",
+                       egl_err_name(eglGetError()));
+  return RWKV_OK;
+}
+
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
   char *d = malloc(n);

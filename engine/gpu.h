@@ -58,8 +58,12 @@ typedef struct rwkv_gpu_info {
 int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err);
 void rwkv_gpu_close(rwkv_gpu *g);
 const rwkv_gpu_info *rwkv_gpu_get_info(const rwkv_gpu *g);
-/* Make g's context current on the calling thread. */
+/* Make g's context current on the calling thread. A context current on another thread
+ * cannot be (EGL_BAD_ACCESS): that thread must release it first. */
 int rwkv_gpu_make_current(rwkv_gpu *g, rwkv_error *err);
+/* Release g's context from the calling thread where it is current there (queued work still
+ * runs), so that another thread may make it current next. */
+int rwkv_gpu_release_current(rwkv_gpu *g, rwkv_error *err);
 
 /* Program for glsl/<name>.comp with `defines` (NULL or "#define A 1\n..."
  * lines) inserted after #version. Built once per (name, defines), owned by g.

@@ -461,6 +461,11 @@ const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m) { return m ? &m-
 const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m) { return m ? m->tok : NULL; }
 rwkv_gpu *rwkv_model_gpu(const rwkv_model *m) { return m ? m->gpu : NULL; }
 
+int rwkv_model_release_thread(rwkv_model *m, rwkv_error *err) {
+  if (!m) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_model_release_thread: model is NULL");
+  return rwkv_gpu_release_current(m->gpu, err);
+}
+
 void rwkv_model_set_progress(rwkv_model *m, void (*fn)(void *ud, uint64_t done, uint64_t total), void *ud) {
   if (!m) return;
   m->progress = fn;

@@ -8,7 +8,8 @@
  *   - objects are created by *_new / *_load and released by *_free; a NULL
  *     pointer given to *_free is ignored;
  *   - a model and its states belong to one GPU context, which is current on
- *     the thread that uses them (one thread at a time).
+ *     the thread that uses them (one thread at a time; rwkv_model_release_thread
+ *     hands them to another).
  *
  * The forward pass is RWKV-7 "x070" (BlinkDL's RWKV-LM, rwkv_v7 reference;
  * llama.cpp's rwkv7 graph). Weights stay in their GGUF types on the GPU. */
@@ -73,6 +74,12 @@ const rwkv_model_info *rwkv_model_get_info(const rwkv_model *m);
 /* The model's tokenizer (from its GGUF metadata), or NULL if it has none. */
 const rwkv_tokenizer *rwkv_model_tokenizer(const rwkv_model *m);
 rwkv_gpu *rwkv_model_gpu(const rwkv_model *m);
+/* Let another thread use m and its states next: m's GPU context stops being current on the
+ * calling thread (work already queued still runs); the next call on any thread makes it
+ * current there. A context current on one thread cannot be made current on another, so a
+ * model that moves between threads (a worker pool) is released by the thread it leaves.
+ * No-op where m's context is not current on this thread. */
+int rwkv_model_release_thread(rwkv_model *m, rwkv_error *err);
 
 /* Called by rwkv_forward / rwkv_forward_batch after each chunk of a prefill
  * that takes more than one chunk, with tokens done and total (per sequence);

@@ -6,6 +6,7 @@
  * (tolerances of ../shared/testdata/README.md). */
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,58 @@ static int load_ref(const char *stem) {
   memcpy(ref_hidden, h, n);
   free(h);
   return k == STEPS;
+}
+
+/* A model handed between threads (rwkv_model_release_thread): a forward pass of the
+ * reference tokens on a worker thread, which then releases the model again. */
+typedef struct thread_job {
+  rwkv_model *m;
+  float out[V];
+  int rc;
+  char msg[sizeof(((rwkv_error *)0)->msg)];
+} thread_job;
+
+static void *thread_forward(void *arg) {
+  thread_job *j = arg;
+  rwkv_error err = {0};
+  rwkv_state *s = NULL;
+  j->rc = rwkv_state_new(j->m, &s, &err);
+  if (j->rc == RWKV_OK) j->rc = rwkv_forward(j->m, s, seq_tokens, 8, NULL, j->out, &err);
+  rwkv_state_free(s);
+  if (j->rc == RWKV_OK) j->rc = rwkv_model_release_thread(j->m, &err);
+  if (j->rc) memcpy(j->msg, err.msg, sizeof j->msg);
+  return NULL;
+}
+
+static void test_threads(rwkv_model *m) {
+  rwkv_error err = {0};
+  float here[V];
+  rwkv_state *s = NULL;
+  int rc = rwkv_state_new(m, &s, &err);
+  if (rc == RWKV_OK) rc = rwkv_forward(m, s, seq_tokens, 8, NULL, here, &err);
+  CHECK_OK(rc, &err);
+  rwkv_state_free(s);
+  if (rc) return;
+  CHECK_OK(rwkv_model_release_thread(m, &err), &err);
+  CHECK_OK(rwkv_model_release_thread(m, &err), &err); /* not current here: a no-op */
+  for (int hop = 0; hop < 2; hop++) { /* two workers in turn, each releasing it after */
+    thread_job j;
+    memset(&j, 0, sizeof j);
+    j.m = m;
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, thread_forward, &j) == 0);
+    pthread_join(t, NULL);
+    CHECK_MSG(j.rc == RWKV_OK, "worker %d: %s", hop, j.msg);
+    CHECK_MSG(j.rc || memcmp(j.out, here, sizeof here) == 0, "worker %d: other logits", hop);
+  }
+  float again[V];
+  s = NULL;
+  rc = rwkv_state_new(m, &s, &err); /* back on this thread */
+  if (rc == RWKV_OK) rc = rwkv_forward(m, s, seq_tokens, 8, NULL, again, &err);
+  CHECK_OK(rc, &err);
+  CHECK(rc || memcmp(again, here, sizeof here) == 0);
+  rwkv_state_free(s);
+  CHECK_ERR(rwkv_model_release_thread(NULL, &err), &err, RWKV_ERR_ARG, "NULL");
 }
 
 static void test_expected_logits(rwkv_model *m) {
@@ -205,6 +258,7 @@ int main(void) {
   test_sequence(m, 1e-4);
   test_batch(m, 1e-4);
   test_state_io(m);
+  test_threads(m);
   rwkv_model_free(m);
 
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
