@@ -515,7 +515,7 @@ static void test_two_contexts(void) {
     return;
   }
   for (int round = 0; round < 2; round++) {
-    /* round 0: a closes first, b goes on; round 1: b is reopened beside the survivor */
+    /* round 0: a closes, b goes on; round 1: a new a opened beside b, b closed, a goes on */
     rwkv_gpu *live = round == 0 ? b : a;
     if (round == 0) {
       rwkv_gpu_close(a);
