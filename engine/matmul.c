@@ -147,31 +147,24 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     default:
       break;
     }
-    /* Prefills of more than MM_SHORT_T tokens over rows of 2560 x 7680+ elements of the simple
-     * types: 8 x 8 register tiles (RQ 2, NQ 2, 128 invocations), which lose at T = 124 and on
-     * 2560 x 2560 and spill with the K-quants' decoders (q5_K 1029 -> 13324 us). H100,
-     * bench-mm us at T = 124 / 512 / 1024 (bench/h100_s19a.sh, h100_s19b.sh): f16 2560 x
-     * 10240 279 / 939 / 1792 -> 340 / 912 / 1672, 2560 x 7680 227 / 733 / 1353 -> 281 / 722 /
-     * 1293, 10240 x 2560 261 / 909 / 1730 -> 333 / 917 / 1708; bf16 2560 x 10240 941 / 1791
-     * -> 910 / 1670 at T = 512 / 1024; q4_0 986 / 1922 -> 951 / 1782, 10240 x 2560 1073 /
-     * 2112 -> 1056 / 1993; q8_0 984 / 1887 -> 960 / 1783, 10240 x 2560 1068 / 2066 -> 1089 /
-     * 2017. 2.9B F16 pp512 4848-4849 -> 4908 tok/s, document state 198.3-198.5 -> 192.3 ms,
-     * the 10 fields (T = 124) unchanged */
-    if (prefill == 1 && K * M >= 2560u * 7680u &&
-        (type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16 || type == RWKV_TYPE_Q8_0 ||
-         type == RWKV_TYPE_Q4_0 || type == RWKV_TYPE_Q4_1)) {
-      c->rq = 2;
-      c->nq = 2;
-      c->ku = 16;
-    }
-    /* ... and of two K-quants, whose block words an invocation then loads once (matmul.comp
-     * MT_SHARE; before, 8 x 8 spilled: 13 ms): q4_K rows of K >= 2 M (FFN value 10240 x 2560
-     * at T = 512 / 1024: 1050 / 2030 -> 1021 / 1952 us; 2560 x 10240 lost, 929 -> 943 at T =
-     * 512), q6_K with BK 8 (one unit an invocation; with 16 it still spills): 10240 x 2560
-     * 1048 / 2014 -> 1030 / 1978, 2560 x 10240 1046 / 2000 -> 1011 / 1930 (h100_s19e.sh);
-     * q5_K spills either way */
-    if (prefill == 1 && K * M >= 2560u * 7680u &&
-        ((type == RWKV_TYPE_Q4_K && K >= 2 * M) || type == RWKV_TYPE_Q6_K)) {
+    /* Prefills of more than MM_SHORT_T tokens over rows of 2560 x 7680+ elements: 8 x 8
+     * register tiles (RQ 2, NQ 2, 128 invocations) for the simple types, for q4_K rows of K >=
+     * 2 M and, with BK 8 (one unit an invocation; with 16 it still spills), for q6_K rows; the
+     * K-quants' block words an invocation then loads once (matmul.comp MT_SHARE; before, 8 x 8
+     * spilled: 13 ms for 1). They lose at T = 124, on 2560 x 2560, for q4_K 2560 x 10240 (929
+     * -> 943 us at T = 512) and q5_K spills either way. H100, bench-mm us at T = 124 / 512 /
+     * 1024 (bench/h100_s19a.sh, s19b.sh, s19e.sh): f16 2560 x 10240 279 / 939 / 1792 -> 340 /
+     * 912 / 1672, 2560 x 7680 227 / 733 / 1353 -> 281 / 722 / 1293, 10240 x 2560 261 / 909 /
+     * 1730 -> 333 / 917 / 1708; bf16 2560 x 10240 941 / 1791 -> 910 / 1670 at T = 512 / 1024;
+     * q4_0 986 / 1922 -> 951 / 1782, 10240 x 2560 1073 / 2112 -> 1056 / 1993; q8_0 984 / 1887
+     * -> 960 / 1783, 10240 x 2560 1068 / 2066 -> 1089 / 2017; q4_K 10240 x 2560 1050 / 2030 ->
+     * 1021 / 1952; q6_K 10240 x 2560 1048 / 2014 -> 1030 / 1978, 2560 x 10240 1046 / 2000 ->
+     * 1011 / 1930. 2.9B F16 pp512 4848-4849 -> 4908 tok/s, document state 198.3-198.5 -> 192.3
+     * ms, the 10 fields (T = 124) unchanged */
+    int wide88 = type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16 || type == RWKV_TYPE_Q8_0 ||
+                 type == RWKV_TYPE_Q4_0 || type == RWKV_TYPE_Q4_1 || type == RWKV_TYPE_Q6_K ||
+                 (type == RWKV_TYPE_Q4_K && K >= 2 * M);
+    if (prefill == 1 && K * M >= 2560u * 7680u && wide88) {
       c->rq = 2;
       c->nq = 2;
       c->ku = 16;
