@@ -595,14 +595,14 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
 }
 
 /* RWKV_SKIP=step,...: leave those steps' dispatches out of every pass (names as in the
- * profile: ln_att, rkv, lora1, wkv, wo, ln_ffn, ffn_key, ffn_value, head). Garbage out: for
+ * profile: ln_att, rkv, lora1, lora2, wkv, wo, ln_ffn, ffn_key, ffn_value, head). Garbage out: for
  * measuring what each step costs inside the real sequence of dispatches (bench-profile),
  * which per-step timestamps inflate. */
 #define SKIP(m, step) (((m)->skip >> (step)) & 1u)
 #define TWICE(m, step) (((m)->twice >> (step)) & 1u)
 static uint32_t skip_parse(const char *e) {
   static const struct { const char *name; int step; } st[] = {
-      {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"wkv", PROF_WKV},
+      {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"lora2", PROF_LORA2}, {"wkv", PROF_WKV},
       {"wo", PROF_WO}, {"ln_ffn", PROF_LN_FFN}, {"ffn_key", PROF_FFN_KEY},
       {"ffn_value", PROF_FFN_VALUE}, {"head", PROF_HEAD}};
   uint32_t mask = 0;
@@ -767,19 +767,20 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
   int fused = T == 1 && m->lora_fused;
+  int l2 = !fused && !SKIP(m, PROF_LORA2);
   int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
              !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
   /* the gate's (g, the widest) only the scan's last step reads: it runs beside the scan
    * when the scan is long enough to hide it unsplit, m->g_late (RWKV_G_LATE) steps or more
    * (H100: 2.9B pp512 +1.5-2%, 1.5B +1.6%; the 0.1B's 10 fields, 16 steps, 3.5 -> 4.2+ ms) */
-  int g_late = scan && m->g_late && T >= m->g_late && !SKIP(m, PROF_WKV);
+  int g_late = scan && m->g_late && T >= m->g_late && !SKIP(m, PROF_WKV) && l2;
   /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in layer
    * 0, which has no v LoRA): mm_act waits) */
   int wait_a = g_late && l == 0, wait_v = g_late;
-  if (!rc && !fused) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && !fused && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
+  if (!rc && l2) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2 && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2 && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
 
