@@ -173,6 +173,19 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->ku = 8;
       }
     }
+    /* Float rows of a short K (the LoRA second stages, K = 64 / 96 / 320 into the model's
+     * width): 64 x 64 tiles of 4 x 4 (RQ 1, NQ 1, 256 invocations), twice the workgroups of
+     * 128 x 64 for the few K slices each has. H100, bench-mm into 2560 rows at T = 512, us
+     * (bench/h100_s20b.sh): K = 96 f32 32.0 -> 26.5, f16 28.6 -> 26.1; K = 64 f32 25.9 -> 22.3,
+     * f16 29.6 -> 22.9; K = 320 f32 70.7 -> 59.0, f16 65.8 -> 56.0 */
+    unsigned shortk = 2;
+    env_uint("RWKV_MM_SHORTK", 0, 2, &shortk); /* 0 off, 1 long prefills only, 2 all */
+    if (prefill && (shortk == 2 || (shortk == 1 && prefill == 1)) && K <= 512 &&
+        (type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16)) {
+      c->bm = 64;
+      c->rq = 1;
+      c->nq = 1;
+    }
     c->db = 0;
     c->pf = 0;
     c->kernel = prefill ? 1 : 0;
