@@ -173,23 +173,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->ku = 8;
       }
     }
-    /* Float rows of a short K (the LoRA second stages, K = 64 / 96 / 320 into the model's
-     * width) in short prefills (T <= MM_SHORT_T: the 10 fields): 64 x 64 tiles of 4 x 4 (RQ 1,
-     * NQ 1, 256 invocations), twice the workgroups of 128 x 64 for the few K slices each has.
-     * H100, bench-mm into 2560 rows, us at T = 124 (bench/h100_s20c.sh): K = 96 f32 26.1 ->
-     * 21.0, f16 24.4 -> 17.8; K = 64 f32 20.5 -> 16.1, f16 19.9 -> 15.6; K = 320 (5 pieces)
-     * f32 40.0 -> 45.7, f16 32.8 -> 34.4; in rwkv-bench 10 fields 2.9B F16 35.86-35.93 ->
-     * 35.76-35.80 ms, Q4_K_M 34.59-34.62 -> 34.44-34.47. At T = 512 bench-mm gains 9-23% too
-     * (h100_s20b.sh), but pp512 lost 0.1-0.2% with them (the stages overlap one another):
-     * RWKV_MM_SHORTK=0 off, 1 short prefills (default), 2 every prefill */
-    unsigned shortk = 1;
-    env_uint("RWKV_MM_SHORTK", 0, 2, &shortk);
-    if (prefill && (shortk == 2 || (shortk == 1 && prefill == 2)) && K <= 512 &&
-        (type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16)) {
-      c->bm = 64;
-      c->rq = 1;
-      c->nq = 1;
-    }
     c->db = 0;
     c->pf = 0;
     c->kernel = prefill ? 1 : 0;

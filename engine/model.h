@@ -98,7 +98,6 @@ struct rwkv_model {
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
-  int lora1_first; /* ... the LoRA first stages queued before r / k / v (RWKV_LORA1_FIRST) */
   uint32_t g_late; /* prefills of this many tokens or more: the gate's LoRA-2 beside the WKV
                     * scans (0: never) */
   /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
