@@ -78,13 +78,19 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * sweep (bench/MATMUL.md round 4): 10240x2560 T=1024 3858 -> 2867 us with 264 -> 2112 */
   c->split_min = 2112;
   /* a short batch (<= 2 token tiles, e.g. 10 fields of ~12 tokens): a lower target, fewer
-   * partial sums to write and reduce (H200, RWKV_MM_SPLIT_MIN=1056 for everything: 10 fields
-   * 38.9 -> 38.4 ms, 1024-token passes 0.2-1.2 ms slower; bench/h100_s7k.sh) */
-  c->split_min_small = 1056;
-  /* Both are H100 figures: 16 and 8 workgroups an SM of its 132 (4 waves of the tiled
-   * kernel's 4 resident a SM, and 2). A GPU with fewer SMs would cut K into more pieces than
+   * partial sums to write and reduce. 528 (one wave of the tiled kernel's 4 resident a SM)
+   * since session 20: H100, rwkv-bench's 10 fields (124 rows), against 1056 in one call, two
+   * calls of two rounds (bench/h100_s20e.sh, h100_s20f.sh): 2.9B F16 35.55-35.97 -> 34.35-34.63
+   * ms, Q4_K_M 34.40-35.03 -> 34.16-34.46, 1.5B Q4_K_M 21.25-21.73 -> 20.40-20.48, 0.1B F16
+   * 3.52-3.57 -> 3.53 (264 / 396 / 660 / 792 / 1584 slower for the 2.9B: the piece counts
+   * this gives, e.g. 4 for the FFN key's 160 tiles and 14 for Wo's 40, are what won); longer
+   * passes unchanged (they use split_min). (1056 before: H200, RWKV_MM_SPLIT_MIN=1056 for
+   * everything: 10 fields 38.9 -> 38.4 ms; bench/h100_s7k.sh) */
+  c->split_min_small = 528;
+  /* Both are H100 figures: 16 and 4 workgroups an SM of its 132 (4 waves of the tiled
+   * kernel's 4 resident a SM, and 1). A GPU with fewer SMs would cut K into more pieces than
    * it has room for and pay for their partial sums at its lower bandwidth: set them there
-   * to 16 / 8 x its SM count (HACKING.md). GLES does not tell the SM count: NVIDIA's driver
+   * to 16 / 4 x its SM count (HACKING.md). GLES does not tell the SM count: NVIDIA's driver
    * has neither GL_NV_shader_thread_group's GL_SM_COUNT_NV nor gl_SMCountNV
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
@@ -234,7 +240,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   prefetch of the next slice, RWKV_MM_KU=1|2|4|8|16 k steps written out a pass,
    *   RWKV_MM_SPLITK=<1..64> always split K in that many
    *   pieces (1: never), else split when a dispatch has < RWKV_MM_SPLIT_MIN workgroups
-   *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 1056, for at most two
+   *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 528, for at most two
    *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces of at least 4
    *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
    *   token tiles.
