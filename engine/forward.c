@@ -602,8 +602,8 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
 #define TWICE(m, step) (((m)->twice >> (step)) & 1u)
 static uint32_t skip_parse(const char *e) {
   static const struct { const char *name; int step; } st[] = {
-      {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"lora2", PROF_LORA2}, {"wkv", PROF_WKV},
-      {"wo", PROF_WO}, {"ln_ffn", PROF_LN_FFN}, {"ffn_key", PROF_FFN_KEY},
+      {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"lora2", PROF_LORA2},
+      {"wkv", PROF_WKV}, {"wo", PROF_WO}, {"ln_ffn", PROF_LN_FFN}, {"ffn_key", PROF_FFN_KEY},
       {"ffn_value", PROF_FFN_VALUE}, {"head", PROF_HEAD}};
   uint32_t mask = 0;
   for (size_t i = 0; e && i < sizeof st / sizeof *st; i++) {
