@@ -146,9 +146,9 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   char defs[384];
   snprintf(defs, sizeof defs,
            "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH %u\n"
-           "#define SCAN_CUT %u\n#define SCAN_PF %u\n#define SCAN_OSH %u\n#define SCAN_PAIR %u\n%s",
+           "#define SCAN_CUT %u\n#define SCAN_PF %u\n#define SCAN_OSH %u\n%s",
            rows, lanes, rows * lanes, ch, env_u32("RWKV_WKV_SCAN_CUT", 0), env_u32("RWKV_WKV_SCAN_PF", 1) != 0,
-           env_u32("RWKV_WKV_SCAN_OSH", 1) != 0, env_u32("RWKV_WKV_SCAN_PAIR", 1) != 0,
+           env_u32("RWKV_WKV_SCAN_OSH", 1) != 0,
            !sg ? "#undef RWKV_SUBGROUP\n"
                : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;

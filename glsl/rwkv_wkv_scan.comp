@@ -56,9 +56,6 @@ vec4 row_sum(vec4 x) {
 #ifndef SCAN_OSH
 #define SCAN_OSH 0
 #endif
-#ifndef SCAN_PAIR
-#define SCAN_PAIR 0
-#endif
 #if WKV_CH
 shared float sh_in[5 * WKV_CH * HS]; // decay, kk, b, k, r of the chunk's tokens, the head's channels
 shared float sh_v[WKV_CH * WKV_ROWS];
@@ -111,70 +108,6 @@ void chunk_store(uint n, float pin[5 * PF_N], float pv[PFV_N]) {
     if (i < n * uint(WKV_ROWS)) sh_v[i] = pv[k];
   }
 }
-
-#if SCAN_PAIR
-// Token pairs: tokens a = 2p, c = 2p + 1 of a chunk take one row sum between them, of four
-// sums over the old row (with u = S.kk_a, sa_a = -u):
-//   o_a  = S.(d_a r_a) + v_a (k_a.r_a) + sa_a (b_a.r_a)
-//   sa_c = -[S.(d_a kk_c) + v_a (k_a.kk_c) + sa_a (b_a.kk_c)]
-//   o_c  = S.(d_a d_c r_c) + v_a (k_a.(d_c r_c)) + sa_a (b_a.(d_c r_c)) + v_c (k_c.r_c) + sa_c (b_c.r_c)
-// (S' = S d_a + v_a k_a + sa_a b_a expanded). The dots that do not involve S are the head's,
-// the same for all its rows: chunk_dots sums them once per workgroup, eight a pair, into
-// sh_dot (pair p: [2p] = k_a.r_a, b_a.r_a, k_a.kk_c, b_a.kk_c; [2p+1] = k_a.(d_c r_c),
-// b_a.(d_c r_c), k_c.r_c, b_c.r_c). Half the row sums on the recurrence's path.
-shared vec4 sh_dot[WKV_CH];
-void chunk_dots(uint np, uint lane, uint g) {
-  for (uint i0 = 0u; i0 < 2u * np; i0 += uint(WKV_ROWS)) { // (uniform: every row group calls row_sum)
-    uint i = i0 + g, ta = i & ~1u, tc = ta + 1u;
-    vec4 part = vec4(0.0);
-    if (i < 2u * np) {
-      for (int q = 0; q < WKV_E; q++) {
-        uint j = lane + uint(q * WKV_LANES);
-        float ka = SIN(3u, ta, j), ba = SIN(2u, ta, j), rc = SIN(4u, tc, j);
-        if ((i & 1u) == 0u) {
-          float ra = SIN(4u, ta, j), kkc = SIN(1u, tc, j);
-          part += vec4(ka * ra, ba * ra, ka * kkc, ba * kkc);
-        } else {
-          float drc = SIN(0u, tc, j) * rc;
-          part += vec4(ka * drc, ba * drc, SIN(3u, tc, j) * rc, SIN(2u, tc, j) * rc);
-        }
-      }
-    }
-    vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);
-    if (i < 2u * np) sh_dot[i] = tot; // (every lane of the row group stores the same value)
-  }
-}
-void pair_step(uint p, uint lane, uint rr, uint row, inout float S[WKV_E]) { // row: the chunk's first
-  uint ta = 2u * p, tc = ta + 1u;
-  float da[WKV_E], ka[WKV_E], ba[WKV_E], dc[WKV_E];
-  vec4 part = vec4(0.0);
-  for (int q = 0; q < WKV_E; q++) {
-    uint j = lane + uint(q * WKV_LANES);
-    da[q] = SIN(0u, ta, j); ka[q] = SIN(3u, ta, j); ba[q] = SIN(2u, ta, j); dc[q] = SIN(0u, tc, j);
-    float sd = S[q] * da[q];
-    part += vec4(S[q] * SIN(1u, ta, j), sd * SIN(4u, ta, j), sd * SIN(1u, tc, j), sd * (dc[q] * SIN(4u, tc, j)));
-  }
-  float va = sh_v[ta * uint(WKV_ROWS) + rr], vc = sh_v[tc * uint(WKV_ROWS) + rr];
-  vec4 x = sh_dot[2u * p], y = sh_dot[2u * p + 1u];
-  vec4 tot = (SCAN_CUT & 1) != 0 ? part : row_sum(part);
-  float saa = -tot.x;
-  float oa = tot.y + va * x.x + saa * x.y;
-  float sac = -(tot.z + va * x.z + saa * x.w);
-  float oc = tot.w + va * y.x + saa * y.y + vc * y.z + sac * y.w;
-  for (int q = 0; q < WKV_E; q++) {
-    uint j = lane + uint(q * WKV_LANES);
-    S[q] = (S[q] * da[q] + va * ka[q] + saa * ba[q]) * dc[q] + vc * SIN(3u, tc, j) + sac * SIN(2u, tc, j);
-  }
-#if SCAN_OSH
-  if ((SCAN_CUT & 4) == 0) { sh_o[ta * uint(WKV_ROWS) + rr] = oa; sh_o[tc * uint(WKV_ROWS) + rr] = oc; }
-#else
-  if ((SCAN_CUT & 4) == 0 && lane == 0u) {
-    act[o_off + (row + ta) * D + gl_WorkGroupID.x * uint(WKV_ROWS) + rr] = oa;
-    act[o_off + (row + tc) * D + gl_WorkGroupID.x * uint(WKV_ROWS) + rr] = oc;
-  }
-#endif
-}
-#endif
 #endif
 
 void main() {
@@ -219,15 +152,7 @@ void main() {
     if (t0 + uint(WKV_CH) < T)
       chunk_load(b, t0 + uint(WKV_CH), min(uint(WKV_CH), T - t0 - uint(WKV_CH)), hj, row0, pin, pv);
 #endif
-#if SCAN_PAIR
-    uint np = (SCAN_CUT & 8) != 0 ? 0u : n / 2u; // token pairs of the chunk
-    chunk_dots(np, lane, ci - row0);
-    barrier();
-    for (uint p = 0u; p < np; p++) pair_step(p, lane, ci - row0, b * T + t0, S);
-    for (uint tt = 2u * np; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) {
-#else
     for (uint tt = 0u; tt < ((SCAN_CUT & 8) != 0 ? 0u : n); tt++) {
-#endif
       vec4 part = vec4(0.0);
       float cd[WKV_E], cb[WKV_E], ck[WKV_E];
       for (int q = 0; q < WKV_E; q++) {

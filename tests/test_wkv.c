@@ -199,26 +199,22 @@ static void run_model(rwkv_gpu *gpu, const char *type, const char *lora, rwkv7_h
       /* (lanes below a subgroup: clusters where the GPU has them; the next chunk in registers
        * and the outputs staged in shared memory or not; pre / post with 1..8 heads a
        * workgroup or a workgroup a head) */
-      /* (token pairs a row sum, or one token: chunks of 8, of 5 with a lone last token, of 3
-       * with more row groups than the pairs' dots, of 8 with fewer) */
-      static const char *const shapes[][8] = {
-          {"16", "8", "2", "8", "1", "1", "4", "1"}, {"64", "1", "2", "0", "1", "1", "1", "1"},
-          {"1", "64", "2", "3", "0", "1", "3", "1"}, {"4", "3", "1", "0", "1", "0", "0", "1"},
-          {"8", "4", "1", "5", "1", "0", "8", "1"},  {"8", "32", "2", "8", "0", "0", "2", "1"},
-          {"16", "8", "2", "8", "1", "1", "4", "0"}, {"16", "2", "1", "8", "0", "0", "4", "1"}};
-      static const char *const vars[8] = {"RWKV_WKV_LANES", "RWKV_WKV_ROWS", "RWKV_WKV_MIN_T",
+      static const char *const shapes[][7] = {
+          {"16", "8", "2", "8", "1", "1", "4"}, {"64", "1", "2", "0", "1", "1", "1"},
+          {"1", "64", "2", "3", "0", "1", "3"}, {"4", "3", "1", "0", "1", "0", "0"},
+          {"8", "4", "1", "5", "1", "0", "8"},  {"8", "32", "2", "8", "0", "0", "2"}};
+      static const char *const vars[7] = {"RWKV_WKV_LANES", "RWKV_WKV_ROWS", "RWKV_WKV_MIN_T",
                                           "RWKV_WKV_CH", "RWKV_WKV_SCAN_PF", "RWKV_WKV_SCAN_OSH",
-                                          "RWKV_WKV_HEAD_PG", "RWKV_WKV_SCAN_PAIR"};
+                                          "RWKV_WKV_HEAD_PG"};
       setenv("RWKV_WKV_SCAN", "1", 1);
       for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
-        for (int v = 0; v < 8; v++) setenv(vars[v], shapes[i][v], 1);
-        snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s chunk %s pf %s osh %s head_pg %s pair %s", type,
-                 shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], shapes[i][5], shapes[i][6],
-                 shapes[i][7]);
+        for (int v = 0; v < 7; v++) setenv(vars[v], shapes[i][v], 1);
+        snprintf(tag, sizeof tag, "%s scan lanes %s rows %s min_t %s chunk %s pf %s osh %s head_pg %s", type,
+                 shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][3], shapes[i][4], shapes[i][5], shapes[i][6]);
         check(gpu, path, tag);
       }
       unsetenv("RWKV_WKV_SCAN");
-      for (int v = 0; v < 8; v++) unsetenv(vars[v]);
+      for (int v = 0; v < 7; v++) unsetenv(vars[v]);
     }
   }
   unlink(path);
