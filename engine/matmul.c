@@ -23,6 +23,7 @@ typedef struct mm_cfg {
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   unsigned split_slices;    /* fewest BK slices a piece past two token tiles */
+  unsigned split_km_small, split_km_long; /* RWKV_MM_SPLIT_KM's pieces for this K x M */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -56,6 +57,22 @@ static int mmu_ok(uint32_t type, uint64_t K) {
   case RWKV_TYPE_F32: case RWKV_TYPE_F16: case RWKV_TYPE_BF16: return K % 8 == 0;
   case RWKV_TYPE_Q4_K: case RWKV_TYPE_Q5_K: case RWKV_TYPE_Q6_K: return K % 256 == 0;
   default: return 0;
+  }
+}
+
+/* RWKV_MM_SPLIT_KM=K:M:S[:L],... (tuning): weights of K x M split K in S pieces in passes of
+ * at most two token tiles and in L in longer ones (0 or left out: the rule; 1: never). */
+static void split_km(uint64_t K, uint64_t M, mm_cfg *c) {
+  const char *e = getenv("RWKV_MM_SPLIT_KM");
+  while (e && *e) {
+    unsigned long long k = 0, m = 0, s = 0, l = 0;
+    int n = sscanf(e, "%llu:%llu:%llu:%llu", &k, &m, &s, &l);
+    if (n >= 3 && k == K && m == M && s <= 64 && l <= 64) {
+      c->split_km_small = (unsigned)s;
+      c->split_km_long = n == 4 ? (unsigned)l : 0;
+    }
+    e = strchr(e, ',');
+    if (e) e++;
   }
 }
 
@@ -296,6 +313,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
+  split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
@@ -575,6 +593,8 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_max = cfg[1].split_max;
     w->split_slices = cfg[1].split_slices;
     w->split_force = cfg[1].split_force;
+    w->split_km_small = cfg[1].split_km_small;
+    w->split_km_long = cfg[1].split_km_long;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
                               "#define RWKV_WTYPE 0\n#define KERNEL 3\n#define WG 256\n",
                               &w->prog_reduce, err);
@@ -790,7 +810,9 @@ static int check_group(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group
 static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tiles) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk, S;
   uint32_t smin = tiles <= 2 ? w->split_min_small : w->split_min;
+  uint32_t km = tiles <= 2 ? w->split_km_small : w->split_km_long;
   if (w->split_force) S = w->split_force;
+  else if (km) S = km;
   else if (!smin || wgs >= smin) return 1;
   else {
     uint64_t want = (smin + wgs - 1) / wgs;
