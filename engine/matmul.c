@@ -24,6 +24,7 @@ typedef struct mm_cfg {
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   unsigned split_slices;    /* fewest BK slices a piece past two token tiles */
   unsigned split_km_small, split_km_long; /* RWKV_MM_SPLIT_KM's pieces for this K x M */
+  unsigned split_piece_small; /* most slices a piece in dispatches of <= 2 token tiles */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -112,6 +113,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
   c->split_slices = 14;
+  /* ... and in short batches a piece carries at most 40 slices (a workgroup's serial walk
+   * through K is their tail): the 2.9B's FFN value (K = 10240, 40 tiles at T = 124) in 16
+   * pieces, not 14 (H100, 10 fields, bench/h100_s21c.sh, s21d.sh: F16 35.0-35.2 -> 34.3, Q4_K_M
+   * 35.5-35.6 -> 34.1 ms in bench-profile; 24 / 32 pieces lost again, 10 / 12 lost 1-1.5 ms);
+   * every other shape of the presets already meets it. */
+  c->split_piece_small = 40;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -260,7 +267,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   (default 2112; 0: never; RWKV_MM_SPLIT_MIN_SMALL, default 528, for at most two
    *   token tiles) into at most RWKV_MM_SPLIT_MAX (default 16) pieces of at least 4
    *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
-   *   token tiles.
+   *   token tiles; in dispatches of at most two, pieces of at most RWKV_MM_SPLIT_PIECE_SMALL
+   *   slices (default 40, 0: no limit; more pieces than the target, up to the maximum);
+   *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape (tuning).
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -313,6 +322,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
+  if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
   split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
@@ -593,6 +603,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_max = cfg[1].split_max;
     w->split_slices = cfg[1].split_slices;
     w->split_force = cfg[1].split_force;
+    w->split_piece_small = cfg[1].split_piece_small;
     w->split_km_small = cfg[1].split_km_small;
     w->split_km_long = cfg[1].split_km_long;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
@@ -827,7 +838,9 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
      * 25678-25687 (38.7-38.8 -> 36.2-36.3 ms), 1.5B Q4_K_M 7994-8006 -> 8152-8159, 2.9B Q4_K_M
      * 4738-4772 -> 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with
      * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) and keep 4 */
-    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : 4;
+    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : 4, ps = w->split_piece_small;
+    if (tiles <= 2 && ps && (slices + ps - 1) / ps > S) /* (split_max still caps it) */
+      S = (slices + ps - 1) / ps < w->split_max ? (slices + ps - 1) / ps : w->split_max;
     if (S > slices / ms) S = slices / ms;
   }
   if (S > slices) S = slices;
