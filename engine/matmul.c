@@ -62,9 +62,17 @@ static int mmu_ok(uint32_t type, uint64_t K) {
 }
 
 /* RWKV_MM_SPLIT_KM=K:M:S[:L],... (tuning): weights of K x M split K in S pieces in passes of
- * at most two token tiles and in L in longer ones (0 or left out: the rule; 1: never). */
-static void split_km(uint64_t K, uint64_t M, mm_cfg *c) {
+ * at most two token tiles and in L in passes of three to eight (0 or left out: the rule; 1:
+ * never); longer passes keep the rule. Unset, f16 rows take SPLIT_KM_F16; set empty, none.
+ * SPLIT_KM_F16: the 2.9B's r/k/v stack, Wo and FFN value in fewer pieces than the rule's 5 /
+ * 11 / 14 at T = 512 (H100, rwkv-bench, bench/h100_s21d.sh, s21e.sh: pp512 4915-4919 ->
+ * 4998-5002 tok/s, the three alone +0.75 / +0.5 / +0.35%; the document state, whose 1024
+ * tokens had them too then, 192.1-192.4 -> 191.8-192.0 ms; the Q4_K_M lost with its FFN value
+ * in 8: 4774 -> 4760, so quantized rows keep the rule). */
+#define SPLIT_KM_F16 "2560:7680:0:4,2560:2560:0:8,10240:2560:0:8"
+static void split_km(uint32_t type, uint64_t K, uint64_t M, mm_cfg *c) {
   const char *e = getenv("RWKV_MM_SPLIT_KM");
+  if (!e && type == RWKV_TYPE_F16) e = SPLIT_KM_F16;
   while (e && *e) {
     unsigned long long k = 0, m = 0, s = 0, l = 0;
     int n = sscanf(e, "%llu:%llu:%llu:%llu", &k, &m, &s, &l);
@@ -269,7 +277,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
    *   token tiles; in dispatches of at most two, pieces of at most RWKV_MM_SPLIT_PIECE_SMALL
    *   slices (default 40, 0: no limit; more pieces than the target, up to the maximum);
-   *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape (tuning).
+   *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape in passes of
+   *   at most two / three to eight token tiles (split_km; unset: a table for f16 rows).
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -323,7 +332,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
-  split_km(K, M, c);
+  split_km(type, K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
@@ -821,7 +830,7 @@ static int check_group(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group
 static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tiles) {
   uint32_t slices = (w->K + w->bk - 1) / w->bk, S;
   uint32_t smin = tiles <= 2 ? w->split_min_small : w->split_min;
-  uint32_t km = tiles <= 2 ? w->split_km_small : w->split_km_long;
+  uint32_t km = tiles <= 2 ? w->split_km_small : tiles <= 8 ? w->split_km_long : 0;
   if (w->split_force) S = w->split_force;
   else if (km) S = km;
   else if (!smin || wgs >= smin) return 1;

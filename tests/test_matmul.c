@@ -558,7 +558,7 @@ static void test_split_rule(rwkv_gpu *g) {
    * pieces}: T 33 = 2 tiles x 2 row tiles = 4 workgroups, T 200 = 7 tiles = 14; pieces as
    * dispatch_split rounds them (kchunk) and at least SPLIT_SLICES (default 14) of the 64 slices
    * each past two token tiles, 4 in two, where they also carry at most SPLIT_PIECE_SMALL
-   * (default 40) */
+   * (default 40); SPLIT_KM's shape pieces in passes of up to two / three to eight tiles */
   static const struct { const char *min, *small, *slices, *piece, *km; uint32_t T, pieces; } cases[] = {
       {"64", "16", "4", "", "", 33, 4},  /* small: ceil(16 / 4) */
       {"64", "16", "4", "", "", 200, 5}, /* ceil(64 / 14) */
@@ -573,6 +573,7 @@ static void test_split_rule(rwkv_gpu *g) {
       {"64", "8", "", "", "1:1:9,2048:64:3:6", 33, 3}, /* the shape's own pieces */
       {"64", "8", "", "", "1:1:9,2048:64:3:6", 200, 6},
       {"64", "8", "", "", "2048:64:3", 200, 4}, /* (long passes: the rule) */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", 300, 4}, /* (past 8 tiles: the rule) */
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
