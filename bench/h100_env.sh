@@ -174,6 +174,12 @@ wkv_pp() {
   shift
   env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1
 }
+# fields_ms MODEL [K:M:S...]: bench-profile's ms a pass of rwkv-bench's 10 fields (their lengths
+# in the world tokenizer as one batch, 40 passes) with RWKV_MM_SPLIT_KM set to the second argument.
+fields_ms() {
+  BENCH_LENS=13,10,14,8,12,16,12,13,13,13 RWKV_MM_SPLIT_KM=${2:-} "$B/bench-profile" /tmp/m-$1.gguf 0 40 embed 2>&1 |
+    tail -1 | awk '{print $(NF-3)}'
+}
 # bench_figures MODEL VARIANT...: rwkv-bench on /tmp/m-MODEL.gguf with those settings (3 repeats,
 # no decode): its pp512, document state, 10 fields and fingerprint rows on one line.
 bench_figures() {

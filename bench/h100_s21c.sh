@@ -4,10 +4,6 @@
 # stack 5), one shape at a time, bench-profile's ms a pass of rwkv-bench's field lengths.
 set -u
 . bench/h100_env.sh
-L=13,10,14,8,12,16,12,13,13,13
-fields_ms() { # MODEL [KM]
-  BENCH_LENS=$L RWKV_MM_SPLIT_KM=${2:-} "$B/bench-profile" /tmp/m-$1.gguf 0 40 embed 2>&1 | tail -1 | awk '{print $(NF-3)}'
-}
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gen_models 2.9b-f16 2.9b-q4_k_m
