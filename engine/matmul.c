@@ -848,8 +848,8 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
      * 4738-4772 -> 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with
      * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) and keep 4 */
     uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : 4, ps = w->split_piece_small;
-    if (tiles <= 2 && ps && (slices + ps - 1) / ps > S) /* (split_max still caps it) */
-      S = (slices + ps - 1) / ps < w->split_max ? (slices + ps - 1) / ps : w->split_max;
+    uint32_t np = ps ? (slices + ps - 1) / ps : 0; /* pieces that pieces of ps slices need */
+    if (tiles <= 2 && np > S) S = np < w->split_max ? np : w->split_max;
     if (S > slices / ms) S = slices / ms;
   }
   if (S > slices) S = slices;
