@@ -25,6 +25,7 @@ typedef struct mm_cfg {
   unsigned split_slices;    /* fewest BK slices a piece past two token tiles */
   unsigned split_km_small, split_km_long; /* RWKV_MM_SPLIT_KM's pieces for this K x M */
   unsigned split_piece_small; /* most slices a piece in dispatches of <= 2 token tiles */
+  unsigned split_mid_max; /* 3..8 token tiles: the target's floor, at most this many (0: ceil) */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -63,16 +64,9 @@ static int mmu_ok(uint32_t type, uint64_t K) {
 
 /* RWKV_MM_SPLIT_KM=K:M:S[:L],... (tuning): weights of K x M split K in S pieces in passes of
  * at most two token tiles and in L in passes of three to eight (0 or left out: the rule; 1:
- * never); longer passes keep the rule. Unset, f16 rows take SPLIT_KM_F16; set empty, none.
- * SPLIT_KM_F16: the 2.9B's r/k/v stack, Wo and FFN value in fewer pieces than the rule's 5 /
- * 11 / 14 at T = 512 (H100, rwkv-bench, bench/h100_s21d.sh, s21e.sh: pp512 4915-4919 ->
- * 4998-5002 tok/s, the three alone +0.75 / +0.5 / +0.35%; the document state, whose 1024
- * tokens had them too then, 192.1-192.4 -> 191.8-192.0 ms; the Q4_K_M lost with its FFN value
- * in 8: 4774 -> 4760, so quantized rows keep the rule). */
-#define SPLIT_KM_F16 "2560:7680:0:4,2560:2560:0:8,10240:2560:0:8"
-static void split_km(uint32_t type, uint64_t K, uint64_t M, mm_cfg *c) {
+ * never); longer passes keep the rule. */
+static void split_km(uint64_t K, uint64_t M, mm_cfg *c) {
   const char *e = getenv("RWKV_MM_SPLIT_KM");
-  if (!e && type == RWKV_TYPE_F16) e = SPLIT_KM_F16;
   while (e && *e) {
     unsigned long long k = 0, m = 0, s = 0, l = 0;
     int n = sscanf(e, "%llu:%llu:%llu:%llu", &k, &m, &s, &l);
@@ -127,6 +121,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * 35.5-35.6 -> 34.1 ms in bench-profile; 24 / 32 pieces lost again, 10 / 12 lost 1-1.5 ms);
    * every other shape of the presets already meets it. */
   c->split_piece_small = 40;
+  /* f16 rows in passes of three to eight token tiles (up to 512 tokens): the target's floor,
+   * not its ceiling, in at most 8 pieces (matmul.comp's 8 x 8 tiles there; the 2.9B's r/k/v 5
+   * -> 4, Wo 11 -> 8, FFN value 14 -> 8, FFN key 4 -> 3; H100, bench/h100_s21d.sh .. s21g.sh,
+   * RESULTS.md "Session 21"). Quantized rows keep the rule (the Q4_K_M's FFN value in 8: pp512
+   * 4774 -> 4760), longer passes too. */
+  c->split_mid_max = type == RWKV_TYPE_F16 ? 8 : 0;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -277,8 +277,10 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
    *   token tiles; in dispatches of at most two, pieces of at most RWKV_MM_SPLIT_PIECE_SMALL
    *   slices (default 40, 0: no limit; more pieces than the target, up to the maximum);
+   *   RWKV_MM_SPLIT_MID_MAX (f16 rows in dispatches of three to eight token tiles: the
+   *   target's floor in at most that many pieces, default 8; 0: its ceiling, as the others);
    *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape in passes of
-   *   at most two / three to eight token tiles (split_km; unset: a table for f16 rows).
+   *   at most two / three to eight token tiles (split_km).
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
    *   RWKV_MM_DEC=0|1 blocked decode kernel (2) instead of the rows kernel where the type
    *   has unit decoders (with RWKV_MM_TT also for prefill). */
@@ -332,7 +334,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
-  split_km(type, K, M, c);
+  if (env_uint("RWKV_MM_SPLIT_MID_MAX", 0, 64, &v)) c->split_mid_max = v;
+  split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
@@ -613,6 +616,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_slices = cfg[1].split_slices;
     w->split_force = cfg[1].split_force;
     w->split_piece_small = cfg[1].split_piece_small;
+    w->split_mid_max = cfg[1].split_mid_max;
     w->split_km_small = cfg[1].split_km_small;
     w->split_km_long = cfg[1].split_km_long;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
@@ -835,8 +839,9 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else if (km) S = km;
   else if (!smin || wgs >= smin) return 1;
   else {
-    uint64_t want = (smin + wgs - 1) / wgs;
-    S = want < w->split_max ? (uint32_t)want : w->split_max;
+    int mid = tiles > 2 && tiles <= 8 && w->split_mid_max;
+    uint64_t want = mid ? smin / wgs : (smin + wgs - 1) / wgs, most = mid ? w->split_mid_max : w->split_max;
+    S = want < most ? (uint32_t)want : (uint32_t)most;
     /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)
      * in dispatches of more than two token tiles, whose pieces' partial sums are T x M floats
      * each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768

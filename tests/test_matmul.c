@@ -549,31 +549,38 @@ static void test_tiled(rwkv_gpu *g) {
 static void test_split_rule(rwkv_gpu *g) {
   static const char *names[] = {"RWKV_MM_TILED", "RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_BK",
                                 "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MIN_SMALL", "RWKV_MM_SPLITK",
-                                "RWKV_MM_SPLIT_SLICES", "RWKV_MM_SPLIT_PIECE_SMALL", "RWKV_MM_SPLIT_KM"};
+                                "RWKV_MM_SPLIT_SLICES", "RWKV_MM_SPLIT_PIECE_SMALL", "RWKV_MM_SPLIT_KM",
+                                "RWKV_MM_SPLIT_MID_MAX"};
   static const char *vals[] = {"1", "32", "32", "32"};
   enum { K = 2048, M = 64 };
   uint16_t *data = calloc((size_t)K * M, sizeof *data);
   if (!data) return;
-  /* {SPLIT_MIN, SPLIT_MIN_SMALL, SPLIT_SLICES, SPLIT_PIECE_SMALL, SPLIT_KM ("" unset), T,
-   * pieces}: T 33 = 2 tiles x 2 row tiles = 4 workgroups, T 200 = 7 tiles = 14; pieces as
-   * dispatch_split rounds them (kchunk) and at least SPLIT_SLICES (default 14) of the 64 slices
-   * each past two token tiles, 4 in two, where they also carry at most SPLIT_PIECE_SMALL
-   * (default 40); SPLIT_KM's shape pieces in passes of up to two / three to eight tiles */
-  static const struct { const char *min, *small, *slices, *piece, *km; uint32_t T, pieces; } cases[] = {
-      {"64", "16", "4", "", "", 33, 4},  /* small: ceil(16 / 4) */
-      {"64", "16", "4", "", "", 200, 5}, /* ceil(64 / 14) */
-      {"64", "16", "", "", "", 200, 4},  /* 64 / 14 slices */
-      {"64", "16", "20", "", "", 200, 3},
-      {"64", "", "", "", "", 33, 16},    /* ceil(64 / 4), two tiles: 4 slices a piece */
-      {"0", "", "", "", "", 33, 1},      /* never */
-      {"64", "8", "", "", "", 33, 2},    /* ceil(8 / 4); ceil(64 / 40) = 2 as well */
-      {"64", "8", "", "10", "", 33, 7},  /* pieces of at most 10 slices: ceil(64 / 10) */
-      {"64", "8", "", "0", "", 33, 2},   /* (no limit) */
-      {"64", "8", "", "10", "", 200, 4}, /* (not past two tiles) */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", 33, 3}, /* the shape's own pieces */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", 200, 6},
-      {"64", "8", "", "", "2048:64:3", 200, 4}, /* (long passes: the rule) */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", 300, 4}, /* (past 8 tiles: the rule) */
+  /* {SPLIT_MIN, SPLIT_MIN_SMALL, SPLIT_SLICES, SPLIT_PIECE_SMALL, SPLIT_KM ("" unset),
+   * SPLIT_MID_MAX ("" = 0: the ceiling everywhere), T, pieces}: T 33 = 2 tiles x 2 row tiles =
+   * 4 workgroups, T 200 = 7 tiles = 14, T 300 = 10 tiles = 20; pieces as dispatch_split
+   * rounds them (kchunk) and at least SPLIT_SLICES (default 14) of the 64 slices each past two
+   * token tiles, 4 in two, where they also carry at most SPLIT_PIECE_SMALL (default 40);
+   * SPLIT_KM's shape pieces in passes of up to two / three to eight tiles; with SPLIT_MID_MAX
+   * (f16 rows, as here) passes of three to eight tiles take the target's floor, at most that */
+  static const struct { const char *min, *small, *slices, *piece, *km, *mid; uint32_t T, pieces; } cases[] = {
+      {"64", "16", "4", "", "", "", 33, 4},  /* small: ceil(16 / 4) */
+      {"64", "16", "4", "", "", "", 200, 5}, /* ceil(64 / 14) */
+      {"64", "16", "", "", "", "", 200, 4},  /* 64 / 14 slices */
+      {"64", "16", "20", "", "", "", 200, 3},
+      {"64", "", "", "", "", "", 33, 16},    /* ceil(64 / 4), two tiles: 4 slices a piece */
+      {"0", "", "", "", "", "", 33, 1},      /* never */
+      {"64", "8", "", "", "", "", 33, 2},    /* ceil(8 / 4); ceil(64 / 40) = 2 as well */
+      {"64", "8", "", "10", "", "", 33, 7},  /* pieces of at most 10 slices: ceil(64 / 10) */
+      {"64", "8", "", "0", "", "", 33, 2},   /* (no limit) */
+      {"64", "8", "", "10", "", "", 200, 4}, /* (not past two tiles) */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 33, 3}, /* the shape's own pieces */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 200, 6},
+      {"64", "8", "", "", "2048:64:3", "", 200, 4}, /* (long passes: the rule) */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 300, 4}, /* (past 8 tiles: the rule) */
+      {"64", "16", "4", "", "", "8", 200, 4},  /* floor(64 / 14) */
+      {"64", "16", "4", "", "", "2", 200, 2},  /* at most 2 */
+      {"64", "16", "4", "", "", "8", 300, 4},  /* past 8 tiles: ceil(64 / 20) */
+      {"64", "16", "4", "", "", "8", 33, 4},   /* two tiles: ceil(16 / 4) */
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
@@ -583,6 +590,7 @@ static void test_split_rule(rwkv_gpu *g) {
     if (*cases[c].slices) setenv("RWKV_MM_SPLIT_SLICES", cases[c].slices, 1);
     if (*cases[c].piece) setenv("RWKV_MM_SPLIT_PIECE_SMALL", cases[c].piece, 1);
     if (*cases[c].km) setenv("RWKV_MM_SPLIT_KM", cases[c].km, 1);
+    setenv("RWKV_MM_SPLIT_MID_MAX", *cases[c].mid ? cases[c].mid : "0", 1);
     rwkv_error err = {0};
     rwkv_mm_weight w;
     memset(&w, 0, sizeof w);
