@@ -121,12 +121,13 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * 35.5-35.6 -> 34.1 ms in bench-profile; 24 / 32 pieces lost again, 10 / 12 lost 1-1.5 ms);
    * every other shape of the presets already meets it. */
   c->split_piece_small = 40;
-  /* f16 rows in passes of three to eight token tiles (up to 512 tokens): the target's floor,
-   * not its ceiling, in at most 8 pieces (matmul.comp's 8 x 8 tiles there; the 2.9B's r/k/v 5
-   * -> 4, Wo 11 -> 8, FFN value 14 -> 8, FFN key 4 -> 3; H100, bench/h100_s21d.sh .. s21g.sh,
-   * RESULTS.md "Session 21"). Quantized rows keep the rule (the Q4_K_M's FFN value in 8: pp512
-   * 4774 -> 4760), longer passes too. */
-  c->split_mid_max = type == RWKV_TYPE_F16 ? 8 : 0;
+  /* Passes of three to eight token tiles (up to 512 tokens) take the target's floor, not its
+   * ceiling, in at most 8 pieces for f16 rows and split_max for the others; longer passes keep
+   * the ceiling. H100, 2.9B pp512 (bench/h100_s21d.sh .. s21h.sh, RESULTS.md "Session 21"):
+   * F16 4913 -> 5001 tok/s (r/k/v 5 -> 4, Wo 11 -> 8, FFN value 14 -> 8, FFN key 4 -> 3),
+   * Q4_K_M 4789 -> 4818 (its Wo / v 11 -> 8 and key 4 -> 3; its FFN value lost in 8 pieces,
+   * 4774 -> 4760, so 16 there); document states unchanged. */
+  c->split_mid_max = type == RWKV_TYPE_F16 ? 8 : 64; /* (split_max caps both) */
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -277,8 +278,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   BK-wide slices each, RWKV_MM_SPLIT_SLICES (default 14) in dispatches of more than two
    *   token tiles; in dispatches of at most two, pieces of at most RWKV_MM_SPLIT_PIECE_SMALL
    *   slices (default 40, 0: no limit; more pieces than the target, up to the maximum);
-   *   RWKV_MM_SPLIT_MID_MAX (f16 rows in dispatches of three to eight token tiles: the
-   *   target's floor in at most that many pieces, default 8; 0: its ceiling, as the others);
+   *   RWKV_MM_SPLIT_MID_MAX (dispatches of three to eight token tiles: the target's floor in
+   *   at most that many pieces and SPLIT_MAX, default 8 for f16 rows, 64 for others; 0: its
+   *   ceiling);
    *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape in passes of
    *   at most two / three to eight token tiles (split_km).
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
@@ -840,8 +842,9 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else if (!smin || wgs >= smin) return 1;
   else {
     int mid = tiles > 2 && tiles <= 8 && w->split_mid_max;
-    uint64_t want = mid ? smin / wgs : (smin + wgs - 1) / wgs, most = mid ? w->split_mid_max : w->split_max;
-    S = want < most ? (uint32_t)want : (uint32_t)most;
+    uint64_t want = mid ? smin / wgs : (smin + wgs - 1) / wgs;
+    uint32_t most = mid && w->split_mid_max < w->split_max ? w->split_mid_max : w->split_max;
+    S = want < most ? (uint32_t)want : most;
     /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)
      * in dispatches of more than two token tiles, whose pieces' partial sums are T x M floats
      * each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768

@@ -581,6 +581,8 @@ static void test_split_rule(rwkv_gpu *g) {
       {"64", "16", "4", "", "", "2", 200, 2},  /* at most 2 */
       {"64", "16", "4", "", "", "8", 300, 4},  /* past 8 tiles: ceil(64 / 20) */
       {"64", "16", "4", "", "", "8", 33, 4},   /* two tiles: ceil(16 / 4) */
+      {"640", "16", "4", "", "", "64", 200, 16}, /* floor(640 / 14) = 45: SPLIT_MAX (16) caps */
+      {"640", "16", "4", "", "", "8", 200, 8},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
