@@ -329,6 +329,28 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
       if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
     }
+    /* the dots' weight words loaded at the kernel's start (rwkv_wkv.comp LORA_HOIST): per
+     * matrix with whole 16-byte units a row, as long as a part holds at most 40 units in all
+     * (160 registers; one workgroup a head leaves a SM's registers to it); v only where layer 0 reads its placeholder (LORA_V_ALWAYS). GPUs only
+     * (llvmpipe runs one part a channel); RWKV_WKV_HOIST=0|1 overrides */
+    if (cst && env_u32("RWKV_WKV_HOIST", gi->software ? 0 : 1)) {
+      const uint32_t rk[4] = {m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g};
+      const uint32_t ty[4] = {lt, lta, ltv, ltg};
+      const uint64_t st[4] = {W0->w2.stride, W0->a2.stride, L > 1 ? W1->v2.stride : 0, W0->g2.stride};
+      uint32_t n[4] = {0, 0, 0, 0}, total = 0;
+      for (int i = 0; i < 4; i++) {
+        uint32_t eb = lora_bytes(ty[i]), lv = eb == 4 ? 4 : 8;
+        uint64_t se = st[i] / eb;
+        if ((i == 2 && !v_always) || rk[i] % lv || se % lv) continue;
+        uint32_t u = (rk[i] / lv + split - 1) / split;
+        if (total + u > 40) continue;
+        n[i] = u;
+        total += u;
+      }
+      size_t o = strlen(cdefs);
+      snprintf(cdefs + o, sizeof cdefs - o, "#define LORA_HOIST 1\n#define LORA_HW %u\n#define LORA_HA %u\n"
+               "#define LORA_HV %u\n#define LORA_HG %u\n", n[0], n[1], n[2], n[3]);
+    }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */

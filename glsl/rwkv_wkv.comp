@@ -95,6 +95,25 @@ float lora_vdot(int ty, uvec4 q, uint hb) {
         out += lora_ld(ty, buf[(ty) == 0 ? i_ : i_ >> 1u], i_) * SH(hb + r_);  \
       }                                                                        \
   }
+#ifdef LORA_HOIST
+// LORA_HW / HA / HV / HG (forward.c; 0: that matrix's dot as above): a part's count of
+// 16-byte units of a channel's row, whole rows of units (no tail). Those weight words do not
+// depend on the token: loaded first thing, their memory round trip overlaps the hidden
+// vectors' and the state's instead of following the staging barrier.
+#define LORA_PRE(buf4, n, ty, rank, stride, c, p, arr)                           \
+  for (uint i_ = 0u; i_ < uint(n); i_++) {                                       \
+    uint u_ = p + i_ * uint(LORA_SPLIT);                                         \
+    arr[i_] = u_ < (rank) / LVEC(ty) ? buf4[c * ((stride) / LVEC(ty)) + u_] : uvec4(0u); \
+  }
+#define LORA_DOTH(ty, n, rank, hb, p, arr, out)                                  \
+  {                                                                              \
+    out = 0.0;                                                                   \
+    for (uint i_ = 0u; i_ < uint(n); i_++) {                                     \
+      uint u_ = p + i_ * uint(LORA_SPLIT);                                       \
+      if (u_ < (rank) / LVEC(ty)) out += lora_vdot(ty, arr[i_], hb + LVEC(ty) * u_); \
+    }                                                                            \
+  }
+#endif
 #endif
 
 #ifdef WKV_QUAD
@@ -166,6 +185,25 @@ void wkv_main(uint h, uint b, uint lid) {
   else
     for (int j = 0; j < HS; j++) S[j] = own ? st[sidx + uint(j)] : 0.0;
 #endif
+#ifdef LORA_HOIST
+  uint hpart = lid / uint(HS);
+#if LORA_HW > 0
+  uvec4 hw_[LORA_HW];
+  LORA_PRE(lw2v, LORA_HW, LORA_TW, rank_w, st_w, c, hpart, hw_)
+#endif
+#if LORA_HA > 0
+  uvec4 ha_[LORA_HA];
+  LORA_PRE(la2v, LORA_HA, LORA_TA, rank_a, st_a, c, hpart, ha_)
+#endif
+#if LORA_HV > 0
+  uvec4 hv_[LORA_HV];
+  LORA_PRE(lv2v, LORA_HV, LORA_TV, rank_v, st_v, c, hpart, hv_)
+#endif
+#if LORA_HG > 0
+  uvec4 hg_[LORA_HG];
+  LORA_PRE(lg2v, LORA_HG, LORA_TG, rank_g, st_g, c, hpart, hg_)
+#endif
+#endif
   // the channel's parameters, loaded before any barrier (their latency overlaps the rest)
   float p_w0 = par[w0 + c], p_a0 = par[a0 + c], p_kk = par[k_k + c], p_ka = par[k_a + c];
   float p_v0 = par[v0 + c], p_rk = par[r_k + c], p_lw = par[lnx_w + c], p_lb = par[lnx_b + c];
@@ -197,17 +235,32 @@ void wkv_main(uint h, uint b, uint lid) {
       barrier();
       // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
       uint part = lid / uint(HS);
+#if defined(LORA_HOIST) && LORA_HW > 0
+      LORA_DOTH(LORA_TW, LORA_HW, rank_w, 0u, part, hw_, lp.x)
+#else
       LORA_DOT(LORA_TW, lw2, lw2v, rank_w, st_w, 0u, c, part, lp.x)
+#endif
+#if defined(LORA_HOIST) && LORA_HA > 0
+      LORA_DOTH(LORA_TA, LORA_HA, rank_a, uint(LORA_MAXR), part, ha_, lp.y)
+#else
       LORA_DOT(LORA_TA, la2, la2v, rank_a, st_a, uint(LORA_MAXR), c, part, lp.y)
+#endif
       lp.z = 0.0;
-#ifdef LORA_V_ALWAYS
+#if defined(LORA_HOIST) && LORA_HV > 0
+      // (only with LORA_V_ALWAYS: layer 0's placeholder rows, times a zero hidden v)
+      LORA_DOTH(LORA_TV, LORA_HV, rank_v, 2u * uint(LORA_MAXR), part, hv_, lp.z)
+#elif defined(LORA_V_ALWAYS)
       // layer 0 reads a placeholder as wide (forward.c) and its hidden v is zero: no branch
       // between the four dots' loads (one memory round trip instead of two)
       LORA_DOT(LORA_TV, lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #else
       if (layer0 == 0u) LORA_DOT(LORA_TV, lv2, lv2v, rank_v, st_v, 2u * uint(LORA_MAXR), c, part, lp.z)
 #endif
+#if defined(LORA_HOIST) && LORA_HG > 0
+      LORA_DOTH(LORA_TG, LORA_HG, rank_g, 3u * uint(LORA_MAXR), part, hg_, lp.w)
+#else
       LORA_DOT(LORA_TG, lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
+#endif
       s_part[lid] = lp;
       barrier();
       lp = s_part[i];
