@@ -262,6 +262,8 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
+  /* passes of up to this many rows a sequence run the fused kernel too (RWKV_WKV_FUSE_T) */
+  m->fuse_t = env_u32("RWKV_WKV_FUSE_T", 1);
   m->lora_fused = lora_code(lt) >= 0 && lora_code(lta) >= 0 && lora_code(ltv) >= 0 && lora_code(ltg) >= 0 &&
                   env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
@@ -322,18 +324,22 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     /* with 4 invocations a channel, all four walk S (a quarter row each; rwkv_wkv.comp
      * WKV_QUAD), their sums by subgroup clusters where the GPU has them. For F16 LoRA rows
      * only: on the H100 (bench/h100_s9a.sh, s9b.sh) 0.1B F16 0.74 -> 0.70 ms a token, 2.9B
-     * F16 4.90 -> 4.83, but Q4_K_M (F32 LoRA rows) 4.34 -> 4.48, S read late no better.
-     * RWKV_WKV_QUAD=0|1 overrides */
-    int quad_def = lt != RWKV_TYPE_F32 || lta != RWKV_TYPE_F32;
+     * F16 4.90 -> 4.83, but Q4_K_M (F32 LoRA rows) 4.34 -> 4.48, S read late no better;
+     * with the weight words hoisted (below) Q4_K_M too, 4.114-4.123 -> 4.099-4.103 ms
+     * (bench/h100_s22a.sh). RWKV_WKV_QUAD=0|1 overrides */
+    int hoist = cst && env_u32("RWKV_WKV_HOIST", gi->software ? 0 : 1);
+    int quad_def = hoist || lt != RWKV_TYPE_F32 || lta != RWKV_TYPE_F32;
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", (uint32_t)quad_def)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
       if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
     }
     /* the dots' weight words loaded at the kernel's start (rwkv_wkv.comp LORA_HOIST): per
-     * matrix with whole 16-byte units a row, as long as a part holds at most 40 units in all
-     * (160 registers; one workgroup a head leaves a SM's registers to it); v only where layer 0 reads its placeholder (LORA_V_ALWAYS). GPUs only
-     * (llvmpipe runs one part a channel); RWKV_WKV_HOIST=0|1 overrides */
-    if (cst && env_u32("RWKV_WKV_HOIST", gi->software ? 0 : 1)) {
+     * matrix with whole 16-byte units a row, while a part holds at most 40 units in all (160
+     * registers: a workgroup a head has its SM's registers); v only where layer 0 reads its
+     * placeholder (LORA_V_ALWAYS). H100 decode (bench/h100_s22a.sh): 0.1B F16 0.708-0.713 ->
+     * 0.676-0.683 ms a token, 2.9B F16 4.805-4.818 -> 4.761-4.765, Q4_K_M 4.168 -> 4.114-4.123.
+     * GPUs only (llvmpipe runs one part a channel); RWKV_WKV_HOIST=0|1 overrides */
+    if (hoist) {
       const uint32_t rk[4] = {m->d.rank_w, m->d.rank_a, m->d.rank_v, m->d.rank_g};
       const uint32_t ty[4] = {lt, lta, ltv, ltg};
       const uint64_t st[4] = {W0->w2.stride, W0->a2.stride, L > 1 ? W1->v2.stride : 0, W0->g2.stride};
@@ -788,7 +794,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (rc) return rc;
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
-  int fused = T == 1 && m->lora_fused;
+  int fused = T <= m->fuse_t && m->lora_fused;
   int l2 = !fused && !SKIP(m, PROF_LORA2);
   int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
              !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);
