@@ -262,8 +262,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
-  /* passes of up to this many rows a sequence run the fused kernel too (RWKV_WKV_FUSE_T) */
-  m->fuse_t = env_u32("RWKV_WKV_FUSE_T", 1);
   m->lora_fused = lora_code(lt) >= 0 && lora_code(lta) >= 0 && lora_code(ltv) >= 0 && lora_code(ltg) >= 0 &&
                   env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
   for (uint32_t l = 0; l < m->d.n_layer && m->lora_fused; l++) {
@@ -794,7 +792,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (rc) return rc;
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
-  int fused = T <= m->fuse_t && m->lora_fused;
+  int fused = T == 1 && m->lora_fused;
   int l2 = !fused && !SKIP(m, PROF_LORA2);
   int scan = !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
              !(T <= 64 && m->wkv_one_bh && B * d->n_head >= m->wkv_one_bh);

@@ -95,7 +95,6 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
-  uint32_t fuse_t; /* ... and passes of up to this many rows a sequence (RWKV_WKV_FUSE_T) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
