@@ -543,6 +543,7 @@ void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w) {
     if (w->chunks[i].buf) rwkv_gpu_buffer_free(g, w->chunks[i].buf, w->chunks[i].bytes);
   }
   free(w->chunks);
+  if (w->rowc) rwkv_gpu_buffer_free(g, w->rowc, 2ull * w->M * 4);
   weight_clear(g, w);
 }
 
@@ -895,6 +896,57 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
   return RWKV_OK;
 }
 
+/* w's decode kernel (prog[0]'s shape) with extra defines, for the fold / lnst modes. */
+static int decode_variant(rwkv_gpu *g, rwkv_mm_weight *w, const char *extra, const char *what,
+                          unsigned *out, rwkv_error *err) {
+  if (!g || !w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_%s_init: NULL argument", what);
+  if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
+  mm_cfg c;
+  pick_cfg(rwkv_gpu_get_info(g), 0, w->type, w->K, w->M, &c);
+  if (c.kernel != 0 && c.kernel != 2)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: decode kernel %u has no %s mode", w->name, c.kernel, what);
+  c.xsh = 0; /* (fold: x comes with the norm's vectors; lnst: as prog[0] on GPUs) */
+  char defs[1024];
+  cfg_defs(w->type, &c, extra, defs, sizeof defs);
+  int rc = rwkv_gpu_program(g, "matmul", defs, out, err);
+  return rc ? rwkv_error_prefix(err, "%s (%s)", w->name, what) : RWKV_OK;
+}
+
+int rwkv_mm_fold_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
+  if (w && w->K % 8)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: K = %u is no multiple of 8 (fold)", w->name, w->K);
+  return decode_variant(g, w, "#define FOLD 1\n", "fold", w ? &w->prog_fold : NULL, err);
+}
+
+int rwkv_mm_lnst_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
+  return decode_variant(g, w, "#define LNST 1\n", "lnst", w ? &w->prog_lnst : NULL, err);
+}
+
+int rwkv_mm_fold_rows(rwkv_gpu *g, rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t n,
+                      const float *par, const float *ln_w, const float *ln_b, rwkv_error *err) {
+  if (!g || !w || !gr || !par || !ln_w || !ln_b || n == 0 || n > RWKV_MM_MAX_GROUPS)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "mm_fold_rows: NULL argument or %u groups", n);
+  uint64_t K = w->K, M = w->M;
+  float *x = malloc((size_t)n * 2 * K * sizeof *x);
+  if (!x) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for the fold's vectors", w->name);
+  for (uint32_t i = 0; i < n; i++)
+    for (uint64_t j = 0; j < K; j++) {
+      float keep = 1.0f - par[gr[i].xoff + j];
+      x[(2 * i) * K + j] = ln_w[j] * keep;
+      x[(2 * i + 1) * K + j] = ln_b[j] * keep;
+    }
+  unsigned xb = 0;
+  int rc = rwkv_gpu_buffer(g, (uint64_t)n * 2 * K * 4, x, &xb, err);
+  free(x);
+  if (!rc && !w->rowc) rc = rwkv_gpu_buffer(g, 2 * M * 4, NULL, &w->rowc, err);
+  rwkv_mm_group c[RWKV_MM_MAX_GROUPS];
+  for (uint32_t i = 0; i < n && !rc; i++)
+    c[i] = (rwkv_mm_group){gr[i].row0, gr[i].rows, xb, 2 * i * K, K, w->rowc, gr[i].row0, M, 0, RWKV_MM_ACT_NONE};
+  if (!rc) rc = rwkv_mm_dispatch_groups(g, w, c, n, 2, err);
+  if (xb) rwkv_gpu_buffer_free(g, xb, (uint64_t)n * 2 * K * 4);
+  return rc ? rwkv_error_prefix(err, "%s (fold rows)", w->name) : RWKV_OK;
+}
+
 /* matmul.comp's u_ga / u_gb entry of group a's rows inside chunk ch (ldx: the x row
  * stride to pass); its workgroups start at *wgs, which grows by them. 0: no rows here. */
 static int group_uniforms(const rwkv_mm_group *a, const rwkv_mm_chunk *ch, uint32_t rpw, uint32_t ldx,
@@ -1013,6 +1065,148 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
   if (!p->no_barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  return RWKV_OK;
+}
+
+int rwkv_mm_dispatch_fold(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t n,
+                          uint32_t T, const rwkv_mm_fold *p, rwkv_error *err) {
+  if (!g || !w || !gr || !p) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_fold: NULL argument");
+  if (!w->n_chunks || !w->prog_fold || !w->rowc)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded or no fold program / rows", w->name);
+  if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, %u groups (need T >= 1, 1..%d groups)",
+                       w->name, T, n, RWKV_MM_MAX_GROUPS);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  uint64_t K = w->K, npar = 0, nst = 0, nseq = 0, ny = 0;
+  if (buffer_floats(g, p->par, &npar) || buffer_floats(g, p->state, &nst) || buffer_floats(g, p->seq, &nseq))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: fold par (%u), state (%u) or seq (%u) is not a live buffer",
+                       w->name, p->par, p->state, p->seq);
+  if (nseq < 2ull * T || p->ln_w + K > npar || p->prev_off + K > nst)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: fold: seq entries %llu for %u tokens, norm at par %llu, prev at "
+                       "state %llu (K %u; %llu params, %llu state floats)", w->name, (unsigned long long)nseq, T,
+                       (unsigned long long)p->ln_w, (unsigned long long)p->prev_off, w->K,
+                       (unsigned long long)npar, (unsigned long long)nst);
+  rwkv_mm_group c[RWKV_MM_MAX_GROUPS];
+  for (uint32_t i = 0; i < n; i++) {
+    if (gr[i].x != gr[0].x || gr[i].y != gr[0].y)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: fold groups must share x and y buffers", w->name);
+    if (gr[i].xoff + K > npar)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: lerp at par %llu + K %u past the %llu params",
+                         w->name, i, (unsigned long long)gr[i].xoff, w->K, (unsigned long long)npar);
+    c[i] = gr[i];
+    c[i].xoff = p->x_off; /* check_group and the overlap test see the raw x rows */
+    c[i].ldx = K;
+    if ((rc = check_group(g, w, &c[i], i, T, err)) != RWKV_OK) return rc;
+    uint64_t x0 = p->x_off, x1 = p->x_off + (uint64_t)T * K;
+    uint64_t y0 = gr[i].yoff, y1 = gr[i].yoff + (uint64_t)(T - 1) * gr[i].ldy + gr[i].rows;
+    if (gr[i].x == gr[i].y && x0 < y1 && y0 < x1)
+      return rwkv_errorf(err, RWKV_ERR_ARG, "%s: group %u: x [%llu, %llu) and y [%llu, %llu) overlap",
+                         w->name, i, (unsigned long long)x0, (unsigned long long)x1,
+                         (unsigned long long)y0, (unsigned long long)y1);
+  }
+  if (buffer_floats(g, gr[0].y, &ny) || (p->write_stats && p->stats_off + 2ull * T > ny))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: fold statistics at %llu past the y buffer", w->name,
+                       (unsigned long long)p->stats_off);
+  if (p->x_off > 0xFFFFFFFFu || p->ln_w > 0xFFFFFFFFu || p->prev_off > 0xFFFFFFFFu ||
+      p->stats_off > 0xFFFFFFFFu)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: fold offsets must fit 32 bits", w->name);
+  uint64_t tiles = (T + w->tt[0] - 1) / w->tt[0];
+  if (tiles > 65535 && tiles > (uint64_t)rwkv_gpu_get_info(g)->max_groups_x)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one dispatch", w->name, T);
+  uint32_t rpw = w->rows_per_wg[0];
+  glUseProgram(w->prog_fold);
+  glUniform1ui(0, w->K);
+  glUniform1ui(1, T);
+  glUniform1ui(2, (GLuint)w->stride);
+  glUniform1ui(16, (GLuint)p->x_off);
+  glUniform1ui(17, (GLuint)p->ln_w);
+  glUniform1f(19, p->eps);
+  glUniform1ui(20, (GLuint)p->prev_off);
+  glUniform1ui(21, (GLuint)(p->write_stats ? p->stats_off : 0));
+  glUniform1ui(26, w->M);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr[0].x);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr[0].y);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, p->par);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, p->state);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, p->seq);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, w->rowc);
+  int first = 1; /* only the first dispatch writes the statistics */
+  for (uint32_t ci = 0; ci < w->n_chunks; ci++) {
+    const rwkv_mm_chunk *ch = &w->chunks[ci];
+    GLuint ga[4 * RWKV_MM_MAX_GROUPS], gb[4 * RWKV_MM_MAX_GROUPS];
+    uint32_t ng = 0, wgs = 0;
+    for (uint32_t s = 0; s < n; s++) /* xoff: the group's lerp vector in par */
+      if (group_uniforms(&gr[s], ch, rpw, K, &wgs, ga + 4 * ng, gb + 4 * ng)) ng++;
+    if (!ng) continue;
+    bind_chunk(w, 0, ch);
+    glUniform1ui(3, ng);
+    glUniform4uiv(4, (GLsizei)ng, ga);
+    glUniform4uiv(8, (GLsizei)ng, gb);
+    glUniform1ui(24, (GLuint)(first && p->write_stats));
+    glUniform1ui(25, ch->row0);
+    first = 0;
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
+  }
+  if (!p->no_barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  return RWKV_OK;
+}
+
+int rwkv_mm_dispatch_lnst(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t T,
+                          const rwkv_mm_lnst *p, rwkv_error *err) {
+  if (!g || !w || !gr || !p) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_lnst: NULL argument");
+  if (!w->n_chunks || !w->prog_lnst)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded or no lnst program", w->name);
+  if (T == 0 || !gr->accumulate)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: lnst needs T >= 1 (%u) and an accumulating group", w->name, T);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  if ((rc = check_group(g, w, gr, 0, T, err)) != RWKV_OK) return rc;
+  uint64_t npar = 0, nst = 0, nseq = 0, ny = 0;
+  if (buffer_floats(g, p->par, &npar) || buffer_floats(g, p->state, &nst) || buffer_floats(g, p->seq, &nseq) ||
+      buffer_floats(g, gr->y, &ny))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: lnst par, state, seq or y is not a live buffer", w->name);
+  /* the channels c = yoff + i - x_row of every token stay inside the norm's vectors */
+  if (nseq < 2ull * T || gr->yoff < p->x_row ||
+      p->ln_w + (gr->yoff - p->x_row) + gr->rows > npar || p->ln_b + (gr->yoff - p->x_row) + gr->rows > npar ||
+      p->prev_off + (gr->yoff - p->x_row) + gr->rows > nst || p->stats_off + 2ull * T > ny ||
+      p->stats_off > 0xFFFFFFFFu || p->x_row > 0xFFFFFFFFu || p->ln_w > 0xFFFFFFFFu || p->ln_b > 0xFFFFFFFFu ||
+      p->prev_off > 0xFFFFFFFFu)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: lnst offsets (stats %llu, x row %llu, norm %llu / %llu, prev %llu) "
+                       "outside the buffers", w->name, (unsigned long long)p->stats_off,
+                       (unsigned long long)p->x_row, (unsigned long long)p->ln_w, (unsigned long long)p->ln_b,
+                       (unsigned long long)p->prev_off);
+  uint64_t tiles = (T + w->tt[0] - 1) / w->tt[0];
+  if (tiles > 65535 && tiles > (uint64_t)rwkv_gpu_get_info(g)->max_groups_x)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one dispatch", w->name, T);
+  uint32_t rpw = w->rows_per_wg[0];
+  glUseProgram(w->prog_lnst);
+  glUniform1ui(0, w->K);
+  glUniform1ui(1, T);
+  glUniform1ui(2, (GLuint)w->stride);
+  if (w->xal[0]) glUniform1ui(12, gr->xoff % 4 == 0 && (T == 1 || gr->ldx % 4 == 0));
+  glUniform1ui(26, (GLuint)p->stats_off);
+  glUniform1ui(27, (GLuint)p->x_row);
+  glUniform1ui(28, (GLuint)p->ln_w);
+  glUniform1ui(29, (GLuint)p->ln_b);
+  glUniform1ui(30, (GLuint)p->prev_off);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr->x);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr->y);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, p->par);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, p->state);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, p->seq);
+  for (uint32_t ci = 0; ci < w->n_chunks; ci++) {
+    const rwkv_mm_chunk *ch = &w->chunks[ci];
+    GLuint ga[4], gb[4];
+    uint32_t wgs = 0;
+    if (!group_uniforms(gr, ch, rpw, (uint32_t)gr->ldx, &wgs, ga, gb)) continue;
+    bind_chunk(w, 0, ch);
+    glUniform1ui(3, 1);
+    glUniform4uiv(4, 1, ga);
+    glUniform4uiv(8, 1, gb);
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
+  }
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;
 }
 
