@@ -35,8 +35,6 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
 static int persist_init(rwkv_model *m, rwkv_error *err);
-static int persist_on(const rwkv_model *m, uint32_t B, uint32_t T);
-static int fold_init(rwkv_model *m, rwkv_error *err);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
 #define PERSIST_SYNC_BYTES (96 * 4)
 #define ARGMAX_WGS_MAX 256 /* rwkv_argmax.comp workgroups at most (its partial buffer) */
@@ -367,9 +365,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) rc = fold_init(m, err);
-  free(m->par_host); /* (the fold's rows were its last use) */
-  m->par_host = NULL;
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */
@@ -682,113 +677,6 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
   return ng;
 }
 
-/* ---- decode with folded layer norms (RWKV_LN_FOLD) ------------------------------------ */
-
-/* The matmuls that read layer l's LN1 mixes in decode, as fold dispatches: the r/k/v stack
- * and the parts outside it, the LoRA-1 stack and its outside parts (a group's xoff is its
- * lerp vector in par; y offsets in arena a, or 0 without one). Returns how many. */
-typedef struct fold_call {
-  const rwkv_mm_weight *w;
-  rwkv_mm_group g[4];
-  uint32_t n;
-} fold_call;
-static uint32_t fold_calls(const rwkv_model *m, uint32_t l, const arena *a, fold_call fc[7]) {
-  const rwkv7_desc *d = &m->d;
-  const model_layer *W = &m->layers[l];
-  uint32_t D = d->n_embd, lp = l * PAR_PER_LAYER * D + PAR_LERP * D, n = 0;
-  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
-  unsigned act = m->act_buf;
-  /* lerp vectors: r, w, k, v, a, g */
-  const rwkv_mm_group pr[3] = {
-      {0, D, act, lp, D, act, a ? a->r : 0, D, 0, RWKV_MM_ACT_NONE},
-      {0, D, act, lp + 2 * D, D, act, a ? a->k : 0, D, 0, RWKV_MM_ACT_NONE},
-      {0, D, act, lp + 3 * D, D, act, a ? a->v : 0, D, 0, RWKV_MM_ACT_NONE}};
-  const rwkv_mm_group pl[4] = {
-      {0, rw, act, lp + D, D, act, a ? a->wh : 0, rw, 0, RWKV_MM_ACT_TANH},
-      {0, ra, act, lp + 4 * D, D, act, a ? a->ah : 0, ra, 0, RWKV_MM_ACT_NONE},
-      {0, rg, act, lp + 5 * D, D, act, a ? a->gh : 0, rg, 0, RWKV_MM_ACT_SIGMOID},
-      {0, rv, act, lp + 3 * D, D, act, a ? a->vh : 0, rv, 0, RWKV_MM_ACT_NONE}};
-  const rwkv_mm_weight *wr[3] = {&W->wr, &W->wk, &W->wv}, *wl[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
-  if (W->rkv_parts) {
-    fc[n].w = &W->rkv;
-    fc[n].n = stack_groups(W->rkv_parts, pr, 3, fc[n].g);
-    n++;
-  }
-  for (uint32_t i = 0; i < 3; i++)
-    if (!(W->rkv_parts & (1u << i))) fc[n++] = (fold_call){wr[i], {pr[i]}, 1};
-  uint32_t np = l > 0 ? 4 : 3; /* (layer 0: no v LoRA) */
-  if (W->lora1_parts) {
-    fc[n].w = &W->lora1;
-    fc[n].n = stack_groups(W->lora1_parts, pl, np, fc[n].g);
-    n++;
-  }
-  for (uint32_t i = 0; i < np; i++)
-    if (!(W->lora1_parts & (1u << i))) fc[n++] = (fold_call){wl[i], {pl[i]}, 1};
-  return n;
-}
-
-/* Decode with each layer norm folded into the matmuls that read its mixes (glsl/matmul.comp
- * FOLD: their dots need no statistics first, every workgroup sums them beside its dots), and
- * the norm itself, the state's next prev vector, stored by the next matmul that adds into x
- * (Wo for LN1, the FFN value for LN2; LNST): ln_mix6 and ln_mix1 are no dispatches of their
- * own, and none of the matmuls waits for statistics (RWKV_LN_FUSE's prologue did). Every
- * such matmul gets a fold program and its per-row constants (rwkv_mm_fold_rows); a weight
- * without one (a kernel or K it does not serve) leaves the model on the ln_mix path.
- * RWKV_LN_FOLD=0|1. */
-static int fold_init(rwkv_model *m, rwkv_error *err) {
-  const rwkv7_desc *d = &m->d;
-  uint32_t D = d->n_embd;
-  m->ln_fold = 0;
-  if (!env_u32("RWKV_LN_FOLD", 0) || !m->par_host) return RWKV_OK;
-  const float *P = m->par_host;
-  for (uint32_t l = 0; l < d->n_layer; l++) {
-    model_layer *W = &m->layers[l];
-    uint32_t par = l * PAR_PER_LAYER * D;
-    fold_call fc[7];
-    uint32_t nc = fold_calls(m, l, NULL, fc);
-    rwkv_mm_group gk = {0, W->ffn_key.M, m->act_buf, par + PAR_FFN_LERP * D, D, m->act_buf, 0, W->ffn_key.M, 0,
-                        RWKV_MM_ACT_RELU2};
-    fc[nc++] = (fold_call){&W->ffn_key, {gk}, 1};
-    for (uint32_t i = 0; i < nc; i++) {
-      rwkv_mm_weight *w = (rwkv_mm_weight *)fc[i].w; /* (the model's own weight) */
-      int ffn = w == &W->ffn_key;
-      const float *lw = P + par + (ffn ? PAR_LN2_W : PAR_LN1_W) * D, *lb = P + par + (ffn ? PAR_LN2_B : PAR_LN1_B) * D;
-      int rc = w->prog_fold ? RWKV_OK : rwkv_mm_fold_init(m->gpu, w, err);
-      if (rc == RWKV_ERR_UNSUPPORTED) return RWKV_OK; /* the ln_mix path for every layer */
-      if (rc == RWKV_OK) rc = rwkv_mm_fold_rows(m->gpu, w, fc[i].g, fc[i].n, P, lw, lb, err);
-      if (rc) return rc;
-    }
-    rwkv_mm_weight *st[2] = {&W->wo, &W->ffn_value};
-    for (int i = 0; i < 2; i++) {
-      int rc = st[i]->prog_lnst ? RWKV_OK : rwkv_mm_lnst_init(m->gpu, st[i], err);
-      if (rc == RWKV_ERR_UNSUPPORTED) return RWKV_OK;
-      if (rc) return rc;
-    }
-  }
-  m->ln_fold = 1;
-  return RWKV_OK;
-}
-static int fold_on(const rwkv_model *m, uint32_t B, uint32_t T) {
-  return m->ln_fold && T == 1 && !persist_on(m, B, T);
-}
-
-/* Time mix inputs of a folded decode step: the r/k/v and LoRA-1 matmuls straight from x,
- * side by side (the last puts the barrier); the first writes LN1's statistics to last. */
-static int time_mix_inputs_fold(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, rwkv_error *err) {
-  uint32_t D = m->d.n_embd, par = l * PAR_PER_LAYER * D, lay = (uint32_t)(l * m->layer_floats);
-  fold_call fc[7];
-  uint32_t nc = fold_calls(m, l, a, fc);
-  rwkv_mm_fold fo = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN1_W * D, m->d.eps, lay, 1, a->last, 0};
-  int rc = RWKV_OK;
-  for (uint32_t i = 0; i < nc && !rc; i++) {
-    fo.write_stats = i == 0;
-    fo.no_barrier = i + 1 < nc && m->overlap;
-    rc = rwkv_mm_dispatch_fold(m->gpu, fc[i].w, fc[i].g, fc[i].n, R, &fo, err);
-  }
-  prof(m, PROF_RKV);
-  return rc;
-}
-
 /* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
@@ -898,9 +786,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + d->n_embd : 0;
 
   /* layer norm, token-shift mixes, r/k/v, LoRA first stages */
-  int fold = fold_on(m, B, T);
-  int rc = fold ? time_mix_inputs_fold(m, l, a, R, err)
-           : T == 1 && W->rkv.prog_pro && W->lora1.prog_pro && lora1_whole(W, l)
+  int rc = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro && lora1_whole(W, l)
                ? time_mix_inputs_fused(m, l, a, R, store_from, store_to, err)
                : time_mix_inputs(m, l, a, T, R, store_from, store_to, err);
   if (rc) return rc;
@@ -942,16 +828,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = RWKV_OK;
-  if (fold && !SKIP(m, PROF_WO)) { /* x += Wo.y; the state's att_prev <- LN1(x) before it */
-    uint32_t D = d->n_embd, par = l * PAR_PER_LAYER * D;
-    rwkv_mm_group g = {0, D, m->act_buf, a->y, D, m->act_buf, a->x, D, 1, RWKV_MM_ACT_NONE};
-    rwkv_mm_lnst ls = {m->par_buf, m->pool_buf, m->seq_buf, a->last, a->x, par + PAR_LN1_W * D,
-                       par + PAR_LN1_B * D, lay};
-    rc2 = rwkv_mm_dispatch_lnst(m->gpu, &W->wo, &g, R, &ls, err);
-  } else if (!SKIP(m, PROF_WO)) {
-    rc2 = mm(m, &W->wo, a->y, a->x, R, 1, err);
-  }
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1191,21 +1068,6 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev
    * (decode with a prologue: computed by the key matmul's workgroups, ln_fuse_init) */
   int rc;
-  if (fold_on(m, B, T)) {
-    /* h = relu(Wk.mix(LN2(x)))^2 folded; x += Wv.h, the state's ffn_prev <- LN2(x) before it */
-    rwkv_mm_fold fo = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN2_W * D, m->d.eps, lay + D, 1,
-                       a->last_ffn, 0};
-    rwkv_mm_group g = {0, W->ffn_key.M, m->act_buf, par + PAR_FFN_LERP * D, D, m->act_buf, a->ffh,
-                       W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
-    rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : rwkv_mm_dispatch_fold(m->gpu, &W->ffn_key, &g, 1, R, &fo, err);
-    prof(m, PROF_FFN_KEY);
-    rwkv_mm_group gv = {0, D, m->act_buf, a->ffh, W->ffn_key.M, m->act_buf, a->x, D, 1, RWKV_MM_ACT_NONE};
-    rwkv_mm_lnst ls = {m->par_buf, m->pool_buf, m->seq_buf, a->last_ffn, a->x, par + PAR_LN2_W * D,
-                       par + PAR_LN2_B * D, lay + D};
-    if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = rwkv_mm_dispatch_lnst(m->gpu, &W->ffn_value, &gv, R, &ls, err);
-    prof(m, PROF_FFN_VALUE);
-    return rc;
-  }
   if (T == 1 && W->ffn_key.prog_pro) {
     rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN2_W * D,
                            par + PAR_LN2_B * D, m->d.eps, lay + D, 1, a->last_ffn, 0, 0, 0};
@@ -1345,16 +1207,13 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
     }
   }
   if (rc) return rc;
-  /* the last layer's ffn_prev (earlier layers' were stored by their successors; with folded
-   * norms every layer's FFN value stored its own) */
-  if (!fold_on(m, B, T)) {
-    p = m->prog.store_prev;
-    use(m, p);
-    u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
-    u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
-    run((B * D + 255) / 256, 1);
-    prof(m, PROF_STORE);
-  }
+  /* the last layer's ffn_prev (earlier layers' were stored by their successors) */
+  p = m->prog.store_prev;
+  use(m, p);
+  u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
+  u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
+  run((B * D + 255) / 256, 1);
+  prof(m, PROF_STORE);
   /* no glGetError here: with a threaded driver it waits for the driver thread.
    * GL errors of the pass are collected where results are read back. */
   if (!outs) return RWKV_OK;

@@ -56,9 +56,6 @@ typedef struct rwkv_mm_weight {
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
-  unsigned prog_fold;   /* decode kernel with the folded norm (rwkv_mm_fold_init), 0: none */
-  unsigned rowc;        /* its per-row constants: rc[M], then rb[M] (rwkv_mm_fold_rows) */
-  unsigned prog_lnst;   /* decode kernel whose store writes the folded norm (rwkv_mm_lnst_init) */
 } rwkv_mm_weight;
 
 /* Which of a weight's programs (prog[v], kernel[v], ...) a dispatch of T tokens runs: 0 for
@@ -182,51 +179,6 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
  * Every group must use the same x and y buffers. */
 int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                               uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err);
-
-/* Folded-norm mode (decode of one token per sequence; glsl/matmul.comp FOLD): a group's x is
- * the token-shift mix of LN(xraw_t) and prev_t with its lerp vector lerp_g = par [group.xoff
- * ..) as in prologue mode, but the norm's statistics are summed beside the dot products:
- *   y_r = rho_t (W_r . (xraw_t o c_g) - mu_t rc_r) + W_r . (prev_t o lerp_g) + rb_r,
- * c_g = ln_w o (1 - lerp_g), with the per-row constants rc_r = W_r . c_g and rb_r = W_r .
- * (ln_b o (1 - lerp_g)) that rwkv_mm_fold_rows made. Tokens with seq[2t] != 0 are padding
- * (y = act(0)). With write_stats, (mu_t, rho_t) go to the y buffer at stats_off + 2t; the
- * norm itself (the state's next prev vector) is left to the matmul that next adds into x
- * (rwkv_mm_dispatch_lnst). */
-typedef struct rwkv_mm_fold {
-  unsigned par, state, seq;  /* SSBOs as in rwkv_mm_prologue */
-  uint64_t x_off;            /* raw x rows (K floats each) in the groups' x buffer */
-  uint64_t ln_w;             /* par offset of the norm's weight */
-  float eps;
-  uint64_t prev_off;         /* prev vector's offset inside a sequence's state */
-  int write_stats;
-  uint64_t stats_off;        /* y buffer offset of the (mu, rho) pairs (write_stats) */
-  int no_barrier;            /* as in rwkv_mm_prologue */
-} rwkv_mm_fold;
-/* Compile w->prog_fold for its decode kernel. RWKV_ERR_UNSUPPORTED (w unchanged) when that
- * kernel has no fold (only the rows and blocked decode kernels do) or K % 8 != 0. */
-int rwkv_mm_fold_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
-/* w->rowc for groups gr (their xoff: lerp vectors in par, as for the dispatch) from the
- * norm's weight and bias (host vectors of K floats) and the host params par (lerp_g =
- * par + gr[i].xoff): one T = 2 dispatch of w over c_g and ln_b o (1 - lerp_g). */
-int rwkv_mm_fold_rows(rwkv_gpu *g, rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t n,
-                      const float *par, const float *ln_w, const float *ln_b, rwkv_error *err);
-/* rwkv_mm_dispatch_groups in folded-norm mode for T tokens (sequences); every group must use
- * the same x and y buffers. */
-int rwkv_mm_dispatch_fold(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
-                          uint32_t n, uint32_t T, const rwkv_mm_fold *p, rwkv_error *err);
-
-/* The store that ends a folded norm (glsl/matmul.comp LNST): a decode dispatch of one
- * accumulating group over the x that a folded matmul read, which before it adds into
- * y[t*ldy + yoff + i] writes the norm of the old value into the state:
- *   state [seq[2t+1] + prev_off + c] = (old - mu_t) rho_t ln_w[c] + ln_b[c],
- * c = t*ldy + yoff + i - (t*ldy + x_row), (mu_t, rho_t) at y [stats_off + 2t]. */
-typedef struct rwkv_mm_lnst {
-  unsigned par, state, seq;
-  uint64_t stats_off, x_row, ln_w, ln_b, prev_off;
-} rwkv_mm_lnst;
-int rwkv_mm_lnst_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
-int rwkv_mm_dispatch_lnst(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *group, uint32_t T,
-                          const rwkv_mm_lnst *p, rwkv_error *err);
 
 /* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
  * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */

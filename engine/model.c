@@ -66,8 +66,7 @@ static int upload_params(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = widen(m->file, d->lnout_w, D, g + PAR_LNOUT_W * D, err);
   if (rc == RWKV_OK) rc = widen(m->file, d->lnout_b, D, g + PAR_LNOUT_B * D, err);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, n * sizeof *p, p, &m->par_buf, err);
-  if (rc == RWKV_OK) m->par_host = p; /* (forward_init frees it) */
-  else free(p);
+  free(p);
   return rc;
 }
 
@@ -451,7 +450,6 @@ void rwkv_model_free(rwkv_model *m) {
     if (m->own_gpu) rwkv_gpu_close(m->gpu);
   }
   free(m->layers);
-  free(m->par_host);
   rwkv_tokenizer_free(m->tok);
   rwkv7_desc_free(&m->d);
   gguf_close(m->file);

@@ -93,10 +93,8 @@ struct rwkv_model {
   rwkv_mm_weight head;
   model_layer *layers;
   unsigned par_buf;
-  float *par_host; /* par_buf's floats, kept until forward_init has used them (the fold's rows) */
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
-  int ln_fold;    /* decode folds the layer norms into the matmuls (RWKV_LN_FOLD) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */

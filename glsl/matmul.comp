@@ -37,9 +37,6 @@
 // Grid: x = sum over groups of ceil(rows / rows per workgroup), y = token tiles.
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
-// FOLD (KERNEL 0 / 2, decode): the layer norm folded into the dot products, its statistics
-//   summed beside them (see FOLD below; rwkv_mm_dispatch_fold). LNST: the store of a matmul
-//   that adds into x also writes the folded norm of the old x into the state (rwkv_mm_lnst).
 
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
@@ -80,36 +77,13 @@ float mm_act(float v, uint a) {
   return v;
 }
 
-#if defined(LNST)
-// The matmul after a folded norm (decode, T = sequences) that adds into the x the norm read:
-// before x[c] changes, the norm of the old x[c] goes to the sequence's prev vector in the
-// state, (x[c] - mu) rho w[c] + b[c], with the token's (mu, rho) that the folded matmul left
-// in y at u_lsstat (rwkv_mm_lnst). c = the y index less the token's x row start u_lsx.
-layout(std430, binding = 4) readonly buffer LsPar { float ls_par[]; };
-layout(std430, binding = 5) buffer LsSt { float ls_st[]; };
-layout(std430, binding = 6) readonly buffer LsSeq { uint ls_seq[]; };
-layout(location = 26) uniform uint u_lsstat;
-layout(location = 27) uniform uint u_lsx;
-layout(location = 28) uniform uint u_lsw;    // par: norm weight, bias
-layout(location = 29) uniform uint u_lsb;
-layout(location = 30) uniform uint u_lsprev; // prev vector's offset inside a sequence's state
-#endif
 void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
   uint yi = t * gb.w + gb.z + (row - ga.y);
   v = mm_act(v, ga.w >> 1);
-#if defined(LNST)
-  float old = ys[yi];
-  uint c = yi - t * gb.w - u_lsx;
-  if (ls_seq[2u * t] == 0u)
-    ls_st[ls_seq[2u * t + 1u] + u_lsprev + c] =
-        (old - ys[u_lsstat + 2u * t]) * ys[u_lsstat + 2u * t + 1u] * ls_par[u_lsw + c] + ls_par[u_lsb + c];
-  ys[yi] = ((ga.w & 1u) != 0u ? old : 0.0) + v;
-#else
   ys[yi] = ((ga.w & 1u) != 0u ? ys[yi] : 0.0) + v;
-#endif
 }
 
-#if (KERNEL == 0 || KERNEL == 1 || KERNEL == 3) && !defined(PRO) && !defined(FOLD)
+#if (KERNEL == 0 || KERNEL == 1 || KERNEL == 3) && !defined(PRO)
 // Token map (a padded batch's prefill, rwkv_gpu_set_token_map): token t of the dispatch is
 // row tmap[u_tmoff + t] of x (u_tmap bit 0) / of y (bit 1): only the live rows are computed.
 layout(std430, binding = 3) readonly buffer Tmap { uint tmap[]; };
@@ -282,108 +256,6 @@ void pro_build(uint t0, uint lerp) {
 }
 #endif
 
-#if defined(FOLD)
-// Folded layer norm (decode: token t of the dispatch is sequence t's one row). The group's
-// mix of the norm and the sequence's prev vector, x_g = LN(x) + (prev - LN(x)) * l_g, makes
-//   W_r . x_g = rho (W_r . (x o c_g) - mu rc_r) + W_r . (prev o l_g) + rb_r
-// with c_g = ln_w o (1 - l_g), rc_r = W_r . c_g and rb_r = W_r . (ln_b o (1 - l_g)) (per row,
-// made at load: rwkv_mm_fold_init), mu and rho = 1 / sqrt(var + eps) the norm's statistics of
-// the raw x. So the dots need no statistics first: each lane sums its x elements' moments
-// (shifted by x[0], against cancellation) beside them, and a lane group, whose lanes cover K
-// once, has the whole sums where it sums its dots. The norm of x itself (the state's next
-// prev vector) is written by the matmul that adds into x next (LNST). Workgroup 0 writes each
-// token's (mu, rho) to y at u_plast when u_pwrite. Tokens with pr_seq[2t] != 0 are padding:
-// their y is act(0).
-layout(std430, binding = 3) readonly buffer FoPar { float fo_par[]; };
-layout(std430, binding = 3) readonly buffer FoPar4 { vec4 fo_par4[]; };
-layout(std430, binding = 4) readonly buffer FoSt { float fo_st[]; };
-layout(std430, binding = 4) readonly buffer FoSt4 { vec4 fo_st4[]; };
-layout(std430, binding = 5) readonly buffer FoSeq { uint fo_seq[]; };
-layout(std430, binding = 6) readonly buffer FoRow { float fo_row[]; }; // rc[M], then rb[M]
-layout(location = 16) uniform uint u_pxoff;  // raw x of token t: x buffer [u_pxoff + t K ..)
-layout(location = 17) uniform uint u_plnw;   // par: norm weight
-layout(location = 19) uniform float u_peps;
-layout(location = 20) uniform uint u_pprev;  // prev vector's offset inside a sequence's state
-layout(location = 21) uniform uint u_plast;  // y buffer: (mu, rho) of token t at u_plast + 2t
-layout(location = 24) uniform uint u_pwrite; // 1: workgroup 0 writes them
-layout(location = 25) uniform uint u_prow0; // the chunk's first row in the weight
-layout(location = 26) uniform uint u_pM;     // the weight's rows (rb's offset in fo_row)
-// (quads start at e % 4 == 0 of vectors that do in practice: one vec4 load each)
-vec4 fo_x4(uint e) { return (e & 3u) == 0u ? xs4[e >> 2] : vec4(xs[e], xs[e + 1u], xs[e + 2u], xs[e + 3u]); }
-vec4 fo_p4(uint e) {
-  return (e & 3u) == 0u ? fo_par4[e >> 2] : vec4(fo_par[e], fo_par[e + 1u], fo_par[e + 2u], fo_par[e + 3u]);
-}
-vec4 fo_s4(uint e) {
-  return (e & 3u) == 0u ? fo_st4[e >> 2] : vec4(fo_st[e], fo_st[e + 1u], fo_st[e + 2u], fo_st[e + 3u]);
-}
-// The quad of elements e..e+3 of token t: xq = x o c_g, pq = prev o l_g; its moments.
-void fo_quad(uint xb, uint sb, uint lerp, uint e, float x0, inout vec2 mom, out vec4 xq, out vec4 pq) {
-  vec4 x = fo_x4(xb + e), l = fo_p4(lerp + e);
-  xq = x * fo_p4(u_plnw + e) * (1.0 - l);
-  pq = fo_s4(sb + e) * l;
-  vec4 d = x - x0;
-  mom += vec2(d.x + d.y + d.z + d.w, dot(d, d));
-}
-#define FN (2 * NR * TT + 2 * TT) // a lane's sums: dots with xq, with pq, moments
-#if LANES > 1 && !defined(RWKV_SUBGROUP)
-shared float fred[WG * FN];
-#elif LANES > SGS
-shared float fred[(WG / SGS) * FN];
-#endif
-// mm_finish for the folded sums f (acc[NR TT], acc2[NR TT], mom[TT] as pairs).
-void fo_finish(float f[FN], float x0[TT], uint lid, uint lane, uint r0, uint rend, uint t0, uvec4 ga, uvec4 gb) {
-#if LANES > 1
-#if defined(RWKV_SUBGROUP)
-  for (int i = 0; i < FN; i++) f[i] = subgroupAdd(f[i]);
-#if LANES > SGS
-  const uint NSG = uint(WG / SGS);
-  if (lid % uint(SGS) == 0u)
-    for (int i = 0; i < FN; i++) fred[uint(i) * NSG + lid / uint(SGS)] = f[i];
-  memoryBarrierShared();
-  barrier();
-  if (lane == 0u)
-    for (int i = 0; i < FN; i++) {
-      float s = 0.0;
-      for (uint q = 0u; q < uint(LANES / SGS); q++) s += fred[uint(i) * NSG + lid / uint(SGS) + q];
-      f[i] = s;
-    }
-#endif
-#else
-  for (int i = 0; i < FN; i++) fred[uint(i) * uint(WG) + lid] = f[i];
-  memoryBarrierShared();
-  barrier();
-  for (uint s = uint(LANES) >> 1; s > 0u; s >>= 1) {
-    if (lane < s)
-      for (int i = 0; i < FN; i++) fred[uint(i) * uint(WG) + lid] += fred[uint(i) * uint(WG) + lid + s];
-    memoryBarrierShared();
-    barrier();
-  }
-  for (int i = 0; i < FN; i++) f[i] = fred[uint(i) * uint(WG) + lid];
-#endif
-#endif
-  if (lane != 0u) return;
-  for (int t = 0; t < TT; t++) {
-    uint tt = t0 + uint(t);
-    if (tt >= u_T) continue;
-    float m1 = f[2 * NR * TT + 2 * t] / float(u_K);
-    float mu = x0[t] + m1;
-    float rho = inversesqrt(max(f[2 * NR * TT + 2 * t + 1] / float(u_K) - m1 * m1, 0.0) + u_peps);
-    bool live = fo_seq[2u * tt] == 0u;
-    if (gl_WorkGroupID.x == 0u && lid == 0u && u_pwrite != 0u) {
-      ys[u_plast + 2u * tt] = mu;
-      ys[u_plast + 2u * tt + 1u] = rho;
-    }
-    for (int r = 0; r < NR; r++) {
-      uint row = r0 + uint(r);
-      if (row >= rend) continue;
-      uint wr = u_prow0 + row; // the row in the whole weight
-      float v = rho * (f[r * TT + t] - mu * fo_row[wr]) + f[NR * TT + r * TT + t] + fo_row[u_pM + wr];
-      mm_store(ga, gb, row, tt, live ? v : 0.0);
-    }
-  }
-}
-#endif
-
 #if KERNEL == 0
 #if XSH
 shared vec4 xsh[TT * (XCH / 4)];
@@ -406,19 +278,6 @@ void main() {
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
   float acc[NR * TT];
   for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
-#if defined(FOLD)
-  float acc2[NR * TT], x0[TT];
-  vec2 mom[TT];
-  uint fxb[TT], fsb[TT];
-  for (int i = 0; i < NR * TT; i++) acc2[i] = 0.0;
-  for (int t = 0; t < TT; t++) {
-    uint tt = min(t0 + uint(t), u_T - 1u);
-    fxb[t] = u_pxoff + tt * u_K;
-    fsb[t] = fo_seq[2u * tt + 1u] + u_pprev;
-    x0[t] = xs[fxb[t]];
-    mom[t] = vec2(0.0);
-  }
-#endif
   uint nu8 = (u_K + 7u) >> 3;  // units of 8 (the last may be partial for float rows)
 #if XSH
   for (uint c0 = 0u; c0 < nu8; c0 += uint(XCH / 8)) {
@@ -446,16 +305,6 @@ void main() {
         uint uc = min(uk, cn - 1u);
         uint e0 = (c0 + uc) << 3;
         vec4 xl[TT], xh[TT];
-#if defined(FOLD)
-        // (K % 8 == 0: rwkv_mm_fold_init; a unit past the end (!ok) reads unit cn - 1 again)
-        vec4 pl[TT], ph[TT];
-        for (int t = 0; t < TT; t++) {
-          vec2 mq = vec2(0.0);
-          fo_quad(fxb[t], fsb[t], gb.x, e0, x0[t], mq, xl[t], pl[t]);
-          fo_quad(fxb[t], fsb[t], gb.x, e0 + 4u, x0[t], mq, xh[t], ph[t]);
-          mom[t] += ok ? mq : vec2(0.0);
-        }
-#else
         for (int t = 0; t < TT; t++) {
 #if defined(PRO)
           xl[t] = xsp[uint(t) * uint(PKQ) + (e0 >> 2)];
@@ -481,36 +330,18 @@ void main() {
 #endif
 #endif
         }
-#endif
         for (int r = 0; r < NR; r++) {
           vec4 lo, hi;
           mm_w8(rbs[r], e0, lo, hi);
           for (int t = 0; t < TT; t++) {
             float d = dot(lo, xl[t]) + dot(hi, xh[t]);
             acc[r * TT + t] += ok ? d : 0.0;
-#if defined(FOLD)
-            float d2 = dot(lo, pl[t]) + dot(hi, ph[t]);
-            acc2[r * TT + t] += ok ? d2 : 0.0;
-#endif
           }
         }
       }
     }
   }
-#if defined(FOLD)
-  float f[FN];
-  for (int i = 0; i < NR * TT; i++) {
-    f[i] = acc[i];
-    f[NR * TT + i] = acc2[i];
-  }
-  for (int t = 0; t < TT; t++) {
-    f[2 * NR * TT + 2 * t] = mom[t].x;
-    f[2 * NR * TT + 2 * t + 1] = mom[t].y;
-  }
-  fo_finish(f, x0, lid, lane, r0, rend, t0, ga, gb);
-#else
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-#endif
 }
 
 #elif KERNEL == 2  // blocked decode
@@ -531,18 +362,6 @@ void main() {
   for (int r = 0; r < NR; r++) rbs[r] = min(r0 + uint(r), rend - 1u) * u_row_bytes;
 #if defined(PRO)
   pro_build(t0, gb.x);
-#elif defined(FOLD)
-  float acc2[NR * TT], x0[TT];
-  vec2 mom[TT];
-  uint fxb[TT], fsb[TT];
-  for (int i = 0; i < NR * TT; i++) acc2[i] = 0.0;
-  for (int t = 0; t < TT; t++) {
-    uint tt = min(t0 + uint(t), u_T - 1u);
-    fxb[t] = u_pxoff + tt * u_K;
-    fsb[t] = fo_seq[2u * tt + 1u] + u_pprev;
-    x0[t] = xs[fxb[t]];
-    mom[t] = vec2(0.0);
-  }
 #else
   uint xb[TT];
   for (int t = 0; t < TT; t++) xb[t] = min(t0 + uint(t), u_T - 1u) * gb.y + gb.x;
@@ -570,10 +389,7 @@ void main() {
         // one quad at a time: x and the decoded weights are live for one quad only
         for (int i = 0; i < RWKV_UQ; i++) {
           for (int t = 0; t < TT; t++) {
-#if defined(FOLD)
-            vec4 xq, pq;
-            fo_quad(fxb[t], fsb[t], gb.x, mmu_e(uk, uint(i)), x0[t], mom[t], xq, pq);
-#elif defined(PRO)
+#if defined(PRO)
             vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
 #elif MM_CUT & 2
             vec4 xq = vec4(float(i)); // (diagnostic: no x loads)
@@ -587,9 +403,6 @@ void main() {
 #else
 #if !defined(RWKV_WFLOAT)
             float xsum = xq.x + xq.y + xq.z + xq.w;
-#if defined(FOLD)
-            float psum = pq.x + pq.y + pq.z + pq.w;
-#endif
 #endif
             for (int r = 0; r < NR; r++) {
               vec4 q;
@@ -597,14 +410,8 @@ void main() {
               mmu_quad(w[r], i, q, a, m);
 #if defined(RWKV_WFLOAT)
               acc[r * TT + t] += dot(q, xq);
-#if defined(FOLD)
-              acc2[r * TT + t] += dot(q, pq);
-#endif
 #else
               acc[r * TT + t] += a * dot(q, xq) - m * xsum;
-#if defined(FOLD)
-              acc2[r * TT + t] += a * dot(q, pq) - m * psum;
-#endif
 #endif
             }
 #endif
@@ -613,20 +420,7 @@ void main() {
       }
     }
   }
-#if defined(FOLD)
-  float f[FN];
-  for (int i = 0; i < NR * TT; i++) {
-    f[i] = acc[i];
-    f[NR * TT + i] = acc2[i];
-  }
-  for (int t = 0; t < TT; t++) {
-    f[2 * NR * TT + 2 * t] = mom[t].x;
-    f[2 * NR * TT + 2 * t + 1] = mom[t].y;
-  }
-  fo_finish(f, x0, lid, lane, r0, rend, t0, ga, gb);
-#else
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
-#endif
 }
 
 #elif KERNEL == 1  // tiled prefill
