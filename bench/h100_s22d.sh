@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/h100_s22d.sh - session 22: decode with the layer norms folded into the matmuls
-# (RWKV_LN_FOLD=1, b/a: ln_mix dispatches) - the GPU tests with it, decode interleaved.
+# (RWKV_LN_FOLD=1 against the ln_mix dispatches): the GPU tests with it, decode interleaved.
+# Needs ff052ad (reverted in 7d10013).
 set -u
 . bench/h100_env.sh
 {

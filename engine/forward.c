@@ -329,7 +329,12 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     int quad_def = hoist || lt != RWKV_TYPE_F32 || lta != RWKV_TYPE_F32;
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", (uint32_t)quad_def)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
-      if (subgroups(m, 4)) strcat(cdefs, WKV_QCLUSTER_DEFS);
+      /* with clusters the quads are also the dots' parts (rwkv_wkv.comp WKV_QDOT;
+       * RWKV_WKV_QDOT=0: parts lid / 64 summed through shared memory) */
+      if (subgroups(m, 4)) {
+        strcat(cdefs, WKV_QCLUSTER_DEFS);
+        if (env_u32("RWKV_WKV_QDOT", 1)) strcat(cdefs, "#define WKV_QDOT 1\n");
+      }
     }
     /* the dots' weight words loaded at the kernel's start (rwkv_wkv.comp LORA_HOIST): per
      * matrix with whole 16-byte units a row, while a part holds at most 40 units in all (160

@@ -153,8 +153,17 @@ void wkv_main(uint h, uint b, uint lid) {
   // With LORA2 the workgroup may be LORA_SPLIT * HS invocations (RED_N) so that the
   // LoRA dots are spread over more of them; only the first HS ("own": invocation i
   // owns row i of S) run the recurrence, the others add zeros to the sums.
+#ifdef WKV_QDOT
+  // (WKV_QDOT, with four walkers, hoisted dots and subgroup clusters: the four invocations of
+  // row / channel lid >> 2 are also its dots' four parts, lid & 3, so that a channel's parts
+  // read 64 contiguous bytes of its row per load and are summed by a cluster, not through
+  // shared memory and a barrier; the quad's first invocation is the channel's own)
+  uint i = lid >> 2u;
+  bool own = (lid & 3u) == 0u;
+#else
   uint i = lid % uint(HS);
   bool own = lid < uint(HS);
+#endif
   uint c = h * uint(HS) + i;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + lay;
   uint sidx = sbase + 2u * D + (h * uint(HS) + i) * uint(HS); // row i of head h's S
@@ -186,7 +195,11 @@ void wkv_main(uint h, uint b, uint lid) {
     for (int j = 0; j < HS; j++) S[j] = own ? st[sidx + uint(j)] : 0.0;
 #endif
 #ifdef LORA_HOIST
+#ifdef WKV_QDOT
+  uint hpart = lid & 3u;
+#else
   uint hpart = lid / uint(HS);
+#endif
 #if LORA_HW > 0
   uvec4 hw_[LORA_HW];
   LORA_PRE(lw2v, LORA_HW, LORA_TW, rank_w, st_w, c, hpart, hw_)
@@ -234,7 +247,11 @@ void wkv_main(uint h, uint b, uint lid) {
       }
       barrier();
       // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
+#ifdef WKV_QDOT
+      uint part = lid & 3u;
+#else
       uint part = lid / uint(HS);
+#endif
 #if defined(LORA_HOIST) && LORA_HW > 0
       LORA_DOTH(LORA_TW, LORA_HW, rank_w, 0u, part, hw_, lp.x)
 #else
@@ -261,10 +278,14 @@ void wkv_main(uint h, uint b, uint lid) {
 #else
       LORA_DOT(LORA_TG, lg2, lg2v, rank_g, st_g, 3u * uint(LORA_MAXR), c, part, lp.w)
 #endif
+#ifdef WKV_QDOT
+      lp = subgroupClusteredAdd(lp, 4u);
+#else
       s_part[lid] = lp;
       barrier();
       lp = s_part[i];
       for (uint q = 1u; q < uint(LORA_SPLIT); q++) lp += s_part[q * uint(HS) + i];
+#endif
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #else
