@@ -362,8 +362,10 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
                "#define LORA_HV %u\n#define LORA_HG %u\n", n[0], n[1], n[2], n[3]);
       /* all four hoisted, dots by quads: the hidden vectors straight from act and three
        * barriers a token (rwkv_wkv.comp WKV_QDIRECT; RWKV_WKV_QDIRECT=0: staged, nine) */
-      if (qdot && n[0] && n[1] && n[2] && n[3] && env_u32("RWKV_WKV_QDIRECT", 1))
+      if (qdot && n[0] && n[1] && n[2] && n[3] && env_u32("RWKV_WKV_QDIRECT", 1)) {
         strcat(cdefs, "#define WKV_QDIRECT 1\n");
+        if (env_u32("RWKV_WKV_QSTAGE", 1)) strcat(cdefs, "#define WKV_QSTAGE 1\n");
+      }
     }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,

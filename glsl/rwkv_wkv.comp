@@ -257,11 +257,35 @@ void wkv_main(uint h, uint b, uint lid) {
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
     vec4 lp = vec4(0.0);
     if (!CUT(1)) {
+#ifdef WKV_QSTAGE
+      // (WKV_QSTAGE: the hidden vectors staged in shared memory as in the other form, one
+      // barrier; the previous token's dots read them before its barrier (1))
+      for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
+        vec4 hw, ha, hv, hg;
+        for (uint q = 0u; q < 4u; q++) {
+          uint x = 4u * x4 + q;
+          hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
+          ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
+          hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
+          hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+        }
+        s_h4[x4] = hw;
+        s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
+        s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
+        s_h4[x4 + 3u * uint(LORA_MAXR / 4)] = hg;
+      }
+      barrier();
+      LORA_DOTH(LORA_TW, LORA_HW, rank_w, 0u, qq, hw_, lp.x)
+      LORA_DOTH(LORA_TA, LORA_HA, rank_a, uint(LORA_MAXR), qq, ha_, lp.y)
+      LORA_DOTH(LORA_TV, LORA_HV, rank_v, 2u * uint(LORA_MAXR), qq, hv_, lp.z)
+      LORA_DOTH(LORA_TG, LORA_HG, rank_g, 3u * uint(LORA_MAXR), qq, hg_, lp.w)
+#else
       LORA_DOTG(LORA_TW, LORA_HW, rank_w, wh_off + row * rank_w, qq, hw_, lp.x)
       LORA_DOTG(LORA_TA, LORA_HA, rank_a, ah_off + row * rank_a, qq, ha_, lp.y)
       // (layer 0: a placeholder's words times whatever act holds there; its vl is not used)
       LORA_DOTG(LORA_TV, LORA_HV, rank_v, vh_off + row * rank_v, qq, hv_, lp.z)
       LORA_DOTG(LORA_TG, LORA_HG, rank_g, gh_off + row * rank_g, qq, hg_, lp.w)
+#endif
       lp = subgroupClusteredAdd(lp, 4u);
     }
     float decay = exp(-0.606531 * sigm(p_w0 + lp.x));
