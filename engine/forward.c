@@ -325,7 +325,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
      * F16 4.90 -> 4.83, but Q4_K_M (F32 LoRA rows) 4.34 -> 4.48, S read late no better;
      * with the weight words hoisted (below) Q4_K_M too, 4.114-4.123 -> 4.099-4.103 ms
      * (bench/h100_s22a.sh). RWKV_WKV_QUAD=0|1 overrides */
-    int hoist = cst && env_u32("RWKV_WKV_HOIST", gi->software ? 0 : 1), qdot = 0;
+    int hoist = cst && env_u32("RWKV_WKV_HOIST", gi->software ? 0 : 1);
     int quad_def = hoist || lt != RWKV_TYPE_F32 || lta != RWKV_TYPE_F32;
     if (split == 4 && hs % 16 == 0 && env_u32("RWKV_WKV_QUAD", (uint32_t)quad_def)) {
       strcat(cdefs, "#define WKV_QUAD 1\n");
@@ -333,8 +333,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
        * RWKV_WKV_QDOT=0: parts lid / 64 summed through shared memory) */
       if (subgroups(m, 4)) {
         strcat(cdefs, WKV_QCLUSTER_DEFS);
-        qdot = env_u32("RWKV_WKV_QDOT", 1) != 0;
-        if (qdot) strcat(cdefs, "#define WKV_QDOT 1\n");
+        if (env_u32("RWKV_WKV_QDOT", 1)) strcat(cdefs, "#define WKV_QDOT 1\n");
       }
     }
     /* the dots' weight words loaded at the kernel's start (rwkv_wkv.comp LORA_HOIST): per
@@ -360,12 +359,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       size_t o = strlen(cdefs);
       snprintf(cdefs + o, sizeof cdefs - o, "#define LORA_HOIST 1\n#define LORA_HW %u\n#define LORA_HA %u\n"
                "#define LORA_HV %u\n#define LORA_HG %u\n", n[0], n[1], n[2], n[3]);
-      /* all four hoisted, dots by quads: the hidden vectors straight from act and three
-       * barriers a token (rwkv_wkv.comp WKV_QDIRECT; RWKV_WKV_QDIRECT=0: staged, nine) */
-      if (qdot && n[0] && n[1] && n[2] && n[3] && env_u32("RWKV_WKV_QDIRECT", 1)) {
-        strcat(cdefs, "#define WKV_QDIRECT 1\n");
-        if (env_u32("RWKV_WKV_QSTAGE", 1)) strcat(cdefs, "#define WKV_QSTAGE 1\n");
-      }
     }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,

@@ -113,24 +113,6 @@ float lora_vdot(int ty, uvec4 q, uint hb) {
       if (u_ < (rank) / LVEC(ty)) out += lora_vdot(ty, arr[i_], hb + LVEC(ty) * u_); \
     }                                                                            \
   }
-#ifdef WKV_QDIRECT
-// (WKV_QDIRECT: the hidden vectors read straight from act, no staging in shared memory and
-// no barrier before the dots; a warp's quads read the same units, so the loads are broadcasts)
-layout(std430, binding = 0) RWKV_COHERENT buffer Act4 { vec4 act4[]; };
-vec4 act_v4(uint e) { return (e & 3u) == 0u ? act4[e >> 2] : vec4(act[e], act[e + 1u], act[e + 2u], act[e + 3u]); }
-float lora_gdot(int ty, uvec4 q, uint e) { // a unit's dot with the hidden vector at act[e ..)
-  if (ty == 0) return dot(uintBitsToFloat(q), act_v4(e));
-  return dot(lora_v4(ty, q.x, q.y), act_v4(e)) + dot(lora_v4(ty, q.z, q.w), act_v4(e + 4u));
-}
-#define LORA_DOTG(ty, n, rank, ho, p, arr, out)                                  \
-  {                                                                              \
-    out = 0.0;                                                                   \
-    for (uint i_ = 0u; i_ < uint(n); i_++) {                                     \
-      uint u_ = p + i_ * uint(LORA_SPLIT);                                       \
-      if (u_ < (rank) / LVEC(ty)) out += lora_gdot(ty, arr[i_], ho + LVEC(ty) * u_); \
-    }                                                                            \
-  }
-#endif
 #endif
 #endif
 
@@ -142,10 +124,6 @@ float lora_gdot(int ty, uvec4 q, uint e) { // a unit's dot with the hidden vecto
 // invocation three quarters of the workgroup idled while 64 walked (and held) 64 floats.
 #define QV (HS / 16) // vec4s of S per invocation
 shared float s_v[HS], s_g[HS];
-#ifdef WKV_QDIRECT
-shared float s_r1[RED_N / 4]; // per-subgroup sums (subgroups of at least 4 invocations)
-shared vec3 s_r3[RED_N / 4];
-#endif
 #ifdef WKV_QCLUSTER
 #define QSUM(x, buf) subgroupClusteredAdd(x, 4u)
 #else
@@ -243,106 +221,6 @@ void wkv_main(uint h, uint b, uint lid) {
   float p_w0 = par[w0 + c], p_a0 = par[a0 + c], p_kk = par[k_k + c], p_ka = par[k_a + c];
   float p_v0 = par[v0 + c], p_rk = par[r_k + c], p_lw = par[lnx_w + c], p_lb = par[lnx_b + c];
 
-#ifdef WKV_QDIRECT
-  // One token with the dots on hoisted words and act's hidden vectors, and each workgroup sum
-  // as subgroup sums plus one exchange of per-subgroup values (each its own shared array, so
-  // no barrier waits for the previous one's readers): three barriers a token where the
-  // staged, two-pass form had nine. The group norm's variance combines the subgroups' means
-  // and squared deviations (Chan et al.), as exact as two passes over the head.
-  uint NSG = uint(RED_N) / gl_SubgroupSize, CPS = gl_SubgroupSize / 4u; // subgroups, rows each
-  uint sg = lid / gl_SubgroupSize;
-  for (uint t = start; t < T; t++) {
-    uint row = b * T + t, e = row * D + c;
-    float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
-    float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
-    vec4 lp = vec4(0.0);
-    if (!CUT(1)) {
-#ifdef WKV_QSTAGE
-      // (WKV_QSTAGE: the hidden vectors staged in shared memory as in the other form, one
-      // barrier; the previous token's dots read them before its barrier (1))
-      for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
-        vec4 hw, ha, hv, hg;
-        for (uint q = 0u; q < 4u; q++) {
-          uint x = 4u * x4 + q;
-          hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
-          ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
-          hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
-          hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
-        }
-        s_h4[x4] = hw;
-        s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
-        s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
-        s_h4[x4 + 3u * uint(LORA_MAXR / 4)] = hg;
-      }
-      barrier();
-      LORA_DOTH(LORA_TW, LORA_HW, rank_w, 0u, qq, hw_, lp.x)
-      LORA_DOTH(LORA_TA, LORA_HA, rank_a, uint(LORA_MAXR), qq, ha_, lp.y)
-      LORA_DOTH(LORA_TV, LORA_HV, rank_v, 2u * uint(LORA_MAXR), qq, hv_, lp.z)
-      LORA_DOTH(LORA_TG, LORA_HG, rank_g, 3u * uint(LORA_MAXR), qq, hg_, lp.w)
-#else
-      LORA_DOTG(LORA_TW, LORA_HW, rank_w, wh_off + row * rank_w, qq, hw_, lp.x)
-      LORA_DOTG(LORA_TA, LORA_HA, rank_a, ah_off + row * rank_a, qq, ha_, lp.y)
-      // (layer 0: a placeholder's words times whatever act holds there; its vl is not used)
-      LORA_DOTG(LORA_TV, LORA_HV, rank_v, vh_off + row * rank_v, qq, hv_, lp.z)
-      LORA_DOTG(LORA_TG, LORA_HG, rank_g, gh_off + row * rank_g, qq, hg_, lp.w)
-#endif
-      lp = subgroupClusteredAdd(lp, 4u);
-    }
-    float decay = exp(-0.606531 * sigm(p_w0 + lp.x));
-    float a = sigm(p_a0 + lp.y);
-    float kk = k * p_kk;
-    float kn = subgroupAdd(own ? kk * kk : 0.0);
-    if (subgroupElect()) s_r1[sg] = kn;
-    k = k * (1.0 + (a - 1.0) * p_ka);
-    if (layer0 != 0u) {
-      if (own) act[vfirst_off + e] = v;
-    } else {
-      v = v + (vf - v) * sigm(p_v0 + lp.z);
-    }
-    barrier(); // (1) the kk norm's partial sums
-    if (!CUT(16)) {
-      kn = 0.0;
-      for (uint q = 0u; q < NSG; q++) kn += s_r1[q];
-      kk /= max(sqrt(kn), 1e-12);
-    }
-    if (own) { s_decay[i] = decay; s_kk[i] = kk; s_k[i] = k; s_b[i] = kk * a; s_r[i] = r; }
-    barrier(); // (2) the head's vectors for the walk
-    float sa = 0.0, o = 0.0;
-    if (!CUT(4)) {
-      for (int m = 0; m < QV; m++)
-        for (int x = 0; x < 4; x++) sa -= S4[m][x] * s_kk[4u * (qq + 4u * uint(m)) + uint(x)];
-      sa = subgroupClusteredAdd(sa, 4u);
-      for (int m = 0; m < QV; m++)
-        for (int x = 0; x < 4; x++) {
-          uint j = 4u * (qq + 4u * uint(m)) + uint(x);
-          S4[m][x] = S4[m][x] * s_decay[j] + v * s_k[j] + sa * s_b[j];
-          o += S4[m][x] * s_r[j];
-        }
-      o = subgroupClusteredAdd(o, 4u);
-    }
-    // group norm: per subgroup the mean and squared deviations of its CPS rows, and the
-    // bonus's channel sum
-    float mw = subgroupAdd(own ? o : 0.0) / float(CPS);
-    float m2 = subgroupAdd(own ? (o - mw) * (o - mw) : 0.0);
-    float bw = subgroupAdd(own ? r * k * p_rk : 0.0);
-    if (subgroupElect()) s_r3[sg] = vec3(mw, m2, bw);
-    barrier(); // (3) the subgroups' group-norm sums
-    float mean = 0.0, bonus = 0.0, var = 0.0;
-    for (uint q = 0u; q < NSG; q++) { mean += s_r3[q].x; bonus += s_r3[q].z; }
-    mean /= float(NSG);
-    for (uint q = 0u; q < NSG; q++) {
-      float d = s_r3[q].x - mean;
-      var += s_r3[q].y + float(CPS) * d * d;
-    }
-    var /= float(HS);
-    if (CUT(8)) { mean = o; var = 0.0; bonus = r * k * p_rk; }
-    float y = (o - mean) * inversesqrt(var + gn_eps) * p_lw + p_lb;
-    y += bonus * v;
-    if (own) act[y_off + e] = y * lp.w;
-    // (no barrier: the next token writes s_r1 after its dots, read here before (2); s_* after
-    // its (1), read here before (3); s_r3 after its (2), read here after (3))
-  }
-#else
   for (uint t = start; t < T; t++) {
     uint row = b * T + t, e = row * D + c;
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
@@ -480,7 +358,6 @@ void wkv_main(uint h, uint b, uint lid) {
     barrier(); // shared arrays are rewritten by the next step
 #endif
   }
-#endif // WKV_QDIRECT
 #ifdef WKV_QUAD
   if (!CUT(2) && start < T) // (a sequence with no row here keeps its S)
     for (int m = 0; m < QV; m++) {
