@@ -2,6 +2,7 @@
 # bench/h100_s22f.sh - session 22: the WKV decode kernel with the hidden vectors from act and
 # three barriers a token (WKV_QDIRECT) against the staged form (RWKV_WKV_QDIRECT=0), decode
 # interleaved; what its parts cost now (RWKV_WKV_CUT).
+# Needs 7949c32 (reverted in 2eaba32).
 set -u
 . bench/h100_env.sh
 {

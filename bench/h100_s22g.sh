@@ -2,6 +2,7 @@
 # bench/h100_s22g.sh - session 22: the WKV decode kernel's subgroup sums (three barriers a token)
 # with the hidden vectors staged (WKV_QSTAGE, on) or read from act
 # (RWKV_WKV_QSTAGE=0) against the staged nine-barrier form (RWKV_WKV_QDIRECT=0).
+# Needs 71a41f6 (reverted in 2eaba32).
 set -u
 . bench/h100_env.sh
 {
