@@ -227,14 +227,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       /* 4 rows per lane group want 4 units in flight (H100, 2560x65536 head: q6_K 398 -> 101
        * us, q4_K 542 -> 110; bench/h100_probe.sh, 2026-11-25) */
       c->unr = c->nr == 1 ? 2 : (c->nr == 4 ? 4 : 1);
-      /* float rows of K >= 4 M, M >= 2560 (the 2.9B's FFN value, 10240 x 2560): 2 rows a lane
-       * group, 2 units in flight, 320 workgroups where 4 rows made 640 and an H100 holds 528.
-       * H100, f16 from memory (bench/h100_s22h.sh, two rounds): 27.7-29.1 -> 26.7-26.8 us;
-       * 3 / 4 rows 26.9 / 27.9-28.3 */
-      if (fl && K >= 4 * M && M >= 2560) {
-        c->nr = 2;
-        c->unr = 2;
-      }
       /* K-quant rows of 8192-16383 (the 2.9B FFN key, 2560 x 10240): 5 rows a lane group
        * and one unit in flight make 512 workgroups, all resident at once on an H100, where 4
        * made 640 of which 528 fit (a second wave, mostly empty). H100, weights from memory
