@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/h100_s22i.sh - session 22: decode of the f16 FFN value with two rows a lane group
 # ($B, the new rule) against the build before it (build-h100b), interleaved; the GPU tests.
+# Needs 47625e9 (reverted in 077d2c4).
 set -u
 . bench/h100_env.sh
 {
