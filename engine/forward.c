@@ -659,8 +659,13 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   f32(prog, "eps", m->d.eps);
   /* few rows (decode): split each row's channels over several workgroups, which
    * all recompute the row's statistics, so that one workgroup's latency is not
-   * the whole step's */
-  uint32_t wg = row_wg(m), slices = R < 16 ? (D + wg - 1) / wg : 1;
+   * the whole step's; on GPUs 64 channels a workgroup (H100 decode, three interleaved
+   * rounds, bench/h100_s22l.sh: 2.9B F16 4.724-4.729 -> 4.695-4.714 ms a token with 40
+   * slices, not 10; Q4_K_M 4.074-4.086 -> 4.059-4.069; 0.1B 12 slices, not 3, 0.667-0.677 ->
+   * 0.663-0.673; 20 / 80 alike); llvmpipe pays for every recomputation: one channel an
+   * invocation */
+  uint32_t wg = row_wg(m), per = rwkv_gpu_get_info(m->gpu)->software ? wg : 64;
+  uint32_t slices = R < 16 ? (D + per - 1) / per : 1;
   if (m->ln_split) slices = m->ln_split;
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
