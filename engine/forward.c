@@ -1217,12 +1217,16 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
     }
   }
   if (rc) return rc;
-  /* the last layer's ffn_prev (earlier layers' were stored by their successors) */
+  /* the last layer's ffn_prev (earlier layers' were stored by their successors). With
+   * outputs no barrier of its own: ln_out and the head neither read the state nor write
+   * last_ffn, so they may run beside it, and ln_out's barrier covers it; a pass without
+   * outputs ends here, with the barrier (a state reset's dispatch may follow) */
   p = m->prog.store_prev;
   use(m, p);
   u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
   u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
-  run((B * D + 255) / 256, 1);
+  if (outs) glDispatchCompute((B * D + 255) / 256, 1, 1);
+  else run((B * D + 255) / 256, 1);
   prof(m, PROF_STORE);
   /* no glGetError here: with a threaded driver it waits for the driver thread.
    * GL errors of the pass are collected where results are read back. */
