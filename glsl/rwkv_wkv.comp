@@ -142,13 +142,6 @@ float qsum_sh(float x, uint lid, bool o) {
 #endif
 
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
-#ifndef LORA2
-// One token's inputs of channel element e (row * D + c).
-void wkv_inputs(uint e, out vec4 a, out vec4 b) {
-  a = vec4(act[r_off + e], act[k_off + e], act[v_off + e], layer0 == 0u ? act[vfirst_off + e] : 0.0);
-  b = vec4(act[wl_off + e], act[al_off + e], act[vl_off + e], act[g_off + e]);
-}
-#endif
 // WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
 // loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
 #ifndef WKV_CUT
@@ -228,22 +221,10 @@ void wkv_main(uint h, uint b, uint lid) {
   float p_w0 = par[w0 + c], p_a0 = par[a0 + c], p_kk = par[k_k + c], p_ka = par[k_a + c];
   float p_v0 = par[v0 + c], p_rk = par[r_k + c], p_lw = par[lnx_w + c], p_lb = par[lnx_b + c];
 
-#ifndef LORA2
-  // a token's inputs (r, k, v, v_first | w, a, v LoRA, gate) are loaded during the previous
-  // token's step, so the walk's dependent round trip to memory is not paid a token
-  vec4 pf0 = vec4(0.0), pf1 = vec4(0.0);
-  if (start < T) wkv_inputs((b * T + start) * D + c, pf0, pf1);
-#endif
   for (uint t = start; t < T; t++) {
     uint row = b * T + t, e = row * D + c;
-#ifdef LORA2
     float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
-#else
-    float r = pf0.x, k = pf0.y, v = pf0.z, vf = pf0.w;
-    float wl = pf1.x, al = pf1.y, vl = pf1.z, g = pf1.w;
-    if (t + 1u < T) wkv_inputs(e + D, pf0, pf1);
-#endif
 #ifdef LORA2
     vec4 lp = vec4(0.0);
     if (!CUT(1)) { // (the diagnostic WKV_CUT bit 1 leaves the LoRA dots out)
@@ -307,6 +288,8 @@ void wkv_main(uint h, uint b, uint lid) {
 #endif
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
+#else
+    float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif
     float decay = exp(-0.606531 * sigm(p_w0 + wl));
     float a = sigm(p_a0 + al);
