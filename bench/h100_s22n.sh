@@ -2,6 +2,7 @@
 # bench/h100_s22n.sh - session 22: the one-kernel WKV step with a token's inputs loaded a token
 # ahead ($B) against the build before it (build-h100b): the 10 fields in bench-profile and
 # rwkv-bench, interleaved; the GPU tests.
+# Needs dabcd1f (reverted in ff2093b).
 set -u
 . bench/h100_env.sh
 {
