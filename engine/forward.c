@@ -368,10 +368,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              "#define LORA_TV %d\n#define LORA_TG %d\n%s", split * hs, split, maxr, env_u32("RWKV_WKV_CUT", 0),
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
-    /* its LoRA rows read into the L2 cache beside the r/k/v and LoRA-1 matmuls before it
-     * (wkv_prefetch): on GPUs; RWKV_WKV_PREFETCH=0|1 overrides */
-    if (rc == RWKV_OK && env_u32("RWKV_WKV_PREFETCH", gi->software ? 0 : 1))
-      rc = program(m, "rwkv_misc", "#define MODE_PREFETCH 1\n", &p->prefetch, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
@@ -691,24 +687,6 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
   return ng;
 }
 
-/* The fused decode WKV kernel of layer l reads ~2.9 MB of LoRA rows (2.9B) from 40 SMs, one
- * workgroup a head; read them into the L2 cache first, from the whole GPU, beside the r/k/v
- * and LoRA-1 matmuls (no barrier: it writes nothing). */
-static void wkv_prefetch(rwkv_model *m, uint32_t l) {
-  const model_layer *W = &m->layers[l];
-  unsigned p = m->prog.prefetch;
-  const rwkv_mm_weight *w[4] = {&W->w2, &W->a2, l ? &W->v2 : &W->w2, &W->g2};
-  GLuint n[4];
-  use(m, p);
-  for (int i = 0; i < 4; i++) {
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4 + (GLuint)i, w[i]->chunks[0].buf);
-    n[i] = i == 2 && !l ? 0 : (GLuint)((uint64_t)w[i]->chunks[0].rows * w[i]->stride / 16);
-  }
-  glUniform4ui(uloc(m, p, "n4"), n[0], n[1], n[2], n[3]);
-  u32(p, "never", 0);
-  glDispatchCompute(64, 4, 1);
-}
-
 /* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
@@ -772,7 +750,6 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
       if (!(W->lora1_parts & (1u << i)))
         rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
     if (!rc && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
-    if (!rc && b && T == 1 && m->lora_fused && m->prog.prefetch) wkv_prefetch(m, l);
     if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);

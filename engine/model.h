@@ -46,7 +46,6 @@ typedef struct model_layer {
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
-  unsigned prefetch; /* rwkv_misc.comp MODE_PREFETCH: the fused WKV kernel's LoRA rows into L2 (0: off) */
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
