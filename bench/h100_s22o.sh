@@ -1,6 +1,7 @@
 #!/bin/bash
 # bench/h100_s22o.sh - session 22: the fused WKV kernel's LoRA rows prefetched into L2 beside the
 # r/k/v and LoRA-1 matmuls (RWKV_WKV_PREFETCH, on) against not (=0), decode interleaved.
+# Needs a1cb9b7 (reverted in 64b401a).
 set -u
 . bench/h100_env.sh
 {
