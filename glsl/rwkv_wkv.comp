@@ -154,14 +154,14 @@ void wkv_main(uint h, uint b, uint lid) {
   // LoRA dots are spread over more of them; only the first HS ("own": invocation i
   // owns row i of S) run the recurrence, the others add zeros to the sums.
 #ifdef WKV_QDOT
-  // (WKV_QDOT, with four walkers, hoisted dots and subgroup clusters: the four invocations of
-  // row / channel lid >> 2 are also its dots' four parts, lid & 3, so that a channel's parts
-  // read 64 contiguous bytes of its row per load and are summed by a cluster, not through
-  // shared memory and a barrier; the quad's first invocation is the channel's own)
-  uint i = lid >> 2u;
+  // (WKV_QDOT, with four walkers and subgroup clusters: the four invocations of row / channel
+  // lid >> 2 are also its dots' four parts, lid & 3, so that a channel's parts read 64
+  // contiguous bytes of its row per load and are summed by a cluster, not through shared
+  // memory and a barrier; the quad's first invocation is the channel's own)
+  uint i = lid >> 2u, part = lid & 3u;
   bool own = (lid & 3u) == 0u;
 #else
-  uint i = lid % uint(HS);
+  uint i = lid % uint(HS), part = lid / uint(HS); // (part: of the LoRA dots, with LORA2)
   bool own = lid < uint(HS);
 #endif
   uint c = h * uint(HS) + i;
@@ -195,26 +195,21 @@ void wkv_main(uint h, uint b, uint lid) {
     for (int j = 0; j < HS; j++) S[j] = own ? st[sidx + uint(j)] : 0.0;
 #endif
 #ifdef LORA_HOIST
-#ifdef WKV_QDOT
-  uint hpart = lid & 3u;
-#else
-  uint hpart = lid / uint(HS);
-#endif
 #if LORA_HW > 0
   uvec4 hw_[LORA_HW];
-  LORA_PRE(lw2v, LORA_HW, LORA_TW, rank_w, st_w, c, hpart, hw_)
+  LORA_PRE(lw2v, LORA_HW, LORA_TW, rank_w, st_w, c, part, hw_)
 #endif
 #if LORA_HA > 0
   uvec4 ha_[LORA_HA];
-  LORA_PRE(la2v, LORA_HA, LORA_TA, rank_a, st_a, c, hpart, ha_)
+  LORA_PRE(la2v, LORA_HA, LORA_TA, rank_a, st_a, c, part, ha_)
 #endif
 #if LORA_HV > 0
   uvec4 hv_[LORA_HV];
-  LORA_PRE(lv2v, LORA_HV, LORA_TV, rank_v, st_v, c, hpart, hv_)
+  LORA_PRE(lv2v, LORA_HV, LORA_TV, rank_v, st_v, c, part, hv_)
 #endif
 #if LORA_HG > 0
   uvec4 hg_[LORA_HG];
-  LORA_PRE(lg2v, LORA_HG, LORA_TG, rank_g, st_g, c, hpart, hg_)
+  LORA_PRE(lg2v, LORA_HG, LORA_TG, rank_g, st_g, c, part, hg_)
 #endif
 #endif
   // the channel's parameters, loaded before any barrier (their latency overlaps the rest)
@@ -247,11 +242,6 @@ void wkv_main(uint h, uint b, uint lid) {
       }
       barrier();
       // part p of LORA_SPLIT sums its share of each dot, then every invocation adds the parts
-#ifdef WKV_QDOT
-      uint part = lid & 3u;
-#else
-      uint part = lid / uint(HS);
-#endif
 #if defined(LORA_HOIST) && LORA_HW > 0
       LORA_DOTH(LORA_TW, LORA_HW, rank_w, 0u, part, hw_, lp.x)
 #else
