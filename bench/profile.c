@@ -2,10 +2,11 @@
  *
  *   RWKV_PROFILE=1 bench-profile MODEL.gguf T REPEAT [embed]
  *
- * Runs REPEAT passes of T tokens (T = 1: decode steps, one token each; T > 1:
- * prefills of T tokens from a fresh state) with the engine's profiler on; the
- * per-step table (glFinish between steps, so totals exceed the real pass
- * time) is printed when the model is freed.
+ * Runs one warm-up pass, then REPEAT timed passes of T tokens (T = 1: decode steps, one
+ * token each; T > 1: prefills of T tokens from a fresh state) with the engine's profiler on;
+ * the per-step table of the timed passes (RWKV_PROFILE_SKIP=1 leaves the warm-up, with its
+ * first-use program builds, out; steps serialised, so totals exceed the real pass time) is
+ * printed when the model is freed.
  *
  * BENCH_LENS=13,10,14,...: each pass is one batch of sequences of those lengths instead (T
  * is ignored; rwkv_forward_batch from fresh states, padded as the engine pads a batch), e.g.
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
   if (T < 1 || rep < 1) return 2;
   rwkv_error err;
   rwkv_model *m;
+  setenv("RWKV_PROFILE_SKIP", "1", 0); /* the warm-up pass below (a setting given wins) */
   if (rwkv_model_load(argv[1], NULL, &m, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return 1;
@@ -76,8 +78,12 @@ int main(int argc, char **argv) {
     if ((rc = rwkv_state_new(m, &bs[made], &err))) break;
   }
   struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (int r = 0; r < rep && !rc; r++) {
+  for (int r = -1; r < rep && !rc; r++) { /* r = -1: the warm-up, untimed */
+    if (r == 0) {
+      rc = rwkv_gpu_wait(rwkv_model_gpu(m), &err);
+      clock_gettime(CLOCK_MONOTONIC, &t0);
+      if (rc) break;
+    }
     if (nb) {
       for (int i = 0; i < nb && !rc; i++) rc = rwkv_state_reset(bs[i], &err);
       if (!rc) rc = rwkv_forward_batch(m, bs, bp, bn, (size_t)nb, &o, out, &err);

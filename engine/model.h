@@ -69,6 +69,7 @@ typedef struct model_prof {
   double us[PROF_STEPS], last;
   unsigned long long calls[PROF_STEPS];
   unsigned passes;
+  unsigned skip; /* passes still to leave out of the table (RWKV_PROFILE_SKIP: warm-ups) */
   /* GPU timestamps (EXT_disjoint_timer_query) after each step instead of a glFinish:
    * the GPU keeps running (a glFinish per step let the H100's clocks drop and made
    * small kernels read 10-40x their cost). Resolved at the end of each pass. */
