@@ -2,6 +2,7 @@
 # bench/h100_s22b.sh - session 22: the fused WKV kernel (LoRA second stages inside, weight
 # words hoisted) for the 10 fields' short passes (RWKV_WKV_FUSE_T=16) against four LoRA
 # matmuls and the one-kernel WKV; the fields' step profile; decode with LN prologues again.
+# Needs 4125d19 for RWKV_WKV_FUSE_T (dropped in 80c8d24).
 set -u
 . bench/h100_env.sh
 {
