@@ -273,14 +273,12 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
        * -> 5.4-6.9 ms, raw words only 5.6-6.5; bench/h100_s5i.sh, h100_s5j.sh, h100_s5k.sh;
        * same-code runs differ by up to 1.5% in these calls) */
       c->pre = fl && K >= 2048;
-      /* RWKV_MM_QDEC=LANES:WG:NR:UNR[:MAXK[:TYPE]] the K-quant decode matvecs' lane groups (of
-       * K <= MAXK, 0 or none: every K; of ggml type TYPE only, 0 or none: every K-quant), an
-       * experiment's knob */
+      /* RWKV_MM_QDEC=LANES:WG:NR:UNR[:MAXK] the K-quant decode matvecs' lane groups (of K <=
+       * MAXK; 0 or none: every K), an experiment's knob */
       const char *qd = getenv("RWKV_MM_QDEC");
-      unsigned ql, qw, qn, qu, qk = 0, qt = 0;
-      if (!fl && qd && sscanf(qd, "%u:%u:%u:%u:%u:%u", &ql, &qw, &qn, &qu, &qk, &qt) >= 4 && is_pow2(ql) &&
-          ql <= 256 && qw % ql == 0 && qw <= (unsigned)in->max_invocations && qn >= 1 && qn <= 8 && qu >= 1 &&
-          qu <= 8 && (!qk || K <= qk) && (!qt || qt == type)) {
+      unsigned ql, qw, qn, qu, qk = 0;
+      if (!fl && qd && sscanf(qd, "%u:%u:%u:%u:%u", &ql, &qw, &qn, &qu, &qk) >= 4 && is_pow2(ql) && ql <= 256 &&
+          qw % ql == 0 && qw <= (unsigned)in->max_invocations && qn >= 1 && qn <= 8 && qu >= 1 && qu <= 8 && (!qk || K <= qk)) {
         c->lanes = ql;
         c->wg = qw;
         c->nr = qn;
