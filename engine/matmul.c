@@ -27,7 +27,6 @@ typedef struct mm_cfg {
   unsigned split_piece_small; /* most slices a piece in dispatches of <= 2 token tiles */
   unsigned split_mid_max; /* 3..8 token tiles: the target's floor, at most this many (0: ceil) */
   int subgroup;
-  unsigned cluster; /* lane groups smaller than a subgroup sum with subgroupClusteredAdd */
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
   unsigned kfull; /* K % 8 == 0: the rows kernel has no partial units (matmul.comp KFULL) */
@@ -77,19 +76,6 @@ static void split_km(uint64_t K, uint64_t M, mm_cfg *c) {
     }
     e = strchr(e, ',');
     if (e) e++;
-  }
-}
-
-/* Lane groups of fewer invocations than a subgroup (a power of two) sum with
- * subgroupClusteredAdd where the GPU has it, instead of a shared-memory tree with a barrier
- * a level (matmul.comp RWKV_MM_CLUSTER). */
-static void lanes_cluster(const rwkv_gpu_info *in, mm_cfg *c) {
-  c->cluster = 0;
-  if (in->has_subgroup_clustered && is_pow2((unsigned)in->subgroup_size) && c->lanes > 1 &&
-      c->lanes < (unsigned)in->subgroup_size && is_pow2(c->lanes)) {
-    c->subgroup = 1;
-    c->cluster = 1;
-    c->sgs = (unsigned)in->subgroup_size;
   }
 }
 
@@ -273,20 +259,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
        * -> 5.4-6.9 ms, raw words only 5.6-6.5; bench/h100_s5i.sh, h100_s5j.sh, h100_s5k.sh;
        * same-code runs differ by up to 1.5% in these calls) */
       c->pre = fl && K >= 2048;
-      /* RWKV_MM_QDEC=LANES:WG:NR:UNR[:MAXK] the K-quant decode matvecs' lane groups (of K <=
-       * MAXK; 0 or none: every K), an experiment's knob */
-      const char *qd = getenv("RWKV_MM_QDEC");
-      unsigned ql, qw, qn, qu, qk = 0;
-      if (!fl && qd && sscanf(qd, "%u:%u:%u:%u:%u", &ql, &qw, &qn, &qu, &qk) >= 4 && is_pow2(ql) && ql <= 256 &&
-          qw % ql == 0 && qw <= (unsigned)in->max_invocations && qn >= 1 && qn <= 8 && qu >= 1 && qu <= 8 && (!qk || K <= qk)) {
-        c->lanes = ql;
-        c->wg = qw;
-        c->nr = qn;
-        c->unr = qu;
-        c->subgroup = in->has_subgroup && is_pow2((unsigned)in->subgroup_size) && ql >= (unsigned)in->subgroup_size;
-        c->sgs = c->subgroup ? (unsigned)in->subgroup_size : 0;
-        lanes_cluster(in, c);
-      }
     }
   }
   /* Tuning / testing overrides (read at upload):
@@ -323,7 +295,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->subgroup = in->has_subgroup && is_pow2((unsigned)in->subgroup_size) &&
                   v >= (unsigned)in->subgroup_size;
     c->sgs = c->subgroup ? (unsigned)in->subgroup_size : 0;
-    lanes_cluster(in, c);
   }
   if (env_uint("RWKV_MM_WG", 1, 1024, &v) && v % c->lanes == 0) c->wg = v;
   if (env_uint("RWKV_MM_NR", 1, 8, &v)) c->nr = v;
@@ -331,7 +302,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   int xsh_env = env_uint("RWKV_MM_XSH", 0, 1, &v);
   if (xsh_env) c->xsh = v;
   if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
-  if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = c->cluster = 0;
+  if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
   /* short prefill (prefill == 2: T <= MM_SHORT_T) of at most one tile's rows over a long K
    * (llama.cpp files' LoRA w1, 2560 x 96 in F32 beside the stacked F16 a1 / g1 / v1): the rows
    * kernel, 8 tokens a pass, instead of a tile split 16 ways in K, whose reduce waits for
@@ -431,10 +402,7 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
            c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->ku,
-           c->subgroup ? (c->cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n"
-                                       "#define RWKV_SUBGROUP 1\n#define RWKV_MM_CLUSTER 1\n"
-                                     : "#define RWKV_SUBGROUP 1\n")
-                       : "",
+           c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */

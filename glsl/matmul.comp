@@ -124,9 +124,7 @@ shared float red[(WG / SGS) * NR * TT];
 void mm_finish(float acc[NR * TT], uint lid, uint lane, uint r0, uint rend, uint t0, uvec4 ga,
                uvec4 gb) {
 #if LANES > 1
-#if defined(RWKV_MM_CLUSTER)  // lane groups of LANES < SGS consecutive invocations
-  for (int i = 0; i < NR * TT; i++) acc[i] = subgroupClusteredAdd(acc[i], uint(LANES));
-#elif defined(RWKV_SUBGROUP)
+#if defined(RWKV_SUBGROUP)
   for (int i = 0; i < NR * TT; i++) acc[i] = subgroupAdd(acc[i]);
 #if LANES > SGS
   // subgroups are consecutive invocations (lid / SGS), LANES / SGS of them per lane group
