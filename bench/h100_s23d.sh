@@ -14,7 +14,7 @@ set -u
       for v in "" "RWKV_MM_BM=64 RWKV_MM_BT=128" "RWKV_MM_BM=64 RWKV_MM_BT=128 RWKV_MM_RQ=2 RWKV_MM_NQ=1" \
         "RWKV_MM_BM=32 RWKV_MM_BT=128 RWKV_MM_RQ=1 RWKV_MM_NQ=2" "RWKV_MM_BT=128 RWKV_MM_RQ=2 RWKV_MM_NQ=2"; do
         # shellcheck disable=SC2086
-        echo "-- $m ${v:-default}: $(env $v bash -c ". bench/h100_env.sh >/dev/null 2>&1; fields_ms $m")"
+        echo "-- $m ${v:-default}: $( [ -n "$v" ] && export $v; fields_ms $m)"
       done
     done
   done
