@@ -27,7 +27,6 @@ static void prof_timer_init(rwkv_model *m);
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
   uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
-  uint32_t wop; /* decode with Wo in the WKV kernel: [B][n_head][D] partial rows (m->wo_fuse) */
   uint64_t total;
 } arena;
 
@@ -55,7 +54,6 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last, (uint64_t)B * d->n_embd);
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
-  TAKE(wop, (uint64_t)B * d->n_head * d->n_embd);
 #undef TAKE
   a.total = o;
   return a;
@@ -250,25 +248,6 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
-/* Decode's output projection inside the fused WKV kernel (rwkv_wkv.comp WO_FUSE): each head's
- * workgroup multiplies its head_size columns of Wo by its y into a partial row (head 0's
- * adding x) and ln_ffn sums the rows in head order (rwkv_ln_mix.comp LN_PARTS): one
- * dependent dispatch less a layer, deterministic. Needs Wo of one type in every layer, one
- * buffer each and the same packed stride, of a type with unit decoders whose units a head's
- * columns fill (floats: 8 elements; q4_K / q5_K: head sizes of 64s). RWKV_WO_FUSE=0|1. */
-static int wo_fuse_ok(const rwkv_model *m) {
-  const rwkv_mm_weight *w0 = &m->layers[0].wo;
-  uint32_t t = w0->type, hs = m->d.head_size;
-  int fl = t == RWKV_TYPE_F32 || t == RWKV_TYPE_F16 || t == RWKV_TYPE_BF16;
-  int kq = t == RWKV_TYPE_Q4_K || t == RWKV_TYPE_Q5_K;
-  if (!env_u32("RWKV_WO_FUSE", 0) || !(fl ? hs % 8 == 0 : kq && hs % 64 == 0) || hs == 0) return 0;
-  for (uint32_t l = 0; l < m->d.n_layer; l++) {
-    const rwkv_mm_weight *w = &m->layers[l].wo;
-    if (w->type != t || w->n_chunks != 1 || w->stride != w0->stride || w->K != m->d.n_embd) return 0;
-  }
-  return 1;
-}
-
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   int rc = RWKV_OK; /* (forward_programs ran before the uploads) */
@@ -292,7 +271,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     for (int i = 0; i < 4; i++)
       if (ws[i]->type != want[i] || ws[i]->n_chunks != 1) m->lora_fused = 0;
   }
-  m->wo_fuse = m->lora_fused && wo_fuse_ok(m);
   if (rc == RWKV_OK && m->lora_fused) {
     /* shared staging of a row's four hidden vectors: the largest rank rounded up to 8 */
     uint32_t maxr = m->d.rank_w;
@@ -389,14 +367,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              "#define LORA_MAXR %u\n#define WKV_CUT %u\n#define LORA_TW %d\n#define LORA_TA %d\n"
              "#define LORA_TV %d\n#define LORA_TG %d\n%s", split * hs, split, maxr, env_u32("RWKV_WKV_CUT", 0),
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
-    /* Wo inside the fused kernel (rwkv_wkv.comp WO_FUSE): where it is on (wo_fuse_ok) */
-    if (m->wo_fuse) {
-      size_t o = strlen(fused);
-      snprintf(fused + o, sizeof fused - o, "#define WO_FUSE 1\n#define RWKV_WEIGHT_BINDING 8\n"
-               "#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n", m->layers[0].wo.type);
-    }
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
-    if (rc == RWKV_OK && m->wo_fuse) rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n#define LN_PARTS 1\n", &p->ln_mix1p, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
@@ -818,12 +789,6 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
   return rc;
 }
 
-/* Whether layer l's Wo ran inside its WKV kernel (a pass of one row a sequence, fused LoRA,
- * m->wo_fuse; not with the FFN key's LN prologue, which reads x itself). */
-static int wo_in_wkv(const rwkv_model *m, uint32_t l, uint32_t T) {
-  return T == 1 && m->lora_fused && m->wo_fuse && !m->layers[l].ffn_key.prog_pro;
-}
-
 /* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
 static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
@@ -874,7 +839,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = SKIP(m, PROF_WO) || wo_in_wkv(m, l, T) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -912,10 +877,6 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "st_a", (uint32_t)(W->a2.stride / lora_bytes(W->a2.type)));
     u32(p, "st_v", l ? (uint32_t)(W->v2.stride / lora_bytes(W->v2.type)) : 0u);
     u32(p, "st_g", (uint32_t)(W->g2.stride / lora_bytes(W->g2.type)));
-    if (m->wo_fuse) {
-      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 8, W->wo.chunks[0].buf);
-      u32(p, "x_off", a->x); u32(p, "p_off", a->wop); u32(p, "wo_stride", (uint32_t)W->wo.stride);
-    }
   }
   wkv_uniforms(m, p, l, a, T);
   run(d->n_head, B);
@@ -1125,13 +1086,9 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
                        W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
   } else {
-    if (!SKIP(m, PROF_LN_FFN) || wo_in_wkv(m, l, T)) { /* (it also finishes x += Wo.y there) */
-      unsigned lp = wo_in_wkv(m, l, T) ? m->prog.ln_mix1p : m->prog.ln_mix1;
-      if (lp == m->prog.ln_mix1p) {
-        use(m, lp);
-        u32(lp, "ln_p_off", a->wop); u32(lp, "ln_n_parts", m->d.n_head);
-      }
-      ln_mix(m, lp, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0);
+    if (!SKIP(m, PROF_LN_FFN)) {
+      ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
+             lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
     }
     rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);

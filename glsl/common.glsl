@@ -704,27 +704,12 @@ vec2 head_sum2(vec2 v) { return wg_sum2(v); }
 #if defined(RWKV_BUFFERS) && defined(RED_N)
 // (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy; n <= LN_D (the
 // model's width, forward.c program): the row is held in registers and read once
-// LN_LOAD(off, c): element c of the row at off. LN_PARTS (decode's ln_ffn after the WKV
-// kernel's Wo products, rwkv_ln_mix.comp): "off" is a row index and its x is the sum of
-// ln_n_parts partial rows (one a head, the first holding x), in order: deterministic.
 #define LNJ ((LN_D + RED_N - 1) / RED_N)
-#ifdef LN_PARTS
-uniform uint ln_p_off, ln_n_parts; // partial rows [row][part][LN_D]
-float ln_parts_x(uint row, uint c) {
-  uint o = ln_p_off + row * ln_n_parts * uint(LN_D) + c;
-  float s = 0.0;
-  for (uint h = 0u; h < ln_n_parts; h++) s += act[o + h * uint(LN_D)];
-  return s;
-}
-#define LN_LOAD(off, c) ln_parts_x(off, c)
-#else
-#define LN_LOAD(off, c) act[(off) + (c)]
-#endif
 vec2 ln_stats(uint off, uint n, float eps) {
   float v[LNJ];
   for (int j = 0; j < LNJ; j++) {
     uint c = gl_LocalInvocationID.x + uint(j * RED_N);
-    v[j] = c < n ? LN_LOAD(off, c) : 0.0;
+    v[j] = c < n ? act[off + c] : 0.0;
   }
   float s = 0.0;
   for (int j = 0; j < LNJ; j++) s += v[j];

@@ -8,8 +8,6 @@
 // dispatch can store it into the state (the state's prev vector is still being
 // read by other workgroups of this one): the WKV kernel stores att_prev, the
 // next layer's ln_mix (store_from/store_to) or a final dispatch ffn_prev.
-// LN_PARTS (common.glsl; decode's ln_ffn when the WKV kernel did Wo, WO_FUSE): x is the
-// sum of the row's partial rows, written back to x here.
 layout(local_size_x = RED_N) in;
 
 uniform uint D;         // n_embd
@@ -37,11 +35,7 @@ struct Chan {
 void chan_load(uint c, uint xr, bool inrow, uint sbase, out Chan ch) {
   ch.w = par[ln_w + c];
   ch.bias = par[ln_b + c];
-#ifdef LN_PARTS
-  ch.x = ln_parts_x(gl_WorkGroupID.x, c);
-#else
   ch.x = act[xr + c];
-#endif
   ch.prev = inrow ? act[xr - D + c] : st[sbase + c];
   for (uint m = 0u; m < uint(NMIX); m++) ch.lerp[m] = par[lerp_off + m * D + c];
 }
@@ -57,22 +51,11 @@ void main() {
   uint c1 = min(D, (gl_WorkGroupID.y + 1u) * cslice);
   Chan ch;
   if (c0 < c1) chan_load(c0, xr, t > start, sbase, ch);
-#ifdef LN_PARTS
-  // (decode, one row a sequence: x is the sum of the row's partial rows, which this
-  // dispatch writes back as the residual, each channel by its slice's workgroup)
-  vec2 ms = ln_stats(row, D, eps);
-#else
   vec2 ms = ln_stats(xr, D, eps);
-#endif
   vec2 pms = vec2(0.0);
-#ifndef LN_PARTS
   if (t > start) pms = ln_stats(xr - D, D, eps);
-#endif
   for (uint c = c0; c < c1; c += uint(RED_N)) {
     if (c != c0) chan_load(c, xr, t > start, sbase, ch);
-#ifdef LN_PARTS
-    act[xr + c] = ch.x;
-#endif
     float xa = (ch.x - ms.x) * ms.y * ch.w + ch.bias;
     float prev = t > start ? (ch.prev - pms.x) * pms.y * ch.w + ch.bias : ch.prev;
     for (uint m = 0u; m < uint(NMIX); m++)

@@ -141,42 +141,6 @@ float qsum_sh(float x, uint lid, bool o) {
 #endif
 #endif
 
-#ifdef WO_FUSE
-// Decode (forward.c RWKV_WO_FUSE): the output projection's share of this head. Wo rows are
-// packed matmul rows (common.glsl unit decoders, RWKV_WTYPE; a head's HS columns are whole
-// units) at binding RWKV_WEIGHT_BINDING, wo_stride bytes apart. Head h writes row h of the
-// token's partial rows, sum over its columns of Wo[j][c] y[c] (head 0 adds x[j]);
-// rwkv_ln_mix.comp (LN_PARTS) sums them in head order, so x += Wo.y costs no dispatch of
-// its own and stays deterministic.
-uniform uint x_off, p_off, wo_stride;
-shared float s_yo[HS];
-void wo_part(uint h, uint row, uint lid) {
-  uint u0 = h * uint(HS / RWKV_UE), H = D / uint(HS);
-  for (uint j = lid; j < D; j += uint(RED_N)) {
-    uint rb = j * wo_stride;
-    float s = 0.0;
-    for (uint k = 0u; k < uint(HS / RWKV_UE); k++) {
-      MmRaw w;
-      mmu_raw(rb, u0 + k, w);
-      for (int i = 0; i < RWKV_UQ; i++) {
-        uint e = mmu_e(u0 + k, uint(i)) - h * uint(HS);
-        vec4 xq = vec4(s_yo[e], s_yo[e + 1u], s_yo[e + 2u], s_yo[e + 3u]);
-        vec4 q;
-        float a, m;
-        mmu_quad(w, i, q, a, m);
-#if defined(RWKV_WFLOAT)
-        s += dot(q, xq);
-#else
-        s += a * dot(q, xq) - m * (xq.x + xq.y + xq.z + xq.w);
-#endif
-      }
-    }
-    if (h == 0u) s += act[x_off + row * D + j];
-    act[p_off + (row * H + h) * D + j] = s;
-  }
-}
-#endif
-
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 // WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
 // loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
@@ -359,13 +323,7 @@ void wkv_main(uint h, uint b, uint lid) {
       float var = CUT(8) ? dv * dv : wg_sum(dv * dv) / float(HS);
       float y = (o - mean) * inversesqrt(var + gn_eps) * q_lw + q_lb;
       y += mb.y * vq;
-#ifdef WO_FUSE
-      if (lead) s_yo[qi] = y * s_g[qi];
-      barrier();
-      wo_part(h, row, lid);
-#else
       if (lead) act[y_off + row * D + h * uint(HS) + qi] = y * s_g[qi];
-#endif
       barrier(); // shared arrays are rewritten by the next step
     }
 #else
@@ -386,13 +344,7 @@ void wkv_main(uint h, uint b, uint lid) {
     float var = CUT(8) ? dv * dv : wg_sum(dv * dv) / float(HS);
     float y = (o - mean) * inversesqrt(var + gn_eps) * p_lw + p_lb;
     y += mb.y * v;
-#ifdef WO_FUSE
-    if (own) s_yo[i] = y * g;
-    barrier();
-    wo_part(h, row, lid);
-#else
     if (own) act[y_off + e] = y * g;
-#endif
     barrier(); // shared arrays are rewritten by the next step
 #endif
   }
