@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/h100_s23e.sh - session 23: decode with Wo inside the fused WKV kernel (RWKV_WO_FUSE=1:
-# head partial rows summed by ln_ffn) against the defaults; GPU tests with it on.
+# head partial rows summed by ln_ffn) against the defaults; GPU tests with it on. Needs 2d4ce79.
 set -u
 . bench/h100_env.sh
 {
