@@ -1,7 +1,7 @@
 /* bench/mm.c - GPU matmul throughput: bench-mm [K M [T ...]] for every weight type
  * (default T = 1 and 64; BENCH_MM_TYPES=f16,q4_K,... picks types). Prints microseconds
- * per dispatch (median of 3 timing loops), effective weight bandwidth (GB/s) and GFLOP/s
- * (2*K*M*T per dispatch).
+ * per dispatch (median of 3 timing loops after an untimed one), effective weight bandwidth
+ * (GB/s) and GFLOP/s (2*K*M*T per dispatch).
  * BENCH_MM_CFGS="name:VAR=v,VAR=v;name2:..." uploads each weight once per named set of
  * RWKV_MM_* overrides (matmul.c pick_cfg), quantizing once: before/after in one process.
  * Tiled (prefill, k1) lines also print the tile (rows x tokens), BK and the K pieces S.
@@ -106,7 +106,10 @@ int main(int argc, char **argv) {
       uint32_t T = Ts[k];
       rwkv_mm_args a = {.x = xb, .ldx = K, .y = yb, .ldy = M, .T = T};
       int reps = in->software ? 3 : (T > 64 ? 20 : 200);
-      rwkv_mm_dispatch(g, &w, &a, &err);
+      /* an untimed loop first, over every copy: a process's first configuration had read
+       * 1.5-3x slow in all three timed loops after a single warm-up dispatch (bench/MATMUL.md
+       * rounds 5, 18, 19) */
+      for (int r = 0; r < reps; r++) rwkv_mm_dispatch(g, &ws[r % ncopy], &a, &err);
       glFinish();
       double l[3];
       for (int rep = 0; rep < 3; rep++) {
