@@ -314,19 +314,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     c->kernel = 0;
     c->tt = 8;
   }
-  /* RWKV_MM_SMALLK_TT=N (an experiment's knob): short prefills over K <= 512 (the LoRA second
-   * stages: 40 tiles of a few K slices each at T = 124) through the rows kernel, N tokens a
-   * pass */
-  if (prefill == 2 && !in->software && c->kernel == 1 && K <= 512 && env_uint("RWKV_MM_SMALLK_TT", 1, 32, &v)) {
-    c->kernel = 0;
-    c->tt = v;
-  }
-  /* RWKV_MM_SMALLM_TT=N (the same for the LoRA first stages' stacks, M <= 1024, K >= 1024) */
-  if (prefill == 2 && !in->software && c->kernel == 1 && M <= 1024 && K >= 1024 &&
-      env_uint("RWKV_MM_SMALLM_TT", 1, 32, &v)) {
-    c->kernel = 0;
-    c->tt = v;
-  }
   if (prefill && env_uint("RWKV_MM_TT", 1, 32, &v)) {
     c->tt = v;
     c->kernel = 0;
