@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/h100_s23f.sh - session 23: the 10 fields' LoRA stages through the rows kernel
 # (RWKV_MM_SMALLK_TT: second stages, K <= 512; RWKV_MM_SMALLM_TT: first stages' stacks, M <= 1024)
-# against the tiles; bench-mm's untimed loop (a first configuration against itself again).
+# against the tiles (needs 3408d86, reverted: the rows kernel lost); bench-mm's untimed loop.
 set -u
 . bench/h100_env.sh
 {
