@@ -235,6 +235,14 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
         c->nr = 5;
         c->unr = 1;
       }
+      /* q4_K rows of K >= 8192 (the 2.9B FFN value, 10240 x 2560): 2 rows a lane group share
+       * each x load, one unit in flight. H100, weights from memory, bench-mm after its untimed
+       * loop (bench/h100_s23h.sh, two rounds): 22.0-22.1 -> 20.2 us; q6_K lost with it (21.5
+       * -> 24.8-25.8), 4 rows lost for both */
+      if (type == RWKV_TYPE_Q4_K && K >= 8192 && M <= 5120) {
+        c->nr = 2;
+        c->unr = 1;
+      }
       /* K-quant rows of the big matvecs (r/k/v grouped, FFN) over two subgroups, since the
        * scale picks are branch-free (before, more lanes lost: MATMUL.md round 6). H200,
        * weights from memory (bench/h100_s8b.sh): q4_K 10240x2560 25.0 -> 20.9 us, 2560x7680
