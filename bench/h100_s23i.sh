@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/h100_s23i.sh - session 23: decode with the q4_K FFN value two rows a lane group (build-h100)
-# against the build before it (build-h100b, 9ce5c1e's parent); GPU tests of the new build.
+# against the build before it (build-h100b at b660353, 06da2a7's parent); GPU tests of the new build.
 set -u
 . bench/h100_env.sh
 {
