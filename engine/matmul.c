@@ -238,7 +238,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
       /* q4_K rows of K >= 8192 (the 2.9B FFN value, 10240 x 2560): 2 rows a lane group share
        * each x load, one unit in flight. H100, weights from memory, bench-mm after its untimed
        * loop (bench/h100_s23h.sh, two rounds): 22.0-22.1 -> 20.2 us; q6_K lost with it (21.5
-       * -> 24.8-25.8), 4 rows lost for both */
+       * -> 24.8-25.8), 4 rows lost for both. 2.9B Q4_K_M decode 4.018-4.021 -> 3.980-3.983 ms
+       * a token (bench/h100_s23i.sh) */
       if (type == RWKV_TYPE_Q4_K && K >= 8192 && M <= 5120) {
         c->nr = 2;
         c->unr = 1;
