@@ -538,11 +538,10 @@ static void test_tiled(rwkv_gpu *g) {
     check_random_t(g, RWKV_TYPE_F16, 2560, 7680, Tw, 2, &seed);
     check_random_t(g, RWKV_TYPE_Q8_0, 2560, 7680, Tw, 2, &seed);
     check_random_t(g, RWKV_TYPE_Q4_1, 2560, 7680, Tw, 2, &seed);
-    check_random_t(g, RWKV_TYPE_Q4_K, 10240, 2560, Tw, 2, &seed);
+    /* (and T = 1: decode's q4_K rows of K >= 8192 go two to a lane group, one unit in flight) */
+    static const uint32_t Tq[] = {300, 124, 1}, Td[] = {1};
+    check_random_t(g, RWKV_TYPE_Q4_K, 10240, 2560, Tq, 3, &seed);
     check_random_t(g, RWKV_TYPE_Q6_K, 2560, 7680, Tw, 2, &seed);
-    /* and decode's rows: q4_K of K >= 8192 two rows a lane group, one unit in flight */
-    static const uint32_t Td[] = {1};
-    check_random_t(g, RWKV_TYPE_Q4_K, 10240, 2560, Td, 1, &seed);
     check_random_t(g, RWKV_TYPE_Q4_K, 8192, 41, Td, 1, &seed); /* (an odd last pair) */
   }
 }
