@@ -155,35 +155,24 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
   int rc = program_as(m, "rwkv_wkv_scan", defs, &p->wkv_scan, 1, err);
   /* RWKV_WKV_CC: tokens a chunk of the chunked scan (rwkv_wkv_chunk.comp: coefficients made
    * for all chunks in parallel, then each row steps a chunk at a time; 0: the token walk).
-   * A multiple of 4 (the row sums go in vec4s), its sums' shared memory within the GPU's.
-   * Its rows have RWKV_WKV_CC_LANES invocations (a lane holds a multiple of 4 elements),
-   * RWKV_WKV_CC_ROWS a workgroup */
-  uint32_t cc = env_u32("RWKV_WKV_CC", 0), cl = env_u32("RWKV_WKV_CC_LANES", 4), ccl = 0;
+   * A multiple of 4 (the row sums go in vec4s), its sums' shared memory within the GPU's */
+  uint32_t cc = env_u32("RWKV_WKV_CC", 0);
   cc -= cc % 4;
-  if (cl == 0 || hs % (4 * cl)) cc = 0;
-  if (cc && sg && cl < sgs && (cl & (cl - 1)) == 0 && subgroups(m, cl)) ccl = 1;
-  else if (cc && sg && cl != sgs) cc = 0; /* (no clusters: a row is a subgroup) */
-  uint32_t cr = env_u32("RWKV_WKV_CC_ROWS", cl ? 128 / cl : 1);
-  if (cr == 0 || cr > hs) cr = hs;
-  while (cr > 1 && (hs % cr || cr * cl > maxinv)) cr--;
   uint64_t cc_red = (uint64_t)(cc * (cc - 1) + cc * (cc + 1)) * hs * 4; /* 2 NS + 2 NL entries */
-  uint64_t cc_scan = ((uint64_t)4 * cc * hs + hs + 4 * cc * cc + 2 * cc * cr) * 4 + 4096;
+  uint64_t cc_scan = ((uint64_t)4 * cc * hs + hs + 4 * cc * cc + 2 * cc * rows) * 4 + 4096;
   m->wkv_cc = 0;
   if (rc == RWKV_OK && cc && cc_red <= (uint64_t)gi->max_shared && cc_scan <= (uint64_t)gi->max_shared) {
     char cdefs[512], kdefs[64];
     snprintf(cdefs, sizeof cdefs,
              "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH 0\n"
              "#define WKV_CC %u\n#define SCAN_CUT %u\n%s",
-             cr, cl, cr * cl, cc, env_u32("RWKV_WKV_SCAN_CUT", 0),
+             rows, lanes, rows * lanes, cc, env_u32("RWKV_WKV_SCAN_CUT", 0),
              !sg ? "#undef RWKV_SUBGROUP\n"
-                 : ccl ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
+                 : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
     snprintf(kdefs, sizeof kdefs, "#define WKV_CC %u\n", cc);
     rc = program_as(m, "rwkv_wkv_scan", cdefs, &p->wkv_scan_cc, 1, err);
     if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_chunk", kdefs, &p->wkv_chunk, 1, err);
-    if (rc == RWKV_OK) {
-      m->wkv_cc = cc;
-      m->wkv_cc_rows = cr;
-    }
+    if (rc == RWKV_OK) m->wkv_cc = cc;
   }
   /* pre / post: RWKV_WKV_HEAD_PG heads a workgroup, one subgroup a head (0: a workgroup of
    * HS invocations a head, its sums through shared memory, as without subgroups) */
@@ -955,7 +944,6 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   }
 
   p = cc ? m->prog.wkv_scan_cc : m->prog.wkv_scan;
-  uint32_t rows = cc ? m->wkv_cc_rows : m->wkv_rows;
   use(m, p);
   u32(p, "D", D); u32(p, "T", T); u32(p, "lay", lay);
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
@@ -966,14 +954,14 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "ncmax", ncmax);
   }
   if (g_late) {
-    glDispatchCompute(D / rows, B, 1);
+    glDispatchCompute(D / m->wkv_rows, B, 1);
     rwkv_mm_batch gb = {0};
     gb.no_split = 1;
     int rc = mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err);
     if (rc) return rc;
     rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after both */
   } else {
-    run(D / rows, B);
+    run(D / m->wkv_rows, B);
   }
 
   p = m->prog.wkv_post;

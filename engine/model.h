@@ -145,7 +145,6 @@ struct rwkv_model {
    * workgroup of its pre / post kernels */
   uint32_t wkv_scan_min_t, wkv_rows, wkv_head_pg;
   uint32_t wkv_cc; /* tokens a chunk of the chunked scan (rwkv_wkv_chunk.comp; 0: token walk) */
-  uint32_t wkv_cc_rows; /* its rows of S a workgroup */
   uint32_t wkv_one_bh; /* passes of <= 64 rows and B x heads >= this: one kernel (0: off) */
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;
