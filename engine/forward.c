@@ -153,27 +153,6 @@ static int wkv_scan_init(rwkv_model *m, const char *wkv_defs, rwkv_error *err) {
                : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
   model_progs *p = &m->prog;
   int rc = program_as(m, "rwkv_wkv_scan", defs, &p->wkv_scan, 1, err);
-  /* RWKV_WKV_CC: tokens a chunk of the chunked scan (rwkv_wkv_chunk.comp: coefficients made
-   * for all chunks in parallel, then each row steps a chunk at a time; 0: the token walk).
-   * A multiple of 4 (the row sums go in vec4s), its sums' shared memory within the GPU's */
-  uint32_t cc = env_u32("RWKV_WKV_CC", 0);
-  cc -= cc % 4;
-  uint64_t cc_red = (uint64_t)(cc * (cc - 1) + cc * (cc + 1)) * hs * 4; /* 2 NS + 2 NL entries */
-  uint64_t cc_scan = ((uint64_t)4 * cc * hs + hs + 4 * cc * cc + 2 * cc * rows) * 4 + 4096;
-  m->wkv_cc = 0;
-  if (rc == RWKV_OK && cc && cc_red <= (uint64_t)gi->max_shared && cc_scan <= (uint64_t)gi->max_shared) {
-    char cdefs[512], kdefs[64];
-    snprintf(cdefs, sizeof cdefs,
-             "#undef RED_N\n#define WKV_ROWS %u\n#define WKV_LANES %u\n#define WKV_WG %u\n#define WKV_CH 0\n"
-             "#define WKV_CC %u\n#define SCAN_CUT %u\n%s",
-             rows, lanes, rows * lanes, cc, env_u32("RWKV_WKV_SCAN_CUT", 0),
-             !sg ? "#undef RWKV_SUBGROUP\n"
-                 : cluster ? "#extension GL_KHR_shader_subgroup_clustered : require\n#define WKV_CLUSTER 1\n" : "");
-    snprintf(kdefs, sizeof kdefs, "#define WKV_CC %u\n", cc);
-    rc = program_as(m, "rwkv_wkv_scan", cdefs, &p->wkv_scan_cc, 1, err);
-    if (rc == RWKV_OK) rc = program_as(m, "rwkv_wkv_chunk", kdefs, &p->wkv_chunk, 1, err);
-    if (rc == RWKV_OK) m->wkv_cc = cc;
-  }
   /* pre / post: RWKV_WKV_HEAD_PG heads a workgroup, one subgroup a head (0: a workgroup of
    * HS invocations a head, its sums through shared memory, as without subgroups) */
   uint32_t pg = sg ? env_u32("RWKV_WKV_HEAD_PG", 4) : 0;
@@ -848,9 +827,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     const model_progs *p = &m->prog;
     if (scan && ((!p->wkv_scan && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_scan, err))) ||
                  (!p->wkv_pre && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_pre, err))) ||
-                 (!p->wkv_post && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_post, err))) ||
-                 (m->wkv_cc && !p->wkv_chunk && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_chunk, err))) ||
-                 (m->wkv_cc && !p->wkv_scan_cc && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_scan_cc, err)))))
+                 (!p->wkv_post && (rc = rwkv_gpu_program_need(m->gpu, &p->wkv_post, err)))))
       return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) rc = wkv_scan(m, l, a, B, T, g_late, err);
@@ -926,33 +903,12 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
   run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 
-  /* the chunked scan's coefficients (rwkv_wkv_chunk.comp) go where the mixes were (dead
-   * after r/k/v and the LoRA first stages): it needs B x ceil(T / CC) chunks of CC_PER floats
-   * a head, ~4.6 D floats a row for CC = 8, HS = 64; passes whose padding leaves less room
-   * walk tokens */
-  uint32_t cc = m->wkv_cc, hs = d->head_size, H = d->n_head, ncmax = cc ? (T + cc - 1) / cc : 0;
-  uint64_t per = (uint64_t)4 * cc * hs + hs + 4 * cc * cc;
-  if (cc && (uint64_t)B * ncmax * H * per > (uint64_t)6 * R * D) cc = 0;
-  if (cc) {
-    p = m->prog.wkv_chunk;
-    use(m, p);
-    u32(p, "D", D); u32(p, "T", T); u32(p, "ncmax", ncmax);
-    u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl);
-    u32(p, "b_off", a->al); u32(p, "cc_off", a->mix);
-    glDispatchCompute(H, ncmax, B);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  }
-
-  p = cc ? m->prog.wkv_scan_cc : m->prog.wkv_scan;
+  p = m->prog.wkv_scan;
   use(m, p);
   u32(p, "D", D); u32(p, "T", T); u32(p, "lay", lay);
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
-  if (cc) {
-    u32(p, "cc_off", a->mix);
-    u32(p, "ncmax", ncmax);
-  }
   if (g_late) {
     glDispatchCompute(D / m->wkv_rows, B, 1);
     rwkv_mm_batch gb = {0};

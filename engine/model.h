@@ -48,7 +48,6 @@ typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
-  unsigned wkv_chunk, wkv_scan_cc; /* the chunked scan (m->wkv_cc): coefficients, row walk */
 } model_progs;
 
 /* Uniform locations by (program, name literal): glGetUniformLocation is a
@@ -144,7 +143,6 @@ struct rwkv_model {
    * sequence (0 = never); wkv_rows rows of S per scan workgroup; wkv_head_pg heads per
    * workgroup of its pre / post kernels */
   uint32_t wkv_scan_min_t, wkv_rows, wkv_head_pg;
-  uint32_t wkv_cc; /* tokens a chunk of the chunked scan (rwkv_wkv_chunk.comp; 0: token walk) */
   uint32_t wkv_one_bh; /* passes of <= 64 rows and B x heads >= this: one kernel (0: off) */
   void (*progress)(void *ud, uint64_t done, uint64_t total); /* long prefills */
   void *progress_ud;

@@ -50,51 +50,6 @@ vec4 row_sum(vec4 x) {
 }
 #endif
 
-#ifndef WKV_CC
-#define WKV_CC 0
-#endif
-#if WKV_CC
-// WKV_CC: rows step CC tokens at a time with the chunk coefficients rwkv_wkv_chunk.comp made
-// (its header has the algebra; block layout there): per chunk 2 CC dot products with the row,
-// summed in vec4 batches, then a CC x CC substitution of scalars, then the row's new value.
-#define CC WKV_CC
-#define CC_PER (4 * CC * HS + HS + 4 * CC * CC)
-#define CC_M (4 * CC * HS + HS) // the matrices' first float in a block
-uniform uint cc_off, ncmax;
-shared float cc_sh[CC_PER];          // this chunk's block (the head's)
-shared float cc_v[CC * WKV_ROWS];    // v of the chunk's tokens, the workgroup's rows
-shared float cc_o[CC * WKV_ROWS];    // raw o of them
-#define CC_PF ((CC_PER + WKV_WG - 1) / WKV_WG)
-#define CC_PV ((CC * WKV_ROWS + WKV_WG - 1) / WKV_WG)
-// Chunk c's block (tokens t0 .. t0 + n - 1) and its v values into registers, all loads at once.
-void cc_load(uint b, uint c, uint t0, uint n, uint h, uint row0, out float pf[CC_PF], out float pv[CC_PV]) {
-  uint o = cc_off + ((b * ncmax + c) * (D / uint(HS)) + h) * uint(CC_PER);
-  for (int k = 0; k < CC_PF; k++) {
-    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
-    pf[k] = i < uint(CC_PER) ? act[o + i] : 0.0;
-  }
-  for (int k = 0; k < CC_PV; k++) {
-    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG), tt = i / uint(WKV_ROWS);
-    pv[k] = i < uint(CC * WKV_ROWS) && tt < n ? act[v_off + (b * T + t0 + tt) * D + row0 + i % uint(WKV_ROWS)] : 0.0;
-  }
-}
-void cc_store(float pf[CC_PF], float pv[CC_PV]) {
-  for (int k = 0; k < CC_PF; k++) {
-    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
-    if (i < uint(CC_PER)) cc_sh[i] = pf[k];
-  }
-  for (int k = 0; k < CC_PV; k++) {
-    uint i = gl_LocalInvocationID.x + uint(k * WKV_WG);
-    if (i < uint(CC * WKV_ROWS)) cc_v[i] = pv[k];
-  }
-}
-// o of n tokens from t0 -> y (rows row0 ..), coalesced
-void cc_out(uint b, uint t0, uint n, uint row0) {
-  for (uint i = gl_LocalInvocationID.x; i < n * uint(WKV_ROWS); i += uint(WKV_WG))
-    act[o_off + (b * T + t0 + i / uint(WKV_ROWS)) * D + row0 + i % uint(WKV_ROWS)] = cc_o[i];
-}
-#endif
-
 #ifndef SCAN_PF
 #define SCAN_PF 0
 #endif
@@ -166,64 +121,7 @@ void main() {
   float S[WKV_E];
   for (int q = 0; q < WKV_E; q++) S[q] = st[sidx + uint(q * WKV_LANES)];
 
-#if WKV_CC
-  uint row0 = gl_WorkGroupID.x * uint(WKV_ROWS), rr = ci - row0;
-  uint nc = start < T ? (T - start + uint(CC) - 1u) / uint(CC) : 0u;
-  float pf[CC_PF], pv[CC_PV];
-  if (nc > 0u) cc_load(b, 0u, start, min(uint(CC), T - start), h, row0, pf, pv);
-  for (uint c = 0u; c < nc; c++) {
-    uint t0 = start + c * uint(CC);
-    barrier(); // the last chunk's readers are done, its outputs written to cc_o
-    if (c > 0u) cc_out(b, t0 - uint(CC), uint(CC), row0);
-    cc_store(pf, pv);
-    barrier();
-    if (c + 1u < nc) cc_load(b, c + 1u, t0 + uint(CC), min(uint(CC), T - t0 - uint(CC)), h, row0, pf, pv);
-    // s0 . A_t and s0 . R_t, summed over the row group four at a time
-    float pa[CC], po[CC];
-    for (int t = 0; t < CC; t++) {
-      pa[t] = 0.0;
-      po[t] = 0.0;
-      for (int q = 0; q < WKV_E; q++) {
-        uint j = lane + uint(q * WKV_LANES);
-        pa[t] += S[q] * cc_sh[uint(t * HS) + j];
-        po[t] += S[q] * cc_sh[uint((CC + t) * HS) + j];
-      }
-    }
-    for (int t = 0; t < CC; t += 4) {
-      vec4 x = row_sum(vec4(pa[t], pa[t + 1], pa[t + 2], pa[t + 3]));
-      vec4 y = row_sum(vec4(po[t], po[t + 1], po[t + 2], po[t + 3]));
-      for (int i = 0; i < 4; i++) {
-        pa[t + i] = x[i];
-        po[t + i] = y[i];
-      }
-    }
-    // the chunk's sa and o, token by token (scalars: every lane of the row alike)
-    float sa[CC], vv[CC];
-    for (int t = 0; t < CC; t++) vv[t] = cc_v[uint(t * WKV_ROWS) + rr];
-    for (int t = 0; t < CC; t++) {
-      float x = pa[t], y = po[t];
-      for (int p = 0; p < t; p++)
-        x += cc_sh[uint(CC_M + t * CC + p)] * sa[p] + cc_sh[uint(CC_M + CC * CC + t * CC + p)] * vv[p];
-      sa[t] = x;
-      for (int p = 0; p <= t; p++)
-        y += cc_sh[uint(CC_M + 2 * CC * CC + t * CC + p)] * sa[p] + cc_sh[uint(CC_M + 3 * CC * CC + t * CC + p)] * vv[p];
-      if ((SCAN_CUT & 4) == 0) cc_o[uint(t * WKV_ROWS) + rr] = y;
-    }
-    // the row at the chunk's end
-    for (int q = 0; q < WKV_E; q++) {
-      uint j = lane + uint(q * WKV_LANES);
-      float s = S[q] * cc_sh[uint(4 * CC * HS) + j];
-      for (int p = 0; p < CC; p++)
-        s += sa[p] * cc_sh[uint((2 * CC + p) * HS) + j] + vv[p] * cc_sh[uint((3 * CC + p) * HS) + j];
-      S[q] = s;
-    }
-  }
-  if (nc > 0u) {
-    uint last0 = start + (nc - 1u) * uint(CC);
-    barrier();
-    cc_out(b, last0, T - last0, row0);
-  }
-#elif WKV_CH
+#if WKV_CH
   // The inputs of WKV_CH tokens at a time go through shared memory, loaded by the whole
   // workgroup (many loads in flight, coalesced along the head's channels): a row's walk then
   // waits on shared-memory loads, not on one token's global loads after another (H200, a
