@@ -248,6 +248,40 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
+/* Whether the FFN value of layer l runs on f16 rows in a pass of R rows (ffn16_init). */
+static int ffn16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
+  uint32_t t = m->layers[l].ffn_value.type;
+  return m->ffn16_min && R >= m->ffn16_min && !(l + 1 == m->d.n_layer && m->tail_n) &&
+         (t == RWKV_TYPE_Q4_K || t == RWKV_TYPE_Q5_K || t == RWKV_TYPE_Q6_K);
+}
+
+/* Long prefills of K-quant models run the FFN value (K = 4 D) on its rows decoded to f16,
+ * a layer at a time into one shared weight (52 MB for the 2.9B), the decode beside the WKV
+ * scan: at T = 512 the tiled kernel takes that shape in f16 in ~900 us against ~1020 in
+ * q4_K / q6_K (bench/RESULTS.md "Session 24"), the decode ~25 us. GPUs only (llvmpipe: not
+ * measured); RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257: the long-prefill
+ * programs; 0: never). Not kept where the buffer cannot be had. */
+static int ffn16_init(rwkv_model *m, rwkv_error *err) {
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  m->ffn16_min = env_u32("RWKV_FFN_F16_MIN", gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
+  int any = 0;
+  for (uint32_t l = 0; l < m->d.n_layer; l++) any |= ffn16_use(m, l, UINT32_MAX);
+  const rwkv_mm_weight *v = &m->layers[0].ffn_value;
+  if (!any || v->K % 8) {
+    m->ffn16_min = 0;
+    return RWKV_OK;
+  }
+  rwkv_error e2 = {0};
+  uint32_t ty = env_u32("RWKV_FFN_F16_F32", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
+  if (rwkv_mm_alloc_float(m->gpu, "ffn_value as floats", ty, v->K, v->M, &m->ffn16, &e2) != RWKV_OK ||
+      m->ffn16.n_chunks != 1) {
+    rwkv_mm_free(m->gpu, &m->ffn16);
+    m->ffn16_min = 0;
+  }
+  (void)err;
+  return RWKV_OK;
+}
+
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
   int rc = RWKV_OK; /* (forward_programs ran before the uploads) */
@@ -370,6 +404,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
+  if (rc == RWKV_OK) rc = ffn16_init(m, err);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */
@@ -429,6 +464,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
+  rwkv_mm_free(m->gpu, &m->ffn16);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -903,6 +939,12 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
   run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 
+  /* the FFN value's f16 rows (ffn16_use) decoded beside the scan, whose barrier covers it */
+  if (ffn16_use(m, l, R)) {
+    int rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err);
+    if (rc) return rc;
+    m->ffn16_ready = 1;
+  }
   p = m->prog.wkv_scan;
   use(m, p);
   u32(p, "D", D); u32(p, "T", T); u32(p, "lay", lay);
@@ -1094,7 +1136,12 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   }
   prof(m, PROF_FFN_KEY);
-  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, &W->ffn_value, a->ffh, a->x, R, 1, err);
+  /* (on its f16 rows in long prefills: ffn16_use; decoded here where the WKV step did not) */
+  int f16 = ffn16_use(m, l, R);
+  if (!rc && f16 && !m->ffn16_ready && (rc = rwkv_mm_dequant(m->gpu, &W->ffn_value, &m->ffn16, err)) == RWKV_OK)
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  m->ffn16_ready = 0;
+  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->ffn16 : &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);
   return rc;
 }

@@ -605,8 +605,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     const mm_cfg *c = &cfg[v];
     cfg_defs(type, c, "", defs, sizeof defs);
     /* in a load: the decode kernel (v 0) built while the uploads wait, the prefill ones
-     * possibly after the load, while the GPU runs (rwkv_gpu_program_lazy) */
-    int rc = v ? rwkv_gpu_program_lazy(g, "matmul", defs, &w->prog[v], err)
+     * possibly after the load, while the GPU runs (rwkv_gpu_program_lazy); rows written on
+     * the GPU (rwkv_mm_alloc_f16): all when first used */
+    int rc = v || !data[0] ? rwkv_gpu_program_lazy(g, "matmul", defs, &w->prog[v], err)
                : rwkv_gpu_program_soon(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
       rwkv_error_prefix(err, "%s", w->name);
@@ -671,7 +672,9 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     unsigned buf = 0;
     job.row0 = row0;
     job.rows = rows;
-    if (up_max > MM_PAD + stride && bytes > up_max) /* whole rows a piece, the padding in the last */
+    if (!data[0]) /* (rwkv_mm_alloc_f16: no rows to copy) */
+      rc = rwkv_gpu_buffer(g, bytes, NULL, &buf, err);
+    else if (up_max > MM_PAD + stride && bytes > up_max) /* whole rows a piece, the padding in the last */
       rc = rwkv_gpu_buffer_fill_pieces(g, bytes, (up_max - MM_PAD) / stride * stride, pack_piece, &job, &buf, err);
     else
       rc = rwkv_gpu_buffer_fill(g, bytes, pack_fill, &job, &buf, err);
@@ -733,6 +736,53 @@ int rwkv_mm_upload(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uin
   char nm[96];
   snprintf(nm, sizeof nm, "%s", w->name);
   return mm_upload_parts(g, nm, type, K, &data, &M, 1, w, err);
+}
+
+int rwkv_mm_alloc_float(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
+                        rwkv_mm_weight *w, rwkv_error *err) {
+  if (!w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_alloc_float: NULL weight");
+  weight_clear(g, w);
+  char nm[96];
+  snprintf(nm, sizeof nm, "%s", name ? name : "(float rows)");
+  if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: NULL gpu", nm);
+  if (type != RWKV_TYPE_F16 && type != RWKV_TYPE_F32)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: type %u is not F16 or F32", nm, type);
+  const void *none = NULL;
+  return mm_upload_parts(g, nm, type, K, &none, &M, 1, w, err);
+}
+
+int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, rwkv_error *err) {
+  if (!g || !src || !dst) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: NULL argument");
+  int rows_ok = 1; /* (a chunk's rows are the grid's y: 65535 is every GPU's least limit) */
+  for (uint32_t c = 0; c < src->n_chunks; c++) rows_ok &= src->chunks[c].rows <= 65535;
+  if (!src->n_chunks || dst->n_chunks != 1 || (dst->type != RWKV_TYPE_F16 && dst->type != RWKV_TYPE_F32) ||
+      src->K != dst->K ||
+      src->M != dst->M || src->K % 8 || !rows_ok)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: %s (%u x %u) into %s (%u x %u, %u buffers) needs "
+                       "float rows of its shape in one buffer, K %% 8 == 0, at most 65535 rows a buffer",
+                       src->name, src->K, src->M, dst->name, dst->K, dst->M, dst->n_chunks);
+  int rc = rwkv_gpu_make_current(g, err);
+  if (rc) return rc;
+  char defs[160];
+  snprintf(defs, sizeof defs, "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
+           "#define KERNEL 4\n#define WG 256\n%s", src->type,
+           dst->type == RWKV_TYPE_F32 ? "#define OUT_F32 1\n" : "");
+  unsigned prog = 0;
+  if ((rc = rwkv_gpu_program(g, "matmul", defs, &prog, err)) != RWKV_OK)
+    return rwkv_error_prefix(err, "%s (dequantize)", src->name);
+  glUseProgram(prog);
+  glUniform1ui(0, src->K);
+  glUniform1ui(2, (GLuint)src->stride);
+  glUniform1ui(13, (GLuint)(dst->stride / 16));
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, dst->chunks[0].buf);
+  for (uint32_t c = 0; c < src->n_chunks; c++) {
+    const rwkv_mm_chunk *ch = &src->chunks[c];
+    GLuint ga[4] = {ch->row0, 0, ch->rows, 0};
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
+    glUniform4uiv(4, 1, ga);
+    glDispatchCompute((src->K / 8 + 255) / 256, ch->rows, 1);
+  }
+  return RWKV_OK; /* (no glGetError here: it stalls a threaded driver, and this runs a layer) */
 }
 
 static void tensor_name(const gguf_tensor *t, char *name, size_t cap) {

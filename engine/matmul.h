@@ -74,6 +74,16 @@ int rwkv_mm_upload_stacked(rwkv_gpu *g, const char *name, uint32_t type, uint64_
                            rwkv_mm_weight *w, rwkv_error *err);
 /* Upload a 2-D GGUF tensor (trailing dims must be 1) straight from the mapping. */
 int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, rwkv_error *err);
+/* A float weight (type RWKV_TYPE_F16 or RWKV_TYPE_F32) of K x M whose rows are not uploaded
+ * but written on the GPU by rwkv_mm_dequant (contents undefined until then); its programs are
+ * built when first used. For long prefills of quantized weights, where the tiled float
+ * kernel outruns the K-quant ones by more than decoding the rows costs (forward.c ffn16). */
+int rwkv_mm_alloc_float(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
+                        rwkv_mm_weight *w, rwkv_error *err);
+/* dst's rows <- src's rows decoded (f32: exactly; f16: rounded), dst of src's K x M in one
+ * buffer, K % 8 == 0: one dispatch a chunk of src, no barrier after it (the caller's next
+ * barrier makes the rows visible). */
+int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, rwkv_error *err);
 /* Free the buffers; safe on an empty or already freed weight. */
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w);
 
