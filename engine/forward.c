@@ -258,9 +258,14 @@ static int ffn16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
 /* Long prefills of K-quant models run the FFN value (K = 4 D) on its rows decoded to f16,
  * a layer at a time into one shared weight (52 MB for the 2.9B), the decode beside the WKV
  * scan: at T = 512 the tiled kernel takes that shape in f16 in ~900 us against ~1020 in
- * q4_K / q6_K (bench/RESULTS.md "Session 24"), the decode ~25 us. GPUs only (llvmpipe: not
- * measured); RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257: the long-prefill
- * programs; 0: never). Not kept where the buffer cannot be had. */
+ * q4_K / q6_K. H100, 2.9B Q4_K_M, three interleaved rounds (bench/h100_s24d.sh): pp512
+ * 4780-4785 -> 4868-4875 tok/s, document state 204.3-205.1 -> 199.0-199.3 ms; f32 rows
+ * (exact) lost, 4590-4593. Each weight is rounded to f16 (relative 2^-11, against the
+ * K-quants' own error of ~2^-5; llama.cpp's CUDA prompt path rounds them so too): such
+ * passes' logits move ~1e-4 relative. GPUs only (llvmpipe: not measured);
+ * RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257: the long-prefill programs;
+ * 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (tests). Not kept where the buffer cannot
+ * be had. */
 static int ffn16_init(rwkv_model *m, rwkv_error *err) {
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   m->ffn16_min = env_u32("RWKV_FFN_F16_MIN", gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
@@ -272,7 +277,7 @@ static int ffn16_init(rwkv_model *m, rwkv_error *err) {
     return RWKV_OK;
   }
   rwkv_error e2 = {0};
-  uint32_t ty = env_u32("RWKV_FFN_F16_F32", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
+  uint32_t ty = env_u32("RWKV_FFN_F16_EXACT", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
   if (rwkv_mm_alloc_float(m->gpu, "ffn_value as floats", ty, v->K, v->M, &m->ffn16, &e2) != RWKV_OK ||
       m->ffn16.n_chunks != 1) {
     rwkv_mm_free(m->gpu, &m->ffn16);

@@ -42,6 +42,9 @@
 #define TOL_LOGITS 5e-4
 #define TOL_HIDDEN 2e-4
 #define TOL_STATE 5e-4
+/* prefills' tolerances times this: 10 where the FFN value runs on f16-rounded rows (forward.c
+ * ffn16: each weight off by up to 2^-12 relative; measured ~1e-3 on these logits) */
+static double tol_pre = 1.0;
 
 static rwkv7_hparams small_hp(void) {
   rwkv7_hparams hp = {L, D, 64, F, V, 32, 32, 32, 64};
@@ -165,7 +168,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     for (int t = 0; t < STEPS && !rc; t++) {
       double dd = test_max_diff_fd(out + (size_t)t * V, ref_logits[t], V);
       if (!(dd <= worst_pre)) worst_pre = dd;
-      CHECK_MSG(dd <= TOL_LOGITS, "%s: prefill step %d: max |logit diff| %.3g", type, t, dd);
+      CHECK_MSG(dd <= TOL_LOGITS * tol_pre, "%s: prefill step %d: max |logit diff| %.3g", type, t, dd);
     }
     /* the states after decode and after prefill agree */
     if (!rc) {
@@ -177,7 +180,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
           double dd = fabs((double)a[i] - b[i]);
           if (!(dd <= worst_state)) worst_state = dd;
         }
-        CHECK_MSG(worst_state <= TOL_STATE, "%s: decode vs prefill state: max diff %.3g", type, worst_state);
+        CHECK_MSG(worst_state <= TOL_STATE * tol_pre, "%s: decode vs prefill state: max diff %.3g", type, worst_state);
       }
       CHECK_OK(rc, &err);
       free(a);
@@ -191,14 +194,14 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     for (int t = 0; t < STEPS && !rc; t++) {
       double dd = test_max_diff_fd(out + (size_t)t * D, ref_hidden[t], D);
       if (!(dd <= worst_emb)) worst_emb = dd;
-      CHECK_MSG(dd <= TOL_HIDDEN, "%s: embed (all) step %d: max |hidden diff| %.3g", type, t, dd);
+      CHECK_MSG(dd <= TOL_HIDDEN * tol_pre, "%s: embed (all) step %d: max |hidden diff| %.3g", type, t, dd);
     }
     fo.output = RWKV_OUTPUT_LAST;
     if (!rc) rc = rwkv_forward(m, s3, TOKENS, STEPS, &fo, out, &err);
     CHECK_OK(rc, &err);
     if (!rc) {
       worst_emb_last = test_max_diff_fd(out, ref_hidden[STEPS - 1], D);
-      CHECK_MSG(worst_emb_last <= TOL_HIDDEN, "%s: embed (last): max |hidden diff| %.3g", type, worst_emb_last);
+      CHECK_MSG(worst_emb_last <= TOL_HIDDEN * tol_pre, "%s: embed (last): max |hidden diff| %.3g", type, worst_emb_last);
     }
   }
   printf("%-7s %-7s max|logit| %6.3f  quant err %.2e  decode %.2e  prefill %.2e  state %.2e  embed all %.2e last %.2e\n", type,
@@ -465,6 +468,16 @@ int main(void) {
       unsetenv("RWKV_MM_SPLITK");
       unsetenv("RWKV_MM_BATCH");
     }
+    /* long prefills' FFN value on float rows (forward.c ffn16; GPUs from 257 rows), here from
+     * 2: f32 rows, exactly the decoded values (the usual tolerances), then f16 rows */
+    setenv("RWKV_FFN_F16_MIN", "2", 1);
+    setenv("RWKV_FFN_F16_EXACT", "1", 1);
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    unsetenv("RWKV_FFN_F16_EXACT");
+    tol_pre = 10.0;
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    tol_pre = 1.0;
+    unsetenv("RWKV_FFN_F16_MIN");
     test_long_run(gpu);
   }
   rwkv_gpu_close(gpu);
