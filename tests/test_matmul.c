@@ -495,6 +495,80 @@ static void test_errors(rwkv_gpu *g) {
   CHECK(rwkv_gpu_bytes(g) == 0);
 }
 
+/* rwkv_mm_dequant: every type's rows decoded into f32 rows (exactly rwkv_dequantize's values)
+ * and f16 rows (those values rounded: within half an f16 step), an odd row count; its errors
+ * and rwkv_mm_alloc_float's. */
+static void test_dequant(rwkv_gpu *g) {
+  rwkv_error err = {0};
+  uint64_t seed = 0x51ED270B27A3C4F1ull;
+  const uint32_t K = 512, M = 37;
+  float *wf = malloc((size_t)K * M * 4), *wd = malloc((size_t)K * M * 4), *got = malloc((size_t)K * M * 4);
+  uint8_t *wq = malloc((size_t)K * M * 4);
+  for (size_t ti = 0; ti < N_TYPES && wf && wd && got && wq; ti++) {
+    const rwkv_type_info *t = rwkv_type_by_name(type_names[ti]);
+    CHECK(t != NULL);
+    if (!t) continue;
+    for (uint64_t i = 0; i < (uint64_t)K * M; i++) wf[i] = frand(&seed) * (i % 89 == 0 ? 5.f : 1.f);
+    int rc = t->id == RWKV_TYPE_F32 ? (memcpy(wq, wf, (size_t)K * M * 4), RWKV_OK)
+                                    : rwkv_quantize(t->id, wf, wq, (uint64_t)K * M, &err);
+    if (!rc) rc = rwkv_dequantize(t->id, wq, wd, (uint64_t)K * M, &err);
+    CHECK_OK(rc, &err);
+    rwkv_mm_weight w, f32, f16;
+    memset(&f32, 0, sizeof f32);
+    memset(&f16, 0, sizeof f16);
+    if (!rc) rc = rwkv_mm_upload(g, "dq.src", t->id, K, M, wq, rwkv_type_row_bytes(t->id, K) * M, &w, &err);
+    if (!rc) rc = rwkv_mm_alloc_float(g, "dq.f32", RWKV_TYPE_F32, K, M, &f32, &err);
+    if (!rc) rc = rwkv_mm_alloc_float(g, "dq.f16", RWKV_TYPE_F16, K, M, &f16, &err);
+    if (!rc) rc = rwkv_mm_dequant(g, &w, &f32, &err);
+    if (!rc) rc = rwkv_mm_dequant(g, &w, &f16, &err);
+    CHECK_OK(rc, &err);
+    if (!rc) {
+      CHECK(f32.stride == (uint64_t)K * 4 && f16.stride == (uint64_t)K * 2);
+      CHECK(read_floats(f32.chunks[0].buf, got, (size_t)K * M) == 0);
+      size_t bad = 0;
+      for (size_t i = 0; i < (size_t)K * M; i++) bad += memcmp(&got[i], &wd[i], 4) != 0;
+      CHECK_MSG(bad == 0, "%s: %zu of %u f32 values differ from rwkv_dequantize's", t->name, bad, K * M);
+      CHECK(read_floats(f16.chunks[0].buf, got, (size_t)K * M / 2) == 0);
+      const uint16_t *h = (const uint16_t *)got;
+      bad = 0;
+      for (size_t i = 0; i < (size_t)K * M; i++) {
+        float v = rwkv_f16_to_f32(h[i]), a = fabsf(wd[i]);
+        /* half a step (subnormals: 2^-25), and the K-quant unit decoders' ~2^-22 before it */
+        bad += !(fabsf(v - wd[i]) <= (a < 6.1e-5f ? 3.1e-8f : a * 0x1.02p-11f));
+      }
+      CHECK_MSG(bad == 0, "%s: %zu of %u f16 values off by more than half a step", t->name, bad, K * M);
+      test_checks += 2;
+    }
+    rwkv_mm_free(g, &w);
+    rwkv_mm_free(g, &f32);
+    rwkv_mm_free(g, &f16);
+  }
+  free(wf);
+  free(wd);
+  free(got);
+  free(wq);
+  /* errors: a quantized or unknown type, NULL, shapes or types that do not match */
+  rwkv_mm_weight a, b, q;
+  CHECK_ERR(rwkv_mm_alloc_float(g, "dq.q", RWKV_TYPE_Q4_K, 256, 2, &a, &err), &err, RWKV_ERR_ARG, "dq.q");
+  CHECK(a.n_chunks == 0);
+  CHECK_ERR(rwkv_mm_alloc_float(g, "dq.t", 99, 256, 2, &a, &err), &err, RWKV_ERR_ARG, "not F16 or F32");
+  CHECK_ERR(rwkv_mm_alloc_float(NULL, "dq.n", RWKV_TYPE_F16, 256, 2, &a, &err), &err, RWKV_ERR_ARG, "dq.n");
+  CHECK_ERR(rwkv_mm_alloc_float(g, "dq.k", RWKV_TYPE_F16, 0, 2, &a, &err), &err, RWKV_ERR_ARG, "dq.k");
+  uint8_t blk[2 * 144] = {0};
+  CHECK_OK(rwkv_mm_upload(g, "dq.q4k", RWKV_TYPE_Q4_K, 256, 2, blk, sizeof blk, &q, &err), &err);
+  CHECK_OK(rwkv_mm_alloc_float(g, "dq.a", RWKV_TYPE_F16, 256, 3, &a, &err), &err);
+  CHECK_OK(rwkv_mm_alloc_float(g, "dq.b", RWKV_TYPE_F16, 256, 2, &b, &err), &err);
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &a, &err), &err, RWKV_ERR_ARG, "dq.q4k (256 x 2) into dq.a (256 x 3");
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &q, &err), &err, RWKV_ERR_ARG, "float rows");
+  CHECK_ERR(rwkv_mm_dequant(g, NULL, &b, &err), &err, RWKV_ERR_ARG, "NULL");
+  CHECK_OK(rwkv_mm_dequant(g, &q, &b, &err), &err);
+  rwkv_mm_free(g, &b);
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &b, &err), &err, RWKV_ERR_ARG, "0 buffers");
+  rwkv_mm_free(g, &a);
+  rwkv_mm_free(g, &q);
+  CHECK(rwkv_gpu_bytes(g) == 0);
+}
+
 /* The tiled prefill kernel with the GPU's big tiles (128 x 128, 8 x 8 per invocation)
  * and small ones, on shapes that are not multiples of the tile (M 200 / 64 rows, T 133 /
  * 37 / 2 tokens), with K split automatically (few workgroups), forced, or not, the k loop
@@ -651,6 +725,7 @@ int main(void) {
     test_vectors(g);
     test_random(g);
     test_errors(g);
+    test_dequant(g);
     test_groups(g);
     test_split_rule(g);
   }
