@@ -773,9 +773,6 @@ int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight
   unsigned prog = 0;
   if ((rc = rwkv_gpu_program(g, "matmul", defs, &prog, err)) != RWKV_OK)
     return rwkv_error_prefix(err, "%s (dequantize)", src->name);
-  /* weights an invocation: the unit decoders' 32 for f16 rows of a K-quant (matmul.comp) */
-  int kq = src->type == RWKV_TYPE_Q4_K || src->type == RWKV_TYPE_Q5_K || src->type == RWKV_TYPE_Q6_K;
-  uint32_t per = kq && mmu_ok(src->type, src->K) && dst->type == RWKV_TYPE_F16 ? 32 : 8;
   glUseProgram(prog);
   glUniform1ui(0, src->K);
   glUniform1ui(2, (GLuint)src->stride);
@@ -786,7 +783,7 @@ int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight
     GLuint ga[4] = {ch->row0, 0, ch->rows, 0};
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
     glUniform4uiv(4, 1, ga);
-    glDispatchCompute((src->K / per + 255) / 256, ch->rows, 1);
+    glDispatchCompute((src->K / 8 + 255) / 256, ch->rows, 1);
   }
   return RWKV_OK; /* (no glGetError here: it stalls a threaded driver, and this runs a layer) */
 }

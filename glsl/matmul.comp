@@ -828,8 +828,7 @@ void main() {
 
 #elif KERNEL == 4  // dequantize (rwkv_mm_dequant): this chunk's rows as f16 or f32 rows
 
-// Grid (ceil(K / E / WG), the chunk's rows; E = RWKV_UE for f16 rows of a K-quant, else 8):
-// invocation x decodes unit x (E weights) of row y
+// Grid (ceil(K / 8 / WG), the chunk's rows): invocation x decodes unit x (8 weights) of row y
 // and stores them as 8 halves (f16 rows' packed layout: lowest element in the low half of a
 // word), or with OUT_F32 as 8 floats, in row u_ga[0].x + y of the float rows, u_ostride
 // uvec4s apart. K % 8 == 0.
@@ -839,25 +838,6 @@ layout(location = 13) uniform uint u_ostride;
 
 void main() {
   uint u = gl_GlobalInvocationID.x, row = gl_WorkGroupID.y;
-#if defined(RWKV_MMU) && !defined(OUT_F32)
-  // f16 rows of a K-quant: an invocation a unit of RWKV_UE weights (the blocked decode
-  // kernel's decoders: one load of its words), its quads in pairs of 8 neighbouring weights.
-  // (a q - m carries ~2^-22 relative error, far below the f16 rounding.)
-  if (u >= u_K / uint(RWKV_UE)) return;
-  MmRaw w;
-  mmu_raw(row * u_row_bytes, u, w);
-  uint ob = (u_ga[0].x + row) * u_ostride;
-  for (int i = 0; i < RWKV_UQ; i += 2) {
-    vec4 q0, q1;
-    float a0, m0, a1, m1;
-    mmu_quad(w, i, q0, a0, m0);
-    mmu_quad(w, i + 1, q1, a1, m1);
-    vec4 lo = a0 * q0 - m0, hi = a1 * q1 - m1;
-    y16[ob + mmu_e(u, uint(i)) / 8u] =
-        uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
-  }
-  return;
-#endif
   if (u >= u_K / 8u) return;
   vec4 lo, hi;
   mm_w8(row * u_row_bytes, 8u * u, lo, hi);
