@@ -944,28 +944,25 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
   run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 
-  /* the FFN value's f16 rows (ffn16_use) decoded beside the scan, whose barrier covers it */
-  if (ffn16_use(m, l, R)) {
-    int rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err);
-    if (rc) return rc;
-    m->ffn16_ready = 1;
-  }
   p = m->prog.wkv_scan;
   use(m, p);
   u32(p, "D", D); u32(p, "T", T); u32(p, "lay", lay);
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
-  if (g_late) {
-    glDispatchCompute(D / m->wkv_rows, B, 1);
-    rwkv_mm_batch gb = {0};
-    gb.no_split = 1;
-    int rc = mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err);
-    if (rc) return rc;
-    rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after both */
-  } else {
-    run(D / m->wkv_rows, B);
-  }
+  glDispatchCompute(D / m->wkv_rows, B, 1);
+  /* beside the scan, dispatched after it so that its workgroups are placed first: the gate's
+   * LoRA second stage (g_late) and the FFN value's f16 rows (ffn16_use); one barrier after
+   * all (with the decode queued before the scan the wkv step took 238 -> 297 us a layer at
+   * pp512, bench/h100_s24e.sh) */
+  rwkv_mm_batch gb = {0};
+  gb.no_split = 1;
+  int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
+  if (!rc && ffn16_use(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err)) == RWKV_OK)
+    m->ffn16_ready = 1;
+  if (rc) return rc;
+  if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
+  else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 
   p = m->prog.wkv_post;
   use(m, p);
