@@ -271,20 +271,25 @@ static int ffn16_init(rwkv_model *m, rwkv_error *err) {
   m->ffn16_min = env_u32("RWKV_FFN_F16_MIN", gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
   int any = 0;
   for (uint32_t l = 0; l < m->d.n_layer; l++) any |= ffn16_use(m, l, UINT32_MAX);
+  if (!any || m->layers[0].ffn_value.K % 8) m->ffn16_min = 0;
+  (void)err;
+  return RWKV_OK;
+}
+/* ffn16_use, the weight made at the first pass that uses it (a load, or a model that only
+ * decodes, pays nothing); where it cannot be had, never again (0) */
+static int ffn16_on(rwkv_model *m, uint32_t l, uint32_t R) {
+  if (!ffn16_use(m, l, R)) return 0;
+  if (m->ffn16.n_chunks) return 1;
   const rwkv_mm_weight *v = &m->layers[0].ffn_value;
-  if (!any || v->K % 8) {
-    m->ffn16_min = 0;
-    return RWKV_OK;
-  }
   rwkv_error e2 = {0};
   uint32_t ty = env_u32("RWKV_FFN_F16_EXACT", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
   if (rwkv_mm_alloc_float(m->gpu, "ffn_value as floats", ty, v->K, v->M, &m->ffn16, &e2) != RWKV_OK ||
       m->ffn16.n_chunks != 1) {
     rwkv_mm_free(m->gpu, &m->ffn16);
     m->ffn16_min = 0;
+    return 0;
   }
-  (void)err;
-  return RWKV_OK;
+  return 1;
 }
 
 int forward_init(rwkv_model *m, rwkv_error *err) {
@@ -952,13 +957,13 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
   glDispatchCompute(D / m->wkv_rows, B, 1);
   /* beside the scan, dispatched after it so that its workgroups are placed first: the gate's
-   * LoRA second stage (g_late) and the FFN value's f16 rows (ffn16_use); one barrier after
+   * LoRA second stage (g_late) and the FFN value's f16 rows (ffn16_on); one barrier after
    * all (with the decode queued before the scan the wkv step took 238 -> 297 us a layer at
    * pp512, bench/h100_s24e.sh) */
   rwkv_mm_batch gb = {0};
   gb.no_split = 1;
   int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
-  if (!rc && ffn16_use(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err)) == RWKV_OK)
+  if (!rc && ffn16_on(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err)) == RWKV_OK)
     m->ffn16_ready = 1;
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
@@ -1138,8 +1143,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   }
   prof(m, PROF_FFN_KEY);
-  /* (on its f16 rows in long prefills: ffn16_use; decoded here where the WKV step did not) */
-  int f16 = ffn16_use(m, l, R);
+  /* (on its f16 rows in long prefills: ffn16_on; decoded here where the WKV step did not) */
+  int f16 = ffn16_on(m, l, R);
   if (!rc && f16 && !m->ffn16_ready && (rc = rwkv_mm_dequant(m->gpu, &W->ffn_value, &m->ffn16, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   m->ffn16_ready = 0;

@@ -93,7 +93,8 @@ struct rwkv_model {
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
   /* the FFN value's rows as f16 for long prefills of K-quant models (forward.c ffn16_init):
-   * one weight all layers share, filled a layer at a time beside its WKV step */
+   * one weight all layers share (made at the first such pass), filled a layer at a time
+   * beside its WKV step */
   rwkv_mm_weight ffn16;
   uint32_t ffn16_min; /* rows a pass from which it is used (0: never) */
   int ffn16_ready;    /* this layer's rows are in it */
