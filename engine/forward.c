@@ -256,24 +256,21 @@ static int ffn16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
 }
 
 /* Long prefills of K-quant models run the FFN value (K = 4 D) on its rows decoded to f16,
- * a layer at a time into one shared weight (52 MB for the 2.9B), the decode beside the WKV
- * scan: at T = 512 the tiled kernel takes that shape in f16 in ~900 us against ~1020 in
- * q4_K / q6_K. H100, 2.9B Q4_K_M, three interleaved rounds (bench/h100_s24d.sh): pp512
- * 4780-4785 -> 4868-4875 tok/s, document state 204.3-205.1 -> 199.0-199.3 ms; f32 rows
- * (exact) lost, 4590-4593. Each weight is rounded to f16 (relative 2^-11, against the
- * K-quants' own error of ~2^-5; llama.cpp's CUDA prompt path rounds them so too): such
- * passes' logits move ~1e-4 relative. GPUs only (llvmpipe: not measured);
- * RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257: the long-prefill programs;
- * 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (tests). Not kept where the buffer cannot
- * be had. */
-static int ffn16_init(rwkv_model *m, rwkv_error *err) {
+ * a layer at a time into one weight all layers share (52 MB for the 2.9B; ffn16_on), the
+ * decode beside the WKV scan (wkv_scan): at T = 512 the tiled kernel takes that shape in f16
+ * in ~900 us against ~1020 in q4_K / q6_K. H100, 2.9B Q4_K_M, three interleaved rounds
+ * (bench/h100_s24f.sh): pp512 4772-4788 -> 4923-4927 tok/s, document state 205.7-206.5 ->
+ * 198.5-199.3 ms; f32 rows (exact) lost, 4590-4593 (h100_s24d.sh). Each weight is rounded to
+ * f16 (relative 2^-11 at most, against the K-quants' own error of ~2^-5; llama.cpp's CUDA
+ * prompt path rounds them so too): such passes' logits move ~1e-4 relative. GPUs only
+ * (llvmpipe: not measured); RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257:
+ * the long-prefill programs; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (tests). */
+static void ffn16_init(rwkv_model *m) {
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   m->ffn16_min = env_u32("RWKV_FFN_F16_MIN", gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
   int any = 0;
   for (uint32_t l = 0; l < m->d.n_layer; l++) any |= ffn16_use(m, l, UINT32_MAX);
   if (!any || m->layers[0].ffn_value.K % 8) m->ffn16_min = 0;
-  (void)err;
-  return RWKV_OK;
 }
 /* ffn16_use, the weight made at the first pass that uses it (a load, or a model that only
  * decodes, pays nothing); where it cannot be had, never again (0) */
@@ -414,7 +411,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) rc = ffn16_init(m, err);
+  if (rc == RWKV_OK) ffn16_init(m);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */

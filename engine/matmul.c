@@ -606,7 +606,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     cfg_defs(type, c, "", defs, sizeof defs);
     /* in a load: the decode kernel (v 0) built while the uploads wait, the prefill ones
      * possibly after the load, while the GPU runs (rwkv_gpu_program_lazy); rows written on
-     * the GPU (rwkv_mm_alloc_f16): all when first used */
+     * the GPU (rwkv_mm_alloc_float): all when first used */
     int rc = v || !data[0] ? rwkv_gpu_program_lazy(g, "matmul", defs, &w->prog[v], err)
                : rwkv_gpu_program_soon(g, "matmul", defs, &w->prog[v], err);
     if (rc) {
@@ -672,7 +672,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     unsigned buf = 0;
     job.row0 = row0;
     job.rows = rows;
-    if (!data[0]) /* (rwkv_mm_alloc_f16: no rows to copy) */
+    if (!data[0]) /* (rwkv_mm_alloc_float: no rows to copy) */
       rc = rwkv_gpu_buffer(g, bytes, NULL, &buf, err);
     else if (up_max > MM_PAD + stride && bytes > up_max) /* whole rows a piece, the padding in the last */
       rc = rwkv_gpu_buffer_fill_pieces(g, bytes, (up_max - MM_PAD) / stride * stride, pack_piece, &job, &buf, err);
@@ -759,8 +759,7 @@ int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight
   int rows_ok = 1; /* (a chunk's rows are the grid's y: 65535 is every GPU's least limit) */
   for (uint32_t c = 0; c < src->n_chunks; c++) rows_ok &= src->chunks[c].rows <= 65535;
   if (!src->n_chunks || dst->n_chunks != 1 || (dst->type != RWKV_TYPE_F16 && dst->type != RWKV_TYPE_F32) ||
-      src->K != dst->K ||
-      src->M != dst->M || src->K % 8 || !rows_ok)
+      src->K != dst->K || src->M != dst->M || src->K % 8 || !rows_ok)
     return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: %s (%u x %u) into %s (%u x %u, %u buffers) needs "
                        "float rows of its shape in one buffer, K %% 8 == 0, at most 65535 rows a buffer",
                        src->name, src->K, src->M, dst->name, dst->K, dst->M, dst->n_chunks);

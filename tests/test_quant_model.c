@@ -43,7 +43,7 @@
 #define TOL_HIDDEN 2e-4
 #define TOL_STATE 5e-4
 /* prefills' tolerances times this: 10 where the FFN value runs on f16-rounded rows (forward.c
- * ffn16: each weight off by up to 2^-12 relative; measured ~1e-3 on these logits) */
+ * ffn16: each weight off by up to 2^-11 relative; measured ~1e-3 on these logits) */
 static double tol_pre = 1.0;
 
 static rwkv7_hparams small_hp(void) {
