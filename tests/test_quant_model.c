@@ -115,7 +115,7 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
     qerr = 0;
   }
   else if (type[0] == 'q')
-    CHECK_MSG(qerr >= 20 * TOL_LOGITS, "%s: quantization error %.3g is too small to tell a bad decoder", type, qerr);
+    CHECK_MSG(qerr >= 20 * TOL_LOGITS * tol_pre, "%s: quantization error %.3g is too small to tell a bad decoder", type, qerr);
 
   /* GPU */
   rwkv_model *m = NULL;
