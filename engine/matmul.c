@@ -330,9 +330,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (prefill && env_uint("RWKV_MM_TILED", 0, 1, &v)) c->kernel = v;
   if (env_uint("RWKV_MM_DEC", 0, 1, &v)) c->dec = v;
   if (env_uint("RWKV_MM_PRE", 0, 1, &v)) c->pre = v;
-  /* RWKV_MM_CUT (diagnostic, garbage out): 1 the math left out, 2 the x loads, 4 x read as an
-   * interleaved K-quant layout would, 8 q4_K scales decoded per quad (matmul.comp MM_CUT) */
-  if (env_uint("RWKV_MM_CUT", 0, 15, &v)) c->cut = v;
+  if (env_uint("RWKV_MM_CUT", 0, 3, &v)) c->cut = v; /* 1 the math, 2 the x loads; garbage out */
   if (c->kernel == 0 && c->dec && mmu_ok(type, K)) c->kernel = 2;
   if (env_uint("RWKV_MM_BM", 4, 256, &v) && v % 4 == 0) c->bm = v;
   if (env_uint("RWKV_MM_BT", 4, 256, &v) && v % 4 == 0) c->bt = v;

@@ -573,11 +573,6 @@ void mmu_unpack(MmLd l, uint u, out MmRaw w) {
   w.s.xz *= 16.0;
 #endif
   w.s.yw += w.s.xz;
-#if defined(MM_CUT) && (MM_CUT & 8) && RWKV_WTYPE == RWKV_T_Q4_K
-  // (diagnostic: the header kept, each quad's sub-block scale decoded in mmu_quad)
-  w.p = l.a;
-  w.s.xy = dm * vec2(16.0, 1.0);
-#endif
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   uint l0 = 8u * (u & 3u), sw0 = l.b.z, sw1 = l.b.w;
   w.p.xy = l.b.xy;
@@ -619,12 +614,6 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 #endif
   a = hi == 0u ? w.s.x : w.s.z;
   m = hi == 0u ? w.s.y : w.s.w;
-#if defined(MM_CUT) && (MM_CUT & 8) && RWKV_WTYPE == RWKV_T_Q4_K
-  // (diagnostic: quad i's scale and min from sub-block i, as an interleaved layout needs)
-  uvec2 sm = k4_sm_at(w.p, uint(i)) & 0xFFu;
-  a = w.s.x * float(sm.x);
-  m = w.s.y * float(sm.y) + a;
-#endif
 #elif RWKV_WTYPE == RWKV_T_Q6_K
   // k = i / 2, j = i & 1: low bits from ql word 2 (k & 1) + j (nibble k / 2), high bits
   // from qh word j (bits 2 k)

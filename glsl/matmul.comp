@@ -346,9 +346,8 @@ void main() {
 
 #elif KERNEL == 2  // blocked decode
 // MM_CUT (RWKV_MM_CUT, a diagnostic like RWKV_WKV_CUT; garbage out): 1 no decode / dot
-// products (the loaded words and x summed), 2 no x loads, 4 K-quants: x read where a block
-// whose quad i of unit c held elements 32 i + 4 c would have it (neighbouring lanes read
-// neighbouring quads: the x traffic of an interleaved layout)
+// products (the loaded words and x summed), 2 no x loads (session 24's 4 / 8, which bounded an
+// interleaved K-quant layout, are in 4825998: bench/MATMUL.md round 20)
 
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
@@ -395,8 +394,6 @@ void main() {
             vec4 xq = xsp[uint(t) * uint(PKQ) + (mmu_e(uk, uint(i)) >> 2)];
 #elif MM_CUT & 2
             vec4 xq = vec4(float(i)); // (diagnostic: no x loads)
-#elif (MM_CUT & 4) && !defined(RWKV_WFLOAT)
-            vec4 xq = mm_x4(xb[t] + 256u * (uk >> 3) + 32u * uint(i) + 4u * (uk & 7u));
 #else
             vec4 xq = mm_x4(xb[t] + mmu_e(uk, uint(i)));
 #endif
