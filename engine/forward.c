@@ -283,10 +283,70 @@ static int ffn16_on(rwkv_model *m, uint32_t l, uint32_t R) {
   if (rwkv_mm_alloc_float(m->gpu, "ffn_value as floats", ty, v->K, v->M, &m->ffn16, &e2) != RWKV_OK ||
       m->ffn16.n_chunks != 1) {
     rwkv_mm_free(m->gpu, &m->ffn16);
+  rwkv_mm_free(m->gpu, &m->rkv16);
     m->ffn16_min = 0;
     return 0;
   }
   return 1;
+}
+
+/* Whether r / k / v of layer l run on f16 rows in a pass of R rows (rkv16_init). */
+static int rkv16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
+  const model_layer *W = &m->layers[l];
+  const uint32_t t[3] = {W->rkv_parts & RKV_R ? W->rkv.type : W->wr.type,
+                         W->rkv_parts & RKV_K ? W->rkv.type : W->wk.type,
+                         W->rkv_parts & RKV_V ? W->rkv.type : W->wv.type};
+  int kq = 1;
+  for (int i = 0; i < 3; i++) kq &= t[i] == RWKV_TYPE_Q4_K || t[i] == RWKV_TYPE_Q5_K || t[i] == RWKV_TYPE_Q6_K;
+  return m->rkv16_min && R >= m->rkv16_min && kq;
+}
+/* r / k / v of K-quant models in long prefills, as ffn16: their rows decoded to f16 into one
+ * weight all layers share (3 D rows, 39 MB for the 2.9B), layer l + 1's beside layer l's WKV
+ * scan (layer 0's at the pass's start where the last layer's scan did not), so that they run
+ * as the F16 models' one r / k / v stack. RWKV_RKV_F16_MIN=<rows> (default 257; 0: never). */
+static void rkv16_init(rwkv_model *m) {
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  m->rkv16_min = env_u32("RWKV_RKV_F16_MIN", gi->software ? 0 : 257);
+  m->rkv16_layer = -1;
+  m->dq_rows = env_u32("RWKV_DQ_ROWS", 0);
+  int any = 0;
+  for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rkv16_use(m, l, UINT32_MAX);
+  if (!any || m->d.n_embd % 8) m->rkv16_min = 0;
+}
+/* rkv16_use, the weight made at first use (rkv16_init) */
+static int rkv16_on(rwkv_model *m, uint32_t l, uint32_t R) {
+  if (!rkv16_use(m, l, R)) return 0;
+  if (m->rkv16.n_chunks) return 1;
+  rwkv_error e2 = {0};
+  uint32_t D = m->d.n_embd;
+  uint32_t ty = env_u32("RWKV_FFN_F16_EXACT", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
+  if (rwkv_mm_alloc_float(m->gpu, "r/k/v as floats", ty, D, 3 * D, &m->rkv16, &e2) != RWKV_OK ||
+      m->rkv16.n_chunks != 1) {
+    rwkv_mm_free(m->gpu, &m->rkv16);
+    m->rkv16_min = 0;
+    return 0;
+  }
+  return 1;
+}
+/* layer l's r / k / v into rkv16: the stack's parts first (its rows as they are), then the
+ * others in r, k, v order (time_mix_inputs runs them as groups in that order) */
+static int rkv16_fill(rwkv_model *m, uint32_t l, rwkv_error *err) {
+  const model_layer *W = &m->layers[l];
+  const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
+  uint32_t row = 0;
+  int rc = RWKV_OK;
+  m->rkv16_layer = -1;
+  if (W->rkv_parts) {
+    rc = rwkv_mm_dequant(m->gpu, &W->rkv, &m->rkv16, 0, m->dq_rows, err);
+    row = W->rkv.M;
+  }
+  for (uint32_t i = 0; i < 3 && !rc; i++)
+    if (!(W->rkv_parts & (1u << i))) {
+      rc = rwkv_mm_dequant(m->gpu, pw[i], &m->rkv16, row, m->dq_rows, err);
+      row += pw[i]->M;
+    }
+  if (!rc) m->rkv16_layer = (int)l;
+  return rc;
 }
 
 int forward_init(rwkv_model *m, rwkv_error *err) {
@@ -412,6 +472,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   if (rc == RWKV_OK) ffn16_init(m);
+  if (rc == RWKV_OK) rkv16_init(m);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */
@@ -472,6 +533,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
   rwkv_mm_free(m->gpu, &m->ffn16);
+  rwkv_mm_free(m->gpu, &m->rkv16);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -742,6 +804,10 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
+  /* r / k / v on f16 rows (rkv16_on): decoded here where the last WKV step did not, beside
+   * the layer norm (its barrier covers both) */
+  int f16 = !SKIP(m, PROF_RKV) && rkv16_on(m, l, R);
+  if (f16 && m->rkv16_layer != (int)l && (rc = rkv16_fill(m, l, err)) != RWKV_OK) return rc;
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
@@ -767,9 +833,18 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
     rwkv_mm_group g[3];
     uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
-    for (uint32_t i = 0; i < 3 && !rc; i++)
+    if (f16) { /* all three as one stack, rows as rkv16_fill put them */
+      for (uint32_t i = 0; i < 3; i++)
+        if (!(W->rkv_parts & (1u << i))) {
+          g[ng] = pg[i];
+          g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
+          ng++;
+        }
+      rc = mm_groups(m, &m->rkv16, g, ng, R, 0, b, err);
+    }
+    for (uint32_t i = 0; i < 3 && !rc && !f16; i++)
       if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
-    if (!rc && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+    if (!rc && ng && !f16) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   }
   if (rc) return rc;
   prof(m, PROF_RKV);
@@ -960,8 +1035,11 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   rwkv_mm_batch gb = {0};
   gb.no_split = 1;
   int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
-  if (!rc && ffn16_on(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, err)) == RWKV_OK)
+  if (!rc && ffn16_on(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, 0, m->dq_rows, err)) == RWKV_OK)
     m->ffn16_ready = 1;
+  /* (and the next layer's r / k / v; after the last layer, layer 0's for a next pass) */
+  uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
+  if (!rc && rkv16_on(m, nx, R) && m->rkv16_layer != (int)nx) rc = rkv16_fill(m, nx, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
   else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -1142,7 +1220,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   prof(m, PROF_FFN_KEY);
   /* (on its f16 rows in long prefills: ffn16_on; decoded here where the WKV step did not) */
   int f16 = ffn16_on(m, l, R);
-  if (!rc && f16 && !m->ffn16_ready && (rc = rwkv_mm_dequant(m->gpu, &W->ffn_value, &m->ffn16, err)) == RWKV_OK)
+  if (!rc && f16 && !m->ffn16_ready && (rc = rwkv_mm_dequant(m->gpu, &W->ffn_value, &m->ffn16, 0, m->dq_rows, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   m->ffn16_ready = 0;
   if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->ffn16 : &W->ffn_value, a->ffh, a->x, R, 1, err);

@@ -752,15 +752,17 @@ int rwkv_mm_alloc_float(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K
   return mm_upload_parts(g, nm, type, K, &none, &M, 1, w, err);
 }
 
-int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, rwkv_error *err) {
+int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, uint32_t dst_row0,
+                    uint32_t grid_rows, rwkv_error *err) {
   if (!g || !src || !dst) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: NULL argument");
   int rows_ok = 1; /* (a chunk's rows are the grid's y: 65535 is every GPU's least limit) */
   for (uint32_t c = 0; c < src->n_chunks; c++) rows_ok &= src->chunks[c].rows <= 65535;
   if (!src->n_chunks || dst->n_chunks != 1 || (dst->type != RWKV_TYPE_F16 && dst->type != RWKV_TYPE_F32) ||
-      src->K != dst->K || src->M != dst->M || src->K % 8 || !rows_ok)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: %s (%u x %u) into %s (%u x %u, %u buffers) needs "
-                       "float rows of its shape in one buffer, K %% 8 == 0, at most 65535 rows a buffer",
-                       src->name, src->K, src->M, dst->name, dst->K, dst->M, dst->n_chunks);
+      src->K != dst->K || dst_row0 > dst->M || src->M > dst->M - dst_row0 || src->K % 8 || !rows_ok)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dequant: %s (%u x %u) into %s (%u x %u, %u buffers) from "
+                       "row %u needs float rows of its K in one buffer, room for its rows, K %% 8 == 0, "
+                       "at most 65535 rows a buffer", src->name, src->K, src->M, dst->name, dst->K, dst->M,
+                       dst->n_chunks, dst_row0);
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
   char defs[160];
@@ -777,10 +779,10 @@ int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, dst->chunks[0].buf);
   for (uint32_t c = 0; c < src->n_chunks; c++) {
     const rwkv_mm_chunk *ch = &src->chunks[c];
-    GLuint ga[4] = {ch->row0, 0, ch->rows, 0};
+    GLuint ga[4] = {dst_row0 + ch->row0, 0, ch->rows, 0};
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
     glUniform4uiv(4, 1, ga);
-    glDispatchCompute((src->K / 8 + 255) / 256, ch->rows, 1);
+    glDispatchCompute((src->K / 8 + 255) / 256, grid_rows && grid_rows < ch->rows ? grid_rows : ch->rows, 1);
   }
   return RWKV_OK; /* (no glGetError here: it stalls a threaded driver, and this runs a layer) */
 }

@@ -80,10 +80,12 @@ int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, 
  * kernel outruns the K-quant ones by more than decoding the rows costs (forward.c ffn16). */
 int rwkv_mm_alloc_float(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
                         rwkv_mm_weight *w, rwkv_error *err);
-/* dst's rows <- src's rows decoded (f32: exactly; f16: rounded), dst of src's K x M in one
- * buffer, K % 8 == 0: one dispatch a chunk of src, no barrier after it (the caller's next
- * barrier makes the rows visible). */
-int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, rwkv_error *err);
+/* dst's rows dst_row0 .. dst_row0 + src's M <- src's rows decoded (f32: exactly; f16: rounded),
+ * dst of src's K in one buffer, K % 8 == 0: one dispatch a chunk of src, no barrier after it
+ * (the caller's next barrier makes the rows visible). grid_rows: workgroup rows a dispatch
+ * (each then loops over the chunk's rows), 0 = one a row. */
+int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight *dst, uint32_t dst_row0,
+                    uint32_t grid_rows, rwkv_error *err);
 /* Free the buffers; safe on an empty or already freed weight. */
 void rwkv_mm_free(rwkv_gpu *g, rwkv_mm_weight *w);
 

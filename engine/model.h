@@ -98,6 +98,12 @@ struct rwkv_model {
   rwkv_mm_weight ffn16;
   uint32_t ffn16_min; /* rows a pass from which it is used (0: never) */
   int ffn16_ready;    /* this layer's rows are in it */
+  /* r / k / v likewise (forward.c rkv16_init): one f16 weight of 3 D rows (the layer's stack's
+   * parts first), filled beside the previous layer's WKV step */
+  rwkv_mm_weight rkv16;
+  uint32_t rkv16_min; /* as ffn16_min */
+  int rkv16_layer;    /* the layer whose rows are in it (-1: none) */
+  uint32_t dq_rows;   /* rwkv_mm_dequant's grid rows (RWKV_DQ_ROWS; 0: one a row) */
   model_layer *layers;
   unsigned par_buf;
   model_progs prog;

@@ -825,27 +825,30 @@ void main() {
 
 #elif KERNEL == 4  // dequantize (rwkv_mm_dequant): this chunk's rows as f16 or f32 rows
 
-// Grid (ceil(K / 8 / WG), the chunk's rows): invocation x decodes unit x (8 weights) of row y
-// and stores them as 8 halves (f16 rows' packed layout: lowest element in the low half of a
-// word), or with OUT_F32 as 8 floats, in row u_ga[0].x + y of the float rows, u_ostride
-// uvec4s apart. K % 8 == 0.
+// Grid (ceil(K / 8 / WG), Y): invocation x decodes unit x (8 weights) of rows y, y + Y, ..
+// (Y <= the chunk's rows u_ga[0].z: fewer workgroups, each looping, so that the decode beside
+// the WKV scan takes the memory bus in a thinner stream) and stores them as 8 halves (f16
+// rows' packed layout: lowest element in the low half of a word), or with OUT_F32 as 8
+// floats, in row u_ga[0].x + y of the float rows, u_ostride uvec4s apart. K % 8 == 0.
 layout(local_size_x = WG) in;
 layout(std430, binding = 2) writeonly buffer Y16 { uvec4 y16[]; };
 layout(location = 13) uniform uint u_ostride;
 
 void main() {
-  uint u = gl_GlobalInvocationID.x, row = gl_WorkGroupID.y;
+  uint u = gl_GlobalInvocationID.x;
   if (u >= u_K / 8u) return;
-  vec4 lo, hi;
-  mm_w8(row * u_row_bytes, 8u * u, lo, hi);
+  for (uint row = gl_WorkGroupID.y; row < u_ga[0].z; row += gl_NumWorkGroups.y) {
+    vec4 lo, hi;
+    mm_w8(row * u_row_bytes, 8u * u, lo, hi);
 #if defined(OUT_F32)  // f32 rows: exactly the decoded values
-  uint o = (u_ga[0].x + row) * u_ostride + 2u * u;
-  y16[o] = floatBitsToUint(lo);
-  y16[o + 1u] = floatBitsToUint(hi);
+    uint o = (u_ga[0].x + row) * u_ostride + 2u * u;
+    y16[o] = floatBitsToUint(lo);
+    y16[o + 1u] = floatBitsToUint(hi);
 #else
-  y16[(u_ga[0].x + row) * u_ostride + u] =
-      uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
+    y16[(u_ga[0].x + row) * u_ostride + u] =
+        uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
 #endif
+  }
 }
 
 #else  // KERNEL == 3: split-K reduce

@@ -496,8 +496,8 @@ static void test_errors(rwkv_gpu *g) {
 }
 
 /* rwkv_mm_dequant: every type's rows decoded into f32 rows (exactly rwkv_dequantize's values)
- * and f16 rows (those values rounded: within half an f16 step), an odd row count; its errors
- * and rwkv_mm_alloc_float's. */
+ * and f16 rows (those values rounded: within half an f16 step; from row 2 of a longer weight,
+ * 5 workgroup rows looping over 37), an odd row count; its errors and rwkv_mm_alloc_float's. */
 static void test_dequant(rwkv_gpu *g) {
   rwkv_error err = {0};
   uint64_t seed = 0x51ED270B27A3C4F1ull;
@@ -518,9 +518,9 @@ static void test_dequant(rwkv_gpu *g) {
     memset(&f16, 0, sizeof f16);
     if (!rc) rc = rwkv_mm_upload(g, "dq.src", t->id, K, M, wq, rwkv_type_row_bytes(t->id, K) * M, &w, &err);
     if (!rc) rc = rwkv_mm_alloc_float(g, "dq.f32", RWKV_TYPE_F32, K, M, &f32, &err);
-    if (!rc) rc = rwkv_mm_alloc_float(g, "dq.f16", RWKV_TYPE_F16, K, M, &f16, &err);
-    if (!rc) rc = rwkv_mm_dequant(g, &w, &f32, &err);
-    if (!rc) rc = rwkv_mm_dequant(g, &w, &f16, &err);
+    if (!rc) rc = rwkv_mm_alloc_float(g, "dq.f16", RWKV_TYPE_F16, K, M + 3, &f16, &err);
+    if (!rc) rc = rwkv_mm_dequant(g, &w, &f32, 0, 0, &err);
+    if (!rc) rc = rwkv_mm_dequant(g, &w, &f16, 2, 5, &err);
     CHECK_OK(rc, &err);
     if (!rc) {
       CHECK(f32.stride == (uint64_t)K * 4 && f16.stride == (uint64_t)K * 2);
@@ -528,8 +528,8 @@ static void test_dequant(rwkv_gpu *g) {
       size_t bad = 0;
       for (size_t i = 0; i < (size_t)K * M; i++) bad += memcmp(&got[i], &wd[i], 4) != 0;
       CHECK_MSG(bad == 0, "%s: %zu of %u f32 values differ from rwkv_dequantize's", t->name, bad, K * M);
-      CHECK(read_floats(f16.chunks[0].buf, got, (size_t)K * M / 2) == 0);
-      const uint16_t *h = (const uint16_t *)got;
+      CHECK(read_floats(f16.chunks[0].buf, got, (size_t)K * (M + 2) / 2) == 0);
+      const uint16_t *h = (const uint16_t *)got + 2 * K;
       bad = 0;
       for (size_t i = 0; i < (size_t)K * M; i++) {
         float v = rwkv_f16_to_f32(h[i]), a = fabsf(wd[i]);
@@ -557,12 +557,14 @@ static void test_dequant(rwkv_gpu *g) {
   CHECK_OK(rwkv_mm_upload(g, "dq.q4k", RWKV_TYPE_Q4_K, 256, 2, blk, sizeof blk, &q, &err), &err);
   CHECK_OK(rwkv_mm_alloc_float(g, "dq.a", RWKV_TYPE_F16, 256, 3, &a, &err), &err);
   CHECK_OK(rwkv_mm_alloc_float(g, "dq.b", RWKV_TYPE_F16, 256, 2, &b, &err), &err);
-  CHECK_ERR(rwkv_mm_dequant(g, &q, &a, &err), &err, RWKV_ERR_ARG, "dq.q4k (256 x 2) into dq.a (256 x 3");
-  CHECK_ERR(rwkv_mm_dequant(g, &q, &q, &err), &err, RWKV_ERR_ARG, "float rows");
-  CHECK_ERR(rwkv_mm_dequant(g, NULL, &b, &err), &err, RWKV_ERR_ARG, "NULL");
-  CHECK_OK(rwkv_mm_dequant(g, &q, &b, &err), &err);
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &a, 2, 0, &err), &err, RWKV_ERR_ARG, "dq.q4k (256 x 2) into dq.a (256 x 3, 1 buffers) from row 2");
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &a, 4, 0, &err), &err, RWKV_ERR_ARG, "room for its rows");
+  CHECK_OK(rwkv_mm_dequant(g, &q, &a, 1, 1, &err), &err);
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &q, 0, 0, &err), &err, RWKV_ERR_ARG, "float rows");
+  CHECK_ERR(rwkv_mm_dequant(g, NULL, &b, 0, 0, &err), &err, RWKV_ERR_ARG, "NULL");
+  CHECK_OK(rwkv_mm_dequant(g, &q, &b, 0, 0, &err), &err);
   rwkv_mm_free(g, &b);
-  CHECK_ERR(rwkv_mm_dequant(g, &q, &b, &err), &err, RWKV_ERR_ARG, "0 buffers");
+  CHECK_ERR(rwkv_mm_dequant(g, &q, &b, 0, 0, &err), &err, RWKV_ERR_ARG, "0 buffers");
   rwkv_mm_free(g, &a);
   rwkv_mm_free(g, &q);
   CHECK(rwkv_gpu_bytes(g) == 0);
