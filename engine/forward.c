@@ -248,104 +248,89 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
-/* Whether the FFN value of layer l runs on f16 rows in a pass of R rows (ffn16_init). */
-static int ffn16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
-  uint32_t t = m->layers[l].ffn_value.type;
-  return m->ffn16_min && R >= m->ffn16_min && !(l + 1 == m->d.n_layer && m->tail_n) &&
-         (t == RWKV_TYPE_Q4_K || t == RWKV_TYPE_Q5_K || t == RWKV_TYPE_Q6_K);
-}
+/* ---- long prefills of K-quant models on f16 rows (rows16) ----------------------------
+ * At T = 512 the tiled kernel runs f16 rows faster than q4_K / q6_K ones (the 2.9B's FFN
+ * value ~900 against ~1020 us, r / k / v 662 against 695 as one f16 stack), by more than
+ * decoding them costs where the decode runs beside the WKV scan, which leaves most of the
+ * GPU idle. So passes of rwkv16_min+ rows decode a layer's K-quant r / k / v, FFN key and FFN
+ * value into three f16 weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at
+ * the first such pass, so loads and decode-only use pay nothing): the key's and value's
+ * beside the layer's own scan, the next layer's r / k / v beside it too (the last layer's:
+ * layer 0's, for a next pass), each where that did not happen (no scan, a first layer)
+ * just before its matmul. The decodes take the bus in a thin stream (dq_rows workgroup rows
+ * a dispatch, each looping) so the scan's loads wait less. Each weight is rounded to f16
+ * (relative 2^-11 at most, against the K-quants' own ~2^-5; llama.cpp's CUDA prompt path
+ * rounds them so too). Figures: bench/RESULTS.md "Session 24", "Session 25". GPUs only
+ * (llvmpipe: not measured). RWKV_RKV_F16_MIN / RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows>
+ * (default 257, the long-prefill programs; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead
+ * (exact; tests), RWKV_DQ_ROWS (0: a workgroup row a weight row). */
 
-/* Long prefills of K-quant models run the FFN value (K = 4 D) on its rows decoded to f16,
- * a layer at a time into one weight all layers share (52 MB for the 2.9B; ffn16_on), the
- * decode beside the WKV scan (wkv_scan): at T = 512 the tiled kernel takes that shape in f16
- * in ~900 us against ~1020 in q4_K / q6_K. H100, 2.9B Q4_K_M, three interleaved rounds
- * (bench/h100_s24f.sh): pp512 4772-4788 -> 4923-4927 tok/s, document state 205.7-206.5 ->
- * 198.5-199.3 ms; f32 rows (exact) lost, 4590-4593 (h100_s24d.sh). Each weight is rounded to
- * f16 (relative 2^-11 at most, against the K-quants' own error of ~2^-5; llama.cpp's CUDA
- * prompt path rounds them so too): such passes' logits move ~1e-4 relative. GPUs only
- * (llvmpipe: not measured); RWKV_FFN_F16_MIN=<rows> from which passes use it (default 257:
- * the long-prefill programs; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (tests). */
-static void ffn16_init(rwkv_model *m) {
-  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-  m->ffn16_min = env_u32("RWKV_FFN_F16_MIN", gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
-  int any = 0;
-  for (uint32_t l = 0; l < m->d.n_layer; l++) any |= ffn16_use(m, l, UINT32_MAX);
-  if (!any || m->layers[0].ffn_value.K % 8) m->ffn16_min = 0;
+/* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
+ * its rows as they are, then the others in r, k, v order; time_mix_inputs' groups follow it) */
+static uint32_t rows16_parts(const rwkv_model *m, int i, uint32_t l, const rwkv_mm_weight *pw[3]) {
+  const model_layer *W = &m->layers[l];
+  if (i == R16_KEY) return pw[0] = &W->ffn_key, 1;
+  if (i == R16_VALUE) return pw[0] = &W->ffn_value, 1;
+  const rwkv_mm_weight *one[3] = {&W->wr, &W->wk, &W->wv};
+  uint32_t n = 0;
+  if (W->rkv_parts) pw[n++] = &W->rkv;
+  for (uint32_t j = 0; j < 3; j++)
+    if (!(W->rkv_parts & (1u << j))) pw[n++] = one[j];
+  return n;
 }
-/* ffn16_use, the weight made at the first pass that uses it (a load, or a model that only
- * decodes, pays nothing); where it cannot be had, never again (0) */
-static int ffn16_on(rwkv_model *m, uint32_t l, uint32_t R) {
-  if (!ffn16_use(m, l, R)) return 0;
-  if (m->ffn16.n_chunks) return 1;
-  const rwkv_mm_weight *v = &m->layers[0].ffn_value;
+/* Whether layer l's weights of kind i run on f16 rows in a pass of R rows. */
+static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
+  const rows16 *c = &m->r16[i];
+  if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
+  const rwkv_mm_weight *pw[3];
+  uint32_t n = rows16_parts(m, i, l, pw);
+  for (uint32_t j = 0; j < n; j++)
+    if (pw[j]->type != RWKV_TYPE_Q4_K && pw[j]->type != RWKV_TYPE_Q5_K && pw[j]->type != RWKV_TYPE_Q6_K)
+      return 0;
+  return 1;
+}
+static void rows16_init(rwkv_model *m) {
+  static const char *const env[3] = {"RWKV_RKV_F16_MIN", "RWKV_FFK_F16_MIN", "RWKV_FFN_F16_MIN"};
+  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+  m->dq_rows = env_u32("RWKV_DQ_ROWS", 256);
+  for (int i = 0; i < 3; i++) {
+    rows16 *c = &m->r16[i];
+    c->min = env_u32(env[i], gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
+    c->layer = -1;
+    int any = 0;
+    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
+    if (!any || m->layers[0].ffn_key.K % 8 || m->layers[0].ffn_value.K % 8) c->min = 0;
+  }
+}
+/* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never
+ * again (min 0) */
+static int rows16_on(rwkv_model *m, int i, uint32_t l, uint32_t R) {
+  static const char *const name[3] = {"r/k/v as floats", "ffn_key as floats", "ffn_value as floats"};
+  rows16 *c = &m->r16[i];
+  if (!rows16_use(m, i, l, R)) return 0;
+  if (c->w.n_chunks) return 1;
+  const rwkv_mm_weight *pw[3];
+  uint32_t n = rows16_parts(m, i, l, pw), M = 0;
+  for (uint32_t j = 0; j < n; j++) M += pw[j]->M;
   rwkv_error e2 = {0};
   uint32_t ty = env_u32("RWKV_FFN_F16_EXACT", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
-  if (rwkv_mm_alloc_float(m->gpu, "ffn_value as floats", ty, v->K, v->M, &m->ffn16, &e2) != RWKV_OK ||
-      m->ffn16.n_chunks != 1) {
-    rwkv_mm_free(m->gpu, &m->ffn16);
-  rwkv_mm_free(m->gpu, &m->rkv16);
-    m->ffn16_min = 0;
+  if (rwkv_mm_alloc_float(m->gpu, name[i], ty, pw[0]->K, M, &c->w, &e2) != RWKV_OK || c->w.n_chunks != 1) {
+    rwkv_mm_free(m->gpu, &c->w);
+    c->min = 0;
     return 0;
   }
   return 1;
 }
-
-/* Whether r / k / v of layer l run on f16 rows in a pass of R rows (rkv16_init). */
-static int rkv16_use(const rwkv_model *m, uint32_t l, uint32_t R) {
-  const model_layer *W = &m->layers[l];
-  const uint32_t t[3] = {W->rkv_parts & RKV_R ? W->rkv.type : W->wr.type,
-                         W->rkv_parts & RKV_K ? W->rkv.type : W->wk.type,
-                         W->rkv_parts & RKV_V ? W->rkv.type : W->wv.type};
-  int kq = 1;
-  for (int i = 0; i < 3; i++) kq &= t[i] == RWKV_TYPE_Q4_K || t[i] == RWKV_TYPE_Q5_K || t[i] == RWKV_TYPE_Q6_K;
-  return m->rkv16_min && R >= m->rkv16_min && kq;
-}
-/* r / k / v of K-quant models in long prefills, as ffn16: their rows decoded to f16 into one
- * weight all layers share (3 D rows, 39 MB for the 2.9B), layer l + 1's beside layer l's WKV
- * scan (layer 0's at the pass's start where the last layer's scan did not), so that they run
- * as the F16 models' one r / k / v stack. RWKV_RKV_F16_MIN=<rows> (default 257; 0: never). */
-static void rkv16_init(rwkv_model *m) {
-  const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-  m->rkv16_min = env_u32("RWKV_RKV_F16_MIN", gi->software ? 0 : 257);
-  m->rkv16_layer = -1;
-  m->dq_rows = env_u32("RWKV_DQ_ROWS", 0);
-  int any = 0;
-  for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rkv16_use(m, l, UINT32_MAX);
-  if (!any || m->d.n_embd % 8) m->rkv16_min = 0;
-}
-/* rkv16_use, the weight made at first use (rkv16_init) */
-static int rkv16_on(rwkv_model *m, uint32_t l, uint32_t R) {
-  if (!rkv16_use(m, l, R)) return 0;
-  if (m->rkv16.n_chunks) return 1;
-  rwkv_error e2 = {0};
-  uint32_t D = m->d.n_embd;
-  uint32_t ty = env_u32("RWKV_FFN_F16_EXACT", 0) ? RWKV_TYPE_F32 : RWKV_TYPE_F16;
-  if (rwkv_mm_alloc_float(m->gpu, "r/k/v as floats", ty, D, 3 * D, &m->rkv16, &e2) != RWKV_OK ||
-      m->rkv16.n_chunks != 1) {
-    rwkv_mm_free(m->gpu, &m->rkv16);
-    m->rkv16_min = 0;
-    return 0;
-  }
-  return 1;
-}
-/* layer l's r / k / v into rkv16: the stack's parts first (its rows as they are), then the
- * others in r, k, v order (time_mix_inputs runs them as groups in that order) */
-static int rkv16_fill(rwkv_model *m, uint32_t l, rwkv_error *err) {
-  const model_layer *W = &m->layers[l];
-  const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
-  uint32_t row = 0;
+/* layer l's weights of kind i decoded into its f16 weight (no barrier) where not yet there */
+static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
+  rows16 *c = &m->r16[i];
+  if (c->layer == (int)l) return RWKV_OK;
+  const rwkv_mm_weight *pw[3];
+  uint32_t n = rows16_parts(m, i, l, pw), row = 0;
   int rc = RWKV_OK;
-  m->rkv16_layer = -1;
-  if (W->rkv_parts) {
-    rc = rwkv_mm_dequant(m->gpu, &W->rkv, &m->rkv16, 0, m->dq_rows, err);
-    row = W->rkv.M;
-  }
-  for (uint32_t i = 0; i < 3 && !rc; i++)
-    if (!(W->rkv_parts & (1u << i))) {
-      rc = rwkv_mm_dequant(m->gpu, pw[i], &m->rkv16, row, m->dq_rows, err);
-      row += pw[i]->M;
-    }
-  if (!rc) m->rkv16_layer = (int)l;
+  c->layer = -1;
+  for (uint32_t j = 0; j < n && !rc; row += pw[j++]->M) rc = rwkv_mm_dequant(m->gpu, pw[j], &c->w, row, m->dq_rows, err);
+  if (!rc) c->layer = (int)l;
   return rc;
 }
 
@@ -471,8 +456,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) ffn16_init(m);
-  if (rc == RWKV_OK) rkv16_init(m);
+  if (rc == RWKV_OK) rows16_init(m);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
    * -3%; bench/RESULTS.md). RWKV_SYNC=none | flush:N | finish:N overrides. */
@@ -532,8 +516,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
-  rwkv_mm_free(m->gpu, &m->ffn16);
-  rwkv_mm_free(m->gpu, &m->rkv16);
+  for (int i = 0; i < 3; i++) rwkv_mm_free(m->gpu, &m->r16[i].w);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -804,10 +787,11 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
-  /* r / k / v on f16 rows (rkv16_on): decoded here where the last WKV step did not, beside
+  /* r / k / v on f16 rows (rows16): decoded here where the last WKV step did not, beside
    * the layer norm (its barrier covers both) */
-  int f16 = !SKIP(m, PROF_RKV) && rkv16_on(m, l, R);
-  if (f16 && m->rkv16_layer != (int)l && (rc = rkv16_fill(m, l, err)) != RWKV_OK) return rc;
+  int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R);
+  if (f16 && (rc = rows16_fill(m, R16_RKV, l, err)) != RWKV_OK) return rc;
+  if (f16 && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
@@ -833,14 +817,14 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
     rwkv_mm_group g[3];
     uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
-    if (f16) { /* all three as one stack, rows as rkv16_fill put them */
+    if (f16) { /* all three as one stack, rows as rows16_parts orders them */
       for (uint32_t i = 0; i < 3; i++)
         if (!(W->rkv_parts & (1u << i))) {
           g[ng] = pg[i];
           g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
           ng++;
         }
-      rc = mm_groups(m, &m->rkv16, g, ng, R, 0, b, err);
+      rc = mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
     }
     for (uint32_t i = 0; i < 3 && !rc && !f16; i++)
       if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
@@ -1029,17 +1013,18 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
   glDispatchCompute(D / m->wkv_rows, B, 1);
   /* beside the scan, dispatched after it so that its workgroups are placed first: the gate's
-   * LoRA second stage (g_late) and the FFN value's f16 rows (ffn16_on); one barrier after
+   * LoRA second stage (g_late) and the f16 rows of rows16; one barrier after
    * all (with the decode queued before the scan the wkv step took 238 -> 297 us a layer at
    * pp512, bench/h100_s24e.sh) */
   rwkv_mm_batch gb = {0};
   gb.no_split = 1;
   int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
-  if (!rc && ffn16_on(m, l, R) && (rc = rwkv_mm_dequant(m->gpu, &m->layers[l].ffn_value, &m->ffn16, 0, m->dq_rows, err)) == RWKV_OK)
-    m->ffn16_ready = 1;
-  /* (and the next layer's r / k / v; after the last layer, layer 0's for a next pass) */
+  /* (rows16: this layer's FFN key and value, the next layer's r / k / v; after the last
+   * layer, layer 0's for a next pass) */
   uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
-  if (!rc && rkv16_on(m, nx, R) && m->rkv16_layer != (int)nx) rc = rkv16_fill(m, nx, err);
+  if (!rc && rows16_on(m, R16_KEY, l, R)) rc = rows16_fill(m, R16_KEY, l, err);
+  if (!rc && rows16_on(m, R16_VALUE, l, R)) rc = rows16_fill(m, R16_VALUE, l, err);
+  if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
   else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -1210,20 +1195,24 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
                        W->ffn_key.M, 0, RWKV_MM_ACT_RELU2};
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
   } else {
+    /* (on f16 rows as the value below; the layer norm's barrier covers a decode here) */
+    int f16 = rows16_on(m, R16_KEY, l, R);
+    if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
              lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
-    }
-    rc = SKIP(m, PROF_FFN_KEY) ? RWKV_OK : mm_act(m, &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+    } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    rc = RWKV_OK;
+    if (!SKIP(m, PROF_FFN_KEY))
+      rc = mm_act(m, f16 ? &m->r16[R16_KEY].w : &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
   }
   prof(m, PROF_FFN_KEY);
-  /* (on its f16 rows in long prefills: ffn16_on; decoded here where the WKV step did not) */
-  int f16 = ffn16_on(m, l, R);
-  if (!rc && f16 && !m->ffn16_ready && (rc = rwkv_mm_dequant(m->gpu, &W->ffn_value, &m->ffn16, 0, m->dq_rows, err)) == RWKV_OK)
+  /* (on its f16 rows in long prefills, rows16: decoded here where the WKV step did not) */
+  int f16 = rows16_on(m, R16_VALUE, l, R);
+  if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  m->ffn16_ready = 0;
-  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->ffn16 : &W->ffn_value, a->ffh, a->x, R, 1, err);
+  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);
   return rc;
 }

@@ -44,6 +44,15 @@ typedef struct model_layer {
 } model_layer;
 
 /* Compiled programs of the forward pass, looked up once at load. */
+/* A layer's K-quant weights of one kind decoded to f16 rows for long prefills (forward.c
+ * rows16): R16_RKV (r / k / v, 3 D rows), R16_KEY, R16_VALUE. */
+enum { R16_RKV, R16_KEY, R16_VALUE };
+typedef struct rows16 {
+  rwkv_mm_weight w; /* (empty until the first pass that uses it) */
+  uint32_t min;     /* rows a pass from which it is used (0: never) */
+  int layer;        /* the layer whose rows are in w (-1: none) */
+} rows16;
+
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
@@ -92,17 +101,9 @@ struct rwkv_model {
 
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
-  /* the FFN value's rows as f16 for long prefills of K-quant models (forward.c ffn16_init):
-   * one weight all layers share (made at the first such pass), filled a layer at a time
-   * beside its WKV step */
-  rwkv_mm_weight ffn16;
-  uint32_t ffn16_min; /* rows a pass from which it is used (0: never) */
-  int ffn16_ready;    /* this layer's rows are in it */
-  /* r / k / v likewise (forward.c rkv16_init): one f16 weight of 3 D rows (the layer's stack's
-   * parts first), filled beside the previous layer's WKV step */
-  rwkv_mm_weight rkv16;
-  uint32_t rkv16_min; /* as ffn16_min */
-  int rkv16_layer;    /* the layer whose rows are in it (-1: none) */
+  /* K-quant r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
+   * rows16): one weight each all layers share, made at the first such pass */
+  rows16 r16[3];
   uint32_t dq_rows;   /* rwkv_mm_dequant's grid rows (RWKV_DQ_ROWS; 0: one a row) */
   model_layer *layers;
   unsigned par_buf;

@@ -468,10 +468,11 @@ int main(void) {
       unsetenv("RWKV_MM_SPLITK");
       unsetenv("RWKV_MM_BATCH");
     }
-    /* long prefills' r / k / v and FFN value on float rows (forward.c rkv16, ffn16; GPUs
+    /* long prefills' r / k / v, FFN key and value on float rows (forward.c rows16; GPUs
      * from 257 rows), here from 2, decoded by 3 workgroup rows looping: f32 rows, exactly
      * the decoded values (the usual tolerances), then f16 rows */
     setenv("RWKV_FFN_F16_MIN", "2", 1);
+    setenv("RWKV_FFK_F16_MIN", "2", 1);
     setenv("RWKV_RKV_F16_MIN", "2", 1);
     setenv("RWKV_DQ_ROWS", "3", 1);
     setenv("RWKV_FFN_F16_EXACT", "1", 1);
@@ -481,6 +482,7 @@ int main(void) {
     check_type(gpu, "q4_k_m", "Q4_K_M");
     tol_pre = 1.0;
     unsetenv("RWKV_FFN_F16_MIN");
+    unsetenv("RWKV_FFK_F16_MIN");
     unsetenv("RWKV_RKV_F16_MIN");
     unsetenv("RWKV_DQ_ROWS");
     test_long_run(gpu);
