@@ -249,21 +249,25 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
 }
 
 /* ---- long prefills of K-quant models on f16 rows (rows16) ----------------------------
- * At T = 512 the tiled kernel runs f16 rows faster than q4_K / q6_K ones (the 2.9B's FFN
- * value ~900 against ~1020 us, r / k / v 662 against 695 as one f16 stack), by more than
- * decoding them costs where the decode runs beside the WKV scan, which leaves most of the
- * GPU idle. So passes of rwkv16_min+ rows decode a layer's K-quant r / k / v, FFN key and FFN
- * value into three f16 weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at
- * the first such pass, so loads and decode-only use pay nothing): the key's and value's
- * beside the layer's own scan, the next layer's r / k / v beside it too (the last layer's:
- * layer 0's, for a next pass), each where that did not happen (no scan, a first layer)
- * just before its matmul. The decodes take the bus in a thin stream (dq_rows workgroup rows
- * a dispatch, each looping) so the scan's loads wait less. Each weight is rounded to f16
+ * At T = 512 the tiled kernel runs f16 rows faster than q4_K / q6_K ones (2.9B, us a layer:
+ * FFN value ~885 against ~1010, r / k / v as one f16 stack ~663 against ~696, FFN key ~867
+ * against ~900), by more than decoding them costs where the decode runs beside the WKV scan,
+ * which leaves most of the GPU idle (the wkv step 238 -> ~278 us with all three). So passes
+ * of min+ rows decode a layer's K-quant r / k / v, FFN key and FFN value into three f16
+ * weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at the first such
+ * pass, so loads and decode-only use pay nothing): the key's and value's beside the layer's
+ * own scan, the next layer's r / k / v beside it too (after the last layer, layer 0's, for a
+ * next pass); where that did not happen (no scan, a pass's first layer) just before the
+ * matmul. The decodes take the bus in a thin stream (dq_rows workgroup rows, each looping:
+ * wkv step 288 -> 278 us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved
+ * rounds against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
+ * document state 196.9-197.7 -> 189.0-191.1 ms; 1.5B pp512 a pass 58.9 -> 56.7 ms. r / k / v
+ * and the key only from 2048 wide (the 0.4B lost with them). Each weight is rounded to f16
  * (relative 2^-11 at most, against the K-quants' own ~2^-5; llama.cpp's CUDA prompt path
- * rounds them so too). Figures: bench/RESULTS.md "Session 24", "Session 25". GPUs only
- * (llvmpipe: not measured). RWKV_RKV_F16_MIN / RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows>
- * (default 257, the long-prefill programs; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead
- * (exact; tests), RWKV_DQ_ROWS (0: a workgroup row a weight row). */
+ * rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
+ * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; 0:
+ * never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
+ * 0: a workgroup row a weight row). */
 
 /* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
  * its rows as they are, then the others in r, k, v order; time_mix_inputs' groups follow it) */
@@ -295,7 +299,10 @@ static void rows16_init(rwkv_model *m) {
   m->dq_rows = env_u32("RWKV_DQ_ROWS", 256);
   for (int i = 0; i < 3; i++) {
     rows16 *c = &m->r16[i];
-    c->min = env_u32(env[i], gi->software ? 0 : 257); /* (rwkv_mm_variant 1) */
+    /* (r / k / v and the key only from 2048 wide: at 1024, the 0.4B, their decodes cost
+     * more than the f16 rows gain, pp512 a pass 20.17 -> 20.65 ms, bench/h100_s25b.sh) */
+    int wide = i == R16_VALUE || m->d.n_embd >= 2048;
+    c->min = env_u32(env[i], gi->software || !wide ? 0 : 257); /* (rwkv_mm_variant 1) */
     c->layer = -1;
     int any = 0;
     for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);

@@ -77,7 +77,7 @@ int rwkv_mm_upload_tensor(rwkv_gpu *g, const gguf_tensor *t, rwkv_mm_weight *w, 
 /* A float weight (type RWKV_TYPE_F16 or RWKV_TYPE_F32) of K x M whose rows are not uploaded
  * but written on the GPU by rwkv_mm_dequant (contents undefined until then); its programs are
  * built when first used. For long prefills of quantized weights, where the tiled float
- * kernel outruns the K-quant ones by more than decoding the rows costs (forward.c ffn16). */
+ * kernel outruns the K-quant ones by more than decoding the rows costs (forward.c rows16). */
 int rwkv_mm_alloc_float(rwkv_gpu *g, const char *name, uint32_t type, uint64_t K, uint64_t M,
                         rwkv_mm_weight *w, rwkv_error *err);
 /* dst's rows dst_row0 .. dst_row0 + src's M <- src's rows decoded (f32: exactly; f16: rounded),

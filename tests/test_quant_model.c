@@ -42,8 +42,8 @@
 #define TOL_LOGITS 5e-4
 #define TOL_HIDDEN 2e-4
 #define TOL_STATE 5e-4
-/* prefills' tolerances times this: 10 where the FFN value runs on f16-rounded rows (forward.c
- * ffn16: each weight off by up to 2^-11 relative; measured ~1e-3 on these logits) */
+/* prefills' tolerances times this: 10 where r / k / v and the FFN run on f16-rounded rows
+ * (forward.c rows16: each weight off by up to 2^-11 relative; measured ~2e-3 on these logits) */
 static double tol_pre = 1.0;
 
 static rwkv7_hparams small_hp(void) {
