@@ -470,13 +470,17 @@ int main(void) {
     }
     /* long prefills' r / k / v, FFN key and value on float rows (forward.c rows16; GPUs
      * from 257 rows), here from 2, decoded by 3 workgroup rows looping: f32 rows, exactly
-     * the decoded values (the usual tolerances), then f16 rows */
+     * the decoded values (the usual tolerances; also with the one-kernel WKV step, where
+     * only the value runs so, decoded just before its matmul), then f16 rows */
     setenv("RWKV_FFN_F16_MIN", "2", 1);
     setenv("RWKV_FFK_F16_MIN", "2", 1);
     setenv("RWKV_RKV_F16_MIN", "2", 1);
     setenv("RWKV_DQ_ROWS", "3", 1);
     setenv("RWKV_FFN_F16_EXACT", "1", 1);
     check_type(gpu, "q4_k_m", "Q4_K_M");
+    setenv("RWKV_WKV_ONE_BH", "1", 1);
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    unsetenv("RWKV_WKV_ONE_BH");
     unsetenv("RWKV_FFN_F16_EXACT");
     tol_pre = 10.0;
     check_type(gpu, "q4_k_m", "Q4_K_M");
