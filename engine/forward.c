@@ -257,10 +257,11 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at the first such
  * pass, so loads and decode-only use pay nothing): the key's and value's beside the layer's
  * own scan, the next layer's r / k / v beside it too (after the last layer, layer 0's, for a
- * next pass); where that did not happen (a pass's first layer; the value in passes whose
- * WKV step runs in one kernel, where r / k / v and the key stay as they are) just before the
- * matmul, on the whole GPU. Beside the scan the decodes take the bus in a thin stream
- * (dq_rows workgroup rows, each looping: wkv step 288 -> 278 us) so its loads wait less. H100, 2.9B Q4_K_M, three interleaved
+ * next pass); where that did not happen (a pass's first layer; passes whose WKV step runs in
+ * one kernel, e.g. 8 sequences of 64 tokens, which still gain: 2.9B 106.8 (none) -> 103.7
+ * (the value alone) -> 102.7 ms a pass, h100_s25d.sh) just before the matmul. The decodes
+ * take the bus in a thin stream (dq_rows workgroup rows, each looping: wkv step 288 -> 278
+ * us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved
  * rounds against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
  * document state 196.9-197.7 -> 189.0-191.1 ms; 1.5B pp512 a pass 58.9 -> 56.7 ms. r / k / v
  * and the key only from 2048 wide (the 0.4B lost with them). Each weight is rounded to f16
@@ -291,14 +292,10 @@ static int scan_on(const rwkv_model *m, uint32_t B, uint32_t T) {
   return !fused && m->wkv_scan_min_t && T >= m->wkv_scan_min_t &&
          !(T <= 64 && m->wkv_one_bh && B * m->d.n_head >= m->wkv_one_bh);
 }
-/* Whether layer l's weights of kind i run on f16 rows in a pass of B x T rows: r / k / v and
- * the key only beside a scan (their decodes cost about what f16 rows gain them when not
- * hidden), the value (which gains ~4x its decode at 512 rows) in any long pass. */
-static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t B, uint32_t T) {
+/* Whether layer l's weights of kind i run on f16 rows in a pass of R rows. */
+static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rows16 *c = &m->r16[i];
-  if (!c->min || (uint64_t)B * T < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n) ||
-      (i != R16_VALUE && !scan_on(m, B, T)))
-    return 0;
+  if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
   for (uint32_t j = 0; j < n; j++)
@@ -318,16 +315,16 @@ static void rows16_init(rwkv_model *m) {
     c->min = env_u32(env[i], gi->software || !wide ? 0 : 257); /* (rwkv_mm_variant 1) */
     c->layer = -1;
     int any = 0;
-    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, 1, 65536);
+    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
     if (!any || m->layers[0].ffn_key.K % 8 || m->layers[0].ffn_value.K % 8) c->min = 0;
   }
 }
 /* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never
  * again (min 0) */
-static int rows16_on(rwkv_model *m, int i, uint32_t l, uint32_t B, uint32_t T) {
+static int rows16_on(rwkv_model *m, int i, uint32_t l, uint32_t R) {
   static const char *const name[3] = {"r/k/v as floats", "ffn_key as floats", "ffn_value as floats"};
   rows16 *c = &m->r16[i];
-  if (!rows16_use(m, i, l, B, T)) return 0;
+  if (!rows16_use(m, i, l, R)) return 0;
   if (c->w.n_chunks) return 1;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw), M = 0;
@@ -341,16 +338,15 @@ static int rows16_on(rwkv_model *m, int i, uint32_t l, uint32_t B, uint32_t T) {
   }
   return 1;
 }
-/* layer l's weights of kind i decoded into its f16 weight (no barrier) where not yet there,
- * grid: rwkv_mm_dequant's grid rows (m->dq_rows beside the scan, else 0: the whole GPU) */
-static int rows16_fill(rwkv_model *m, int i, uint32_t l, uint32_t grid, rwkv_error *err) {
+/* layer l's weights of kind i decoded into its f16 weight (no barrier) where not yet there */
+static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
   rows16 *c = &m->r16[i];
   if (c->layer == (int)l) return RWKV_OK;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw), row = 0;
   int rc = RWKV_OK;
   c->layer = -1;
-  for (uint32_t j = 0; j < n && !rc; row += pw[j++]->M) rc = rwkv_mm_dequant(m->gpu, pw[j], &c->w, row, grid, err);
+  for (uint32_t j = 0; j < n && !rc; row += pw[j++]->M) rc = rwkv_mm_dequant(m->gpu, pw[j], &c->w, row, m->dq_rows, err);
   if (!rc) c->layer = (int)l;
   return rc;
 }
@@ -810,8 +806,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   int rc = RWKV_OK;
   /* r / k / v on f16 rows (rows16): decoded here where the last WKV step did not, beside
    * the layer norm (its barrier covers both) */
-  int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R / T, T);
-  if (f16 && (rc = rows16_fill(m, R16_RKV, l, 0, err)) != RWKV_OK) return rc;
+  int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R);
+  if (f16 && (rc = rows16_fill(m, R16_RKV, l, err)) != RWKV_OK) return rc;
   if (f16 && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
@@ -1042,9 +1038,9 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* (rows16: this layer's FFN key and value, the next layer's r / k / v; after the last
    * layer, layer 0's for a next pass) */
   uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
-  if (!rc && rows16_on(m, R16_KEY, l, B, T)) rc = rows16_fill(m, R16_KEY, l, m->dq_rows, err);
-  if (!rc && rows16_on(m, R16_VALUE, l, B, T)) rc = rows16_fill(m, R16_VALUE, l, m->dq_rows, err);
-  if (!rc && rows16_on(m, R16_RKV, nx, B, T)) rc = rows16_fill(m, R16_RKV, nx, m->dq_rows, err);
+  if (!rc && rows16_on(m, R16_KEY, l, R)) rc = rows16_fill(m, R16_KEY, l, err);
+  if (!rc && rows16_on(m, R16_VALUE, l, R)) rc = rows16_fill(m, R16_VALUE, l, err);
+  if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
   else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -1216,8 +1212,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     rc = rwkv_mm_dispatch_prologue(m->gpu, &W->ffn_key, &g, 1, R, &pa, err);
   } else {
     /* (on f16 rows as the value below; the layer norm's barrier covers a decode here) */
-    int f16 = rows16_on(m, R16_KEY, l, B, T);
-    if (f16 && (rc = rows16_fill(m, R16_KEY, l, 0, err)) != RWKV_OK) return rc;
+    int f16 = rows16_on(m, R16_KEY, l, R);
+    if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
              lay + D, 0, 0);
@@ -1229,8 +1225,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   }
   prof(m, PROF_FFN_KEY);
   /* (on its f16 rows in long prefills, rows16: decoded here where the WKV step did not) */
-  int f16 = rows16_on(m, R16_VALUE, l, B, T);
-  if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, 0, err)) == RWKV_OK)
+  int f16 = rows16_on(m, R16_VALUE, l, R);
+  if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);

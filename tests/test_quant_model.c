@@ -471,7 +471,7 @@ int main(void) {
     /* long prefills' r / k / v, FFN key and value on float rows (forward.c rows16; GPUs
      * from 257 rows), here from 2, decoded by 3 workgroup rows looping: f32 rows, exactly
      * the decoded values (the usual tolerances; also with the one-kernel WKV step, where
-     * only the value runs so, decoded just before its matmul), then f16 rows */
+     * each is decoded just before its matmul), then f16 rows */
     setenv("RWKV_FFN_F16_MIN", "2", 1);
     setenv("RWKV_FFK_F16_MIN", "2", 1);
     setenv("RWKV_RKV_F16_MIN", "2", 1);
