@@ -43,7 +43,6 @@ typedef struct model_layer {
   rwkv_mm_weight ffn_key, ffn_value;
 } model_layer;
 
-/* Compiled programs of the forward pass, looked up once at load. */
 /* A layer's K-quant weights of one kind decoded to f16 rows for long prefills (forward.c
  * rows16): R16_RKV (r / k / v, 3 D rows), R16_KEY, R16_VALUE. */
 enum { R16_RKV, R16_KEY, R16_VALUE };
@@ -53,6 +52,7 @@ typedef struct rows16 {
   int layer;        /* the layer whose rows are in w (-1: none) */
 } rows16;
 
+/* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
