@@ -299,8 +299,8 @@ static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
   for (uint32_t j = 0; j < n; j++)
-    if (pw[j]->type != RWKV_TYPE_Q4_K && pw[j]->type != RWKV_TYPE_Q5_K && pw[j]->type != RWKV_TYPE_Q6_K)
-      return 0;
+    if (pw[j]->type == RWKV_TYPE_F32 || pw[j]->type == RWKV_TYPE_F16 || pw[j]->type == RWKV_TYPE_BF16)
+      return 0; /* (quantized types only) */
   return 1;
 }
 static void rows16_init(rwkv_model *m) {

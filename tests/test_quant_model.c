@@ -478,6 +478,8 @@ int main(void) {
     setenv("RWKV_DQ_ROWS", "3", 1);
     setenv("RWKV_FFN_F16_EXACT", "1", 1);
     check_type(gpu, "q4_k_m", "Q4_K_M");
+    check_type(gpu, "q8_0", "Q8_0");
+    check_type(gpu, "q5_1", "Q5_1");
     setenv("RWKV_WKV_ONE_BH", "1", 1);
     check_type(gpu, "q4_k_m", "Q4_K_M");
     unsetenv("RWKV_WKV_ONE_BH");
