@@ -248,12 +248,12 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
-/* ---- long prefills of K-quant models on f16 rows (rows16) ----------------------------
+/* ---- long prefills of quantized models on f16 rows (rows16) --------------------------
  * At T = 512 the tiled kernel runs f16 rows faster than q4_K / q6_K ones (2.9B, us a layer:
  * FFN value ~885 against ~1010, r / k / v as one f16 stack ~663 against ~696, FFN key ~867
  * against ~900), by more than decoding them costs where the decode runs beside the WKV scan,
  * which leaves most of the GPU idle (the wkv step 238 -> ~278 us with all three). So passes
- * of min+ rows decode a layer's K-quant r / k / v, FFN key and FFN value into three f16
+ * of min+ rows decode a layer's quantized r / k / v, FFN key and FFN value into three f16
  * weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at the first such
  * pass, so loads and decode-only use pay nothing): the key's and value's beside the layer's
  * own scan, the next layer's r / k / v beside it too (after the last layer, layer 0's, for a
@@ -263,10 +263,12 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * take the bus in a thin stream (dq_rows workgroup rows, each looping: wkv step 288 -> 278
  * us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved
  * rounds against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
- * document state 196.9-197.7 -> 189.0-191.1 ms; 1.5B pp512 a pass 58.9 -> 56.7 ms. r / k / v
+ * document state 196.9-197.7 -> 189.0-191.1 ms; 1.5B pp512 a pass 58.9 -> 56.7 ms; every
+ * quantized type so (h100_s25e.sh, on against off: 2.9B Q8_0 pp512 4629-4631 -> 4986-4991,
+ * document state 207.2-207.3 -> 193.1-193.2 ms; Q5_K a pass 118.7 -> 103.2-103.3 ms). r / k / v
  * and the key only from 2048 wide (the 0.4B lost with them). Each weight is rounded to f16
- * (relative 2^-11 at most, against the K-quants' own ~2^-5; llama.cpp's CUDA prompt path
- * rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
+ * (relative 2^-11 at most, against the quantization's own 2^-8 .. 2^-4; llama.cpp's CUDA
+ * prompt path rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
  * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; 0:
  * never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
  * 0: a workgroup row a weight row). */

@@ -43,7 +43,7 @@ typedef struct model_layer {
   rwkv_mm_weight ffn_key, ffn_value;
 } model_layer;
 
-/* A layer's K-quant weights of one kind decoded to f16 rows for long prefills (forward.c
+/* A layer's quantized weights of one kind decoded to f16 rows for long prefills (forward.c
  * rows16): R16_RKV (r / k / v, 3 D rows), R16_KEY, R16_VALUE. */
 enum { R16_RKV, R16_KEY, R16_VALUE };
 typedef struct rows16 {
@@ -101,7 +101,7 @@ struct rwkv_model {
 
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
-  /* K-quant r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
+  /* quantized r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
    * rows16): one weight each all layers share, made at the first such pass */
   rows16 r16[3];
   uint32_t dq_rows;   /* rwkv_mm_dequant's grid rows (RWKV_DQ_ROWS; 0: one a row) */
