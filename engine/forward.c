@@ -348,7 +348,8 @@ static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
   uint32_t n = rows16_parts(m, i, l, pw), row = 0;
   int rc = RWKV_OK;
   c->layer = -1;
-  for (uint32_t j = 0; j < n && !rc; row += pw[j++]->M) rc = rwkv_mm_dequant(m->gpu, pw[j], &c->w, row, m->dq_rows, err);
+  for (uint32_t j = 0; j < n && !rc; row += pw[j++]->M)
+    rc = rwkv_mm_dequant(m->gpu, pw[j], &c->w, row, m->dq_rows, err);
   if (!rc) c->layer = (int)l;
   return rc;
 }
