@@ -170,6 +170,18 @@ wkv_us() {
 # unprofiled.
 wkv_pp() {
   echo -n "wkv $(wkv_us "$@") us, "
+  pass_ms "$@"
+}
+# steps_us MODEL VARIANT...: the GPU time (us a call, RWKV_PROFILE timestamps) of r/k/v, the
+# LoRA first stages, wkv, FFN key and FFN value in 512-token prefills, on one line.
+steps_us() {
+  local m=$1
+  shift
+  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 |
+    awk '/^  (r,k,v|lora first|wkv|ffn key|ffn value) / {printf "%s %s; ", $1 ($2 ~ /^[a-z]/ ? " " $2 : ""), $(NF-1)}'
+}
+# pass_ms MODEL VARIANT...: bench-profile's line for four unprofiled 512-token passes.
+pass_ms() {
   local m=$1
   shift
   env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1

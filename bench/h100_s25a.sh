@@ -7,23 +7,18 @@
 set -u
 . bench/h100_env.sh
 M=2.9b-q4_k_m
-steps() { # VARIANT...: us a call of r/k/v, lora first, wkv, ffn key, ffn value at pp512
-  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$M.gguf 512 2 2>&1 |
-    awk '/^  (r,k,v|lora first|wkv|ffn key|ffn value) / {printf "%s %s; ", $1 ($2 ~ /^[a-z]/ ? " " $2 : ""), $(NF-1)}'
-}
-pass() { env "$@" "$B/bench-profile" /tmp/m-$M.gguf 512 4 2>&1 | tail -1; }
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gen_models $M
   echo "== test_quant_model"; gpu_tests test_quant_model
   echo "== steps at pp512 (us a call) and the unprofiled pass"
   for r in 1 2; do
-    echo "-- build-h100b: $(B=build-h100b steps) | $(B=build-h100b pass)"
+    echo "-- build-h100b: $(B=build-h100b steps_us $M) | $(B=build-h100b pass_ms $M)"
     for v in "RWKV_RKV_F16_MIN=0 RWKV_DQ_ROWS=0" "RWKV_RKV_F16_MIN=0 RWKV_DQ_ROWS=64" \
              "RWKV_RKV_F16_MIN=0 RWKV_DQ_ROWS=256" "RWKV_DQ_ROWS=0" "RWKV_DQ_ROWS=16" \
              "RWKV_DQ_ROWS=64" "RWKV_DQ_ROWS=256"; do
       # shellcheck disable=SC2086
-      echo "-- $v: $(steps $v) | $(pass $v)"
+      echo "-- $v: $(steps_us $M $v) | $(pass_ms $M $v)"
     done
   done
   echo "== rwkv-bench figures"

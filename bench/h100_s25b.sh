@@ -6,12 +6,6 @@
 # state in three interleaved rounds; test_quant_model on the GPU.
 set -u
 . bench/h100_env.sh
-steps() { # MODEL VARIANT...: us a call of r/k/v, lora first, wkv, ffn key, ffn value at pp512
-  local m=$1; shift
-  env "$@" RWKV_PROFILE=1 "$B/bench-profile" /tmp/m-$m.gguf 512 2 2>&1 |
-    awk '/^  (r,k,v|lora first|wkv|ffn key|ffn value) / {printf "%s %s; ", $1 ($2 ~ /^[a-z]/ ? " " $2 : ""), $(NF-1)}'
-}
-pass() { local m=$1; shift; env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1; }
 OFF="RWKV_RKV_F16_MIN=0 RWKV_FFK_F16_MIN=0 RWKV_FFN_F16_MIN=0"
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
@@ -19,18 +13,18 @@ OFF="RWKV_RKV_F16_MIN=0 RWKV_FFK_F16_MIN=0 RWKV_FFN_F16_MIN=0"
   echo "== test_quant_model"; gpu_tests test_quant_model
   echo "== steps at pp512 (us a call) and the unprofiled pass"
   for r in 1 2; do
-    echo "-- build-h100b: $(B=build-h100b steps 2.9b-q4_k_m) | $(B=build-h100b pass 2.9b-q4_k_m)"
+    echo "-- build-h100b: $(B=build-h100b steps_us 2.9b-q4_k_m) | $(B=build-h100b pass_ms 2.9b-q4_k_m)"
     for v in "" "RWKV_FFK_F16_MIN=0" "RWKV_DQ_ROWS=0" "RWKV_DQ_ROWS=128" "RWKV_DQ_ROWS=512" "$OFF"; do
       # shellcheck disable=SC2086
-      echo "-- ${v:-default}: $(steps 2.9b-q4_k_m $v) | $(pass 2.9b-q4_k_m $v)"
+      echo "-- ${v:-default}: $(steps_us 2.9b-q4_k_m $v) | $(pass_ms 2.9b-q4_k_m $v)"
     done
   done
   for m in 1.5b-q4_k_m 0.4b-q4_k_m; do
-    echo "-- $m build-h100b: $(B=build-h100b pass $m)"
-    echo "-- $m default: $(pass $m)"
-    echo "-- $m RWKV_FFK_F16_MIN=0: $(pass $m RWKV_FFK_F16_MIN=0)"
+    echo "-- $m build-h100b: $(B=build-h100b pass_ms $m)"
+    echo "-- $m default: $(pass_ms $m)"
+    echo "-- $m RWKV_FFK_F16_MIN=0: $(pass_ms $m RWKV_FFK_F16_MIN=0)"
     # shellcheck disable=SC2086
-    echo "-- $m off: $(pass $m $OFF)"
+    echo "-- $m off: $(pass_ms $m $OFF)"
   done
   echo "== rwkv-bench figures"
   figures_ab 3 "2.9b-q4_k_m" "@build-h100b" "" "RWKV_FFK_F16_MIN=0"

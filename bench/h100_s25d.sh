@@ -8,7 +8,6 @@ set -u
 . bench/h100_env.sh
 M=2.9b-q4_k_m
 bp() { local lens=$1; shift; env "$@" BENCH_LENS=$lens "$B/bench-profile" /tmp/m-$M.gguf 0 8 embed 2>&1 | tail -1; }
-pass() { env "$@" "$B/bench-profile" /tmp/m-$M.gguf 512 4 2>&1 | tail -1; }
 L8=64,64,64,64,64,64,64,64
 L16=32,32,32,32,32,32,32,32,32,32,32,32,32,32,32,32
 {
@@ -21,8 +20,8 @@ L16=32,32,32,32,32,32,32,32,32,32,32,32,32,32,32,32
       echo "-- $L default: $(bp $L)"
       echo "-- $L RWKV_FFN_F16_MIN=0: $(bp $L RWKV_FFN_F16_MIN=0)"
     done
-    echo "-- pp512 build-h100b: $(B=build-h100b pass)"
-    echo "-- pp512 default: $(pass)"
+    echo "-- pp512 build-h100b: $(B=build-h100b pass_ms $M)"
+    echo "-- pp512 default: $(pass_ms $M)"
   done
   echo "== the 10 fields' pass, GPU timestamps a step"
   RWKV_PROFILE=1 BENCH_LENS=13,10,14,8,12,16,12,13,13,13 "$B/bench-profile" /tmp/m-$M.gguf 0 20 embed 2>&1

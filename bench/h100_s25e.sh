@@ -5,16 +5,15 @@
 set -u
 . bench/h100_env.sh
 OFF="RWKV_RKV_F16_MIN=0 RWKV_FFK_F16_MIN=0 RWKV_FFN_F16_MIN=0"
-pass() { local m=$1; shift; env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1; }
 {
   echo "== device"; nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv
   gen_models 2.9b-q8_0 2.9b-q5_k
   echo "== tests"; gpu_tests test_quant_model test_forward test_matmul
   for r in 1 2; do
     for m in 2.9b-q8_0 2.9b-q5_k; do
-      echo "-- $m default: $(pass $m)"
+      echo "-- $m default: $(pass_ms $m)"
       # shellcheck disable=SC2086
-      echo "-- $m off: $(pass $m $OFF)"
+      echo "-- $m off: $(pass_ms $m $OFF)"
     done
   done
   echo "== rwkv-bench figures"
