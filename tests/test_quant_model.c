@@ -318,6 +318,60 @@ static void test_values(void) {
 }
 
 /* Long decode stays finite and bounded (1000 tokens, F32 weights, on the GPU). */
+/* rows16's f16 weights that cannot be had (a GPU memory limit with no room for them): the
+ * passes run on the quantized rows as with rows16 off (the same logits, bit for bit), and
+ * the engine stays inside the limit. */
+static void test_rows16_no_room(void) {
+  rwkv_error err = {0};
+  char path[512];
+  tmp_path(path, sizeof path, "room");
+  rwkv7_gen_opts o;
+  memset(&o, 0, sizeof o);
+  o.hp = small_hp();
+  o.type = "q4_k_m";
+  o.seed = 7;
+  o.threads = 2;
+  int rc = rwkv7_gen_write(path, &o, NULL, &err);
+  CHECK_OK(rc, &err);
+  static float want[STEPS * V], got[STEPS * V];
+  uint64_t used = 0;
+  for (int pass = 0; pass < 3 && !rc; pass++) {
+    /* pass 0: rows16 off, no limit (the GPU bytes a load, a state and the prefill take);
+     * pass 1: rows16 forced on, 64 KB more than that (the smallest f16 weight is 384 KB);
+     * pass 2: forced on, no limit (f16 rows: other logits, so pass 1 did test something) */
+    if (pass) {
+      setenv("RWKV_FFN_F16_MIN", "2", 1);
+      setenv("RWKV_FFK_F16_MIN", "2", 1);
+      setenv("RWKV_RKV_F16_MIN", "2", 1);
+    }
+    rwkv_gpu_opts go = {.device = -1, .software = 0, .memory_limit = pass == 1 ? used + (64u << 10) : 0};
+    rwkv_gpu *g = NULL;
+    rwkv_model *m = NULL;
+    rwkv_state *s = NULL;
+    rwkv_model_opts mo = rwkv_model_default_opts();
+    rc = rwkv_gpu_open(&go, &g, &err);
+    mo.gpu = g;
+    if (!rc) rc = rwkv_model_load(path, &mo, &m, &err);
+    if (!rc) rc = rwkv_state_new(m, &s, &err);
+    rwkv_forward_opts fo = {RWKV_OUTPUT_ALL, 0, 0};
+    if (!rc) rc = rwkv_forward(m, s, TOKENS, STEPS, &fo, pass ? got : want, &err);
+    CHECK_OK(rc, &err);
+    if (!rc && !pass) used = rwkv_gpu_bytes(g);
+    if (!rc && pass == 1) {
+      CHECK_MSG(memcmp(got, want, sizeof got) == 0, "rows16 with no room: logits differ from rows16 off");
+      CHECK(rwkv_gpu_bytes(g) <= used + (64u << 10));
+    }
+    if (!rc && pass == 2) CHECK_MSG(memcmp(got, want, sizeof got) != 0, "rows16 forced on: the logits of rows16 off");
+    rwkv_state_free(s);
+    rwkv_model_free(m);
+    rwkv_gpu_close(g);
+  }
+  unsetenv("RWKV_FFN_F16_MIN");
+  unsetenv("RWKV_FFK_F16_MIN");
+  unsetenv("RWKV_RKV_F16_MIN");
+  unlink(path);
+}
+
 static void test_long_run(rwkv_gpu *gpu) {
   rwkv_error err = {0};
   char path[512];
@@ -494,5 +548,6 @@ int main(void) {
     test_long_run(gpu);
   }
   rwkv_gpu_close(gpu);
+  test_rows16_no_room();
   return test_result("test_quant_model");
 }
