@@ -33,7 +33,7 @@ typedef struct rwkv_state rwkv_state;
 typedef struct rwkv_model_opts {
   rwkv_gpu *gpu;          /* use this context (not owned); NULL: open one (below) */
   rwkv_gpu_opts gpu_opts; /* used when gpu is NULL; zero = automatic (device -1 is auto) */
-  uint32_t chunk;         /* prefill chunk in tokens; 0 = default (256) */
+  uint32_t chunk;         /* prefill chunk in tokens; 0 = default (1024 on GPUs, 256 on llvmpipe) */
   /* Called during load with done/total bytes; may be NULL. */
   void (*progress)(void *ud, uint64_t done, uint64_t total);
   void *progress_ud;
