@@ -55,6 +55,17 @@ static void tmp_path(char *buf, size_t n, const char *tag) {
   snprintf(buf, n, "%s/test_quant_model-%ld-%s.gguf", RWKV_BUILD_DIR, (long)getpid(), tag);
 }
 
+/* The small model (small_hp) of type (NULL: f32) from seed, written to path. */
+static int gen_small(const char *path, const char *type, uint64_t seed, rwkv7_gen_stats *st, rwkv_error *err) {
+  rwkv7_gen_opts o;
+  memset(&o, 0, sizeof o);
+  o.hp = small_hp();
+  o.type = type;
+  o.seed = seed;
+  o.threads = 2;
+  return rwkv7_gen_write(path, &o, st, err);
+}
+
 /* the f32 file's reference logits (check_type runs f32 first) */
 static double f32_logits[STEPS][V];
 
@@ -65,14 +76,8 @@ static void check_type(rwkv_gpu *gpu, const char *type, const char *want_ft) {
   rwkv_error err = {0};
   char path[512];
   tmp_path(path, sizeof path, type);
-  rwkv7_gen_opts o;
-  memset(&o, 0, sizeof o);
-  o.hp = small_hp();
-  o.type = type;
-  o.seed = 7;
-  o.threads = 2;
   rwkv7_gen_stats st;
-  int rc = rwkv7_gen_write(path, &o, &st, &err);
+  int rc = gen_small(path, type, 7, &st, &err);
   CHECK_OK(rc, &err);
   if (rc) return;
   CHECK_MSG(st.n_fallback == 0, "%s: %u fallbacks", type, st.n_fallback);
@@ -317,7 +322,6 @@ static void test_values(void) {
   free(sp);
 }
 
-/* Long decode stays finite and bounded (1000 tokens, F32 weights, on the GPU). */
 /* rows16's f16 weights that cannot be had (a GPU memory limit with no room for them): the
  * passes run on the quantized rows as with rows16 off (the same logits, bit for bit), and
  * the engine stays inside the limit. */
@@ -325,13 +329,7 @@ static void test_rows16_no_room(void) {
   rwkv_error err = {0};
   char path[512];
   tmp_path(path, sizeof path, "room");
-  rwkv7_gen_opts o;
-  memset(&o, 0, sizeof o);
-  o.hp = small_hp();
-  o.type = "q4_k_m";
-  o.seed = 7;
-  o.threads = 2;
-  int rc = rwkv7_gen_write(path, &o, NULL, &err);
+  int rc = gen_small(path, "q4_k_m", 7, NULL, &err);
   CHECK_OK(rc, &err);
   static float want[STEPS * V], got[STEPS * V];
   uint64_t used = 0;
@@ -372,15 +370,12 @@ static void test_rows16_no_room(void) {
   unlink(path);
 }
 
+/* Long decode stays finite and bounded (1000 tokens, F32 weights, on the GPU). */
 static void test_long_run(rwkv_gpu *gpu) {
   rwkv_error err = {0};
   char path[512];
   tmp_path(path, sizeof path, "long");
-  rwkv7_gen_opts o;
-  memset(&o, 0, sizeof o);
-  o.hp = small_hp();
-  o.seed = 99;
-  int rc = rwkv7_gen_write(path, &o, NULL, &err);
+  int rc = gen_small(path, NULL, 99, NULL, &err);
   CHECK_OK(rc, &err);
   rwkv_model *m = NULL;
   rwkv_state *s = NULL;
