@@ -353,7 +353,6 @@ static void fill_info(rwkv_gpu *g) {
   v = 0;
   if (in->has_texture_buffer) glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &v);
   in->max_texture_buffer = v;
-  in->has_atomic_float = gl_has_ext("GL_NV_shader_atomic_float");
   in->has_subgroup = 0;
   in->has_subgroup_clustered = 0;
   in->subgroup_size = 0;

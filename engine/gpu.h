@@ -41,7 +41,6 @@ typedef struct rwkv_gpu_info {
   int software;         /* 1 when the renderer is a CPU rasterizer (llvmpipe, softpipe) */
   int has_subgroup;     /* GL_KHR_shader_subgroup with arithmetic in compute */
   int has_subgroup_clustered; /* ... and clustered operations (subgroupClusteredAdd) */
-  int has_atomic_float; /* GL_NV_shader_atomic_float (atomicAdd on float buffer variables) */
   int subgroup_size;    /* 0 when unknown */
   int max_shared;       /* GL_MAX_COMPUTE_SHARED_MEMORY_SIZE */
   int max_invocations;  /* GL_MAX_COMPUTE_WORK_GROUP_INVOCATIONS */

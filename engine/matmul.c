@@ -35,7 +35,6 @@ typedef struct mm_cfg {
   unsigned sgs; /* subgroup size when subgroup */
   unsigned pre; /* blocked decode: a pass's UNR units loaded before any is decoded (PRE) */
   unsigned cut; /* blocked decode: parts left out, a diagnostic (matmul.comp MM_CUT) */
-  unsigned atomic; /* tiled: split pieces of accumulating matmuls may add into y atomically */
 } mm_cfg;
 
 static int is_pow2(unsigned v) { return v && !(v & (v - 1)); }
@@ -313,11 +312,6 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (xsh_env) c->xsh = v;
   if (env_uint("RWKV_MM_XCH", 8, 8192, &v) && v % 8 == 0) c->xch = v;
   if (env_uint("RWKV_MM_NO_SUBGROUP", 1, 1, &v)) c->subgroup = 0;
-  /* RWKV_MM_ATOMIC=1: split pieces of an accumulating matmul without an activation (Wo, the
-   * FFN value: y += W.x) add into y with float atomics (GL_NV_shader_atomic_float) instead
-   * of writing partial sums for a reduce: no scratch, no reduce dispatch, but the sums'
-   * order (so their last bits) changes from run to run */
-  c->atomic = c->kernel == 1 && in->has_atomic_float && env_uint("RWKV_MM_ATOMIC", 1, 1, &v);
   /* short prefill (prefill == 2: T <= MM_SHORT_T) of at most one tile's rows over a long K
    * (llama.cpp files' LoRA w1, 2560 x 96 in F32 beside the stacked F16 a1 / g1 / v1): the rows
    * kernel, 8 tokens a pass, instead of a tile split 16 ways in K, whose reduce waits for
@@ -413,11 +407,11 @@ static void cfg_defs(uint32_t type, const mm_cfg *c, const char *extra, char *de
            "#define UNR %u\n#define XSH %u\n#define XCH %u\n#define BM %u\n#define BT %u\n"
            "#define BK %u\n#define WGT %u\n#define RQ %u\n#define NQ %u\n#define DB %u\n"
            "#define PF %u\n#define SGS %u\n#define SWZ %u\n#define KFULL %u\n#define PRE %u\n"
-           "#define MM_CUT %u\n#define KU %u\n%s%s%s%s%s",
+           "#define MM_CUT %u\n#define KU %u\n%s%s%s%s",
            type, c->kernel, c->wg, c->lanes, c->nr, c->tt, c->unr, c->xsh, c->xch, c->bm,
            c->bt, c->bk, (c->bm / (4 * c->rq)) * (c->bt / (4 * c->nq)), c->rq, c->nq, c->db,
            c->pf, c->subgroup ? c->sgs : c->lanes, c->swz, c->kfull, c->pre, c->cut, c->ku,
-           c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "", c->atomic ? "#define RWKV_ATOMIC_FLOAT 1\n" : "",
+           c->subgroup ? "#define RWKV_SUBGROUP 1\n" : "",
            c->texw == 2 ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n#define TEXH 1\n"
            : c->texw ? "#extension GL_EXT_texture_buffer : require\n#define TEXW 1\n" : "",
            /* occupancy probe for bench-mm (glsl/matmul.comp; the caller binds SSBO 7) */
@@ -621,7 +615,6 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->rows_per_wg[v] = c->kernel == 1 ? c->bm : (c->wg / c->lanes) * c->nr;
     w->tt[v] = c->kernel == 1 ? c->bt : c->tt;
     w->kernel[v] = c->kernel;
-    w->atomic[v] = c->kernel == 1 && c->atomic;
     /* matmul.comp reads u_xal in the tiled and blocked kernels, and in the rows kernel when
      * it has whole units and reads x from the buffer (no glGet: it stalls a threaded driver) */
     w->xal[v] = c->kernel != 0 || (c->kfull && !c->xsh);
@@ -1101,7 +1094,6 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
 
 /* A split dispatch's reduce: matmul.comp KERNEL 3 sums the S pieces in scratch into y. */
 static void run_reduce(const rwkv_mm_reduce *r) {
-  if (!r->S) return; /* (the pieces added into y themselves) */
   glUseProgram(r->prog);
   glUniform1ui(1, r->T);
   glUniform1ui(3, r->ng);
@@ -1133,23 +1125,6 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   uint32_t slices = (w->K + w->bk - 1) / w->bk;
   uint32_t kchunk = (slices + S - 1) / S * w->bk;
   S = (w->K + kchunk - 1) / kchunk; /* every piece gets at least one slice */
-  int atomic = w->atomic[v];
-  for (uint32_t k = 0; k < ng; k++) atomic &= ga[4 * k + 3] == 1; /* accumulate, no activation */
-  if (atomic) { /* (matmul.comp mm_store: the pieces add into y; RWKV_MM_ATOMIC) */
-    glUniform4uiv(4, (GLsizei)ng, ga);
-    glUniform4uiv(8, (GLsizei)ng, gb);
-    glUniform1ui(13, kchunk);
-    glUniform1ui(14, 0);
-    glUniform1ui(17, 1);
-    glDispatchCompute(wgs, tiles, S);
-    glUniform1ui(17, 0);
-    if (rec) {
-      memset(rec, 0, sizeof *rec); /* S 0: nothing to reduce */
-      return 0;
-    }
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    return 0;
-  }
   GLuint pa[4 * RWKV_MM_MAX_GROUPS], pb[4 * RWKV_MM_MAX_GROUPS];
   rwkv_mm_reduce r = {w->prog_reduce, 0, y, tmap, T, S, 0, ng, tmoff, {0}, {0}};
   uint32_t R = 0;

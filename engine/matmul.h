@@ -44,7 +44,6 @@ typedef struct rwkv_mm_weight {
   uint32_t kernel[3];   /* matmul.comp KERNEL of prog[v] (0 rows, 1 tiled, 2 blocked) */
   int xal[3];           /* prog[v] reads x as vec4s when told (uniform u_xal is active) */
   int texw[3];          /* prog[v] reads the weights through the chunks' texture buffers */
-  int atomic[3];        /* prog[v] can add split pieces into y atomically (RWKV_MM_ATOMIC) */
   /* split K for the tiled kernel (prog[v] when kernel[v] == 1): when a dispatch has fewer
    * than split_min workgroups (split_min_small for at most two token tiles), K is cut into
    * up to split_max pieces of a multiple of bk elements (split_force: always that many, 1 =

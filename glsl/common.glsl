@@ -16,9 +16,6 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
 #endif
-#ifdef RWKV_ATOMIC_FLOAT
-#extension GL_NV_shader_atomic_float : require
-#endif
 
 precision highp float;
 precision highp int;

@@ -77,17 +77,8 @@ float mm_act(float v, uint a) {
   return v;
 }
 
-#if defined(RWKV_ATOMIC_FLOAT)
-layout(location = 17) uniform uint u_atomic;  // 1: y += v atomically (split pieces; acc, no act)
-#endif
 void mm_store(uvec4 ga, uvec4 gb, uint row, uint t, float v) {
   uint yi = t * gb.w + gb.z + (row - ga.y);
-#if defined(RWKV_ATOMIC_FLOAT)
-  if (u_atomic != 0u) {
-    atomicAdd(ys[yi], v);
-    return;
-  }
-#endif
   v = mm_act(v, ga.w >> 1);
   ys[yi] = ((ga.w & 1u) != 0u ? ys[yi] : 0.0) + v;
 }
