@@ -2,7 +2,7 @@
 # bench/h100_s25g.sh - session 25: split pieces of Wo and the FFN value added into y with float
 # atomics (RWKV_MM_ATOMIC=1) against partial sums and a reduce: the 10 fields (three rounds,
 # with more / fewer pieces too), the 512-token pass, rwkv-bench once each; the forward tests
-# with it on.
+# with it on. Needs 5361409 (reverted: no gain).
 set -u
 . bench/h100_env.sh
 M=2.9b-q4_k_m
