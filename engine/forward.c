@@ -300,9 +300,10 @@ static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
-  for (uint32_t j = 0; j < n; j++)
-    if (pw[j]->type == RWKV_TYPE_F32 || pw[j]->type == RWKV_TYPE_F16 || pw[j]->type == RWKV_TYPE_BF16)
-      return 0; /* (quantized types only) */
+  for (uint32_t j = 0; j < n; j++) /* (quantized types only; rwkv_mm_dequant wants K % 8 == 0) */
+    if (pw[j]->type == RWKV_TYPE_F32 || pw[j]->type == RWKV_TYPE_F16 || pw[j]->type == RWKV_TYPE_BF16 ||
+        pw[j]->K % 8)
+      return 0;
   return 1;
 }
 static void rows16_init(rwkv_model *m) {
@@ -318,7 +319,7 @@ static void rows16_init(rwkv_model *m) {
     c->layer = -1;
     int any = 0;
     for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
-    if (!any || m->layers[0].ffn_key.K % 8 || m->layers[0].ffn_value.K % 8) c->min = 0;
+    if (!any) c->min = 0;
   }
 }
 /* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never
