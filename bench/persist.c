@@ -13,6 +13,10 @@
  *   layer     one dispatch per layer; phases separated by a grid barrier (an atomic counter
  *             that every workgroup bumps and then polls) inside the kernel
  *   all       one dispatch per token, grid barriers throughout
+ *   pdl       one dispatch per phase, no glMemoryBarrier: a phase's workgroups load their
+ *             first BENCH_PERSIST_PU weight units, then wait until every workgroup of the
+ *             earlier dispatches has counted itself done (BENCH_PERSIST_NOGRID=1: only
+ *             dispatch and pdl)
  * A grid barrier needs every workgroup resident at once: WGS must fit the GPU (a few per
  * SM); a barrier that spins too long gives up and the run is reported as failed rather
  * than hanging. Prints ms per token (median of 5 timed runs) and checks that the three
@@ -192,6 +196,52 @@ static const char *SRC =
     "  if (q == 0u && on) act[AY + h * 64u + i] = (red[t] + red[t + 1u] + red[t + 2u] + red[t + 3u]) * 0.125;\n"
     "#endif\n"
     "}\n"
+    "#define MATVEC_PDL(W4, W1, lay, M, K, EPI, XOFF, XK, LN) {\\\n"
+    "  uint r0 = gl_WorkGroupID.x * M / gl_NumWorkGroups.x, r1 = (gl_WorkGroupID.x + 1u) * M / gl_NumWorkGroups.x;\\\n"
+    "  uint upr = K / UW, total = (r1 - r0) * upr;\\\n"
+    "  uvec4 rw[PU];\\\n"
+    "  for (uint p = 0u; p < PU; p++) {\\\n"
+    "    uint jc = min(p * NT + t, total - 1u);\\\n"
+    "    ULOAD(W4, W1, lay, M, K, r0 + jc / upr, jc % upr, rw[p])\\\n"
+    "  }\\\n"
+    "  if (t < r1 - r0) racc[t] = 0u;\\\n"
+    "  pdl_wait();\\\n"
+    "  load_x(XOFF, XK, LN);\\\n"
+    "  for (uint i0 = 0u; i0 < MAXIT(M, K); i0 += PU) {\\\n"
+    "    if (i0 > 0u) for (uint p = 0u; p < PU; p++) {\\\n"
+    "      uint jc = min((i0 + p) * NT + t, total - 1u);\\\n"
+    "      ULOAD(W4, W1, lay, M, K, r0 + jc / upr, jc % upr, rw[p])\\\n"
+    "    }\\\n"
+    "    for (uint p = 0u; p < PU; p++) {\\\n"
+    "      uint j = (i0 + p) * NT + t, jc = min(j, total - 1u); float v = 0.0;\\\n"
+    "      UCOMP(rw[p], K, jc % upr, v)\\\n"
+    "      v = sum32(j < total ? v : 0.0);\\\n"
+    "      if ((t & 31u) == 0u && j < total) racc_add(jc / upr, v);\\\n"
+    "    }\\\n"
+    "  }\\\n"
+    "  barrier();\\\n"
+    "  if (t < r1 - r0) EPI(r0 + t, uintBitsToFloat(racc[t]));\\\n"
+    "  barrier(); }\n"
+    "#ifdef PDL\n"
+    /* pdl: each dispatch's workgroups load their first weight units, then wait until every
+     * workgroup of the earlier dispatches has counted itself done, then compute */
+    "void pdl_wait() {\n"
+    "  if (t == 0u) {\n"
+    "    uint spins = 0u;\n"
+    "    while (sy.cnt < sync_base && sy.fail == 0u) if (++spins > (1u << 22)) { sy.fail = 1u; break; }\n"
+    "  }\n"
+    "  barrier(); memoryBarrierBuffer();\n"
+    "}\n"
+    "void phase_pdl(uint lay, uint p) {\n"
+    "  if (p == 0u) MATVEC_PDL(wa4, wa1, lay, MA, D, EPI_A, AX, D, true)\n"
+    "  else if (p == 1u) { pdl_wait(); wkv(lay); }\n"
+    "  else if (p == 2u) MATVEC_PDL(wc4, wc1, lay, D, D, EPI_ADD, AY, D, false)\n"
+    "  else if (p == 3u) MATVEC_PDL(wd4, wd1, lay, F, D, EPI_H, AX, D, true)\n"
+    "  else MATVEC_PDL(we4, we1, lay, D, F, EPI_ADD, AH, F, false)\n"
+    "  memoryBarrierBuffer(); barrier();\n"
+    "  if (t == 0u) atomicAdd(sy.cnt, 1u);\n"
+    "}\n"
+    "#endif\n"
     "void phase(uint lay, uint p) {\n"
     "#ifdef EMPTY\n  return;\n#endif\n"
     "  if (p == 0u) { load_x(AX, D, true); MATVEC(wa4, wa1, lay, MA, D, EPI_A) }\n"
@@ -211,6 +261,9 @@ static const char *SRC =
     "}\n"
     "void main() {\n"
     "  t = gl_LocalInvocationIndex;\n"
+    "#ifdef PDL\n"
+    "  phase_pdl(l0, p0); return;\n"
+    "#endif\n"
     "  uint n = 0u;\n"
     "  for (uint l = l0; l < l1; l++)\n"
     "    for (uint p = p0; p < p1; p++) {\n"
@@ -282,8 +335,10 @@ int main(int argc, char **argv) {
            q4 ? 2 : 1, D, F, NL, NT, WGS, bal, PU, empty ? "#define EMPTY 1\n" : "");
   printf("%s | %s | %s D=%u layers=%u wgs=%u x %u, %s rows (%u units in flight), %s%s\n", in->renderer, in->version, q4 ? "q4" : "f16",
          D, NL, WGS, NT, bal ? "balanced" : "blocked", PU, sg ? "subgroups" : "shared-memory sums", empty ? ", phases empty (barriers only)" : "");
-  GLuint prog = build(head, SRC), fill = build("", FILL);
-  if (!prog || !fill) return 1;
+  char head_pdl[600];
+  snprintf(head_pdl, sizeof head_pdl, "%s#define PDL 1\n", head);
+  GLuint prog = build(head, SRC), fill = build("", FILL), prog_pdl = empty ? 0 : build(head_pdl, SRC);
+  if (!prog || !fill || (!empty && !prog_pdl)) return 1;
   /* weights: rows x K per layer; f16 K/2 words a row, q4 K/8 nibble words + K/32 scale words */
   unsigned rows[4] = {MA, D, F, D}, ks[4] = {D, D, D, F};
   GLuint w[4], act, st, sy;
@@ -301,7 +356,7 @@ int main(int argc, char **argv) {
     glDispatchCompute(1024, 1, 1);
   }
   unsigned n_act = 2 * D + MA + F;
-  float *x0 = calloc(n_act, sizeof *x0), *xr[3];
+  float *x0 = calloc(n_act, sizeof *x0), *xr[4];
   for (unsigned i = 0; i < D; i++) x0[i] = (float)((i * 37u) % 101u) / 50.0f - 1.0f;
   glGenBuffers(1, &act);
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, act);
@@ -326,9 +381,17 @@ int main(int argc, char **argv) {
         SB = glGetUniformLocation(prog, "sync_base");
   uint64_t base = 0; /* the counter's value before the next dispatch */
   glFinish();
-  static const char *names[3] = {"dispatch", "layer", "all"};
+  static const char *names[4] = {"dispatch", "layer", "all", "pdl"};
   int status = 0;
-  for (int mode = 0; mode < 3; mode++) {
+  GLint SBP = -1, QL0 = -1, QL1 = -1, QP0 = -1, QP1 = -1;
+  if (prog_pdl) {
+    SBP = glGetUniformLocation(prog_pdl, "sync_base");
+    QL0 = glGetUniformLocation(prog_pdl, "l0"); QL1 = glGetUniformLocation(prog_pdl, "l1");
+    QP0 = glGetUniformLocation(prog_pdl, "p0"); QP1 = glGetUniformLocation(prog_pdl, "p1");
+  }
+  for (int mode = 0; mode < (prog_pdl ? 4 : 3); mode++) {
+    if ((mode == 1 || mode == 2) && getenv("BENCH_PERSIST_NOGRID")) continue;
+    glUseProgram(mode == 3 ? prog_pdl : prog);
     double ms[5];
     uint32_t failed = 0, cnt = 0;
     for (int rep = -1; rep < 5; rep++) {
@@ -345,7 +408,16 @@ int main(int argc, char **argv) {
       double t0 = now_ms();
       unsigned toks = rep < 0 ? 1 : TOK;
       for (unsigned k = 0; k < toks; k++) {
-        if (mode == 0) {
+        if (mode == 3) { /* no barriers: each dispatch waits on the count of those before it */
+          for (unsigned l = 0; l < NL; l++)
+            for (unsigned p = 0; p < 5; p++) {
+              unsigned nw = p == 1 ? H : WGS;
+              glUniform1ui(QL0, l); glUniform1ui(QL1, l + 1); glUniform1ui(QP0, p); glUniform1ui(QP1, p + 1);
+              glUniform1ui(SBP, (GLuint)base);
+              glDispatchCompute(nw, 1, 1);
+              base += nw;
+            }
+        } else if (mode == 0) {
           for (unsigned l = 0; l < NL; l++)
             for (unsigned p = 0; p < 5; p++) {
               glUniform1ui(L0, l); glUniform1ui(L1, l + 1); glUniform1ui(P0, p); glUniform1ui(P1, p + 1);
