@@ -200,12 +200,13 @@ static const char *SRC =
     "  uint r0 = gl_WorkGroupID.x * M / gl_NumWorkGroups.x, r1 = (gl_WorkGroupID.x + 1u) * M / gl_NumWorkGroups.x;\\\n"
     "  uint upr = K / UW, total = (r1 - r0) * upr;\\\n"
     "  uvec4 rw[PU];\\\n"
+    "  if (NOPF) pdl_wait();\\\n"
     "  for (uint p = 0u; p < PU; p++) {\\\n"
     "    uint jc = min(p * NT + t, total - 1u);\\\n"
     "    ULOAD(W4, W1, lay, M, K, r0 + jc / upr, jc % upr, rw[p])\\\n"
     "  }\\\n"
     "  if (t < r1 - r0) racc[t] = 0u;\\\n"
-    "  pdl_wait();\\\n"
+    "  if (!NOPF) pdl_wait();\\\n"
     "  load_x(XOFF, XK, LN);\\\n"
     "  for (uint i0 = 0u; i0 < MAXIT(M, K); i0 += PU) {\\\n"
     "    if (i0 > 0u) for (uint p = 0u; p < PU; p++) {\\\n"
@@ -228,7 +229,11 @@ static const char *SRC =
     "void pdl_wait() {\n"
     "  if (t == 0u) {\n"
     "    uint spins = 0u;\n"
+    "#ifdef APOLL\n"
+    "    while (atomicAdd(sy.cnt, 0u) < sync_base && sy.fail == 0u) if (++spins > (1u << 22)) { sy.fail = 1u; break; }\n"
+    "#else\n"
     "    while (sy.cnt < sync_base && sy.fail == 0u) if (++spins > (1u << 22)) { sy.fail = 1u; break; }\n"
+    "#endif\n"
     "  }\n"
     "  barrier(); memoryBarrierBuffer();\n"
     "}\n"
@@ -336,7 +341,11 @@ int main(int argc, char **argv) {
   printf("%s | %s | %s D=%u layers=%u wgs=%u x %u, %s rows (%u units in flight), %s%s\n", in->renderer, in->version, q4 ? "q4" : "f16",
          D, NL, WGS, NT, bal ? "balanced" : "blocked", PU, sg ? "subgroups" : "shared-memory sums", empty ? ", phases empty (barriers only)" : "");
   char head_pdl[600];
-  snprintf(head_pdl, sizeof head_pdl, "%s#define PDL 1\n", head);
+  /* BENCH_PERSIST_PF=0: the wait before the first loads; BENCH_PERSIST_APOLL=1: poll with
+   * atomicAdd(count, 0) instead of a coherent load */
+  snprintf(head_pdl, sizeof head_pdl, "%s#define PDL 1\n#define NOPF %s\n%s", head,
+           getenv("BENCH_PERSIST_PF") && atoi(getenv("BENCH_PERSIST_PF")) == 0 ? "true" : "false",
+           getenv("BENCH_PERSIST_APOLL") ? "#define APOLL 1\n" : "");
   GLuint prog = build(head, SRC), fill = build("", FILL), prog_pdl = empty ? 0 : build(head_pdl, SRC);
   if (!prog || !fill || (!empty && !prog_pdl)) return 1;
   /* weights: rows x K per layer; f16 K/2 words a row, q4 K/8 nibble words + K/32 scale words */
