@@ -768,16 +768,14 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   }
   fill_info(g);
   int ch = 0;
-  /* (diagnostics: RWKV_CHAIN=2 leaves the buffers' reads cached, which may read stale data;
-   * RWKV_CHAIN=3 compiles the chain code in but opens no section: what the counting costs) */
-  if (env_int("RWKV_CHAIN", &ch) == 1 && ch >= 1 && ch <= 3 && g->info.max_ssbo_bindings > RWKV_CHAIN_BINDING) {
+  if (env_int("RWKV_CHAIN", &ch) == 1 && ch == 1 && g->info.max_ssbo_bindings > RWKV_CHAIN_BINDING) {
     static const uint32_t zero[2] = {0, 0};
     glGenBuffers(1, &g->chain_buf);
     glBindBuffer(GL_COPY_WRITE_BUFFER, g->chain_buf);
     glBufferData(GL_COPY_WRITE_BUFFER, sizeof zero, zero, GL_DYNAMIC_DRAW);
     glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, RWKV_CHAIN_BINDING, g->chain_buf);
-    g->chain = glGetError() == GL_NO_ERROR ? ch : 0;
+    g->chain = glGetError() == GL_NO_ERROR;
   }
   GLint formats = 0;
   glGetIntegerv(GL_NUM_PROGRAM_BINARY_FORMATS, &formats);
@@ -1213,7 +1211,7 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   if (g->chain)
     snprintf(chain, sizeof chain,
              "#define RWKV_CHAIN 1\n#define RWKV_CHAIN_BINDING %d\n#define RWKV_CHAIN_LOC %d\n"
-             "%s", RWKV_CHAIN_BINDING, RWKV_CHAIN_LOC, g->chain == 2 ? "" : "#define RWKV_COHERENT coherent\n");
+             "#define RWKV_COHERENT coherent\n", RWKV_CHAIN_BINDING, RWKV_CHAIN_LOC);
   const char *srcs[12] = {"#version 310 es\n", defines, (dl && defines[dl - 1] != '\n') ? "\n" : "",
                           chain, "#line 1 1\n", common};
   int ns = 6;
@@ -2145,7 +2143,7 @@ void rwkv_gpu_barrier(rwkv_gpu *g) {
 }
 
 void rwkv_gpu_chain_begin(rwkv_gpu *g) {
-  if (!g->chain || g->chain == 3 || g->chain_active) return;
+  if (!g->chain || g->chain_active) return;
   /* every workgroup of every program counts itself: the count starts over from 0 once all
    * earlier ones have (the gave-up flag stays) */
   static const uint32_t zero = 0;
