@@ -602,9 +602,9 @@ static GLint uloc(rwkv_model *m, unsigned prog, const char *name) {
 }
 #define u32(prog, name, v) glUniform1ui(uloc(m, (prog), (name)), (v))
 #define f32(prog, name, v) glUniform1f(uloc(m, (prog), (name)), (v))
-static void run(rwkv_model *m, uint32_t x, uint32_t y) {
-  rwkv_gpu_dispatch(m->gpu, x, y, 1);
-  rwkv_gpu_barrier(m->gpu);
+static void run(uint32_t x, uint32_t y) {
+  glDispatchCompute(x, y, 1);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
 
 /* ---- profile (RWKV_PROFILE=1) ---------------------------------------------------
@@ -779,7 +779,7 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   if (m->ln_split) slices = m->ln_split;
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
-  run(m, R, (D + cs - 1) / cs);
+  run(R, (D + cs - 1) / cs);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -812,7 +812,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * the layer norm (its barrier covers both) */
   int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R);
   if (f16 && (rc = rows16_fill(m, R16_RKV, l, err)) != RWKV_OK) return rc;
-  if (f16 && SKIP(m, PROF_LN_ATT)) rwkv_gpu_barrier(m->gpu);
+  if (f16 && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
@@ -855,7 +855,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
     rwkv_mm_batch_end(m->gpu, b);
-    rwkv_gpu_barrier(m->gpu); /* for r / k / v */
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else {
     /* w, a, g, v (layer 0: no v): the parts outside the stack (W->lora1_parts) on their own,
      * none waiting, then the stack's groups (rows in this order), whose dispatch puts the
@@ -1001,7 +1001,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "st_g", (uint32_t)(W->g2.stride / lora_bytes(W->g2.type)));
   }
   wkv_uniforms(m, p, l, a, T);
-  run(m, d->n_head, B);
+  run(d->n_head, B);
 }
 
 /* The WKV step as a parallel scan: (1) per (head, row) the scan's inputs in place
@@ -1023,7 +1023,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "vl_off", a->vl); u32(p, "vfirst_off", a->vfirst);
   u32(p, "w0", par + PAR_W0 * D); u32(p, "a0", par + PAR_A0 * D); u32(p, "v0", par + PAR_V0 * D);
   u32(p, "k_k", par + PAR_K_K * D); u32(p, "k_a", par + PAR_K_A * D);
-  run(m, (d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
+  run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
 
   p = m->prog.wkv_scan;
   use(m, p);
@@ -1031,7 +1031,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "r_off", a->r); u32(p, "k_off", a->k); u32(p, "v_off", a->v);
   u32(p, "dec_off", a->wl); u32(p, "kk_off", a->vl); u32(p, "b_off", a->al);
   u32(p, "o_off", a->y); u32(p, "last_off", a->last);
-  rwkv_gpu_dispatch(m->gpu, D / m->wkv_rows, B, 1);
+  glDispatchCompute(D / m->wkv_rows, B, 1);
   /* beside the scan, dispatched after it so that its workgroups are placed first: the gate's
    * LoRA second stage (g_late) and the f16 rows of rows16; one barrier after
    * all (with the decode queued before the scan the wkv step took 238 -> 297 us a layer at
@@ -1047,7 +1047,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
-  else rwkv_gpu_barrier(m->gpu);
+  else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 
   p = m->prog.wkv_post;
   use(m, p);
@@ -1056,7 +1056,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   u32(p, "y_off", a->y);
   u32(p, "r_k", par + PAR_R_K * D); u32(p, "lnx_w", par + PAR_LNX_W * D); u32(p, "lnx_b", par + PAR_LNX_B * D);
   f32(p, "gn_eps", 1e-5f * (float)d->head_size);
-  run(m, (d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
+  run((d->n_head + m->wkv_head_pg - 1) / m->wkv_head_pg, R);
   return RWKV_OK;
 }
 
@@ -1194,7 +1194,7 @@ static void persist_layer(rwkv_model *m, uint32_t l, const arena *a) {
   u32(p, "store_to", l > 0 ? lay - (uint32_t)m->layer_floats + D : 0);
   f32(p, "ln_eps", d->eps);
   wkv_uniforms(m, p, l, a, 1); /* the WKV step's (rwkv_wkv.comp, as wkv_one unfused) */
-  run(m, m->persist_wgs, 1);
+  run(m->persist_wgs, 1);
   /* every workgroup takes one ticket past the end */
   m->persist_tk += cum[7] + m->persist_wgs;
   m->persist_dn += cum[7];
@@ -1222,7 +1222,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
              lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
-    } else if (f16) rwkv_gpu_barrier(m->gpu);
+    } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;
     if (!SKIP(m, PROF_FFN_KEY))
       rc = mm_act(m, f16 ? &m->r16[R16_KEY].w : &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
@@ -1231,7 +1231,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   /* (on its f16 rows in long prefills, rows16: decoded here where the WKV step did not) */
   int f16 = rows16_on(m, R16_VALUE, l, R);
   if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, err)) == RWKV_OK)
-    rwkv_gpu_barrier(m->gpu);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, 1, err);
   prof(m, PROF_FFN_VALUE);
   return rc;
@@ -1346,13 +1346,10 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   u32(p, "row_bytes", (uint32_t)rwkv_type_row_bytes(m->d.emb->type, D));
   u32(p, "ln_w", gpar + PAR_LN0_W * D); u32(p, "ln_b", gpar + PAR_LN0_B * D);
   f32(p, "eps", d->eps);
-  run(m, R, 1);
+  run(R, 1);
   prof(m, PROF_EMBED);
 
-  /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init;
-   * decode steps as one chain section with RWKV_CHAIN=1, gpu.h) */
-  int chained = T == 1 && !persist_on(m, B, T);
-  if (chained) rwkv_gpu_chain_begin(m->gpu);
+  /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init) */
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
     if (persist_on(m, B, T)) {
       persist_layer(m, l, &a);
@@ -1365,7 +1362,6 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
       else glFlush();
     }
   }
-  if (chained) rwkv_gpu_chain_end(m->gpu);
   if (rc) return rc;
   /* the last layer's ffn_prev (earlier layers' were stored by their successors). With
    * outputs no barrier of its own: ln_out and the head neither read the state nor write
@@ -1375,8 +1371,8 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   use(m, p);
   u32(p, "off", a.last_ffn); u32(p, "n", B * D); u32(p, "D", D); u32(p, "T", T);
   u32(p, "prev_off", (uint32_t)((d->n_layer - 1) * m->layer_floats) + D);
-  if (outs) rwkv_gpu_dispatch(m->gpu, (B * D + 255) / 256, 1, 1);
-  else run(m, (B * D + 255) / 256, 1);
+  if (outs) glDispatchCompute((B * D + 255) / 256, 1, 1);
+  else run((B * D + 255) / 256, 1);
   prof(m, PROF_STORE);
   /* no glGetError here: with a threaded driver it waits for the driver thread.
    * GL errors of the pass are collected where results are read back. */
@@ -1389,7 +1385,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   u32(p, "ln_w", gpar + PAR_LNOUT_W * D); u32(p, "ln_b", gpar + PAR_LNOUT_B * D);
   u32(p, "last_only", output == RWKV_OUTPUT_LAST);
   f32(p, "eps", d->eps);
-  run(m, outs, 1);
+  run(outs, 1);
   prof(m, PROF_LN_OUT);
   if (!embed) {
     rwkv_mm_args h = {m->act_buf, a.hidden, D, m->out_buf, 0, d->n_vocab, outs, 0};
@@ -1527,7 +1523,7 @@ static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
   u32(p, "n", n);
   u32(p, "slot", slot);
   u32(p, "per", per);
-  run(m, (n + per - 1) / per, 1);
+  run((n + per - 1) / per, 1);
 }
 
 int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
@@ -1597,7 +1593,7 @@ int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float re
   u32(p, "cap", cap);
   f32(p, "rep", rep);
   f32(p, "margin", margin);
-  run(m, 1, 1);
+  run(1, 1);
   if ((rc = rwkv_gpu_read(m->gpu, m->cand_buf, 0, need, m->cand_host, "sampling candidates", err)) != RWKV_OK)
     return rc;
   const uint32_t *r = m->cand_host;

@@ -108,11 +108,6 @@ struct rwkv_gpu {
    * weight overlaps the transfer of the last (H100: mapping each weight buffer cost
    * more than the copy itself; bench/upload.c). ring_state 0 untried, 1 on, -1 off. */
   int ring_state;
-  /* chained dispatches (RWKV_CHAIN=1, rwkv_gpu_dispatch): chain_buf holds the workgroup
-   * count and the gave-up flag, bound at RWKV_CHAIN_BINDING for good */
-  int chain, chain_active;
-  GLuint chain_buf;
-  uint32_t chain_total, chain_wait;
   /* read-back staging buffer (rwkv_gpu_read): GL_STREAM_READ, grown on demand */
   GLuint rb_buf;
   uint64_t rb_cap;
@@ -767,16 +762,6 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
                        why_gbm, why_dev, why_sl);
   }
   fill_info(g);
-  int ch = 0;
-  if (env_int("RWKV_CHAIN", &ch) == 1 && ch == 1 && g->info.max_ssbo_bindings > RWKV_CHAIN_BINDING) {
-    static const uint32_t zero[2] = {0, 0};
-    glGenBuffers(1, &g->chain_buf);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, g->chain_buf);
-    glBufferData(GL_COPY_WRITE_BUFFER, sizeof zero, zero, GL_DYNAMIC_DRAW);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, RWKV_CHAIN_BINDING, g->chain_buf);
-    g->chain = glGetError() == GL_NO_ERROR;
-  }
   GLint formats = 0;
   glGetIntegerv(GL_NUM_PROGRAM_BINARY_FORMATS, &formats);
   while (glGetError() != GL_NO_ERROR) {
@@ -813,7 +798,6 @@ void rwkv_gpu_close(rwkv_gpu *g) {
   free(g->sizes);
   if (g->dpy != EGL_NO_DISPLAY && g->ctx != EGL_NO_CONTEXT) {
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, g->ctx);
-    if (g->chain_buf) glDeleteBuffers(1, &g->chain_buf);
     soon_drop(g, NULL); /* (their slots may be gone) */
     rwkv_gpu_upload_done(g, NULL);
     if (g->rb_buf) glDeleteBuffers(1, &g->rb_buf);
@@ -1207,14 +1191,9 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   if (rc) return rc;
   size_t dl = strlen(defines);
   static const char *const lines[3] = {"\n#line 1 2\n", "\n#line 1 3\n", "\n#line 1 4\n"};
-  char chain[160] = "";
-  if (g->chain)
-    snprintf(chain, sizeof chain,
-             "#define RWKV_CHAIN 1\n#define RWKV_CHAIN_BINDING %d\n#define RWKV_CHAIN_LOC %d\n"
-             "#define RWKV_COHERENT coherent\n", RWKV_CHAIN_BINDING, RWKV_CHAIN_LOC);
-  const char *srcs[12] = {"#version 310 es\n", defines, (dl && defines[dl - 1] != '\n') ? "\n" : "",
-                          chain, "#line 1 1\n", common};
-  int ns = 6;
+  const char *srcs[11] = {"#version 310 es\n", defines, (dl && defines[dl - 1] != '\n') ? "\n" : "",
+                          "#line 1 1\n", common};
+  int ns = 5;
   for (size_t i = 0; i < nb; i++) {
     srcs[ns++] = lines[i];
     srcs[ns++] = bodies[i];
@@ -2127,45 +2106,4 @@ unsigned rwkv_gpu_token_map(const rwkv_gpu *g, uint32_t t, uint32_t *off, uint32
   if (off) *off = g->tmap_off;
   if (t_live) *t_live = g->tmap_live;
   return g->tmap_buf;
-}
-
-void rwkv_gpu_dispatch(rwkv_gpu *g, unsigned x, unsigned y, unsigned z) {
-  if (g->chain) {
-    glUniform1ui(RWKV_CHAIN_LOC, g->chain_active ? g->chain_wait : 0u);
-    if (g->chain_active) g->chain_total += x * y * z;
-  }
-  glDispatchCompute(x, y, z);
-}
-
-void rwkv_gpu_barrier(rwkv_gpu *g) {
-  if (g->chain_active) g->chain_wait = g->chain_total;
-  else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-
-void rwkv_gpu_chain_begin(rwkv_gpu *g) {
-  if (!g->chain || g->chain_active) return;
-  /* every workgroup of every program counts itself: the count starts over from 0 once all
-   * earlier ones have (the gave-up flag stays) */
-  static const uint32_t zero = 0;
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
-  glBindBuffer(GL_COPY_WRITE_BUFFER, g->chain_buf);
-  glBufferSubData(GL_COPY_WRITE_BUFFER, 0, 4, &zero);
-  glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-  g->chain_active = 1;
-  g->chain_total = g->chain_wait = 0;
-}
-
-void rwkv_gpu_chain_end(rwkv_gpu *g) {
-  if (!g->chain_active) return;
-  g->chain_active = 0;
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-
-int rwkv_gpu_chain_failed(rwkv_gpu *g, rwkv_error *err) {
-  if (!g->chain) return RWKV_OK;
-  uint32_t c[2] = {0, 0};
-  int rc = rwkv_gpu_read(g, g->chain_buf, 0, sizeof c, c, "chain counter", err);
-  if (rc == RWKV_OK && c[1])
-    rc = rwkv_errorf(err, RWKV_ERR_GPU, "gpu: a chained dispatch (RWKV_CHAIN=1) gave up waiting (count %u)", c[0]);
-  return rc;
 }

@@ -107,25 +107,6 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
 /* Wait until the GPU has run every command queued so far (a fence; glFinish where fences
  * fail). */
 int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err);
-/* Chained dispatches (experimental; RWKV_CHAIN=1 when the context opens, on drivers with
- * more than RWKV_CHAIN_BINDING storage bindings). Every program then carries
- * glsl/common.glsl's chain code: each workgroup adds 1 to a counter when its writes are
- * done, and between rwkv_gpu_chain_begin and _end a dispatch's workgroups first wait (by
- * polling loads, not atomics) until the count reaches that of every workgroup dispatched
- * before the last rwkv_gpu_barrier, so that a dependent dispatch launches while the last one
- * drains; the arena and the state are read coherently then. Inside a section every
- * dispatch must go through rwkv_gpu_dispatch and every storage barrier through
- * rwkv_gpu_barrier; outside one they are glDispatchCompute and glMemoryBarrier. A wait that
- * polls too long gives up and sets a flag (wrong results, never a hang), which
- * rwkv_gpu_chain_failed reports. */
-#define RWKV_CHAIN_BINDING 15
-#define RWKV_CHAIN_LOC 63
-void rwkv_gpu_dispatch(rwkv_gpu *g, unsigned x, unsigned y, unsigned z);
-void rwkv_gpu_barrier(rwkv_gpu *g);
-void rwkv_gpu_chain_begin(rwkv_gpu *g);
-void rwkv_gpu_chain_end(rwkv_gpu *g);
-/* RWKV_OK, or an error if a chained wait gave up since the context opened (a read-back). */
-int rwkv_gpu_chain_failed(rwkv_gpu *g, rwkv_error *err);
 /* Total bytes of live buffers made through rwkv_gpu_buffer (for reporting). */
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);

@@ -782,7 +782,7 @@ int rwkv_mm_dequant(rwkv_gpu *g, const rwkv_mm_weight *src, const rwkv_mm_weight
     GLuint ga[4] = {dst_row0 + ch->row0, 0, ch->rows, 0};
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, ch->buf);
     glUniform4uiv(4, 1, ga);
-    rwkv_gpu_dispatch(g, (src->K / 8 + 255) / 256, grid_rows && grid_rows < ch->rows ? grid_rows : ch->rows, 1);
+    glDispatchCompute((src->K / 8 + 255) / 256, grid_rows && grid_rows < ch->rows ? grid_rows : ch->rows, 1);
   }
   return RWKV_OK; /* (no glGetError here: it stalls a threaded driver, and this runs a layer) */
 }
@@ -1073,9 +1073,9 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     glUniform4uiv(8, (GLsizei)ng, gb);
     glUniform1ui(24, (GLuint)(first && p->write_last));
     first = 0;
-    rwkv_gpu_dispatch(g, wgs, (GLuint)tiles, 1);
+    glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
-  if (!p->no_barrier) rwkv_gpu_barrier(g);
+  if (!p->no_barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;
 }
 
@@ -1093,7 +1093,7 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
 }
 
 /* A split dispatch's reduce: matmul.comp KERNEL 3 sums the S pieces in scratch into y. */
-static void run_reduce(rwkv_gpu *g, const rwkv_mm_reduce *r) {
+static void run_reduce(const rwkv_mm_reduce *r) {
   glUseProgram(r->prog);
   glUniform1ui(1, r->T);
   glUniform1ui(3, r->ng);
@@ -1106,7 +1106,7 @@ static void run_reduce(rwkv_gpu *g, const rwkv_mm_reduce *r) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, r->scratch);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, r->y);
   if (r->tmap) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, r->tmap);
-  rwkv_gpu_dispatch(g, (r->R + 255) / 256, r->T, 1);
+  glDispatchCompute((r->R + 255) / 256, r->T, 1);
 }
 
 /* One chunk's tiled dispatch in S pieces of K: partial sums of group gi's local row i,
@@ -1151,24 +1151,25 @@ static int dispatch_split(rwkv_gpu *g, const rwkv_mm_weight *w, int v, const GLu
   glUniform1ui(14, T * R);
   glUniform1ui(15, tmap ? 1 : 0); /* partial sums by dispatch token, x by the map */
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, r.scratch);
-  rwkv_gpu_dispatch(g, wgs, tiles, S);
+  glDispatchCompute(wgs, tiles, S);
   glUniform1ui(15, tmap ? 3 : 0); /* its uniforms are kept per program: back to plain */
   if (rec) {
     *rec = r;
     return 0;
   }
-  rwkv_gpu_barrier(g);
-  run_reduce(g, &r);
-  rwkv_gpu_barrier(g);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  run_reduce(&r);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   glUseProgram(w->prog[v]);
   return 0;
 }
 
 void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b) {
+  (void)g;
   if (!b || (!b->pending && !b->n)) return;
-  rwkv_gpu_barrier(g);
-  for (uint32_t i = 0; i < b->n; i++) run_reduce(g, &b->r[i]);
-  if (b->n) rwkv_gpu_barrier(g);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  for (uint32_t i = 0; i < b->n; i++) run_reduce(&b->r[i]);
+  if (b->n) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   b->n = 0;
   b->pending = 0;
 }
@@ -1284,10 +1285,10 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glUniform1ui(13, w->K);
         glUniform1ui(14, 0);
       }
-      rwkv_gpu_dispatch(g, wgs, (GLuint)tiles, 1);
+      glDispatchCompute(wgs, (GLuint)tiles, 1);
     }
   }
-  if (barrier) rwkv_gpu_barrier(g);
+  if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   /* no glGetError here: it stalls a threaded driver on every dispatch; GL
    * errors surface where results are read back (rwkv_gpu_check) */
   return RWKV_OK;

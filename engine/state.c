@@ -275,7 +275,7 @@ static int pool_zero(rwkv_model *m, uint64_t off, uint64_t n, rwkv_error *err) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->pool_buf);
   glUniform1ui(glGetUniformLocation(m->prog.zero, "off"), (GLuint)off);
   glUniform1ui(glGetUniformLocation(m->prog.zero, "n"), (GLuint)n);
-  rwkv_gpu_dispatch(m->gpu, (GLuint)((n + 255) / 256), 1, 1);
+  glDispatchCompute((GLuint)((n + 255) / 256), 1, 1);
   glMemoryBarrier(GL_ALL_BARRIER_BITS);
   return rwkv_gpu_check(m->gpu, "clearing a state", err);
 }

@@ -636,10 +636,10 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 // (start row, state offset).
 // RWKV_COHERENT (the persistent layer kernel, rwkv_layer.comp): the arena and the state
 // read coherently, so that one workgroup sees what others of the same dispatch wrote.
-#ifndef RWKV_COHERENT  // (also the matmuls' x / y / state buffers: chained dispatches)
+#ifdef RWKV_BUFFERS
+#ifndef RWKV_COHERENT
 #define RWKV_COHERENT
 #endif
-#ifdef RWKV_BUFFERS
 layout(std430, binding = 0) RWKV_COHERENT buffer Act { float act[]; };
 layout(std430, binding = 1) readonly buffer Par { float par[]; };
 layout(std430, binding = 2) RWKV_COHERENT buffer State { float st[]; };
@@ -721,37 +721,4 @@ vec2 ln_stats(uint off, uint n, float eps) {
   }
   return vec2(mean, inversesqrt(wg_sum(s) / float(n) + eps));
 }
-#endif
-
-#ifdef RWKV_CHAIN
-// Chained dispatches (engine/gpu.h, RWKV_CHAIN=1): inside a chain section the host puts no
-// glMemoryBarrier between dependent dispatches. Every workgroup adds 1 to rwkv_chain[0]
-// when its writes are done; a dispatch's workgroups first wait until the count reaches
-// u_cwait (every workgroup dispatched before the section's last barrier point), polling
-// with plain coherent loads (atomic polls queue ahead of the producers' adds: session 4's
-// version lost 2x that way; bench-persist pdl, bench/RESULTS.md "Session 26"). The GPU
-// starts a dispatch's workgroups only after the earlier dispatches' have all started, so
-// the wait ends; after 2^20 polls it gives up and sets rwkv_chain[1].
-layout(std430, binding = RWKV_CHAIN_BINDING) coherent volatile buffer RwkvChain { uint rwkv_chain[]; };
-layout(location = RWKV_CHAIN_LOC) uniform uint u_cwait;
-void rwkv_main();
-void main() {
-  if (u_cwait != 0u) {
-    if (gl_LocalInvocationIndex == 0u) {
-      uint n = 0u;
-      while (rwkv_chain[0] < u_cwait && rwkv_chain[1] == 0u)
-        if (++n == (1u << 20)) {
-          atomicOr(rwkv_chain[1], 1u);
-          break;
-        }
-    }
-    barrier();
-    memoryBarrierBuffer();
-  }
-  rwkv_main();
-  memoryBarrierBuffer();
-  barrier();
-  if (gl_LocalInvocationIndex == 0u) atomicAdd(rwkv_chain[0], 1u);
-}
-#define main rwkv_main
 #endif

@@ -38,8 +38,8 @@
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
-layout(std430, binding = 1) RWKV_COHERENT readonly buffer Xbuf { float xs[]; };
-layout(std430, binding = 2) RWKV_COHERENT buffer Ybuf { float ys[]; };
+layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
+layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 
 #if defined(RWKV_OCC) && KERNEL != 3
 // Occupancy probe (RWKV_MM_OCC=1, bench-mm BENCH_MM_OCC=1): occ_max is the most workgroups
@@ -56,7 +56,7 @@ layout(location = 3) uniform uint u_ng;
 layout(location = 4) uniform uvec4 u_ga[4];     // first workgroup, first row, rows, acc|act<<1
 layout(location = 8) uniform uvec4 u_gb[4];     // xoff, ldx, yoff, ldy
 #if KERNEL == 2 || KERNEL == 0
-layout(std430, binding = 1) RWKV_COHERENT readonly buffer Xbuf4 { vec4 xs4[]; };
+layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;       // 1: x index e % 4 == 0 for every quad read
 vec4 mm_x4(uint e) {
   if (u_xal != 0u) return xs4[e >> 2];
@@ -175,7 +175,7 @@ void mm_finish(float acc[NR * TT], uint lid, uint lane, uint r0, uint rend, uint
 // slot it reads (u_pprev) is never the one written. Rows with t < start (pr_seq[2t]) are
 // padding: x = 0, no writes. PRO_K: K (host), PRO_P2: WG rounded up to a power of 2.
 layout(std430, binding = 3) readonly buffer ProPar { float pr_par[]; };
-layout(std430, binding = 4) RWKV_COHERENT buffer ProSt { float pr_st[]; };
+layout(std430, binding = 4) buffer ProSt { float pr_st[]; };
 layout(std430, binding = 5) readonly buffer ProSeq { uint pr_seq[]; };
 layout(location = 16) uniform uint u_pxoff;  // raw x of token t: x buffer [u_pxoff + t K ..)
 layout(location = 17) uniform uint u_plnw;   // par: norm weight, bias (K floats)
@@ -448,7 +448,7 @@ shared float xshf[(DB + 1) * BK * QN * 4];
 #define XST(o, c, v) xshf[4u * (o) + (c)] = (v)
 vec4 wld(uint i) { uint b = 4u * i; return vec4(wshf[b], wshf[b + 1u], wshf[b + 2u], wshf[b + 3u]); }
 vec4 xld(uint i) { uint b = 4u * i; return vec4(xshf[b], xshf[b + 1u], xshf[b + 2u], xshf[b + 3u]); }
-layout(std430, binding = 1) RWKV_COHERENT readonly buffer Xbuf4 { vec4 xs4[]; };
+layout(std430, binding = 1) readonly buffer Xbuf4 { vec4 xs4[]; };
 layout(location = 12) uniform uint u_xal;      // 1: xoff % 4 == 0 and ldx % 4 == 0 (vec4 x loads)
 layout(location = 13) uniform uint u_kchunk;   // K elements per split (gl_WorkGroupID.z), % BK == 0
 layout(location = 14) uniform uint u_zstride;  // y floats between two splits' partial sums
