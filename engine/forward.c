@@ -366,7 +366,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->mm_batch = env_u32("RWKV_MM_BATCH", 1) != 0;
   m->g_late = env_u32("RWKV_G_LATE", 128);
-  m->lora_early = (int)env_u32("RWKV_LORA_EARLY", 0);
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
@@ -802,45 +801,6 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
  * dispatches over the stacked weights (one matmul each where the types differ). */
-/* RWKV_LORA_EARLY=1 (m->lora_early; passes of several tokens a sequence whose LoRA second
- * stages are matmuls): the LoRA first stages alone after the layer norm, then r / k / v
- * beside the second stages, instead of r / k / v beside the first stages */
-static int lora_early(const rwkv_model *m, uint32_t T) { return m->lora_early && T > 1 && !SKIP(m, PROF_LORA2); }
-
-/* r / k / v of layer l from the mixes (f16: on rows16's f16 weight), no barrier after: into
- * batch b, else side by side with what follows (m->overlap) */
-static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, int f16, rwkv_mm_batch *b,
-                        rwkv_error *err) {
-  const model_layer *W = &m->layers[l];
-  uint32_t D = m->d.n_embd, xr = a->mix, xk = xr + 2 * R * D, xv = xk + R * D;
-  int rc = RWKV_OK;
-  /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
-   * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
-   * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
-   * (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); their last dispatch (or
-   * the batch's end) puts the barrier */
-  const rwkv_mm_group pg[3] = {
-      {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
-      {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
-      {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
-  const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
-  rwkv_mm_group g[3];
-  uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
-  if (f16) { /* all three as one stack, rows as rows16_parts orders them */
-    for (uint32_t i = 0; i < 3; i++)
-      if (!(W->rkv_parts & (1u << i))) {
-        g[ng] = pg[i];
-        g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
-        ng++;
-      }
-    rc = mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
-  }
-  for (uint32_t i = 0; i < 3 && !rc && !f16; i++)
-    if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
-  if (!rc && ng && !f16) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
-  return rc;
-}
-
 static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
                            uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
@@ -859,14 +819,38 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
              store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
-  uint32_t xw = a->mix + RD, xv = xw + 2 * RD, xa = xv + RD, xg = xa + RD;
+  uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
    * (m->mm_batch) their split-K pieces run side by side and their reduces after one barrier
    * (bench/RESULTS.md "Session 18"); RWKV_MM_BATCH=0: each split waits for its own reduce */
   rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
-  /* (RWKV_LORA_EARLY=1: r / k / v beside the LoRA second stages instead, time_mix) */
-  if (!SKIP(m, PROF_RKV) && !lora_early(m, T)) rc = rkv_dispatch(m, l, a, R, f16, b, err);
+  if (!SKIP(m, PROF_RKV)) {
+    /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
+     * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
+     * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
+     * (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); their last dispatch (or
+     * the batch's end) puts the barrier */
+    const rwkv_mm_group pg[3] = {
+        {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+        {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+        {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+    const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
+    rwkv_mm_group g[3];
+    uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
+    if (f16) { /* all three as one stack, rows as rows16_parts orders them */
+      for (uint32_t i = 0; i < 3; i++)
+        if (!(W->rkv_parts & (1u << i))) {
+          g[ng] = pg[i];
+          g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
+          ng++;
+        }
+      rc = mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
+    }
+    for (uint32_t i = 0; i < 3 && !rc && !f16; i++)
+      if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
+    if (!rc && ng && !f16) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+  }
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
@@ -952,22 +936,10 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in layer
    * 0, which has no v LoRA): mm_act waits) */
   int wait_a = g_late && l == 0, wait_v = g_late;
-  if (l2 && lora_early(m, T)) {
-    /* (as one batch with r / k / v: their split-K reduces after one barrier) */
-    rwkv_mm_batch bt = {0};
-    int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R);
-    rc = mm_run(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, 0, 0, &bt, err);
-    if (!rc) rc = mm_run(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, 0, 0, &bt, err);
-    if (!rc && l > 0) rc = mm_run(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, 0, 0, &bt, err);
-    if (!rc && !g_late) rc = mm_run(m, &W->g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &bt, err);
-    if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, R, f16, &bt, err);
-    if (!rc) rwkv_mm_batch_end(m->gpu, &bt);
-  } else {
-    if (!rc && l2) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
-    if (!rc && l2) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
-    if (!rc && l2 && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
-    if (!rc && l2 && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
-  }
+  if (!rc && l2) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2 && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
+  if (!rc && l2 && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
 

@@ -112,7 +112,6 @@ struct rwkv_model {
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
-  int lora_early; /* RWKV_LORA_EARLY: r / k / v beside the LoRA second stages (forward.c lora_early) */
   uint32_t g_late; /* prefills of this many tokens or more: the gate's LoRA-2 beside the WKV
                     * scans (0: never) */
   /* decode of one sequence with one dispatch a layer (glsl/rwkv_layer.comp, forward.c
