@@ -324,7 +324,11 @@ static void test_values(void) {
 
 /* rows16's f16 weights that cannot be had (a GPU memory limit with no room for them): the
  * passes run on the quantized rows as with rows16 off (the same logits, bit for bit), and
- * the engine stays inside the limit. */
+ * the engine stays inside the limit. No split-K (RWKV_MM_SPLITK=1): on GPUs this short pass
+ * splits its tiled matmuls, whose scratch is made during pass 0's layers and so counted in
+ * `used`, while pass 1 asks for the f16 weights at layer 0, before its scratch exists, where
+ * they can fit (the likely cause of this check failing on the H100 in session 26, where
+ * llvmpipe, which does not split, passed; bench/RESULTS.md "Session 26"). */
 static void test_rows16_no_room(void) {
   rwkv_error err = {0};
   char path[512];
@@ -333,6 +337,7 @@ static void test_rows16_no_room(void) {
   CHECK_OK(rc, &err);
   static float want[STEPS * V], got[STEPS * V];
   uint64_t used = 0;
+  setenv("RWKV_MM_SPLITK", "1", 1);
   for (int pass = 0; pass < 3 && !rc; pass++) {
     /* pass 0: rows16 off, no limit (the GPU bytes a load, a state and the prefill take);
      * pass 1: rows16 forced on, 64 KB more than that (the smallest f16 weight is 384 KB);
@@ -367,6 +372,7 @@ static void test_rows16_no_room(void) {
   unsetenv("RWKV_FFN_F16_MIN");
   unsetenv("RWKV_FFK_F16_MIN");
   unsetenv("RWKV_RKV_F16_MIN");
+  unsetenv("RWKV_MM_SPLITK");
   unlink(path);
 }
 
