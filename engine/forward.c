@@ -777,12 +777,12 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   int sw = rwkv_gpu_get_info(m->gpu)->software;
   uint32_t wg = row_wg(m), per = sw ? wg : 64;
   uint32_t slices = R < 16 ? (D + per - 1) / per : 1;
-  /* mid-sized passes on GPUs (the 10 fields' 160 rows): slices enough for ~528 workgroups
-   * (4 an SM on the H100), at least 64 channels each: 2.9B Q4_K_M 10 fields 33.44-33.52 ->
+  /* mid-sized passes on GPUs (the 10 fields' 160 rows): slices enough for one wave of
+   * workgroups (RWKV_GPU_ONE_WAVE), at least 64 channels each: 2.9B Q4_K_M 10 fields 33.44-33.52 ->
    * 33.21-33.30 ms with 4 slices, F16 33.62 -> 33.22-33.25, 0.1B 3.41-3.46 -> 3.37 (3);
    * pp512 with 2 slices 0.2% slower (bench/h100_s26g.sh) */
   if (R >= 16 && R < 264 && !sw) {
-    slices = (528 + R - 1) / R;
+    slices = (RWKV_GPU_ONE_WAVE + R - 1) / R;
     if (slices > (D + 63) / 64) slices = (D + 63) / 64;
   }
   if (m->ln_split) slices = m->ln_split;

@@ -224,6 +224,10 @@ void rwkv_gpu_stream(const rwkv_gpu *g, void *dst, const void *src, uint64_t n);
  * freeing a model gives all its memory back). rwkv_gpu_scratch_free frees them now;
  * rwkv_gpu_close in any case. */
 #define RWKV_GPU_SCRATCH_SLOTS 4
+/* Workgroups of 256 invocations that fill the H100 once (4 resident on each of its 132 SMs):
+ * the target of short passes' split-K pieces (matmul.c) and of their layer norms' slices
+ * (forward.c ln_mix). GL has no SM count to query. */
+#define RWKV_GPU_ONE_WAVE 528
 int rwkv_gpu_scratch(rwkv_gpu *g, unsigned slot, uint64_t bytes, unsigned *buf, rwkv_error *err);
 void rwkv_gpu_scratch_use(rwkv_gpu *g, int delta);
 void rwkv_gpu_scratch_free(rwkv_gpu *g);

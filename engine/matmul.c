@@ -106,7 +106,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * this gives, e.g. 4 for the FFN key's 160 tiles and 14 for Wo's 40, are what won); longer
    * passes unchanged (they use split_min). (1056 before: H200, RWKV_MM_SPLIT_MIN=1056 for
    * everything: 10 fields 38.9 -> 38.4 ms; bench/h100_s7k.sh) */
-  c->split_min_small = 528;
+  c->split_min_small = RWKV_GPU_ONE_WAVE;
   /* Both are H100 figures: 16 and 4 workgroups an SM of its 132 (4 waves of the tiled
    * kernel's 4 resident a SM, and 1). A GPU with fewer SMs would cut K into more pieces than
    * it has room for and pay for their partial sums at its lower bandwidth: set them there
