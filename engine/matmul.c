@@ -26,6 +26,7 @@ typedef struct mm_cfg {
   unsigned split_km_small, split_km_long; /* RWKV_MM_SPLIT_KM's pieces for this K x M */
   unsigned split_piece_small; /* most slices a piece in dispatches of <= 2 token tiles */
   unsigned split_mid_max; /* 3..8 token tiles: the target's floor, at most this many (0: ceil) */
+  unsigned split_floor_small; /* <= 2 token tiles: the target's floor, not its ceiling */
   int subgroup;
   unsigned swz; /* tiled: warp-shaped thread tiles (matmul.comp SWZ) */
   unsigned ku;  /* tiled: k steps written out per pass of the k loop (matmul.comp KU) */
@@ -128,6 +129,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * Q4_K_M 4789 -> 4818 (its Wo / v 11 -> 8 and key 4 -> 3; its FFN value lost in 8 pieces,
    * 4774 -> 4760, so 16 there); document states unchanged. */
   c->split_mid_max = type == RWKV_TYPE_F16 ? 8 : 64; /* (split_max caps both) */
+  c->split_floor_small = 0;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -346,6 +348,9 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
   if (env_uint("RWKV_MM_SPLIT_MID_MAX", 0, 64, &v)) c->split_mid_max = v;
+  if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v))
+    c->split_floor_small = v == 2 || (v == 1 && type != RWKV_TYPE_F32 && type != RWKV_TYPE_F16 &&
+                                      type != RWKV_TYPE_BF16);
   split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
@@ -629,6 +634,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_force = cfg[1].split_force;
     w->split_piece_small = cfg[1].split_piece_small;
     w->split_mid_max = cfg[1].split_mid_max;
+    w->split_floor_small = cfg[1].split_floor_small;
     w->split_km_small = cfg[1].split_km_small;
     w->split_km_long = cfg[1].split_km_long;
     int rc = rwkv_gpu_program_lazy(g, "matmul", "#define RWKV_WEIGHT_BINDING 0\n#define RWKV_MM_PACKED 1\n"
@@ -905,7 +911,7 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else if (!smin || wgs >= smin) return 1;
   else {
     int mid = tiles > 2 && tiles <= 8 && w->split_mid_max;
-    uint64_t want = mid ? smin / wgs : (smin + wgs - 1) / wgs;
+    uint64_t want = mid || (tiles <= 2 && w->split_floor_small) ? smin / wgs : (smin + wgs - 1) / wgs;
     uint32_t most = mid && w->split_mid_max < w->split_max ? w->split_mid_max : w->split_max;
     S = want < most ? (uint32_t)want : most;
     /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)

@@ -53,6 +53,7 @@ typedef struct rwkv_mm_weight {
   uint32_t split_km_small, split_km_long; /* pieces forced for this K x M (RWKV_MM_SPLIT_KM) */
   uint32_t split_piece_small; /* most BK slices a piece in dispatches of <= 2 token tiles */
   uint32_t split_mid_max;     /* 3..8 token tiles: floor of the target, at most this (0: ceil) */
+  uint32_t split_floor_small; /* <= 2 token tiles: floor of the target, not its ceiling */
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
