@@ -129,7 +129,13 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * Q4_K_M 4789 -> 4818 (its Wo / v 11 -> 8 and key 4 -> 3; its FFN value lost in 8 pieces,
    * 4774 -> 4760, so 16 there); document states unchanged. */
   c->split_mid_max = type == RWKV_TYPE_F16 ? 8 : 64; /* (split_max caps both) */
-  c->split_floor_small = 0;
+  /* Passes of at most two token tiles take the target's floor too for quantized rows (f16
+   * lost with it): the 2.9B Q4_K_M's q4_K r/k/v stack (120 tiles at T = 124) in 4 pieces, not
+   * 5, r|k 6 not 7, Wo / v 13 not 14, the FFN key 3 not 4. H100, 10 fields (bench-profile),
+   * three interleaved rounds (bench/h100_s27b.sh): 2.9B Q4_K_M 33.18-33.23 -> 32.73-32.85 ms,
+   * 1.5B Q4_K_M 20.20-20.33 -> 20.12-20.16; 2.9B F16 with f16 rows floored too 33.28-33.38 ->
+   * 34.03-34.16 */
+  c->split_floor_small = type != RWKV_TYPE_F32 && type != RWKV_TYPE_F16 && type != RWKV_TYPE_BF16;
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -291,7 +297,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    *   slices (default 40, 0: no limit; more pieces than the target, up to the maximum);
    *   RWKV_MM_SPLIT_MID_MAX (dispatches of three to eight token tiles: the target's floor in
    *   at most that many pieces and SPLIT_MAX, default 8 for f16 rows, 64 for others; 0: its
-   *   ceiling);
+   *   ceiling); RWKV_MM_SPLIT_SMALL_FLOOR=0|1|2 (dispatches of at most two: the target's
+   *   ceiling for every type, the default's floor for quantized rows, the floor for all);
    *   RWKV_MM_SPLIT_KM=K:M:S[:L],... those pieces for weights of that shape in passes of
    *   at most two / three to eight token tiles (split_km).
    *   RWKV_MM_PRE=0|1 blocked decode: a pass's units loaded before any is decoded
@@ -348,9 +355,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
   if (env_uint("RWKV_MM_SPLIT_MID_MAX", 0, 64, &v)) c->split_mid_max = v;
-  if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v))
-    c->split_floor_small = v == 2 || (v == 1 && type != RWKV_TYPE_F32 && type != RWKV_TYPE_F16 &&
-                                      type != RWKV_TYPE_BF16);
+  if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v)) c->split_floor_small = v == 2 || (v == 1 && c->split_floor_small);
   split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
@@ -911,7 +916,8 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   else if (!smin || wgs >= smin) return 1;
   else {
     int mid = tiles > 2 && tiles <= 8 && w->split_mid_max;
-    uint64_t want = mid || (tiles <= 2 && w->split_floor_small) ? smin / wgs : (smin + wgs - 1) / wgs;
+    int floor = mid || (tiles <= 2 && w->split_floor_small);
+    uint64_t want = floor ? smin / wgs : (smin + wgs - 1) / wgs;
     uint32_t most = mid && w->split_mid_max < w->split_max ? w->split_mid_max : w->split_max;
     S = want < most ? (uint32_t)want : most;
     /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)
