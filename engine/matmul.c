@@ -23,6 +23,7 @@ typedef struct mm_cfg {
   unsigned split_min, split_max, split_force; /* tiled: split K (see rwkv_mm_weight) */
   unsigned split_min_small; /* split_min for dispatches of at most two token tiles */
   unsigned split_slices;    /* fewest BK slices a piece past two token tiles */
+  unsigned split_slices_small; /* ... and in at most two */
   unsigned split_km_small, split_km_long; /* RWKV_MM_SPLIT_KM's pieces for this K x M */
   unsigned split_piece_small; /* most slices a piece in dispatches of <= 2 token tiles */
   unsigned split_mid_max; /* 3..8 token tiles: the target's floor, at most this many (0: ceil) */
@@ -116,6 +117,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
   c->split_slices = 14;
+  c->split_slices_small = 4;
   /* ... and in short batches a piece carries at most 40 slices (a workgroup's serial walk
    * through K is their tail): the 2.9B's FFN value (K = 10240, 40 tiles at T = 124) in 16
    * pieces, not 14 (H100, 10 fields, bench/h100_s21c.sh, s21d.sh: F16 35.0-35.2 -> 34.3, Q4_K_M
@@ -353,6 +355,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_MIN_SMALL", 0, 1u << 20, &v)) c->split_min_small = v;
   if (env_uint("RWKV_MM_SPLIT_MAX", 1, 64, &v)) c->split_max = v;
   if (env_uint("RWKV_MM_SPLIT_SLICES", 1, 1024, &v)) c->split_slices = v;
+  if (env_uint("RWKV_MM_SPLIT_SLICES_SMALL", 1, 1024, &v)) c->split_slices_small = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
   if (env_uint("RWKV_MM_SPLIT_MID_MAX", 0, 64, &v)) c->split_mid_max = v;
   if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v)) c->split_floor_small = v == 2 || (v == 1 && c->split_floor_small);
@@ -636,6 +639,7 @@ static int mm_upload_parts(rwkv_gpu *g, const char *name, uint32_t type, uint64_
     w->split_min_small = cfg[1].split_min_small;
     w->split_max = cfg[1].split_max;
     w->split_slices = cfg[1].split_slices;
+    w->split_slices_small = cfg[1].split_slices_small;
     w->split_force = cfg[1].split_force;
     w->split_piece_small = cfg[1].split_piece_small;
     w->split_mid_max = cfg[1].split_mid_max;
@@ -930,7 +934,8 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
      * 25678-25687 (38.7-38.8 -> 36.2-36.3 ms), 1.5B Q4_K_M 7994-8006 -> 8152-8159, 2.9B Q4_K_M
      * 4738-4772 -> 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with
      * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) and keep 4 */
-    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : 4, ps = w->split_piece_small;
+    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : w->split_slices_small ? w->split_slices_small : 4;
+    uint32_t ps = w->split_piece_small;
     uint32_t np = ps ? (slices + ps - 1) / ps : 0; /* pieces that pieces of ps slices need */
     if (tiles <= 2 && np > S) S = np < w->split_max ? np : w->split_max;
     if (S > slices / ms) S = slices / ms;

@@ -50,6 +50,7 @@ typedef struct rwkv_mm_weight {
    * never) whose partial sums go to a context scratch buffer (rwkv_gpu_scratch) and are
    * summed by prog_reduce. */
   uint32_t bk, split_min, split_max, split_force, split_min_small, split_slices;
+  uint32_t split_slices_small; /* fewest BK slices a piece in dispatches of <= 2 token tiles */
   uint32_t split_km_small, split_km_long; /* pieces forced for this K x M (RWKV_MM_SPLIT_KM) */
   uint32_t split_piece_small; /* most BK slices a piece in dispatches of <= 2 token tiles */
   uint32_t split_mid_max;     /* 3..8 token tiles: floor of the target, at most this (0: ceil) */
