@@ -117,7 +117,11 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * (GL_NV_shader_sm_builtins; bench-glprobe, bench/RESULTS.md "Session 19"). */
   c->split_max = 16;
   c->split_slices = 14;
-  c->split_slices_small = 4;
+  /* ... and 5 in passes of at most two (4 before; the 2.9B's gate second stage, K = 320, in 4
+   * pieces, not 5; the 0.1B's K = 768 in at most 9, not 12). H100, 10 fields, two interleaved
+   * rounds (bench/h100_s27d.sh; 6 / 7 / 8 beside): 2.9B Q4_K_M 32.52-32.60 -> 32.49-32.50 ms, F16
+   * 33.10 -> 33.01-33.03, 0.1B F16 3.42-3.46 -> 3.36-3.37, 1.5B Q4_K_M 20.02 -> 19.99-20.14 */
+  c->split_slices_small = 5;
   /* ... and in short batches a piece carries at most 40 slices (a workgroup's serial walk
    * through K is their tail): the 2.9B's FFN value (K = 10240, 40 tiles at T = 124) in 16
    * pieces, not 14 (H100, 10 fields, bench/h100_s21c.sh, s21d.sh: F16 35.0-35.2 -> 34.3, Q4_K_M
@@ -924,8 +928,9 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
     uint64_t want = floor ? smin / wgs : (smin + wgs - 1) / wgs;
     uint32_t most = mid && w->split_mid_max < w->split_max ? w->split_mid_max : w->split_max;
     S = want < most ? (uint32_t)want : most;
-    /* at least 4 slices per piece (fewer does not pay for the reduce), and split_slices (14)
-     * in dispatches of more than two token tiles, whose pieces' partial sums are T x M floats
+    /* at least split_slices_small (5) slices per piece (fewer does not pay for the reduce),
+     * and split_slices (14) in dispatches of more than two token tiles, whose pieces' partial
+     * sums are T x M floats
      * each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768
      * (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
      * 280.2), q4_K 290.3 -> 284.0 (266.8) (bench/h100_s19h.sh); against 4 slices in one call
@@ -933,12 +938,12 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
      * tok/s (document state 13.84-14.04 -> 12.38-12.45 ms), 0.4B F16 22707-22718 ->
      * 25678-25687 (38.7-38.8 -> 36.2-36.3 ms), 1.5B Q4_K_M 7994-8006 -> 8152-8159, 2.9B Q4_K_M
      * 4738-4772 -> 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with
-     * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) and keep 4 */
-    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : w->split_slices_small ? w->split_slices_small : 4;
+     * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) */
+    uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : w->split_slices_small;
     uint32_t ps = w->split_piece_small;
     uint32_t np = ps ? (slices + ps - 1) / ps : 0; /* pieces that pieces of ps slices need */
     if (tiles <= 2 && np > S) S = np < w->split_max ? np : w->split_max;
-    if (S > slices / ms) S = slices / ms;
+    if (ms && S > slices / ms) S = slices / ms;
   }
   if (S > slices) S = slices;
   return S > 1 ? S : 1;

@@ -628,7 +628,8 @@ static void test_split_rule(rwkv_gpu *g) {
   static const char *names[] = {"RWKV_MM_TILED", "RWKV_MM_BM", "RWKV_MM_BT", "RWKV_MM_BK",
                                 "RWKV_MM_SPLIT_MIN", "RWKV_MM_SPLIT_MIN_SMALL", "RWKV_MM_SPLITK",
                                 "RWKV_MM_SPLIT_SLICES", "RWKV_MM_SPLIT_PIECE_SMALL", "RWKV_MM_SPLIT_KM",
-                                "RWKV_MM_SPLIT_MID_MAX", "RWKV_MM_SPLIT_SMALL_FLOOR"};
+                                "RWKV_MM_SPLIT_MID_MAX", "RWKV_MM_SPLIT_SMALL_FLOOR",
+                                "RWKV_MM_SPLIT_SLICES_SMALL"};
   static const char *vals[] = {"1", "32", "32", "32"};
   enum { K = 2048, M = 64 };
   uint16_t *data = calloc((size_t)K * M, sizeof *data);
@@ -637,44 +638,48 @@ static void test_split_rule(rwkv_gpu *g) {
    * SPLIT_MID_MAX ("" = 0: the ceiling everywhere), T, pieces}: T 33 = 2 tiles x 2 row tiles =
    * 4 workgroups, T 200 = 7 tiles = 14, T 300 = 10 tiles = 20; pieces as dispatch_split
    * rounds them (kchunk) and at least SPLIT_SLICES (default 14) of the 64 slices each past two
-   * token tiles, 4 in two, where they also carry at most SPLIT_PIECE_SMALL (default 40);
+   * token tiles, 5 in two, where they also carry at most SPLIT_PIECE_SMALL (default 40);
    * SPLIT_KM's shape pieces in passes of up to two / three to eight tiles; with SPLIT_MID_MAX
    * (f16 rows, as here) passes of three to eight tiles take the target's floor, at most that;
    * q (q8_0 rows) and SPLIT_SMALL_FLOOR (NULL unset): passes of up to two tiles take the
-   * floor for quantized rows (18 / 4: 4 pieces, not 5), for none (0) or for all (2) */
+   * floor for quantized rows (18 / 4: 4 pieces, not 5), for none (0) or for all (2); sl:
+   * SPLIT_SLICES_SMALL (NULL unset), the fewest slices a piece in up to two tiles (5) */
   static const struct {
     const char *min, *small, *slices, *piece, *km, *mid;
     uint32_t T, pieces;
     const char *floor;
     int q;
+    const char *sl;
   } cases[] = {
-      {"64", "16", "4", "", "", "", 33, 4, NULL, 0},  /* small: ceil(16 / 4) */
-      {"64", "16", "4", "", "", "", 200, 5, NULL, 0}, /* ceil(64 / 14) */
-      {"64", "16", "", "", "", "", 200, 4, NULL, 0},  /* 64 / 14 slices */
-      {"64", "16", "20", "", "", "", 200, 3, NULL, 0},
-      {"64", "", "", "", "", "", 33, 16, NULL, 0},    /* ceil(64 / 4), two tiles: 4 slices a piece */
-      {"0", "", "", "", "", "", 33, 1, NULL, 0},      /* never */
-      {"64", "8", "", "", "", "", 33, 2, NULL, 0},    /* ceil(8 / 4); ceil(64 / 40) = 2 as well */
-      {"64", "8", "", "10", "", "", 33, 7, NULL, 0},  /* pieces of at most 10 slices: ceil(64 / 10) */
-      {"64", "8", "", "0", "", "", 33, 2, NULL, 0},   /* (no limit) */
-      {"64", "8", "", "10", "", "", 200, 4, NULL, 0}, /* (not past two tiles) */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 33, 3, NULL, 0}, /* the shape's own pieces */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 200, 6, NULL, 0},
-      {"64", "8", "", "", "2048:64:3", "", 200, 4, NULL, 0}, /* (long passes: the rule) */
-      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 300, 4, NULL, 0}, /* (past 8 tiles: the rule) */
-      {"64", "16", "4", "", "", "8", 200, 4, NULL, 0},  /* floor(64 / 14) */
-      {"64", "16", "4", "", "", "2", 200, 2, NULL, 0},  /* at most 2 */
-      {"64", "16", "4", "", "", "8", 300, 4, NULL, 0},  /* past 8 tiles: ceil(64 / 20) */
-      {"64", "16", "4", "", "", "8", 33, 4, NULL, 0},   /* two tiles: ceil(16 / 4) */
-      {"640", "16", "4", "", "", "64", 200, 16, NULL, 0}, /* floor(640 / 14) = 45: SPLIT_MAX (16) caps */
-      {"640", "16", "4", "", "", "8", 200, 8, NULL, 0},
-      {"64", "18", "", "", "", "", 33, 5, NULL, 0}, /* f16: ceil(18 / 4) */
-      {"64", "18", "", "", "", "", 33, 4, NULL, 1}, /* q8_0: floor(18 / 4) */
-      {"64", "18", "", "", "", "", 33, 5, "0", 1},
-      {"64", "18", "", "", "", "", 33, 4, "2", 0},
-      {"64", "18", "", "", "", "", 33, 5, "1", 0},
-      {"64", "6", "", "10", "", "", 33, 7, NULL, 1}, /* floor(6 / 4) = 1, pieces of <= 10 slices */
-      {"64", "18", "4", "", "", "", 200, 5, NULL, 1}, /* (not past two tiles: ceil(64 / 14)) */
+      {"64", "16", "4", "", "", "", 33, 4, NULL, 0, NULL},  /* small: ceil(16 / 4) */
+      {"64", "16", "4", "", "", "", 200, 5, NULL, 0, NULL}, /* ceil(64 / 14) */
+      {"64", "16", "", "", "", "", 200, 4, NULL, 0, NULL},  /* 64 / 14 slices */
+      {"64", "16", "20", "", "", "", 200, 3, NULL, 0, NULL},
+      {"64", "", "", "", "", "", 33, 11, NULL, 0, NULL},    /* two tiles: 64 / 5 = 12, as 11 pieces of 6 */
+      {"0", "", "", "", "", "", 33, 1, NULL, 0, NULL},      /* never */
+      {"64", "8", "", "", "", "", 33, 2, NULL, 0, NULL},    /* ceil(8 / 4); ceil(64 / 40) = 2 as well */
+      {"64", "8", "", "10", "", "", 33, 7, NULL, 0, NULL},  /* pieces of at most 10 slices: ceil(64 / 10) */
+      {"64", "8", "", "0", "", "", 33, 2, NULL, 0, NULL},   /* (no limit) */
+      {"64", "8", "", "10", "", "", 200, 4, NULL, 0, NULL}, /* (not past two tiles) */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 33, 3, NULL, 0, NULL}, /* the shape's own pieces */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 200, 6, NULL, 0, NULL},
+      {"64", "8", "", "", "2048:64:3", "", 200, 4, NULL, 0, NULL}, /* (long passes: the rule) */
+      {"64", "8", "", "", "1:1:9,2048:64:3:6", "", 300, 4, NULL, 0, NULL}, /* (past 8 tiles: the rule) */
+      {"64", "16", "4", "", "", "8", 200, 4, NULL, 0, NULL},  /* floor(64 / 14) */
+      {"64", "16", "4", "", "", "2", 200, 2, NULL, 0, NULL},  /* at most 2 */
+      {"64", "16", "4", "", "", "8", 300, 4, NULL, 0, NULL},  /* past 8 tiles: ceil(64 / 20) */
+      {"64", "16", "4", "", "", "8", 33, 4, NULL, 0, NULL},   /* two tiles: ceil(16 / 4) */
+      {"640", "16", "4", "", "", "64", 200, 16, NULL, 0, NULL}, /* floor(640 / 14) = 45: SPLIT_MAX (16) caps */
+      {"640", "16", "4", "", "", "8", 200, 8, NULL, 0, NULL},
+      {"64", "18", "", "", "", "", 33, 5, NULL, 0, NULL}, /* f16: ceil(18 / 4) */
+      {"64", "18", "", "", "", "", 33, 4, NULL, 1, NULL}, /* q8_0: floor(18 / 4) */
+      {"64", "18", "", "", "", "", 33, 5, "0", 1, NULL},
+      {"64", "18", "", "", "", "", 33, 4, "2", 0, NULL},
+      {"64", "18", "", "", "", "", 33, 5, "1", 0, NULL},
+      {"64", "6", "", "10", "", "", 33, 7, NULL, 1, NULL}, /* floor(6 / 4) = 1, pieces of <= 10 slices */
+      {"64", "18", "4", "", "", "", 200, 5, NULL, 1, NULL}, /* (not past two tiles: ceil(64 / 14)) */
+      {"64", "", "", "", "", "", 33, 16, NULL, 0, "4"}, /* ceil(64 / 4) with 4 slices a piece */
+      {"64", "", "", "", "", "", 33, 8, NULL, 0, "8"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unsetenv(names[i]);
@@ -686,6 +691,7 @@ static void test_split_rule(rwkv_gpu *g) {
     if (*cases[c].km) setenv("RWKV_MM_SPLIT_KM", cases[c].km, 1);
     setenv("RWKV_MM_SPLIT_MID_MAX", *cases[c].mid ? cases[c].mid : "0", 1);
     if (cases[c].floor) setenv("RWKV_MM_SPLIT_SMALL_FLOOR", cases[c].floor, 1);
+    if (cases[c].sl) setenv("RWKV_MM_SPLIT_SLICES_SMALL", cases[c].sl, 1);
     rwkv_error err = {0};
     rwkv_mm_weight w;
     memset(&w, 0, sizeof w);
