@@ -362,7 +362,8 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   if (env_uint("RWKV_MM_SPLIT_SLICES_SMALL", 1, 1024, &v)) c->split_slices_small = v;
   if (env_uint("RWKV_MM_SPLIT_PIECE_SMALL", 0, 1u << 20, &v)) c->split_piece_small = v;
   if (env_uint("RWKV_MM_SPLIT_MID_MAX", 0, 64, &v)) c->split_mid_max = v;
-  if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v)) c->split_floor_small = v == 2 || (v == 1 && c->split_floor_small);
+  if (env_uint("RWKV_MM_SPLIT_SMALL_FLOOR", 0, 2, &v))
+    c->split_floor_small = v == 2 || (v == 1 && c->split_floor_small); /* 1: the default's */
   split_km(K, M, c);
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
@@ -930,8 +931,7 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
     S = want < most ? (uint32_t)want : most;
     /* at least split_slices_small (5) slices per piece (fewer does not pay for the reduce),
      * and split_slices (14) in dispatches of more than two token tiles, whose pieces' partial
-     * sums are T x M floats
-     * each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768
+     * sums are T x M floats each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768
      * (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
      * 280.2), q4_K 290.3 -> 284.0 (266.8) (bench/h100_s19h.sh); against 4 slices in one call
      * (h100_s19i.sh, h100_s19j.sh, two rounds): pp512 0.1B F16 59382-59957 -> 69010-69063
