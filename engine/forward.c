@@ -301,8 +301,7 @@ static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
   for (uint32_t j = 0; j < n; j++) /* (quantized types only; rwkv_mm_dequant wants K % 8 == 0) */
-    if (pw[j]->type == RWKV_TYPE_F32 || pw[j]->type == RWKV_TYPE_F16 || pw[j]->type == RWKV_TYPE_BF16 ||
-        pw[j]->K % 8)
+    if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8)
       return 0;
   return 1;
 }

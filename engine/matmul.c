@@ -141,7 +141,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
    * three interleaved rounds (bench/h100_s27b.sh): 2.9B Q4_K_M 33.18-33.23 -> 32.73-32.85 ms,
    * 1.5B Q4_K_M 20.20-20.33 -> 20.12-20.16; 2.9B F16 with f16 rows floored too 33.28-33.38 ->
    * 34.03-34.16 */
-  c->split_floor_small = type != RWKV_TYPE_F32 && type != RWKV_TYPE_F16 && type != RWKV_TYPE_BF16;
+  c->split_floor_small = !rwkv_type_is_float(type);
   if (in->software) {
     c->lanes = 1;
     c->wg = 64;
@@ -233,7 +233,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
     if (prefill) c->tt = 8;
     /* H100 sweep (bench/MATMUL.md): blocked decode wants ~2560+ warps: 1 row per lane group
      * (2 units in flight) for 2560 rows, 4 rows for 10240+ (K-quants; floats 2). */
-    int fl = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+    int fl = rwkv_type_is_float(type);
     if (mmu_ok(type, K)) {
       /* (M > 5120: the 2.9B Q4_K_M's r|k stack of 5120 rows keeps the 2560-row matvecs'
        * shape, NR 1 UNR 2; with NR 2 its decode was 4.14 -> 4.20 ms a token, h100_s17j.sh) */
@@ -368,7 +368,7 @@ static void pick_cfg(const rwkv_gpu_info *in, int prefill, uint32_t type, uint64
   while (c->bm % (4 * c->rq)) c->rq--;
   while (c->bt % (4 * c->nq)) c->nq--;
   /* llvmpipe: float rows through a texture buffer (glsl/common.glsl TEXW); RWKV_MM_TEXW=0|1 */
-  int fw = type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+  int fw = rwkv_type_is_float(type);
   int tw = fw && c->kernel == 0 && in->has_texture_buffer &&
            K * M / 4 <= (uint64_t)in->max_texture_buffer; /* f32 rows: 4 per texel */
   c->texw = in->software && tw;

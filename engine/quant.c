@@ -769,6 +769,10 @@ const rwkv_type_info *rwkv_type_by_name(const char *name) {
   return NULL;
 }
 
+int rwkv_type_is_float(uint32_t type) {
+  return type == RWKV_TYPE_F32 || type == RWKV_TYPE_F16 || type == RWKV_TYPE_BF16;
+}
+
 uint64_t rwkv_type_row_bytes(uint32_t type, uint64_t n) {
   const qtype *t = find_type(type);
   if (!t || n % t->info.block) return 0;

@@ -41,6 +41,10 @@ const rwkv_type_info *rwkv_type_get(uint32_t type);
 /* Lookup by ggml name, case-insensitive ("Q4_K", "q4_k", "f16"); NULL if unknown. */
 const rwkv_type_info *rwkv_type_by_name(const char *name);
 
+/* 1 for the float types (F32, F16, BF16: one element a block), 0 for quantized blocks and
+ * unknown ids. */
+int rwkv_type_is_float(uint32_t type);
+
 /* Bytes of n elements of type, or 0 when n is not a multiple of the block size,
  * the type is unknown, or the size would overflow. */
 uint64_t rwkv_type_row_bytes(uint32_t type, uint64_t n);

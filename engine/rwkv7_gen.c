@@ -318,7 +318,7 @@ int rwkv7_gen_write(const char *path, const rwkv7_gen_opts *o, rwkv7_gen_stats *
   int lora = -1;
   if (o->lora && strcmp(o->lora, "llama") != 0) {
     const rwkv7_ftype *lt = rwkv7_ftype_by_name(o->lora);
-    if (!lt || (lt->type != RWKV_TYPE_F32 && lt->type != RWKV_TYPE_F16 && lt->type != RWKV_TYPE_BF16))
+    if (!lt || !rwkv_type_is_float(lt->type))
       return rwkv_errorf(err, RWKV_ERR_ARG, "unknown LoRA type '%s' (llama f32 f16 bf16)", o->lora);
     lora = (int)lt->type;
   }

@@ -225,7 +225,7 @@ int rwkv7_tensor_type(const rwkv7_ftype *ft, const rwkv7_tensor_spec *t, uint32_
     case RWKV7_KIND_BIG: return rwkv7_big_matrix_type(ft, t->name, t->layer, n_layer, t->ne[0], out, log, err);
     case RWKV7_KIND_LORA:
       if (lora >= 0) {
-        if (lora != RWKV_TYPE_F32 && lora != RWKV_TYPE_F16 && lora != RWKV_TYPE_BF16)
+        if (!rwkv_type_is_float(lora))
           return rwkv_errorf(err, RWKV_ERR_ARG, "%s: LoRA type %s is not f32, f16 or bf16", t->name,
                              tname((uint32_t)lora));
         *out = (uint32_t)lora;

@@ -92,9 +92,11 @@ static void test_table(void) {
                   t->bytes == want[i].bytes,
               "type %u", want[i].id);
     CHECK(rwkv_type_by_name(want[i].name) == t);
+    CHECK_MSG(rwkv_type_is_float(want[i].id) == (want[i].block == 1), "type %u is_float", want[i].id);
   }
   static const uint32_t unknown[] = {4, 5, 9, 15, 16, 29, 31, 39, 40, 1000, UINT32_MAX};
-  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) CHECK(rwkv_type_get(unknown[i]) == NULL);
+  for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+    CHECK(rwkv_type_get(unknown[i]) == NULL && !rwkv_type_is_float(unknown[i]));
 
   CHECK(rwkv_type_by_name("Q4_K") == rwkv_type_get(RWKV_TYPE_Q4_K));
   CHECK(rwkv_type_by_name("q4_k") == rwkv_type_get(RWKV_TYPE_Q4_K));
