@@ -931,8 +931,8 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
     S = want < most ? (uint32_t)want : most;
     /* at least split_slices_small (5) slices per piece (fewer does not pay for the reduce),
      * and split_slices (14) in dispatches of more than two token tiles, whose pieces' partial
-     * sums are T x M floats each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K = 768
-     * (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
+     * sums are T x M floats each: K = 2560 (Wo, the LoRA first stages) in at most 11
+     * pieces, not 14-16; K = 768 (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
      * 280.2), q4_K 290.3 -> 284.0 (266.8) (bench/h100_s19h.sh); against 4 slices in one call
      * (h100_s19i.sh, h100_s19j.sh, two rounds): pp512 0.1B F16 59382-59957 -> 69010-69063
      * tok/s (document state 13.84-14.04 -> 12.38-12.45 ms), 0.4B F16 22707-22718 ->
