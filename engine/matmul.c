@@ -929,16 +929,16 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
     uint64_t want = floor ? smin / wgs : (smin + wgs - 1) / wgs;
     uint32_t most = mid && w->split_mid_max < w->split_max ? w->split_mid_max : w->split_max;
     S = want < most ? (uint32_t)want : most;
-    /* at least split_slices_small (5) slices per piece (fewer does not pay for the reduce),
-     * and split_slices (14) in dispatches of more than two token tiles, whose pieces' partial
-     * sums are T x M floats each: K = 2560 (Wo, the LoRA first stages) in at most 11
-     * pieces, not 14-16; K = 768 (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
+    /* at least split_slices_small (5) slices per piece (fewer does not pay for the reduce), and
+     * split_slices (14) in dispatches of more than two token tiles, whose pieces' partial sums are
+     * T x M floats each: K = 2560 (Wo, the LoRA first stages) in at most 11 pieces, not 14-16; K =
+     * 768 (0.1B) 3, not 12. H100, at T = 512, Wo 2560 x 2560 f16 302.6 -> 294.8 us (8 pieces
      * 280.2), q4_K 290.3 -> 284.0 (266.8) (bench/h100_s19h.sh); against 4 slices in one call
-     * (h100_s19i.sh, h100_s19j.sh, two rounds): pp512 0.1B F16 59382-59957 -> 69010-69063
-     * tok/s (document state 13.84-14.04 -> 12.38-12.45 ms), 0.4B F16 22707-22718 ->
-     * 25678-25687 (38.7-38.8 -> 36.2-36.3 ms), 1.5B Q4_K_M 7994-8006 -> 8152-8159, 2.9B Q4_K_M
-     * 4738-4772 -> 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with
-     * fewer pieces (2.9B Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) */
+     * (h100_s19i.sh, h100_s19j.sh, two rounds): pp512 0.1B F16 59382-59957 -> 69010-69063 tok/s
+     * (document state 13.84-14.04 -> 12.38-12.45 ms), 0.4B F16 22707-22718 -> 25678-25687
+     * (38.7-38.8 -> 36.2-36.3 ms), 1.5B Q4_K_M 7994-8006 -> 8152-8159, 2.9B Q4_K_M 4738-4772 ->
+     * 4769-4805, F16 4941 -> 4946. The 10 fields' passes (two tiles) lost with fewer pieces (2.9B
+     * Q4_K_M 34.49 -> 34.83 ms with 14 slices for them too) */
     uint32_t ms = tiles > 2 && w->split_slices ? w->split_slices : w->split_slices_small;
     uint32_t ps = w->split_piece_small;
     uint32_t np = ps ? (slices + ps - 1) / ps : 0; /* pieces that pieces of ps slices need */
