@@ -102,6 +102,8 @@ struct rwkv_gpu {
   int soon_on;      /* RWKV_PROGRAM_SOON: rwkv_gpu_program_soon queues (1) or builds at once */
   int cache_only;   /* build_program compiles nothing (idle_build: only cached binaries) */
   int lazy_on;      /* RWKV_PROGRAM_LAZY: rwkv_gpu_program_lazy may leave programs for later */
+  int touch_on;     /* RWKV_PROGRAM_TOUCH: each new program dispatched once with no work */
+  unsigned touch_buf; /* its indirect dispatch: three zeros */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
    * rwkv_gpu_buffer_fill packs into and the GPU copies out of, so packing the next
@@ -762,6 +764,15 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
                        why_gbm, why_dev, why_sl);
   }
   fill_info(g);
+  /* NVIDIA finishes a program at its first dispatch (~0.4 ms each): a new program is
+   * dispatched once at once with no workgroups, so that this happens where it was built (a
+   * load's are built in the uploads' waits) and not in the first token (H100, bench/
+   * h100_s28c.sh: 2.9B Q4_K_M first token 11.9 -> 6.0 ms, 0.1B 5.0 -> 1.5). llvmpipe
+   * compiles there: off on software renderers, where nothing hides it.
+   * RWKV_PROGRAM_TOUCH=0|1 overrides. */
+  v = !g->info.software;
+  env_int("RWKV_PROGRAM_TOUCH", &v);
+  g->touch_on = v != 0;
   GLint formats = 0;
   glGetIntegerv(GL_NUM_PROGRAM_BINARY_FORMATS, &formats);
   while (glGetError() != GL_NO_ERROR) {
@@ -801,6 +812,7 @@ void rwkv_gpu_close(rwkv_gpu *g) {
     soon_drop(g, NULL); /* (their slots may be gone) */
     rwkv_gpu_upload_done(g, NULL);
     if (g->rb_buf) glDeleteBuffers(1, &g->rb_buf);
+    if (g->touch_buf) glDeleteBuffers(1, &g->touch_buf);
     for (size_t i = 0; i < g->n_progs; i++) glDeleteProgram(g->progs[i].prog);
     eglMakeCurrent(g->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
     eglDestroyContext(g->dpy, g->ctx);
@@ -1152,6 +1164,27 @@ void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out) {
 
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g) { return g ? g->cache_dir : NULL; }
 
+/* Dispatch p with no workgroups (an indirect dispatch, so the driver cannot skip it), the
+ * current program and indirect buffer left as they were (the touch comes between a caller's
+ * calls). */
+static void program_touch(rwkv_gpu *g, GLuint p) {
+  GLint cur = 0, ind = 0;
+  glGetIntegerv(GL_CURRENT_PROGRAM, &cur);
+  glGetIntegerv(GL_DISPATCH_INDIRECT_BUFFER_BINDING, &ind);
+  if (!g->touch_buf) {
+    static const GLuint zeros[3] = {0, 0, 0};
+    glGenBuffers(1, &g->touch_buf);
+    glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, g->touch_buf);
+    glBufferData(GL_DISPATCH_INDIRECT_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  }
+  glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, g->touch_buf);
+  glUseProgram(p);
+  glDispatchComputeIndirect(0);
+  glUseProgram((GLuint)cur);
+  glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, (GLuint)ind);
+  g->stats.programs_touched++;
+}
+
 int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigned *prog,
                      rwkv_error *err) {
   if (prog) *prog = 0;
@@ -1226,6 +1259,7 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   e->prog = p;
   g->n_progs++;
   *prog = p;
+  if (g->touch_on) program_touch(g, p);
   return RWKV_OK;
 }
 

@@ -3,6 +3,7 @@
  * (rwkv_model_info.load_*_ms) and the shader binary cache's hits/misses. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -59,6 +60,37 @@ static void first_passes(rwkv_model *m) {
   free(lg);
 }
 
+/* LOADTIME_FIRST=2: what rwkv-bench's "load to the first token" adds to a load, right after
+ * it: a new state, one token with its logits read back, then a second one for comparison
+ * (ms in t[0..2]); 0, or -1 after a failure (reported). */
+static int first_token(rwkv_model *m, double t[3]) {
+  rwkv_state *s = NULL;
+  rwkv_error err = {0};
+  float *lg = malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof *lg);
+  int32_t tok = 11;
+  rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0};
+  double t0 = now_ms(), t1 = 0, t2 = 0;
+  int rc = lg ? rwkv_state_new(m, &s, &err) : RWKV_ERR_NOMEM;
+  if (rc == RWKV_OK) {
+    t1 = now_ms();
+    rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
+  }
+  if (rc == RWKV_OK) {
+    t2 = now_ms();
+    rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
+  }
+  if (rc == RWKV_OK) {
+    t[0] = t1 - t0;
+    t[1] = t2 - t1;
+    t[2] = now_ms() - t2;
+  } else {
+    fprintf(stderr, "rwkv-loadtime: first token: %s\n", lg ? err.msg : "no memory for the logits");
+  }
+  rwkv_state_free(s);
+  free(lg);
+  return rc == RWKV_OK ? 0 : -1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: rwkv-loadtime MODEL.gguf [N]\n");
@@ -72,12 +104,16 @@ int main(int argc, char **argv) {
     rwkv_model *m = NULL;
     rwkv_error err = {0};
     rwkv_model_opts o = rwkv_model_default_opts();
+    double t0 = now_ms(), ft[3];
     if (rwkv_model_load(argv[1], &o, &m, &err) != RWKV_OK) {
       fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
       return 1;
     }
+    getrusage(RUSAGE_SELF, &r1); /* (the load's alone) */
+    const char *first = getenv("LOADTIME_FIRST");
+    int tok1 = first && !strcmp(first, "2") ? first_token(m, ft) : 1;
+    double t1 = now_ms();
     const rwkv_model_info *in = rwkv_model_get_info(m);
-    getrusage(RUSAGE_SELF, &r1);
     double cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
                  (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
     printf("load %d: %.1f ms (open %.1f, tokenizer %.1f, context %.1f, prefault wait %.1f, programs %.1f "
@@ -88,8 +124,9 @@ int main(int argc, char **argv) {
     rwkv_gpu_stats gs;
     rwkv_gpu_get_stats(rwkv_model_gpu(m), &gs);
     printf("  programs: keys %.1f, cache reads %.1f, driver (glProgramBinary + status) %.1f ms; "
-           "%.1f ms of them in the uploads' waits\n",
-           gs.program_key_ms, gs.program_read_ms, gs.program_binary_ms, gs.program_soon_ms);
+           "%.1f ms of them in the uploads' waits; %u of %u touched\n",
+           gs.program_key_ms, gs.program_read_ms, gs.program_binary_ms, gs.program_soon_ms, gs.programs_touched,
+           gs.programs);
     printf("  uploads: ring start %.1f, alloc %.1f, ring wait %.1f, fill %.1f, map+unmap %.1f, copy calls %.1f ms; "
            "%.0f MiB through the ring in %u buffers (%u copies), packed in %.1f ms (%.1f GB/s)\n",
            gs.ring_start_ms, gs.fill_alloc_ms, gs.fill_wait_ms, gs.fill_ms, gs.fill_map_ms, gs.fill_copy_ms,
@@ -99,7 +136,11 @@ int main(int argc, char **argv) {
            "eglCreateContext %.1f, eglMakeCurrent %.1f)\n",
            gs.open_ms, gs.open_client_ms, gs.open_devices_ms, gs.open_init_ms, gs.open_config_ms,
            gs.open_context_ms, gs.open_current_ms);
-    if (getenv("LOADTIME_FIRST")) first_passes(m);
+    if (tok1 == 0)
+      printf("  to the first token %.1f ms: state %.2f, first token %.2f (a second %.2f)\n", t1 - t0, ft[0], ft[1],
+             ft[2]);
+    else if (first && strcmp(first, "2"))
+      first_passes(m);
     fflush(stdout);
     rwkv_model_free(m);
   }
