@@ -22,7 +22,10 @@ int state_pool_init(rwkv_model *m, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   m->layer_floats = 2 * (size_t)d->n_embd + (size_t)d->n_head * d->head_size * d->head_size;
   m->state_floats = m->layer_floats * d->n_layer;
-  m->pool_cap = 4;
+  /* room for one state: a buffer is made resident at its first use, at a cost that grows
+   * with its size (H100: the first state 4.5 ms with room for four 2.9B states, 1.6 with
+   * one; bench/h100_s28c.sh); more states double it (pool_grow) */
+  m->pool_cap = 1;
   m->slot_used = calloc(m->pool_cap, 1);
   if (!m->slot_used) return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for the state pool", m->path);
   return rwkv_gpu_buffer(m->gpu, (uint64_t)m->pool_cap * m->state_floats * 4, NULL, &m->pool_buf, err);
