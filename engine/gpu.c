@@ -102,7 +102,7 @@ struct rwkv_gpu {
   int soon_on;      /* RWKV_PROGRAM_SOON: rwkv_gpu_program_soon queues (1) or builds at once */
   int cache_only;   /* build_program compiles nothing (idle_build: only cached binaries) */
   int lazy_on;      /* RWKV_PROGRAM_LAZY: rwkv_gpu_program_lazy may leave programs for later */
-  int touch_on;     /* RWKV_PROGRAM_TOUCH: each new program dispatched once with no work */
+  int touch_on;     /* RWKV_PROGRAM_TOUCH: a batch's queued programs dispatched once, empty */
   unsigned touch_buf; /* its indirect dispatch: three zeros */
   worker_pool pool;
   /* Upload ring (EXT_buffer_storage): persistent, coherent host buffers that
@@ -764,11 +764,11 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
                        why_gbm, why_dev, why_sl);
   }
   fill_info(g);
-  /* NVIDIA finishes a program at its first dispatch (~0.4 ms each): a new program is
-   * dispatched once at once with no workgroups, so that this happens where it was built (a
-   * load's are built in the uploads' waits) and not in the first token (H100, bench/
-   * h100_s28c.sh: 2.9B Q4_K_M first token 11.9 -> 6.0 ms, 0.1B 5.0 -> 1.5). llvmpipe
-   * compiles there: off on software renderers, where nothing hides it.
+  /* NVIDIA finishes a program at its first dispatch (~0.4 ms each): the programs an upload
+   * batch queued (rwkv_gpu_program_soon, a load's decode kernels) are dispatched once with no
+   * workgroups as they are built, so that this happens in the uploads' waits and not in the
+   * first token (H100, bench/h100_s28c.sh: 2.9B Q4_K_M first token 11.9 -> 6.0 ms, 0.1B 5.0
+   * -> 1.5). llvmpipe compiles there: off on software renderers, where nothing hides it.
    * RWKV_PROGRAM_TOUCH=0|1 overrides. */
   v = !g->info.software;
   env_int("RWKV_PROGRAM_TOUCH", &v);
@@ -1164,13 +1164,11 @@ void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out) {
 
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g) { return g ? g->cache_dir : NULL; }
 
-/* Dispatch p with no workgroups (an indirect dispatch, so the driver cannot skip it), the
- * current program and indirect buffer left as they were (the touch comes between a caller's
- * calls). */
+/* Dispatch p with no workgroups (an indirect dispatch, so the driver cannot skip it). Only
+ * where no caller relies on the bound program (a batch's queued builds, soon_build): it
+ * leaves none bound (querying the binding to put it back would stall a threaded driver:
+ * with glGetIntegerv here the 0.1B's uploads took 34 -> 43 ms, bench/h100_s28d.sh). */
 static void program_touch(rwkv_gpu *g, GLuint p) {
-  GLint cur = 0, ind = 0;
-  glGetIntegerv(GL_CURRENT_PROGRAM, &cur);
-  glGetIntegerv(GL_DISPATCH_INDIRECT_BUFFER_BINDING, &ind);
   if (!g->touch_buf) {
     static const GLuint zeros[3] = {0, 0, 0};
     glGenBuffers(1, &g->touch_buf);
@@ -1180,8 +1178,8 @@ static void program_touch(rwkv_gpu *g, GLuint p) {
   glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, g->touch_buf);
   glUseProgram(p);
   glDispatchComputeIndirect(0);
-  glUseProgram((GLuint)cur);
-  glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, (GLuint)ind);
+  glUseProgram(0);
+  glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, 0);
   g->stats.programs_touched++;
 }
 
@@ -1259,7 +1257,6 @@ int rwkv_gpu_program(rwkv_gpu *g, const char *name, const char *defines, unsigne
   e->prog = p;
   g->n_progs++;
   *prog = p;
-  if (g->touch_on) program_touch(g, p);
   return RWKV_OK;
 }
 
@@ -1344,9 +1341,10 @@ static void soon_build(rwkv_gpu *g, int hidden) {
   if (i < 0) return;
   struct soon_entry *e = &g->soon[i];
   double t0 = gpu_now_ms();
-  unsigned p = 0;
+  unsigned p = 0, built = g->stats.programs;
   g->soon_rc = rwkv_gpu_program(g, e->name, e->defines, &p, &g->soon_err);
   if (g->soon_rc == RWKV_OK) *e->slot = p;
+  if (g->soon_rc == RWKV_OK && g->touch_on && g->stats.programs > built) program_touch(g, p);
   if (hidden) g->stats.program_soon_ms += gpu_now_ms() - t0;
   entry_done(g, (size_t)i);
 }

@@ -129,7 +129,7 @@ uint64_t rwkv_gpu_buffer_size(const rwkv_gpu *g, unsigned buf);
  * written only means no cache. Needs GL_NUM_PROGRAM_BINARY_FORMATS > 0. */
 typedef struct rwkv_gpu_stats {
   uint32_t programs;       /* programs built for this context (compiled or from the cache) */
-  uint32_t programs_touched; /* of them, dispatched once with no work (RWKV_PROGRAM_TOUCH) */
+  uint32_t programs_touched; /* of them, dispatched once, empty, as an upload built them */
   uint32_t cache_hits;     /* loaded from a cache entry */
   uint32_t cache_misses;   /* compiled (no entry, a bad one, or the cache is off) */
   uint32_t cache_rejected; /* entries found but corrupt or refused by the driver (rebuilt) */

@@ -499,48 +499,32 @@ static void test_program_lazy(void) {
   rwkv_gpu_close(g);
 }
 
-/* RWKV_PROGRAM_TOUCH: each new program is dispatched once with no workgroups where it is
- * built (on by default on GPUs, off on software renderers). The touch leaves the caller's
- * program and indirect buffer bound, a program found built is not touched again, and a
- * touched program computes as before. */
+/* RWKV_PROGRAM_TOUCH: the programs an upload batch queued are dispatched once with no
+ * workgroups as they are built (on by default on GPUs, off on software renderers); others
+ * are not, nor one found built already; a touched program computes as before. */
 static void test_program_touch(void) {
-  rwkv_error err = {0};
-  rwkv_gpu *g = NULL;
-  CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
-  if (!g) return;
-  unsigned p = 0;
-  rwkv_gpu_stats st;
-  CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define TOUCH_DEFAULT 1\n", &p, &err), &err);
-  rwkv_gpu_get_stats(g, &st);
-  CHECK_MSG(st.programs_touched == (rwkv_gpu_get_info(g)->software ? 0u : st.programs),
-            "default: %u of %u programs touched (software %d)", st.programs_touched, st.programs,
-            rwkv_gpu_get_info(g)->software);
-  rwkv_gpu_close(g);
-
-  for (int on = 0; on < 2; on++) {
-    setenv("RWKV_PROGRAM_TOUCH", on ? "1" : "0", 1);
-    g = NULL;
+  for (int on = -1; on < 2; on++) { /* -1: the default */
+    rwkv_error err = {0};
+    rwkv_gpu *g = NULL;
+    if (on >= 0) setenv("RWKV_PROGRAM_TOUCH", on ? "1" : "0", 1);
     CHECK_OK(rwkv_gpu_open(NULL, &g, &err), &err);
     unsetenv("RWKV_PROGRAM_TOUCH");
     if (!g) return;
-    unsigned p0 = 0, p1 = 0, again = 0, ind = 0;
-    static const uint32_t three[3] = {1, 1, 1};
-    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define TOUCH_FIRST 1\n", &p0, &err), &err);
-    CHECK_OK(rwkv_gpu_buffer(g, sizeof three, three, &ind, &err), &err);
-    glUseProgram(p0);
-    glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, ind);
-    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define TOUCH_SECOND 1\n", &p1, &err), &err);
-    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define TOUCH_SECOND 1\n", &again, &err), &err);
-    CHECK(again == p1 && p1 != p0);
-    GLint cur = 0, bound = 0;
-    glGetIntegerv(GL_CURRENT_PROGRAM, &cur);
-    glGetIntegerv(GL_DISPATCH_INDIRECT_BUFFER_BINDING, &bound);
-    CHECK_MSG((unsigned)cur == p0 && (unsigned)bound == ind, "touch %d: program %d (want %u), indirect buffer %d (want %u)",
-              on, cur, p0, bound, ind);
-    glBindBuffer(GL_DISPATCH_INDIRECT_BUFFER, 0);
+    int want = on >= 0 ? on : !rwkv_gpu_get_info(g)->software;
+    unsigned direct = 0, queued = 0, again = 0;
+    CHECK_OK(rwkv_gpu_program(g, "rwkv_argmax", "#define TOUCH_DIRECT 1\n", &direct, &err), &err);
+    rwkv_gpu_upload_begin(g, 0);
+    CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define TOUCH_QUEUED 1\n", &queued, &err), &err);
+    CHECK_OK(rwkv_gpu_program_soon(g, "rwkv_argmax", "#define TOUCH_DIRECT 1\n", &again, &err), &err);
+    CHECK_OK(rwkv_gpu_upload_done(g, &err), &err);
+    CHECK(queued != 0 && queued != direct && again == direct);
+    rwkv_gpu_stats st;
     rwkv_gpu_get_stats(g, &st);
-    CHECK_MSG(st.programs == 2 && st.programs_touched == (on ? 2u : 0u), "touch %d: %u of %u programs touched", on,
-              st.programs_touched, st.programs);
+    CHECK_MSG(st.programs == 2 && st.programs_touched == (want ? 1u : 0u), "touch %d: %u of %u programs touched",
+              on, st.programs_touched, st.programs);
+    GLint bound = -1;
+    glGetIntegerv(GL_DISPATCH_INDIRECT_BUFFER_BINDING, &bound);
+    CHECK_MSG(bound == 0, "touch %d: indirect buffer %d left bound", on, bound);
     CHECK_OK(rwkv_gpu_check(g, "after touches", &err), &err);
     /* the touched program still finds the argmax (max 50, first at i = 30) */
     float vals[256];
@@ -549,18 +533,17 @@ static void test_program_touch(void) {
     unsigned vb = 0, rb = 0;
     CHECK_OK(rwkv_gpu_buffer(g, sizeof vals, vals, &vb, &err), &err);
     CHECK_OK(rwkv_gpu_buffer(g, sizeof res, &res, &rb, &err), &err);
-    glUseProgram(p1);
+    glUseProgram(queued);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, vb);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, rb);
-    glUniform1ui(glGetUniformLocation(p1, "off"), 0);
-    glUniform1ui(glGetUniformLocation(p1, "n"), 256);
+    glUniform1ui(glGetUniformLocation(queued, "off"), 0);
+    glUniform1ui(glGetUniformLocation(queued, "n"), 256);
     glDispatchCompute(1, 1, 1);
     glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
     CHECK_OK(rwkv_gpu_read(g, rb, 0, sizeof res, &res, "argmax", &err), &err);
     CHECK_MSG(res == 30, "touch %d: argmax %d, want 30", on, (int)res);
     rwkv_gpu_buffer_free(g, vb, sizeof vals);
     rwkv_gpu_buffer_free(g, rb, sizeof res);
-    rwkv_gpu_buffer_free(g, ind, sizeof three);
     rwkv_gpu_close(g);
   }
 }
