@@ -388,6 +388,10 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     rwkv_gpu_upload_begin(m->gpu, largest_weight(&m->d));
     rc = forward_programs(m, err); /* (queued: built while the uploads wait) */
     if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
+    /* the rest of the forward pass's set-up, whose programs (the fused WKV decode kernel)
+     * depend on the weights' types: queued too, built (and touched: gpu.c program_touch) as the last
+     * copies run, not in the first token */
+    if (rc == RWKV_OK) rc = forward_init(m, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
     if (rc == RWKV_OK && rc2 != RWKV_OK) {
       rc = rc2;
@@ -405,7 +409,6 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     LAP(load_tokenizer_ms); /* the wait for it, past the uploads */
   }
   in->load_upload_ms -= s1.program_ms - s0.program_ms;
-  if (rc == RWKV_OK) rc = forward_init(m, err);
   if (rc == RWKV_OK) rc = state_pool_init(m, err);
   LAP(load_init_ms);
   if (rc == RWKV_OK) rc = rwkv_gpu_wait(m->gpu, err); /* "ready for the first token" includes the uploads */
