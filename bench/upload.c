@@ -11,7 +11,7 @@
  *            ring (host memory) over the bus, instead of glCopyBufferSubData
  * and prints GB/s with the time split (map / fill / unmap) - what limits model loading.
  * BENCH_UPLOAD_FRESH=1: a fresh mapping per variant, pages not touched first (as a model
- * load sees it: page-cache warm, page tables cold). */
+ * load sees it: page-cache warm, page tables cold). BENCH_UPLOAD_FIRSTUSE=1: first_use below. */
 #include <EGL/egl.h>
 #include <GLES3/gl31.h>
 #include <GLES2/gl2ext.h>
@@ -58,6 +58,53 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* BENCH_UPLOAD_FIRSTUSE=1: what a buffer's first use costs the CPU (a load's copy calls pay
+ * it): 1 GiB of new buffers in pieces of 1 .. 1024 MiB, made by glBufferData(NULL) or
+ * glBufferStorageEXT, each then written by a 256-byte copy, twice (first use, then again);
+ * ms for the allocations, the first copies' calls, their wait, and the second copies. */
+static void first_use(PFNGLBUFFERSTORAGEEXTPROC storage) {
+  static const size_t mib[] = {1, 4, 16, 64, 256, 1024};
+  GLuint src = 0;
+  uint8_t zeros[256] = {0};
+  glGenBuffers(1, &src);
+  glBindBuffer(GL_COPY_READ_BUFFER, src);
+  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  for (int rep = 0; rep < 2; rep++)
+    for (int imm = 0; imm < (storage ? 2 : 1); imm++)
+      for (size_t k = 0; k < sizeof mib / sizeof *mib; k++) {
+        size_t n = 1024 / mib[k], bytes = mib[k] << 20;
+        GLuint *b = calloc(n, sizeof *b);
+        glFinish();
+        double t0 = now();
+        glGenBuffers((GLsizei)n, b);
+        for (size_t i = 0; i < n; i++) {
+          glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+          if (imm) storage(GL_COPY_WRITE_BUFFER, (GLsizeiptr)bytes, NULL, 0);
+          else glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
+        }
+        double t1 = now();
+        for (size_t i = 0; i < n; i++) {
+          glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(bytes - 256), 256);
+        }
+        double t2 = now();
+        glFinish();
+        double t3 = now();
+        for (size_t i = 0; i < n; i++) {
+          glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, 256);
+        }
+        glFinish();
+        double t4 = now();
+        printf("first use %s %4zu x %4zu MiB: alloc %6.2f, first copies %7.2f + wait %6.2f, again %6.2f ms (err 0x%x)\n",
+               imm ? "storage" : "data   ", n, mib[k], (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3,
+               (t4 - t3) * 1e3, glGetError());
+        glDeleteBuffers((GLsizei)n, b);
+        free(b);
+      }
+  glDeleteBuffers(1, &src);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench-upload FILE [MiB] [piece MiB]\n");
@@ -87,6 +134,11 @@ int main(int argc, char **argv) {
   const char *fr = getenv("BENCH_UPLOAD_FRESH");
   int fresh = fr && *fr == '1';
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
+  if (getenv("BENCH_UPLOAD_FIRSTUSE")) {
+    first_use(has_storage ? storage : NULL);
+    rwkv_gpu_close(g);
+    return 0;
+  }
   GLuint cp = copy_program();
   int wgs = getenv("BENCH_UPLOAD_WGS") ? atoi(getenv("BENCH_UPLOAD_WGS")) : 1056;
   for (int rep = 0; rep < 2; rep++)
