@@ -1164,10 +1164,12 @@ void rwkv_gpu_get_stats(const rwkv_gpu *g, rwkv_gpu_stats *out) {
 
 const char *rwkv_gpu_shader_cache_dir(const rwkv_gpu *g) { return g ? g->cache_dir : NULL; }
 
-/* Dispatch p with no workgroups (an indirect dispatch, so the driver cannot skip it). Only
- * where no caller relies on the bound program (a batch's queued builds, soon_build): it
- * leaves none bound (querying the binding to put it back would stall a threaded driver:
- * with glGetIntegerv here the 0.1B's uploads took 34 -> 43 ms, bench/h100_s28d.sh). */
+/* Dispatch p with no workgroups (an indirect dispatch, so the driver cannot skip it; a
+ * direct one of (0, 1, 1) did as well on the H100). Only where no caller relies on the bound
+ * program (a batch's queued builds, soon_build): it leaves none bound, since querying the
+ * binding to put it back (glGetIntegerv) stalls a threaded driver. Where a short upload
+ * leaves no wait to hide them, the touches lengthen it: the 0.1B's uploads +4-6 ms against
+ * its first state and token -3 ms (bench/h100_s28e.sh), a tie. */
 static void program_touch(rwkv_gpu *g, GLuint p) {
   if (!g->touch_buf) {
     static const GLuint zeros[3] = {0, 0, 0};
