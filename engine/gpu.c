@@ -767,9 +767,9 @@ int rwkv_gpu_open(const rwkv_gpu_opts *opts, rwkv_gpu **out, rwkv_error *err) {
   /* NVIDIA finishes a program at its first dispatch (~0.4 ms each): the programs an upload
    * batch queued (rwkv_gpu_program_soon, a load's decode kernels) are dispatched once with no
    * workgroups as they are built, so that this happens in the uploads' waits and not in the
-   * first token (H100, bench/h100_s28c.sh: 2.9B Q4_K_M first token 11.9 -> 6.0 ms, 0.1B 5.0
-   * -> 1.5). llvmpipe compiles there: off on software renderers, where nothing hides it.
-   * RWKV_PROGRAM_TOUCH=0|1 overrides. */
+   * first token (H100, bench/h100_s28e.sh, touch off / on: 2.9B Q4_K_M first token 13.4 ->
+   * 6.3 ms, 0.1B 5.8 -> 3.1). llvmpipe compiles there: off on software renderers, where
+   * nothing hides it. RWKV_PROGRAM_TOUCH=0|1 overrides. */
   v = !g->info.software;
   env_int("RWKV_PROGRAM_TOUCH", &v);
   g->touch_on = v != 0;

@@ -389,8 +389,8 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     rc = forward_programs(m, err); /* (queued: built while the uploads wait) */
     if (rc == RWKV_OK) rc = upload_weights(m, &o, err);
     /* the rest of the forward pass's set-up, whose programs (the fused WKV decode kernel)
-     * depend on the weights' types: queued too, built (and touched: gpu.c program_touch) as the last
-     * copies run, not in the first token */
+     * depend on the weights' types: queued too, built (and touched, gpu.c program_touch)
+     * as the last copies run, not in the first token */
     if (rc == RWKV_OK) rc = forward_init(m, err);
     int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
     if (rc == RWKV_OK && rc2 != RWKV_OK) {
