@@ -87,6 +87,20 @@ static void test_software_and_bad_device(void) {
   CHECK(rc == RWKV_ERR_ARG);
 }
 
+/* rwkv_argmax.comp through program p: values at binding 0 (vb), the result at 1 (rb);
+ * `per` values a workgroup (0: all in one), then a barrier for the read-back. */
+static void argmax_dispatch(unsigned p, unsigned vb, unsigned rb, uint32_t off, uint32_t n, uint32_t per,
+                            uint32_t groups) {
+  glUseProgram(p);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, vb);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, rb);
+  glUniform1ui(glGetUniformLocation(p, "off"), off);
+  glUniform1ui(glGetUniformLocation(p, "n"), n);
+  glUniform1ui(glGetUniformLocation(p, "per"), per);
+  glDispatchCompute(groups, 1, 1);
+  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+}
+
 static void test_programs_and_dispatch(void) {
   rwkv_error err = {0};
   rwkv_gpu *g = NULL;
@@ -122,13 +136,7 @@ static void test_programs_and_dispatch(void) {
   CHECK_OK(rwkv_gpu_buffer(g, sizeof vals, vals, &vb, &err), &err);
   CHECK_OK(rwkv_gpu_buffer(g, sizeof res0, &res0, &rb, &err), &err);
   CHECK(rwkv_gpu_bytes(g) == before + sizeof vals + sizeof res0);
-  glUseProgram(p1);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, vb);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, rb);
-  glUniform1ui(glGetUniformLocation(p1, "off"), 0);
-  glUniform1ui(glGetUniformLocation(p1, "n"), 1000);
-  glDispatchCompute(1, 1, 1);
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+  argmax_dispatch(p1, vb, rb, 0, 1000, 0, 1);
   CHECK_OK(rwkv_gpu_check(g, "dispatch", &err), &err);
   CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* (a fence) */
   CHECK_OK(rwkv_gpu_wait(g, &err), &err); /* nothing queued: at once */
@@ -153,11 +161,7 @@ static void test_programs_and_dispatch(void) {
   const struct { uint32_t off, n, per, groups; int32_t want; } am[] = {
       {0, 1000, 64, 16, 30}, {31, 969, 128, 8, 100}, {0, 1000, 64, 17, 30}, {500, 400, 256, 2, 35}};
   for (size_t k = 0; k < sizeof am / sizeof *am; k++) {
-    glUniform1ui(glGetUniformLocation(p1, "off"), am[k].off);
-    glUniform1ui(glGetUniformLocation(p1, "n"), am[k].n);
-    glUniform1ui(glGetUniformLocation(p1, "per"), am[k].per);
-    glDispatchCompute(am[k].groups, 1, 1);
-    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+    argmax_dispatch(p1, vb, rb, am[k].off, am[k].n, am[k].per, am[k].groups);
     int32_t got = -1;
     uint32_t count = 1;
     CHECK_OK(rwkv_gpu_read(g, rb, 0, sizeof got, &got, "argmax", &err), &err);
@@ -533,13 +537,7 @@ static void test_program_touch(void) {
     unsigned vb = 0, rb = 0;
     CHECK_OK(rwkv_gpu_buffer(g, sizeof vals, vals, &vb, &err), &err);
     CHECK_OK(rwkv_gpu_buffer(g, sizeof res, &res, &rb, &err), &err);
-    glUseProgram(queued);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, vb);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, rb);
-    glUniform1ui(glGetUniformLocation(queued, "off"), 0);
-    glUniform1ui(glGetUniformLocation(queued, "n"), 256);
-    glDispatchCompute(1, 1, 1);
-    glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
+    argmax_dispatch(queued, vb, rb, 0, 256, 0, 1);
     CHECK_OK(rwkv_gpu_read(g, rb, 0, sizeof res, &res, "argmax", &err), &err);
     CHECK_MSG(res == 30, "touch %d: argmax %d, want 30", on, (int)res);
     rwkv_gpu_buffer_free(g, vb, sizeof vals);
