@@ -51,6 +51,21 @@ mm_decode_shapes() {
   BENCH_MM_COPIES=10 "$1/bench-mm" 2560 10240 1 | grep -v "^NVIDIA"
   BENCH_MM_COPIES=10 "$1/bench-mm" 10240 2560 1 | grep -v "^NVIDIA"
 }
+# bench_loads ROUNDS "MODEL..." BUILD...: rwkv-bench's loads to the first token of each BUILD
+# (a folder of binaries) on /tmp/m-MODEL.gguf, ROUNDS interleaved rounds, each a "-- MODEL BUILD
+# round R" line, the progress line of every load (state, first token, second) and the table row.
+bench_loads() {
+  local rounds=$1 models=$2 m r b
+  shift 2
+  for m in $models; do
+    for ((r = 1; r <= rounds; r++)); do
+      for b in "$@"; do
+        echo "-- $m $b round $r"
+        "$b/rwkv-bench" /tmp/m-$m.gguf --prefill 16 --decode 0 --doc 16 2>&1 | grep "load:\|load (warm) to"
+      done
+    done
+  done
+}
 # decode_sweep ROUNDS "MODEL..." VARIANT...: per model a warm-up, then ROUNDS interleaved rounds
 # of every VARIANT ("" = the defaults, else environment settings such as "RWKV_MM_PRE=1
 # RWKV_MM_UNR=2"), one "-- MODEL VARIANT: N ms, M tok/s" line each (decode_ms).
@@ -110,7 +125,8 @@ first_loads() {
   done
 }
 # repeat_loads ROUNDS MODEL N VARIANT...: ROUNDS interleaved rounds of `rwkv-loadtime
-# /tmp/m-MODEL.gguf N` per VARIANT, under "-- MODEL xN VARIANT": loads repeated in one process.
+# /tmp/m-MODEL.gguf N` per VARIANT, under "-- MODEL xN VARIANT": loads repeated in one process
+# (with LOADTIME_FIRST=2 in the variant, each load's state and first token too).
 repeat_loads() {
   local rounds=$1 m=$2 n=$3 r v
   shift 3
@@ -118,7 +134,7 @@ repeat_loads() {
     for v in "$@"; do
       echo "-- $m x$n ${v:-default}"
       # shellcheck disable=SC2086 # v holds several assignments
-      env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" "$n" 2>&1 | grep -E "^load|uploads:"
+      env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" "$n" 2>&1 | grep -E "^load|uploads:|to the first token"
     done
   done
 }

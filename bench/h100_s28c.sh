@@ -6,13 +6,9 @@
 # four (the first state's cost). Three interleaved rounds of three loads (LOADTIME_FIRST=2).
 . bench/h100_env.sh
 for m in 2.9b-q4_k_m 0.1b-f16; do [ -f /tmp/m-$m.gguf ] || gen_models $m; done
-for m in 2.9b-q4_k_m 0.1b-f16; do
-  "$B/rwkv-loadtime" /tmp/m-$m.gguf 1 > /dev/null 2>&1
-  for r in 1 2 3; do
-    for w in 0 6 7 8 "7 RWKV_POOL_SLOTS=1" "0 RWKV_POOL_SLOTS=1"; do
-      echo "-- $m warm=$w round $r"
-      env RWKV_LOAD_WARM=$w LOADTIME_FIRST=2 "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 2>&1 | grep -v "^  [pcu]"
-    done
-  done
-done > "$OUT/s28c.txt"
+warm_loads 2.9b-q4_k_m 0.1b-f16
+for m in 2.9b-q4_k_m 0.1b-f16; do repeat_loads 3 $m 3 "RWKV_LOAD_WARM=0 LOADTIME_FIRST=2" \
+  "RWKV_LOAD_WARM=6 LOADTIME_FIRST=2" "RWKV_LOAD_WARM=7 LOADTIME_FIRST=2" \
+  "RWKV_LOAD_WARM=8 LOADTIME_FIRST=2" "RWKV_LOAD_WARM=7 RWKV_POOL_SLOTS=1 LOADTIME_FIRST=2" \
+  "RWKV_LOAD_WARM=0 RWKV_POOL_SLOTS=1 LOADTIME_FIRST=2"; done > "$OUT/s28c.txt"
 grep -c . "$OUT/s28c.txt"

@@ -6,20 +6,8 @@
 . bench/h100_env.sh
 gpu_tests test_gpu test_forward test_generate test_faults
 for m in 2.9b-q4_k_m 0.1b-f16; do [ -f /tmp/m-$m.gguf ] || gen_models $m; done
-for m in 2.9b-q4_k_m 0.1b-f16; do
-  for r in 1 2 3 4; do
-    for b in build-h100b build-h100; do
-      echo "-- $m $b round $r"
-      "$b/rwkv-bench" /tmp/m-$m.gguf --prefill 16 --decode 0 --doc 16 2>&1 | grep "load:\|load (warm) to"
-    done
-  done
-done > "$OUT/s28e.txt"
-for m in 2.9b-q4_k_m 0.1b-f16; do
-  for r in 1 2 3; do
-    for t in 1 0; do
-      echo "-- $m touch=$t round $r"
-      RWKV_PROGRAM_TOUCH=$t LOADTIME_FIRST=2 "$B/rwkv-loadtime" /tmp/m-$m.gguf 3 | grep "^load [0-9]\|first token\|touched"
-    done
-  done
-done > "$OUT/s28e-loadtime.txt"
+bench_loads 4 "2.9b-q4_k_m 0.1b-f16" build-h100b build-h100 > "$OUT/s28e.txt"
+warm_loads 2.9b-q4_k_m 0.1b-f16
+for m in 2.9b-q4_k_m 0.1b-f16; do repeat_loads 3 $m 3 "RWKV_PROGRAM_TOUCH=1 LOADTIME_FIRST=2" \
+  "RWKV_PROGRAM_TOUCH=0 LOADTIME_FIRST=2"; done > "$OUT/s28e-loadtime.txt"
 wc -l "$OUT"/s28e*.txt

@@ -6,9 +6,5 @@ B=${B:-build-h100} bash bench/h100_session.sh > /dev/null 2>&1
 . bench/h100_env.sh
 grep -A12 "== tests on the GPU" "$OUT/session.txt" | head -14
 grep -h "| load (warm\|pp512 (prefill\|tg128 (rwkv_gen\|doc state\|10 fields\|FNV" "$OUT/RESULTS-gpu.md" | cut -d'|' -f2,7,8 | cut -c1-130
-for r in 1 2; do
-  for t in 1 0; do
-    echo "-- touch=$t round $r"
-    RWKV_PROGRAM_TOUCH=$t LOADTIME_FIRST=2 "$B/rwkv-loadtime" /tmp/m-2.9b-q4_k_m.gguf 4 | grep "^load [0-9]\|first token"
-  done
-done
+repeat_loads 2 2.9b-q4_k_m 4 "RWKV_PROGRAM_TOUCH=1 LOADTIME_FIRST=2" \
+  "RWKV_PROGRAM_TOUCH=0 LOADTIME_FIRST=2"
