@@ -11,11 +11,13 @@
  *            ring (host memory) over the bus, instead of glCopyBufferSubData
  * and prints GB/s with the time split (map / fill / unmap) - what limits model loading.
  * BENCH_UPLOAD_FRESH=1: a fresh mapping per variant, pages not touched first (as a model
- * load sees it: page-cache warm, page tables cold). BENCH_UPLOAD_FIRSTUSE=1: first_use below. */
+ * load sees it: page-cache warm, page tables cold). BENCH_UPLOAD_FIRSTUSE=1: first_use below;
+ * BENCH_UPLOAD_HELPER=1: helper_use below. */
 #include <EGL/egl.h>
 #include <GLES3/gl31.h>
 #include <GLES2/gl2ext.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +107,138 @@ static void first_use(PFNGLBUFFERSTORAGEEXTPROC storage) {
   glDeleteBuffers(1, &src);
 }
 
+
+/* BENCH_UPLOAD_HELPER=1: can a second thread pay the buffers' first use (first_use above)
+ * while the loading thread copies? `total` bytes of FILE into new buffers of `piece` bytes
+ * with glBufferSubData, by variant:
+ *   serial   the loading thread makes each buffer and copies into it (a load today)
+ *   helper   a thread with a shared context makes each buffer and touches it (a 256-byte
+ *            copy, glFinish) ahead; the loading thread copies into buffer i once it is ready
+ *   alloc    the same, the helper only making the buffers (glBufferData, no touch)
+ *   split    one thread: every buffer made and touched first, then all the copies
+ * ms wall, ms the loading thread spent in waits for the helper, ms the helper was busy. */
+typedef struct helper {
+  EGLDisplay dpy;
+  EGLContext ctx;
+  const GLuint *bufs;
+  size_t n, piece;
+  int touch;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  size_t ready;
+  double busy;
+} helper;
+
+static void *helper_main(void *p) {
+  helper *h = p;
+  if (!eglMakeCurrent(h->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, h->ctx)) {
+    fprintf(stderr, "helper: eglMakeCurrent failed (0x%x)\n", eglGetError());
+    pthread_mutex_lock(&h->mu);
+    h->ready = (size_t)-1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+  }
+  uint8_t zeros[256] = {0};
+  GLuint src = 0;
+  glGenBuffers(1, &src);
+  glBindBuffer(GL_COPY_READ_BUFFER, src);
+  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  double t0 = now();
+  for (size_t i = 0; i < h->n; i++) {
+    glBindBuffer(GL_COPY_WRITE_BUFFER, h->bufs[i]);
+    glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)h->piece, NULL, GL_STATIC_DRAW);
+    if (h->touch) glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(h->piece - 256), 256);
+    glFinish(); /* made (and resident) before the other context uses it */
+    pthread_mutex_lock(&h->mu);
+    h->ready = i + 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+  }
+  h->busy = now() - t0;
+  glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+  glBindBuffer(GL_COPY_READ_BUFFER, 0);
+  glDeleteBuffers(1, &src);
+  glFinish();
+  eglMakeCurrent(h->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  return NULL;
+}
+
+static void helper_use(const uint8_t *src, size_t total, size_t piece) {
+  EGLDisplay dpy = eglGetCurrentDisplay();
+  EGLContext main_ctx = eglGetCurrentContext();
+  EGLint cfg_id = 0, ncfg = 0;
+  EGLConfig cfg = (EGLConfig)0;
+  eglQueryContext(dpy, main_ctx, EGL_CONFIG_ID, &cfg_id);
+  const EGLint want[] = {EGL_CONFIG_ID, cfg_id, EGL_NONE};
+  if (!cfg_id || !eglChooseConfig(dpy, want, &cfg, 1, &ncfg) || ncfg < 1) cfg = (EGLConfig)0;
+  EGLContext hctx = EGL_NO_CONTEXT;
+  for (int m = 2; m >= 1 && hctx == EGL_NO_CONTEXT; m--) {
+    const EGLint attr[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, m, EGL_NONE};
+    hctx = eglCreateContext(dpy, cfg, main_ctx, attr);
+  }
+  if (hctx == EGL_NO_CONTEXT) {
+    printf("helper: no shared context (0x%x)\n", eglGetError());
+    return;
+  }
+  size_t n = total / piece;
+  GLuint *bufs = calloc(n, sizeof *bufs), tsrc = 0;
+  uint8_t zeros[256] = {0};
+  glGenBuffers(1, &tsrc);
+  glBindBuffer(GL_COPY_READ_BUFFER, tsrc);
+  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  static const char *const names[4] = {"serial", "helper", "alloc ", "split "};
+  for (int rep = 0; rep < 3; rep++)
+    for (int v = 0; v < 4; v++) {
+      glGenBuffers((GLsizei)n, bufs);
+      glFinish();
+      helper h = {dpy, hctx, bufs, n, piece, v == 1, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+      pthread_t th;
+      double t0 = now(), waited = 0, pre = 0;
+      int threaded = (v == 1 || v == 2) && pthread_create(&th, NULL, helper_main, &h) == 0;
+      if (v == 3) {
+        for (size_t i = 0; i < n; i++) {
+          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+          glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
+          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(piece - 256), 256);
+        }
+        pre = now() - t0;
+      }
+      for (size_t i = 0; i < n; i++) {
+        if (threaded) {
+          double a = now();
+          pthread_mutex_lock(&h.mu);
+          while (h.ready <= i) pthread_cond_wait(&h.cv, &h.mu);
+          pthread_mutex_unlock(&h.mu);
+          waited += now() - a;
+          if (h.ready == (size_t)-1) break;
+        }
+        glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+        if (v == 0) glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
+        glBufferSubData(GL_COPY_WRITE_BUFFER, 0, (GLsizeiptr)piece, src + i * piece);
+      }
+      glFinish();
+      double t = now() - t0;
+      if (threaded) pthread_join(th, NULL);
+      int bad = 0;
+      glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[n - 1]);
+      const void *q = glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, 4096, GL_MAP_READ_BIT);
+      bad = !q || memcmp(q, src + (n - 1) * piece, 4096) != 0;
+      glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+      glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+      printf("helper %s %zu x %zu MiB: %7.2f ms (%.2f GB/s), loading thread waited %6.2f, first uses %6.2f, "
+             "helper busy %6.2f%s (err 0x%x)\n",
+             names[v], n, piece >> 20, t * 1e3, (double)total / t / 1e9, waited * 1e3, pre * 1e3, h.busy * 1e3,
+             bad ? " BAD DATA" : "", glGetError());
+      glDeleteBuffers((GLsizei)n, bufs);
+      glFinish();
+    }
+  glBindBuffer(GL_COPY_READ_BUFFER, 0);
+  glDeleteBuffers(1, &tsrc);
+  eglDestroyContext(dpy, hctx);
+  free(bufs);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: bench-upload FILE [MiB] [piece MiB]\n");
@@ -134,6 +268,11 @@ int main(int argc, char **argv) {
   const char *fr = getenv("BENCH_UPLOAD_FRESH");
   int fresh = fr && *fr == '1';
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
+  if (getenv("BENCH_UPLOAD_HELPER")) {
+    helper_use(src, total, piece);
+    rwkv_gpu_close(g);
+    return 0;
+  }
   if (getenv("BENCH_UPLOAD_FIRSTUSE")) {
     first_use(has_storage ? storage : NULL);
     rwkv_gpu_close(g);
