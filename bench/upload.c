@@ -109,25 +109,35 @@ static void first_use(PFNGLBUFFERSTORAGEEXTPROC storage) {
 
 
 /* BENCH_UPLOAD_HELPER=1: can a second thread pay the buffers' first use (first_use above)
- * while the loading thread copies? `total` bytes of FILE into new buffers of `piece` bytes
- * with glBufferSubData, by variant:
+ * while the loading thread copies? `total` bytes of FILE into new buffers of `piece` bytes,
+ * by variant:
  *   serial   the loading thread makes each buffer and copies into it (a load today)
- *   helper   a thread with a shared context makes each buffer and touches it (a 256-byte
- *            copy, glFinish) ahead; the loading thread copies into buffer i once it is ready
- *   alloc    the same, the helper only making the buffers (glBufferData, no touch)
+ *   helper   a thread with a shared context makes each buffer and touches it ahead (a
+ *            256-byte copy out of it, then a fence); the loading thread copies into buffer i
+ *            once it is ready (glWaitSync on its fence: no CPU wait)
  *   split    one thread: every buffer made and touched first, then all the copies
- * ms wall, ms the loading thread spent in waits for the helper, ms the helper was busy. */
+ * each with glBufferSubData from the mapping, and through a ring as a load copies (two
+ * pinned slots of `piece` bytes filled by the copy threads, glCopyBufferSubData). ms wall,
+ * ms the loading thread spent in copy calls, in waits for the helper, in the first uses
+ * (split), and ms the helper was busy. */
 typedef struct helper {
   EGLDisplay dpy;
   EGLContext ctx;
   const GLuint *bufs;
+  GLsync *fences;
   size_t n, piece;
-  int touch;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   size_t ready;
   double busy;
 } helper;
+
+static void touch(GLuint buf, GLuint scratch, size_t piece) {
+  glBindBuffer(GL_COPY_READ_BUFFER, buf);
+  glBufferData(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, scratch);
+  glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, (GLintptr)(piece - 256), 0, 256);
+}
 
 static void *helper_main(void *p) {
   helper *h = p;
@@ -139,17 +149,15 @@ static void *helper_main(void *p) {
     pthread_mutex_unlock(&h->mu);
     return NULL;
   }
-  uint8_t zeros[256] = {0};
-  GLuint src = 0;
-  glGenBuffers(1, &src);
-  glBindBuffer(GL_COPY_READ_BUFFER, src);
-  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  GLuint scratch = 0;
+  glGenBuffers(1, &scratch);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, scratch);
+  glBufferData(GL_COPY_WRITE_BUFFER, 256, NULL, GL_STATIC_DRAW);
   double t0 = now();
   for (size_t i = 0; i < h->n; i++) {
-    glBindBuffer(GL_COPY_WRITE_BUFFER, h->bufs[i]);
-    glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)h->piece, NULL, GL_STATIC_DRAW);
-    if (h->touch) glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(h->piece - 256), 256);
-    glFinish(); /* made (and resident) before the other context uses it */
+    touch(h->bufs[i], scratch, h->piece);
+    h->fences[i] = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+    glFlush();
     pthread_mutex_lock(&h->mu);
     h->ready = i + 1;
     pthread_cond_signal(&h->cv);
@@ -158,13 +166,14 @@ static void *helper_main(void *p) {
   h->busy = now() - t0;
   glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
-  glDeleteBuffers(1, &src);
+  glDeleteBuffers(1, &scratch);
   glFinish();
   eglMakeCurrent(h->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
   return NULL;
 }
 
-static void helper_use(const uint8_t *src, size_t total, size_t piece) {
+static void helper_use(rwkv_gpu *g, PFNGLBUFFERSTORAGEEXTPROC storage, const uint8_t *src, size_t total,
+                       size_t piece) {
   EGLDisplay dpy = eglGetCurrentDisplay();
   EGLContext main_ctx = eglGetCurrentContext();
   EGLint cfg_id = 0, ncfg = 0;
@@ -182,60 +191,100 @@ static void helper_use(const uint8_t *src, size_t total, size_t piece) {
     return;
   }
   size_t n = total / piece;
-  GLuint *bufs = calloc(n, sizeof *bufs), tsrc = 0;
-  uint8_t zeros[256] = {0};
-  glGenBuffers(1, &tsrc);
-  glBindBuffer(GL_COPY_READ_BUFFER, tsrc);
-  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
-  static const char *const names[4] = {"serial", "helper", "alloc ", "split "};
-  for (int rep = 0; rep < 3; rep++)
-    for (int v = 0; v < 4; v++) {
-      glGenBuffers((GLsizei)n, bufs);
-      glFinish();
-      helper h = {dpy, hctx, bufs, n, piece, v == 1, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
-      pthread_t th;
-      double t0 = now(), waited = 0, pre = 0;
-      int threaded = (v == 1 || v == 2) && pthread_create(&th, NULL, helper_main, &h) == 0;
-      if (v == 3) {
-        for (size_t i = 0; i < n; i++) {
-          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
-          glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
-          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(piece - 256), 256);
-        }
-        pre = now() - t0;
-      }
-      for (size_t i = 0; i < n; i++) {
-        if (threaded) {
-          double a = now();
-          pthread_mutex_lock(&h.mu);
-          while (h.ready <= i) pthread_cond_wait(&h.cv, &h.mu);
-          pthread_mutex_unlock(&h.mu);
-          waited += now() - a;
-          if (h.ready == (size_t)-1) break;
-        }
-        glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
-        if (v == 0) glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
-        glBufferSubData(GL_COPY_WRITE_BUFFER, 0, (GLsizeiptr)piece, src + i * piece);
-      }
-      glFinish();
-      double t = now() - t0;
-      if (threaded) pthread_join(th, NULL);
-      int bad = 0;
-      glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[n - 1]);
-      const void *q = glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, 4096, GL_MAP_READ_BIT);
-      bad = !q || memcmp(q, src + (n - 1) * piece, 4096) != 0;
-      glUnmapBuffer(GL_COPY_WRITE_BUFFER);
-      glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
-      printf("helper %s %zu x %zu MiB: %7.2f ms (%.2f GB/s), loading thread waited %6.2f, first uses %6.2f, "
-             "helper busy %6.2f%s (err 0x%x)\n",
-             names[v], n, piece >> 20, t * 1e3, (double)total / t / 1e9, waited * 1e3, pre * 1e3, h.busy * 1e3,
-             bad ? " BAD DATA" : "", glGetError());
-      glDeleteBuffers((GLsizei)n, bufs);
-      glFinish();
+  GLuint *bufs = calloc(n, sizeof *bufs), scratch = 0, ring[2] = {0, 0};
+  GLsync *fences = calloc(n, sizeof *fences);
+  uint8_t *rp[2] = {NULL, NULL};
+  glGenBuffers(1, &scratch);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, scratch);
+  glBufferData(GL_COPY_WRITE_BUFFER, 256, NULL, GL_STATIC_DRAW);
+  if (storage) {
+    glGenBuffers(2, ring);
+    for (int s = 0; s < 2; s++) {
+      glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+      storage(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL,
+              GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
+      rp[s] = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)piece,
+                               GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
     }
+  }
+  static const char *const names[3] = {"serial", "helper", "split "};
+  for (int rep = 0; rep < 3; rep++)
+    for (int path = 0; path < (rp[0] && rp[1] ? 2 : 1); path++)
+      for (int v = 0; v < 3; v++) {
+        glGenBuffers((GLsizei)n, bufs);
+        memset(fences, 0, n * sizeof *fences);
+        glFinish();
+        helper h = {dpy, hctx, bufs, fences, n, piece, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+        pthread_t th;
+        GLsync rf[2] = {0, 0};
+        double t0 = now(), waited = 0, pre = 0, calls = 0, a;
+        int threaded = v == 1 && pthread_create(&th, NULL, helper_main, &h) == 0;
+        if (v == 2) {
+          for (size_t i = 0; i < n; i++) touch(bufs[i], scratch, piece);
+          pre = now() - t0;
+        }
+        for (size_t i = 0; i < n; i++) {
+          if (threaded) {
+            a = now();
+            pthread_mutex_lock(&h.mu);
+            while (h.ready <= i) pthread_cond_wait(&h.cv, &h.mu);
+            pthread_mutex_unlock(&h.mu);
+            waited += now() - a;
+            if (h.ready == (size_t)-1) break;
+            glWaitSync(fences[i], 0, GL_TIMEOUT_IGNORED);
+          }
+          int s = (int)(i & 1);
+          if (path) { /* the ring: wait for the slot, fill it, copy out of it */
+            a = now();
+            if (rf[s]) {
+              glClientWaitSync(rf[s], GL_SYNC_FLUSH_COMMANDS_BIT, 1000000000ull);
+              glDeleteSync(rf[s]);
+              rf[s] = 0;
+            }
+            waited += now() - a;
+            rwkv_gpu_copy(g, rp[s], src + i * piece, piece);
+          }
+          a = now();
+          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+          if (v == 0) glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)piece, NULL, GL_STATIC_DRAW);
+          if (path) {
+            glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+            glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, (GLsizeiptr)piece);
+            rf[s] = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+            glFlush();
+          } else {
+            glBufferSubData(GL_COPY_WRITE_BUFFER, 0, (GLsizeiptr)piece, src + i * piece);
+          }
+          calls += now() - a;
+        }
+        glFinish();
+        double t = now() - t0;
+        if (threaded) pthread_join(th, NULL);
+        for (int s = 0; s < 2; s++)
+          if (rf[s]) glDeleteSync(rf[s]);
+        for (size_t i = 0; i < n; i++)
+          if (fences[i]) glDeleteSync(fences[i]);
+        int bad = 0;
+        for (size_t i = 0; i < n; i += n - 1 > 0 ? n - 1 : 1) {
+          glBindBuffer(GL_COPY_WRITE_BUFFER, bufs[i]);
+          const uint8_t *q = glMapBufferRange(GL_COPY_WRITE_BUFFER, 0, (GLsizeiptr)piece, GL_MAP_READ_BIT);
+          bad |= !q || memcmp(q, src + i * piece, 4096) != 0 || memcmp(q + piece - 4096, src + i * piece + piece - 4096, 4096) != 0;
+          glUnmapBuffer(GL_COPY_WRITE_BUFFER);
+          if (n == 1) break;
+        }
+        glBindBuffer(GL_COPY_WRITE_BUFFER, 0);
+        printf("helper %s %s %zu x %zu MiB: %7.2f ms (%.2f GB/s), copy calls %6.2f, waits %6.2f, first uses %6.2f, "
+               "helper busy %6.2f%s (err 0x%x)\n",
+               path ? "ring   " : "subdata", names[v], n, piece >> 20, t * 1e3, (double)total / t / 1e9, calls * 1e3,
+               waited * 1e3, pre * 1e3, h.busy * 1e3, bad ? " BAD DATA" : "", glGetError());
+        glDeleteBuffers((GLsizei)n, bufs);
+        glFinish();
+      }
   glBindBuffer(GL_COPY_READ_BUFFER, 0);
-  glDeleteBuffers(1, &tsrc);
+  if (ring[0]) glDeleteBuffers(2, ring);
+  glDeleteBuffers(1, &scratch);
   eglDestroyContext(dpy, hctx);
+  free(fences);
   free(bufs);
 }
 
@@ -269,7 +318,7 @@ int main(int argc, char **argv) {
   int fresh = fr && *fr == '1';
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
   if (getenv("BENCH_UPLOAD_HELPER")) {
-    helper_use(src, total, piece);
+    helper_use(g, has_storage ? storage : NULL, src, total, piece);
     rwkv_gpu_close(g);
     return 0;
   }
