@@ -162,7 +162,8 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
                                        &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
   done += d->emb->size;
-  if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
+  if (m->head_pending) done += d->head ? d->head->size : 0; /* (forward.c head_ready) */
+  else if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
   for (uint32_t l = 0; l < d->n_layer; l++) {
     const rwkv7_layer *L = &d->layers[l];
     model_layer *W = &m->layers[l];
@@ -346,6 +347,8 @@ int rwkv_model_load(const char *path, const rwkv_model_opts *opts, rwkv_model **
     return rwkv_errorf(err, RWKV_ERR_NOMEM, "%s: no memory for the model", path);
   }
   m->chunk = o.chunk ? o.chunk : 256;
+  const char *lz = getenv("RWKV_LAZY_HEAD");
+  m->head_pending = lz && *lz ? strcmp(lz, "0") != 0 : o.lazy_head != 0;
   rwkv_model_info *in = &m->info;
   double t = t0, t1;
 #define LAP(field) (t1 = now_ms(), in->field += t1 - t, t = t1)

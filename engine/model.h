@@ -101,6 +101,7 @@ struct rwkv_model {
 
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
+  int head_pending; /* lazy_head: not uploaded yet (forward.c head_ready) */
   /* quantized r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
    * rows16): one weight each all layers share, made at the first such pass */
   rows16 r16[3];

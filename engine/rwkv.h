@@ -37,6 +37,13 @@ typedef struct rwkv_model_opts {
   /* Called during load with done/total bytes; may be NULL. */
   void (*progress)(void *ud, uint64_t done, uint64_t total);
   void *progress_ud;
+  /* 1: the output head (output.weight) is uploaded by the first pass that computes logits,
+   * not by the load, so a model used for states and embeddings only (field extraction)
+   * never holds it: the load is shorter by its bytes (a 2.9B Q4_K_M's Q6_K head: 138 MB, 7%
+   * of the file) and the GPU holds that much less. The first pass with logits pays the upload
+   * then, and reports its failure (out of GPU memory, say). 0: uploaded with the rest.
+   * RWKV_LAZY_HEAD=0|1 overrides (benchmarks). */
+  int lazy_head;
 } rwkv_model_opts;
 
 /* rwkv_model_opts with defaults (automatic device, default chunk). */

@@ -1146,7 +1146,7 @@ static rwkv_gpu *extra_gpu(lua_State *L, const rwkv_gpu_opts *o) {
 
 /* rwkv.load([path [, opts]]) -> model */
 static int l_load(lua_State *L) {
-  static const char *const keys[] = {"chunk", "device", "software", NULL};
+  static const char *const keys[] = {"chunk", "device", "software", "lazy_head", NULL};
   char def[PATH_MAX];
   const char *path;
   if (lua_isnoneornil(L, 1)) {
@@ -1177,6 +1177,10 @@ static int l_load(lua_State *L) {
       mo.gpu_opts.software = lua_toboolean(L, -1);
       own = 1;
     }
+    lua_pop(L, 1);
+    t = lua_getfield(L, oidx, "lazy_head");
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN) return luaL_error(L, "rwkv.load: option lazy_head must be a boolean");
+    mo.lazy_head = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
   char full[PATH_MAX];

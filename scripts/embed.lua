@@ -32,7 +32,8 @@ if #texts == 0 then
 end
 if #texts == 0 then io.stderr:write("embed.lua: no texts (give them as arguments or lines of stdin)\n") os.exit(2) end
 
-local model = rwkv.load(model_path or rwkv.default_model)
+-- embeddings only: the output head is never uploaded (lazy_head)
+local model = rwkv.load(model_path or rwkv.default_model, {lazy_head = true})
 local vecs = cache.embeddings(model):get_many(texts)
 
 -- the matrix: one row per text, labelled by index; the texts are listed first

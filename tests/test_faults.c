@@ -149,10 +149,94 @@ static void test_shared_gpu_lazy(void) {
   rwkv_gpu_close(g);
 }
 
+/* rwkv_model_opts.lazy_head: states and embeddings without the head on the GPU; the first
+ * pass with logits uploads it (the same logits as a load with it), and where it does not fit
+ * that pass fails cleanly and the model goes on without it. */
+static void test_lazy_head(void) {
+  rwkv_gpu *g = gpu_with_limit(0);
+  if (!g) return;
+  rwkv_model_opts o = rwkv_model_default_opts();
+  o.gpu = g;
+  rwkv_error err;
+  rwkv_model *m = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  if (!m) {
+    rwkv_gpu_close(g);
+    return;
+  }
+  uint64_t eager = rwkv_model_get_info(m)->gpu_bytes;
+  uint32_t D = rwkv_model_get_info(m)->n_embd, V = rwkv_model_get_info(m)->n_vocab;
+  uint64_t head = (uint64_t)D * V * 4; /* F32 */
+  rwkv_model_free(m);
+  o.lazy_head = 1;
+  m = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  if (!m) {
+    rwkv_gpu_close(g);
+    return;
+  }
+  uint64_t lazy = rwkv_model_get_info(m)->gpu_bytes;
+  CHECK_MSG(lazy + head <= eager, "lazy head: %llu bytes on the GPU, %llu with the head",
+            (unsigned long long)lazy, (unsigned long long)eager);
+  const int32_t ids[3] = {'"', 'i', 'n'};
+  float emb[1024], logits[256];
+  rwkv_state *s = NULL;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  rwkv_forward_opts fe = {RWKV_OUTPUT_LAST, 1, 0}, fn = {RWKV_OUTPUT_NONE, 0, 0};
+  CHECK(D <= 1024 && V <= 256);
+  CHECK_OK(rwkv_forward(m, s, ids, 3, &fe, emb, &err), &err);
+  CHECK_OK(rwkv_state_reset(s, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, ids, 3, &fn, NULL, &err), &err);
+  CHECK(rwkv_model_get_info(m)->gpu_bytes == lazy); /* still no head */
+  uint64_t used = rwkv_gpu_bytes(g);
+  CHECK_OK(rwkv_state_reset(s, &err), &err);
+  CHECK_OK(rwkv_forward(m, s, ids, 3, NULL, logits, &err), &err);
+  CHECK(rwkv_model_get_info(m)->gpu_bytes >= lazy + head);
+  size_t want_size;
+  float *want = test_read_file(test_data("expected-logits-7v0-834K.bin"), &want_size);
+  double md = 0;
+  for (uint32_t i = 0; want && i < V; i++) md = fmax(md, fabs(logits[i] - want[i]));
+  CHECK_MSG(want && md < 1e-4, "lazy head: logits off by %g", md);
+  free(want);
+  rwkv_state_free(s);
+  rwkv_model_free(m);
+  rwkv_gpu_close(g);
+
+  /* room for the model, a state and a pass, not for the head */
+  g = gpu_with_limit(used + head / 2);
+  if (!g) return;
+  o.gpu = g;
+  m = NULL;
+  s = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  if (m) CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  if (s) {
+    CHECK_OK(rwkv_forward(m, s, ids, 3, &fn, NULL, &err), &err);
+    for (int k = 0; k < 2; k++) { /* a second try fails alike */
+      int rc = rwkv_forward(m, s, ids, 1, NULL, logits, &err);
+      CHECK_ERR(rc, &err, RWKV_ERR_GPU, "out of GPU memory");
+      CHECK(strstr(err.msg, "output.weight") != NULL);
+      CHECK(strstr(err.msg, "tiny-rwkv7-834K-F32.gguf") != NULL);
+    }
+    float emb2[1024];
+    CHECK_OK(rwkv_state_reset(s, &err), &err);
+    CHECK_OK(rwkv_forward(m, s, ids, 3, &fe, emb2, &err), &err); /* embeddings still work */
+    double ed = 0;
+    for (uint32_t i = 0; i < D; i++) ed = fmax(ed, fabs(emb2[i] - emb[i]));
+    CHECK_MSG(ed == 0, "embedding after a failed head upload differs by %g", ed);
+  }
+  rwkv_state_free(s);
+  rwkv_model_free(m);
+  CHECK_MSG(rwkv_gpu_bytes(g) == 0, "%llu bytes left after freeing the model",
+            (unsigned long long)rwkv_gpu_bytes(g));
+  rwkv_gpu_close(g);
+}
+
 int main(void) {
   test_model_does_not_fit();
   test_shared_gpu_lazy();
   test_pool_and_scratch();
   test_misuse();
+  test_lazy_head();
   return test_result("test_faults");
 }

@@ -62,27 +62,35 @@ static void first_passes(rwkv_model *m) {
 
 /* LOADTIME_FIRST=2: what rwkv-bench's "load to the first token" adds to a load, right after
  * it: a new state, one token with its logits read back, then a second one for comparison
- * (ms in t[0..2]); 0, or -1 after a failure (reported). */
-static int first_token(rwkv_model *m, double t[3]) {
+ * (ms in t[0..2]). LOADTIME_FIRST=3: the token's embedding first (t[3], between the state and
+ * the logits), what a load for states and embeddings waits for. 0, or -1 after a failure
+ * (reported). */
+static int first_token(rwkv_model *m, int embed_first, double t[4]) {
   rwkv_state *s = NULL;
   rwkv_error err = {0};
-  float *lg = malloc((size_t)rwkv_model_get_info(m)->n_vocab * sizeof *lg);
+  const rwkv_model_info *in = rwkv_model_get_info(m);
+  float *lg = malloc((size_t)(in->n_vocab > in->n_embd ? in->n_vocab : in->n_embd) * sizeof *lg);
   int32_t tok = 11;
-  rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0};
-  double t0 = now_ms(), t1 = 0, t2 = 0;
+  rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0}, fe = {RWKV_OUTPUT_LAST, 1, 0};
+  double t0 = now_ms(), t1 = 0, t2 = 0, te = 0;
   int rc = lg ? rwkv_state_new(m, &s, &err) : RWKV_ERR_NOMEM;
   if (rc == RWKV_OK) {
     t1 = now_ms();
-    rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
+    if (embed_first && (rc = rwkv_forward(m, s, &tok, 1, &fe, lg, &err)) == RWKV_OK) {
+      te = now_ms() - t1;
+      t1 = now_ms();
+    }
   }
+  if (rc == RWKV_OK) rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
   if (rc == RWKV_OK) {
     t2 = now_ms();
     rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
   }
   if (rc == RWKV_OK) {
-    t[0] = t1 - t0;
+    t[0] = t1 - t0 - te;
     t[1] = t2 - t1;
     t[2] = now_ms() - t2;
+    t[3] = te;
   } else {
     fprintf(stderr, "rwkv-loadtime: first token: %s\n", lg ? err.msg : "no memory for the logits");
   }
@@ -104,14 +112,15 @@ int main(int argc, char **argv) {
     rwkv_model *m = NULL;
     rwkv_error err = {0};
     rwkv_model_opts o = rwkv_model_default_opts();
-    double t0 = now_ms(), ft[3];
+    double t0 = now_ms(), ft[4] = {0, 0, 0, 0};
     if (rwkv_model_load(argv[1], &o, &m, &err) != RWKV_OK) {
       fprintf(stderr, "rwkv-loadtime: %s\n", err.msg);
       return 1;
     }
     getrusage(RUSAGE_SELF, &r1); /* (the load's alone) */
     const char *first = getenv("LOADTIME_FIRST");
-    int tok1 = first && !strcmp(first, "2") ? first_token(m, ft) : 1;
+    int ftm = first ? atoi(first) : 0;
+    int tok1 = ftm == 2 || ftm == 3 ? first_token(m, ftm == 3, ft) : 1;
     double t1 = now_ms();
     const rwkv_model_info *in = rwkv_model_get_info(m);
     double cpu = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
@@ -136,10 +145,12 @@ int main(int argc, char **argv) {
            "eglCreateContext %.1f, eglMakeCurrent %.1f)\n",
            gs.open_ms, gs.open_client_ms, gs.open_devices_ms, gs.open_init_ms, gs.open_config_ms,
            gs.open_context_ms, gs.open_current_ms);
+    if (tok1 == 0 && ftm == 3)
+      printf("  to the first embedding %.1f ms: state %.2f, embedding %.2f\n", t1 - t0 - ft[1] - ft[2], ft[0], ft[3]);
     if (tok1 == 0)
       printf("  to the first token %.1f ms: state %.2f, first token %.2f (a second %.2f)\n", t1 - t0, ft[0], ft[1],
              ft[2]);
-    else if (first && strcmp(first, "2"))
+    else if (ftm == 1)
       first_passes(m);
     fflush(stdout);
     rwkv_model_free(m);
