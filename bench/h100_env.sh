@@ -134,7 +134,7 @@ repeat_loads() {
     for v in "$@"; do
       echo "-- $m x$n ${v:-default}"
       # shellcheck disable=SC2086 # v holds several assignments
-      env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" "$n" 2>&1 | grep -E "^load|uploads:|to the first token"
+      env $v "$B/rwkv-loadtime" "/tmp/m-$m.gguf" "$n" 2>&1 | grep -E "^load|uploads:|to the first (token|embedding)"
     done
   done
 }
