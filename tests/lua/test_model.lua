@@ -126,7 +126,16 @@ assert(#other:forward({1, 2}, os) == other.info.n_vocab)
 -- its own GPU context (software device) gives the same logits
 local sw = rwkv.load(rwkv.default_model, {software = true, chunk = 2})
 assert(maxdiff(sw:forward('"in', sw:state()), expected) < 1e-4)
+local sw_bytes = sw.info.gpu_bytes -- (alone in the software device's context)
 sw:close()
+
+-- lazy_head: embeddings without the head, then logits as with it (in that context, now empty)
+local lz = rwkv.load(rwkv.default_model, {software = true, lazy_head = true})
+assert(lz.info.gpu_bytes + 4 * m.info.n_embd * m.info.n_vocab <= sw_bytes, "the head is not on the GPU")
+assert(maxdiff(lz:embed('"in'), m:embed('"in')) == 0)
+assert(maxdiff(lz:forward('"in', lz:state()), expected) < 1e-4)
+lz:close()
+fails("lazy_head must be a boolean", rwkv.load, rwkv.default_model, {lazy_head = 1})
 
 -- close: later use raises "model is closed" / "state is closed", never crashes
 local live = other:state()
