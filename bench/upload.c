@@ -11,7 +11,8 @@
  *            ring (host memory) over the bus, instead of glCopyBufferSubData
  * and prints GB/s with the time split (map / fill / unmap) - what limits model loading.
  * BENCH_UPLOAD_FRESH=1: a fresh mapping per variant, pages not touched first (as a model
- * load sees it: page-cache warm, page tables cold). BENCH_UPLOAD_FIRSTUSE=1: first_use below;
+ * load sees it: page-cache warm, page tables cold). BENCH_UPLOAD_FIRSTUSE=1: first_use below
+ * (=2: first_use_ways);
  * BENCH_UPLOAD_HELPER=1: helper_use below. */
 #include <EGL/egl.h>
 #include <GLES3/gl31.h>
@@ -107,6 +108,100 @@ static void first_use(PFNGLBUFFERSTORAGEEXTPROC storage) {
   glDeleteBuffers(1, &src);
 }
 
+
+/* BENCH_UPLOAD_FIRSTUSE=2: whether the first use costs the same whatever the buffer's usage
+ * hint or storage flags, and whether a compute dispatch that writes a word pays it as a copy
+ * does. 1 GiB in 64 buffers of 16 MiB per way: ms for the allocations, the first touches'
+ * calls and their wait, then a whole 16 MiB GPU copy into each (calls + wait) and the GB/s of
+ * a compute shader reading them all (vidmem or not). */
+static void first_use_ways(PFNGLBUFFERSTORAGEEXTPROC storage, GLuint cp) {
+  static const char *const names[] = {"data STATIC_DRAW, copy", "data DYNAMIC_COPY, copy", "data STREAM_DRAW, copy",
+                                      "data STATIC_COPY, copy", "data STATIC_DRAW, dispatch", "storage 0, dispatch",
+                                      "storage DYNAMIC, copy"};
+  static const char *const TOUCH_SRC =
+      "#version 310 es\nlayout(local_size_x = 1) in;\n"
+      "layout(std430, binding = 1) writeonly buffer D { uint d[]; };\n"
+      "void main() { d[0] = 0u; }\n";
+  GLuint tp = bench_compute_program(&TOUCH_SRC, 1);
+  const size_t n = 64, bytes = 16u << 20;
+  GLuint src = 0, big = 0, sink = 0;
+  uint8_t zeros[256] = {0};
+  glGenBuffers(1, &src);
+  glBindBuffer(GL_COPY_READ_BUFFER, src);
+  glBufferData(GL_COPY_READ_BUFFER, sizeof zeros, zeros, GL_STATIC_DRAW);
+  glGenBuffers(1, &big);
+  glBindBuffer(GL_COPY_READ_BUFFER, big);
+  glBufferData(GL_COPY_READ_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
+  glGenBuffers(1, &sink);
+  glBindBuffer(GL_COPY_READ_BUFFER, sink);
+  glBufferData(GL_COPY_READ_BUFFER, (GLsizeiptr)bytes, NULL, GL_STATIC_DRAW);
+  glFinish();
+  GLuint b[64];
+  for (int rep = 0; rep < 2; rep++)
+    for (int w = 0; w < 7; w++) {
+      if ((w == 5 || w == 6) && !storage) continue;
+      if ((w == 4 || w == 5) && !tp) continue;
+      glFinish();
+      double t0 = now();
+      glGenBuffers((GLsizei)n, b);
+      static const GLenum usage[] = {GL_STATIC_DRAW, GL_DYNAMIC_COPY, GL_STREAM_DRAW, GL_STATIC_COPY, GL_STATIC_DRAW};
+      for (size_t i = 0; i < n; i++) {
+        glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+        if (w == 5) storage(GL_COPY_WRITE_BUFFER, (GLsizeiptr)bytes, NULL, 0);
+        else if (w == 6) storage(GL_COPY_WRITE_BUFFER, (GLsizeiptr)bytes, NULL, GL_DYNAMIC_STORAGE_BIT_EXT);
+        else glBufferData(GL_COPY_WRITE_BUFFER, (GLsizeiptr)bytes, NULL, usage[w]);
+      }
+      double t1 = now();
+      if (w == 4 || w == 5) glUseProgram(tp);
+      for (size_t i = 0; i < n; i++) {
+        if (w == 4 || w == 5) {
+          glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, b[i]);
+          glDispatchCompute(1, 1, 1);
+        } else {
+          glBindBuffer(GL_COPY_READ_BUFFER, src);
+          glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+          glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, (GLintptr)(bytes - 256), 256);
+        }
+      }
+      double t2 = now();
+      glFinish();
+      double t3 = now();
+      glMemoryBarrier(GL_ALL_BARRIER_BITS);
+      glBindBuffer(GL_COPY_READ_BUFFER, big);
+      for (size_t i = 0; i < n; i++) {
+        glBindBuffer(GL_COPY_WRITE_BUFFER, b[i]);
+        glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0, (GLsizeiptr)bytes);
+      }
+      double t4 = now();
+      glFinish();
+      double t5 = now(), t6 = t5;
+      if (cp) {
+        glUseProgram(cp);
+        glUniform1ui(glGetUniformLocation(cp, "n"), (GLuint)(bytes / 16));
+        glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, sink);
+        for (int pass = 0; pass < 2; pass++) { /* the second timed */
+          glFinish();
+          t5 = now();
+          for (size_t i = 0; i < n; i++) {
+            glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, b[i]);
+            glDispatchCompute(1056, 1, 1);
+          }
+          glFinish();
+          t6 = now();
+        }
+      }
+      glUseProgram(0);
+      printf("first use %-26s: alloc %6.2f, touches %7.2f + wait %6.2f, then full copies %7.2f + wait %6.2f ms, "
+             "shader reads %.0f GB/s (err 0x%x)\n",
+             names[w], (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3, (t4 - t3) * 1e3, (t5 - t4) * 1e3,
+             cp && t6 > t5 ? (double)n * bytes / (t6 - t5) / 1e9 : 0.0, glGetError());
+      glDeleteBuffers((GLsizei)n, b);
+    }
+  glDeleteBuffers(1, &src);
+  glDeleteBuffers(1, &big);
+  glDeleteBuffers(1, &sink);
+  if (tp) glDeleteProgram(tp);
+}
 
 /* BENCH_UPLOAD_HELPER=1: can a second thread pay the buffers' first use (first_use above)
  * while the loading thread copies? `total` bytes of FILE into new buffers of `piece` bytes,
@@ -319,6 +414,11 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < total; i += 4096) sink ^= src[i];
   if (getenv("BENCH_UPLOAD_HELPER")) {
     helper_use(g, has_storage ? storage : NULL, src, total, piece);
+    rwkv_gpu_close(g);
+    return 0;
+  }
+  if (getenv("BENCH_UPLOAD_FIRSTUSE") && atoi(getenv("BENCH_UPLOAD_FIRSTUSE")) == 2) {
+    first_use_ways(has_storage ? storage : NULL, copy_program());
     rwkv_gpu_close(g);
     return 0;
   }
