@@ -235,7 +235,6 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   if (rc == RWKV_OK) rc = wkv_scan_init(m, wkv, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_STORE_PREV 1\n", &p->store_prev, err);
   if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_ZERO 1\n", &p->zero, err);
-  if (rc == RWKV_OK && getenv("RWKV_WKV_TOUCH")) rc = program(m, "rwkv_misc", "#define MODE_TOUCH 1\n", &p->touch, err);
   /* llvmpipe pays for every barrier: narrow reductions there */
   int sw = rwkv_gpu_get_info(m->gpu)->software;
   const char *am = sw ? "#define WG 8\n" : "#define WG 256\n";
@@ -489,7 +488,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->sync_finish = sy[1] == 'i';
     m->sync_every = (uint32_t)atoi(strchr(sy, ':') + 1);
   }
-  m->wkv_touch = m->prog.touch ? env_u32("RWKV_WKV_TOUCH", 0) : 0;
   m->skip = skip_parse(getenv("RWKV_SKIP"));
   m->twice = skip_parse(getenv("RWKV_TWICE"));
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
@@ -811,28 +809,6 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
  * dispatches over the stacked weights (one matmul each where the types differ). */
-/* RWKV_WKV_TOUCH=S (an experiment): beside a decode step's r / k / v, a word every S of the
- * layer's LoRA second-stage weights and of its S read and dropped (rwkv_misc.comp
- * MODE_TOUCH), so that the fused WKV step after them finds them near. */
-static void wkv_touch(rwkv_model *m, uint32_t l) {
-  const model_layer *W = &m->layers[l];
-  const rwkv_mm_weight *ws[4] = {&W->w2, &W->a2, l ? &W->v2 : &W->w2, &W->g2};
-  static const char *const names[4] = {"n0", "n1", "n2", "n3"};
-  unsigned p = m->prog.touch;
-  uint32_t s = m->wkv_touch, tot = 0, D = m->d.n_embd, hs = m->d.head_size;
-  use(m, p);
-  for (int i = 0; i < 4; i++) {
-    uint64_t words = ws[i]->stride * ws[i]->M / 4;
-    uint32_t n = l == 0 && i == 2 ? 0 : (uint32_t)((words + s - 1) / s);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4 + (unsigned)i, ws[i]->chunks[0].buf);
-    u32(p, names[i], n);
-    tot += n;
-  }
-  tot += (m->d.n_head * hs * hs + s - 1) / s;
-  u32(p, "stride", s); u32(p, "off", (uint32_t)(l * m->layer_floats) + 2 * D); u32(p, "n", tot);
-  glDispatchCompute((tot + 255) / 256, 1, 1);
-}
-
 static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
                            uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
@@ -851,7 +827,6 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
              store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
-  if (m->wkv_touch && R == 1 && m->lora_fused) wkv_touch(m, l); /* (no barrier: r / k / v's covers it) */
   uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
   uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch

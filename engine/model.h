@@ -54,7 +54,7 @@ typedef struct rows16 {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, touch, ln_out, argmax, argmax_feed, candidates;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
@@ -150,7 +150,6 @@ struct rwkv_model {
   model_prof *prof; /* RWKV_PROFILE=1 */
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
-  uint32_t wkv_touch;  /* RWKV_WKV_TOUCH: words between the decode WKV step's touches (0 = off) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
