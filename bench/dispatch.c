@@ -41,9 +41,10 @@ int main(int argc, char **argv) {
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
   printf("%s | %s | %d dispatches per line\n", in->renderer, in->version, n);
   GLuint p = bench_compute_program(&SRC, 1), p2 = bench_compute_program(&SRC, 1);
-  GLuint pu = bench_compute_program(&SRC_UBO, 1), pk[8];
+  GLuint pu = bench_compute_program(&SRC_UBO, 1), pk[8], puk[8];
   if (!p || !p2 || !pu) return 1;
   for (int k = 0; k < 8; k++) pk[k] = bench_compute_program(&SRC, 1); /* a layer's worth of programs */
+  for (int k = 0; k < 8; k++) puk[k] = bench_compute_program(&SRC_UBO, 1); /* the same, no default uniforms */
   GLint ualign = 256;
   glGetIntegerv(GL_UNIFORM_BUFFER_OFFSET_ALIGNMENT, &ualign);
   if (ualign < 32) ualign = 32;
@@ -84,6 +85,9 @@ int main(int argc, char **argv) {
       {"264 wg, barrier, 2 programs", 1, 0, 0, 264, 1, 0},
       {"264 wg, barrier, 8 programs", 1, 0, 0, 264, 8, 0},
       {"264 wg, barrier, 8 programs, 8 unif", 1, 8, 0, 264, 8, 0},
+      {"264 wg, barrier, 2 ubo programs, ubo range", 1, 0, 0, 264, 1, 1},
+      {"264 wg, barrier, 8 ubo programs, ubo range", 1, 0, 0, 264, 8, 1},
+      {"264 wg, barrier, 8 ubo programs, 4 binds", 1, 0, 4, 264, 8, 1},
   };
   for (int rep = 0; rep < 2; rep++)
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -92,7 +96,8 @@ int main(int argc, char **argv) {
       glFinish();
       double t0 = now();
       for (int i = 0; i < n; i++) {
-        GLuint pr = cases[c].swap == 1 ? ((i & 1) ? p2 : p) : cases[c].swap == 8 ? pk[i & 7] : p;
+        const GLuint *set = cases[c].ubo ? puk : pk;
+        GLuint pr = cases[c].swap == 1 ? set[i & 1] : cases[c].swap == 8 ? set[i & 7] : p;
         if (cases[c].swap) glUseProgram(pr);
         for (int b = 0; b < cases[c].binds; b++)
           glBindBufferBase(GL_SHADER_STORAGE_BUFFER, (GLuint)(b == 0 ? 0 : 1 + b), b == 0 ? buf : buf2);
