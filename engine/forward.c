@@ -364,6 +364,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   uint32_t ltv = m->d.n_layer > 1 ? m->layers[1].v2.type : lta;
   m->overlap = env_u32("RWKV_OVERLAP", 1) != 0;
   m->mm_batch = env_u32("RWKV_MM_BATCH", 1) != 0;
+  m->lora1_first = env_u32("RWKV_LORA1_FIRST", 0) != 0;
   m->g_late = env_u32("RWKV_G_LATE", 128);
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
@@ -809,12 +810,69 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
  * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
  * dispatches over the stacked weights (one matmul each where the types differ). */
-static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
-                           uint32_t store_from, uint32_t store_to, rwkv_error *err) {
+/* The r / k / v matmuls of layer l's attention inputs (time_mix_inputs): the stacked ones
+ * (all three, or two of one type where the third differs: Q4_K_M's Q6_K v) as one grouped
+ * dispatch, rows in r, k, v order, the others alone; with f16, all three as one rows16
+ * stack. No barrier of their own: the LoRA first stages read the mixes, not r / k / v, and
+ * may run alongside (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); the LoRA
+ * stages' last dispatch (or the batch's end) puts it. */
+static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, int f16, rwkv_mm_batch *b,
+                        rwkv_error *err) {
+  const model_layer *W = &m->layers[l];
+  uint32_t D = m->d.n_embd, RD = R * D, xr = a->mix, xk = xr + 2 * RD, xv = xk + RD;
+  const rwkv_mm_group pg[3] = {
+      {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
+      {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
+      {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
+  const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
+  rwkv_mm_group g[3];
+  uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
+  int rc = RWKV_OK;
+  if (f16) { /* all three as one stack, rows as rows16_parts orders them */
+    for (uint32_t i = 0; i < 3; i++)
+      if (!(W->rkv_parts & (1u << i))) {
+        g[ng] = pg[i];
+        g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
+        ng++;
+      }
+    return mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
+  }
+  for (uint32_t i = 0; i < 3 && !rc; i++)
+    if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
+  if (!rc && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+  return rc;
+}
+
+/* The LoRA first stages of layer l: w, a, g, v (layer 0: no v), the parts outside the stack
+ * (W->lora1_parts) on their own, none waiting, then the stack's groups (rows in this order),
+ * whose dispatch puts the barrier (outside a batch); with no stack the last part puts it. */
+static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, rwkv_mm_batch *b,
+                          rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
-  uint32_t D = d->n_embd, RD = R * D, par = l * PAR_PER_LAYER * D;
-  uint32_t lay = (uint32_t)(l * m->layer_floats);
+  uint32_t D = d->n_embd, RD = R * D, xw = a->mix + RD, xv = xw + 2 * RD, xa = xv + RD, xg = xa + RD;
+  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
+  const rwkv_mm_group pg[4] = {
+      {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
+      {0, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
+      {0, rg, m->act_buf, xg, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
+      {0, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
+  const rwkv_mm_weight *pw[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
+  rwkv_mm_group g[4];
+  uint32_t np = l > 0 ? 4 : 3, ng = stack_groups(W->lora1_parts, pg, np, g), last = np;
+  int rc = RWKV_OK;
+  for (uint32_t i = 0; i < np; i++)
+    if (!(W->lora1_parts & (1u << i))) last = i;
+  for (uint32_t i = 0; i < np && !rc; i++)
+    if (!(W->lora1_parts & (1u << i)))
+      rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
+  if (!rc && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
+  return rc;
+}
+
+static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
+                           uint32_t store_from, uint32_t store_to, rwkv_error *err) {
+  uint32_t par = l * PAR_PER_LAYER * m->d.n_embd, lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
   /* r / k / v on f16 rows (rows16): decoded here where the last WKV step did not, beside
    * the layer norm (its barrier covers both) */
@@ -827,61 +885,22 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
              store_from, store_to);
     prof(m, PROF_LN_ATT);
   }
-  uint32_t xr = a->mix, xw = xr + RD, xk = xw + RD, xv = xk + RD, xa = xv + RD, xg = xa + RD;
-  uint32_t rw = d->rank_w, ra = d->rank_a, rv = d->rank_v, rg = d->rank_g;
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
    * (m->mm_batch) their split-K pieces run side by side and their reduces after one barrier
    * (bench/RESULTS.md "Session 18"); RWKV_MM_BATCH=0: each split waits for its own reduce */
   rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
-  if (!SKIP(m, PROF_RKV)) {
-    /* the stacked ones (all three, or two of one type where the third differs: Q4_K_M's
-     * Q6_K v) as one grouped dispatch, rows in r, k, v order, the others alone. No barrier
-     * before the LoRA first stages: they read the mixes, not r / k / v, and may run alongside
-     * (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); their last dispatch (or
-     * the batch's end) puts the barrier */
-    const rwkv_mm_group pg[3] = {
-        {0, D, m->act_buf, xr, D, m->act_buf, a->r, D, 0, RWKV_MM_ACT_NONE},
-        {0, D, m->act_buf, xk, D, m->act_buf, a->k, D, 0, RWKV_MM_ACT_NONE},
-        {0, D, m->act_buf, xv, D, m->act_buf, a->v, D, 0, RWKV_MM_ACT_NONE}};
-    const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
-    rwkv_mm_group g[3];
-    uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
-    if (f16) { /* all three as one stack, rows as rows16_parts orders them */
-      for (uint32_t i = 0; i < 3; i++)
-        if (!(W->rkv_parts & (1u << i))) {
-          g[ng] = pg[i];
-          g[ng].row0 = ng ? g[ng - 1].row0 + g[ng - 1].rows : 0;
-          ng++;
-        }
-      rc = mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
-    }
-    for (uint32_t i = 0; i < 3 && !rc && !f16; i++)
-      if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
-    if (!rc && ng && !f16) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
-  }
+  /* RWKV_LORA1_FIRST=1 (an experiment): in a batch, the LoRA first stages dispatched before
+   * r / k / v, so that their few long workgroups start first instead of trailing */
+  int first = b && m->lora1_first && !SKIP(m, PROF_LORA1);
+  if (first) rc = lora1_dispatch(m, l, a, R, b, err);
+  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, R, f16, b, err);
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
     rwkv_mm_batch_end(m->gpu, b);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else {
-    /* w, a, g, v (layer 0: no v): the parts outside the stack (W->lora1_parts) on their own,
-     * none waiting, then the stack's groups (rows in this order), whose dispatch puts the
-     * barrier; with no stack the last part puts it */
-    const rwkv_mm_group pg[4] = {
-        {0, rw, m->act_buf, xw, D, m->act_buf, a->wh, rw, 0, RWKV_MM_ACT_TANH},
-        {0, ra, m->act_buf, xa, D, m->act_buf, a->ah, ra, 0, RWKV_MM_ACT_NONE},
-        {0, rg, m->act_buf, xg, D, m->act_buf, a->gh, rg, 0, RWKV_MM_ACT_SIGMOID},
-        {0, rv, m->act_buf, xv, D, m->act_buf, a->vh, rv, 0, RWKV_MM_ACT_NONE}};
-    const rwkv_mm_weight *pw[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
-    rwkv_mm_group g[4];
-    uint32_t np = l > 0 ? 4 : 3, ng = stack_groups(W->lora1_parts, pg, np, g), last = np;
-    for (uint32_t i = 0; i < np; i++)
-      if (!(W->lora1_parts & (1u << i))) last = i;
-    for (uint32_t i = 0; i < np && !rc; i++)
-      if (!(W->lora1_parts & (1u << i)))
-        rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
-    if (!rc && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
+    if (!first) rc = lora1_dispatch(m, l, a, R, b, err);
     if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);
