@@ -871,36 +871,6 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
   return rc;
 }
 
-/* The longest workgroup (in K slices, rwkv_mm_wg_slices) of layer l's r / k / v dispatches in
- * a pass of R rows, and of its LoRA first stages'. */
-static uint32_t rkv_slices(rwkv_model *m, uint32_t l, uint32_t R, int f16) {
-  const model_layer *W = &m->layers[l];
-  uint32_t D = m->d.n_embd, s = 0, n = 0;
-  if (f16) return rwkv_mm_wg_slices(m->gpu, &m->r16[R16_RKV].w, 3 * D, R);
-  const rwkv_mm_weight *pw[3] = {&W->wr, &W->wk, &W->wv};
-  for (uint32_t i = 0; i < 3; i++) {
-    uint32_t t = W->rkv_parts & (1u << i) ? 0 : rwkv_mm_wg_slices(m->gpu, pw[i], D, R);
-    n += (W->rkv_parts >> i) & 1u;
-    if (t > s) s = t;
-  }
-  uint32_t t = n ? rwkv_mm_wg_slices(m->gpu, &W->rkv, n * D, R) : 0;
-  return t > s ? t : s;
-}
-static uint32_t lora1_slices(rwkv_model *m, uint32_t l, uint32_t R) {
-  const model_layer *W = &m->layers[l];
-  const uint32_t rank[4] = {m->d.rank_w, m->d.rank_a, m->d.rank_g, m->d.rank_v};
-  const rwkv_mm_weight *pw[4] = {&W->w1, &W->a1, &W->g1, &W->v1};
-  uint32_t np = l > 0 ? 4 : 3, rows = 0, s = 0;
-  for (uint32_t i = 0; i < np; i++) {
-    uint32_t t = 0;
-    if (W->lora1_parts & (1u << i)) rows += rank[i];
-    else t = rwkv_mm_wg_slices(m->gpu, pw[i], rank[i], R);
-    if (t > s) s = t;
-  }
-  uint32_t t = rows ? rwkv_mm_wg_slices(m->gpu, &W->lora1, rows, R) : 0;
-  return t > s ? t : s;
-}
-
 static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
                            uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   uint32_t par = l * PAR_PER_LAYER * m->d.n_embd, lay = (uint32_t)(l * m->layer_floats);
@@ -920,11 +890,14 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * (m->mm_batch) their split-K pieces run side by side and their reduces after one barrier
    * (bench/RESULTS.md "Session 18"); RWKV_MM_BATCH=0: each split waits for its own reduce */
   rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
-  /* in a batch, whichever has the longer workgroups goes first, so that they do not trail:
-   * at pp512 the LoRA stages' (their K whole or in few pieces, against r / k / v split in 4),
-   * elsewhere mostly r / k / v's (RWKV_LORA1_FIRST=0|1 forces an order) */
+  /* in a batch, the LoRA first stages go first in passes of 257-512 rows (r / k / v then run
+   * in the split rules' few pieces, the LoRA stages in 8): H100, pp512 2.9B F16 102.2 -> 101.2
+   * ms a pass, Q4_K_M 102.2 -> 101.3; with 1024 rows that order lost 0.3-0.4%, in the 10
+   * fields 0.5% for the Q4_K_M and up to 8% for the 0.1B (bench/h100_s29h.sh), so r / k / v
+   * go first there (their workgroups' lengths in K slices did not predict it).
+   * RWKV_LORA1_FIRST=0|1 forces an order. */
   int first = b && !SKIP(m, PROF_LORA1) &&
-              (m->lora1_first >= 0 ? m->lora1_first : lora1_slices(m, l, R) > rkv_slices(m, l, R, f16));
+              (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
   if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, R, f16, b, err);
   if (rc) return rc;

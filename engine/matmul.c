@@ -1114,17 +1114,6 @@ uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T
   return S;
 }
 
-uint32_t rwkv_mm_wg_slices(const rwkv_gpu *g, const rwkv_mm_weight *w, uint32_t rows, uint32_t T) {
-  int v = rwkv_mm_variant(T);
-  if (!w || !w->n_chunks || !rows || T < 2 || w->kernel[v] != 1) return 0;
-  uint32_t Tl = T;
-  if (!rwkv_gpu_token_map(g, T, NULL, &Tl)) Tl = T; /* (as dispatch_groups: the live rows) */
-  uint64_t tiles = (Tl + w->tt[v] - 1) / w->tt[v];
-  uint64_t wgs = ((uint64_t)rows + w->rows_per_wg[v] - 1) / w->rows_per_wg[v];
-  uint32_t S = split_count(w, wgs * tiles, tiles), slices = (w->K + w->bk - 1) / w->bk;
-  return (slices + S - 1) / S;
-}
-
 /* A split dispatch's reduce: matmul.comp KERNEL 3 sums the S pieces in scratch into y. */
 static void run_reduce(const rwkv_mm_reduce *r) {
   glUseProgram(r->prog);

@@ -197,10 +197,5 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
 /* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
  * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T);
-/* The K slices (bk elements each) that one workgroup of a tiled dispatch of `rows` output rows
- * over T tokens walks, split as a dispatch would split it (the live tokens where a token map
- * is in force); 0 for the other kernels. For ordering independent dispatches: the longest
- * workgroups first, so that they do not trail. */
-uint32_t rwkv_mm_wg_slices(const rwkv_gpu *g, const rwkv_mm_weight *w, uint32_t rows, uint32_t T);
 
 #endif

@@ -151,7 +151,7 @@ struct rwkv_model {
   uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
   int lora1_first;     /* RWKV_LORA1_FIRST: LoRA first stages before r / k / v (1), after (0), by
-                          their workgroups' lengths (-1, forward.c time_mix_inputs) */
+                          the pass's length (-1, forward.c time_mix_inputs) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
