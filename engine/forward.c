@@ -807,10 +807,6 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
   return ng;
 }
 
-/* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
- * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
- * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
- * dispatches over the stacked weights (one matmul each where the types differ). */
 /* The r / k / v matmuls of layer l's attention inputs (time_mix_inputs): the stacked ones
  * (all three, or two of one type where the third differs: Q4_K_M's Q6_K v) as one grouped
  * dispatch, rows in r, k, v order, the others alone; with f16, all three as one rows16
@@ -871,6 +867,10 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
   return rc;
 }
 
+/* Time mix inputs: xa = LN1(x); x_c = xa + (prev - xa) * lerp_c for c in r, w, k, v, a, g
+ * (and the previous layer's ffn_prev, waiting in last_ffn, into the state); then r, k, v
+ * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
+ * dispatches over the stacked weights (one matmul each where the types differ). */
 static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
                            uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   uint32_t par = l * PAR_PER_LAYER * m->d.n_embd, lay = (uint32_t)(l * m->layer_floats);

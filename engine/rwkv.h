@@ -38,11 +38,12 @@ typedef struct rwkv_model_opts {
   void (*progress)(void *ud, uint64_t done, uint64_t total);
   void *progress_ud;
   /* 1: the output head (output.weight) is uploaded by the first pass that computes logits,
-   * not by the load, so a model used for states and embeddings only (field extraction)
-   * never holds it: the load is shorter by its bytes (a 2.9B Q4_K_M's Q6_K head: 138 MB, 7%
-   * of the file) and the GPU holds that much less. The first pass with logits pays the upload
-   * then, and reports its failure (out of GPU memory, say). 0: uploaded with the rest.
-   * RWKV_LAZY_HEAD=0|1 overrides (benchmarks). */
+   * not by the load, so a model used for states and embeddings only never holds it: the GPU
+   * holds that much less (a 2.9B Q4_K_M's Q6_K head: 138 MB, 7% of the file; a 0.1B F16's:
+   * 26%) and the load skips its bytes (H100: 0.1B F16 102 -> 88 ms; the 2.9B Q4_K_M's share
+   * within the loads' spread). The first pass with logits pays the upload then (~15-35 ms for
+   * those models, more in a process's first load) and reports its failure (out of GPU
+   * memory, say). 0: uploaded with the rest. RWKV_LAZY_HEAD=0|1 overrides (benchmarks). */
   int lazy_head;
 } rwkv_model_opts;
 
