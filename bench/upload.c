@@ -61,6 +61,19 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Two persistent, coherent host-memory slots of `piece` bytes (EXT_buffer_storage), mapped
+ * for writing: the staging ring a load copies through (gpu.c), as these benchmarks make it. */
+static void ring_make(PFNGLBUFFERSTORAGEEXTPROC storage, size_t piece, GLuint ring[2], uint8_t *rp[2]) {
+  glGenBuffers(2, ring);
+  for (int s = 0; s < 2; s++) {
+    glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
+    storage(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL,
+            GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
+    rp[s] = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)piece,
+                             GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
+  }
+}
+
 /* BENCH_UPLOAD_FIRSTUSE=1: what a buffer's first use costs the CPU (a load's copy calls pay
  * it): 1 GiB of new buffers in pieces of 1 .. 1024 MiB, made by glBufferData(NULL) or
  * glBufferStorageEXT, each then written by a 256-byte copy, twice (first use, then again);
@@ -292,16 +305,7 @@ static void helper_use(rwkv_gpu *g, PFNGLBUFFERSTORAGEEXTPROC storage, const uin
   glGenBuffers(1, &scratch);
   glBindBuffer(GL_COPY_WRITE_BUFFER, scratch);
   glBufferData(GL_COPY_WRITE_BUFFER, 256, NULL, GL_STATIC_DRAW);
-  if (storage) {
-    glGenBuffers(2, ring);
-    for (int s = 0; s < 2; s++) {
-      glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
-      storage(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL,
-              GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
-      rp[s] = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)piece,
-                               GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
-    }
-  }
+  if (storage) ring_make(storage, piece, ring, rp);
   static const char *const names[3] = {"serial", "helper", "split "};
   for (int rep = 0; rep < 3; rep++)
     for (int path = 0; path < (rp[0] && rp[1] ? 2 : 1); path++)
@@ -466,14 +470,7 @@ int main(int argc, char **argv) {
         GLuint ring[2];
         GLsync fence[2] = {0, 0};
         uint8_t *rp[2];
-        glGenBuffers(2, ring);
-        for (int s = 0; s < 2; s++) {
-          glBindBuffer(GL_COPY_READ_BUFFER, ring[s]);
-          storage(GL_COPY_READ_BUFFER, (GLsizeiptr)piece, NULL,
-                  GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT | GL_CLIENT_STORAGE_BIT_EXT);
-          rp[s] = glMapBufferRange(GL_COPY_READ_BUFFER, 0, (GLsizeiptr)piece,
-                                   GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT_EXT | GL_MAP_COHERENT_BIT_EXT);
-        }
+        ring_make(storage, piece, ring, rp);
         tm = now() - t0;
         for (size_t i = 0; i < n; i++) {
           int s = (int)(i & 1);

@@ -15,6 +15,17 @@ static rwkv_gpu *gpu_with_limit(uint64_t limit) {
   return g;
 }
 
+/* The test model loaded into g (NULL after a failure, reported). */
+static rwkv_model *load_in(rwkv_gpu *g, int lazy_head) {
+  rwkv_model_opts o = rwkv_model_default_opts();
+  o.gpu = g;
+  o.lazy_head = lazy_head;
+  rwkv_error err;
+  rwkv_model *m = NULL;
+  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  return m;
+}
+
 static void test_model_does_not_fit(void) {
   rwkv_gpu *g = gpu_with_limit(1 << 20); /* the F32 model needs ~3.3 MB */
   if (!g) return;
@@ -118,11 +129,8 @@ static void test_misuse(void) {
 static void test_shared_gpu_lazy(void) {
   rwkv_gpu *g = gpu_with_limit(0);
   if (!g) return;
-  rwkv_model_opts o = rwkv_model_default_opts();
-  o.gpu = g;
   rwkv_error err;
-  rwkv_model *m = NULL;
-  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  rwkv_model *m = load_in(g, 0);
   rwkv_model_free(m);
   float v[4] = {1, 2, 3, 4}, back[4] = {0};
   unsigned b = 0;
@@ -131,8 +139,7 @@ static void test_shared_gpu_lazy(void) {
   CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err); /* (none of the freed model's left) */
   CHECK(back[2] == 3);
   rwkv_gpu_buffer_free(g, b, sizeof v);
-  m = NULL;
-  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  m = load_in(g, 0);
   rwkv_state *s = NULL;
   if (m) CHECK_OK(rwkv_state_new(m, &s, &err), &err);
   CHECK_OK(rwkv_gpu_program_build_queued(g, &err), &err); /* the model's, now */
@@ -155,11 +162,8 @@ static void test_shared_gpu_lazy(void) {
 static void test_lazy_head(void) {
   rwkv_gpu *g = gpu_with_limit(0);
   if (!g) return;
-  rwkv_model_opts o = rwkv_model_default_opts();
-  o.gpu = g;
   rwkv_error err;
-  rwkv_model *m = NULL;
-  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  rwkv_model *m = load_in(g, 0);
   if (!m) {
     rwkv_gpu_close(g);
     return;
@@ -168,9 +172,7 @@ static void test_lazy_head(void) {
   uint32_t D = rwkv_model_get_info(m)->n_embd, V = rwkv_model_get_info(m)->n_vocab;
   uint64_t head = (uint64_t)D * V * 4; /* F32 */
   rwkv_model_free(m);
-  o.lazy_head = 1;
-  m = NULL;
-  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  m = load_in(g, 1);
   if (!m) {
     rwkv_gpu_close(g);
     return;
@@ -205,10 +207,8 @@ static void test_lazy_head(void) {
   /* room for the model, a state and a pass, not for the head */
   g = gpu_with_limit(used + head / 2);
   if (!g) return;
-  o.gpu = g;
-  m = NULL;
   s = NULL;
-  CHECK_OK(rwkv_model_load(MODEL, &o, &m, &err), &err);
+  m = load_in(g, 1);
   if (m) CHECK_OK(rwkv_state_new(m, &s, &err), &err);
   if (s) {
     CHECK_OK(rwkv_forward(m, s, ids, 3, &fn, NULL, &err), &err);
