@@ -834,9 +834,11 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, i
       }
     return mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
   }
+  int sf = getenv("RWKV_RKV_STACK_FIRST") && atoi(getenv("RWKV_RKV_STACK_FIRST")); /* (experiment) */
+  if (sf && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   for (uint32_t i = 0; i < 3 && !rc; i++)
     if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
-  if (!rc && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+  if (!rc && ng && !sf) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   return rc;
 }
 
