@@ -807,14 +807,14 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
   return ng;
 }
 
-/* The r / k / v matmuls of layer l's attention inputs (time_mix_inputs): the stacked ones
- * (all three, or two of one type where the third differs: Q4_K_M's Q6_K v) as one grouped
- * dispatch, rows in r, k, v order, the others alone; with f16, all three as one rows16
+/* The r / k / v matmuls of layer l's attention inputs (time_mix_inputs; T rows a sequence):
+ * the stacked ones (all three, or two of one type where the third differs: Q4_K_M's Q6_K v) as
+ * one grouped dispatch, rows in r, k, v order, the others alone; with f16, all three as one rows16
  * stack. No barrier of their own: the LoRA first stages read the mixes, not r / k / v, and
  * may run alongside (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); the LoRA
  * stages' last dispatch (or the batch's end) puts it. */
-static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, int f16, rwkv_mm_batch *b,
-                        rwkv_error *err) {
+static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R, int f16,
+                        rwkv_mm_batch *b, rwkv_error *err) {
   const model_layer *W = &m->layers[l];
   uint32_t D = m->d.n_embd, RD = R * D, xr = a->mix, xk = xr + 2 * RD, xv = xk + RD;
   const rwkv_mm_group pg[3] = {
@@ -834,11 +834,14 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, i
       }
     return mm_groups(m, &m->r16[R16_RKV].w, g, ng, R, 0, b, err);
   }
-  int sf = getenv("RWKV_RKV_STACK_FIRST") && atoi(getenv("RWKV_RKV_STACK_FIRST")); /* (experiment) */
-  if (sf && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+  /* decode: the stack (the Q4_K_M's q4_K r|k, 5120 rows) before the lone part (its q6_K v):
+   * H100 3.995-3.996 -> 3.983-3.984 ms a token; in the 10 fields that order lost 0.3%
+   * (bench/h100_s29j.sh) */
+  int stack_first = T == 1;
+  if (stack_first && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   for (uint32_t i = 0; i < 3 && !rc; i++)
     if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
-  if (!rc && ng && !sf) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
+  if (!rc && ng && !stack_first) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   return rc;
 }
 
@@ -901,7 +904,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
-  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, R, f16, b, err);
+  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16, b, err);
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
