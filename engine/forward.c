@@ -865,10 +865,12 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
   int rc = RWKV_OK;
   for (uint32_t i = 0; i < np; i++)
     if (!(W->lora1_parts & (1u << i))) last = i;
+  int sf = b && getenv("RWKV_L1_STACK_FIRST") && atoi(getenv("RWKV_L1_STACK_FIRST")); /* (experiment) */
+  if (sf && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
   for (uint32_t i = 0; i < np && !rc; i++)
     if (!(W->lora1_parts & (1u << i)))
       rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
-  if (!rc && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
+  if (!rc && ng && !sf) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
   return rc;
 }
 
