@@ -847,7 +847,8 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, u
 
 /* The LoRA first stages of layer l: w, a, g, v (layer 0: no v), the parts outside the stack
  * (W->lora1_parts) on their own, none waiting, then the stack's groups (rows in this order),
- * whose dispatch puts the barrier (outside a batch); with no stack the last part puts it. */
+ * whose dispatch puts the barrier (outside a batch); with no stack the last part puts it.
+ * In a batch (b) nothing waits and the order is free. */
 static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R, rwkv_mm_batch *b,
                           rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
@@ -865,7 +866,10 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
   int rc = RWKV_OK;
   for (uint32_t i = 0; i < np; i++)
     if (!(W->lora1_parts & (1u << i))) last = i;
-  int sf = b && getenv("RWKV_L1_STACK_FIRST") && atoi(getenv("RWKV_L1_STACK_FIRST")); /* (experiment) */
+  /* in a batch of a short prefill (2-256 rows: the 10 fields' 160) the stack goes before the
+   * lone parts (llama.cpp's f32 w1): H100, 10 fields 2.9B Q4_K_M 32.57-32.67 -> 32.34-32.51 ms,
+   * F16 33.16-33.33 -> 33.00-33.08; pp512 and decode alike either way (bench/h100_s29k.sh) */
+  int sf = b && R > 1 && R <= 256;
   if (sf && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
   for (uint32_t i = 0; i < np && !rc; i++)
     if (!(W->lora1_parts & (1u << i)))
