@@ -869,12 +869,12 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
   /* in a batch of a short prefill (2-256 rows: the 10 fields' 160) the stack goes before the
    * lone parts (llama.cpp's f32 w1): H100, 10 fields 2.9B Q4_K_M 32.57-32.67 -> 32.34-32.51 ms,
    * F16 33.16-33.33 -> 33.00-33.08; pp512 and decode alike either way (bench/h100_s29k.sh) */
-  int sf = b && R > 1 && R <= 256;
-  if (sf && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
+  int stack_first = b && R > 1 && R <= 256;
+  if (stack_first && ng) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
   for (uint32_t i = 0; i < np && !rc; i++)
     if (!(W->lora1_parts & (1u << i)))
       rc = mm_groups(m, pw[i], &pg[i], 1, R, !W->lora1_parts && i == last, b, err);
-  if (!rc && ng && !sf) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
+  if (!rc && ng && !stack_first) rc = mm_groups(m, &W->lora1, g, ng, R, 1, b, err);
   return rc;
 }
 
