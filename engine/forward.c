@@ -980,6 +980,15 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in layer
    * 0, which has no v LoRA): mm_act waits) */
   int wait_a = g_late && l == 0, wait_v = g_late;
+  if (!rc && l2 && !g_late && getenv("RWKV_L2_BATCH") && atoi(getenv("RWKV_L2_BATCH"))) { /* (experiment) */
+    rwkv_mm_batch lb = {0};
+    rc = mm_run(m, &W->g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
+    if (!rc) rc = mm_run(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
+    if (!rc) rc = mm_run(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
+    if (!rc && l > 0) rc = mm_run(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
+    rwkv_mm_batch_end(m->gpu, &lb);
+    l2 = 0;
+  }
   if (!rc && l2) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
   if (!rc && l2) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
   if (!rc && l2 && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
