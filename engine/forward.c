@@ -977,22 +977,26 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
    * when the scan is long enough to hide it unsplit, m->g_late (RWKV_G_LATE) steps or more
    * (H100: 2.9B pp512 +1.5-2%, 1.5B +1.6%; the 0.1B's 10 fields, 16 steps, 3.5 -> 4.2+ ms) */
   int g_late = scan && m->g_late && T >= m->g_late && !SKIP(m, PROF_WKV) && l2;
-  /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in layer
-   * 0, which has no v LoRA): mm_act waits) */
-  int wait_a = g_late && l == 0, wait_v = g_late;
-  if (!rc && l2 && !g_late && getenv("RWKV_L2_BATCH") && atoi(getenv("RWKV_L2_BATCH"))) { /* (experiment) */
-    rwkv_mm_batch lb = {0};
-    rc = mm_run(m, &W->g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
-    if (!rc) rc = mm_run(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
-    if (!rc) rc = mm_run(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
-    if (!rc && l > 0) rc = mm_run(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, 0, 0, &lb, err);
-    rwkv_mm_batch_end(m->gpu, &lb);
-    l2 = 0;
+  rwkv_mm_batch lb = {0}, *lbp = m->mm_batch && m->overlap && !g_late ? &lb : NULL;
+  if (!rc && l2 && lbp) {
+    /* as one batch (their splits reduced together after one barrier), the gate's first (K =
+     * 320 in pieces, the others' K 64-96 whole): H100, 10 fields 2.9B Q4_K_M 32.43-32.54 ->
+     * 32.33-32.47 ms against three, then the gate's split with its own reduce
+     * (bench/h100_s29m.sh) */
+    rc = mm_run(m, &W->g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, lbp, err);
+    if (!rc) rc = mm_run(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, 0, 0, lbp, err);
+    if (!rc) rc = mm_run(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, 0, 0, lbp, err);
+    if (!rc && l > 0) rc = mm_run(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, 0, 0, lbp, err);
+    rwkv_mm_batch_end(m->gpu, lbp);
+  } else if (!rc && l2) {
+    /* (independent of each other: only the last waits, g's or, with g_late, v's (a's in
+     * layer 0, which has no v LoRA): mm_act waits) */
+    int wait_a = g_late && l == 0, wait_v = g_late;
+    rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
+    if (!rc) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
+    if (!rc && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
+    if (!rc && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   }
-  if (!rc && l2) rc = mm_nb(m, &W->w2, a->wh, a->wl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && l2) rc = (wait_a ? mm_act : mm_nb)(m, &W->a2, a->ah, a->al, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && l2 && l > 0) rc = (wait_v ? mm_act : mm_nb)(m, &W->v2, a->vh, a->vl, R, RWKV_MM_ACT_NONE, err);
-  if (!rc && l2 && !g_late) rc = mm(m, &W->g2, a->gh, a->g, R, 0, err);
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
 
