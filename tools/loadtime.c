@@ -72,25 +72,19 @@ static int first_token(rwkv_model *m, int embed_first, double t[4]) {
   float *lg = malloc((size_t)(in->n_vocab > in->n_embd ? in->n_vocab : in->n_embd) * sizeof *lg);
   int32_t tok = 11;
   rwkv_forward_opts fo = {RWKV_OUTPUT_LAST, 0, 0}, fe = {RWKV_OUTPUT_LAST, 1, 0};
-  double t0 = now_ms(), t1 = 0, t2 = 0, te = 0;
+  double t0 = now_ms();
   int rc = lg ? rwkv_state_new(m, &s, &err) : RWKV_ERR_NOMEM;
-  if (rc == RWKV_OK) {
-    t1 = now_ms();
-    if (embed_first && (rc = rwkv_forward(m, s, &tok, 1, &fe, lg, &err)) == RWKV_OK) {
-      te = now_ms() - t1;
-      t1 = now_ms();
-    }
-  }
+  double ts = now_ms();
+  if (rc == RWKV_OK && embed_first) rc = rwkv_forward(m, s, &tok, 1, &fe, lg, &err);
+  double te = now_ms();
+  if (rc == RWKV_OK) rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
+  double t1 = now_ms();
   if (rc == RWKV_OK) rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
   if (rc == RWKV_OK) {
-    t2 = now_ms();
-    rc = rwkv_forward(m, s, &tok, 1, &fo, lg, &err);
-  }
-  if (rc == RWKV_OK) {
-    t[0] = t1 - t0 - te;
-    t[1] = t2 - t1;
-    t[2] = now_ms() - t2;
-    t[3] = te;
+    t[0] = ts - t0;
+    t[1] = t1 - te;
+    t[2] = now_ms() - t1;
+    t[3] = te - ts;
   } else {
     fprintf(stderr, "rwkv-loadtime: first token: %s\n", lg ? err.msg : "no memory for the logits");
   }
