@@ -1369,31 +1369,12 @@ static int token_map(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq,
   m->tail_n = n - n_live;
   return RWKV_OK;
 }
-/* The head of a lazy_head load, uploaded by the first pass that computes logits (through a
- * ring of its own, as the load's uploads: mapped, a process's first big buffer costs the
- * driver 100+ ms, gpu.h rwkv_gpu_piece_max). */
-static int head_ready(rwkv_model *m, rwkv_error *err) {
-  if (!m->head_pending || !m->d.head) return RWKV_OK;
-  uint64_t before = rwkv_gpu_bytes(m->gpu);
-  rwkv_gpu_upload_begin(m->gpu, 0);
-  int rc = rwkv_mm_upload_tensor(m->gpu, m->d.head, &m->head, err);
-  int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
-  if (rc == RWKV_OK) rc = rc2;
-  if (rc != RWKV_OK) {
-    rwkv_mm_free(m->gpu, &m->head);
-    return rwkv_error_prefix(err, "%s: uploading 'output.weight' for the first logits", m->path);
-  }
-  m->head_pending = 0;
-  m->info.gpu_bytes += rwkv_gpu_bytes(m->gpu) - before;
-  return RWKV_OK;
-}
-
 static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                       int output, int embed, rwkv_error *err) {
   const rwkv7_desc *d = &m->d;
   uint32_t R = B * T, D = d->n_embd;
   uint32_t outs = output == RWKV_OUTPUT_ALL ? R : output == RWKV_OUTPUT_LAST ? B : 0;
-  int rc = !embed && outs ? head_ready(m, err) : RWKV_OK;
+  int rc = !embed && outs ? model_head_ready(m, err) : RWKV_OK;
   if (rc) return rc;
   rc = ensure_scratch(m, R, B, embed ? 0 : outs, embed ? outs : 0, err);
   if (rc) return rc;

@@ -80,6 +80,24 @@ static int upload(rwkv_model *m, const gguf_tensor *t, rwkv_mm_weight *w, uint64
   return RWKV_OK;
 }
 
+/* Through a ring of its own, as the load's uploads (mapped, a process's first big buffer
+ * costs the driver 100+ ms: gpu.h rwkv_gpu_piece_max). */
+int model_head_ready(rwkv_model *m, rwkv_error *err) {
+  if (!m->head_pending || !m->d.head) return RWKV_OK;
+  uint64_t before = rwkv_gpu_bytes(m->gpu), done = 0;
+  rwkv_gpu_upload_begin(m->gpu, 0);
+  int rc = upload(m, m->d.head, &m->head, &done, err);
+  int rc2 = rwkv_gpu_upload_done(m->gpu, rc == RWKV_OK ? err : NULL);
+  if (rc == RWKV_OK && rc2 != RWKV_OK) rc = rwkv_error_prefix(err, "%s: uploading 'output.weight'", m->path);
+  if (rc != RWKV_OK) {
+    rwkv_mm_free(m->gpu, &m->head);
+    return rc;
+  }
+  m->head_pending = 0;
+  m->info.gpu_bytes += rwkv_gpu_bytes(m->gpu) - before;
+  return RWKV_OK;
+}
+
 /* Two weights can be stacked into one (rows of one, then the other): same type and K. */
 static int stackable(const gguf_tensor *a, const gguf_tensor *b) {
   return a->type == b->type && a->ne[0] == b->ne[0];
@@ -162,7 +180,7 @@ static int upload_weights(rwkv_model *m, const rwkv_model_opts *o, rwkv_error *e
                                        &m->emb_buf, err);
   if (rc != RWKV_OK) return rwkv_error_prefix(err, "%s: uploading 'token_embd.weight'", m->path);
   done += d->emb->size;
-  if (m->head_pending) done += d->head ? d->head->size : 0; /* (forward.c head_ready) */
+  if (m->head_pending) done += d->head ? d->head->size : 0; /* (model_head_ready) */
   else if ((rc = upload(m, d->head, &m->head, &done, err)) != RWKV_OK) return rc;
   for (uint32_t l = 0; l < d->n_layer; l++) {
     const rwkv7_layer *L = &d->layers[l];

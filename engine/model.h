@@ -101,7 +101,7 @@ struct rwkv_model {
 
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
-  int head_pending; /* lazy_head: not uploaded yet (forward.c head_ready) */
+  int head_pending; /* lazy_head: not uploaded yet (model_head_ready) */
   /* quantized r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
    * rows16): one weight each all layers share, made at the first such pass */
   rows16 r16[3];
@@ -168,6 +168,11 @@ struct rwkv_state {
   rwkv_model *m;
   uint32_t slot;
 };
+
+/* model.c */
+/* The head of a lazy_head load (rwkv_model_opts), uploaded once, by the first pass that
+ * computes logits; a no-op when it is on the GPU. On failure the model stays without it. */
+int model_head_ready(rwkv_model *m, rwkv_error *err);
 
 /* state.c */
 int state_pool_init(rwkv_model *m, rwkv_error *err);
