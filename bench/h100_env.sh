@@ -202,11 +202,24 @@ pass_ms() {
   shift
   env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1
 }
-# fields_ms MODEL [K:M:S...]: bench-profile's ms a pass of rwkv-bench's 10 fields (their lengths
-# in the world tokenizer as one batch, 40 passes) with RWKV_MM_SPLIT_KM set to the second argument.
+# fields_ms MODEL [K:M:S [VAR=value ...]]: bench-profile's ms a pass of rwkv-bench's 10 fields
+# (their lengths in the world tokenizer as one batch, 40 passes) with RWKV_MM_SPLIT_KM set to
+# the second argument and the other settings after it.
 fields_ms() {
-  BENCH_LENS=13,10,14,8,12,16,12,13,13,13 RWKV_MM_SPLIT_KM=${2:-} "$B/bench-profile" /tmp/m-$1.gguf 0 40 embed 2>&1 |
+  local m=$1 km=${2:-}
+  shift 2 2> /dev/null || shift $#
+  env "$@" BENCH_LENS=13,10,14,8,12,16,12,13,13,13 RWKV_MM_SPLIT_KM=$km "$B/bench-profile" /tmp/m-$m.gguf 0 40 embed 2>&1 |
     tail -1 | awk '{print $(NF-3)}'
+}
+# pass_figs MODEL [VAR=value ...]: "pp512 ...; fields N ms; 1024 ..." - a 512-token pass
+# (bench-profile, 4 passes), the 10 fields (fields_ms) and a 1024-token pass (3 passes, the
+# document state's prefill) with those settings.
+pass_figs() {
+  local m=$1
+  shift
+  echo "pp512 $(env "$@" "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
+    "fields $(fields_ms "$m" "" "$@") ms;" \
+    "1024 $(env "$@" "$B/bench-profile" /tmp/m-$m.gguf 1024 3 2>&1 | tail -1 | sed 's/.*: //')"
 }
 # bench_figures MODEL VARIANT...: rwkv-bench on /tmp/m-MODEL.gguf with those settings (3 repeats,
 # no decode): its pp512, document state, 10 fields and fingerprint rows on one line.

@@ -9,9 +9,7 @@ for m in 2.9b-f16 2.9b-q4_k_m 0.1b-f16; do ls /tmp/m-$m.gguf > /dev/null 2>&1 ||
 for m in 2.9b-f16 2.9b-q4_k_m 0.1b-f16; do
   for r in 1 2 3; do
     for v in RWKV_LORA1_FIRST= RWKV_LORA1_FIRST=0 RWKV_LORA1_FIRST=1; do
-      echo "-- $m $v: pp512 $(env $v "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
-        "fields $(env $v bash -c "$(declare -f fields_ms); B=$B fields_ms $m") ms;" \
-        "1024 $(env $v "$B/bench-profile" /tmp/m-$m.gguf 1024 3 2>&1 | tail -1 | sed 's/.*: //')"
+      echo "-- $m $v: $(pass_figs $m $v)"
     done
   done
 done

@@ -11,7 +11,7 @@ grep -h "| load (warm\|pp512 (prefill\|tg128 (rwkv_gen\|doc state\|10 fields\|FN
 for m in 2.9b-f16 2.9b-q4_k_m; do
   for r in 1 2 3; do
     for v in RWKV_LORA1_FIRST= RWKV_LORA1_FIRST=0; do
-      echo "-- $m $v: pp512 $(env $v "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //')"
+      echo "-- $m $v: pp512 $(pass_ms $m $v | sed 's/.*: //')"
     done
   done
 done

@@ -7,7 +7,6 @@ ls /tmp/m-2.9b-q4_k_m.gguf > /dev/null 2>&1 || gen_models 2.9b-q4_k_m
 decode_sweep 3 2.9b-q4_k_m "" "RWKV_RKV_STACK_FIRST=1"
 for r in 1 2 3; do
   for v in RWKV_RKV_STACK_FIRST=0 RWKV_RKV_STACK_FIRST=1; do
-    echo "-- $v: pp512 $(env $v "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
-      "fields $(env $v bash -c "$(declare -f fields_ms); B=$B fields_ms 2.9b-q4_k_m") ms"
+    echo "-- $v: $(pass_figs 2.9b-q4_k_m $v)"
   done
 done

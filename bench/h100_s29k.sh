@@ -9,8 +9,7 @@ decode_sweep 3 "2.9b-q4_k_m 2.9b-f16" "" "RWKV_L1_STACK_FIRST=1"
 for m in 2.9b-q4_k_m 2.9b-f16; do
   for r in 1 2 3; do
     for v in RWKV_L1_STACK_FIRST=0 RWKV_L1_STACK_FIRST=1; do
-      echo "-- $m $v: pp512 $(env $v "$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
-        "fields $(env $v bash -c "$(declare -f fields_ms); B=$B fields_ms $m") ms"
+      echo "-- $m $v: $(pass_figs $m $v)"
     done
   done
 done

@@ -7,8 +7,7 @@ gpu_tests test_gpu test_forward test_generate test_quant_model test_faults test_
 for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do ls /tmp/m-$m.gguf > /dev/null 2>&1 || gen_models $m; done
 for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
   for r in 1 2 3; do
-    echo "-- $m: decode $(decode_ms $B /tmp/m-$m.gguf); pp512 $("$B/bench-profile" /tmp/m-$m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
-      "fields $(fields_ms $m) ms; 1024 $("$B/bench-profile" /tmp/m-$m.gguf 1024 3 2>&1 | tail -1 | sed 's/.*: //')"
+    echo "-- $m: decode $(decode_ms $B /tmp/m-$m.gguf); $(pass_figs $m)"
   done
   "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*"
 done

@@ -8,7 +8,7 @@ for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do ls /tmp/m-$m.gguf > /dev/null 2>&1 ||
 for m in 2.9b-q4_k_m 2.9b-f16 0.1b-f16; do
   for r in 1 2 3 4; do
     for v in RWKV_L2_BATCH=0 RWKV_L2_BATCH=1; do
-      echo "-- $m $v: fields $(env $v bash -c "$(declare -f fields_ms); B=$B fields_ms $m") ms"
+      echo "-- $m $v: fields $(fields_ms $m "" $v) ms"
     done
   done
 done

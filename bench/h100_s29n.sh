@@ -8,6 +8,5 @@ for m in 0.1b-f16 2.9b-q4_k_m; do
   "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*"
 done
 for r in 1 2 3; do
-  echo "-- 2.9b-q4_k_m: decode $(decode_ms $B /tmp/m-2.9b-q4_k_m.gguf); pp512 $("$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 512 4 2>&1 | tail -1 | sed 's/.*: //');" \
-    "fields $(fields_ms 2.9b-q4_k_m) ms; 1024 $("$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 1024 3 2>&1 | tail -1 | sed 's/.*: //')"
+  echo "-- 2.9b-q4_k_m: decode $(decode_ms $B /tmp/m-2.9b-q4_k_m.gguf); $(pass_figs 2.9b-q4_k_m)"
 done
