@@ -55,8 +55,7 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
   /* decode's per-head Wo sums (rwkv_wkv.comp WKV_WO) */
-  o = (o + 3) & ~(uint64_t)3; /* (read as vec4s) */
-  TAKE(wo_part, R == B ? (uint64_t)B * ((d->n_head + 3) & ~3u) * d->n_embd : 0);
+  TAKE(wo_part, R == B ? (uint64_t)B * d->n_head * d->n_embd : 0);
 #undef TAKE
   a.total = o;
   return a;
@@ -489,9 +488,15 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     if (wo) {
       size_t o = strlen(cdefs);
       snprintf(cdefs + o, sizeof cdefs - o,
-               "#define WKV_WO 1\n#define RWKV_WEIGHT_BINDING 8\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n"
-               "#define WO_NH %u\n#define WO_RB %u\n", W0->wo.type, (m->d.n_head + 3) & ~3u,
-               env_u32("RWKV_WKV_WO_RB", 2));
+               "#define WKV_WO 1\n#define RWKV_WEIGHT_BINDING 8\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n",
+               W0->wo.type);
+      /* RWKV_WKV_WO_LANES=2|4|8: that many invocations a row (clusters), not one */
+      uint32_t wl = env_u32("RWKV_WKV_WO_LANES", 0);
+      if ((wl == 2 || wl == 4 || wl == 8) && subgroups(m, wl) && (m->d.n_embd % (split * hs / wl)) == 0) {
+        if (!strstr(cdefs, "WKV_QCLUSTER")) strcat(cdefs, WKV_QCLUSTER_DEFS);
+        o = strlen(cdefs);
+        snprintf(cdefs + o, sizeof cdefs - o, "#define WO_LANES %u\n", wl);
+      }
     }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
@@ -507,8 +512,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       uint32_t wg = gi->software || gi->max_invocations < 1024 ? row_wg(m) : 1024;
       wg = env_u32("RWKV_WKV_WO_LNWG", wg);
       char ld[128];
-      snprintf(ld, sizeof ld, "#define NMIX 1\n#define WO_PARTS %u\n#define WO_NH %u\n#undef RED_N\n#define RED_N %u\n",
-               m->d.n_head, (m->d.n_head + 3) & ~3u, wg);
+      snprintf(ld, sizeof ld, "#define NMIX 1\n#define WO_PARTS %u\n#undef RED_N\n#define RED_N %u\n", m->d.n_head, wg);
       rc = program(m, "rwkv_ln_mix", ld, &p->ln_mix1_wo, err);
       m->wo_fused = rc == RWKV_OK;
     }

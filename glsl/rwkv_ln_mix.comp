@@ -29,8 +29,7 @@ uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see 
 // sums at wo_off, in head order, before the statistics. One workgroup a row (forward.c), so
 // every invocation reads back only the channels it wrote itself (ln_stats' and the
 // channel loop's mapping).
-uniform uint wo_off;  // a multiple of 4
-layout(std430, binding = 0) readonly buffer Act4 { vec4 act4[]; };
+uniform uint wo_off;
 #endif
 
 // One channel's parameters and inputs (loaded before the statistics' barriers for an
@@ -59,15 +58,7 @@ void main() {
     uint c = gl_LocalInvocationID.x + uint(j * RED_N);
     if (c < D) {
       float s = act[xr + c];
-      // (the row's heads side by side, WO_NH = WO_PARTS rounded up to 4: vec4 loads)
-      uint p4 = (wo_off + (b * D + c) * uint(WO_NH)) >> 2;
-      for (uint h = 0u; h < uint(WO_PARTS); h += 4u) {
-        vec4 q = act4[p4 + (h >> 2)];
-        s += q.x;
-        if (h + 1u < uint(WO_PARTS)) s += q.y;
-        if (h + 2u < uint(WO_PARTS)) s += q.z;
-        if (h + 3u < uint(WO_PARTS)) s += q.w;
-      }
+      for (uint h = 0u; h < uint(WO_PARTS); h++) s += act[wo_off + (b * uint(WO_PARTS) + h) * D + c];
       act[xr + c] = s;
     }
   }

@@ -119,59 +119,36 @@ float lora_vdot(int ty, uvec4 q, uint hb) {
 #ifdef WKV_WO
 // Decode: Wo.y inside this kernel. Each head's workgroup multiplies its HS columns of Wo
 // (D x D, matmul's packed rows of type RWKV_WTYPE at RWKV_WEIGHT_BINDING, wo_rb bytes apart)
-// by its y and writes the D partial sums to act[wo_off + (b D + r) WO_NH + h] (a channel's
-// heads side by side, WO_NH = the head count rounded up to 4); the FFN's layer norm adds them
-// into x in head order (rwkv_ln_mix.comp WO_PARTS), so the pass has no Wo dispatch and its
-// sums are the same on every run. An invocation takes rows lid, lid + RED_N, ..: WO_RB of
-// them at a time have all their words loaded before any is decoded (matmul.comp's unit
-// loads where the type has them and a unit lies inside one head's columns, else w_row8).
+// by its y and writes the D partial sums to act[wo_off + (b * D / HS + h) * D ..]; the FFN's
+// layer norm adds the heads' sums into x in head order (rwkv_ln_mix.comp WO_PARTS), so the
+// pass has no Wo dispatch and its sums are the same on every run.
 uniform uint wo_off, wo_rb;
 shared float s_yo[HS];
-vec4 yo4(uint e) { return vec4(s_yo[e], s_yo[e + 1u], s_yo[e + 2u], s_yo[e + 3u]); }
-#if defined(RWKV_MMU) && RWKV_WTYPE != RWKV_T_Q6_K && (defined(RWKV_WFLOAT) || (HS % 64) == 0)
-// a head's units: float types 8 elements each, q4_K / q5_K pairs of 32 covering 64 columns
-#define WO_NU (HS / RWKV_UE)
-uint wo_u0(uint h) {
-#if defined(RWKV_WFLOAT)
-  return h * uint(HS / 8);
-#else
-  return h * uint(HS / 32);
-#endif
-}
-#endif
 void wo_part(uint h, uint b, uint lid) {
-  uint col = h * uint(HS);
-  for (uint r0 = 0u; r0 < D; r0 += uint(RED_N * WO_RB)) {
-#ifdef WO_NU
-    MmLd ld[WO_RB * WO_NU];
-    for (int k = 0; k < WO_RB; k++)
-      for (int j = 0; j < WO_NU; j++)
-        mmu_load(min(r0 + uint(k * RED_N) + lid, D - 1u) * wo_rb, wo_u0(h) + uint(j), ld[k * WO_NU + j]);
-#endif
-    for (int k = 0; k < WO_RB; k++) {
-      uint r = r0 + uint(k * RED_N) + lid;
-      float acc = 0.0;
-#ifdef WO_NU
-      for (int j = 0; j < WO_NU; j++) {
-        uint u = wo_u0(h) + uint(j);
-        MmRaw w;
-        mmu_unpack(ld[k * WO_NU + j], u, w);
-        for (int i = 0; i < RWKV_UQ; i++) {
-          vec4 xq = yo4(mmu_e(u, uint(i)) - col), q;
-          float a, m;
-          mmu_quad(w, i, q, a, m);
-          acc += a * dot(q, xq) - m * (xq.x + xq.y + xq.z + xq.w);
-        }
-      }
+  uint base = wo_off + (b * (D / uint(HS)) + h) * D;
+#ifdef WO_LANES
+  // (WO_LANES invocations a row, their 8-column groups summed by a subgroup cluster)
+  uint lane = lid % uint(WO_LANES);
+  for (uint r = lid / uint(WO_LANES); r < D; r += uint(RED_N / WO_LANES)) {
+    float acc = 0.0;
+    for (uint g = lane; g < uint(HS / 8); g += uint(WO_LANES)) {
 #else
-      for (uint g = 0u; g < uint(HS / 8); g++) {
-        vec4 lo, hi;
-        w_row8(min(r, D - 1u) * wo_rb, col + 8u * g, lo, hi);
-        acc += dot(lo, yo4(8u * g)) + dot(hi, yo4(8u * g + 4u));
-      }
+  for (uint r = lid; r < D; r += uint(RED_N)) {
+    float acc = 0.0;
+    for (uint g = 0u; g < uint(HS / 8); g++) {
 #endif
-      if (r < D) act[wo_off + (b * D + r) * uint(WO_NH) + h] = acc;
+      vec4 lo, hi;
+      w_row8(r * wo_rb, h * uint(HS) + 8u * g, lo, hi);
+      uint j = 8u * g;
+      acc += dot(lo, vec4(s_yo[j], s_yo[j + 1u], s_yo[j + 2u], s_yo[j + 3u])) +
+             dot(hi, vec4(s_yo[j + 4u], s_yo[j + 5u], s_yo[j + 6u], s_yo[j + 7u]));
     }
+#ifdef WO_LANES
+    acc = subgroupClusteredAdd(acc, uint(WO_LANES));
+    if (lane == 0u) act[base + r] = acc;
+#else
+    act[base + r] = acc;
+#endif
   }
 }
 #endif
