@@ -26,7 +26,7 @@ static void prof_timer_init(rwkv_model *m);
 
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
-  uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden, wo_part;
+  uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
   uint64_t total;
 } arena;
 
@@ -54,8 +54,6 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last, (uint64_t)B * d->n_embd);
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
-  /* decode's per-head Wo sums (rwkv_wkv.comp WKV_WO) */
-  TAKE(wo_part, R == B ? (uint64_t)B * d->n_head * d->n_embd : 0);
 #undef TAKE
   a.total = o;
   return a;
@@ -194,12 +192,9 @@ static int lora1_whole(const model_layer *W, uint32_t l) {
  * trade differs and for a prologue with fewer, wider workgroups. A layer
  * whose weights got no prologue program (not stacked, or K too big for shared memory)
  * keeps the ln_mix path. */
-static int ln_fuse_wanted(void) {
-  const char *e = getenv("RWKV_LN_FUSE");
-  return e && *e && strcmp(e, "0") != 0;
-}
 static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
-  int on = ln_fuse_wanted();
+  const char *e = getenv("RWKV_LN_FUSE");
+  int on = e && *e && strcmp(e, "0") != 0;
   for (uint32_t l = 0; l < m->d.n_layer && on; l++) {
     model_layer *W = &m->layers[l];
     rwkv_mm_weight *ws[3] = {&W->rkv, &W->lora1, &W->ffn_key};
@@ -473,31 +468,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       snprintf(cdefs + o, sizeof cdefs - o, "#define LORA_HOIST 1\n#define LORA_HW %u\n#define LORA_HA %u\n"
                "#define LORA_HV %u\n#define LORA_HG %u\n", n[0], n[1], n[2], n[3]);
     }
-    /* Wo inside the WKV kernel (rwkv_wkv.comp WKV_WO): each head's workgroup multiplies its
-     * columns of Wo by its y into per-head sums that the FFN's layer norm adds into x
-     * (rwkv_ln_mix.comp WO_PARTS, one workgroup a row): a decode layer has one dispatch
-     * less. Needs Wo of one type in one chunk in every layer, a ninth buffer binding and the
-     * FFN's own layer norm (no key prologue). RWKV_WKV_WO=0|1 overrides */
-    int wo = env_u32("RWKV_WKV_WO", 1) != 0 && gi->max_ssbo_bindings > 8 && !ln_fuse_wanted();
-    for (uint32_t l = 0; l < L && wo; l++) {
-      const rwkv_mm_weight *w = &m->layers[l].wo;
-      if (w->type != W0->wo.type || w->n_chunks != 1 || w->stride != W0->wo.stride || w->K != m->d.n_embd ||
-          w->M != m->d.n_embd || hs % 8)
-        wo = 0;
-    }
-    if (wo) {
-      size_t o = strlen(cdefs);
-      snprintf(cdefs + o, sizeof cdefs - o,
-               "#define WKV_WO 1\n#define RWKV_WEIGHT_BINDING 8\n#define RWKV_MM_PACKED 1\n#define RWKV_WTYPE %u\n",
-               W0->wo.type);
-      /* RWKV_WKV_WO_LANES=2|4|8: that many invocations a row (clusters), not one */
-      uint32_t wl = env_u32("RWKV_WKV_WO_LANES", 0);
-      if ((wl == 2 || wl == 4 || wl == 8) && subgroups(m, wl) && (m->d.n_embd % (split * hs / wl)) == 0) {
-        if (!strstr(cdefs, "WKV_QCLUSTER")) strcat(cdefs, WKV_QCLUSTER_DEFS);
-        o = strlen(cdefs);
-        snprintf(cdefs + o, sizeof cdefs - o, "#define WO_LANES %u\n", wl);
-      }
-    }
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
@@ -506,16 +476,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              "#define LORA_TV %d\n#define LORA_TG %d\n%s", split * hs, split, maxr, env_u32("RWKV_WKV_CUT", 0),
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
-    if (rc == RWKV_OK && wo) {
-      /* the FFN layer norm that sums the heads' parts: one workgroup a row, as wide as the
-       * GPU allows (llvmpipe: the row kernels' width) */
-      uint32_t wg = gi->software || gi->max_invocations < 1024 ? row_wg(m) : 1024;
-      wg = env_u32("RWKV_WKV_WO_LNWG", wg);
-      char ld[128];
-      snprintf(ld, sizeof ld, "#define NMIX 1\n#define WO_PARTS %u\n#undef RED_N\n#define RED_N %u\n", m->d.n_head, wg);
-      rc = program(m, "rwkv_ln_mix", ld, &p->ln_mix1_wo, err);
-      m->wo_fused = rc == RWKV_OK;
-    }
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   if (rc == RWKV_OK) rows16_init(m);
@@ -827,10 +787,6 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
     if (slices > (D + 63) / 64) slices = (D + 63) / 64;
   }
   if (m->ln_split) slices = m->ln_split;
-  if (prog && prog == m->prog.ln_mix1_wo) { /* (the heads' Wo sums: one workgroup a row) */
-    u32(prog, "wo_off", a->wo_part);
-    slices = 1;
-  }
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
   run(R, (D + cs - 1) / cs);
@@ -1062,7 +1018,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = SKIP(m, PROF_WO) || (fused && m->wo_fused) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1100,10 +1056,6 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "st_a", (uint32_t)(W->a2.stride / lora_bytes(W->a2.type)));
     u32(p, "st_v", l ? (uint32_t)(W->v2.stride / lora_bytes(W->v2.type)) : 0u);
     u32(p, "st_g", (uint32_t)(W->g2.stride / lora_bytes(W->g2.type)));
-    if (m->wo_fused) {
-      glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 8, W->wo.chunks[0].buf);
-      u32(p, "wo_off", a->wo_part); u32(p, "wo_rb", (uint32_t)W->wo.stride);
-    }
   }
   wkv_uniforms(m, p, l, a, T);
   run(d->n_head, B);
@@ -1324,9 +1276,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
-      /* (decode with Wo in the WKV kernel: this norm adds its sums into x first) */
-      unsigned lp = T == 1 && m->lora_fused && m->wo_fused ? m->prog.ln_mix1_wo : m->prog.ln_mix1;
-      ln_mix(m, lp, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0);
+      ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
+             lay + D, 0, 0);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;

@@ -54,7 +54,7 @@ typedef struct rows16 {
 
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
-  unsigned embed, ln_mix6, ln_mix1, ln_mix1_wo, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
+  unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
@@ -110,7 +110,6 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
-  int wo_fused;   /* ... and Wo (per-head sums the FFN's layer norm adds; forward_init) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */

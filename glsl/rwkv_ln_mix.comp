@@ -24,13 +24,6 @@ uniform float eps;
 uniform uint cslice;      // channels per workgroup (y): few rows use several workgroups a row
 uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the state
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
-#ifdef WO_PARTS
-// Decode with Wo in the WKV kernel (rwkv_wkv.comp WKV_WO): x += the WO_PARTS heads' partial
-// sums at wo_off, in head order, before the statistics. One workgroup a row (forward.c), so
-// every invocation reads back only the channels it wrote itself (ln_stats' and the
-// channel loop's mapping).
-uniform uint wo_off;
-#endif
 
 // One channel's parameters and inputs (loaded before the statistics' barriers for an
 // invocation's first channel: in decode every invocation has one, so these loads overlap the
@@ -53,16 +46,6 @@ void main() {
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;
   if (t < start) return; // padding row: uniform for the whole workgroup
   uint xr = x_off + row * D;
-#ifdef WO_PARTS
-  for (int j = 0; j < LNJ; j++) {
-    uint c = gl_LocalInvocationID.x + uint(j * RED_N);
-    if (c < D) {
-      float s = act[xr + c];
-      for (uint h = 0u; h < uint(WO_PARTS); h++) s += act[wo_off + (b * uint(WO_PARTS) + h) * D + c];
-      act[xr + c] = s;
-    }
-  }
-#endif
   // every workgroup of the row computes its statistics; each writes one slice of channels
   uint c0 = gl_WorkGroupID.y * cslice + gl_LocalInvocationID.x;
   uint c1 = min(D, (gl_WorkGroupID.y + 1u) * cslice);

@@ -116,43 +116,6 @@ float lora_vdot(int ty, uvec4 q, uint hb) {
 #endif
 #endif
 
-#ifdef WKV_WO
-// Decode: Wo.y inside this kernel. Each head's workgroup multiplies its HS columns of Wo
-// (D x D, matmul's packed rows of type RWKV_WTYPE at RWKV_WEIGHT_BINDING, wo_rb bytes apart)
-// by its y and writes the D partial sums to act[wo_off + (b * D / HS + h) * D ..]; the FFN's
-// layer norm adds the heads' sums into x in head order (rwkv_ln_mix.comp WO_PARTS), so the
-// pass has no Wo dispatch and its sums are the same on every run.
-uniform uint wo_off, wo_rb;
-shared float s_yo[HS];
-void wo_part(uint h, uint b, uint lid) {
-  uint base = wo_off + (b * (D / uint(HS)) + h) * D;
-#ifdef WO_LANES
-  // (WO_LANES invocations a row, their 8-column groups summed by a subgroup cluster)
-  uint lane = lid % uint(WO_LANES);
-  for (uint r = lid / uint(WO_LANES); r < D; r += uint(RED_N / WO_LANES)) {
-    float acc = 0.0;
-    for (uint g = lane; g < uint(HS / 8); g += uint(WO_LANES)) {
-#else
-  for (uint r = lid; r < D; r += uint(RED_N)) {
-    float acc = 0.0;
-    for (uint g = 0u; g < uint(HS / 8); g++) {
-#endif
-      vec4 lo, hi;
-      w_row8(r * wo_rb, h * uint(HS) + 8u * g, lo, hi);
-      uint j = 8u * g;
-      acc += dot(lo, vec4(s_yo[j], s_yo[j + 1u], s_yo[j + 2u], s_yo[j + 3u])) +
-             dot(hi, vec4(s_yo[j + 4u], s_yo[j + 5u], s_yo[j + 6u], s_yo[j + 7u]));
-    }
-#ifdef WO_LANES
-    acc = subgroupClusteredAdd(acc, uint(WO_LANES));
-    if (lane == 0u) act[base + r] = acc;
-#else
-    act[base + r] = acc;
-#endif
-  }
-}
-#endif
-
 #ifdef WKV_QUAD
 // Decode with LORA_SPLIT 4 (RED_N == 4 * HS): all four invocations of a channel walk S,
 // a quarter of a row each (invocation lid: row lid >> 2, the row's vec4 columns (lid & 3)
@@ -361,11 +324,6 @@ void wkv_main(uint h, uint b, uint lid) {
       float y = (o - mean) * inversesqrt(var + gn_eps) * q_lw + q_lb;
       y += mb.y * vq;
       if (lead) act[y_off + row * D + h * uint(HS) + qi] = y * s_g[qi];
-#ifdef WKV_WO
-      if (lead) s_yo[qi] = y * s_g[qi];
-      barrier();
-      wo_part(h, b, lid);
-#endif
       barrier(); // shared arrays are rewritten by the next step
     }
 #else
@@ -387,11 +345,6 @@ void wkv_main(uint h, uint b, uint lid) {
     float y = (o - mean) * inversesqrt(var + gn_eps) * p_lw + p_lb;
     y += mb.y * v;
     if (own) act[y_off + e] = y * g;
-#ifdef WKV_WO
-    if (own) s_yo[i] = y * g;
-    barrier();
-    wo_part(h, b, lid);
-#endif
     barrier(); // shared arrays are rewritten by the next step
 #endif
   }
