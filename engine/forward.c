@@ -31,6 +31,7 @@ typedef struct arena {
 } arena;
 
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
+static void wkv_one_nb(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
 static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
@@ -297,11 +298,13 @@ static int scan_on(const rwkv_model *m, uint32_t B, uint32_t T) {
 /* Whether layer l's weights of kind i run on f16 rows in a pass of R rows. */
 static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rows16 *c = &m->r16[i];
-  if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
+  int q6 = c->min_q6 && R >= c->min_q6 && (!c->min || R < c->min);
+  if ((!c->min || R < c->min) && !q6) return 0;
+  if (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n) return 0;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
   for (uint32_t j = 0; j < n; j++) /* (quantized types only; rwkv_mm_dequant wants K % 8 == 0) */
-    if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8)
+    if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8 || (q6 && pw[j]->type != RWKV_TYPE_Q6_K))
       return 0;
   return 1;
 }
@@ -309,16 +312,21 @@ static void rows16_init(rwkv_model *m) {
   static const char *const env[3] = {"RWKV_RKV_F16_MIN", "RWKV_FFK_F16_MIN", "RWKV_FFN_F16_MIN"};
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   m->dq_rows = env_u32("RWKV_DQ_ROWS", 256);
+  m->r16_beside = env_u32("RWKV_R16_BESIDE", 1) != 0;
   for (int i = 0; i < 3; i++) {
     rows16 *c = &m->r16[i];
     /* (r / k / v and the key only from 2048 wide: at 1024, the 0.4B, their decodes cost
      * more than the f16 rows gain, pp512 a pass 20.17 -> 20.65 ms, bench/h100_s25b.sh) */
     int wide = i == R16_VALUE || m->d.n_embd >= 2048;
     c->min = env_u32(env[i], gi->software || !wide ? 0 : 257); /* (rwkv_mm_variant 1) */
+    c->min_q6 = i == R16_VALUE ? env_u32("RWKV_FFN_F16_Q6K_MIN", 0) : 0;
     c->layer = -1;
     int any = 0;
     for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
     if (!any) c->min = 0;
+    int any_q6 = 0;
+    for (uint32_t l = 0; l < m->d.n_layer && c->min_q6; l++) any_q6 |= rows16_use(m, i, l, c->min_q6);
+    if (!any_q6) c->min_q6 = 0;
   }
 }
 /* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never
@@ -1010,7 +1018,13 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
       return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) rc = wkv_scan(m, l, a, B, T, g_late, err);
-      else wkv_one(m, l, a, B, T, fused);
+      else if (k == 0 && m->r16_beside && rows16_on(m, R16_VALUE, l, R)) {
+        /* (the FFN value's f16 rows decoded beside the one-kernel step, whose barrier covers
+         * both: RWKV_R16_BESIDE) */
+        wkv_one_nb(m, l, a, B, T, fused);
+        rc = rows16_fill(m, R16_VALUE, l, err);
+        glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+      } else wkv_one(m, l, a, B, T, fused);
     if (rc) return rc;
   }
   prof(m, PROF_WKV);
@@ -1039,6 +1053,10 @@ static void wkv_uniforms(rwkv_model *m, unsigned p, uint32_t l, const arena *a, 
 /* The WKV step in one kernel (glsl/rwkv_wkv.comp): one workgroup per (head, sequence)
  * walks the tokens; with fused, the LoRA second stages are computed inside it. */
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
+  wkv_one_nb(m, l, a, B, T, fused);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+}
+static void wkv_one_nb(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
   unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
@@ -1058,7 +1076,7 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "st_g", (uint32_t)(W->g2.stride / lora_bytes(W->g2.type)));
   }
   wkv_uniforms(m, p, l, a, T);
-  run(d->n_head, B);
+  glDispatchCompute(d->n_head, B, 1);
 }
 
 /* The WKV step as a parallel scan: (1) per (head, row) the scan's inputs in place

@@ -49,6 +49,7 @@ enum { R16_RKV, R16_KEY, R16_VALUE };
 typedef struct rows16 {
   rwkv_mm_weight w; /* (empty until the first pass that uses it) */
   uint32_t min;     /* rows a pass from which it is used (0: never) */
+  uint32_t min_q6;  /* ... and from which for Q6_K weights alone (shorter passes; 0: never) */
   int layer;        /* the layer whose rows are in w (-1: none) */
 } rows16;
 
@@ -110,6 +111,7 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
+  int r16_beside; /* rows16's FFN value decoded beside a one-kernel WKV step (forward.c) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
