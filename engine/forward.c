@@ -361,6 +361,19 @@ static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
   if (!rc) c->layer = (int)l;
   return rc;
 }
+/* rows16's decodes that run beside layer l's WKV step (no barrier): this layer's FFN key and
+ * value, the next layer's r / k / v (after the last layer, layer 0's, for a next pass); with
+ * probe, only whether there are any */
+static int rows16_beside(rwkv_model *m, uint32_t l, uint32_t R, int probe, rwkv_error *err) {
+  uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
+  int on[3] = {rows16_on(m, R16_RKV, nx, R), rows16_on(m, R16_KEY, l, R), rows16_on(m, R16_VALUE, l, R)};
+  if (probe) return on[0] || on[1] || on[2];
+  int rc = RWKV_OK;
+  if (!rc && on[1]) rc = rows16_fill(m, R16_KEY, l, err);
+  if (!rc && on[2]) rc = rows16_fill(m, R16_VALUE, l, err);
+  if (!rc && on[0]) rc = rows16_fill(m, R16_RKV, nx, err);
+  return rc;
+}
 
 int forward_init(rwkv_model *m, rwkv_error *err) {
   model_progs *p = &m->prog;
@@ -1018,11 +1031,11 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
       return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) rc = wkv_scan(m, l, a, B, T, g_late, err);
-      else if (k == 0 && m->r16_beside && rows16_on(m, R16_VALUE, l, R)) {
-        /* (the FFN value's f16 rows decoded beside the one-kernel step, whose barrier covers
-         * both: RWKV_R16_BESIDE) */
+      else if (k == 0 && m->r16_beside && rows16_beside(m, l, R, 1, err)) {
+        /* (rows16's decodes beside the one-kernel step too, whose barrier covers both;
+         * RWKV_R16_BESIDE=0: each just before its matmul) */
         wkv_one_nb(m, l, a, B, T, fused);
-        rc = rows16_fill(m, R16_VALUE, l, err);
+        rc = rows16_beside(m, l, R, 0, err);
         glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
       } else wkv_one(m, l, a, B, T, fused);
     if (rc) return rc;
@@ -1114,12 +1127,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   rwkv_mm_batch gb = {0};
   gb.no_split = 1;
   int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
-  /* (rows16: this layer's FFN key and value, the next layer's r / k / v; after the last
-   * layer, layer 0's for a next pass) */
-  uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
-  if (!rc && rows16_on(m, R16_KEY, l, R)) rc = rows16_fill(m, R16_KEY, l, err);
-  if (!rc && rows16_on(m, R16_VALUE, l, R)) rc = rows16_fill(m, R16_VALUE, l, err);
-  if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
+  if (!rc) rc = rows16_beside(m, l, R, 0, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
   else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
