@@ -249,7 +249,7 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
   return rc;
 }
 
-/* ---- long prefills of quantized models on f16 rows (rows16) --------------------------
+/* ---- prefills of quantized models on f16 rows (rows16) -------------------------------
  * At T = 512 the tiled kernel runs f16 rows faster than q4_K / q6_K ones (2.9B, us a layer:
  * FFN value ~885 against ~1010, r / k / v as one f16 stack ~663 against ~696, FFN key ~867
  * against ~900), by more than decoding them costs where the decode runs beside the WKV scan,
@@ -258,9 +258,10 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * weights all layers share (R16_*; 39 / 52 / 52 MB for the 2.9B, made at the first such
  * pass, so loads and decode-only use pay nothing): the key's and value's beside the layer's
  * own scan, the next layer's r / k / v beside it too (after the last layer, layer 0's, for a
- * next pass); where that did not happen (a pass's first layer; passes whose WKV step runs in
- * one kernel, e.g. 8 sequences of 64 tokens, which still gain: 2.9B 106.8 (none) -> 103.7
- * (the value alone) -> 102.7 ms a pass, h100_s25d.sh) just before the matmul. The decodes
+ * next pass), and so beside a WKV step in one kernel (passes of many short sequences, e.g. 8
+ * of 64 tokens, which gain too: 2.9B 106.8 (none) -> 103.7 (the value alone) -> 102.7 ms a
+ * pass, h100_s25d.sh, then with the decodes before the matmuls; RWKV_R16_BESIDE=0 puts them
+ * there again); where that did not happen (a pass's first layer) just before the matmul. The decodes
  * take the bus in a thin stream (dq_rows workgroup rows, each looping: wkv step 288 -> 278
  * us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved
  * rounds against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
@@ -270,8 +271,8 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * and the key only from 2048 wide (the 0.4B lost with them). Each weight is rounded to f16
  * (relative 2^-11 at most, against the quantization's own 2^-8 .. 2^-4; llama.cpp's CUDA
  * prompt path rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
- * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; 0:
- * never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
+ * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; the
+ * value 64, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
  * 0: a workgroup row a weight row). */
 
 /* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
@@ -298,13 +299,11 @@ static int scan_on(const rwkv_model *m, uint32_t B, uint32_t T) {
 /* Whether layer l's weights of kind i run on f16 rows in a pass of R rows. */
 static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rows16 *c = &m->r16[i];
-  int q6 = c->min_q6 && R >= c->min_q6 && (!c->min || R < c->min);
-  if ((!c->min || R < c->min) && !q6) return 0;
-  if (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n) return 0;
+  if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
   for (uint32_t j = 0; j < n; j++) /* (quantized types only; rwkv_mm_dequant wants K % 8 == 0) */
-    if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8 || (q6 && pw[j]->type != RWKV_TYPE_Q6_K))
+    if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8)
       return 0;
   return 1;
 }
@@ -318,15 +317,17 @@ static void rows16_init(rwkv_model *m) {
     /* (r / k / v and the key only from 2048 wide: at 1024, the 0.4B, their decodes cost
      * more than the f16 rows gain, pp512 a pass 20.17 -> 20.65 ms, bench/h100_s25b.sh) */
     int wide = i == R16_VALUE || m->d.n_embd >= 2048;
-    c->min = env_u32(env[i], gi->software || !wide ? 0 : 257); /* (rwkv_mm_variant 1) */
-    c->min_q6 = i == R16_VALUE ? env_u32("RWKV_FFN_F16_Q6K_MIN", 0) : 0;
+    /* (the value from 64 rows, decoded beside the one-kernel WKV step of short passes of many
+     * sequences too: H100, 10 fields as one batch, 2.9B Q4_K_M 32.19-32.40 -> 31.77-31.78
+     * ms, 1.5B 19.66-19.80 -> 18.77-18.86, 0.4B a tie; one sequence of 128 / 200 tokens
+     * 32.61-32.64 -> 32.24-32.46 / 56.97-57.03 -> 55.56-56.18 ms a pass; the key and r / k /
+     * v so too lost on the 2.9B, bench/h100_s30d.sh) */
+    uint32_t from = i == R16_VALUE ? 64 : 257;
+    c->min = env_u32(env[i], gi->software || !wide ? 0 : from);
     c->layer = -1;
     int any = 0;
     for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
     if (!any) c->min = 0;
-    int any_q6 = 0;
-    for (uint32_t l = 0; l < m->d.n_layer && c->min_q6; l++) any_q6 |= rows16_use(m, i, l, c->min_q6);
-    if (!any_q6) c->min_q6 = 0;
   }
 }
 /* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never

@@ -49,7 +49,6 @@ enum { R16_RKV, R16_KEY, R16_VALUE };
 typedef struct rows16 {
   rwkv_mm_weight w; /* (empty until the first pass that uses it) */
   uint32_t min;     /* rows a pass from which it is used (0: never) */
-  uint32_t min_q6;  /* ... and from which for Q6_K weights alone (shorter passes; 0: never) */
   int layer;        /* the layer whose rows are in w (-1: none) */
 } rows16;
 

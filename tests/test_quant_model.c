@@ -525,8 +525,9 @@ int main(void) {
     }
     /* long prefills' r / k / v, FFN key and value on float rows (forward.c rows16; GPUs
      * from 257 rows), here from 2, decoded by 3 workgroup rows looping: f32 rows, exactly
-     * the decoded values (the usual tolerances; also with the one-kernel WKV step, where
-     * each is decoded just before its matmul), then f16 rows */
+     * the decoded values (the usual tolerances; also with the one-kernel WKV step, beside
+     * which they are decoded, and with RWKV_R16_BESIDE=0 each just before its matmul), then
+     * f16 rows */
     setenv("RWKV_FFN_F16_MIN", "2", 1);
     setenv("RWKV_FFK_F16_MIN", "2", 1);
     setenv("RWKV_RKV_F16_MIN", "2", 1);
@@ -537,6 +538,9 @@ int main(void) {
     check_type(gpu, "q5_1", "Q5_1");
     setenv("RWKV_WKV_ONE_BH", "1", 1);
     check_type(gpu, "q4_k_m", "Q4_K_M");
+    setenv("RWKV_R16_BESIDE", "0", 1);
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    unsetenv("RWKV_R16_BESIDE");
     unsetenv("RWKV_WKV_ONE_BH");
     unsetenv("RWKV_FFN_F16_EXACT");
     tol_pre = 10.0;
