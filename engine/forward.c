@@ -272,7 +272,7 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * (relative 2^-11 at most, against the quantization's own 2^-8 .. 2^-4; llama.cpp's CUDA
  * prompt path rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
  * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; the
- * value 128, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
+ * value of models 2048+ wide 128, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
  * 0: a workgroup row a weight row). */
 
 /* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
@@ -322,8 +322,9 @@ static void rows16_init(rwkv_model *m) {
      * 10 fields as one batch (160 rows) 32.19-32.40 -> 31.77-31.78 / 19.66-19.80 ->
      * 18.77-18.86; one sequence of 128 / 200 tokens on the 2.9B 32.61-32.64 -> 32.24-32.46 /
      * 56.97-57.03 -> 55.56-56.18; but 5 fields (70 rows) 20.90-20.96 -> 21.07-21.08 /
-     * 12.36-12.42 -> 12.53-12.58; the key and r / k / v so too lost on the 2.9B) */
-    uint32_t from = i == R16_VALUE ? 128 : 257;
+     * 12.36-12.42 -> 12.53-12.58; the key and r / k / v so too lost on the 2.9B; the 0.4B's
+     * fields a tie, so narrower models keep 257) */
+    uint32_t from = i == R16_VALUE && m->d.n_embd >= 2048 ? 128 : 257;
     c->min = env_u32(env[i], gi->software || !wide ? 0 : from);
     c->layer = -1;
     int any = 0;
