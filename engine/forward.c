@@ -261,10 +261,10 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * next pass), and so beside a WKV step in one kernel (passes of many short sequences, e.g. 8
  * of 64 tokens, which gain too: 2.9B 106.8 (none) -> 103.7 (the value alone) -> 102.7 ms a
  * pass, h100_s25d.sh, then with the decodes before the matmuls; RWKV_R16_BESIDE=0 puts them
- * there again); where that did not happen (a pass's first layer) just before the matmul. The decodes
- * take the bus in a thin stream (dq_rows workgroup rows, each looping: wkv step 288 -> 278
- * us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved
- * rounds against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
+ * there again); where that did not happen (a pass's first layer) just before the matmul.
+ * The decodes take the bus in a thin stream (dq_rows workgroup rows, each looping: wkv step
+ * 288 -> 278 us) so the scan's loads wait less. H100, 2.9B Q4_K_M, three interleaved rounds
+ * against the value alone (bench/h100_s25b.sh): pp512 4901-4969 -> 5038-5047 tok/s,
  * document state 196.9-197.7 -> 189.0-191.1 ms; 1.5B pp512 a pass 58.9 -> 56.7 ms; every
  * quantized type so (h100_s25e.sh, on against off: 2.9B Q8_0 pp512 4629-4631 -> 4986-4991,
  * document state 207.2-207.3 -> 193.1-193.2 ms; Q5_K a pass 118.7 -> 103.2-103.3 ms). r / k / v
@@ -272,8 +272,8 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * (relative 2^-11 at most, against the quantization's own 2^-8 .. 2^-4; llama.cpp's CUDA
  * prompt path rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
  * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; the
- * value of models 2048+ wide 128, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows instead (exact; tests), RWKV_DQ_ROWS (default 256;
- * 0: a workgroup row a weight row). */
+ * value of models 2048+ wide 128, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows
+ * instead (exact; tests), RWKV_DQ_ROWS (default 256; 0: a workgroup row a weight row). */
 
 /* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
  * its rows as they are, then the others in r, k, v order; time_mix_inputs' groups follow it) */
