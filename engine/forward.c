@@ -31,7 +31,6 @@ typedef struct arena {
 } arena;
 
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
-static void wkv_one_nb(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
 static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
@@ -365,16 +364,13 @@ static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
   return rc;
 }
 /* rows16's decodes that run beside layer l's WKV step (no barrier): this layer's FFN key and
- * value, the next layer's r / k / v (after the last layer, layer 0's, for a next pass); with
- * probe, only whether there are any */
-static int rows16_beside(rwkv_model *m, uint32_t l, uint32_t R, int probe, rwkv_error *err) {
+ * value, the next layer's r / k / v (after the last layer, layer 0's, for a next pass) */
+static int rows16_beside(rwkv_model *m, uint32_t l, uint32_t R, rwkv_error *err) {
   uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
-  int on[3] = {rows16_on(m, R16_RKV, nx, R), rows16_on(m, R16_KEY, l, R), rows16_on(m, R16_VALUE, l, R)};
-  if (probe) return on[0] || on[1] || on[2];
   int rc = RWKV_OK;
-  if (!rc && on[1]) rc = rows16_fill(m, R16_KEY, l, err);
-  if (!rc && on[2]) rc = rows16_fill(m, R16_VALUE, l, err);
-  if (!rc && on[0]) rc = rows16_fill(m, R16_RKV, nx, err);
+  if (!rc && rows16_on(m, R16_KEY, l, R)) rc = rows16_fill(m, R16_KEY, l, err);
+  if (!rc && rows16_on(m, R16_VALUE, l, R)) rc = rows16_fill(m, R16_VALUE, l, err);
+  if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
   return rc;
 }
 
@@ -1034,13 +1030,13 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
       return rc;
     for (uint32_t k = 0; k <= (scan ? 0 : TWICE(m, PROF_WKV)); k++)
       if (scan) rc = wkv_scan(m, l, a, B, T, g_late, err);
-      else if (k == 0 && m->r16_beside && rows16_beside(m, l, R, 1, err)) {
-        /* (rows16's decodes beside the one-kernel step too, whose barrier covers both;
+      else {
+        /* (rows16's decodes beside the one-kernel step too, under its barrier;
          * RWKV_R16_BESIDE=0: each just before its matmul) */
-        wkv_one_nb(m, l, a, B, T, fused);
-        rc = rows16_beside(m, l, R, 0, err);
+        wkv_one(m, l, a, B, T, fused);
+        if (k == 0 && m->r16_beside) rc = rows16_beside(m, l, R, err);
         glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-      } else wkv_one(m, l, a, B, T, fused);
+      }
     if (rc) return rc;
   }
   prof(m, PROF_WKV);
@@ -1067,12 +1063,9 @@ static void wkv_uniforms(rwkv_model *m, unsigned p, uint32_t l, const arena *a, 
 }
 
 /* The WKV step in one kernel (glsl/rwkv_wkv.comp): one workgroup per (head, sequence)
- * walks the tokens; with fused, the LoRA second stages are computed inside it. */
+ * walks the tokens; with fused, the LoRA second stages are computed inside it. No barrier
+ * (the caller's). */
 static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
-  wkv_one_nb(m, l, a, B, T, fused);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-}
-static void wkv_one_nb(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
   unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
@@ -1130,7 +1123,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   rwkv_mm_batch gb = {0};
   gb.no_split = 1;
   int rc = g_late ? mm_run(m, &m->layers[l].g2, a->gh, a->g, R, RWKV_MM_ACT_NONE, 0, 0, &gb, err) : RWKV_OK;
-  if (!rc) rc = rows16_beside(m, l, R, 0, err);
+  if (!rc) rc = rows16_beside(m, l, R, err);
   if (rc) return rc;
   if (g_late) rwkv_mm_batch_end(m->gpu, &gb); /* the barrier after all */
   else glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);

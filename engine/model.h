@@ -110,7 +110,7 @@ struct rwkv_model {
   unsigned par_buf;
   model_progs prog;
   int lora_fused; /* decode runs the LoRA second stages inside the WKV kernel */
-  int r16_beside; /* rows16's FFN value decoded beside a one-kernel WKV step (forward.c) */
+  int r16_beside; /* rows16's decodes beside a one-kernel WKV step too (forward.c) */
   unsigned lora_v0_buf; /* layer 0 (no v LoRA): the buffer its v dot reads instead (forward.c) */
   int overlap;    /* r/k/v and the LoRA first stages without a barrier between them */
   int mm_batch;   /* ... and their split-K reduces after one barrier (rwkv_mm_batch) */
