@@ -282,7 +282,7 @@ static uint32_t rows16_parts(const rwkv_model *m, int i, uint32_t l, const rwkv_
   if (i == R16_VALUE) return pw[0] = &W->ffn_value, 1;
   const rwkv_mm_weight *one[3] = {&W->wr, &W->wk, &W->wv};
   uint32_t n = 0;
-  if (W->rkv_parts) pw[n++] = &W->rkv;
+  if (W->rkv_parts && i == R16_RKV) pw[n++] = &W->rkv;
   for (uint32_t j = 0; j < 3; j++)
     if (!(W->rkv_parts & (1u << j))) pw[n++] = one[j];
   return n;
@@ -298,20 +298,23 @@ static int scan_on(const rwkv_model *m, uint32_t B, uint32_t T) {
 /* Whether layer l's weights of kind i run on f16 rows in a pass of R rows. */
 static int rows16_use(const rwkv_model *m, int i, uint32_t l, uint32_t R) {
   const rows16 *c = &m->r16[i];
-  if (!c->min || R < c->min || (i != R16_RKV && l + 1 == m->d.n_layer && m->tail_n)) return 0;
+  if (!c->min || R < c->min || (i != R16_RKV && i != R16_LONE && l + 1 == m->d.n_layer && m->tail_n)) return 0;
+  if (i == R16_LONE && rows16_use(m, R16_RKV, l, R)) return 0; /* (the whole stack is) */
   const rwkv_mm_weight *pw[3];
   uint32_t n = rows16_parts(m, i, l, pw);
+  if (!n) return 0;
   for (uint32_t j = 0; j < n; j++) /* (quantized types only; rwkv_mm_dequant wants K % 8 == 0) */
     if (rwkv_type_is_float(pw[j]->type) || pw[j]->K % 8)
       return 0;
   return 1;
 }
 static void rows16_init(rwkv_model *m) {
-  static const char *const env[3] = {"RWKV_RKV_F16_MIN", "RWKV_FFK_F16_MIN", "RWKV_FFN_F16_MIN"};
+  static const char *const env[R16_KINDS] = {"RWKV_RKV_F16_MIN", "RWKV_FFK_F16_MIN", "RWKV_FFN_F16_MIN",
+                                             "RWKV_LONE_F16_MIN"};
   const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
   m->dq_rows = env_u32("RWKV_DQ_ROWS", 256);
   m->r16_beside = env_u32("RWKV_R16_BESIDE", 1) != 0;
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < R16_KINDS; i++) {
     rows16 *c = &m->r16[i];
     /* (r / k / v and the key only from 2048 wide: at 1024, the 0.4B, their decodes cost
      * more than the f16 rows gain, pp512 a pass 20.17 -> 20.65 ms, bench/h100_s25b.sh) */
@@ -324,17 +327,20 @@ static void rows16_init(rwkv_model *m) {
      * 12.36-12.42 -> 12.53-12.58; the key and r / k / v so too lost on the 2.9B; the 0.4B's
      * fields a tie, so narrower models keep 257) */
     uint32_t from = i == R16_VALUE && m->d.n_embd >= 2048 ? 128 : 257;
+    if (i == R16_LONE) from = 0;
     c->min = env_u32(env[i], gi->software || !wide ? 0 : from);
     c->layer = -1;
     int any = 0;
-    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, UINT32_MAX);
+    /* (the lone parts where the whole stack is not: at their own least rows) */
+    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, i == R16_LONE ? c->min : UINT32_MAX);
     if (!any) c->min = 0;
   }
 }
 /* rows16_use, the weight made at the first pass that uses it; where it cannot be had, never
  * again (min 0) */
 static int rows16_on(rwkv_model *m, int i, uint32_t l, uint32_t R) {
-  static const char *const name[3] = {"r/k/v as floats", "ffn_key as floats", "ffn_value as floats"};
+  static const char *const name[R16_KINDS] = {"r/k/v as floats", "ffn_key as floats", "ffn_value as floats",
+                                              "r/k/v's lone parts as floats"};
   rows16 *c = &m->r16[i];
   if (!rows16_use(m, i, l, R)) return 0;
   if (c->w.n_chunks) return 1;
@@ -364,13 +370,15 @@ static int rows16_fill(rwkv_model *m, int i, uint32_t l, rwkv_error *err) {
   return rc;
 }
 /* rows16's decodes that run beside layer l's WKV step (no barrier): this layer's FFN key and
- * value, the next layer's r / k / v (after the last layer, layer 0's, for a next pass) */
+ * value, the next layer's r / k / v or their lone parts (after the last layer, layer 0's, for a
+ * next pass) */
 static int rows16_beside(rwkv_model *m, uint32_t l, uint32_t R, rwkv_error *err) {
   uint32_t nx = l + 1 < m->d.n_layer ? l + 1 : 0;
   int rc = RWKV_OK;
   if (!rc && rows16_on(m, R16_KEY, l, R)) rc = rows16_fill(m, R16_KEY, l, err);
   if (!rc && rows16_on(m, R16_VALUE, l, R)) rc = rows16_fill(m, R16_VALUE, l, err);
   if (!rc && rows16_on(m, R16_RKV, nx, R)) rc = rows16_fill(m, R16_RKV, nx, err);
+  if (!rc && rows16_on(m, R16_LONE, nx, R)) rc = rows16_fill(m, R16_LONE, nx, err);
   return rc;
 }
 
@@ -558,7 +566,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
-  for (int i = 0; i < 3; i++) rwkv_mm_free(m->gpu, &m->r16[i].w);
+  for (int i = 0; i < R16_KINDS; i++) rwkv_mm_free(m->gpu, &m->r16[i].w);
   free_buf(m, &m->cand_buf, m->cand_bytes);
   free_buf(m, &m->pen_buf, m->pen_bytes);
   free(m->cand_host);
@@ -835,6 +843,7 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
  * stages' last dispatch (or the batch's end) puts it. */
 static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R, int f16,
                         rwkv_mm_batch *b, rwkv_error *err) {
+  /* (f16: 2 all three on rows16's f16 rows, 1 the parts outside the stack (R16_LONE)) */
   const model_layer *W = &m->layers[l];
   uint32_t D = m->d.n_embd, RD = R * D, xr = a->mix, xk = xr + 2 * RD, xv = xk + RD;
   const rwkv_mm_group pg[3] = {
@@ -845,7 +854,7 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, u
   rwkv_mm_group g[3];
   uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
   int rc = RWKV_OK;
-  if (f16) { /* all three as one stack, rows as rows16_parts orders them */
+  if (f16 == 2) { /* all three as one stack, rows as rows16_parts orders them */
     for (uint32_t i = 0; i < 3; i++)
       if (!(W->rkv_parts & (1u << i))) {
         g[ng] = pg[i];
@@ -859,8 +868,13 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, u
    * (bench/h100_s29j.sh) */
   int stack_first = T == 1;
   if (stack_first && ng) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
-  for (uint32_t i = 0; i < 3 && !rc; i++)
-    if (!(W->rkv_parts & (1u << i))) rc = mm_groups(m, pw[i], &pg[i], 1, R, 0, b, err);
+  for (uint32_t i = 0, row = 0; i < 3 && !rc; i++)
+    if (!(W->rkv_parts & (1u << i))) {
+      rwkv_mm_group gi = pg[i]; /* (R16_LONE's rows: the lone parts in r, k, v order) */
+      gi.row0 = f16 ? row : 0;
+      rc = mm_groups(m, f16 ? &m->r16[R16_LONE].w : pw[i], &gi, 1, R, 0, b, err);
+      row += pg[i].rows;
+    }
   if (!rc && ng && !stack_first) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
   return rc;
 }
@@ -909,8 +923,10 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   /* r / k / v on f16 rows (rows16): decoded here where the last WKV step did not, beside
    * the layer norm (its barrier covers both) */
   int f16 = !SKIP(m, PROF_RKV) && rows16_on(m, R16_RKV, l, R);
+  int lone16 = !SKIP(m, PROF_RKV) && !f16 && rows16_on(m, R16_LONE, l, R);
   if (f16 && (rc = rows16_fill(m, R16_RKV, l, err)) != RWKV_OK) return rc;
-  if (f16 && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  if (lone16 && (rc = rows16_fill(m, R16_LONE, l, err)) != RWKV_OK) return rc;
+  if ((f16 || lone16) && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
@@ -930,7 +946,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
-  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16, b, err);
+  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? 2 : lone16, b, err);
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {

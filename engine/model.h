@@ -43,9 +43,10 @@ typedef struct model_layer {
   rwkv_mm_weight ffn_key, ffn_value;
 } model_layer;
 
-/* A layer's quantized weights of one kind decoded to f16 rows for long prefills (forward.c
- * rows16): R16_RKV (r / k / v, 3 D rows), R16_KEY, R16_VALUE. */
-enum { R16_RKV, R16_KEY, R16_VALUE };
+/* A layer's quantized weights of one kind decoded to f16 rows for prefills (forward.c
+ * rows16): R16_RKV (r / k / v, 3 D rows), R16_KEY, R16_VALUE, R16_LONE (the r / k / v parts
+ * outside their stack, e.g. the Q4_K_M's Q6_K v, in shorter passes). */
+enum { R16_RKV, R16_KEY, R16_VALUE, R16_LONE, R16_KINDS };
 typedef struct rows16 {
   rwkv_mm_weight w; /* (empty until the first pass that uses it) */
   uint32_t min;     /* rows a pass from which it is used (0: never) */
@@ -104,7 +105,7 @@ struct rwkv_model {
   int head_pending; /* lazy_head: not uploaded yet (model_head_ready) */
   /* quantized r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
    * rows16): one weight each all layers share, made at the first such pass */
-  rows16 r16[3];
+  rows16 r16[R16_KINDS];
   uint32_t dq_rows;   /* rwkv_mm_dequant's grid rows (RWKV_DQ_ROWS; 0: one a row) */
   model_layer *layers;
   unsigned par_buf;

@@ -541,6 +541,15 @@ int main(void) {
     setenv("RWKV_R16_BESIDE", "0", 1);
     check_type(gpu, "q4_k_m", "Q4_K_M");
     unsetenv("RWKV_R16_BESIDE");
+    /* r / k / v's lone part alone (the Q6_K v of layer 1) on float rows, the stack not */
+    setenv("RWKV_RKV_F16_MIN", "0", 1);
+    setenv("RWKV_LONE_F16_MIN", "2", 1);
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    setenv("RWKV_R16_BESIDE", "0", 1);
+    check_type(gpu, "q4_k_m", "Q4_K_M");
+    unsetenv("RWKV_R16_BESIDE");
+    unsetenv("RWKV_LONE_F16_MIN");
+    setenv("RWKV_RKV_F16_MIN", "2", 1);
     unsetenv("RWKV_WKV_ONE_BH");
     unsetenv("RWKV_FFN_F16_EXACT");
     tol_pre = 10.0;
