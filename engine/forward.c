@@ -271,7 +271,8 @@ int forward_programs(rwkv_model *m, rwkv_error *err) {
  * (relative 2^-11 at most, against the quantization's own 2^-8 .. 2^-4; llama.cpp's CUDA
  * prompt path rounds them so too). GPUs only (llvmpipe: not measured). RWKV_RKV_F16_MIN /
  * RWKV_FFK_F16_MIN / RWKV_FFN_F16_MIN=<rows> (default 257, the long-prefill programs; the
- * value of models 2048+ wide 128, rows16_init; 0: never), RWKV_FFN_F16_EXACT=1 f32 rows
+ * value of models 2048+ wide 128, rows16_init; 0: never), RWKV_LONE_F16_MIN (r / k / v's parts
+ * outside their stack where the stack is not on f16 rows; 128), RWKV_FFN_F16_EXACT=1 f32 rows
  * instead (exact; tests), RWKV_DQ_ROWS (default 256; 0: a workgroup row a weight row). */
 
 /* layer l's weight(s) of kind i, their parts in R16_RKV's row order (the stack's parts first,
@@ -327,7 +328,11 @@ static void rows16_init(rwkv_model *m) {
      * 12.36-12.42 -> 12.53-12.58; the key and r / k / v so too lost on the 2.9B; the 0.4B's
      * fields a tie, so narrower models keep 257) */
     uint32_t from = i == R16_VALUE && m->d.n_embd >= 2048 ? 128 : 257;
-    if (i == R16_LONE) from = 0;
+    /* (r / k / v's lone parts, in passes too short for the whole stack, from 128 rows: H100,
+     * three rounds, bench/h100_s30g.sh: 10 fields 1.5B Q4_K_M 18.72-18.80 -> 18.58-18.59 ms,
+     * 2.9B a tie (31.84-31.93 against 31.87-31.89); one 2.9B sequence of 128 / 200 tokens
+     * 32.13-32.58 -> 32.01-32.07 / 55.60-55.63 -> 55.32-55.51 ms a pass) */
+    if (i == R16_LONE) from = 128;
     c->min = env_u32(env[i], gi->software || !wide ? 0 : from);
     c->layer = -1;
     int any = 0;
