@@ -82,6 +82,36 @@ decode_sweep() {
     done
   done
 }
+# fields_sweep ROUNDS "MODEL..." VARIANT...: per model a warm-up, then ROUNDS interleaved rounds of
+# fields_ms per VARIANT ("" = the defaults, else environment settings), one "-- MODEL VARIANT: N
+# ms" line each.
+fields_sweep() {
+  local rounds=$1 models=$2 m r v
+  shift 2
+  for m in $models; do
+    fields_ms $m "" > /dev/null
+    for ((r = 0; r < rounds; r++)); do
+      for v in "$@"; do
+        # shellcheck disable=SC2086 # v holds several assignments
+        echo "-- $m ${v:-default}: $(fields_ms $m "" $v) ms"
+      done
+    done
+  done
+}
+# tokens_sweep ROUNDS MODEL "T..." VARIANT...: ROUNDS interleaved rounds per T of bench-profile's
+# line for four passes of one sequence of T tokens per VARIANT.
+tokens_sweep() {
+  local rounds=$1 m=$2 ts=$3 t r v
+  shift 3
+  for t in $ts; do
+    for ((r = 0; r < rounds; r++)); do
+      for v in "$@"; do
+        # shellcheck disable=SC2086 # v holds several assignments
+        echo "-- $m T=$t ${v:-default}: $(env $v "$B/bench-profile" /tmp/m-$m.gguf $t 4 2>&1 | tail -1 | sed 's/.*: //')"
+      done
+    done
+  done
+}
 # load_sweep ROUNDS MODEL LOADS VARIANT...: ROUNDS interleaved rounds of `rwkv-loadtime
 # /tmp/m-MODEL.gguf LOADS` per VARIANT ("base": the baseline build ${BASE:-build-h100b}; "": the
 # defaults; else environment settings), printing the warm loads (all but the first) with their

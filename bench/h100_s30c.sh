@@ -7,11 +7,6 @@
 gen_models 2.9b-q4_k_m 1.5b-q4_k_m
 for m in 2.9b-q4_k_m 1.5b-q4_k_m; do
   echo "$m $(RWKV_FFN_F16_Q6K_MIN=64 "$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
-  fields_ms $m "" > /dev/null
-  for r in 1 2 3; do
-    for v in "" RWKV_FFN_F16_Q6K_MIN=64 "RWKV_FFN_F16_Q6K_MIN=64 RWKV_R16_BESIDE=0" RWKV_FFN_F16_MIN=64 "RWKV_FFN_F16_MIN=64 RWKV_R16_BESIDE=0"; do
-      # shellcheck disable=SC2086 # v holds several assignments
-      echo "-- $m ${v:-default}: $(fields_ms $m "" $v) ms"
-    done
-  done
+  fields_sweep 3 $m "" RWKV_FFN_F16_Q6K_MIN=64 "RWKV_FFN_F16_Q6K_MIN=64 RWKV_R16_BESIDE=0" RWKV_FFN_F16_MIN=64 \
+    "RWKV_FFN_F16_MIN=64 RWKV_R16_BESIDE=0"
 done

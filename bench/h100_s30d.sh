@@ -5,21 +5,6 @@
 # of 128 and 200 tokens (bench-profile, 4 passes) with the value's from 64.
 . bench/h100_env.sh
 gen_models 2.9b-q4_k_m 1.5b-q4_k_m 0.4b-q4_k_m
-for m in 2.9b-q4_k_m 1.5b-q4_k_m 0.4b-q4_k_m; do
-  fields_ms $m "" > /dev/null
-  for r in 1 2 3; do
-    for v in "" RWKV_FFN_F16_MIN=64 "RWKV_FFN_F16_MIN=64 RWKV_FFK_F16_MIN=64" "RWKV_FFN_F16_MIN=64 RWKV_RKV_F16_MIN=64" \
-      "RWKV_FFN_F16_MIN=64 RWKV_FFK_F16_MIN=64 RWKV_RKV_F16_MIN=64"; do
-      # shellcheck disable=SC2086 # v holds several assignments
-      echo "-- $m ${v:-default}: $(fields_ms $m "" $v) ms"
-    done
-  done
-done
-for t in 128 200; do
-  for r in 1 2; do
-    for v in "" RWKV_FFN_F16_MIN=64; do
-      # shellcheck disable=SC2086 # v holds several assignments
-      echo "-- 2.9b-q4_k_m T=$t ${v:-default}: $(env $v "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf $t 4 2>&1 | tail -1 | sed 's/.*: //')"
-    done
-  done
-done
+fields_sweep 3 "2.9b-q4_k_m 1.5b-q4_k_m 0.4b-q4_k_m" "" RWKV_FFN_F16_MIN=64 "RWKV_FFN_F16_MIN=64 RWKV_FFK_F16_MIN=64" \
+  "RWKV_FFN_F16_MIN=64 RWKV_RKV_F16_MIN=64" "RWKV_FFN_F16_MIN=64 RWKV_FFK_F16_MIN=64 RWKV_RKV_F16_MIN=64"
+tokens_sweep 2 2.9b-q4_k_m "128 200" "" RWKV_FFN_F16_MIN=64

@@ -8,16 +8,5 @@ B=${B:-build-h100} bash bench/h100_session.sh > /dev/null 2>&1
 grep -A12 "== tests on the GPU" "$OUT/session.txt" | head -14
 grep -h "| load (warm\|pp512 (prefill\|tg128 (rwkv_gen\|doc state\|10 fields\|FNV" "$OUT/RESULTS-gpu.md" | cut -d'|' -f2,7,8 | cut -c1-130
 gen_models 1.5b-q4_k_m
-for m in 2.9b-q4_k_m 1.5b-q4_k_m; do
-  fields_ms $m "" > /dev/null
-  for r in 1 2 3; do
-    for v in "" RWKV_FFN_F16_MIN=257; do
-      echo "-- $m ${v:-default}: $(fields_ms $m "" $v) ms"
-    done
-  done
-done
-for r in 1 2; do
-  for v in RWKV_DQ_ROWS=128 "" RWKV_DQ_ROWS=512 RWKV_DQ_ROWS=0; do
-    echo "-- 2.9b-q4_k_m ${v:-default}: $(fields_ms 2.9b-q4_k_m "" $v) ms"
-  done
-done
+fields_sweep 3 "2.9b-q4_k_m 1.5b-q4_k_m" "" RWKV_FFN_F16_MIN=257
+fields_sweep 2 2.9b-q4_k_m RWKV_DQ_ROWS=128 "" RWKV_DQ_ROWS=512 RWKV_DQ_ROWS=0
