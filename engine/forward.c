@@ -327,17 +327,17 @@ static void rows16_init(rwkv_model *m) {
      * 56.97-57.03 -> 55.56-56.18; but 5 fields (70 rows) 20.90-20.96 -> 21.07-21.08 /
      * 12.36-12.42 -> 12.53-12.58; the key and r / k / v so too lost on the 2.9B; the 0.4B's
      * fields a tie, so narrower models keep 257) */
-    uint32_t from = i == R16_VALUE && m->d.n_embd >= 2048 ? 128 : 257;
-    /* (r / k / v's lone parts, in passes too short for the whole stack, from 128 rows: H100,
+    /* (r / k / v's lone parts, in passes too short for the whole stack, from 128 rows too: H100,
      * three rounds, bench/h100_s30g.sh: 10 fields 1.5B Q4_K_M 18.72-18.80 -> 18.58-18.59 ms,
      * 2.9B a tie (31.84-31.93 against 31.87-31.89); one 2.9B sequence of 128 / 200 tokens
      * 32.13-32.58 -> 32.01-32.07 / 55.60-55.63 -> 55.32-55.51 ms a pass) */
-    if (i == R16_LONE) from = 128;
+    uint32_t from = i == R16_LONE || (i == R16_VALUE && m->d.n_embd >= 2048) ? 128 : 257;
     c->min = env_u32(env[i], gi->software || !wide ? 0 : from);
     c->layer = -1;
     int any = 0;
-    /* (the lone parts where the whole stack is not: at their own least rows) */
-    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, i == R16_LONE ? c->min : UINT32_MAX);
+    /* (at the least rows it applies to, where the lone parts are not inside the whole stack's
+     * f16 rows: R16_RKV's min is set by then) */
+    for (uint32_t l = 0; l < m->d.n_layer; l++) any |= rows16_use(m, i, l, c->min);
     if (!any) c->min = 0;
   }
 }
@@ -842,13 +842,14 @@ static uint32_t stack_groups(unsigned parts, const rwkv_mm_group *pg, uint32_t n
 
 /* The r / k / v matmuls of layer l's attention inputs (time_mix_inputs; T rows a sequence):
  * the stacked ones (all three, or two of one type where the third differs: Q4_K_M's Q6_K v) as
- * one grouped dispatch, rows in r, k, v order, the others alone; with f16, all three as one rows16
+ * one grouped dispatch, rows in r, k, v order, the others alone; rows: RKV_QUANT as stored,
+ * RKV_LONE16 the others on rows16's f16 rows (R16_LONE), RKV_ALL16 all three as one rows16
  * stack. No barrier of their own: the LoRA first stages read the mixes, not r / k / v, and
  * may run alongside (m->overlap; RWKV_OVERLAP=0: a barrier after every dispatch); the LoRA
  * stages' last dispatch (or the batch's end) puts it. */
-static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R, int f16,
+enum { RKV_QUANT, RKV_LONE16, RKV_ALL16 };
+static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R, int rows,
                         rwkv_mm_batch *b, rwkv_error *err) {
-  /* (f16: 2 all three on rows16's f16 rows, 1 the parts outside the stack (R16_LONE)) */
   const model_layer *W = &m->layers[l];
   uint32_t D = m->d.n_embd, RD = R * D, xr = a->mix, xk = xr + 2 * RD, xv = xk + RD;
   const rwkv_mm_group pg[3] = {
@@ -859,7 +860,7 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, u
   rwkv_mm_group g[3];
   uint32_t ng = stack_groups(W->rkv_parts, pg, 3, g);
   int rc = RWKV_OK;
-  if (f16 == 2) { /* all three as one stack, rows as rows16_parts orders them */
+  if (rows == RKV_ALL16) { /* all three as one stack, rows as rows16_parts orders them */
     for (uint32_t i = 0; i < 3; i++)
       if (!(W->rkv_parts & (1u << i))) {
         g[ng] = pg[i];
@@ -876,8 +877,8 @@ static int rkv_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, u
   for (uint32_t i = 0, row = 0; i < 3 && !rc; i++)
     if (!(W->rkv_parts & (1u << i))) {
       rwkv_mm_group gi = pg[i]; /* (R16_LONE's rows: the lone parts in r, k, v order) */
-      gi.row0 = f16 ? row : 0;
-      rc = mm_groups(m, f16 ? &m->r16[R16_LONE].w : pw[i], &gi, 1, R, 0, b, err);
+      gi.row0 = rows == RKV_LONE16 ? row : 0;
+      rc = mm_groups(m, rows == RKV_LONE16 ? &m->r16[R16_LONE].w : pw[i], &gi, 1, R, 0, b, err);
       row += pg[i].rows;
     }
   if (!rc && ng && !stack_first) rc = mm_groups(m, &W->rkv, g, ng, R, 0, b, err);
@@ -951,7 +952,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
-  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? 2 : lone16, b, err);
+  if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? RKV_ALL16 : lone16 ? RKV_LONE16 : RKV_QUANT, b, err);
   if (rc) return rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {

@@ -103,8 +103,8 @@ struct rwkv_model {
   unsigned emb_buf;   /* token_embd as stored */
   rwkv_mm_weight head;
   int head_pending; /* lazy_head: not uploaded yet (model_head_ready) */
-  /* quantized r / k / v, FFN key and FFN value as f16 rows for long prefills (forward.c
-   * rows16): one weight each all layers share, made at the first such pass */
+  /* quantized r / k / v (or their lone parts), FFN key and FFN value as f16 rows for prefills
+   * (forward.c rows16): one weight each all layers share, made at the first such pass */
   rows16 r16[R16_KINDS];
   uint32_t dq_rows;   /* rwkv_mm_dequant's grid rows (RWKV_DQ_ROWS; 0: one a row) */
   model_layer *layers;
