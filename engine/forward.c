@@ -501,6 +501,16 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       snprintf(cdefs + o, sizeof cdefs - o, "#define LORA_HOIST 1\n#define LORA_HW %u\n#define LORA_HA %u\n"
                "#define LORA_HV %u\n#define LORA_HG %u\n", n[0], n[1], n[2], n[3]);
     }
+    /* Decode's WKV step starts without waiting for the r / k / v and LoRA-first matmuls
+     * (no barrier between them): the layer norm before marks their outputs and the step reads
+     * each value it needs again while it is still the mark (rwkv_wkv.comp WKV_WAIT), its
+     * weight words and S loaded meanwhile. H100, bench-profile ms a token, three interleaved
+     * rounds (bench/h100_s31d.sh): 2.9B Q4_K_M 3.985 -> 3.785, F16 4.695 -> 4.483, 0.1B F16
+     * 0.660 -> 0.643, 1.5B Q4_K_M 2.494 -> 2.476 (waiting on one value at a time, not all of a
+     * thread's at once, the 0.1B had lost 2%). GPUs only (llvmpipe runs one dispatch at a
+     * time: tests force it there); RWKV_WKV_EARLY=0|1 overrides */
+    m->wkv_early = env_u32("RWKV_WKV_EARLY", gi->software ? 0 : 1) != 0;
+    if (m->wkv_early) strcat(cdefs, "#define WKV_WAIT 1\n#define RWKV_COHERENT coherent volatile\n");
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
@@ -525,6 +535,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   }
   m->skip = skip_parse(getenv("RWKV_SKIP"));
   m->twice = skip_parse(getenv("RWKV_TWICE"));
+  m->nobar = skip_parse(getenv("RWKV_NOBAR"));
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
@@ -775,6 +786,9 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
  * which per-step timestamps inflate. */
 #define SKIP(m, step) (((m)->skip >> (step)) & 1u)
 #define TWICE(m, step) (((m)->twice >> (step)) & 1u)
+/* RWKV_NOBAR=rkv,wkv,wo (diagnostic, decode; garbage out): no barrier after those steps, so
+ * that the next one may start before they end: what overlapping them could win at most */
+#define NOBAR(m, step, T) ((T) == 1 && (((m)->nobar >> (step)) & 1u))
 static uint32_t skip_parse(const char *e) {
   static const struct { const char *name; int step; } st[] = {
       {"ln_att", PROF_LN_ATT}, {"rkv", PROF_RKV}, {"lora1", PROF_LORA1}, {"lora2", PROF_LORA2},
@@ -792,9 +806,10 @@ static uint32_t skip_parse(const char *e) {
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
-                   uint32_t store_from, uint32_t store_to) {
+                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n) {
   uint32_t D = m->d.n_embd;
   use(m, prog);
+  u32(prog, "arm_off", arm_off); u32(prog, "arm_n", arm_n);
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
   u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
   u32(prog, "store_from", store_from); u32(prog, "store_to", store_to);
@@ -933,16 +948,20 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   if (f16 && (rc = rows16_fill(m, R16_RKV, l, err)) != RWKV_OK) return rc;
   if (lone16 && (rc = rows16_fill(m, R16_LONE, l, err)) != RWKV_OK) return rc;
   if ((f16 || lone16) && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
+  /* decode's WKV step waits on r / k / v and the LoRA hidden vectors themselves (m->wkv_early):
+   * the layer norm marks them (arena slots r .. gh, contiguous), no barrier after the batch */
+  int early = T == 1 && b && m->lora_fused && m->wkv_early && !(m->skip & ((1u << PROF_LN_ATT) |
+              (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-             store_from, store_to);
+             store_from, store_to, a->r, early ? a->wl - a->r : 0);
     prof(m, PROF_LN_ATT);
   }
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
    * (m->mm_batch) their split-K pieces run side by side and their reduces after one barrier
    * (bench/RESULTS.md "Session 18"); RWKV_MM_BATCH=0: each split waits for its own reduce */
-  rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
   /* in a batch, the LoRA first stages go first in passes of 257-512 rows (r / k / v then run
    * in the split rules' few pieces, the LoRA stages in 8): H100, pp512 2.9B F16 102.2 -> 101.2
    * ms a pass, Q4_K_M 102.2 -> 101.3; with 1024 rows that order lost 0.3-0.4%, in the 10
@@ -960,7 +979,8 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else {
     if (!first) rc = lora1_dispatch(m, l, a, R, b, err);
-    if (!rc) rwkv_mm_batch_end(m->gpu, b);
+    if (!rc && (early || NOBAR(m, PROF_RKV, T)) && b && !b->n) b->pending = 0;
+    else if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);
   return rc;
@@ -1057,7 +1077,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
          * RWKV_R16_BESIDE=0: each just before its matmul) */
         wkv_one(m, l, a, B, T, fused);
         if (k == 0 && m->r16_beside) rc = rows16_beside(m, l, R, err);
-        glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        if (!NOBAR(m, PROF_WKV, T)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
       }
     if (rc) return rc;
   }
@@ -1066,7 +1086,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm(m, &W->wo, a->y, a->x, R, 1, err);
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1321,7 +1341,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
-             lay + D, 0, 0);
+             lay + D, 0, 0, 0, 0);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;

@@ -155,6 +155,8 @@ struct rwkv_model {
   int lora1_first;     /* RWKV_LORA1_FIRST: LoRA first stages before r / k / v (1), after (0), by
                           the pass's length (-1, forward.c time_mix_inputs) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
+  int wkv_early;       /* decode's WKV step waits on its inputs' marks, not a barrier (forward.c) */
+  uint32_t nobar;      /* RWKV_NOBAR: decode steps with no barrier after them (diagnostic) */
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per

@@ -640,6 +640,10 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 #ifndef RWKV_COHERENT
 #define RWKV_COHERENT
 #endif
+// A value the r / k / v and LoRA-first matmuls never write (NaN with every bit set; GPUs make
+// other NaNs): rwkv_ln_mix.comp's arm_off / arm_n marks their decode outputs with it so that
+// the WKV step, started before they end, can wait on each value it reads (rwkv_wkv.comp WKV_WAIT)
+#define WKV_SENT 0xFFFFFFFFu
 layout(std430, binding = 0) RWKV_COHERENT buffer Act { float act[]; };
 layout(std430, binding = 1) readonly buffer Par { float par[]; };
 layout(std430, binding = 2) RWKV_COHERENT buffer State { float st[]; };

@@ -24,6 +24,8 @@ uniform float eps;
 uniform uint cslice;      // channels per workgroup (y): few rows use several workgroups a row
 uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the state
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
+uniform uint arm_off;     // arm_n != 0: act[arm_off ..+ arm_n) <- WKV_SENT (common.glsl; by
+uniform uint arm_n;       //   all workgroups, padding rows' too)
 
 // One channel's parameters and inputs (loaded before the statistics' barriers for an
 // invocation's first channel: in decode every invocation has one, so these loads overlap the
@@ -42,6 +44,11 @@ void chan_load(uint c, uint xr, bool inrow, uint sbase, out Chan ch) {
 
 void main() {
   uint row = gl_WorkGroupID.x;
+  if (arm_n != 0u) {
+    uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + row;
+    for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm_n; i += nw * uint(RED_N))
+      act[arm_off + i] = uintBitsToFloat(WKV_SENT);
+  }
   uint b = row / T, t = row % T;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;
   if (t < start) return; // padding row: uniform for the whole workgroup

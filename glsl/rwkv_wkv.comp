@@ -141,6 +141,16 @@ float qsum_sh(float x, uint lid, bool o) {
 #endif
 #endif
 
+#ifdef WKV_WAIT
+// Decode started before the r / k / v and LoRA-first matmuls end (forward.c wkv_early; act is
+// coherent volatile here): a value still equal to the layer norm's mark (WKV_SENT) is read
+// again, all of a thread's values loaded at once first (one memory round trip, not one each).
+// The tries are bounded: a missing write makes garbage, not a hang.
+#define WAIT_TRIES 65536u
+bool sent(float v) { return floatBitsToUint(v) == WKV_SENT; }
+bool sent4(vec4 v) { return any(equal(floatBitsToUint(v), uvec4(WKV_SENT))); }
+#endif
+
 float sigm(float x) { return 1.0 / (1.0 + exp(-x)); }
 // WKV_CUT (forward.c RWKV_WKV_CUT, a diagnostic; garbage out): 1 no LoRA dots, 2 no state
 // loads / stores, 4 no walk over S, 8 no group-norm sums, 16 no kk-norm sum
@@ -218,7 +228,7 @@ void wkv_main(uint h, uint b, uint lid) {
 
   for (uint t = start; t < T; t++) {
     uint row = b * T + t, e = row * D + c;
-    float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e];
+    float r = act[r_off + e], k = act[k_off + e], v = act[v_off + e]; // (WKV_WAIT: checked below)
     float vf = layer0 == 0u ? act[vfirst_off + e] : 0.0;
 #ifdef LORA2
     vec4 lp = vec4(0.0);
@@ -228,13 +238,19 @@ void wkv_main(uint h, uint b, uint lid) {
       // (bench/MATMUL.md round 9)
       for (uint x4 = lid; x4 < uint(LORA_MAXR / 4); x4 += uint(RED_N)) {
         vec4 hw, ha, hv, hg;
-        for (uint q = 0u; q < 4u; q++) {
-          uint x = 4u * x4 + q;
-          hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;
-          ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;
-          hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0;
-          hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;
+#define H_LOAD()                                                                    \
+        for (uint q = 0u; q < 4u; q++) {                                            \
+          uint x = 4u * x4 + q;                                                     \
+          hw[q] = x < rank_w ? act[wh_off + row * rank_w + x] : 0.0;                \
+          ha[q] = x < rank_a ? act[ah_off + row * rank_a + x] : 0.0;                \
+          hv[q] = x < rank_v && layer0 == 0u ? act[vh_off + row * rank_v + x] : 0.0; \
+          hg[q] = x < rank_g ? act[gh_off + row * rank_g + x] : 0.0;                \
         }
+        H_LOAD()
+#ifdef WKV_WAIT
+        for (uint n = 0u; n < WAIT_TRIES && (sent4(hw) || sent4(ha) || sent4(hv) || sent4(hg)); n++) H_LOAD()
+#endif
+#undef H_LOAD
         s_h4[x4] = hw;
         s_h4[x4 + uint(LORA_MAXR / 4)] = ha;
         s_h4[x4 + 2u * uint(LORA_MAXR / 4)] = hv;
@@ -278,6 +294,13 @@ void wkv_main(uint h, uint b, uint lid) {
 #endif
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
+#ifdef WKV_WAIT
+    for (uint n = 0u; n < WAIT_TRIES && (sent(r) || sent(k) || sent(v)); n++) {
+      r = act[r_off + e];
+      k = act[k_off + e];
+      v = act[v_off + e];
+    }
+#endif
 #else
     float wl = act[wl_off + e], al = act[al_off + e], vl = act[vl_off + e], g = act[g_off + e];
 #endif

@@ -261,6 +261,32 @@ int main(void) {
   test_threads(m);
   rwkv_model_free(m);
 
+  /* decode's WKV step with and without its early start (RWKV_WKV_EARLY: no barrier after r /
+   * k / v and the LoRA first stages, the step waiting on the layer norm's marks instead; on
+   * by default on GPUs, where it overlaps, off on llvmpipe, which runs one dispatch at a
+   * time): both match the reference, and their decode logits are bit for bit the same */
+  {
+    static float early_logits[2][8 * V];
+    for (int early = 0; early < 2; early++) {
+      setenv("RWKV_WKV_EARLY", early ? "1" : "0", 1);
+      rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+      unsetenv("RWKV_WKV_EARLY");
+      CHECK_OK(rc, &err);
+      if (rc) return test_result("test_forward");
+      test_sequence(m, 1e-4);
+      test_batch(m, 1e-4);
+      rwkv_state *s = NULL;
+      CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+      for (int t = 0; s && t < 8; t++)
+        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, early_logits[early] + t * V, &err), &err);
+      rwkv_state_free(s);
+      rwkv_model_free(m);
+    }
+    CHECK_MSG(memcmp(early_logits[0], early_logits[1], sizeof early_logits[0]) == 0,
+              "decode logits differ with RWKV_WKV_EARLY=1 (max diff %g)",
+              test_max_diff(early_logits[0], early_logits[1], 8 * V));
+  }
+
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
    * everywhere, so that r / k / v and the LoRA first stages run as one batch of splits whose
    * reduces wait for one barrier (rwkv_mm_batch) and the gate's LoRA-2 runs unsplit beside

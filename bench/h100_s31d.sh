@@ -1,0 +1,11 @@
+#!/bin/bash
+# bench/h100_s31d.sh - decode's WKV step started early (RWKV_WKV_EARLY, on by default on GPUs):
+# the GPU tests that decode, the fingerprints, then decode against RWKV_WKV_EARLY=0 in three
+# interleaved rounds (2.9B Q4_K_M / F16, 0.1B F16).
+. bench/h100_env.sh
+gpu_tests test_forward test_generate test_wkv
+gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16 1.5b-q4_k_m
+for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
+  echo "$m $("$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
+done
+decode_sweep 3 "2.9b-q4_k_m 2.9b-f16 0.1b-f16 1.5b-q4_k_m" "" RWKV_WKV_EARLY=0
