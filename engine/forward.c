@@ -27,7 +27,6 @@ static void prof_timer_init(rwkv_model *m);
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
   uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
-  uint32_t sync; /* one uint: decode's WKV workgroups done (forward.c wo_early) */
   uint64_t total;
 } arena;
 
@@ -55,7 +54,6 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last, (uint64_t)B * d->n_embd);
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
-  TAKE(sync, 4);
 #undef TAKE
   a.total = o;
   return a;
@@ -208,18 +206,6 @@ static int ln_fuse_init(rwkv_model *m, rwkv_error *err) {
       if (rc == RWKV_ERR_UNSUPPORTED) continue; /* that matmul keeps reading ln_mix's output */
       if (rc) return rc;
     }
-  }
-  return RWKV_OK;
-}
-
-/* Wo's waiting programs (rwkv_mm_wait_init) for m->wo_early; a layer whose Wo gets none
- * (its K in floats too big for shared memory) keeps the barrier before Wo. */
-static int wo_wait_init(rwkv_model *m, rwkv_error *err) {
-  for (uint32_t l = 0; l < m->d.n_layer && m->wo_early; l++) {
-    rwkv_mm_weight *w = &m->layers[l].wo;
-    if (!w->n_chunks || w->prog_pro) continue;
-    int rc = rwkv_mm_wait_init(m->gpu, w, err);
-    if (rc && rc != RWKV_ERR_UNSUPPORTED) return rc;
   }
   return RWKV_OK;
 }
@@ -525,11 +511,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
      * time: tests force it there); RWKV_WKV_EARLY=0|1 overrides */
     m->wkv_early = env_u32("RWKV_WKV_EARLY", gi->software ? 0 : 1) != 0;
     if (m->wkv_early) strcat(cdefs, "#define WKV_WAIT 1\n#define RWKV_COHERENT coherent volatile\n");
-    /* ... and Wo after it the same way: its workgroups wait on a count the step's workgroups
-     * add to after their stores (rwkv_wkv.comp WKV_DONE), then read y coherently into shared
-     * memory (matmul.comp PRO_WAIT; wo_wait_init). RWKV_WO_EARLY=0|1 overrides */
-    m->wo_early = m->wkv_early && env_u32("RWKV_WO_EARLY", gi->software ? 0 : 1) != 0;
-    if (m->wo_early) strcat(cdefs, "#define WKV_DONE 1\n");
     char fused[1536];
     /* RWKV_WKV_CUT=<bits> (diagnostic, garbage out): parts of the decode kernel left out,
      * rwkv_wkv.comp WKV_CUT */
@@ -540,7 +521,6 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
-  if (rc == RWKV_OK) rc = wo_wait_init(m, err);
   if (rc == RWKV_OK) rows16_init(m);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
    * back and the GPU starts late (H100, 2.9B decode: 83 -> 109 tok/s; 0.1B
@@ -826,10 +806,10 @@ static uint32_t skip_parse(const char *e) {
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
-                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n, uint32_t arm_sync) {
+                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n) {
   uint32_t D = m->d.n_embd;
   use(m, prog);
-  u32(prog, "arm_off", arm_off); u32(prog, "arm_n", arm_n); u32(prog, "arm_sync", arm_sync);
+  u32(prog, "arm_off", arm_off); u32(prog, "arm_n", arm_n);
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
   u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
   u32(prog, "store_from", store_from); u32(prog, "store_to", store_to);
@@ -958,7 +938,7 @@ static int lora1_dispatch(rwkv_model *m, uint32_t l, const arena *a, uint32_t R,
  * and the low-rank paths' first stages (w: tanh, a, v: linear, g: sigmoid), as two grouped
  * dispatches over the stacked weights (one matmul each where the types differ). */
 static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T, uint32_t R,
-                           uint32_t store_from, uint32_t store_to, int early, int wo_early, rwkv_error *err) {
+                           uint32_t store_from, uint32_t store_to, rwkv_error *err) {
   uint32_t par = l * PAR_PER_LAYER * m->d.n_embd, lay = (uint32_t)(l * m->layer_floats);
   int rc = RWKV_OK;
   /* r / k / v on f16 rows (rows16): decoded here where the last WKV step did not, beside
@@ -969,13 +949,14 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   if (lone16 && (rc = rows16_fill(m, R16_LONE, l, err)) != RWKV_OK) return rc;
   if ((f16 || lone16) && SKIP(m, PROF_LN_ATT)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   rwkv_mm_batch bt = {0}, *b = m->mm_batch && m->overlap ? &bt : NULL;
-  /* early (decode's WKV step waits on r / k / v and the LoRA hidden vectors themselves, see
-   * time_mix): the layer norm marks them (arena slots r .. gh, contiguous) and, with
-   * wo_early, zeroes the step's done count; no barrier after the batch */
+  /* decode's WKV step waits on r / k / v and the LoRA hidden vectors themselves (m->wkv_early):
+   * the layer norm marks them (arena slots r .. gh, contiguous), no barrier after the batch */
+  int early = T == 1 && b && m->lora_fused && m->wkv_early && !(m->skip & ((1u << PROF_LN_ATT) |
+              (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-             store_from, store_to, a->r, early ? a->wl - a->r : 0, wo_early ? a->sync : 0);
+             store_from, store_to, a->r, early ? a->wl - a->r : 0);
     prof(m, PROF_LN_ATT);
   }
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
@@ -998,7 +979,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT); /* for r / k / v */
   } else {
     if (!first) rc = lora1_dispatch(m, l, a, R, b, err);
-    if (!rc && ((early && b) || NOBAR(m, PROF_RKV, T)) && b && !b->n) b->pending = 0;
+    if (!rc && (early || NOBAR(m, PROF_RKV, T)) && b && !b->n) b->pending = 0;
     else if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
   prof(m, PROF_LORA1);
@@ -1044,18 +1025,10 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   uint32_t R = B * T, lay = (uint32_t)(l * m->layer_floats);
   uint32_t store_from = l > 0 ? a->last_ffn : 0, store_to = l > 0 ? lay - (uint32_t)m->layer_floats + d->n_embd : 0;
 
-  /* Decode: the WKV step dispatched with no barrier after r / k / v and the LoRA first
-   * stages, waiting on their values (m->wkv_early), and Wo with none after the step, waiting
-   * on its count (m->wo_early); not with the prologues' path (no layer norm of its own to mark
-   * the values) nor with diagnostics that leave a step out */
-  int pro = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro && lora1_whole(W, l);
-  int early = T == 1 && !pro && m->lora_fused && m->wkv_early && m->mm_batch && m->overlap &&
-              !(m->skip & ((1u << PROF_LN_ATT) | (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
-  int wo_early = early && m->wo_early && W->wo.prog_pro && !SKIP(m, PROF_WO) && !TWICE(m, PROF_WKV) &&
-                 !(l + 1 == d->n_layer && m->tail_n);
   /* layer norm, token-shift mixes, r/k/v, LoRA first stages */
-  int rc = pro ? time_mix_inputs_fused(m, l, a, R, store_from, store_to, err)
-               : time_mix_inputs(m, l, a, T, R, store_from, store_to, early, wo_early, err);
+  int rc = T == 1 && W->rkv.prog_pro && W->lora1.prog_pro && lora1_whole(W, l)
+               ? time_mix_inputs_fused(m, l, a, R, store_from, store_to, err)
+               : time_mix_inputs(m, l, a, T, R, store_from, store_to, err);
   if (rc) return rc;
 
   /* LoRA second stages: inside the WKV kernel for one token per sequence, else matmuls */
@@ -1104,7 +1077,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
          * RWKV_R16_BESIDE=0: each just before its matmul) */
         wkv_one(m, l, a, B, T, fused);
         if (k == 0 && m->r16_beside) rc = rows16_beside(m, l, R, err);
-        if (!NOBAR(m, PROF_WKV, T) && !wo_early) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        if (!NOBAR(m, PROF_WKV, T)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
       }
     if (rc) return rc;
   }
@@ -1113,12 +1086,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = RWKV_OK;
-  if (wo_early) {
-    rwkv_mm_group g = {0, W->wo.M, m->act_buf, a->y, W->wo.K, m->act_buf, a->x, W->wo.M, 1, RWKV_MM_ACT_NONE};
-    rc2 = rwkv_mm_dispatch_wait(m->gpu, &W->wo, &g, R, a->sync, d->n_head * B, err);
-  } else if (!SKIP(m, PROF_WO))
-    rc2 = mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1152,7 +1120,6 @@ static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
     u32(p, "rank_w", d->rank_w); u32(p, "rank_a", d->rank_a);
     u32(p, "rank_v", d->rank_v); u32(p, "rank_g", d->rank_g);
     u32(p, "wh_off", a->wh); u32(p, "ah_off", a->ah); u32(p, "vh_off", a->vh); u32(p, "gh_off", a->gh);
-    u32(p, "sync_off", a->sync);
     /* row strides in elements; layer 0's v dot reads w2 behind layer0 == 0 (no V_ALWAYS) */
     u32(p, "st_w", (uint32_t)(W->w2.stride / lora_bytes(W->w2.type)));
     u32(p, "st_a", (uint32_t)(W->a2.stride / lora_bytes(W->a2.type)));
@@ -1374,7 +1341,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
-             lay + D, 0, 0, 0, 0, 0);
+             lay + D, 0, 0, 0, 0);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;

@@ -949,15 +949,7 @@ static uint32_t split_count(const rwkv_mm_weight *w, uint64_t wgs, uint64_t tile
   return S > 1 ? S : 1;
 }
 
-static int pro_init(rwkv_gpu *g, rwkv_mm_weight *w, int wait, rwkv_error *err);
 int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
-  return pro_init(g, w, 0, err);
-}
-int rwkv_mm_wait_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
-  return pro_init(g, w, 1, err);
-}
-/* the prologue program (wait: its PRO_WAIT form) into w->prog_pro */
-static int pro_init(rwkv_gpu *g, rwkv_mm_weight *w, int wait, rwkv_error *err) {
   if (!g || !w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_prologue_init: NULL argument");
   if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
   const rwkv_gpu_info *in = rwkv_gpu_get_info(g);
@@ -978,13 +970,12 @@ static int pro_init(rwkv_gpu *g, rwkv_mm_weight *w, int wait, rwkv_error *err) {
                        (unsigned long long)maxsh);
   unsigned p2 = 1;
   while (p2 < c.wg) p2 *= 2;
-  char extra[128], defs[1024];
-  snprintf(extra, sizeof extra, "#define PRO 1\n#define PRO_K %u\n#define PRO_P2 %u\n%s", w->K, p2,
-           wait ? "#define PRO_WAIT 1\n" : "");
+  char extra[96], defs[1024];
+  snprintf(extra, sizeof extra, "#define PRO 1\n#define PRO_K %u\n#define PRO_P2 %u\n", w->K, p2);
   cfg_defs(w->type, &c, extra, defs, sizeof defs);
   unsigned prog = 0;
   int rc = rwkv_gpu_program(g, "matmul", defs, &prog, err);
-  if (rc) return rwkv_error_prefix(err, "%s (%s)", w->name, wait ? "waiting prologue" : "prologue");
+  if (rc) return rwkv_error_prefix(err, "%s (prologue)", w->name);
   w->prog_pro = prog;
   return RWKV_OK;
 }
@@ -1107,51 +1098,6 @@ int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_m
     glDispatchCompute(wgs, (GLuint)tiles, 1);
   }
   if (!p->no_barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  return RWKV_OK;
-}
-
-int rwkv_mm_dispatch_wait(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t T,
-                          uint64_t sync, uint32_t target, rwkv_error *err) {
-  if (!g || !w || !gr) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch_wait: NULL argument");
-  if (!w->n_chunks || !w->prog_pro)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded or no waiting program", w->name);
-  if (T == 0) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = 0 tokens", w->name);
-  int rc = rwkv_gpu_make_current(g, err);
-  if (rc) return rc;
-  if ((rc = check_group(g, w, gr, 0, T, err)) != RWKV_OK) return rc;
-  uint64_t nx = 0, K = w->K;
-  if (buffer_floats(g, gr->x, &nx) || sync >= nx || sync > 0xFFFFFFFFu || gr->xoff > 0xFFFFFFFFu)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: the count's word %llu is past x's %llu floats", w->name,
-                       (unsigned long long)sync, (unsigned long long)nx);
-  if (gr->ldx != K)
-    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: a waiting prologue reads x rows of K = %u floats, not %llu",
-                       w->name, w->K, (unsigned long long)gr->ldx);
-  uint64_t tiles = (T + w->tt[0] - 1) / w->tt[0];
-  if (tiles > 65535 && tiles > (uint64_t)rwkv_gpu_get_info(g)->max_groups_x)
-    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: T = %u tokens is too many for one dispatch",
-                       w->name, T);
-  uint32_t rpw = w->rows_per_wg[0];
-  glUseProgram(w->prog_pro);
-  glUniform1ui(0, w->K);
-  glUniform1ui(1, T);
-  glUniform1ui(2, (GLuint)w->stride);
-  glUniform1ui(16, (GLuint)gr->xoff);
-  glUniform1ui(25, (GLuint)sync);
-  glUniform1ui(26, target);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, gr->x);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, gr->y);
-  for (uint32_t ci = 0; ci < w->n_chunks; ci++) {
-    const rwkv_mm_chunk *ch = &w->chunks[ci];
-    GLuint ga[4], gb[4];
-    uint32_t wgs = 0;
-    if (!group_uniforms(gr, ch, rpw, K, &wgs, ga, gb)) continue;
-    bind_chunk(w, 0, ch);
-    glUniform1ui(3, 1);
-    glUniform4uiv(4, 1, ga);
-    glUniform4uiv(8, 1, gb);
-    glDispatchCompute(wgs, (GLuint)tiles, 1);
-  }
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   return RWKV_OK;
 }
 

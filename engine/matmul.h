@@ -194,19 +194,6 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
 int rwkv_mm_dispatch_prologue(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
                               uint32_t n, uint32_t T, const rwkv_mm_prologue *p, rwkv_error *err);
 
-/* w's prologue program in its waiting form (glsl/matmul.comp PRO_WAIT; into w->prog_pro, so
- * not beside a layer-norm prologue): decode's x read as it is, once the uint count at x
- * buffer word `sync` reaches `target` (rwkv_mm_dispatch_wait). RWKV_ERR_UNSUPPORTED as
- * rwkv_mm_prologue_init. */
-int rwkv_mm_wait_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
-
-/* One group's rwkv_mm_dispatch_groups for T tokens (rows of K floats: ldx == K) through the
- * waiting program: its workgroups may start before x is written (no barrier before it is
- * needed, one after it is issued); each waits until the count reaches target, then reads
- * x coherently. */
-int rwkv_mm_dispatch_wait(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr, uint32_t T,
-                          uint64_t sync, uint32_t target, rwkv_error *err);
-
 /* Pieces of K a prefill dispatch of `rows` rows (one group) and T > 1 tokens is split
  * into (1: none; see rwkv_mm_weight.split_min): for benchmarks and tests. */
 uint32_t rwkv_mm_split_pieces(const rwkv_mm_weight *w, uint32_t rows, uint32_t T);

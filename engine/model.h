@@ -156,7 +156,6 @@ struct rwkv_model {
                           the pass's length (-1, forward.c time_mix_inputs) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
   int wkv_early;       /* decode's WKV step waits on its inputs' marks, not a barrier (forward.c) */
-  int wo_early;        /* decode's Wo waits on the WKV step's done count, not a barrier */
   uint32_t nobar;      /* RWKV_NOBAR: decode steps with no barrier after them (diagnostic) */
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;

@@ -38,13 +38,7 @@
 // PRO (KERNEL 0 / 2, decode): a layer-norm + token-shift prologue builds x in shared
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
-#if defined(PRO_WAIT)
-// (x is read coherently: it is written while this dispatch may already run; see pro_build)
-layout(std430, binding = 1) coherent volatile readonly buffer Xbuf { float xs[]; };
-layout(std430, binding = 1) coherent volatile readonly buffer XbufU { uint xsu[]; };
-#else
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
-#endif
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
 
 #if defined(RWKV_OCC) && KERNEL != 3
@@ -222,26 +216,6 @@ float pro_sum(float v) {
 #endif
 }
 
-#if defined(PRO_WAIT)
-// PRO_WAIT (decode's Wo, dispatched while the WKV step may still run; forward.c wo_early):
-// no norm; invocation 0 waits until the count at x buffer word u_psync reaches u_ptarget
-// (each WKV workgroup adds 1 after its stores), then x (u_pxoff) is staged as it is. The
-// tries are bounded: a count that never comes makes garbage, not a hang.
-layout(location = 25) uniform uint u_psync;
-layout(location = 26) uniform uint u_ptarget;
-void pro_build(uint t0, uint lerp) {
-  uint lid = gl_LocalInvocationID.x;
-  if (lid == 0u)
-    for (uint n = 0u; n < 1048576u && xsu[u_psync] < u_ptarget; n++) {}
-  barrier();
-  for (int k = 0; k < TT; k++) {
-    uint t = min(t0 + uint(k), u_T - 1u), xb = u_pxoff + t * u_K, xo = uint(k) * uint(PKQ);
-    for (uint c = lid; c < uint(PKQ * 4); c += uint(WG)) xsp[xo + (c >> 2)][c & 3u] = c < u_K ? xs[xb + c] : 0.0;
-  }
-  memoryBarrierShared();
-  barrier();
-}
-#else
 void pro_build(uint t0, uint lerp) {
   uint lid = gl_LocalInvocationID.x;
   bool wr = gl_WorkGroupID.x == 0u && u_pwrite != 0u;
@@ -280,7 +254,6 @@ void pro_build(uint t0, uint lerp) {
   memoryBarrierShared();
   barrier();
 }
-#endif // PRO_WAIT
 #endif
 
 #if KERNEL == 0

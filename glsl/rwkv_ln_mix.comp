@@ -26,7 +26,6 @@ uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the 
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 uniform uint arm_off;     // arm_n != 0: act[arm_off ..+ arm_n) <- WKV_SENT (common.glsl; by
 uniform uint arm_n;       //   all workgroups, padding rows' too)
-uniform uint arm_sync;    // != 0: act[arm_sync] <- 0 (the WKV step's done count, as a uint)
 
 // One channel's parameters and inputs (loaded before the statistics' barriers for an
 // invocation's first channel: in decode every invocation has one, so these loads overlap the
@@ -49,7 +48,6 @@ void main() {
     uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + row;
     for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm_n; i += nw * uint(RED_N))
       act[arm_off + i] = uintBitsToFloat(WKV_SENT);
-    if (arm_sync != 0u && w == 0u && gl_LocalInvocationID.x == 0u) act[arm_sync] = 0.0;
   }
   uint b = row / T, t = row % T;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;

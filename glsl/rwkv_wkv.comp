@@ -141,10 +141,6 @@ float qsum_sh(float x, uint lid, bool o) {
 #endif
 #endif
 
-#ifdef WKV_DONE
-layout(std430, binding = 0) RWKV_COHERENT buffer ActU { uint actu[]; };
-uniform uint sync_off; // the count's word in the arena (rwkv_ln_mix.comp zeroes it)
-#endif
 #ifdef WKV_WAIT
 // Decode started before the r / k / v and LoRA-first matmuls end (forward.c wkv_early; act is
 // coherent volatile here): a value still equal to the layer norm's mark (WKV_SENT) is read
@@ -395,14 +391,5 @@ void wkv_main(uint h, uint b, uint lid) {
 #endif
 }
 #ifndef WKV_NO_MAIN
-void main() {
-  wkv_main(gl_WorkGroupID.x, gl_WorkGroupID.y, gl_LocalInvocationID.x);
-#ifdef WKV_DONE
-  // (decode, forward.c wo_early: the Wo dispatch after this one, started before it ends,
-  // waits until every workgroup has counted itself here, after its stores)
-  memoryBarrierBuffer();
-  barrier();
-  if (gl_LocalInvocationID.x == 0u) atomicAdd(actu[sync_off], 1u);
-#endif
-}
+void main() { wkv_main(gl_WorkGroupID.x, gl_WorkGroupID.y, gl_LocalInvocationID.x); }
 #endif
