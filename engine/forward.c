@@ -27,6 +27,9 @@ static void prof_timer_init(rwkv_model *m);
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
   uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
+  /* decode with res_early: Wo's and the FFN value's outputs, pending; in the LoRA second
+   * stages' wl / al, which a decode with those inside the WKV kernel leaves unused */
+  uint32_t ao, fo;
   uint64_t total;
 } arena;
 
@@ -55,6 +58,8 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
 #undef TAKE
+  a.ao = a.wl;
+  a.fo = a.al;
   a.total = o;
   return a;
 }
@@ -520,6 +525,35 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
   }
+  /* Decode's residual adds left to their readers: Wo and the FFN value write their outputs
+   * apart (arena ao / fo, marked WKV_SENT beforehand) with no barrier after them; the layer
+   * norm after each adds them to x as it reads x, reading each again while it is still the
+   * mark (common.glsl LN_WAIT), and a fold beside the next r / k / v adds both into x and
+   * marks them again (rwkv_misc.comp MODE_FOLD). H100, bench-profile ms a token, three
+   * interleaved rounds (bench/h100_s31j.sh): 0.1B F16 0.640 -> 0.603, 1.5B Q4_K_M 2.473 ->
+   * 2.391, 2.9B Q4_K_M 3.787 -> 3.705, but 2.9B F16 4.484 -> 4.559: where the FFN value is a
+   * bandwidth-bound read (its 52 MB of f16 rows) the layer norm's polls cost more than the
+   * barrier. So by default on GPUs for models whose largest FFN value weight is under 32 MiB;
+   * RWKV_RES_EARLY=0|1 overrides (2: the FFN value's outputs alone, tuning) */
+  {
+    uint64_t big = 0;
+    for (uint32_t l = 0; l < m->d.n_layer; l++) {
+      uint64_t b = m->layers[l].ffn_value.stride * m->layers[l].ffn_value.M;
+      if (b > big) big = b;
+    }
+    const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+    m->res_early = (int)env_u32("RWKV_RES_EARLY", !gi->software && big < (32u << 20));
+    if (m->res_early > 2) m->res_early = 1;
+  }
+  if (m->res_early) {
+    const char *lw = "#define LN_WAIT 1\n#define RWKV_COHERENT coherent volatile\n";
+    char d6[128], d1[128];
+    snprintf(d6, sizeof d6, "#define NMIX 6\n%s", lw);
+    snprintf(d1, sizeof d1, "#define NMIX 1\n%s", lw);
+    if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", d6, &p->ln_mix6w, err);
+    if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", d1, &p->ln_mix1w, err);
+    if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_FOLD 1\n", &p->fold, err);
+  }
   if (rc == RWKV_OK) rc = ln_fuse_init(m, err);
   if (rc == RWKV_OK) rows16_init(m);
   /* glFlush every 4 layers: NVIDIA's driver otherwise holds the whole pass
@@ -786,7 +820,7 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
  * which per-step timestamps inflate. */
 #define SKIP(m, step) (((m)->skip >> (step)) & 1u)
 #define TWICE(m, step) (((m)->twice >> (step)) & 1u)
-/* RWKV_NOBAR=rkv,wkv,wo (diagnostic, decode; garbage out): no barrier after those steps, so
+/* RWKV_NOBAR=rkv,wkv,wo,ffn_value (diagnostic, decode; garbage out): no barrier after those steps, so
  * that the next one may start before they end: what overlapping them could win at most */
 #define NOBAR(m, step, T) ((T) == 1 && (((m)->nobar >> (step)) & 1u))
 static uint32_t skip_parse(const char *e) {
@@ -806,10 +840,14 @@ static uint32_t skip_parse(const char *e) {
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
-                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n) {
+                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n, uint32_t add1,
+                   uint32_t add2) {
   uint32_t D = m->d.n_embd;
   use(m, prog);
   u32(prog, "arm_off", arm_off); u32(prog, "arm_n", arm_n);
+  if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) { /* (pending outputs there; 0: none) */
+    u32(prog, "add1_d", add1 ? add1 - a->x : 0); u32(prog, "add2_d", add2 ? add2 - a->x : 0);
+  }
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
   u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
   u32(prog, "store_from", store_from); u32(prog, "store_to", store_to);
@@ -955,8 +993,9 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
               (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
-      ln_mix(m, m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP, a->mix, a->last, lay,
-             store_from, store_to, a->r, early ? a->wl - a->r : 0);
+      ln_mix(m, m->res_pass ? m->prog.ln_mix6w : m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP,
+             a->mix, a->last, lay, store_from, store_to, a->r, early ? a->wl - a->r : 0,
+             m->res_pass == 1 && l ? a->ao : 0, m->res_pass && l ? a->fo : 0);
     prof(m, PROF_LN_ATT);
   }
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
@@ -970,6 +1009,13 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * RWKV_LORA1_FIRST=0|1 forces an order. */
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
+  if (m->res_pass) { /* the layer before's pending outputs into x, both marked again (res_early) */
+    unsigned p = m->prog.fold;
+    use(m, p);
+    u32(p, "off", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
+    u32(p, "fold", l > 0 ? (m->res_pass == 1 ? 3u : 2u) : 0u);
+    glDispatchCompute((R * m->d.n_embd + 255) / 256, 1, 1);
+  }
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
   if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? RKV_ALL16 : lone16 ? RKV_LONE16 : RKV_QUANT, b, err);
   if (rc) return rc;
@@ -1086,7 +1132,9 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
-  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
+  int rc2 = SKIP(m, PROF_WO) ? RWKV_OK
+            : m->res_pass == 1 ? mm_run(m, &W->wo, a->y, a->ao, R, RWKV_MM_ACT_NONE, 0, 0, NULL, err)
+                          : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1340,8 +1388,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
-      ln_mix(m, m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B, PAR_FFN_LERP, a->mix, a->last_ffn,
-             lay + D, 0, 0, 0, 0);
+      ln_mix(m, m->res_pass == 1 ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
+             PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, 0, 0, m->res_pass == 1 ? a->ao : 0, 0);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;
@@ -1353,9 +1401,25 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   int f16 = rows16_on(m, R16_VALUE, l, R);
   if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  if (!rc && !SKIP(m, PROF_FFN_VALUE)) rc = mm(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, 1, err);
+  if (!rc && !SKIP(m, PROF_FFN_VALUE))
+    rc = m->res_pass ? mm_run(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->fo, R, RWKV_MM_ACT_NONE, 0,
+                              l + 1 == m->d.n_layer, NULL, err)
+                     : mm_run(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, RWKV_MM_ACT_NONE, 1,
+                              !NOBAR(m, PROF_FFN_VALUE, T), NULL, err);
   prof(m, PROF_FFN_VALUE);
   return rc;
+}
+
+/* Whether a pass of B sequences of T rows leaves its residual adds to their readers
+ * (m->res_early): decode through the plain path (no layer-norm prologues, no layer kernel),
+ * without the diagnostics that leave steps or barriers out. */
+static int res_on(rwkv_model *m, uint32_t B, uint32_t T) {
+  if (T != 1 || !m->res_early || !m->prog.fold || !m->lora_fused || m->skip || m->twice || m->nobar || m->tail_n ||
+      persist_on(m, B, T))
+    return 0;
+  for (uint32_t l = 0; l < m->d.n_layer; l++)
+    if (m->layers[l].rkv.prog_pro || m->layers[l].lora1.prog_pro || m->layers[l].ffn_key.prog_pro) return 0;
+  return 1;
 }
 
 /* Run B sequences of T rows: seq[2b] = start row, seq[2b+1] = state offset;
@@ -1366,6 +1430,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
+  m->res_pass = 0;
   if (rc == RWKV_OK && m->persist_check && persist_on(m, B, T)) {
     /* (tests: a wait in the layer kernel that gave up, or a ticket taken twice or never) */
     uint32_t c[65];
@@ -1473,6 +1538,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   prof(m, PROF_EMBED);
 
   /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init) */
+  m->res_pass = res_on(m, B, T) ? m->res_early : 0; /* 1: Wo and the FFN value, 2: the FFN value's alone */
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
     if (persist_on(m, B, T)) {
       persist_layer(m, l, &a);
@@ -1501,6 +1567,15 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
    * GL errors of the pass are collected where results are read back. */
   if (!outs) return RWKV_OK;
 
+  /* (res_early: the last layer's Wo and FFN value outputs into x; the FFN value's barrier
+   * is behind) */
+  if (m->res_pass) {
+    p = m->prog.fold;
+    use(m, p);
+    u32(p, "off", a.x); u32(p, "n", R * D); u32(p, "a1", a.ao); u32(p, "a2", a.fo);
+    u32(p, "fold", m->res_pass == 1 ? 3u : 2u);
+    run((R * D + 255) / 256, 1);
+  }
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
   p = m->prog.ln_out;
   use(m, p);

@@ -56,6 +56,7 @@ typedef struct rows16 {
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
+  unsigned ln_mix6w, ln_mix1w, fold; /* decode with res_early (forward.c) */
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
@@ -156,6 +157,8 @@ struct rwkv_model {
                           the pass's length (-1, forward.c time_mix_inputs) */
   uint32_t skip;       /* RWKV_SKIP: steps (1 << PROF_*) left out of every pass (diagnostic) */
   int wkv_early;       /* decode's WKV step waits on its inputs' marks, not a barrier (forward.c) */
+  int res_early;       /* decode's layer norms wait on Wo's / the FFN value's marks (forward.c) */
+  int res_pass;        /* this pass runs so (pass_steps) */
   uint32_t nobar;      /* RWKV_NOBAR: decode steps with no barrier after them (diagnostic) */
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;

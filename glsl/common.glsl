@@ -709,12 +709,45 @@ vec2 head_sum2(vec2 v) { return wg_sum2(v); }
 // (mean, 1/sqrt(var + eps)) of act[off .. off+n), two-pass for accuracy; n <= LN_D (the
 // model's width, forward.c program): the row is held in registers and read once
 #define LNJ ((LN_D + RED_N - 1) / RED_N)
+#ifdef LN_WAIT
+// (decode, forward.c res_early: the row's x still has the pending Wo / FFN value outputs at
+// add1_d / add2_d floats past it (0: none) to add, each read again while it is still its
+// WKV_SENT mark, all of an invocation's values loaded first)
+uniform uint add1_d, add2_d;
+#endif
 vec2 ln_stats(uint off, uint n, float eps) {
   float v[LNJ];
   for (int j = 0; j < LNJ; j++) {
     uint c = gl_LocalInvocationID.x + uint(j * RED_N);
     v[j] = c < n ? act[off + c] : 0.0;
   }
+#ifdef LN_WAIT
+  float p[LNJ], q[LNJ];
+  for (int j = 0; j < LNJ; j++) {
+    uint c = gl_LocalInvocationID.x + uint(j * RED_N);
+    p[j] = c < n && add1_d != 0u ? act[off + c + add1_d] : 0.0;
+    q[j] = c < n && add2_d != 0u ? act[off + c + add2_d] : 0.0;
+  }
+  // (the first value alone while it is marked, few reads of the lines being written; then
+  // each round reads every value still marked again, all at once: one memory round trip a
+  // round, not one a value)
+  for (uint k = 0u; k < 65536u && (floatBitsToUint(p[0]) == WKV_SENT || floatBitsToUint(q[0]) == WKV_SENT); k++) {
+    uint c = gl_LocalInvocationID.x;
+    if (floatBitsToUint(p[0]) == WKV_SENT) p[0] = act[off + c + add1_d];
+    if (floatBitsToUint(q[0]) == WKV_SENT) q[0] = act[off + c + add2_d];
+  }
+  for (uint k = 0u; k < 65536u; k++) {
+    bool wait = false;
+    for (int j = 0; j < LNJ; j++) wait = wait || floatBitsToUint(p[j]) == WKV_SENT || floatBitsToUint(q[j]) == WKV_SENT;
+    if (!wait) break;
+    for (int j = 0; j < LNJ; j++) {
+      uint c = gl_LocalInvocationID.x + uint(j * RED_N);
+      if (floatBitsToUint(p[j]) == WKV_SENT) p[j] = act[off + c + add1_d];
+      if (floatBitsToUint(q[j]) == WKV_SENT) q[j] = act[off + c + add2_d];
+    }
+  }
+  for (int j = 0; j < LNJ; j++) v[j] = (v[j] + p[j]) + q[j]; // (x + Wo's) + the FFN value's, as the adds in place were
+#endif
   float s = 0.0;
   for (int j = 0; j < LNJ; j++) s += v[j];
   float mean = wg_sum(s) / float(n);

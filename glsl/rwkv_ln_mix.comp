@@ -63,7 +63,13 @@ void main() {
   if (t > start) pms = ln_stats(xr - D, D, eps);
   for (uint c = c0; c < c1; c += uint(RED_N)) {
     if (c != c0) chan_load(c, xr, t > start, sbase, ch);
-    float xa = (ch.x - ms.x) * ms.y * ch.w + ch.bias;
+#ifdef LN_WAIT
+    // (the pending outputs, final now: ln_stats saw every one of the row's written)
+    float xv = (ch.x + (add1_d != 0u ? act[xr + c + add1_d] : 0.0)) + (add2_d != 0u ? act[xr + c + add2_d] : 0.0);
+#else
+    float xv = ch.x;
+#endif
+    float xa = (xv - ms.x) * ms.y * ch.w + ch.bias;
     float prev = t > start ? (ch.prev - pms.x) * pms.y * ch.w + ch.bias : ch.prev;
     for (uint m = 0u; m < uint(NMIX); m++)
       act[mix_off + (m * R + row) * D + c] = xa + (prev - xa) * ch.lerp[m];

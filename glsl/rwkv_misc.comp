@@ -1,9 +1,15 @@
 // rwkv_misc.comp - small steps, one per MODE:
 //  MODE_STORE_PREV: the state's ffn_prev <- last[b] for every sequence b
 //  MODE_ZERO: st[off + i] = 0, i < n (GLES has no buffer clear)
+//  MODE_FOLD: decode (forward.c res_early): x (act[off + i]) += the pending Wo / FFN value
+//    outputs (act[a1 + i], act[a2 + i]) when fold != 0, then both marked not yet written
+//    (WKV_SENT) for the layer's own
 layout(local_size_x = 256) in; // the C side dispatches ceil(n / 256) groups
 uniform uint off, n;      // elementwise range
 uniform uint D, T, prev_off; // MODE_STORE_PREV: n = B * D
+#if defined(MODE_FOLD)
+uniform uint a1, a2, fold;
+#endif
 
 void main() {
   uint i = gl_GlobalInvocationID.x;
@@ -13,5 +19,11 @@ void main() {
   if (seq[2u * b] < T) st[seq[2u * b + 1u] + prev_off + c] = act[off + i];
 #elif defined(MODE_ZERO)
   st[off + i] = 0.0;
+#elif defined(MODE_FOLD)
+  // (fold bit 0: add a1, bit 1: a2; in the adds' order in place)
+  if (fold != 0u)
+    act[off + i] = (act[off + i] + ((fold & 1u) != 0u ? act[a1 + i] : 0.0)) + ((fold & 2u) != 0u ? act[a2 + i] : 0.0);
+  act[a1 + i] = uintBitsToFloat(WKV_SENT);
+  act[a2 + i] = uintBitsToFloat(WKV_SENT);
 #endif
 }

@@ -261,16 +261,21 @@ int main(void) {
   test_threads(m);
   rwkv_model_free(m);
 
-  /* decode's WKV step with and without its early start (RWKV_WKV_EARLY: no barrier after r /
-   * k / v and the LoRA first stages, the step waiting on the layer norm's marks instead; on
-   * by default on GPUs, where it overlaps, off on llvmpipe, which runs one dispatch at a
-   * time): both match the reference, and their decode logits are bit for bit the same */
+  /* decode's early starts on and off (RWKV_WKV_EARLY: no barrier after r / k / v and the
+   * LoRA first stages, the WKV step waiting on the layer norm's marks instead; RWKV_RES_EARLY:
+   * none after Wo and the FFN value, whose outputs the layer norms after them add to x as
+   * they read it, waiting on their marks; on by default on GPUs, where the steps overlap, off
+   * on llvmpipe, which runs one dispatch at a time): each setting matches the reference
+   * (one sequence, a batch), and their decode logits are bit for bit the same */
   {
-    static float early_logits[2][8 * V];
-    for (int early = 0; early < 2; early++) {
-      setenv("RWKV_WKV_EARLY", early ? "1" : "0", 1);
+    static const char *set[4][2] = {{"0", "0"}, {"1", "0"}, {"0", "1"}, {"1", "1"}};
+    static float early_logits[4][8 * V];
+    for (int e = 0; e < 4; e++) {
+      setenv("RWKV_WKV_EARLY", set[e][0], 1);
+      setenv("RWKV_RES_EARLY", set[e][1], 1);
       rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
       unsetenv("RWKV_WKV_EARLY");
+      unsetenv("RWKV_RES_EARLY");
       CHECK_OK(rc, &err);
       if (rc) return test_result("test_forward");
       test_sequence(m, 1e-4);
@@ -278,13 +283,13 @@ int main(void) {
       rwkv_state *s = NULL;
       CHECK_OK(rwkv_state_new(m, &s, &err), &err);
       for (int t = 0; s && t < 8; t++)
-        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, early_logits[early] + t * V, &err), &err);
+        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, early_logits[e] + t * V, &err), &err);
       rwkv_state_free(s);
       rwkv_model_free(m);
+      CHECK_MSG(memcmp(early_logits[0], early_logits[e], sizeof early_logits[0]) == 0,
+                "decode logits differ with RWKV_WKV_EARLY=%s RWKV_RES_EARLY=%s (max diff %g)", set[e][0],
+                set[e][1], test_max_diff(early_logits[0], early_logits[e], 8 * V));
     }
-    CHECK_MSG(memcmp(early_logits[0], early_logits[1], sizeof early_logits[0]) == 0,
-              "decode logits differ with RWKV_WKV_EARLY=1 (max diff %g)",
-              test_max_diff(early_logits[0], early_logits[1], 8 * V));
   }
 
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
