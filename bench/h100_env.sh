@@ -25,6 +25,14 @@ gen_models() {
   local m
   for m in "$@"; do "$B/rwkv-gen" "/tmp/m-$m.gguf" --preset "${m%%-*}" --type "${m#*-}" --vocab "$V" --quiet; done
 }
+# fingerprints MODEL...: "MODEL greedy 64 tok FNV-1a | HASH" of rwkv-bench's short run on each
+# /tmp/m-MODEL.gguf (the greedy output's quality hash).
+fingerprints() {
+  local m
+  for m in "$@"; do
+    echo "$m $("$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
+  done
+}
 # decode_ms BUILD MODEL [VAR=value ...]: time per decoded token, "N ms, M tok/s" (BENCH_OUTPUT=none
 # bench-profile MODEL 1 300 with those environment settings).
 decode_ms() {

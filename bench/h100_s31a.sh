@@ -5,9 +5,7 @@
 . bench/h100_env.sh
 gpu_tests test_gpu test_forward test_generate test_quant_model test_faults test_wkv test_lnfuse test_matmul
 gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
-for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
-  echo "$m $("$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
-done
+fingerprints 0.1b-f16 2.9b-q4_k_m 2.9b-f16
 echo "== fields profile (2.9B Q4_K_M, us a layer)"
 RWKV_PROFILE=1 RWKV_PROFILE_SKIP=2 BENCH_LENS=13,10,14,8,12,16,12,13,13,13 "$B/bench-profile" /tmp/m-2.9b-q4_k_m.gguf 0 10 embed 2>&1 | tail -30
 echo "== fields, RWKV_SKIP"

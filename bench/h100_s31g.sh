@@ -7,7 +7,5 @@
 . bench/h100_env.sh
 gpu_tests test_forward test_generate test_wkv test_quant_model
 gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16 1.5b-q4_k_m
-for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
-  echo "$m $("$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
-done
+fingerprints 0.1b-f16 2.9b-q4_k_m 2.9b-f16
 decode_sweep 3 "2.9b-q4_k_m 2.9b-f16 0.1b-f16 1.5b-q4_k_m" "" RWKV_RES_EARLY=0 "RWKV_WKV_EARLY=0 RWKV_RES_EARLY=0"

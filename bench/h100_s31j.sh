@@ -1,11 +1,4 @@
 #!/bin/bash
-# bench/h100_s31j.sh - as h100_s31i.sh, with the layer norms polling their first value alone
-# until it is written, then the rest in rounds: the decoding GPU tests, fingerprints, then both
-# boundaries (default), the FFN value's alone (2) and neither (0), three interleaved rounds.
-. bench/h100_env.sh
-gpu_tests test_forward test_generate
-gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16 1.5b-q4_k_m
-for m in 0.1b-f16 2.9b-q4_k_m 2.9b-f16; do
-  echo "$m $("$B/rwkv-bench" /tmp/m-$m.gguf --quiet --repeat 1 --prefill 64 --decode 16 --doc 64 2>&1 | grep -o "greedy 64 tok FNV-1a | [0-9a-f]*")"
-done
-decode_sweep 3 "2.9b-f16 2.9b-q4_k_m 0.1b-f16 1.5b-q4_k_m" "" RWKV_RES_EARLY=2 RWKV_RES_EARLY=0
+# bench/h100_s31j.sh - h100_s31i.sh again on the build of the layer norms polling their first
+# value alone until it is written, then the rest in rounds (ff0ae78's LN_WAIT).
+exec bash bench/h100_s31i.sh

@@ -38,6 +38,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
 static int persist_init(rwkv_model *m, rwkv_error *err);
+static void fold(rwkv_model *m, const arena *a, uint32_t R, int add, int barrier);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
 #define PERSIST_SYNC_BYTES (96 * 4)
 #define ARGMAX_WGS_MAX 256 /* rwkv_argmax.comp workgroups at most (its partial buffer) */
@@ -837,16 +838,25 @@ static uint32_t skip_parse(const char *e) {
   return mask;
 }
 
-/* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix. */
+/* A decode layer norm's part in the early starts (wkv_early, res_early): the arena floats
+ * [arm_off, arm_off + arm_n) it marks for the WKV step; the pending outputs add1 / add2 (arena
+ * offsets, 0: none) it adds to x, through the LN_WAIT programs only. */
+typedef struct ln_early {
+  uint32_t arm_off, arm_n, add1, add2;
+} ln_early;
+
+/* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix (e: NULL, or its part
+ * in the early starts). */
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
-                   uint32_t store_from, uint32_t store_to, uint32_t arm_off, uint32_t arm_n, uint32_t add1,
-                   uint32_t add2) {
+                   uint32_t store_from, uint32_t store_to, const ln_early *e) {
+  static const ln_early none = {0, 0, 0, 0};
+  if (!e) e = &none;
   uint32_t D = m->d.n_embd;
   use(m, prog);
-  u32(prog, "arm_off", arm_off); u32(prog, "arm_n", arm_n);
-  if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) { /* (pending outputs there; 0: none) */
-    u32(prog, "add1_d", add1 ? add1 - a->x : 0); u32(prog, "add2_d", add2 ? add2 - a->x : 0);
+  u32(prog, "arm_off", e->arm_off); u32(prog, "arm_n", e->arm_n);
+  if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) {
+    u32(prog, "add1_d", e->add1 ? e->add1 - a->x : 0); u32(prog, "add2_d", e->add2 ? e->add2 - a->x : 0);
   }
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
   u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
@@ -991,11 +1001,11 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * the layer norm marks them (arena slots r .. gh, contiguous), no barrier after the batch */
   int early = T == 1 && b && m->lora_fused && m->wkv_early && !(m->skip & ((1u << PROF_LN_ATT) |
               (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
+  ln_early le = {a->r, early ? a->wl - a->r : 0, m->res_pass == 1 && l ? a->ao : 0, m->res_pass && l ? a->fo : 0};
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->res_pass ? m->prog.ln_mix6w : m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP,
-             a->mix, a->last, lay, store_from, store_to, a->r, early ? a->wl - a->r : 0,
-             m->res_pass == 1 && l ? a->ao : 0, m->res_pass && l ? a->fo : 0);
+             a->mix, a->last, lay, store_from, store_to, &le);
     prof(m, PROF_LN_ATT);
   }
   /* r / k / v and the LoRA first stages are independent (they read the mixes): as one batch
@@ -1009,13 +1019,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * RWKV_LORA1_FIRST=0|1 forces an order. */
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
-  if (m->res_pass) { /* the layer before's pending outputs into x, both marked again (res_early) */
-    unsigned p = m->prog.fold;
-    use(m, p);
-    u32(p, "off", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
-    u32(p, "fold", l > 0 ? (m->res_pass == 1 ? 3u : 2u) : 0u);
-    glDispatchCompute((R * m->d.n_embd + 255) / 256, 1, 1);
-  }
+  if (m->res_pass) fold(m, a, R, l > 0, 0); /* beside r / k / v: the WKV step's barrier covers it */
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
   if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? RKV_ALL16 : lone16 ? RKV_LONE16 : RKV_QUANT, b, err);
   if (rc) return rc;
@@ -1062,6 +1066,18 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
   if (!rc) rc = rwkv_mm_dispatch_prologue(m->gpu, &W->lora1, h, l > 0 ? 4 : 3, R, &pa, err);
   prof(m, PROF_LORA1);
   return rc;
+}
+
+/* res_early: x += the pending Wo / FFN value outputs of R rows (m->res_pass 2: the FFN value's
+ * alone) when add, and both marked not yet written again (rwkv_misc.comp MODE_FOLD); a barrier
+ * after it when barrier. */
+static void fold(rwkv_model *m, const arena *a, uint32_t R, int add, int barrier) {
+  unsigned p = m->prog.fold;
+  use(m, p);
+  u32(p, "off", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
+  u32(p, "fold", add ? (m->res_pass == 1 ? 3u : 2u) : 0u);
+  glDispatchCompute((R * m->d.n_embd + 255) / 256, 1, 1);
+  if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
 
 /* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
@@ -1388,8 +1404,9 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
+      ln_early le = {0, 0, m->res_pass == 1 ? a->ao : 0, 0};
       ln_mix(m, m->res_pass == 1 ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
-             PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, 0, 0, m->res_pass == 1 ? a->ao : 0, 0);
+             PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, &le);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;
@@ -1567,15 +1584,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
    * GL errors of the pass are collected where results are read back. */
   if (!outs) return RWKV_OK;
 
-  /* (res_early: the last layer's Wo and FFN value outputs into x; the FFN value's barrier
-   * is behind) */
-  if (m->res_pass) {
-    p = m->prog.fold;
-    use(m, p);
-    u32(p, "off", a.x); u32(p, "n", R * D); u32(p, "a1", a.ao); u32(p, "a2", a.fo);
-    u32(p, "fold", m->res_pass == 1 ? 3u : 2u);
-    run((R * D + 255) / 256, 1);
-  }
+  if (m->res_pass) fold(m, &a, R, 1, 1); /* (the last layer's FFN value has a barrier after it) */
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
   p = m->prog.ln_out;
   use(m, p);

@@ -640,10 +640,14 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 #ifndef RWKV_COHERENT
 #define RWKV_COHERENT
 #endif
-// A value the r / k / v and LoRA-first matmuls never write (NaN with every bit set; GPUs make
-// other NaNs): rwkv_ln_mix.comp's arm_off / arm_n marks their decode outputs with it so that
-// the WKV step, started before they end, can wait on each value it reads (rwkv_wkv.comp WKV_WAIT)
+// Decode's early starts (forward.c wkv_early, res_early): a value no matmul writes (NaN with
+// every bit set; GPUs make other NaNs) marks a step's outputs before it runs (rwkv_ln_mix.comp
+// arm_off, rwkv_misc.comp MODE_FOLD), so that their reader, dispatched with no barrier between,
+// reads a value again while it is still the mark (rwkv_wkv.comp WKV_WAIT, ln_stats LN_WAIT),
+// at most WAIT_TRIES times: a missing write makes garbage, not a hang
 #define WKV_SENT 0xFFFFFFFFu
+#define WAIT_TRIES 65536u
+bool wkv_sent(float v) { return floatBitsToUint(v) == WKV_SENT; }
 layout(std430, binding = 0) RWKV_COHERENT buffer Act { float act[]; };
 layout(std430, binding = 1) readonly buffer Par { float par[]; };
 layout(std430, binding = 2) RWKV_COHERENT buffer State { float st[]; };
@@ -731,19 +735,19 @@ vec2 ln_stats(uint off, uint n, float eps) {
   // (the first value alone while it is marked, few reads of the lines being written; then
   // each round reads every value still marked again, all at once: one memory round trip a
   // round, not one a value)
-  for (uint k = 0u; k < 65536u && (floatBitsToUint(p[0]) == WKV_SENT || floatBitsToUint(q[0]) == WKV_SENT); k++) {
+  for (uint k = 0u; k < WAIT_TRIES && (wkv_sent(p[0]) || wkv_sent(q[0])); k++) {
     uint c = gl_LocalInvocationID.x;
-    if (floatBitsToUint(p[0]) == WKV_SENT) p[0] = act[off + c + add1_d];
-    if (floatBitsToUint(q[0]) == WKV_SENT) q[0] = act[off + c + add2_d];
+    if (wkv_sent(p[0])) p[0] = act[off + c + add1_d];
+    if (wkv_sent(q[0])) q[0] = act[off + c + add2_d];
   }
-  for (uint k = 0u; k < 65536u; k++) {
+  for (uint k = 0u; k < WAIT_TRIES; k++) {
     bool wait = false;
-    for (int j = 0; j < LNJ; j++) wait = wait || floatBitsToUint(p[j]) == WKV_SENT || floatBitsToUint(q[j]) == WKV_SENT;
+    for (int j = 0; j < LNJ; j++) wait = wait || wkv_sent(p[j]) || wkv_sent(q[j]);
     if (!wait) break;
     for (int j = 0; j < LNJ; j++) {
       uint c = gl_LocalInvocationID.x + uint(j * RED_N);
-      if (floatBitsToUint(p[j]) == WKV_SENT) p[j] = act[off + c + add1_d];
-      if (floatBitsToUint(q[j]) == WKV_SENT) q[j] = act[off + c + add2_d];
+      if (wkv_sent(p[j])) p[j] = act[off + c + add1_d];
+      if (wkv_sent(q[j])) q[j] = act[off + c + add2_d];
     }
   }
   for (int j = 0; j < LNJ; j++) v[j] = (v[j] + p[j]) + q[j]; // (x + Wo's) + the FFN value's, as the adds in place were

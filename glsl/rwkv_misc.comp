@@ -1,9 +1,9 @@
 // rwkv_misc.comp - small steps, one per MODE:
 //  MODE_STORE_PREV: the state's ffn_prev <- last[b] for every sequence b
 //  MODE_ZERO: st[off + i] = 0, i < n (GLES has no buffer clear)
-//  MODE_FOLD: decode (forward.c res_early): x (act[off + i]) += the pending Wo / FFN value
-//    outputs (act[a1 + i], act[a2 + i]) when fold != 0, then both marked not yet written
-//    (WKV_SENT) for the layer's own
+//  MODE_FOLD: decode (forward.c res_early): x (act[off + i]) += the layer before's pending Wo /
+//    FFN value outputs (act[a1 + i], act[a2 + i]; fold's bits 0 / 1), then both marked not
+//    yet written (common.glsl WKV_SENT) for this layer's
 layout(local_size_x = 256) in; // the C side dispatches ceil(n / 256) groups
 uniform uint off, n;      // elementwise range
 uniform uint D, T, prev_off; // MODE_STORE_PREV: n = B * D

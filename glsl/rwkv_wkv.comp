@@ -143,11 +143,8 @@ float qsum_sh(float x, uint lid, bool o) {
 
 #ifdef WKV_WAIT
 // Decode started before the r / k / v and LoRA-first matmuls end (forward.c wkv_early; act is
-// coherent volatile here): a value still equal to the layer norm's mark (WKV_SENT) is read
-// again, all of a thread's values loaded at once first (one memory round trip, not one each).
-// The tries are bounded: a missing write makes garbage, not a hang.
-#define WAIT_TRIES 65536u
-bool sent(float v) { return floatBitsToUint(v) == WKV_SENT; }
+// coherent volatile here): a value still the layer norm's mark (common.glsl WKV_SENT) is read
+// again, all of a thread's values loaded at once first (one memory round trip, not one each)
 bool sent4(vec4 v) { return any(equal(floatBitsToUint(v), uvec4(WKV_SENT))); }
 #endif
 
@@ -295,7 +292,7 @@ void wkv_main(uint h, uint b, uint lid) {
     }
     float wl = lp.x, al = lp.y, vl = lp.z, g = lp.w;
 #ifdef WKV_WAIT
-    for (uint n = 0u; n < WAIT_TRIES && (sent(r) || sent(k) || sent(v)); n++) {
+    for (uint n = 0u; n < WAIT_TRIES && (wkv_sent(r) || wkv_sent(k) || wkv_sent(v)); n++) {
       r = act[r_off + e];
       k = act[k_off + e];
       v = act[v_off + e];
