@@ -534,8 +534,9 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
    * interleaved rounds (bench/h100_s31j.sh): 0.1B F16 0.640 -> 0.603, 1.5B Q4_K_M 2.473 ->
    * 2.391, 2.9B Q4_K_M 3.787 -> 3.705, but 2.9B F16 4.484 -> 4.559: where the FFN value is a
    * bandwidth-bound read (its 52 MB of f16 rows) the layer norm's polls cost more than the
-   * barrier. So by default on GPUs for models whose largest FFN value weight is under 32 MiB;
-   * RWKV_RES_EARLY=0|1 overrides (2: the FFN value's outputs alone, tuning) */
+   * barrier (the FFN value's outputs alone so lost too: bench/RESULTS.md "Session 31"). So by
+   * default on GPUs for models whose largest FFN value weight is under 32 MiB;
+   * RWKV_RES_EARLY=0|1 overrides */
   {
     uint64_t big = 0;
     for (uint32_t l = 0; l < m->d.n_layer; l++) {
@@ -543,8 +544,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
       if (b > big) big = b;
     }
     const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-    m->res_early = (int)env_u32("RWKV_RES_EARLY", !gi->software && big < (32u << 20));
-    if (m->res_early > 2) m->res_early = 1;
+    m->res_early = env_u32("RWKV_RES_EARLY", !gi->software && big < (32u << 20)) != 0;
   }
   if (m->res_early) {
     const char *lw = "#define LN_WAIT 1\n#define RWKV_COHERENT coherent volatile\n";
@@ -1001,7 +1001,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * the layer norm marks them (arena slots r .. gh, contiguous), no barrier after the batch */
   int early = T == 1 && b && m->lora_fused && m->wkv_early && !(m->skip & ((1u << PROF_LN_ATT) |
               (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
-  ln_early le = {a->r, early ? a->wl - a->r : 0, m->res_pass == 1 && l ? a->ao : 0, m->res_pass && l ? a->fo : 0};
+  ln_early le = {a->r, early ? a->wl - a->r : 0, m->res_pass && l ? a->ao : 0, m->res_pass && l ? a->fo : 0};
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
       ln_mix(m, m->res_pass ? m->prog.ln_mix6w : m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP,
@@ -1068,14 +1068,14 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
   return rc;
 }
 
-/* res_early: x += the pending Wo / FFN value outputs of R rows (m->res_pass 2: the FFN value's
- * alone) when add, and both marked not yet written again (rwkv_misc.comp MODE_FOLD); a barrier
+/* res_early: x += the pending Wo / FFN value outputs of R rows when add, and both marked not
+ * yet written again (rwkv_misc.comp MODE_FOLD); a barrier
  * after it when barrier. */
 static void fold(rwkv_model *m, const arena *a, uint32_t R, int add, int barrier) {
   unsigned p = m->prog.fold;
   use(m, p);
   u32(p, "off", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
-  u32(p, "fold", add ? (m->res_pass == 1 ? 3u : 2u) : 0u);
+  u32(p, "fold", add != 0);
   glDispatchCompute((R * m->d.n_embd + 255) / 256, 1, 1);
   if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
@@ -1149,7 +1149,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
    * token_map listed them: the FFN after it then runs on them alone) */
   if (l + 1 == d->n_layer && m->tail_n) rwkv_gpu_set_token_map(m->gpu, m->seq_buf, m->tail_off, R, m->tail_n);
   int rc2 = SKIP(m, PROF_WO) ? RWKV_OK
-            : m->res_pass == 1 ? mm_run(m, &W->wo, a->y, a->ao, R, RWKV_MM_ACT_NONE, 0, 0, NULL, err)
+            : m->res_pass ? mm_run(m, &W->wo, a->y, a->ao, R, RWKV_MM_ACT_NONE, 0, 0, NULL, err)
                           : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
   prof(m, PROF_WO);
   return rc2;
@@ -1404,8 +1404,8 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
-      ln_early le = {0, 0, m->res_pass == 1 ? a->ao : 0, 0};
-      ln_mix(m, m->res_pass == 1 ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
+      ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0};
+      ln_mix(m, m->res_pass ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
              PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, &le);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -1555,7 +1555,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   prof(m, PROF_EMBED);
 
   /* 2. the layers (one dispatch each for a decode step of one sequence: persist_init) */
-  m->res_pass = res_on(m, B, T) ? m->res_early : 0; /* 1: Wo and the FFN value, 2: the FFN value's alone */
+  m->res_pass = res_on(m, B, T);
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
     if (persist_on(m, B, T)) {
       persist_layer(m, l, &a);

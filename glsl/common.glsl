@@ -732,14 +732,8 @@ vec2 ln_stats(uint off, uint n, float eps) {
     p[j] = c < n && add1_d != 0u ? act[off + c + add1_d] : 0.0;
     q[j] = c < n && add2_d != 0u ? act[off + c + add2_d] : 0.0;
   }
-  // (the first value alone while it is marked, few reads of the lines being written; then
-  // each round reads every value still marked again, all at once: one memory round trip a
+  // (each round reads every value still marked again, all at once: one memory round trip a
   // round, not one a value)
-  for (uint k = 0u; k < WAIT_TRIES && (wkv_sent(p[0]) || wkv_sent(q[0])); k++) {
-    uint c = gl_LocalInvocationID.x;
-    if (wkv_sent(p[0])) p[0] = act[off + c + add1_d];
-    if (wkv_sent(q[0])) q[0] = act[off + c + add2_d];
-  }
   for (uint k = 0u; k < WAIT_TRIES; k++) {
     bool wait = false;
     for (int j = 0; j < LNJ; j++) wait = wait || wkv_sent(p[j]) || wkv_sent(q[j]);

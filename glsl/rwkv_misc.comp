@@ -2,8 +2,8 @@
 //  MODE_STORE_PREV: the state's ffn_prev <- last[b] for every sequence b
 //  MODE_ZERO: st[off + i] = 0, i < n (GLES has no buffer clear)
 //  MODE_FOLD: decode (forward.c res_early): x (act[off + i]) += the layer before's pending Wo /
-//    FFN value outputs (act[a1 + i], act[a2 + i]; fold's bits 0 / 1), then both marked not
-//    yet written (common.glsl WKV_SENT) for this layer's
+//    FFN value outputs (act[a1 + i], act[a2 + i]) when fold != 0, then both marked not yet
+//    written (common.glsl WKV_SENT) for this layer's
 layout(local_size_x = 256) in; // the C side dispatches ceil(n / 256) groups
 uniform uint off, n;      // elementwise range
 uniform uint D, T, prev_off; // MODE_STORE_PREV: n = B * D
@@ -20,9 +20,7 @@ void main() {
 #elif defined(MODE_ZERO)
   st[off + i] = 0.0;
 #elif defined(MODE_FOLD)
-  // (fold bit 0: add a1, bit 1: a2; in the adds' order in place)
-  if (fold != 0u)
-    act[off + i] = (act[off + i] + ((fold & 1u) != 0u ? act[a1 + i] : 0.0)) + ((fold & 2u) != 0u ? act[a2 + i] : 0.0);
+  if (fold != 0u) act[off + i] = (act[off + i] + act[a1 + i]) + act[a2 + i]; // (the adds' order in place)
   act[a1 + i] = uintBitsToFloat(WKV_SENT);
   act[a2 + i] = uintBitsToFloat(WKV_SENT);
 #endif
