@@ -88,6 +88,7 @@ struct rwkv_gpu {
   prog_entry *progs;
   size_t n_progs, cap_progs;
   uint64_t bytes;
+  uint64_t waits; /* CPU waits on the GPU so far (reads back, fences): rwkv_gpu_waits */
   uint64_t limit; /* 0: none */
   /* sizes of live buffers by id (open addressing, 0 = empty): lets dispatches
    * check ranges without a glGet*, which stalls a threaded driver */
@@ -1560,6 +1561,7 @@ int rwkv_gpu_read(rwkv_gpu *g, unsigned buf, uint64_t offset, uint64_t bytes, vo
   if (!g || !buf || !dst || !bytes) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_read: %s: bad arguments", what);
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
+  g->waits++;
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
   /* On GPUs a large read goes through a GL_STREAM_READ staging buffer (a copy on the GPU,
    * then a map of host-side memory): mapping a device buffer for reading ran at ~0.9 GB/s
@@ -1614,6 +1616,7 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err) {
 }
 
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g) { return g ? g->bytes : 0; }
+uint64_t rwkv_gpu_waits(const rwkv_gpu *g) { return g ? g->waits : 0; }
 
 /* Put the fence that ring_take left owed (see fence_owed), after the copies out of its slot. */
 static void ring_fence_owed(rwkv_gpu *g) {
@@ -1642,6 +1645,7 @@ int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err) {
   if (!g) return rwkv_errorf(err, RWKV_ERR_ARG, "gpu_wait: NULL context");
   int rc = rwkv_gpu_make_current(g, err);
   if (rc) return rc;
+  g->waits++;
   /* A fence, not glFinish: on the H100 the first glFinish after a read-back returned 15-35
    * ms after the GPU was done (a 4.3 ms 2.9B decode pass: 21-39 ms; bench/h100_s13g.sh) */
   GLsync f = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);

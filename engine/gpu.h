@@ -109,6 +109,9 @@ int rwkv_gpu_check(rwkv_gpu *g, const char *what, rwkv_error *err);
 int rwkv_gpu_wait(rwkv_gpu *g, rwkv_error *err);
 /* Total bytes of live buffers made through rwkv_gpu_buffer (for reporting). */
 uint64_t rwkv_gpu_bytes(const rwkv_gpu *g);
+/* How many times the CPU has waited for this context's GPU work (rwkv_gpu_read, rwkv_gpu_wait):
+ * a change since a caller last looked means the GPU may have run dry meanwhile. */
+uint64_t rwkv_gpu_waits(const rwkv_gpu *g);
 void rwkv_gpu_buffer_free(rwkv_gpu *g, unsigned buf, uint64_t bytes);
 /* Copy bytes [offset, offset+bytes) of buf into dst in one mapping, after
  * the writes of earlier dispatches (a CPU round trip: keep it off hot loops).

@@ -468,9 +468,13 @@ static void test_program_lazy(void) {
   CHECK_OK(rwkv_gpu_buffer(g, sizeof four, four, &fb, &err), &err);
   rwkv_gpu_stats st0, st1;
   rwkv_gpu_get_stats(g, &st0);
+  uint64_t w0 = rwkv_gpu_waits(g);
   CHECK_OK(rwkv_gpu_read(g, fb, 0, sizeof back, back, "lazy", &err), &err); /* may build some meanwhile */
   rwkv_gpu_get_stats(g, &st1);
   CHECK(back[3] == 4);
+  CHECK(rwkv_gpu_waits(g) == w0 + 1); /* (decode's flushes go by it: forward.c pass_steps) */
+  CHECK_OK(rwkv_gpu_wait(g, &err), &err);
+  CHECK(rwkv_gpu_waits(g) == w0 + 2 && rwkv_gpu_waits(NULL) == 0);
   CHECK_MSG(st1.cache_misses == st0.cache_misses, "a read-back compiled %u queued program(s): only cached ones may be built then",
             st1.cache_misses - st0.cache_misses);
   rwkv_gpu_buffer_free(g, fb, sizeof four);
