@@ -3,6 +3,9 @@
 # layers against none, and the decode policy (pass:N: after N layers only where the CPU waited
 # since the last pass, then at every decode pass's end; lead:N without the end), in
 # rwkv-bench's greedy chain and logits-per-token decode and in bench-profile's unread passes.
+# Ran on an uncommitted build of 729fbf9 with RWKV_SYNC=pass:N / lead:N; b788a6c keeps one
+# policy of them without the knob (every 4 layers where the CPU waited, and every decode
+# pass's end), so at b788a6c those variants run as its default.
 . bench/h100_env.sh
 gen_models 0.1b-f16 2.9b-q4_k_m 2.9b-f16
 VARS=("" "RWKV_SYNC=none" "RWKV_SYNC=pass:0" "RWKV_SYNC=pass:1" "RWKV_SYNC=pass:2" "RWKV_SYNC=pass:4" "RWKV_SYNC=lead:2")
