@@ -563,11 +563,12 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->sync_every = 4;
   m->sync_finish = 0;
   /* Decode passes (one row a sequence) flush so only where the CPU waited for the GPU since
-   * the last one (a read-back: the GPU may be idle), and at their end: a chain of passes that
-   * nothing reads in between (greedy decoding's, rwkv_gen) keeps the GPU busy with the passes
-   * before and pays ~8-12 us of GPU time a flush on the H100 (bench/h100_s32b.sh: 2.9B Q4_K_M
-   * greedy 260.4 -> 267.5 tok/s, 0.1B 1521 -> 1534-1546; unread passes 3.68 -> 3.58 ms, 0.61 ->
-   * 0.58). RWKV_SYNC=flush:N / finish:N: every N layers in every pass, none: never. */
+   * the last one (a read-back: the GPU may be idle), and at their end where no read-back
+   * follows (decode_end): a chain of passes that nothing reads in between (greedy decoding's,
+   * rwkv_gen) keeps the GPU busy with the passes before and pays ~8-12 us of GPU time a flush
+   * on the H100 (bench/h100_s32b.sh, s32c.sh: 2.9B Q4_K_M greedy 260.4 -> 267.5 tok/s, 0.1B
+   * 1521 -> 1534-1546; unread passes 3.68 -> 3.58 ms, 0.61 -> 0.58). RWKV_SYNC=flush:N /
+   * finish:N: every N layers in every pass, none: never. */
   m->sync_decode = 1;
   const char *sy = getenv("RWKV_SYNC");
   if (sy && !strcmp(sy, "none")) {
@@ -1458,7 +1459,6 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
-  if (rc == RWKV_OK && T == 1 && m->sync_decode) glFlush(); /* (pass_steps: when decode flushes) */
   m->res_pass = 0;
   if (rc == RWKV_OK && m->persist_check && persist_on(m, B, T)) {
     /* (tests: a wait in the layer kernel that gave up, or a ticket taken twice or never) */
@@ -1631,6 +1631,13 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
   return rc;
 }
 
+/* After a decode pass (T == 1) that no read-back follows: a flush, so that the GPU has it
+ * while the CPU queues the next (pass_steps flushes inside the layers only where the CPU
+ * waited; a flush right before a read-back only delays it) */
+static void decode_end(rwkv_model *m, uint32_t T) {
+  if (T == 1 && m->sync_decode) glFlush();
+}
+
 /* Copy n floats of the result (hid_buf or out_buf) starting at float `first` into dst. */
 static int read_back(rwkv_model *m, int embed, uint64_t first, uint64_t n, float *dst, rwkv_error *err) {
   return rwkv_gpu_read(m->gpu, embed ? m->hid_buf : m->out_buf, first * 4, n * 4, dst, "forward pass", err);
@@ -1701,6 +1708,7 @@ int forward_batch(rwkv_model *m, rwkv_state *const *states, const int32_t *const
     int want = o.output == RWKV_OUTPUT_ALL ? RWKV_OUTPUT_ALL : (last_chunk ? o.output : RWKV_OUTPUT_NONE);
     rc = pass(m, (uint32_t)b, (uint32_t)T, seq, tok, want, o.embed, err);
     if (rc) break;
+    if (!out || want == RWKV_OUTPUT_NONE) decode_end(m, (uint32_t)T); /* (a read-back flushes) */
     if (m->progress && nchunks > 1) m->progress(m->progress_ud, p0 + T, maxn);
     uint64_t base = 0; /* hid_buf / out_buf hold the output rows from their start */
     if (!out) {
@@ -1774,6 +1782,7 @@ int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_e
   for (uint32_t j = 0; j < k && !rc; j++) {
     argmax_dispatch(m, 1, 1 + j);
     rc = pass(m, 1, 1, seq, NULL, RWKV_OUTPUT_LAST, 0, err);
+    if (!rc) decode_end(m, 1);
   }
   return rc ? rc : rwkv_gpu_read(m->gpu, m->argmax_buf, 4, (uint64_t)k * 4, ids, "greedy chain", err);
 }
