@@ -27,9 +27,12 @@ static void prof_timer_init(rwkv_model *m);
 /* Offsets (in floats) of the activation arena's regions for R rows. */
 typedef struct arena {
   uint32_t x, mix, r, k, v, wh, ah, vh, gh, wl, al, vl, g, vfirst, y, ffh, last, last_ffn, hidden;
-  /* decode with res_early: Wo's and the FFN value's outputs, pending; in the LoRA second
-   * stages' wl / al, which a decode with those inside the WKV kernel leaves unused */
-  uint32_t ao, fo;
+  /* decode with res_early (pass_steps' layer views): Wo's and the FFN value's outputs of
+   * this layer, pending (in the LoRA second stages' slots, which a decode with those inside
+   * the WKV kernel leaves unused: wl / al in even layers, vl / g in odd ones); those of the
+   * layer before (aop / fop: 0 in layer 0), which the attention layer norm adds to its input
+   * xin (the layer before's x) and writes as this layer's x (x; x2 its other buffer) */
+  uint32_t ao, fo, aop, fop, xin, x2;
   uint64_t total;
 } arena;
 
@@ -38,7 +41,7 @@ static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
 static int persist_init(rwkv_model *m, rwkv_error *err);
-static void fold(rwkv_model *m, const arena *a, uint32_t R, int add, int barrier);
+static void fold(rwkv_model *m, uint32_t x, const arena *a, uint32_t R);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
 #define PERSIST_SYNC_BYTES (96 * 4)
 #define ARGMAX_WGS_MAX 256 /* rwkv_argmax.comp workgroups at most (its partial buffer) */
@@ -48,6 +51,9 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   uint64_t o = 0, RD = (uint64_t)R * d->n_embd;
 #define TAKE(field, n) (a.field = (uint32_t)o, o += (n))
   TAKE(x, RD);
+  a.x2 = a.x;
+  if (R == B) TAKE(x2, RD); /* (decode: res_early's layers alternate x and x2; below the slots
+                             * ln_mix reads at distances past x) */
   TAKE(mix, 6 * RD);
   TAKE(r, RD); TAKE(k, RD); TAKE(v, RD);
   TAKE(wh, (uint64_t)R * d->rank_w); TAKE(ah, (uint64_t)R * d->rank_a);
@@ -61,6 +67,8 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
 #undef TAKE
   a.ao = a.wl;
   a.fo = a.al;
+  a.aop = a.fop = 0;
+  a.xin = a.x;
   a.total = o;
   return a;
 }
@@ -529,8 +537,11 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   /* Decode's residual adds left to their readers: Wo and the FFN value write their outputs
    * apart (arena ao / fo, marked WKV_SENT beforehand) with no barrier after them; the layer
    * norm after each adds them to x as it reads x, reading each again while it is still the
-   * mark (common.glsl LN_WAIT), and a fold beside the next r / k / v adds both into x and
-   * marks them again (rwkv_misc.comp MODE_FOLD). H100, bench-profile ms a token, three
+   * mark (common.glsl LN_WAIT). The next layer's attention layer norm writes x with both
+   * added as that layer's x (in the other of two x buffers, so that its workgroups all read
+   * the old one) and marks that layer's two slots (the other pair: pass_steps' layer views);
+   * after the last layer a fold makes the final x (rwkv_misc.comp MODE_FOLD; until session
+   * 32 a fold beside each layer's r / k / v did it in place). H100, bench-profile ms a token, three
    * interleaved rounds (bench/h100_s31j.sh): 0.1B F16 0.640 -> 0.603, 1.5B Q4_K_M 2.473 ->
    * 2.391, 2.9B Q4_K_M 3.787 -> 3.705, but 2.9B F16 4.484 -> 4.559: where the FFN value is a
    * bandwidth-bound read (its 52 MB of f16 rows) the layer norm's polls cost more than the
@@ -855,6 +866,8 @@ static uint32_t skip_parse(const char *e) {
  * offsets, 0: none) it adds to x, through the LN_WAIT programs only. */
 typedef struct ln_early {
   uint32_t arm_off, arm_n, add1, add2;
+  uint32_t xo_on, xo, arm2_off, arm2_n; /* (LN_WAIT programs: x plus the adds written at xo
+                                         * when xo_on; a second range marked) */
 } ln_early;
 
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix (e: NULL, or its part
@@ -862,13 +875,16 @@ typedef struct ln_early {
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
                    uint32_t store_from, uint32_t store_to, const ln_early *e) {
-  static const ln_early none = {0, 0, 0, 0};
+  static const ln_early none = {0, 0, 0, 0, 0, 0, 0, 0};
   if (!e) e = &none;
   uint32_t D = m->d.n_embd;
   use(m, prog);
   u32(prog, "arm_off", e->arm_off); u32(prog, "arm_n", e->arm_n);
   if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) {
+    /* (distances past x: the slots lie above both x buffers, arena_layout) */
     u32(prog, "add1_d", e->add1 ? e->add1 - a->x : 0); u32(prog, "add2_d", e->add2 ? e->add2 - a->x : 0);
+    u32(prog, "xo_on", e->xo_on); u32(prog, "xo_off", e->xo);
+    u32(prog, "arm2_off", e->arm2_off); u32(prog, "arm2_n", e->arm2_n);
   }
   u32(prog, "D", D); u32(prog, "T", T); u32(prog, "R", R);
   u32(prog, "x_off", a->x); u32(prog, "mix_off", out); u32(prog, "last_off", last);
@@ -1013,10 +1029,16 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * the layer norm marks them (arena slots r .. gh, contiguous), no barrier after the batch */
   int early = T == 1 && b && m->lora_fused && m->wkv_early && !(m->skip & ((1u << PROF_LN_ATT) |
               (1u << PROF_RKV) | (1u << PROF_LORA1) | (1u << PROF_WKV)));
-  ln_early le = {a->r, early ? a->wl - a->r : 0, m->res_pass && l ? a->ao : 0, m->res_pass && l ? a->fo : 0};
+  /* res_early (a->aop: not in layer 0): LN of the layer before's x (xin) plus its pending Wo /
+   * FFN value outputs, written as this layer's x; this layer's slots for them marked */
+  uint32_t D = m->d.n_embd, res = m->res_pass;
+  ln_early le = {a->r, early ? a->wl - a->r : 0, res ? a->aop : 0, res ? a->fop : 0,
+                 res && a->aop, a->x, res ? a->ao : 0, res ? 2 * R * D : 0};
+  arena ai = *a;
+  ai.x = a->xin;
   if (!SKIP(m, PROF_LN_ATT)) {
     for (uint32_t k = 0; k <= TWICE(m, PROF_LN_ATT); k++) /* RWKV_TWICE=ln_att: as wkv below */
-      ln_mix(m, m->res_pass ? m->prog.ln_mix6w : m->prog.ln_mix6, a, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP,
+      ln_mix(m, res ? m->prog.ln_mix6w : m->prog.ln_mix6, &ai, T, R, par, PAR_LN1_W, PAR_LN1_B, PAR_LERP,
              a->mix, a->last, lay, store_from, store_to, &le);
     prof(m, PROF_LN_ATT);
   }
@@ -1031,7 +1053,6 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * RWKV_LORA1_FIRST=0|1 forces an order. */
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
-  if (m->res_pass) fold(m, a, R, l > 0, 0); /* beside r / k / v: the WKV step's barrier covers it */
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
   if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? RKV_ALL16 : lone16 ? RKV_LONE16 : RKV_QUANT, b, err);
   if (rc) return rc;
@@ -1080,16 +1101,14 @@ static int time_mix_inputs_fused(rwkv_model *m, uint32_t l, const arena *a, uint
   return rc;
 }
 
-/* res_early: x += the pending Wo / FFN value outputs of R rows when add, and both marked not
- * yet written again (rwkv_misc.comp MODE_FOLD); a barrier
- * after it when barrier. */
-static void fold(rwkv_model *m, const arena *a, uint32_t R, int add, int barrier) {
+/* res_early, after the last layer: x (the arena's) <- that layer's x (a->x) plus its pending
+ * Wo / FFN value outputs, R rows (rwkv_misc.comp MODE_FOLD), then a barrier. */
+static void fold(rwkv_model *m, uint32_t x, const arena *a, uint32_t R) {
   unsigned p = m->prog.fold;
   use(m, p);
-  u32(p, "off", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
-  u32(p, "fold", add != 0);
+  u32(p, "off", x); u32(p, "src", a->x); u32(p, "n", R * m->d.n_embd); u32(p, "a1", a->ao); u32(p, "a2", a->fo);
   glDispatchCompute((R * m->d.n_embd + 255) / 256, 1, 1);
-  if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
 }
 
 /* Time mix of layer l (attention's place in RWKV): x += Wo.(wkv(...)). */
@@ -1416,7 +1435,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
     if (!SKIP(m, PROF_LN_FFN)) {
-      ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0};
+      ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0, 0, 0, 0, 0};
       ln_mix(m, m->res_pass ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
              PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, &le);
       prof(m, PROF_LN_FFN);
@@ -1574,12 +1593,22 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
     if (w == m->waits_seen) every = 0; /* no wait since the last pass: the end only */
     m->waits_seen = w;
   }
+  arena la = a; /* layer l's view: res_early's x and pending outputs alternate (arena) */
   for (uint32_t l = 0; l < d->n_layer && !rc; l++) {
+    if (m->res_pass) {
+      uint32_t xs[2] = {a.x, a.x2}, ps[2] = {a.wl, a.vl}, RD = R * D;
+      la.x = xs[l & 1];
+      la.xin = l ? xs[(l - 1) & 1] : a.x;
+      la.ao = ps[l & 1];
+      la.fo = la.ao + RD;
+      la.aop = l ? ps[(l - 1) & 1] : 0;
+      la.fop = l ? la.aop + RD : 0;
+    }
     if (persist_on(m, B, T)) {
-      persist_layer(m, l, &a);
+      persist_layer(m, l, &la);
     } else {
-      rc = time_mix(m, l, &a, B, T, err);
-      if (!rc) rc = channel_mix(m, l, &a, B, T, err);
+      rc = time_mix(m, l, &la, B, T, err);
+      if (!rc) rc = channel_mix(m, l, &la, B, T, err);
     }
     if (every && (l + 1) % every == 0) {
       if (m->sync_finish) rwkv_gpu_wait(m->gpu, NULL);
@@ -1602,7 +1631,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
    * GL errors of the pass are collected where results are read back. */
   if (!outs) return RWKV_OK;
 
-  if (m->res_pass) fold(m, &a, R, 1, 1); /* (the last layer's FFN value has a barrier after it) */
+  if (m->res_pass) fold(m, a.x, &la, R); /* (the last layer's FFN value has a barrier after it) */
   /* 3. hidden = LN_out(x) of the output rows; logits = head.hidden */
   p = m->prog.ln_out;
   use(m, p);

@@ -642,7 +642,7 @@ void mmu_quad(MmRaw w, int i, out vec4 q, out float a, out float m) {
 #endif
 // Decode's early starts (forward.c wkv_early, res_early): a value no matmul writes (NaN with
 // every bit set; GPUs make other NaNs) marks a step's outputs before it runs (rwkv_ln_mix.comp
-// arm_off, rwkv_misc.comp MODE_FOLD), so that their reader, dispatched with no barrier between,
+// arm_off / arm2_off), so that their reader, dispatched with no barrier between,
 // reads a value again while it is still the mark (rwkv_wkv.comp WKV_WAIT, ln_stats LN_WAIT),
 // at most WAIT_TRIES times: a missing write makes garbage, not a hang
 #define WKV_SENT 0xFFFFFFFFu

@@ -26,6 +26,12 @@ uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the 
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 uniform uint arm_off;     // arm_n != 0: act[arm_off ..+ arm_n) <- WKV_SENT (common.glsl; by
 uniform uint arm_n;       //   all workgroups, padding rows' too)
+#ifdef LN_WAIT
+uniform uint arm2_off, arm2_n; // a second such range (decode: the pending outputs' slots of
+                               //   this layer, forward.c res_early)
+uniform uint xo_on, xo_off; // xo_on != 0: x with the pending outputs added written at xo_off
+                            //   ([R][D]: the next x of a decode's layers, forward.c res_early)
+#endif
 
 // One channel's parameters and inputs (loaded before the statistics' barriers for an
 // invocation's first channel: in decode every invocation has one, so these loads overlap the
@@ -49,6 +55,13 @@ void main() {
     for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm_n; i += nw * uint(RED_N))
       act[arm_off + i] = uintBitsToFloat(WKV_SENT);
   }
+#ifdef LN_WAIT
+  if (arm2_n != 0u) {
+    uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + row;
+    for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm2_n; i += nw * uint(RED_N))
+      act[arm2_off + i] = uintBitsToFloat(WKV_SENT);
+  }
+#endif
   uint b = row / T, t = row % T;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;
   if (t < start) return; // padding row: uniform for the whole workgroup
@@ -66,6 +79,7 @@ void main() {
 #ifdef LN_WAIT
     // (the pending outputs, final now: ln_stats saw every one of the row's written)
     float xv = (ch.x + (add1_d != 0u ? act[xr + c + add1_d] : 0.0)) + (add2_d != 0u ? act[xr + c + add2_d] : 0.0);
+    if (xo_on != 0u) act[xo_off + row * D + c] = xv;
 #else
     float xv = ch.x;
 #endif

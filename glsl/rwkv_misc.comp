@@ -1,14 +1,13 @@
 // rwkv_misc.comp - small steps, one per MODE:
 //  MODE_STORE_PREV: the state's ffn_prev <- last[b] for every sequence b
 //  MODE_ZERO: st[off + i] = 0, i < n (GLES has no buffer clear)
-//  MODE_FOLD: decode (forward.c res_early): x (act[off + i]) += the layer before's pending Wo /
-//    FFN value outputs (act[a1 + i], act[a2 + i]) when fold != 0, then both marked not yet
-//    written (common.glsl WKV_SENT) for this layer's
+//  MODE_FOLD: decode (forward.c res_early), after the last layer: x (act[off + i]) <- its x
+//    (act[src + i]) + its pending Wo / FFN value outputs (act[a1 + i], act[a2 + i])
 layout(local_size_x = 256) in; // the C side dispatches ceil(n / 256) groups
 uniform uint off, n;      // elementwise range
 uniform uint D, T, prev_off; // MODE_STORE_PREV: n = B * D
 #if defined(MODE_FOLD)
-uniform uint a1, a2, fold;
+uniform uint src, a1, a2;
 #endif
 
 void main() {
@@ -20,8 +19,6 @@ void main() {
 #elif defined(MODE_ZERO)
   st[off + i] = 0.0;
 #elif defined(MODE_FOLD)
-  if (fold != 0u) act[off + i] = (act[off + i] + act[a1 + i]) + act[a2 + i]; // (the adds' order in place)
-  act[a1 + i] = uintBitsToFloat(WKV_SENT);
-  act[a2 + i] = uintBitsToFloat(WKV_SENT);
+  act[off + i] = (act[src + i] + act[a1 + i]) + act[a2 + i]; // (the adds' order in place)
 #endif
 }
