@@ -601,6 +601,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   if (m->prof) m->prof->skip = env_u32("RWKV_PROFILE_SKIP", 0); /* passes left out (warm-ups) */
   if (m->prof && strcmp(pe, "finish") != 0) prof_timer_init(m);
   if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->argmax_buf, err);
+  if (rc == RWKV_OK) rc = rwkv_gpu_buffer(m->gpu, 4 * (1 + RWKV_CHAIN_MAX), NULL, &m->chain_buf2, err);
   /* the argmax over several workgroups on GPUs, 4 logits an invocation (rwkv_argmax.comp;
    * RWKV_ARGMAX_WGS=N: that many, 1: one walks them all, as on llvmpipe) */
   m->argmax_wgs = rwkv_gpu_get_info(m->gpu)->software ? 1 : (m->d.n_vocab + 1023) / 1024;
@@ -637,6 +638,7 @@ void forward_free(rwkv_model *m) {
   free(m->tmap_host);
   m->tmap_host = NULL;
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
+  free_buf(m, &m->chain_buf2, 4 * (1 + RWKV_CHAIN_MAX));
   free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
@@ -1773,11 +1775,11 @@ int rwkv_forward(rwkv_model *m, rwkv_state *s, const int32_t *ids, size_t n, con
 
 /* Argmax of the latest logits (row 0 of out_buf) into argmax_buf[slot]; the
  * feeding variant also writes it to tok_buf[0] for the next pass. */
-static void argmax_dispatch(rwkv_model *m, int feed, uint32_t slot) {
+static void argmax_dispatch(rwkv_model *m, int feed, unsigned buf, uint32_t slot) {
   unsigned p = feed ? m->prog.argmax_feed : m->prog.argmax;
   glUseProgram(p);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, m->out_buf);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, m->argmax_buf);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, buf);
   if (feed) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, m->tok_buf);
   uint32_t n = m->d.n_vocab, per = (n + m->argmax_wgs - 1) / m->argmax_wgs; /* logits a workgroup */
   if (m->argmax_wgs > 1) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, m->argmax_part);
@@ -1793,27 +1795,41 @@ int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
   if (!m->out_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "rwkv_gpu_argmax: no logits computed yet");
   int rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc != RWKV_OK) return rc;
-  argmax_dispatch(m, 0, 0);
+  argmax_dispatch(m, 0, m->argmax_buf, 0);
   return rwkv_gpu_read(m->gpu, m->argmax_buf, 0, 4, token, "argmax", err);
 }
 
 /* Greedy decoding chained on the GPU: k times, pick the argmax of the latest
  * logits into tok_buf and feed it to s with no CPU round trip; the k ids are
  * read back at the end in one mapping. The logits of the previous forward on
- * this model must be s's (the caller's contract, as for rwkv_gpu_argmax). */
-int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err) {
-  if (!m || !s || !ids || k == 0 || k > RWKV_CHAIN_MAX)
+ * this model must be s's (the caller's contract, as for rwkv_gpu_argmax). Chain
+ * buffer `which`'s slots are its uints 1 .. RWKV_CHAIN_MAX (argmax_buf's 0 is
+ * rwkv_gpu_argmax's). */
+int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first, uint32_t k, rwkv_error *err) {
+  if (!m || !s || k == 0 || first > RWKV_CHAIN_MAX || k > RWKV_CHAIN_MAX - first)
     return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
   if (!m->out_buf || !m->tok_buf) return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: no logits computed yet");
   int rc = rwkv_gpu_make_current(m->gpu, err);
   if (rc) return rc;
   uint32_t seq[2] = {0, (uint32_t)state_offset(s)};
   for (uint32_t j = 0; j < k && !rc; j++) {
-    argmax_dispatch(m, 1, 1 + j);
+    argmax_dispatch(m, 1, which ? m->chain_buf2 : m->argmax_buf, 1 + first + j);
     rc = pass(m, 1, 1, seq, NULL, RWKV_OUTPUT_LAST, 0, err);
     if (!rc) decode_end(m, 1);
   }
-  return rc ? rc : rwkv_gpu_read(m->gpu, m->argmax_buf, 4, (uint64_t)k * 4, ids, "greedy chain", err);
+  return rc;
+}
+
+int forward_chain_read(rwkv_model *m, int which, uint32_t n, int32_t *ids, rwkv_error *err) {
+  if (!m || !ids || n == 0 || n > RWKV_CHAIN_MAX)
+    return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
+  return rwkv_gpu_read(m->gpu, which ? m->chain_buf2 : m->argmax_buf, 4, (uint64_t)n * 4, ids, "greedy chain", err);
+}
+
+int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err) {
+  if (!ids) return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: no ids");
+  int rc = forward_chain_queue(m, s, 0, 0, k, err);
+  return rc ? rc : forward_chain_read(m, 0, k, ids, err);
 }
 
 /* The sampler's candidates from the latest logits (row 0 of out_buf): apply

@@ -26,10 +26,13 @@ struct rwkv_gen {
   int32_t last;
   int reason;
   /* greedy lookahead: ids decoded ahead on the GPU (q[qi..qn) not handed out
-   * yet) and the state before them, to rewind to when generation ends early */
+   * yet, from chain buffer cb) and the state before them, to rewind to when
+   * generation ends early; the next chain's first `lead` passes, queued before
+   * q's ids were read (chain buffer cb ^ 1), and the state before them */
   int32_t q[RWKV_CHAIN_MAX];
-  uint32_t qn, qi, ahead;
-  rwkv_state *snap;
+  uint32_t qn, qi, ahead, lead, lead_max;
+  int cb;
+  rwkv_state *snap, *snap2;
 };
 
 rwkv_gen_opts rwkv_gen_default_opts(void) {
@@ -45,13 +48,14 @@ rwkv_gen_opts rwkv_gen_default_opts(void) {
 static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err);
 
 void rwkv_gen_free(rwkv_gen *g) {
-  if (g && g->qi < g->qn) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
+  if (g && (g->qi < g->qn || g->lead)) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
   rwkv_gen_free_detached(g);
 }
 
 void rwkv_gen_free_detached(rwkv_gen *g) {
   if (!g) return;
   rwkv_state_free(g->snap);
+  rwkv_state_free(g->snap2);
   for (size_t i = 0; g->stops && i < g->o.n_stop_strings; i++) free(g->stops[i]);
   free(g->stops);
   free(g->stop_lens);
@@ -96,7 +100,15 @@ int rwkv_gen_new(rwkv_model *m, rwkv_state *s, const int32_t *prompt, size_t n, 
   g->ahead = o.lookahead <= 0 ? 16 : (uint32_t)o.lookahead;
   if (g->ahead > RWKV_CHAIN_MAX) g->ahead = RWKV_CHAIN_MAX;
   if (!g->greedy) g->ahead = 1;
+  /* the next chain's passes queued before a chain's ids are read: the GPU runs them while
+   * the CPU reads and queues the rest, instead of idling until the first of them is queued
+   * (at most that many wasted where generation stops). RWKV_GEN_LEAD=N overrides (0: none) */
+  g->lead_max = 2;
+  const char *le = getenv("RWKV_GEN_LEAD");
+  if (le && *le) g->lead_max = (uint32_t)atoi(le);
+  if (g->lead_max >= g->ahead) g->lead_max = g->ahead - 1;
   if (g->ahead > 1 && (rc = rwkv_state_new(m, &g->snap, err)) != RWKV_OK) goto fail;
+  if (g->lead_max && (rc = rwkv_state_new(m, &g->snap2, err)) != RWKV_OK) goto fail;
   /* own copies of the stop lists */
   g->stop_ids = malloc((o.n_stop_ids + 1) * sizeof *g->stop_ids);
   g->stops = calloc(o.n_stop_strings + 1, sizeof *g->stops);
@@ -192,12 +204,18 @@ static int flush(rwkv_gen *g, size_t *len, int final) {
 }
 
 /* The chain ran past the end: make the state hold the snapshot plus the
- * first `fed` queued ids, as if the tokens had been fed one by one. */
+ * first `fed` queued ids, as if the tokens had been fed one by one (all of
+ * them: the state before the next chain's first passes). */
 static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err) {
-  int rc = rwkv_state_copy(g->s, g->snap, err);
-  rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0};
-  if (!rc && fed) rc = rwkv_forward(g->m, g->s, g->q, fed, &none, NULL, err);
-  g->qn = g->qi = 0;
+  int rc;
+  if (fed == g->qn && g->lead) {
+    rc = rwkv_state_copy(g->s, g->snap2, err);
+  } else {
+    rc = rwkv_state_copy(g->s, g->snap, err);
+    rwkv_forward_opts none = {RWKV_OUTPUT_NONE, 0, 0};
+    if (!rc && fed) rc = rwkv_forward(g->m, g->s, g->q, fed, &none, NULL, err);
+  }
+  g->qn = g->qi = g->lead = 0;
   return rc;
 }
 
@@ -221,13 +239,32 @@ static int sample_gpu(rwkv_gen *g, int32_t *tok, rwkv_error *err) {
   return RWKV_OK;
 }
 
-/* Next greedy token from the lookahead queue, refilled by a GPU chain. */
+/* Next greedy token from the lookahead queue, refilled by a GPU chain: the rest
+ * of one whose first passes are queued already, or a whole one; then the next
+ * one's first passes (not past max_tokens), then the ids read back. */
 static int next_queued(rwkv_gen *g, int32_t *tok, rwkv_error *err) {
   if (g->qi == g->qn) {
     uint32_t k = g->ahead, left = (uint32_t)((size_t)g->o.max_tokens - g->count);
     if (k > left) k = left;
-    int rc = rwkv_state_copy(g->snap, g->s, err);
-    if (!rc) rc = forward_chain(g->m, g->s, k, g->q, err);
+    int rc = RWKV_OK;
+    if (g->lead) { /* (queued with the same bound: lead <= k) */
+      rwkv_state *t = g->snap;
+      g->snap = g->snap2;
+      g->snap2 = t;
+      g->cb ^= 1;
+      if (k > g->lead) rc = forward_chain_queue(g->m, g->s, g->cb, g->lead, k - g->lead, err);
+      g->lead = 0;
+    } else {
+      rc = rwkv_state_copy(g->snap, g->s, err);
+      if (!rc) rc = forward_chain_queue(g->m, g->s, g->cb, 0, k, err);
+    }
+    uint32_t nl = left - k < g->lead_max ? left - k : g->lead_max;
+    if (!rc && nl) {
+      rc = rwkv_state_copy(g->snap2, g->s, err);
+      if (!rc) rc = forward_chain_queue(g->m, g->s, g->cb ^ 1, 0, nl, err);
+      if (!rc) g->lead = nl;
+    }
+    if (!rc) rc = forward_chain_read(g->m, g->cb, k, g->q, err);
     if (rc) return rc;
     g->qn = k;
     g->qi = 0;
@@ -280,7 +317,7 @@ int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_e
    * one would have fed: every token handed out, less a stop token or end of text */
   if (queued && g->reason != RWKV_GEN_RUNNING) {
     uint32_t fed = g->reason == RWKV_GEN_STOP_TOKEN || g->reason == RWKV_GEN_EOS ? g->qi - 1 : g->qi;
-    if (fed < g->qn) {
+    if (fed < g->qn || g->lead) {
       if ((rc = rewind_to(g, fed, err)) != RWKV_OK) return rc;
     }
     g->qn = g->qi = 0;

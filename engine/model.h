@@ -135,6 +135,7 @@ struct rwkv_model {
 
   /* scratch sized for act_rows rows */
   unsigned act_buf, out_buf, tok_buf, seq_buf, argmax_buf, cand_buf, pen_buf;
+  unsigned chain_buf2; /* the second greedy chain's ids (forward_chain_queue; the first's: argmax_buf) */
   unsigned argmax_part;  /* the argmax workgroups' bests and done count (forward.c) */
   uint32_t argmax_wgs;   /* workgroups an argmax (1: one walks every logit) */
   uint64_t cand_bytes, pen_bytes;
@@ -199,6 +200,12 @@ int forward_init(rwkv_model *m, rwkv_error *err);
 /* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
 #define RWKV_CHAIN_MAX 32
 int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err);
+/* The same in halves, so that a caller can queue passes of a next chain before it reads one:
+ * k greedy passes on s whose ids go to chain buffer `which` (0 or 1) at [first, first + k)
+ * (first + k <= RWKV_CHAIN_MAX); then ids [0, n) of a chain buffer, read back (waiting for
+ * the passes that write it). */
+int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first, uint32_t k, rwkv_error *err);
+int forward_chain_read(rwkv_model *m, int which, uint32_t n, int32_t *ids, rwkv_error *err);
 /* Sampling reads back only the tokens within margin of the best (penalties applied on the GPU). */
 int forward_candidates(rwkv_model *m, const float *pen, uint32_t n_pen, float rep, float margin, uint32_t cap,
                        int32_t *ids, float *logits, uint32_t *count, rwkv_error *err);
