@@ -102,8 +102,12 @@ int rwkv_gen_new(rwkv_model *m, rwkv_state *s, const int32_t *prompt, size_t n, 
   if (!g->greedy) g->ahead = 1;
   /* the next chain's passes queued before a chain's ids are read: the GPU runs them while
    * the CPU reads and queues the rest, instead of idling until the first of them is queued
-   * (at most that many wasted where generation stops). RWKV_GEN_LEAD=N overrides (0: none) */
-  g->lead_max = 2;
+   * (at most that many wasted where generation stops). For models under 1 GiB on the GPU,
+   * whose passes take the GPU little more than the CPU's queueing of them: H100, rwkv-bench
+   * greedy tg128, two rounds (bench/h100_s32f.sh): 0.1B F16 1469-1523 -> 1543-1545 tok/s;
+   * the 2.9B's lost a little (Q4_K_M 267.2-267.4 -> 266.4-266.8, F16 210.9-211.0 ->
+   * 210.2-210.6). RWKV_GEN_LEAD=N overrides (0: none) */
+  g->lead_max = m->info.gpu_bytes < (1ull << 30) ? 2 : 0;
   const char *le = getenv("RWKV_GEN_LEAD");
   if (le && *le) g->lead_max = (uint32_t)atoi(le);
   if (g->lead_max >= g->ahead) g->lead_max = g->ahead - 1;
