@@ -577,9 +577,10 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
    * the last one (a read-back: the GPU may be idle), and at their end where no read-back
    * follows (decode_end): a chain of passes that nothing reads in between (greedy decoding's,
    * rwkv_gen) keeps the GPU busy with the passes before and pays ~8-12 us of GPU time a flush
-   * on the H100 (bench/h100_s32b.sh, s32c.sh: 2.9B Q4_K_M greedy 260.4 -> 267.5 tok/s, 0.1B
-   * 1521 -> 1534-1546; unread passes 3.68 -> 3.58 ms, 0.61 -> 0.58). RWKV_SYNC=flush:N /
-   * finish:N: every N layers in every pass, none: never. */
+   * on the H100 (bench/h100_s32c.sh, against every 4 layers: greedy 2.9B Q4_K_M 260.7-261.2 ->
+   * 268.5-268.6 tok/s, 0.1B 1506-1507 -> 1535-1537, F16 211.9-212.3 -> 211.5-211.9; unread
+   * passes 3.68 -> 3.57 ms, 0.61 -> 0.58, h100_s32b.sh). RWKV_SYNC=flush:N / finish:N: every N
+   * layers in every pass, none: never. */
   m->sync_decode = 1;
   const char *sy = getenv("RWKV_SYNC");
   if (sy && !strcmp(sy, "none")) {
@@ -1566,7 +1567,7 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
     m->prof->passes++;
   }
 
-  if (tokens) { /* NULL: tok_buf already holds them (forward_chain) */
+  if (tokens) { /* NULL: tok_buf already holds them (forward_chain_queue) */
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, m->tok_buf);
     glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, (GLsizeiptr)R * 4, tokens);
   }
@@ -1824,12 +1825,6 @@ int forward_chain_read(rwkv_model *m, int which, uint32_t n, int32_t *ids, rwkv_
   if (!m || !ids || n == 0 || n > RWKV_CHAIN_MAX)
     return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
   return rwkv_gpu_read(m->gpu, which ? m->chain_buf2 : m->argmax_buf, 4, (uint64_t)n * 4, ids, "greedy chain", err);
-}
-
-int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err) {
-  if (!ids) return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: no ids");
-  int rc = forward_chain_queue(m, s, 0, 0, k, err);
-  return rc ? rc : forward_chain_read(m, 0, k, ids, err);
 }
 
 /* The sampler's candidates from the latest logits (row 0 of out_buf): apply

@@ -197,13 +197,11 @@ static inline uint64_t state_offset(const rwkv_state *s) {
  * rest) after them. */
 int forward_programs(rwkv_model *m, rwkv_error *err);
 int forward_init(rwkv_model *m, rwkv_error *err);
-/* Greedy decode of up to RWKV_CHAIN_MAX tokens in one go (ids read back at the end). */
+/* Greedy decode chained on the GPU, up to RWKV_CHAIN_MAX tokens a chain, in halves so that a
+ * caller can queue passes of a next chain before it reads one: k greedy passes on s whose ids
+ * go to chain buffer `which` (0 or 1) at [first, first + k) (first + k <= RWKV_CHAIN_MAX);
+ * then ids [0, n) of a chain buffer, read back (waiting for the passes that write it). */
 #define RWKV_CHAIN_MAX 32
-int forward_chain(rwkv_model *m, rwkv_state *s, uint32_t k, int32_t *ids, rwkv_error *err);
-/* The same in halves, so that a caller can queue passes of a next chain before it reads one:
- * k greedy passes on s whose ids go to chain buffer `which` (0 or 1) at [first, first + k)
- * (first + k <= RWKV_CHAIN_MAX); then ids [0, n) of a chain buffer, read back (waiting for
- * the passes that write it). */
 int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first, uint32_t k, rwkv_error *err);
 int forward_chain_read(rwkv_model *m, int which, uint32_t n, int32_t *ids, rwkv_error *err);
 /* Sampling reads back only the tokens within margin of the best (penalties applied on the GPU). */

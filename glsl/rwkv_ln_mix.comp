@@ -48,19 +48,18 @@ void chan_load(uint c, uint xr, bool inrow, uint sbase, out Chan ch) {
   for (uint m = 0u; m < uint(NMIX); m++) ch.lerp[m] = par[lerp_off + m * D + c];
 }
 
+// act[off ..+ n) <- WKV_SENT, spread over every workgroup of the dispatch
+void arm(uint off, uint n) {
+  uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+  for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < n; i += nw * uint(RED_N))
+    act[off + i] = uintBitsToFloat(WKV_SENT);
+}
+
 void main() {
   uint row = gl_WorkGroupID.x;
-  if (arm_n != 0u) {
-    uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + row;
-    for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm_n; i += nw * uint(RED_N))
-      act[arm_off + i] = uintBitsToFloat(WKV_SENT);
-  }
+  if (arm_n != 0u) arm(arm_off, arm_n);
 #ifdef LN_WAIT
-  if (arm2_n != 0u) {
-    uint nw = gl_NumWorkGroups.x * gl_NumWorkGroups.y, w = gl_WorkGroupID.y * gl_NumWorkGroups.x + row;
-    for (uint i = w * uint(RED_N) + gl_LocalInvocationID.x; i < arm2_n; i += nw * uint(RED_N))
-      act[arm2_off + i] = uintBitsToFloat(WKV_SENT);
-  }
+  if (arm2_n != 0u) arm(arm2_off, arm2_n);
 #endif
   uint b = row / T, t = row % T;
   uint start = seq[2u * b], sbase = seq[2u * b + 1u] + prev_off;
