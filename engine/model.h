@@ -152,7 +152,7 @@ struct rwkv_model {
   uint64_t act_floats;
   ucache_entry ucache[UCACHE_SIZE];
   model_prof *prof; /* RWKV_PROFILE=1 */
-  uint32_t sync_every; /* RWKV_SYNC: glFlush/glFinish every N layers (diagnostic) */
+  uint32_t sync_every; /* glFlush (glFinish: sync_finish) every N layers (RWKV_SYNC; forward_init) */
   int sync_decode;     /* decode passes flush in their layers only after a wait (forward.c) */
   uint64_t waits_seen; /* rwkv_gpu_waits at the last decode pass */
   uint32_t ln_split;   /* RWKV_LN_SPLIT: channel slices per row in ln_mix (0 = automatic) */
