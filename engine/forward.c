@@ -1806,6 +1806,8 @@ int rwkv_gpu_argmax(rwkv_model *m, int32_t *token, rwkv_error *err) {
  * this model must be s's (the caller's contract, as for rwkv_gpu_argmax). Chain
  * buffer `which`'s slots are its uints 1 .. RWKV_CHAIN_MAX (argmax_buf's 0 is
  * rwkv_gpu_argmax's). */
+static unsigned chain_buf(const rwkv_model *m, int which) { return which ? m->chain_buf2 : m->argmax_buf; }
+
 int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first, uint32_t k, rwkv_error *err) {
   if (!m || !s || k == 0 || first > RWKV_CHAIN_MAX || k > RWKV_CHAIN_MAX - first)
     return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
@@ -1814,7 +1816,7 @@ int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first,
   if (rc) return rc;
   uint32_t seq[2] = {0, (uint32_t)state_offset(s)};
   for (uint32_t j = 0; j < k && !rc; j++) {
-    argmax_dispatch(m, 1, which ? m->chain_buf2 : m->argmax_buf, 1 + first + j);
+    argmax_dispatch(m, 1, chain_buf(m, which), 1 + first + j);
     rc = pass(m, 1, 1, seq, NULL, RWKV_OUTPUT_LAST, 0, err);
     if (!rc) decode_end(m, 1);
   }
@@ -1824,7 +1826,7 @@ int forward_chain_queue(rwkv_model *m, rwkv_state *s, int which, uint32_t first,
 int forward_chain_read(rwkv_model *m, int which, uint32_t n, int32_t *ids, rwkv_error *err) {
   if (!m || !ids || n == 0 || n > RWKV_CHAIN_MAX)
     return rwkv_errorf(err, RWKV_ERR_ARG, "forward_chain: 1..%d tokens", RWKV_CHAIN_MAX);
-  return rwkv_gpu_read(m->gpu, which ? m->chain_buf2 : m->argmax_buf, 4, (uint64_t)n * 4, ids, "greedy chain", err);
+  return rwkv_gpu_read(m->gpu, chain_buf(m, which), 4, (uint64_t)n * 4, ids, "greedy chain", err);
 }
 
 /* The sampler's candidates from the latest logits (row 0 of out_buf): apply

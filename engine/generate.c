@@ -48,7 +48,7 @@ rwkv_gen_opts rwkv_gen_default_opts(void) {
 static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err);
 
 void rwkv_gen_free(rwkv_gen *g) {
-  if (g && (g->qi < g->qn || g->lead)) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
+  if (g) rewind_to(g, g->qi, NULL); /* abandoned: the state ends after what was handed out */
   rwkv_gen_free_detached(g);
 }
 
@@ -207,12 +207,15 @@ static int flush(rwkv_gen *g, size_t *len, int final) {
   return emit(g, utf8_complete((const unsigned char *)g->buf, safe), len);
 }
 
-/* The chain ran past the end: make the state hold the snapshot plus the
- * first `fed` queued ids, as if the tokens had been fed one by one (all of
- * them: the state before the next chain's first passes). */
+/* Where generation ends with passes queued past what it handed out: make the
+ * state hold the snapshot plus the first `fed` queued ids, as if the tokens had
+ * been fed one by one (all of them: the state before the next chain's first
+ * passes); with nothing queued past `fed`, nothing to do. Empties the queue. */
 static int rewind_to(rwkv_gen *g, uint32_t fed, rwkv_error *err) {
-  int rc;
-  if (fed == g->qn && g->lead) {
+  int rc = RWKV_OK;
+  if (fed == g->qn && !g->lead) {
+    /* nothing past it queued: the state is right */
+  } else if (fed == g->qn) {
     rc = rwkv_state_copy(g->s, g->snap2, err);
   } else {
     rc = rwkv_state_copy(g->s, g->snap, err);
@@ -321,10 +324,7 @@ int rwkv_gen_next(rwkv_gen *g, const char **text, size_t *len, int *done, rwkv_e
    * one would have fed: every token handed out, less a stop token or end of text */
   if (queued && g->reason != RWKV_GEN_RUNNING) {
     uint32_t fed = g->reason == RWKV_GEN_STOP_TOKEN || g->reason == RWKV_GEN_EOS ? g->qi - 1 : g->qi;
-    if (fed < g->qn || g->lead) {
-      if ((rc = rewind_to(g, fed, err)) != RWKV_OK) return rc;
-    }
-    g->qn = g->qi = 0;
+    if ((rc = rewind_to(g, fed, err)) != RWKV_OK) return rc;
   }
   *text = g->out ? g->out : "";
   *done = g->reason != RWKV_GEN_RUNNING;
