@@ -33,10 +33,14 @@ typedef struct arena {
    * layer before (aop / fop: 0 in layer 0), which the attention layer norm adds to its input
    * xin (the layer before's x) and writes as this layer's x (x; x2 its other buffer) */
   uint32_t ao, fo, aop, fop, xin, x2;
+  /* the channel mix's input (decode: a slot of its own, so that the r / k / v read of the next
+   * layer's mixes finds no line of it cached by the FFN key: dsync waits on counts, no
+   * barrier between; else mix's first slot) */
+  uint32_t mixf;
   uint64_t total;
 } arena;
 
-static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused);
+static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused, int count);
 static int wkv_scan(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int g_late,
                     rwkv_error *err);
 static uint32_t skip_parse(const char *e);
@@ -45,6 +49,13 @@ static void fold(rwkv_model *m, uint32_t x, const arena *a, uint32_t R);
 /* the layer kernel's counters (uints): tickets at 0, done at 32, the failure flag at 64 */
 #define PERSIST_SYNC_BYTES (96 * 4)
 #define ARGMAX_WGS_MAX 256 /* rwkv_argmax.comp workgroups at most (its partial buffer) */
+/* Decode's dispatch counter edges (dsync, RWKV_DSYNC bits; matmul.h rwkv_mm_sync): r / k / v
+ * and the LoRA first stages wait on the attention layer norm's count, the FFN key on the
+ * FFN's layer norm's, the FFN value on the key's, Wo on the WKV step's, each instead of a
+ * barrier across. Counter e belongs to edge e. */
+enum { DS_LN_ATT, DS_LN_FFN, DS_FFN_KEY, DS_WKV, DS_EDGES };
+#define DS_ALL ((1u << DS_EDGES) - 1u)
+_Static_assert(sizeof ((rwkv_model *)0)->dsync_n == DS_EDGES * sizeof(uint32_t), "model.h dsync_n: one a DS_* edge");
 
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
@@ -64,6 +75,8 @@ static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   TAKE(last, (uint64_t)B * d->n_embd);
   TAKE(last_ffn, (uint64_t)B * d->n_embd);
   TAKE(hidden, RD);
+  a.mixf = a.mix;
+  if (R == B) TAKE(mixf, RD);
 #undef TAKE
   a.ao = a.wl;
   a.fo = a.al;
@@ -416,6 +429,21 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->g_late = env_u32("RWKV_G_LATE", 128);
   m->tmap_on = env_u32("RWKV_TOKEN_MAP", 1) != 0; /* 0: padded batches run every row */
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
+  /* decode's dispatch counters (dsync): the matmuls after the two layer norms wait on the
+   * norms' workgroup counts instead of a barrier, Wo on the WKV step's (in passes without the
+   * residual adds' early start), in models narrower than 2048 the FFN value on the key's too.
+   * H100, bench-profile ms a token against the barriers in one call (bench/h100_s33c.sh,
+   * s33d.sh): 0.1B F16 0.571 -> 0.521-0.524 (edges 0 and 1), 0.503-0.512 (and the FFN
+   * value's); 2.9B Q4_K_M 3.547 -> 3.460-3.461 (0 and 1; the FFN value's edge lost, 3.641),
+   * F16 4.501-4.504 -> 4.415-4.428 (0 and 1), 4.369-4.373 (and Wo's). RWKV_DSYNC=<bits>
+   * (1 << DS_*) sets the edges, 0 none; on llvmpipe, which runs one dispatch at a time, none
+   * by default. */
+  {
+    const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
+    uint32_t def = gi->software ? 0 : (1u << DS_LN_ATT) | (1u << DS_LN_FFN) | (1u << DS_WKV) |
+                                      (m->d.n_embd < 2048 ? 1u << DS_FFN_KEY : 0);
+    m->dsync_on = env_u32("RWKV_DSYNC", def) & DS_ALL;
+  }
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
   m->lora_fused = lora_code(lt) >= 0 && lora_code(lta) >= 0 && lora_code(ltv) >= 0 && lora_code(ltg) >= 0 &&
                   env_u32("RWKV_WKV_LORA_FUSE", 1) != 0;
@@ -533,6 +561,12 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
              "#define LORA_TV %d\n#define LORA_TG %d\n%s", split * hs, split, maxr, env_u32("RWKV_WKV_CUT", 0),
              lora_code(lt), lora_code(lta), lora_code(ltv), lora_code(ltg), cdefs);
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
+    /* (dsync's WKV edge: the kernel counting its workgroups) */
+    if (rc == RWKV_OK && (m->dsync_on >> DS_WKV) & 1u && strlen(fused) + 96 < sizeof fused) {
+      strcat(fused, "#define WKV_COUNT 1\n");
+      if (!m->wkv_early) strcat(fused, "#define RWKV_COHERENT coherent\n"); /* (y stored coherently) */
+      rc = program(m, "rwkv_wkv", fused, &p->wkv_lora_cnt, err);
+    }
   }
   /* Decode's residual adds left to their readers: Wo and the FFN value write their outputs
    * apart (arena ao / fo, marked WKV_SENT beforehand) with no barrier after them; the layer
@@ -595,6 +629,32 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->skip = skip_parse(getenv("RWKV_SKIP"));
   m->twice = skip_parse(getenv("RWKV_TWICE"));
   m->nobar = skip_parse(getenv("RWKV_NOBAR"));
+  m->dsync_check = env_u32("RWKV_DSYNC_CHECK", 0) != 0;
+  /* (a count must follow the layer norm's stores: coherent ones where the residual adds'
+   * programs, coherent already, do not run) */
+  if (rc == RWKV_OK && m->dsync_on & ((1u << DS_LN_ATT) | (1u << DS_LN_FFN))) {
+    rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n#define RWKV_COHERENT coherent\n", &p->ln_mix6c, err);
+    if (rc == RWKV_OK)
+      rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n#define RWKV_COHERENT coherent\n", &p->ln_mix1c, err);
+  }
+  if (rc == RWKV_OK && m->dsync_on) {
+    static const uint32_t zeros[DS_EDGES * 32];
+    rc = rwkv_gpu_buffer(m->gpu, sizeof zeros, zeros, &m->dsync_buf, err);
+  }
+  /* (the counting kernels: the decode weights' own programs for the edges on; weights whose
+   * decode kernel is not the blocked one keep their barriers) */
+  for (uint32_t l = 0; rc == RWKV_OK && m->dsync_on && l < m->d.n_layer; l++) {
+    model_layer *W = &m->layers[l];
+    struct { rwkv_mm_weight *w; uint32_t edges; } ws[] = {
+        {&W->rkv, 1u << DS_LN_ATT}, {&W->wr, 1u << DS_LN_ATT}, {&W->wk, 1u << DS_LN_ATT},
+        {&W->wv, 1u << DS_LN_ATT}, {&W->lora1, 1u << DS_LN_ATT}, {&W->w1, 1u << DS_LN_ATT},
+        {&W->a1, 1u << DS_LN_ATT}, {&W->g1, 1u << DS_LN_ATT}, {&W->v1, 1u << DS_LN_ATT},
+        {&W->ffn_key, (1u << DS_LN_FFN) | (1u << DS_FFN_KEY)}, {&W->ffn_value, 1u << DS_FFN_KEY},
+        {&W->wo, 1u << DS_WKV}};
+    for (size_t i = 0; rc == RWKV_OK && i < sizeof ws / sizeof *ws; i++)
+      if ((m->dsync_on & ws[i].edges) && ws[i].w->n_chunks && ws[i].w->kernel[0] == 2)
+        rc = rwkv_mm_sync_init(m->gpu, ws[i].w, err);
+  }
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
@@ -641,6 +701,7 @@ void forward_free(rwkv_model *m) {
   free_buf(m, &m->argmax_buf, 4 * (1 + RWKV_CHAIN_MAX));
   free_buf(m, &m->chain_buf2, 4 * (1 + RWKV_CHAIN_MAX));
   free_buf(m, &m->argmax_part, 4 * (1 + 2 * ARGMAX_WGS_MAX));
+  free_buf(m, &m->dsync_buf, DS_EDGES * 32 * 4);
   free_buf(m, &m->persist_sync, PERSIST_SYNC_BYTES);
   m->persist_prog = 0;
   for (int i = 0; i < R16_KINDS; i++) rwkv_mm_free(m->gpu, &m->r16[i].w);
@@ -819,6 +880,7 @@ static void prof_report(rwkv_model *m) {
  * every barrier). */
 static int mm_groups(rwkv_model *m, const rwkv_mm_weight *w, const rwkv_mm_group *g, uint32_t n, uint32_t R,
                      int wait, rwkv_mm_batch *b, rwkv_error *err) {
+  if (m->dsync_cur) return rwkv_mm_dispatch_groups_sync(m->gpu, w, g, n, R, wait || !m->overlap, b, m->dsync_cur, err);
   if (b) return rwkv_mm_dispatch_groups_batch(m->gpu, w, g, n, R, b, err);
   return (wait || !m->overlap ? rwkv_mm_dispatch_groups : rwkv_mm_dispatch_groups_nb)(m->gpu, w, g, n, R, err);
 }
@@ -847,8 +909,9 @@ static int mm_nb(rwkv_model *m, const rwkv_mm_weight *w, uint32_t x, uint32_t y,
  * which per-step timestamps inflate. */
 #define SKIP(m, step) (((m)->skip >> (step)) & 1u)
 #define TWICE(m, step) (((m)->twice >> (step)) & 1u)
-/* RWKV_NOBAR=rkv,wkv,wo,ffn_value (diagnostic, decode; garbage out): no barrier after those steps, so
- * that the next one may start before they end: what overlapping them could win at most */
+/* RWKV_NOBAR=ln_att,rkv,wkv,wo,ln_ffn,ffn_key,ffn_value (diagnostic, decode; garbage out): no
+ * barrier after those steps, so that the next one may start before they end: what overlapping
+ * them could win at most (ln_att, ln_ffn and ffn_key leave the residual adds' early start on) */
 #define NOBAR(m, step, T) ((T) == 1 && (((m)->nobar >> (step)) & 1u))
 static uint32_t skip_parse(const char *e) {
   static const struct { const char *name; int step; } st[] = {
@@ -871,6 +934,8 @@ typedef struct ln_early {
   uint32_t arm_off, arm_n, add1, add2;
   uint32_t xo_on, xo, arm2_off, arm2_n; /* (LN_WAIT programs: x plus the adds written at xo
                                          * when xo_on; a second range marked) */
+  uint32_t cnt_slot; /* != 0: its workgroups count themselves done in dsync counter cnt_slot -
+                      * 1 and no barrier follows (the matmuls after it wait on the count) */
 } ln_early;
 
 /* One ln_mix dispatch: LN(x) with (w, b), token shift lerps into mix (e: NULL, or its part
@@ -878,11 +943,15 @@ typedef struct ln_early {
 static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uint32_t R, uint32_t par,
                    uint32_t ln_w, uint32_t ln_b, uint32_t lerp, uint32_t out, uint32_t last, uint32_t prev_off,
                    uint32_t store_from, uint32_t store_to, const ln_early *e) {
-  static const ln_early none = {0, 0, 0, 0, 0, 0, 0, 0};
+  static const ln_early none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
   if (!e) e = &none;
   uint32_t D = m->d.n_embd;
+  if (e->cnt_slot && prog == m->prog.ln_mix6) prog = m->prog.ln_mix6c;
+  if (e->cnt_slot && prog == m->prog.ln_mix1) prog = m->prog.ln_mix1c;
   use(m, prog);
   u32(prog, "arm_off", e->arm_off); u32(prog, "arm_n", e->arm_n);
+  u32(prog, "cnt_slot", e->cnt_slot);
+  if (e->cnt_slot) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, m->dsync_buf);
   if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) {
     /* (distances past x: the slots lie above both x buffers, arena_layout) */
     u32(prog, "add1_d", e->add1 ? e->add1 - a->x : 0); u32(prog, "add2_d", e->add2 ? e->add2 - a->x : 0);
@@ -916,7 +985,25 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   if (m->ln_split) slices = m->ln_split;
   uint32_t cs = (D + slices - 1) / slices;
   u32(prog, "cslice", cs);
-  run(R, (D + cs - 1) / cs);
+  glDispatchCompute(R, (D + cs - 1) / cs, 1);
+  if (e->cnt_slot) m->dsync_n[e->cnt_slot - 1] += R * ((D + cs - 1) / cs);
+  else if (!NOBAR(m, lerp == PAR_FFN_LERP ? PROF_LN_FFN : PROF_LN_ATT, T))
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+}
+
+/* Whether decode's dispatch counters replace the barrier of edge e (DS_*) in a pass of T rows
+ * a sequence (not with the diagnostics that leave steps or barriers out). */
+static int dsync_edge(const rwkv_model *m, int e, uint32_t T) {
+  return T == 1 && m->dsync_buf && ((m->dsync_on >> e) & 1u) && m->overlap && !m->skip && !m->twice && !m->nobar;
+}
+/* ... and whether a weight of that edge can take part in a dispatch of R rows (or is absent) */
+static int dsync_ok(const rwkv_mm_weight *w, uint32_t R) { return !w->n_chunks || rwkv_mm_sync_ok(w, R); }
+/* The FFN value's edge in layer l (a pass of R rows, T a sequence): the key and the value on
+ * their blocked decode kernels */
+static int dsync_ffn_value(rwkv_model *m, uint32_t l, uint32_t T, uint32_t R) {
+  const model_layer *W = &m->layers[l];
+  return dsync_edge(m, DS_FFN_KEY, T) && !W->ffn_key.prog_pro && !rows16_on(m, R16_KEY, l, R) &&
+         rwkv_mm_sync_ok(&W->ffn_key, R) && !rows16_on(m, R16_VALUE, l, R) && rwkv_mm_sync_ok(&W->ffn_value, R);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -1035,8 +1122,12 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   /* res_early (a->aop: not in layer 0): LN of the layer before's x (xin) plus its pending Wo /
    * FFN value outputs, written as this layer's x; this layer's slots for them marked */
   uint32_t D = m->d.n_embd, res = m->res_pass;
+  const model_layer *W = &m->layers[l];
+  int ds = !f16 && !lone16 && dsync_edge(m, DS_LN_ATT, T) && dsync_ok(&W->rkv, R) && dsync_ok(&W->wr, R) &&
+           dsync_ok(&W->wk, R) && dsync_ok(&W->wv, R) && dsync_ok(&W->lora1, R) && dsync_ok(&W->w1, R) &&
+           dsync_ok(&W->a1, R) && dsync_ok(&W->g1, R) && dsync_ok(&W->v1, R);
   ln_early le = {a->r, early ? a->wl - a->r : 0, res ? a->aop : 0, res ? a->fop : 0,
-                 res && a->aop, a->x, res ? a->ao : 0, res ? 2 * R * D : 0};
+                 res && a->aop, a->x, res ? a->ao : 0, res ? 2 * R * D : 0, ds ? DS_LN_ATT + 1 : 0};
   arena ai = *a;
   ai.x = a->xin;
   if (!SKIP(m, PROF_LN_ATT)) {
@@ -1056,9 +1147,12 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
    * RWKV_LORA1_FIRST=0|1 forces an order. */
   int first = b && !SKIP(m, PROF_LORA1) &&
               (m->lora1_first >= 0 ? m->lora1_first : R > 256 && R <= 512);
+  /* (dsync: every matmul below waits on the layer norm's count) */
+  rwkv_mm_sync sy = {m->dsync_buf, DS_LN_ATT + 1, m->dsync_n[DS_LN_ATT], 0, 0};
+  m->dsync_cur = ds ? &sy : NULL;
   if (first) rc = lora1_dispatch(m, l, a, R, b, err);
   if (!rc && !SKIP(m, PROF_RKV)) rc = rkv_dispatch(m, l, a, T, R, f16 ? RKV_ALL16 : lone16 ? RKV_LONE16 : RKV_QUANT, b, err);
-  if (rc) return rc;
+  if (rc) return m->dsync_cur = NULL, rc;
   prof(m, PROF_RKV);
   if (SKIP(m, PROF_LORA1)) {
     rwkv_mm_batch_end(m->gpu, b);
@@ -1068,6 +1162,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
     if (!rc && (early || NOBAR(m, PROF_RKV, T)) && b && !b->n) b->pending = 0;
     else if (!rc) rwkv_mm_batch_end(m->gpu, b);
   }
+  m->dsync_cur = NULL;
   prof(m, PROF_LORA1);
   return rc;
 }
@@ -1158,7 +1253,13 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   if (rc) return rc;
   if (!fused) prof(m, PROF_LORA2);
 
-  /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa */
+  /* the WKV-7 recurrence per head, group norm, bonus and gate -> y; att_prev <- xa
+   * (dsync: Wo waiting on the fused kernel's count, with no barrier between; not in a pass
+   * with the residual adds' early start, whose FFN layer norm reads this layer's x, written
+   * by the attention layer norm, before its wait: the barrier here is what orders them; no
+   * rows16 decodes beside) */
+  int ds_wo = fused && !scan && !m->res_pass && dsync_edge(m, DS_WKV, T) && R < 128 && m->prog.wkv_lora_cnt &&
+              !SKIP(m, PROF_WKV) && !SKIP(m, PROF_WO) && rwkv_mm_sync_ok(&W->wo, R);
   if (!SKIP(m, PROF_WKV)) {
     /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
     const model_progs *p = &m->prog;
@@ -1171,13 +1272,15 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
       else {
         /* (rows16's decodes beside the one-kernel step too, under its barrier;
          * RWKV_R16_BESIDE=0: each just before its matmul) */
-        wkv_one(m, l, a, B, T, fused);
+        wkv_one(m, l, a, B, T, fused, ds_wo);
         if (k == 0 && m->r16_beside) rc = rows16_beside(m, l, R, err);
-        if (!NOBAR(m, PROF_WKV, T)) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+        if (!NOBAR(m, PROF_WKV, T) && !ds_wo) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
       }
     if (rc) return rc;
   }
   prof(m, PROF_WKV);
+  rwkv_mm_sync sw = {m->dsync_buf, DS_WKV + 1, m->dsync_n[DS_WKV], 0, 0};
+  m->dsync_cur = ds_wo ? &sw : NULL;
 
   /* x += Wo.y (in the last layer only for the rows whose output or ffn_prev is kept, when
    * token_map listed them: the FFN after it then runs on them alone) */
@@ -1185,6 +1288,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
   int rc2 = SKIP(m, PROF_WO) ? RWKV_OK
             : m->res_pass ? mm_run(m, &W->wo, a->y, a->ao, R, RWKV_MM_ACT_NONE, 0, 0, NULL, err)
                           : mm_run(m, &W->wo, a->y, a->x, R, RWKV_MM_ACT_NONE, 1, !NOBAR(m, PROF_WO, T), NULL, err);
+  m->dsync_cur = NULL;
   prof(m, PROF_WO);
   return rc2;
 }
@@ -1205,11 +1309,16 @@ static void wkv_uniforms(rwkv_model *m, unsigned p, uint32_t l, const arena *a, 
 /* The WKV step in one kernel (glsl/rwkv_wkv.comp): one workgroup per (head, sequence)
  * walks the tokens; with fused, the LoRA second stages are computed inside it. No barrier
  * (the caller's). */
-static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused) {
+static void wkv_one(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint32_t T, int fused, int count) {
   const rwkv7_desc *d = &m->d;
   const model_layer *W = &m->layers[l];
-  unsigned p = fused ? m->prog.wkv_lora : m->prog.wkv;
+  unsigned p = count ? m->prog.wkv_lora_cnt : fused ? m->prog.wkv_lora : m->prog.wkv;
   use(m, p);
+  if (count) { /* (dsync: its workgroups count themselves done for Wo) */
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 8, m->dsync_buf);
+    u32(p, "cnt_slot", DS_WKV + 1);
+    m->dsync_n[DS_WKV] += d->n_head * B;
+  }
   if (fused) {
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 4, W->w2.chunks[0].buf);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 5, W->a2.chunks[0].buf);
@@ -1426,7 +1535,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
   uint32_t lay = (uint32_t)(l * m->layer_floats);
   /* the last row's LN2(x) waits in last_ffn: the next layer stores it as ffn_prev
    * (decode with a prologue: computed by the key matmul's workgroups, ln_fuse_init) */
-  int rc;
+  int rc, ffv_wait = 0;
   if (T == 1 && W->ffn_key.prog_pro) {
     rwkv_mm_prologue pa = {m->par_buf, m->pool_buf, m->seq_buf, a->x, par + PAR_LN2_W * D,
                            par + PAR_LN2_B * D, m->d.eps, lay + D, 1, a->last_ffn, 0, 0, 0};
@@ -1437,26 +1546,38 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     /* (on f16 rows as the value below; the layer norm's barrier covers a decode here) */
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
+    /* dsync: the FFN key waits on the layer norm's count (e1), the value on the key's (e2) */
+    int e1 = !f16 && dsync_edge(m, DS_LN_FFN, T) && rwkv_mm_sync_ok(&W->ffn_key, R);
+    int e2 = dsync_ffn_value(m, l, T, R);
     if (!SKIP(m, PROF_LN_FFN)) {
-      ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0, 0, 0, 0, 0};
+      ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0, 0, 0, 0, 0, e1 ? DS_LN_FFN + 1 : 0};
       ln_mix(m, m->res_pass ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
-             PAR_FFN_LERP, a->mix, a->last_ffn, lay + D, 0, 0, &le);
+             PAR_FFN_LERP, a->mixf, a->last_ffn, lay + D, 0, 0, &le);
       prof(m, PROF_LN_FFN);
     } else if (f16) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     rc = RWKV_OK;
+    rwkv_mm_sync sk = {m->dsync_buf, e1 ? DS_LN_FFN + 1 : 0, m->dsync_n[DS_LN_FFN], e2 ? DS_FFN_KEY + 1 : 0, 0};
+    m->dsync_cur = e1 || e2 ? &sk : NULL;
     if (!SKIP(m, PROF_FFN_KEY))
-      rc = mm_act(m, f16 ? &m->r16[R16_KEY].w : &W->ffn_key, a->mix, a->ffh, R, RWKV_MM_ACT_RELU2, err);
+      rc = mm_run(m, f16 ? &m->r16[R16_KEY].w : &W->ffn_key, a->mixf, a->ffh, R, RWKV_MM_ACT_RELU2, 0,
+                  !e2 && !NOBAR(m, PROF_FFN_KEY, T), NULL, err);
+    m->dsync_cur = NULL;
+    m->dsync_n[DS_FFN_KEY] += sk.counted;
+    ffv_wait = e2;
   }
   prof(m, PROF_FFN_KEY);
   /* (on its f16 rows in long prefills, rows16: decoded here where the WKV step did not) */
   int f16 = rows16_on(m, R16_VALUE, l, R);
   if (!rc && f16 && m->r16[R16_VALUE].layer != (int)l && (rc = rows16_fill(m, R16_VALUE, l, err)) == RWKV_OK)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  rwkv_mm_sync sv = {m->dsync_buf, DS_FFN_KEY + 1, m->dsync_n[DS_FFN_KEY], 0, 0};
+  m->dsync_cur = ffv_wait ? &sv : NULL;
   if (!rc && !SKIP(m, PROF_FFN_VALUE))
     rc = m->res_pass ? mm_run(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->fo, R, RWKV_MM_ACT_NONE, 0,
                               l + 1 == m->d.n_layer, NULL, err)
                      : mm_run(m, f16 ? &m->r16[R16_VALUE].w : &W->ffn_value, a->ffh, a->x, R, RWKV_MM_ACT_NONE, 1,
                               !NOBAR(m, PROF_FFN_VALUE, T), NULL, err);
+  m->dsync_cur = NULL;
   prof(m, PROF_FFN_VALUE);
   return rc;
 }
@@ -1465,7 +1586,9 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
  * (m->res_early): decode through the plain path (no layer-norm prologues, no layer kernel),
  * without the diagnostics that leave steps or barriers out. */
 static int res_on(rwkv_model *m, uint32_t B, uint32_t T) {
-  if (T != 1 || !m->res_early || !m->prog.fold || !m->lora_fused || m->skip || m->twice || m->nobar || m->tail_n ||
+  uint32_t nobar_res = (1u << PROF_RKV) | (1u << PROF_WKV) | (1u << PROF_WO) | (1u << PROF_FFN_VALUE);
+  if (T != 1 || !m->res_early || !m->prog.fold || !m->lora_fused || m->skip || m->twice || (m->nobar & nobar_res) ||
+      m->tail_n ||
       persist_on(m, B, T))
     return 0;
   for (uint32_t l = 0; l < m->d.n_layer; l++)
@@ -1480,8 +1603,13 @@ static int pass_steps(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq
                       int output, int embed, rwkv_error *err);
 static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, const int32_t *tokens,
                 int output, int embed, rwkv_error *err) {
+  uint32_t ds[DS_EDGES];
+  memcpy(ds, m->dsync_n, sizeof ds);
   int rc = pass_steps(m, B, T, seq, tokens, output, embed, err);
   m->res_pass = 0;
+  m->dsync_cur = NULL;
+  if (rc != RWKV_OK && memcmp(ds, m->dsync_n, sizeof ds) != 0)
+    m->dsync_on = 0; /* (a failed pass may leave counts the GPU never makes: barriers from now on) */
   if (rc == RWKV_OK && m->persist_check && persist_on(m, B, T)) {
     /* (tests: a wait in the layer kernel that gave up, or a ticket taken twice or never) */
     uint32_t c[65];
@@ -1489,6 +1617,15 @@ static int pass(rwkv_model *m, uint32_t B, uint32_t T, const uint32_t *seq, cons
     if (rc == RWKV_OK && (c[64] || c[0] != m->persist_tk || c[32] != m->persist_dn))
       rc = rwkv_errorf(err, RWKV_ERR_GPU, "layer kernel (RWKV_PERSIST): failure flag %u, tickets %u (expected %u), "
                        "done %u (expected %u)", c[64], c[0], m->persist_tk, c[32], m->persist_dn);
+  }
+  if (rc == RWKV_OK && m->dsync_check && m->dsync_buf) {
+    /* (tests: every count the pass's waits relied on was made, and no other) */
+    uint32_t c[DS_EDGES * 32];
+    rc = rwkv_gpu_read(m->gpu, m->dsync_buf, 0, sizeof c, c, "dispatch counters", err);
+    for (int e = 0; rc == RWKV_OK && e < DS_EDGES; e++)
+      if (c[32 * e] != m->dsync_n[e])
+        rc = rwkv_errorf(err, RWKV_ERR_GPU, "dispatch counter %d (RWKV_DSYNC) is %u, expected %u", e, c[32 * e],
+                         m->dsync_n[e]);
   }
   rwkv_gpu_set_token_map(m->gpu, 0, 0, 0, 0);
   m->tail_n = 0;

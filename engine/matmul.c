@@ -980,6 +980,21 @@ int rwkv_mm_prologue_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
   return RWKV_OK;
 }
 
+int rwkv_mm_sync_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
+  if (!g || !w) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_sync_init: NULL argument");
+  if (!w->n_chunks || w->prog_sync) return RWKV_OK;
+  if (w->kernel[0] != 2)
+    return rwkv_errorf(err, RWKV_ERR_UNSUPPORTED, "%s: decode kernel %u takes no dispatch counters", w->name,
+                       w->kernel[0]);
+  mm_cfg c;
+  pick_cfg(rwkv_gpu_get_info(g), 0, w->type, w->K, w->M, &c); /* the decode kernel's shape, as at upload */
+  char defs[1024];
+  cfg_defs(w->type, &c, "#define DSYNC 1\n", defs, sizeof defs);
+  /* (in a load: built while the uploads wait, as the decode kernel itself) */
+  int rc = rwkv_gpu_program_soon(g, "matmul", defs, &w->prog_sync, err);
+  return rc ? rwkv_error_prefix(err, "%s (dispatch counters)", w->name) : RWKV_OK;
+}
+
 /* matmul.comp's u_ga / u_gb entry of group a's rows inside chunk ch (ldx: the x row
  * stride to pass); its workgroups start at *wgs, which grows by them. 0: no rows here. */
 static int group_uniforms(const rwkv_mm_group *a, const rwkv_mm_chunk *ch, uint32_t rpw, uint32_t ldx,
@@ -1198,9 +1213,16 @@ void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b) {
 
 /* barrier: one after the dispatches (else the next barrier covers them); bt: a batch (the
  * barrier is its end's; splits record their reduces there) or NULL. */
+int rwkv_mm_sync_ok(const rwkv_mm_weight *w, uint32_t T) {
+  return w && w->n_chunks && rwkv_mm_variant(T) == 0 && w->kernel[0] == 2 && w->prog_sync;
+}
+
 static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
-                           uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *bt, rwkv_error *err) {
+                           uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *bt, rwkv_mm_sync *sy,
+                           rwkv_error *err) {
   if (!g || !w || (!gr && n)) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL argument");
+  if (sy && (!rwkv_mm_sync_ok(w, T) || !sy->buf))
+    return rwkv_errorf(err, RWKV_ERR_ARG, "%s: no dispatch counters for T = %u", w->name, T);
   if (!w->n_chunks) return rwkv_errorf(err, RWKV_ERR_ARG, "%s: weight not uploaded", w->name);
   if (n == 0 || n > RWKV_MM_MAX_GROUPS || T == 0)
     return rwkv_errorf(err, RWKV_ERR_ARG, "%s: T = %u, %u groups (need T >= 1, 1..%d groups)",
@@ -1254,10 +1276,16 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
   if (w->kernel[v] == 1 && w->scratch_user && !w->prog_reduce &&
       (rc = rwkv_gpu_program_need(g, &w->prog_reduce, err)) != RWKV_OK)
     return rwkv_error_prefix(err, "%s", w->name);
-  glUseProgram(w->prog[v]);
+  glUseProgram(sy ? w->prog_sync : w->prog[v]);
   glUniform1ui(0, w->K);
   glUniform1ui(1, Tl);
   glUniform1ui(2, (GLuint)w->stride);
+  if (sy) { /* (uniforms stay with the program, which weights of one shape share) */
+    glUniform1ui(25, sy->wslot);
+    glUniform1ui(26, sy->wait);
+    glUniform1ui(27, sy->cslot);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, sy->buf);
+  }
   if (v && w->kernel[v] != 2) { /* the rows and tiled kernels take a token map */
     glUniform1ui(15, tmap ? 3 : 0);
     glUniform1ui(16, tmoff);
@@ -1308,6 +1336,7 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
         glUniform1ui(14, 0);
       }
       glDispatchCompute(wgs, (GLuint)tiles, 1);
+      if (sy && sy->cslot) sy->counted += wgs * (uint32_t)tiles;
     }
   }
   if (barrier) glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
@@ -1318,18 +1347,24 @@ static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_g
 
 int rwkv_mm_dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                             uint32_t n, uint32_t T, rwkv_error *err) {
-  return dispatch_groups(g, w, gr, n, T, 1, NULL, err);
+  return dispatch_groups(g, w, gr, n, T, 1, NULL, NULL, err);
 }
 
 int rwkv_mm_dispatch_groups_nb(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                                uint32_t n, uint32_t T, rwkv_error *err) {
-  return dispatch_groups(g, w, gr, n, T, 0, NULL, err);
+  return dispatch_groups(g, w, gr, n, T, 0, NULL, NULL, err);
 }
 
 int rwkv_mm_dispatch_groups_batch(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                                   uint32_t n, uint32_t T, rwkv_mm_batch *b, rwkv_error *err) {
   if (!b) return rwkv_errorf(err, RWKV_ERR_ARG, "mm_dispatch: NULL batch");
-  return dispatch_groups(g, w, gr, n, T, 0, b, err);
+  return dispatch_groups(g, w, gr, n, T, 0, b, NULL, err);
+}
+
+int rwkv_mm_dispatch_groups_sync(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
+                                 uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *b,
+                                 rwkv_mm_sync *s, rwkv_error *err) {
+  return dispatch_groups(g, w, gr, n, T, b ? 0 : barrier, b, s, err);
 }
 
 int rwkv_mm_dispatch_act(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_args *a, int act,

@@ -58,6 +58,7 @@ typedef struct rwkv_mm_weight {
   unsigned prog_reduce;
   int scratch_user;     /* 1: counted in rwkv_gpu_scratch_use (until rwkv_mm_free) */
   unsigned prog_pro;    /* decode kernel with the LN + mix prologue (rwkv_mm_prologue_init), 0: none */
+  unsigned prog_sync;   /* decode kernel with dispatch counters (rwkv_mm_sync_init), 0: none */
 } rwkv_mm_weight;
 
 /* Which of a weight's programs (prog[v], kernel[v], ...) a dispatch of T tokens runs: 0 for
@@ -161,6 +162,31 @@ int rwkv_mm_dispatch_groups_batch(rwkv_gpu *g, const rwkv_mm_weight *w, const rw
 /* The barrier, the recorded reduces and their barrier (just the barrier when none were
  * recorded, nothing when nothing was dispatched); b is empty after it. */
 void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b);
+
+/* Dispatch counters for decode (glsl/matmul.comp DSYNC): a consumer dispatched right after
+ * its producer, with no barrier between, waits for the producer's workgroups to count
+ * themselves done instead (the consumer's launch and first weight loads overlap the
+ * producer's end). buf holds the counters, 32 uints apart (common.glsl DSYNC_STRIDE).
+ * Only the blocked decode kernel takes part (rwkv_mm_sync_init, _ok); with wslot != 0 its
+ * workgroups wait until counter wslot - 1 reaches `wait` (unsigned, wrapping: the caller
+ * keeps each counter's running total), with cslot != 0 each counts itself done in counter
+ * cslot - 1 and `counted` grows by the workgroups dispatched. */
+typedef struct rwkv_mm_sync {
+  unsigned buf;
+  uint32_t wslot, wait, cslot;
+  uint32_t counted;
+} rwkv_mm_sync;
+/* Compile w's decode kernel with the counters (w->prog_sync; nothing if it has one; in an
+ * upload batch as rwkv_gpu_program_soon). RWKV_ERR_UNSUPPORTED (w unchanged) when its decode
+ * kernel is not the blocked one. */
+int rwkv_mm_sync_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err);
+/* Whether w's dispatches of T tokens can take part in a sync (T == 1, a prog_sync). */
+int rwkv_mm_sync_ok(const rwkv_mm_weight *w, uint32_t T);
+/* rwkv_mm_dispatch_groups(_nb, _batch when b) with sync s (NULL: none; w must be
+ * rwkv_mm_sync_ok for T when s is given); barrier: 1 as rwkv_mm_dispatch_groups. */
+int rwkv_mm_dispatch_groups_sync(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *groups,
+                                 uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *b,
+                                 rwkv_mm_sync *s, rwkv_error *err);
 
 /* Prologue mode (decode of one token per sequence; glsl/matmul.comp PRO): instead of
  * reading x, every workgroup builds its token's x as layer norm + token-shift mix:

@@ -56,7 +56,9 @@ typedef struct rows16 {
 /* Compiled programs of the forward pass, looked up once at load. */
 typedef struct model_progs {
   unsigned embed, ln_mix6, ln_mix1, wkv, wkv_lora, store_prev, zero, ln_out, argmax, argmax_feed, candidates;
+  unsigned wkv_lora_cnt; /* wkv_lora counting its workgroups for Wo (forward.c dsync) */
   unsigned ln_mix6w, ln_mix1w, fold; /* decode with res_early (forward.c) */
+  unsigned ln_mix6c, ln_mix1c; /* ln_mix6 / 1 storing coherently, for a count (forward.c dsync) */
   /* WKV as a parallel scan (prefill): per-token inputs, row scans, group norm etc. */
   unsigned wkv_pre, wkv_scan, wkv_post;
 } model_progs;
@@ -163,6 +165,14 @@ struct rwkv_model {
   int res_early;       /* decode's layer norms wait on Wo's / the FFN value's marks (forward.c) */
   int res_pass;        /* this pass runs so (pass_steps) */
   uint32_t nobar;      /* RWKV_NOBAR: decode steps with no barrier after them (diagnostic) */
+  /* decode's dispatch counters (forward.c dsync; matmul.h rwkv_mm_sync): edges (1 << DS_*) a
+   * consumer waits on its producer's count instead of a barrier across (RWKV_DSYNC), the
+   * counters' buffer, each counter's running total, and the sync mm_groups passes on */
+  uint32_t dsync_on;
+  int dsync_check; /* RWKV_DSYNC_CHECK=1: each pass reads the counters back and checks them */
+  unsigned dsync_buf;
+  uint32_t dsync_n[4];
+  struct rwkv_mm_sync *dsync_cur;
   uint32_t twice;      /* RWKV_TWICE: steps (1 << PROF_*) dispatched twice in a row (diagnostic) */
   int sync_finish;
   /* WKV scan path (forward.c): used for passes with T >= wkv_scan_min_t rows per

@@ -74,6 +74,10 @@ uvec2 k4_sm_at(uvec4 h, uint j) {
   return v >> ((j & 3u) << 3);
 }
 
+// Decode's dispatch counters (forward.c dsync): counter i at dsync[DSYNC_STRIDE * i], 128
+// bytes apart, so that the waiters polling one do not share its cache line with another's.
+#define DSYNC_STRIDE 32u
+
 #ifdef RWKV_WEIGHT_BINDING
 layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights { uint rwkv_w[]; };
 

@@ -39,7 +39,12 @@
 //   memory (see pro_build; rwkv_mm_dispatch_prologue).
 
 layout(std430, binding = 1) readonly buffer Xbuf { float xs[]; };
+// (DSYNC: y stored coherently, so that the count after the stores says they are visible)
+#if defined(DSYNC)
+layout(std430, binding = 2) coherent buffer Ybuf { float ys[]; };
+#else
 layout(std430, binding = 2) buffer Ybuf { float ys[]; };
+#endif
 
 #if defined(RWKV_OCC) && KERNEL != 3
 // Occupancy probe (RWKV_MM_OCC=1, bench-mm BENCH_MM_OCC=1): occ_max is the most workgroups
@@ -349,6 +354,22 @@ void main() {
 // products (the loaded words and x summed), 2 no x loads (session 24's 4 / 8, which bounded an
 // interleaved K-quant layout, are in 4825998: bench/MATMUL.md round 20)
 
+#if defined(DSYNC)
+// Dispatch counters (forward.c dsync, decode; a program of its own, matmul.c
+// rwkv_mm_sync_init): with u_wslot != 0 the workgroup waits until counter u_wslot - 1 reaches
+// u_wait (its producer's workgroups all counted, their stores visible: no barrier between the
+// two dispatches); with u_cslot != 0 it counts itself done in counter u_cslot - 1 after its
+// stores. Waits are bounded (DSYNC_TRIES polls): a count that never comes makes garbage, not
+// a hang. x is then read through the cache as always: forward.c keeps every x range such a
+// consumer reads unread by any dispatch since the last barrier, so no stale line of it is
+// cached.
+layout(std430, binding = 6) coherent buffer Dsync { uint dsync[]; };
+layout(location = 25) uniform uint u_wslot;
+layout(location = 26) uniform uint u_wait;
+layout(location = 27) uniform uint u_cslot;
+#define DSYNC_TRIES 65536u
+#endif
+
 void main() {
   uint wgx = gl_WorkGroupID.x, g = 0u;
   for (uint i = 1u; i < u_ng; i++)
@@ -370,6 +391,16 @@ void main() {
   float acc[NR * TT];
   for (int i = 0; i < NR * TT; i++) acc[i] = 0.0;
   uint nu = u_K / uint(RWKV_UE);
+#if defined(DSYNC)
+  if (u_wslot != 0u) { // (uniform)
+    if (lid == 0u) {
+      uint n = 0u;
+      while (int(dsync[DSYNC_STRIDE * (u_wslot - 1u)] - u_wait) < 0 && n < DSYNC_TRIES) n++;
+      memoryBarrierBuffer();
+    }
+    barrier();
+  }
+#endif
   for (uint u = lane; u < nu; u += uint(LANES * UNR)) {
 #if PRE
     // every unit of this pass loaded first (past the row: its last unit again, not used), so
@@ -422,6 +453,13 @@ void main() {
     }
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
+#if defined(DSYNC)
+  if (u_cslot != 0u) { // (uniform) the stores above visible before the count says so
+    memoryBarrierBuffer();
+    barrier();
+    if (lid == 0u) atomicAdd(dsync[DSYNC_STRIDE * (u_cslot - 1u)], 1u);
+  }
+#endif
 }
 
 #elif KERNEL == 1  // tiled prefill

@@ -26,6 +26,9 @@ uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the 
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 uniform uint arm_off;     // arm_n != 0: act[arm_off ..+ arm_n) <- WKV_SENT (common.glsl; by
 uniform uint arm_n;       //   all workgroups, padding rows' too)
+uniform uint cnt_slot;    // != 0: each workgroup counts itself done in dsync[cnt_slot - 1] (the
+                          //   decode matmuls after it wait on the count: matmul.comp DSYNC)
+layout(std430, binding = 6) coherent buffer Dsync { uint dsync[]; };
 #ifdef LN_WAIT
 uniform uint arm2_off, arm2_n; // a second such range (decode: the pending outputs' slots of
                                //   this layer, forward.c res_early)
@@ -55,7 +58,7 @@ void arm(uint off, uint n) {
     act[off + i] = uintBitsToFloat(WKV_SENT);
 }
 
-void main() {
+void ln_main() {
   uint row = gl_WorkGroupID.x;
   if (arm_n != 0u) arm(arm_off, arm_n);
 #ifdef LN_WAIT
@@ -91,5 +94,14 @@ void main() {
     // rows were still reading the old one); its last row's input waits in
     // store_from and is stored here, by one workgroup per sequence.
     if (t == T - 1u && store_from != 0u) st[seq[2u * b + 1u] + store_to + c] = act[store_from + b * D + c];
+  }
+}
+
+void main() {
+  ln_main();
+  if (cnt_slot != 0u) { // (uniform) the stores above visible before the count says so
+    memoryBarrierBuffer();
+    barrier();
+    if (gl_LocalInvocationID.x == 0u) atomicAdd(dsync[DSYNC_STRIDE * (cnt_slot - 1u)], 1u);
   }
 }

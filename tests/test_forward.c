@@ -292,6 +292,43 @@ int main(void) {
     }
   }
 
+  /* decode's dispatch counters (RWKV_DSYNC: the matmuls after each layer norm, the FFN value
+   * and Wo wait on their producer's workgroup count instead of a barrier; GPUs only run the
+   * blocked decode kernel that takes part, forced here with RWKV_MM_DEC=1): every edge, with
+   * and without the early starts, gives the reference and the same decode logits bit for bit,
+   * and each pass finds the counters at the counts it relied on (RWKV_DSYNC_CHECK) */
+  {
+    static const char *set[8][3] = {{"0", "0", "0"}, {"7", "0", "0"}, {"7", "1", "1"}, {"1", "1", "1"},
+                                    {"6", "0", "1"}, {"8", "0", "0"}, {"11", "1", "1"}, {"15", "1", "0"}};
+    static float ds_logits[8][8 * V];
+    setenv("RWKV_MM_DEC", "1", 1);
+    setenv("RWKV_DSYNC_CHECK", "1", 1);
+    for (int e = 0; e < 8; e++) {
+      setenv("RWKV_DSYNC", set[e][0], 1);
+      setenv("RWKV_WKV_EARLY", set[e][1], 1);
+      setenv("RWKV_RES_EARLY", set[e][2], 1);
+      rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+      unsetenv("RWKV_DSYNC");
+      unsetenv("RWKV_WKV_EARLY");
+      unsetenv("RWKV_RES_EARLY");
+      CHECK_OK(rc, &err);
+      if (rc) break;
+      test_sequence(m, 1e-4);
+      test_batch(m, 1e-4);
+      rwkv_state *s = NULL;
+      CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+      for (int t = 0; s && t < 8; t++)
+        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, ds_logits[e] + t * V, &err), &err);
+      rwkv_state_free(s);
+      rwkv_model_free(m);
+      CHECK_MSG(memcmp(ds_logits[0], ds_logits[e], sizeof ds_logits[0]) == 0,
+                "decode logits differ with RWKV_DSYNC=%s RWKV_WKV_EARLY=%s RWKV_RES_EARLY=%s (max diff %g)",
+                set[e][0], set[e][1], set[e][2], test_max_diff(ds_logits[0], ds_logits[e], 8 * V));
+    }
+    unsetenv("RWKV_MM_DEC");
+    unsetenv("RWKV_DSYNC_CHECK");
+  }
+
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
    * everywhere, so that r / k / v and the LoRA first stages run as one batch of splits whose
    * reduces wait for one barrier (rwkv_mm_batch) and the gate's LoRA-2 runs unsplit beside
