@@ -431,17 +431,17 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   m->tail_on = env_u32("RWKV_TAIL_ROWS", 1) != 0;  /* 0: the last layer's Wo / FFN on every row */
   /* decode's dispatch counters (dsync): the matmuls after the two layer norms wait on the
    * norms' workgroup counts instead of a barrier, Wo on the WKV step's (in passes without the
-   * residual adds' early start), in models narrower than 2048 the FFN value on the key's too.
-   * H100, bench-profile ms a token against the barriers in one call (bench/h100_s33c.sh,
-   * s33d.sh): 0.1B F16 0.571 -> 0.521-0.524 (edges 0 and 1), 0.503-0.512 (and the FFN
-   * value's); 2.9B Q4_K_M 3.547 -> 3.460-3.461 (0 and 1; the FFN value's edge lost, 3.641),
-   * F16 4.501-4.504 -> 4.415-4.428 (0 and 1), 4.369-4.373 (and Wo's). RWKV_DSYNC=<bits>
-   * (1 << DS_*) sets the edges, 0 none; on llvmpipe, which runs one dispatch at a time, none
-   * by default. */
+   * residual adds' early start). H100, bench-profile ms a token against the barriers in one
+   * call (bench/h100_s33c.sh .. s33i.sh): 0.1B F16 0.574-0.578 -> 0.521-0.526; 2.9B Q4_K_M
+   * 3.547 -> 3.458-3.461, F16 4.501-4.504 -> 4.415-4.428 (edges 0 and 1), 4.369-4.375 (and
+   * Wo's). The FFN value's edge (not by default): 0.1B 0.503-0.512 with all three, but with
+   * the early start it cannot run beside the FFN layer norm's (below) and alone with edge 0
+   * it is no better (0.528-0.530); the 2.9B Q4_K_M lost with it (3.641), the F16 a tie.
+   * RWKV_DSYNC=<bits> (1 << DS_*) sets the edges, 0 none; on llvmpipe, which runs one
+   * dispatch at a time, none by default. */
   {
     const rwkv_gpu_info *gi = rwkv_gpu_get_info(m->gpu);
-    uint32_t def = gi->software ? 0 : (1u << DS_LN_ATT) | (1u << DS_LN_FFN) | (1u << DS_WKV) |
-                                      (m->d.n_embd < 2048 ? 1u << DS_FFN_KEY : 0);
+    uint32_t def = gi->software ? 0 : (1u << DS_LN_ATT) | (1u << DS_LN_FFN) | (1u << DS_WKV);
     m->dsync_on = env_u32("RWKV_DSYNC", def) & DS_ALL;
   }
   /* RWKV_WKV_LORA_FUSE=0: decode runs them as four matmuls that overlap (tuning) */
@@ -1546,9 +1546,12 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
     /* (on f16 rows as the value below; the layer norm's barrier covers a decode here) */
     int f16 = rows16_on(m, R16_KEY, l, R);
     if (f16 && (rc = rows16_fill(m, R16_KEY, l, err)) != RWKV_OK) return rc;
-    /* dsync: the FFN key waits on the layer norm's count (e1), the value on the key's (e2) */
-    int e1 = !f16 && dsync_edge(m, DS_LN_FFN, T) && rwkv_mm_sync_ok(&W->ffn_key, R);
+    /* dsync: the FFN key waits on the layer norm's count (e1), the value on the key's (e2);
+     * in a pass with the residual adds' early start not both (the H100 gave wrong logits
+     * now and then in test_wkv's small models with both and the early start, every other
+     * pair correct: bench/h100_s33h.sh), the value's first */
     int e2 = dsync_ffn_value(m, l, T, R);
+    int e1 = !f16 && dsync_edge(m, DS_LN_FFN, T) && rwkv_mm_sync_ok(&W->ffn_key, R) && !(m->res_pass && e2);
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0, 0, 0, 0, 0, e1 ? DS_LN_FFN + 1 : 0};
       ln_mix(m, m->res_pass ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
