@@ -243,6 +243,27 @@ static void test_state_io(rwkv_model *m) {
   rwkv_state_free(t);
 }
 
+/* The tiny F32 model loaded with env (NAME, VALUE pairs, NULL-terminated; unset again after
+ * the load) against the reference (one sequence, a batch), then its logits of decoding the
+ * first 8 tokens one at a time into out (8 * V floats). 0 when it loaded. */
+static int decode_with(const char *const *env, float *out) {
+  rwkv_error err = {0};
+  rwkv_model *m = NULL;
+  for (int i = 0; env[i]; i += 2) setenv(env[i], env[i + 1], 1);
+  int rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
+  for (int i = 0; env[i]; i += 2) unsetenv(env[i]);
+  CHECK_OK(rc, &err);
+  if (rc) return rc;
+  test_sequence(m, 1e-4);
+  test_batch(m, 1e-4);
+  rwkv_state *s = NULL;
+  CHECK_OK(rwkv_state_new(m, &s, &err), &err);
+  for (int t = 0; s && t < 8; t++) CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, out + t * V, &err), &err);
+  rwkv_state_free(s);
+  rwkv_model_free(m);
+  return 0;
+}
+
 int main(void) {
   rwkv_error err;
   rwkv_model *m = NULL;
@@ -271,21 +292,8 @@ int main(void) {
     static const char *set[4][2] = {{"0", "0"}, {"1", "0"}, {"0", "1"}, {"1", "1"}};
     static float early_logits[4][8 * V];
     for (int e = 0; e < 4; e++) {
-      setenv("RWKV_WKV_EARLY", set[e][0], 1);
-      setenv("RWKV_RES_EARLY", set[e][1], 1);
-      rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
-      unsetenv("RWKV_WKV_EARLY");
-      unsetenv("RWKV_RES_EARLY");
-      CHECK_OK(rc, &err);
-      if (rc) return test_result("test_forward");
-      test_sequence(m, 1e-4);
-      test_batch(m, 1e-4);
-      rwkv_state *s = NULL;
-      CHECK_OK(rwkv_state_new(m, &s, &err), &err);
-      for (int t = 0; s && t < 8; t++)
-        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, early_logits[e] + t * V, &err), &err);
-      rwkv_state_free(s);
-      rwkv_model_free(m);
+      const char *env[] = {"RWKV_WKV_EARLY", set[e][0], "RWKV_RES_EARLY", set[e][1], NULL};
+      if (decode_with(env, early_logits[e])) return test_result("test_forward");
       CHECK_MSG(memcmp(early_logits[0], early_logits[e], sizeof early_logits[0]) == 0,
                 "decode logits differ with RWKV_WKV_EARLY=%s RWKV_RES_EARLY=%s (max diff %g)", set[e][0],
                 set[e][1], test_max_diff(early_logits[0], early_logits[e], 8 * V));
@@ -301,32 +309,14 @@ int main(void) {
     static const char *set[8][3] = {{"0", "0", "0"}, {"7", "0", "0"}, {"7", "1", "1"}, {"1", "1", "1"},
                                     {"6", "0", "1"}, {"8", "0", "0"}, {"11", "1", "1"}, {"15", "1", "0"}};
     static float ds_logits[8][8 * V];
-    setenv("RWKV_MM_DEC", "1", 1);
-    setenv("RWKV_DSYNC_CHECK", "1", 1);
     for (int e = 0; e < 8; e++) {
-      setenv("RWKV_DSYNC", set[e][0], 1);
-      setenv("RWKV_WKV_EARLY", set[e][1], 1);
-      setenv("RWKV_RES_EARLY", set[e][2], 1);
-      rc = rwkv_model_load(RWKV_SOURCE_DIR "/models/tiny-rwkv7-834K-F32.gguf", NULL, &m, &err);
-      unsetenv("RWKV_DSYNC");
-      unsetenv("RWKV_WKV_EARLY");
-      unsetenv("RWKV_RES_EARLY");
-      CHECK_OK(rc, &err);
-      if (rc) break;
-      test_sequence(m, 1e-4);
-      test_batch(m, 1e-4);
-      rwkv_state *s = NULL;
-      CHECK_OK(rwkv_state_new(m, &s, &err), &err);
-      for (int t = 0; s && t < 8; t++)
-        CHECK_OK(rwkv_forward(m, s, &seq_tokens[t], 1, NULL, ds_logits[e] + t * V, &err), &err);
-      rwkv_state_free(s);
-      rwkv_model_free(m);
+      const char *env[] = {"RWKV_MM_DEC", "1", "RWKV_DSYNC_CHECK", "1", "RWKV_DSYNC", set[e][0],
+                           "RWKV_WKV_EARLY", set[e][1], "RWKV_RES_EARLY", set[e][2], NULL};
+      if (decode_with(env, ds_logits[e])) break;
       CHECK_MSG(memcmp(ds_logits[0], ds_logits[e], sizeof ds_logits[0]) == 0,
                 "decode logits differ with RWKV_DSYNC=%s RWKV_WKV_EARLY=%s RWKV_RES_EARLY=%s (max diff %g)",
                 set[e][0], set[e][1], set[e][2], test_max_diff(ds_logits[0], ds_logits[e], 8 * V));
     }
-    unsetenv("RWKV_MM_DEC");
-    unsetenv("RWKV_DSYNC_CHECK");
   }
 
   /* the GPUs' prefill path on llvmpipe: the tiled kernel with K split into 2 pieces
