@@ -74,6 +74,34 @@ bench_loads() {
     done
   done
 }
+# checks_with "VARS" MODEL...: test_forward and test_generate (output in $OUT/T.txt), then the
+# greedy fingerprints of /tmp/m-MODEL.gguf, under those environment settings ("" = defaults).
+checks_with() {
+  local v=$1 t
+  shift
+  for t in test_forward test_generate; do
+    # shellcheck disable=SC2086 # v holds several assignments
+    env $v "$B/$t" > "$OUT/$t.txt" 2>&1; echo "$t rc=$? $(tail -1 "$OUT/$t.txt")"
+  done
+  # shellcheck disable=SC2086
+  (for a in $v; do export "${a?}"; done; fingerprints "$@")
+}
+# decode_sweep_vs BASE ROUNDS "MODEL..." VARIANT...: decode_sweep with a build BASE's line (its
+# defaults) first in every round.
+decode_sweep_vs() {
+  local base=$1 rounds=$2 models=$3 m r v
+  shift 3
+  for m in $models; do
+    decode_ms "$base" /tmp/m-$m.gguf > /dev/null
+    for ((r = 0; r < rounds; r++)); do
+      echo "-- $m $base: $(decode_ms "$base" /tmp/m-$m.gguf)"
+      for v in "$@"; do
+        # shellcheck disable=SC2086 # v holds several assignments
+        echo "-- $m ${v:-default}: $(decode_ms $B /tmp/m-$m.gguf $v)"
+      done
+    done
+  done
+}
 # decode_sweep ROUNDS "MODEL..." VARIANT...: per model a warm-up, then ROUNDS interleaved rounds
 # of every VARIANT ("" = the defaults, else environment settings such as "RWKV_MM_PRE=1
 # RWKV_MM_UNR=2"), one "-- MODEL VARIANT: N ms, M tok/s" line each (decode_ms).
