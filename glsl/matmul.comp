@@ -363,7 +363,9 @@ void main() {
 // a hang. x is then read through the cache as always: forward.c keeps every x range such a
 // consumer reads unread by any dispatch since the last barrier, so no stale line of it is
 // cached.
-layout(std430, binding = 6) coherent buffer Dsync { uint dsync[]; };
+// (volatile: the poll below reads the counter again every time, as GLSL requires for a value
+// other invocations change; coherent alone lets a compiler keep the first read)
+layout(std430, binding = 6) coherent volatile buffer Dsync { uint dsync[]; };
 layout(location = 25) uniform uint u_wslot;
 layout(location = 26) uniform uint u_wait;
 layout(location = 27) uniform uint u_cslot;
