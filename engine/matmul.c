@@ -1211,12 +1211,13 @@ void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b) {
   b->pending = 0;
 }
 
-/* barrier: one after the dispatches (else the next barrier covers them); bt: a batch (the
- * barrier is its end's; splits record their reduces there) or NULL. */
 int rwkv_mm_sync_ok(const rwkv_mm_weight *w, uint32_t T) {
   return w && w->n_chunks && rwkv_mm_variant(T) == 0 && w->kernel[0] == 2 && w->prog_sync;
 }
 
+/* barrier: one after the dispatches (else the next barrier covers them); bt: a batch (the
+ * barrier is its end's; splits record their reduces there) or NULL; sy: dispatch counters
+ * (prog_sync) or NULL. */
 static int dispatch_groups(rwkv_gpu *g, const rwkv_mm_weight *w, const rwkv_mm_group *gr,
                            uint32_t n, uint32_t T, int barrier, rwkv_mm_batch *bt, rwkv_mm_sync *sy,
                            rwkv_error *err) {

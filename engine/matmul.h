@@ -165,8 +165,7 @@ void rwkv_mm_batch_end(rwkv_gpu *g, rwkv_mm_batch *b);
 
 /* Dispatch counters for decode (glsl/matmul.comp DSYNC): a consumer dispatched right after
  * its producer, with no barrier between, waits for the producer's workgroups to count
- * themselves done instead (the consumer's launch and first weight loads overlap the
- * producer's end). buf holds the counters, 32 uints apart (common.glsl DSYNC_STRIDE).
+ * themselves done instead (the consumer's launch overlaps the producer's end). buf holds the counters, 32 uints apart (common.glsl DSYNC_STRIDE).
  * Only the blocked decode kernel takes part (rwkv_mm_sync_init, _ok); with wslot != 0 its
  * workgroups wait until counter wslot - 1 reaches `wait` (unsigned, wrapping: the caller
  * keeps each counter's running total), with cslot != 0 each counts itself done in counter
