@@ -56,6 +56,19 @@ static void fold(rwkv_model *m, uint32_t x, const arena *a, uint32_t R);
 enum { DS_LN_ATT, DS_LN_FFN, DS_FFN_KEY, DS_WKV, DS_EDGES };
 #define DS_ALL ((1u << DS_EDGES) - 1u)
 _Static_assert(sizeof ((rwkv_model *)0)->dsync_n == DS_EDGES * sizeof(uint32_t), "model.h dsync_n: one a DS_* edge");
+/* The matmul weights of layer W on edge e (the consumers; for DS_FFN_KEY also the key, which
+ * counts): into w, their number. */
+#define DSYNC_WEIGHTS_MAX 9
+static uint32_t dsync_weights(model_layer *W, int e, rwkv_mm_weight **w) {
+  uint32_t n = 0;
+  if (e == DS_LN_ATT) {
+    rwkv_mm_weight *att[] = {&W->rkv, &W->wr, &W->wk, &W->wv, &W->lora1, &W->w1, &W->a1, &W->g1, &W->v1};
+    for (; n < sizeof att / sizeof *att; n++) w[n] = att[n];
+  } else if (e == DS_LN_FFN) w[n++] = &W->ffn_key;
+  else if (e == DS_FFN_KEY) w[n++] = &W->ffn_key, w[n++] = &W->ffn_value;
+  else if (e == DS_WKV) w[n++] = &W->wo;
+  return n;
+}
 
 static arena arena_layout(const rwkv7_desc *d, uint32_t R, uint32_t B) {
   arena a;
@@ -643,18 +656,13 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   }
   /* (the counting kernels: the decode weights' own programs for the edges on; weights whose
    * decode kernel is not the blocked one keep their barriers) */
-  for (uint32_t l = 0; rc == RWKV_OK && m->dsync_on && l < m->d.n_layer; l++) {
-    model_layer *W = &m->layers[l];
-    struct { rwkv_mm_weight *w; uint32_t edges; } ws[] = {
-        {&W->rkv, 1u << DS_LN_ATT}, {&W->wr, 1u << DS_LN_ATT}, {&W->wk, 1u << DS_LN_ATT},
-        {&W->wv, 1u << DS_LN_ATT}, {&W->lora1, 1u << DS_LN_ATT}, {&W->w1, 1u << DS_LN_ATT},
-        {&W->a1, 1u << DS_LN_ATT}, {&W->g1, 1u << DS_LN_ATT}, {&W->v1, 1u << DS_LN_ATT},
-        {&W->ffn_key, (1u << DS_LN_FFN) | (1u << DS_FFN_KEY)}, {&W->ffn_value, 1u << DS_FFN_KEY},
-        {&W->wo, 1u << DS_WKV}};
-    for (size_t i = 0; rc == RWKV_OK && i < sizeof ws / sizeof *ws; i++)
-      if ((m->dsync_on & ws[i].edges) && ws[i].w->n_chunks && ws[i].w->kernel[0] == 2)
-        rc = rwkv_mm_sync_init(m->gpu, ws[i].w, err);
-  }
+  for (uint32_t l = 0; rc == RWKV_OK && m->dsync_on && l < m->d.n_layer; l++)
+    for (int e = 0; rc == RWKV_OK && e < DS_EDGES; e++) {
+      rwkv_mm_weight *w[DSYNC_WEIGHTS_MAX];
+      uint32_t n = (m->dsync_on >> e) & 1u ? dsync_weights(&m->layers[l], e, w) : 0;
+      for (uint32_t i = 0; rc == RWKV_OK && i < n; i++) /* (a second call for a weight: nothing) */
+        if (w[i]->n_chunks && w[i]->kernel[0] == 2) rc = rwkv_mm_sync_init(m->gpu, w[i], err);
+    }
   const char *ls = getenv("RWKV_LN_SPLIT"); /* channel slices per row (tests, tuning) */
   if (ls && atoi(ls) > 0) m->ln_split = (uint32_t)atoi(ls);
   const char *pe = getenv("RWKV_PROFILE");
@@ -996,14 +1004,20 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
 static int dsync_edge(const rwkv_model *m, int e, uint32_t T) {
   return T == 1 && m->dsync_buf && ((m->dsync_on >> e) & 1u) && m->overlap && !m->skip && !m->twice && !m->nobar;
 }
-/* ... and whether a weight of that edge can take part in a dispatch of R rows (or is absent) */
-static int dsync_ok(const rwkv_mm_weight *w, uint32_t R) { return !w->n_chunks || rwkv_mm_sync_ok(w, R); }
+/* ... and whether every weight of that edge in layer l (those absent aside) can take part in
+ * a dispatch of R rows: its blocked decode kernel's counting program (dsync_weights) */
+static int dsync_layer_ok(rwkv_model *m, uint32_t l, int e, uint32_t R) {
+  rwkv_mm_weight *w[DSYNC_WEIGHTS_MAX];
+  uint32_t n = dsync_weights(&m->layers[l], e, w);
+  for (uint32_t i = 0; i < n; i++)
+    if (w[i]->n_chunks && !rwkv_mm_sync_ok(w[i], R)) return 0;
+  return 1;
+}
 /* The FFN value's edge in layer l (a pass of R rows, T a sequence): the key and the value on
- * their blocked decode kernels */
+ * their blocked decode kernels, not on f16 rows or the key with a prologue */
 static int dsync_ffn_value(rwkv_model *m, uint32_t l, uint32_t T, uint32_t R) {
-  const model_layer *W = &m->layers[l];
-  return dsync_edge(m, DS_FFN_KEY, T) && !W->ffn_key.prog_pro && !rows16_on(m, R16_KEY, l, R) &&
-         rwkv_mm_sync_ok(&W->ffn_key, R) && !rows16_on(m, R16_VALUE, l, R) && rwkv_mm_sync_ok(&W->ffn_value, R);
+  return dsync_edge(m, DS_FFN_KEY, T) && !m->layers[l].ffn_key.prog_pro && !rows16_on(m, R16_KEY, l, R) &&
+         !rows16_on(m, R16_VALUE, l, R) && dsync_layer_ok(m, l, DS_FFN_KEY, R);
 }
 
 /* ---- the pass ------------------------------------------------------------------------ */
@@ -1122,10 +1136,7 @@ static int time_mix_inputs(rwkv_model *m, uint32_t l, const arena *a, uint32_t T
   /* res_early (a->aop: not in layer 0): LN of the layer before's x (xin) plus its pending Wo /
    * FFN value outputs, written as this layer's x; this layer's slots for them marked */
   uint32_t D = m->d.n_embd, res = m->res_pass;
-  const model_layer *W = &m->layers[l];
-  int ds = !f16 && !lone16 && dsync_edge(m, DS_LN_ATT, T) && dsync_ok(&W->rkv, R) && dsync_ok(&W->wr, R) &&
-           dsync_ok(&W->wk, R) && dsync_ok(&W->wv, R) && dsync_ok(&W->lora1, R) && dsync_ok(&W->w1, R) &&
-           dsync_ok(&W->a1, R) && dsync_ok(&W->g1, R) && dsync_ok(&W->v1, R);
+  int ds = !f16 && !lone16 && dsync_edge(m, DS_LN_ATT, T) && dsync_layer_ok(m, l, DS_LN_ATT, R);
   ln_early le = {a->r, early ? a->wl - a->r : 0, res ? a->aop : 0, res ? a->fop : 0,
                  res && a->aop, a->x, res ? a->ao : 0, res ? 2 * R * D : 0, ds ? DS_LN_ATT + 1 : 0};
   arena ai = *a;
@@ -1259,7 +1270,7 @@ static int time_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, uint3
    * by the attention layer norm, before its wait: the barrier here is what orders them; no
    * rows16 decodes beside) */
   int ds_wo = fused && !scan && !m->res_pass && dsync_edge(m, DS_WKV, T) && R < 128 && m->prog.wkv_lora_cnt &&
-              !SKIP(m, PROF_WKV) && !SKIP(m, PROF_WO) && rwkv_mm_sync_ok(&W->wo, R);
+              !SKIP(m, PROF_WKV) && !SKIP(m, PROF_WO) && dsync_layer_ok(m, l, DS_WKV, R);
   if (!SKIP(m, PROF_WKV)) {
     /* RWKV_TWICE=wkv: the one-kernel step again, right after (a warm repeat; garbage out) */
     const model_progs *p = &m->prog;
@@ -1551,7 +1562,7 @@ static int channel_mix(rwkv_model *m, uint32_t l, const arena *a, uint32_t B, ui
      * now and then in test_wkv's small models with both and the early start, every other
      * pair correct: bench/h100_s33h.sh), the value's first */
     int e2 = dsync_ffn_value(m, l, T, R);
-    int e1 = !f16 && dsync_edge(m, DS_LN_FFN, T) && rwkv_mm_sync_ok(&W->ffn_key, R) && !(m->res_pass && e2);
+    int e1 = !f16 && dsync_edge(m, DS_LN_FFN, T) && dsync_layer_ok(m, l, DS_LN_FFN, R) && !(m->res_pass && e2);
     if (!SKIP(m, PROF_LN_FFN)) {
       ln_early le = {0, 0, m->res_pass ? a->ao : 0, 0, 0, 0, 0, 0, e1 ? DS_LN_FFN + 1 : 0};
       ln_mix(m, m->res_pass ? m->prog.ln_mix1w : m->prog.ln_mix1, a, T, R, par, PAR_LN2_W, PAR_LN2_B,
