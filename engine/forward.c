@@ -576,7 +576,7 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     rc = program(m, "rwkv_wkv", fused, &p->wkv_lora, err);
     /* (dsync's WKV edge: the kernel counting its workgroups) */
     if (rc == RWKV_OK && (m->dsync_on >> DS_WKV) & 1u && strlen(fused) + 96 < sizeof fused) {
-      strcat(fused, "#define WKV_COUNT 1\n");
+      strcat(fused, "#define DSYNC_BINDING 8\n");
       if (!m->wkv_early) strcat(fused, "#define RWKV_COHERENT coherent\n"); /* (y stored coherently) */
       rc = program(m, "rwkv_wkv", fused, &p->wkv_lora_cnt, err);
     }
@@ -605,10 +605,12 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
     m->res_early = env_u32("RWKV_RES_EARLY", !gi->software && big < (32u << 20)) != 0;
   }
   if (m->res_early) {
+    /* (with the dispatch counters on, these count their workgroups too: ln_mix) */
     const char *lw = "#define LN_WAIT 1\n#define RWKV_COHERENT coherent volatile\n";
-    char d6[128], d1[128];
-    snprintf(d6, sizeof d6, "#define NMIX 6\n%s", lw);
-    snprintf(d1, sizeof d1, "#define NMIX 1\n%s", lw);
+    const char *cnt = m->dsync_on & ((1u << DS_LN_ATT) | (1u << DS_LN_FFN)) ? "#define DSYNC_BINDING 6\n" : "";
+    char d6[160], d1[160];
+    snprintf(d6, sizeof d6, "#define NMIX 6\n%s%s", lw, cnt);
+    snprintf(d1, sizeof d1, "#define NMIX 1\n%s%s", lw, cnt);
     if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", d6, &p->ln_mix6w, err);
     if (rc == RWKV_OK) rc = program(m, "rwkv_ln_mix", d1, &p->ln_mix1w, err);
     if (rc == RWKV_OK) rc = program(m, "rwkv_misc", "#define MODE_FOLD 1\n", &p->fold, err);
@@ -646,9 +648,11 @@ int forward_init(rwkv_model *m, rwkv_error *err) {
   /* (a count must follow the layer norm's stores: coherent ones where the residual adds'
    * programs, coherent already, do not run) */
   if (rc == RWKV_OK && m->dsync_on & ((1u << DS_LN_ATT) | (1u << DS_LN_FFN))) {
-    rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n#define RWKV_COHERENT coherent\n", &p->ln_mix6c, err);
+    rc = program(m, "rwkv_ln_mix", "#define NMIX 6\n#define RWKV_COHERENT coherent\n#define DSYNC_BINDING 6\n",
+                 &p->ln_mix6c, err);
     if (rc == RWKV_OK)
-      rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n#define RWKV_COHERENT coherent\n", &p->ln_mix1c, err);
+      rc = program(m, "rwkv_ln_mix", "#define NMIX 1\n#define RWKV_COHERENT coherent\n#define DSYNC_BINDING 6\n",
+                   &p->ln_mix1c, err);
   }
   if (rc == RWKV_OK && m->dsync_on) {
     static const uint32_t zeros[DS_EDGES * 32];
@@ -958,7 +962,7 @@ static void ln_mix(rwkv_model *m, unsigned prog, const arena *a, uint32_t T, uin
   if (e->cnt_slot && prog == m->prog.ln_mix1) prog = m->prog.ln_mix1c;
   use(m, prog);
   u32(prog, "arm_off", e->arm_off); u32(prog, "arm_n", e->arm_n);
-  u32(prog, "cnt_slot", e->cnt_slot);
+  u32(prog, "cnt_slot", e->cnt_slot); /* (absent from the programs that never count: ignored) */
   if (e->cnt_slot) glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 6, m->dsync_buf);
   if (prog == m->prog.ln_mix6w || prog == m->prog.ln_mix1w) {
     /* (distances past x: the slots lie above both x buffers, arena_layout) */

@@ -989,7 +989,7 @@ int rwkv_mm_sync_init(rwkv_gpu *g, rwkv_mm_weight *w, rwkv_error *err) {
   mm_cfg c;
   pick_cfg(rwkv_gpu_get_info(g), 0, w->type, w->K, w->M, &c); /* the decode kernel's shape, as at upload */
   char defs[1024];
-  cfg_defs(w->type, &c, "#define DSYNC 1\n", defs, sizeof defs);
+  cfg_defs(w->type, &c, "#define DSYNC 1\n#define DSYNC_BINDING 6\n", defs, sizeof defs);
   /* (in a load: built while the uploads wait, as the decode kernel itself) */
   int rc = rwkv_gpu_program_soon(g, "matmul", defs, &w->prog_sync, err);
   return rc ? rwkv_error_prefix(err, "%s (dispatch counters)", w->name) : RWKV_OK;

@@ -76,7 +76,20 @@ uvec2 k4_sm_at(uvec4 h, uint j) {
 
 // Decode's dispatch counters (forward.c dsync): counter i at dsync[DSYNC_STRIDE * i], 128
 // bytes apart, so that the waiters polling one do not share its cache line with another's.
+// DSYNC_BINDING (a program's define): their buffer at that binding, read coherently and
+// afresh at every read (volatile: GLSL lets a compiler keep the first read of a coherent value
+// in a loop, and waiters poll them), and dsync_count.
 #define DSYNC_STRIDE 32u
+#ifdef DSYNC_BINDING
+layout(std430, binding = DSYNC_BINDING) coherent volatile buffer Dsync { uint dsync[]; };
+// The workgroup done: its stores made visible, then counted in counter slot - 1 (every
+// invocation calls it, in uniform control flow).
+void dsync_count(uint slot) {
+  memoryBarrierBuffer();
+  barrier();
+  if (gl_LocalInvocationIndex == 0u) atomicAdd(dsync[DSYNC_STRIDE * (slot - 1u)], 1u);
+}
+#endif
 
 #ifdef RWKV_WEIGHT_BINDING
 layout(std430, binding = RWKV_WEIGHT_BINDING) readonly buffer RwkvWeights { uint rwkv_w[]; };

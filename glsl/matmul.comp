@@ -363,9 +363,7 @@ void main() {
 // a hang. x is then read through the cache as always: forward.c keeps every x range such a
 // consumer reads unread by any dispatch since the last barrier, so no stale line of it is
 // cached.
-// (volatile: the poll below reads the counter again every time, as GLSL requires for a value
-// other invocations change; coherent alone lets a compiler keep the first read)
-layout(std430, binding = 6) coherent volatile buffer Dsync { uint dsync[]; };
+// (the counters: common.glsl DSYNC_BINDING, dsync_count)
 layout(location = 25) uniform uint u_wslot;
 layout(location = 26) uniform uint u_wait;
 layout(location = 27) uniform uint u_cslot;
@@ -456,11 +454,7 @@ void main() {
   }
   mm_finish(acc, lid, lane, r0, rend, t0, ga, gb);
 #if defined(DSYNC)
-  if (u_cslot != 0u) { // (uniform) the stores above visible before the count says so
-    memoryBarrierBuffer();
-    barrier();
-    if (lid == 0u) atomicAdd(dsync[DSYNC_STRIDE * (u_cslot - 1u)], 1u);
-  }
+  if (u_cslot != 0u) dsync_count(u_cslot); // (uniform)
 #endif
 }
 

@@ -26,9 +26,10 @@ uniform uint store_from;  // != 0: also store act[store_from + b*D ..] into the 
 uniform uint store_to;    //   at store_to (the previous layer's ffn_prev), see below
 uniform uint arm_off;     // arm_n != 0: act[arm_off ..+ arm_n) <- WKV_SENT (common.glsl; by
 uniform uint arm_n;       //   all workgroups, padding rows' too)
-uniform uint cnt_slot;    // != 0: each workgroup counts itself done in dsync[cnt_slot - 1] (the
+#ifdef DSYNC_BINDING
+uniform uint cnt_slot;    // != 0: each workgroup counts itself done in counter cnt_slot - 1 (the
                           //   decode matmuls after it wait on the count: matmul.comp DSYNC)
-layout(std430, binding = 6) coherent buffer Dsync { uint dsync[]; };
+#endif
 #ifdef LN_WAIT
 uniform uint arm2_off, arm2_n; // a second such range (decode: the pending outputs' slots of
                                //   this layer, forward.c res_early)
@@ -99,9 +100,7 @@ void ln_main() {
 
 void main() {
   ln_main();
-  if (cnt_slot != 0u) { // (uniform) the stores above visible before the count says so
-    memoryBarrierBuffer();
-    barrier();
-    if (gl_LocalInvocationID.x == 0u) atomicAdd(dsync[DSYNC_STRIDE * (cnt_slot - 1u)], 1u);
-  }
+#ifdef DSYNC_BINDING
+  if (cnt_slot != 0u) dsync_count(cnt_slot); // (uniform)
+#endif
 }

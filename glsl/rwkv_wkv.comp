@@ -387,16 +387,13 @@ void wkv_main(uint h, uint b, uint lid) {
   }
 #endif
 }
-#if defined(WKV_COUNT) && !defined(WKV_NO_MAIN)
-// decode's dispatch counters (forward.c dsync): each workgroup counts itself done in
-// dsync[cnt_slot - 1] after its stores, for Wo waiting on the count (matmul.comp DSYNC)
-layout(std430, binding = 8) coherent buffer Dsync { uint dsync[]; };
+#if defined(DSYNC_BINDING) && !defined(WKV_NO_MAIN)
+// decode's dispatch counters (forward.c dsync): each workgroup counts itself done in counter
+// cnt_slot - 1 after its stores, for Wo waiting on the count (matmul.comp DSYNC)
 uniform uint cnt_slot;
 void main() {
   wkv_main(gl_WorkGroupID.x, gl_WorkGroupID.y, gl_LocalInvocationID.x);
-  memoryBarrierBuffer();
-  barrier();
-  if (gl_LocalInvocationID.x == 0u) atomicAdd(dsync[DSYNC_STRIDE * (cnt_slot - 1u)], 1u);
+  dsync_count(cnt_slot);
 }
 #elif !defined(WKV_NO_MAIN)
 void main() { wkv_main(gl_WorkGroupID.x, gl_WorkGroupID.y, gl_LocalInvocationID.x); }
